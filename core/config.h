@@ -1,0 +1,97 @@
+// config.h — huitou's configuration, read from TOML and checked at once.
+//
+// One file configures every program (scheduler, workers, CLI), so a store's
+// time zone or an endpoint is written once. The embedded default
+// (config/huitou.toml, compiled in) runs the whole system locally with the
+// outbox providers; a real deployment passes --config.
+//
+// Loading is strict: an unknown key, a value of the wrong type, an unknown
+// time zone or a store without a name stops the program with one line naming
+// the file and the key ("huitou.toml: stores.toyland.timezone: unknown time
+// zone \"Asia/Shangai\""). A typo found at start-up is better than a greeting
+// sent at the wrong hour. docs/configuration.md documents every key.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <date/tz.h>
+
+#include "core/job.h"
+
+namespace huitou {
+
+class ConfigError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+struct StoreConfig {
+    std::string id;    // the key under [stores]
+    std::string name;  // shown to members: "童乐玩具"
+    std::string zone_name = "Asia/Shanghai";
+    const date::time_zone* zone = nullptr;
+    std::vector<Channel> channels{Channel::wechat, Channel::sms};  // preference order
+    std::chrono::seconds send_time{10 * 3600};                     // local time greetings are due
+};
+
+struct Endpoints {
+    std::string sms = "tcp://127.0.0.1:7301";      // scheduler PUSH → huitou-sms
+    std::string wechat = "tcp://127.0.0.1:7302";   // scheduler PUSH → huitou-wechat
+    std::string results = "tcp://127.0.0.1:7303";  // workers PUSH → scheduler PULL
+};
+
+struct SchedulerConfig {
+    std::chrono::seconds ack_timeout{300};  // dispatched without result → dispatched again
+    std::chrono::seconds once_wait{30};     // --once: how long to wait for results (real time)
+    std::chrono::seconds retry_delay{60};   // no worker reachable → try again after
+    int dispatch_batch = 500;               // jobs claimed per round trip
+    int max_attempts = 5;                   // dispatches before a job fails
+    std::chrono::seconds job_retention{35 * 86400};  // finished jobs kept this long
+};
+
+struct ProviderConfig {
+    std::string provider = "outbox";  // outbox (later: kannel, aliyun, tencent, wechat)
+    std::string outbox_path;          // outbox: the JSON Lines file messages go to
+};
+
+struct Config {
+    std::string origin;  // the file it came from, for messages
+    std::string redis_url = "redis://127.0.0.1:6379/0";
+    Endpoints endpoints;
+    SchedulerConfig scheduler;
+    std::string template_dir;  // empty: only the embedded templates
+    std::string locale = "zh-CN";
+    std::map<std::string, StoreConfig, std::less<>> stores;
+    ProviderConfig sms{"outbox", "outbox/sms.jsonl"};
+    ProviderConfig wechat{"outbox", "outbox/wechat.jsonl"};
+
+    // The store named `id`, or nullptr.
+    const StoreConfig* find_store(std::string_view id) const;
+};
+
+// A "--set key.path=value" override: applied to the TOML document before it
+// is checked, so an override is held to the same rules as the file. The value
+// is read as a TOML value when it is one (5, true, ["sms"]) and as a string
+// otherwise (tcp://127.0.0.1:7301).
+struct ConfigOverride {
+    std::string key;  // dotted: "endpoints.sms"
+    std::string value;
+};
+
+// Parses `text` "key.path=value" into an override; throws ConfigError.
+ConfigOverride parse_override(std::string_view text);
+
+// Parses and checks `toml_text` with `overrides` applied; `origin` names it
+// in errors. Throws ConfigError.
+Config parse_config(std::string_view toml_text, std::string origin,
+                    const std::vector<ConfigOverride>& overrides = {});
+
+// The embedded default configuration (config/huitou.toml as built).
+std::string_view default_config_text();
+
+}  // namespace huitou

@@ -1,0 +1,71 @@
+// job.h — one planned message, and the words for its kind, channel and state.
+//
+// A job is born when the planner decides a member should get a message for an
+// occasion, and its id is that occasion's stable key within the store:
+// "<kind>:<member>:<occasion date>" ("birthday:M001:2027-09-15"). Planning the
+// same day again produces the same id, and the job store creates a job only
+// if its id is new — that is the whole of idempotent planning.
+//
+// States: planned → dispatched → sent → delivered, or it ends failed, expired,
+// cancelled or unknown (the worker may have called the provider but no result
+// was recorded: never sent again, shown to the operator). A job holds the
+// rendered text, so what the preview showed is what goes out.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/civil_time.h"
+#include "core/member.h"
+
+namespace huitou {
+
+enum class Kind { birthday, child_birthday, festival, card_expiry, winback };
+enum class Channel { sms, wechat };
+enum class JobState { planned, dispatched, sent, delivered, failed, expired, cancelled, unknown };
+
+std::string_view to_string(Kind k);
+std::string_view to_string(Channel c);
+std::string_view to_string(JobState s);
+std::optional<Kind> parse_kind(std::string_view s);
+std::optional<Channel> parse_channel(std::string_view s);
+std::optional<JobState> parse_job_state(std::string_view s);
+
+// Sent, delivered, failed, expired, cancelled and unknown never change again
+// (except sent → delivered, which a delivery report may add).
+bool is_terminal(JobState s);
+
+struct Job {
+    std::string store;
+    std::string id;  // unique within the store; see make_job_id
+    Kind kind = Kind::birthday;
+    std::string member_id;
+    Date occasion_date;  // the day the occasion is kept
+    Channel channel = Channel::sms;
+    std::string to;                             // E.164 phone or WeChat openid
+    std::string text;                           // the rendered message
+    std::map<std::string, std::string> params;  // the template's values, for providers
+                                                // that send template codes, not text
+    SysSeconds due_at{};                        // not dispatched before
+    SysSeconds expires_at{};                    // not sent at or after (a greeting is never late)
+    JobState state = JobState::planned;
+    int attempts = 0;
+    std::string error;  // the last failure, if any
+    SysSeconds created_at{};
+
+    friend bool operator==(const Job&, const Job&) = default;
+};
+
+// "<kind>:<member>:<YYYY-MM-DD>"; `detail` (a child's or festival's key) is
+// appended as ":<detail>" when given.
+std::string make_job_id(Kind kind, std::string_view member_id, const Date& occasion,
+                        std::string_view detail = {});
+
+// The hash fields of a job in Redis, and back. `job_from_fields` returns
+// nullopt when a required field is missing or malformed.
+FieldMap to_fields(const Job& job);
+std::optional<Job> job_from_fields(std::string store, std::string id, const FieldMap& fields);
+
+}  // namespace huitou

@@ -1,0 +1,72 @@
+// member.h — a shop's member as the rest of the system sees it.
+//
+// A member belongs to one store and is identified there by `id` (the shop's
+// own member number). In Redis a member is one hash whose field names are the
+// `field::` constants below; store and id live in the key, not in the hash.
+// `to_fields` and `member_from_fields` are the only code that knows the
+// encoding, so a field can be renamed or shortened in one place.
+//
+// Reading is tolerant: a stored value that no longer parses (written by an
+// older version, or by hand) is dropped with the member kept, so one bad field
+// never hides a member from planning. Writing goes through the importer,
+// which is strict.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/birthday.h"
+#include "core/civil_time.h"
+
+namespace huitou {
+
+enum class Gender { unknown, female, male };
+
+std::string_view to_string(Gender g);  // "", "F", "M"
+
+namespace field {
+inline constexpr std::string_view name = "name";
+inline constexpr std::string_view gender = "gender";
+inline constexpr std::string_view birthday = "birthday";
+inline constexpr std::string_view phone = "phone";
+inline constexpr std::string_view wechat_openid = "openid";
+inline constexpr std::string_view tier = "tier";
+inline constexpr std::string_view card_expires = "card_expires";
+inline constexpr std::string_view sms_optin = "sms_optin";
+inline constexpr std::string_view wechat_optin = "wechat_optin";
+}  // namespace field
+
+struct Member {
+    std::string store;
+    std::string id;
+    std::string name;  // as the shop wrote it; may be empty
+    Gender gender = Gender::unknown;
+    std::optional<Birthday> birthday;
+    std::string phone;          // E.164, or empty
+    std::string wechat_openid;  // or empty
+    std::string tier;           // the shop's own tier name ("金卡"), or empty
+    std::optional<Date> card_expires;
+    bool sms_optin = false;
+    bool wechat_optin = false;
+
+    friend bool operator==(const Member&, const Member&) = default;
+};
+
+using FieldMap = std::map<std::string, std::string, std::less<>>;
+
+// The hash fields of `m`; empty values are left out (absent == empty).
+FieldMap to_fields(const Member& m);
+
+// The member stored under (store, id) with hash `fields`.
+Member member_from_fields(std::string store, std::string id, const FieldMap& fields);
+
+// Store and member ids are part of Redis keys and job ids: they must be short
+// and plain. Stores: [a-z0-9_-]{1,32}; members: [A-Za-z0-9_.-]{1,64}.
+bool is_valid_store_id(std::string_view id);
+bool is_valid_member_id(std::string_view id);
+
+}  // namespace huitou

@@ -1,0 +1,81 @@
+// member_row.h — one row of a member import, read and checked.
+//
+// An import row is a partial update: the columns a file has are set (an empty
+// cell clears the field), the columns it lacks keep what Redis already holds.
+// So a row becomes a MemberRecord — the fields to set, in their stored
+// encoding (member.h), and the fields to clear — never a whole Member; the
+// merge with what is stored happens in member_write.h.
+//
+// Every value is checked here, strictly, with a reason a shop assistant can
+// act on ("phone \"1380013\" is not a valid number"). Column names may be the
+// English keys or the Chinese headers shops use (会员号, 姓名, 手机, ...);
+// unknown columns are ignored and reported once. A CSV header and a JSON Lines
+// object go through the same checks.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/member.h"
+
+namespace huitou {
+
+struct MemberRecord {
+    std::string store;
+    std::string id;
+    FieldMap set;                    // stored encoding, see member.h
+    std::vector<std::string> clear;  // fields named by the row but empty
+};
+
+struct RowResult {
+    std::optional<MemberRecord> record;  // set when the row is good
+    std::string error;                   // otherwise, what is wrong
+};
+
+class MemberRowParser {
+  public:
+    using StoreCheck = std::function<bool(std::string_view store)>;
+
+    // `is_known_store` tells whether a store is configured; `default_store`
+    // is used for rows without a store (empty: the row must name one).
+    MemberRowParser(StoreCheck is_known_store, std::string default_store = {});
+
+    // Reads a CSV header. Returns an error text when the header cannot work
+    // (no member_id column, a column named twice); else empty.
+    std::string set_header(const std::vector<std::string>& names);
+    // Columns of the header that mean nothing to huitou, for one warning.
+    const std::vector<std::string>& ignored_columns() const { return ignored_; }
+
+    // A CSV record under the header.
+    RowResult parse_csv(const std::vector<std::string>& fields) const;
+    // One JSON Lines object.
+    RowResult parse_json(std::string_view line) const;
+
+  private:
+    enum class Column {
+        member_id,
+        store,
+        name,
+        gender,
+        birthday,
+        phone,
+        wechat_openid,
+        tier,
+        card_expires,
+        sms_optin,
+        wechat_optin,
+        ignored
+    };
+    static std::optional<Column> column_named(std::string_view name);
+    RowResult check(const std::vector<std::pair<Column, std::string>>& cells) const;
+
+    StoreCheck is_known_store_;
+    std::string default_store_;
+    std::vector<Column> header_;
+    std::vector<std::string> ignored_;
+};
+
+}  // namespace huitou

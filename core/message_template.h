@@ -1,0 +1,74 @@
+// message_template.h — the words of every message, as Mustache templates.
+//
+// Templates live under templates/<locale>/ (zh-CN): "<kind>.mustache", with
+// optional per-channel ("birthday.wechat.mustache") and per-store
+// ("<store>/birthday.mustache") variants; the most specific wins. A
+// configured directory overrides the embedded defaults file by file.
+//
+// Rendering is kainjow's Mustache with HTML escaping turned off (an SMS is
+// not HTML) — and values are only ever data: a member called "{{store}}" is
+// greeted as "{{store}}". Templates are checked when loaded: a tag that names
+// no known variable, a partial, or an optional variable used outside its own
+// section ({{#age}}…{{age}}…{{/age}}) is a ConfigError naming the file. Every
+// non-optional variable has a fallback (尊敬的会员), so a rendered message never
+// has an empty hole or a raw tag.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config.h"
+#include "core/job.h"
+
+namespace huitou {
+
+struct TemplateVariable {
+    std::string_view name;
+    bool optional;              // may be absent: usable only inside {{#name}}…{{/name}}
+    std::string_view fallback;  // for non-optional variables without a value
+};
+
+// Every variable a template may use, with its fallback.
+const std::vector<TemplateVariable>& template_variables();
+
+using TemplateValues = std::map<std::string, std::string, std::less<>>;
+
+class TemplateSet {
+  public:
+    // Reads a template file by its path relative to the template root
+    // ("zh-CN/birthday.mustache"); nullopt if there is no such file.
+    using FileReader = std::function<std::optional<std::string>(const std::string& path)>;
+
+    // Loads and checks every template the configured stores can use. Files
+    // come from `read_configured` (the configured directory; may be null) and
+    // then from the embedded defaults. Throws ConfigError.
+    static TemplateSet load(const Config& config, const FileReader& read_configured);
+
+    // Checks one template's text; returns the problem, or empty if it is fine.
+    static std::string check(std::string_view text);
+
+    // True when `store` has a template for `kind`.
+    bool has(std::string_view store, Kind kind, Channel channel) const;
+
+    // The message for (store, kind, channel) with `values`; nullopt when no
+    // template exists. Missing non-optional values take their fallback.
+    std::optional<std::string> render(std::string_view store, Kind kind, Channel channel,
+                                      const TemplateValues& values) const;
+
+    // The template's source name (for messages), or empty.
+    std::string source(std::string_view store, Kind kind, Channel channel) const;
+
+  private:
+    struct Compiled;
+    const Compiled* find(std::string_view store, Kind kind, Channel channel) const;
+
+    // key: "<store>|<kind>|<channel>"
+    std::map<std::string, std::shared_ptr<Compiled>, std::less<>> templates_;
+};
+
+}  // namespace huitou
