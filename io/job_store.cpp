@@ -1,0 +1,151 @@
+#include "io/job_store.h"
+
+#include "io/redis_keys.h"
+
+namespace huitou {
+namespace {
+
+std::string seconds(SysSeconds t) {
+    return std::to_string(t.time_since_epoch().count());
+}
+
+FieldMap to_field_map(const RedisReply& flat) {
+    FieldMap fields;
+    for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2) {
+        fields.emplace(flat.elements[i].str, flat.elements[i + 1].str);
+    }
+    return fields;
+}
+
+}  // namespace
+
+JobStore::JobStore(RedisConnection& redis, const SchedulerConfig& config)
+    : redis_(redis),
+      config_(config),
+      create_("create_job"),
+      claim_("claim_due"),
+      release_("release_job"),
+      requeue_("requeue_expired"),
+      begin_("begin_send"),
+      record_("record_result") {}
+
+std::size_t JobStore::create(const std::vector<Job>& jobs) {
+    std::vector<LuaScript::Call> calls;
+    calls.reserve(jobs.size());
+    for (const auto& job : jobs) {
+        LuaScript::Call call{
+            {keys::job(job.store, job.id), keys::due(job.store), keys::counts(job.store)},
+            {job.id, seconds(job.due_at)}};
+        for (const auto& [f, v] : to_fields(job)) {
+            call.args.push_back(f);
+            call.args.push_back(v);
+        }
+        calls.push_back(std::move(call));
+    }
+    std::size_t created = 0;
+    for (const auto& reply : create_.run_many(redis_, calls)) {
+        reply.expect_ok("create_job");
+        created += reply.integer == 1 ? 1 : 0;
+    }
+    return created;
+}
+
+ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int limit) {
+    const auto reply =
+        claim_.run(redis_, {keys::due(store), keys::inflight(store), keys::counts(store)},
+                   {seconds(now), std::to_string(limit), seconds(now + config_.ack_timeout),
+                    keys::job_prefix(store), std::to_string(config_.max_attempts),
+                    std::to_string(config_.job_retention.count())});
+    reply.expect_ok("claim_due");
+    ClaimResult result;
+    if (reply.elements.size() < 2) return result;
+    result.expired = reply.elements[0].integer;
+    result.failed = reply.elements[1].integer;
+    for (std::size_t i = 2; i + 1 < reply.elements.size(); i += 2) {
+        auto job =
+            job_from_fields(store, reply.elements[i].str, to_field_map(reply.elements[i + 1]));
+        if (job) result.jobs.push_back(std::move(*job));
+    }
+    return result;
+}
+
+bool JobStore::release(const std::string& store, const std::string& job_id, SysSeconds retry_at) {
+    const auto reply = release_.run(
+        redis_,
+        {keys::job(store, job_id), keys::due(store), keys::inflight(store), keys::counts(store)},
+        {job_id, seconds(retry_at)});
+    reply.expect_ok("release_job");
+    return reply.integer == 1;
+}
+
+RequeueResult JobStore::requeue_expired(const std::string& store, SysSeconds now, int limit) {
+    const auto reply =
+        requeue_.run(redis_, {keys::inflight(store), keys::due(store), keys::counts(store)},
+                     {seconds(now), std::to_string(limit), keys::job_prefix(store),
+                      std::to_string(config_.job_retention.count())});
+    reply.expect_ok("requeue_expired");
+    RequeueResult r;
+    if (reply.elements.size() == 2) {
+        r.requeued = reply.elements[0].integer;
+        r.unknown = reply.elements[1].integer;
+    }
+    return r;
+}
+
+BeginSend JobStore::begin_send(const std::string& store, const std::string& job_id, int attempt,
+                               const std::string& worker, SysSeconds now, std::string* detail) {
+    const auto reply = begin_.run(redis_, {keys::job(store, job_id)},
+                                  {std::to_string(attempt), worker, seconds(now)});
+    reply.expect_ok("begin_send");
+    if (detail) *detail = reply.str;
+    if (reply.str == "ok") return BeginSend::ok;
+    if (reply.str == "missing") return BeginSend::missing;
+    if (reply.str == "stale") return BeginSend::stale;
+    if (reply.str == "sending") return BeginSend::held_elsewhere;
+    return BeginSend::already_finished;
+}
+
+std::optional<JobState> JobStore::record(const ResultMessage& r) {
+    const auto reply = record_.run(
+        redis_,
+        {keys::job(r.store, r.job_id), keys::inflight(r.store), keys::due(r.store),
+         keys::counts(r.store)},
+        {r.job_id, std::string(to_string(r.outcome)), seconds(r.at),
+         seconds(r.retry_at.value_or(r.at)), r.error, r.provider, r.provider_ref,
+         std::to_string(config_.job_retention.count()), std::to_string(config_.max_attempts)});
+    reply.expect_ok("record_result");
+    return parse_job_state(reply.str);
+}
+
+std::optional<Job> JobStore::get(const std::string& store, const std::string& job_id) {
+    const auto reply = redis_.command({"HGETALL", keys::job(store, job_id)});
+    reply.expect_ok("HGETALL job");
+    if (reply.elements.empty()) return std::nullopt;
+    return job_from_fields(store, job_id, to_field_map(reply));
+}
+
+long long JobStore::count_due(const std::string& store, SysSeconds now) {
+    const auto reply = redis_.command({"ZCOUNT", keys::due(store), "-inf", seconds(now)});
+    reply.expect_ok("ZCOUNT due");
+    return reply.integer;
+}
+
+std::optional<SysSeconds> JobStore::next_due(const std::string& store) {
+    const auto reply = redis_.command({"ZRANGE", keys::due(store), "0", "0", "WITHSCORES"});
+    reply.expect_ok("ZRANGE due");
+    if (reply.elements.size() < 2) return std::nullopt;
+    return SysSeconds{
+        std::chrono::seconds{static_cast<long long>(std::stod(reply.elements[1].str))}};
+}
+
+std::map<std::string, long long> JobStore::counts(const std::string& store) {
+    const auto reply = redis_.command({"HGETALL", keys::counts(store)});
+    reply.expect_ok("HGETALL counts");
+    std::map<std::string, long long> out;
+    for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+        out[reply.elements[i].str] = std::stoll(reply.elements[i + 1].str);
+    }
+    return out;
+}
+
+}  // namespace huitou

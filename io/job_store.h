@@ -1,0 +1,82 @@
+// job_store.h — jobs in Redis, and every move between their states.
+//
+// Each transition is one Lua script (scripts/*.lua), atomic in Redis, so the
+// scheduler, any number of workers and a crash at any instant never leave a
+// job half moved:
+//   create          planned (only if the id is new — idempotent planning)
+//   claim_due       planned → dispatched, into the in-flight set with a
+//                   deadline; past expiry → expired; too many attempts → failed
+//   release         dispatched → planned (the push itself failed)
+//   requeue_expired dispatched past its deadline → planned, or → unknown if
+//                   a worker began sending it
+//   begin_send      a worker's claim before calling the provider
+//   record_result   → sent / failed / expired, or back to planned for a retry
+// Results are idempotent: recording the same one twice changes nothing.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/job.h"
+#include "core/wire.h"
+#include "io/lua_script.h"
+#include "io/redis_connection.h"
+
+namespace huitou {
+
+struct ClaimResult {
+    std::vector<Job> jobs;  // now dispatched
+    long long expired = 0;  // ended expired by this claim
+    long long failed = 0;   // ended failed (too many attempts)
+};
+
+struct RequeueResult {
+    long long requeued = 0;
+    long long unknown = 0;
+};
+
+enum class BeginSend { ok, already_finished, stale, held_elsewhere, missing };
+
+class JobStore {
+  public:
+    JobStore(RedisConnection& redis, const SchedulerConfig& config);
+
+    // Creates each job whose id is new; returns how many were created.
+    std::size_t create(const std::vector<Job>& jobs);
+
+    // Dispatches up to `limit` jobs of `store` due at `now`.
+    ClaimResult claim_due(const std::string& store, SysSeconds now, int limit);
+
+    // Hands a claimed job back, due again at `retry_at`.
+    bool release(const std::string& store, const std::string& job_id, SysSeconds retry_at);
+
+    // Jobs of `store` whose result deadline passed by `now`.
+    RequeueResult requeue_expired(const std::string& store, SysSeconds now, int limit);
+
+    // A worker's claim on dispatch `attempt` of a job; `detail` says why not.
+    BeginSend begin_send(const std::string& store, const std::string& job_id, int attempt,
+                         const std::string& worker, SysSeconds now, std::string* detail = nullptr);
+
+    // Records a result; returns the job's state afterwards (nullopt: no such job).
+    std::optional<JobState> record(const ResultMessage& result);
+
+    std::optional<Job> get(const std::string& store, const std::string& job_id);
+
+    // How many planned jobs of `store` are due at `now`.
+    long long count_due(const std::string& store, SysSeconds now);
+
+    // The earliest due time of a planned job of `store`, if any.
+    std::optional<SysSeconds> next_due(const std::string& store);
+
+    // Jobs by state, cumulative, for `store`.
+    std::map<std::string, long long> counts(const std::string& store);
+
+  private:
+    RedisConnection& redis_;
+    const SchedulerConfig& config_;
+    LuaScript create_, claim_, release_, requeue_, begin_, record_;
+};
+
+}  // namespace huitou

@@ -1,0 +1,85 @@
+#include "io/lua_script.h"
+
+#include <openssl/sha.h>
+
+#include <stdexcept>
+
+#include "core/embedded_files.h"
+
+namespace huitou {
+namespace {
+
+std::string sha1_hex(std::string_view text) {
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : digest) {
+        out.push_back(hex[b >> 4]);
+        out.push_back(hex[b & 0xF]);
+    }
+    return out;
+}
+
+bool is_noscript(const RedisReply& r) {
+    return r.is_error() && r.str.starts_with("NOSCRIPT");
+}
+
+}  // namespace
+
+LuaScript::LuaScript(std::string_view name) : name_(name) {
+    const auto source = embedded_file("scripts/" + std::string(name) + ".lua");
+    if (!source) throw std::logic_error("no embedded script " + std::string(name));
+    source_ = *source;
+    sha_ = sha1_hex(source_);
+}
+
+RedisCommand LuaScript::evalsha(const std::vector<std::string>& keys,
+                                const std::vector<std::string>& args) const {
+    RedisCommand c;
+    c.reserve(3 + keys.size() + args.size());
+    c.push_back("EVALSHA");
+    c.push_back(sha_);
+    c.push_back(std::to_string(keys.size()));
+    c.insert(c.end(), keys.begin(), keys.end());
+    c.insert(c.end(), args.begin(), args.end());
+    return c;
+}
+
+void LuaScript::load(RedisConnection& redis) const {
+    const auto reply = redis.command({"SCRIPT", "LOAD", source_});
+    reply.expect_ok("SCRIPT LOAD " + name_);
+    if (reply.str != sha_)
+        throw RedisError("SCRIPT LOAD " + name_ + ": unexpected SHA " + reply.str);
+}
+
+RedisReply LuaScript::run(RedisConnection& redis, const std::vector<std::string>& keys,
+                          const std::vector<std::string>& args) const {
+    auto reply = redis.command(evalsha(keys, args));
+    if (!is_noscript(reply)) return reply;
+    load(redis);
+    return redis.command(evalsha(keys, args));
+}
+
+std::vector<RedisReply> LuaScript::run_many(RedisConnection& redis,
+                                            const std::vector<Call>& calls) const {
+    for (const auto& call : calls)
+        redis.append(evalsha(call.keys, call.args));
+    std::vector<RedisReply> replies;
+    replies.reserve(calls.size());
+    bool missing = false;
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        replies.push_back(redis.read());
+        missing = missing || is_noscript(replies.back());
+    }
+    if (missing) {
+        load(redis);
+        for (std::size_t i = 0; i < calls.size(); ++i) {
+            if (is_noscript(replies[i]))
+                replies[i] = redis.command(evalsha(calls[i].keys, calls[i].args));
+        }
+    }
+    return replies;
+}
+
+}  // namespace huitou

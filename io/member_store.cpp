@@ -1,0 +1,130 @@
+#include "io/member_store.h"
+
+#include <set>
+
+#include "io/redis_keys.h"
+
+namespace huitou {
+namespace {
+
+FieldMap to_field_map(const RedisReply& reply) {
+    FieldMap fields;
+    for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+        fields.emplace(reply.elements[i].str, reply.elements[i + 1].str);
+    }
+    return fields;
+}
+
+std::vector<std::string> script_args(const MemberRecord& r, const MemberWrite& w) {
+    std::vector<std::string> a{r.id, keys::store_prefix(r.store)};
+    a.push_back(std::to_string(w.guard.size()));
+    for (const auto& [f, v] : w.guard) {
+        a.push_back(f);
+        a.push_back(v);
+    }
+    a.push_back(std::to_string(w.set.size()));
+    for (const auto& [f, v] : w.set) {
+        a.push_back(f);
+        a.push_back(v);
+    }
+    a.push_back(std::to_string(w.clear.size()));
+    a.insert(a.end(), w.clear.begin(), w.clear.end());
+    a.push_back(std::to_string(w.index_remove.size()));
+    for (const auto& e : w.index_remove) {
+        a.push_back(e.key);
+        a.push_back(e.score ? "z" : "s");
+    }
+    a.push_back(std::to_string(w.index_add.size()));
+    for (const auto& e : w.index_add) {
+        a.push_back(e.key);
+        a.push_back(e.score ? std::to_string(*e.score) : std::string{});
+    }
+    return a;
+}
+
+}  // namespace
+
+MemberStore::MemberStore(RedisConnection& redis) : redis_(redis), apply_("apply_member_write") {}
+
+std::vector<WriteOutcome> MemberStore::upsert(const std::vector<MemberRecord>& records) {
+    std::vector<WriteOutcome> outcomes(records.size(), WriteOutcome::unchanged);
+    std::vector<const MemberRecord*> batch;
+    std::set<std::pair<std::string, std::string>> in_batch;
+    std::size_t first = 0;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const auto key = std::make_pair(records[i].store, records[i].id);
+        if (in_batch.contains(key)) {
+            upsert_distinct(batch, outcomes, first);
+            batch.clear();
+            in_batch.clear();
+            first = i;
+        }
+        batch.push_back(&records[i]);
+        in_batch.insert(key);
+    }
+    if (!batch.empty()) upsert_distinct(batch, outcomes, first);
+    return outcomes;
+}
+
+void MemberStore::upsert_distinct(const std::vector<const MemberRecord*>& records,
+                                  std::vector<WriteOutcome>& outcomes, std::size_t first_index) {
+    std::vector<std::size_t> pending(records.size());
+    for (std::size_t i = 0; i < records.size(); ++i)
+        pending[i] = i;
+    // Guard failures are rare (a concurrent writer); each round retries only those.
+    for (int round = 0; !pending.empty(); ++round) {
+        if (round == 10)
+            throw RedisError("member writes keep conflicting; is another import running?");
+        for (const auto i : pending)
+            redis_.append({"HGETALL", keys::member(records[i]->store, records[i]->id)});
+        std::vector<MemberWrite> writes;
+        std::vector<LuaScript::Call> calls;
+        std::vector<std::size_t> applied;
+        for (const auto i : pending) {
+            const auto reply = redis_.read();
+            reply.expect_ok("HGETALL member");
+            std::optional<FieldMap> stored;
+            if (!reply.elements.empty()) stored = to_field_map(reply);
+            auto write = plan_member_write(stored, *records[i]);
+            if (write.outcome == WriteOutcome::unchanged) continue;
+            outcomes[first_index + i] = write.outcome;
+            calls.push_back({{keys::member(records[i]->store, records[i]->id)},
+                             script_args(*records[i], write)});
+            applied.push_back(i);
+        }
+        std::vector<std::size_t> retry;
+        const auto replies = apply_.run_many(redis_, calls);
+        for (std::size_t k = 0; k < replies.size(); ++k) {
+            replies[k].expect_ok("apply_member_write");
+            if (replies[k].integer == 0) retry.push_back(applied[k]);
+        }
+        pending = std::move(retry);
+    }
+}
+
+std::optional<Member> MemberStore::get(const std::string& store, const std::string& id) {
+    const auto reply = redis_.command({"HGETALL", keys::member(store, id)});
+    reply.expect_ok("HGETALL member");
+    if (reply.elements.empty()) return std::nullopt;
+    return member_from_fields(store, id, to_field_map(reply));
+}
+
+std::vector<Member> MemberStore::in_index(const std::string& store, const std::string& suffix) {
+    const auto ids = redis_.command({"SMEMBERS", keys::index(store, suffix)});
+    ids.expect_ok("SMEMBERS index");
+    for (const auto& id : ids.elements)
+        redis_.append({"HGETALL", keys::member(store, id.str)});
+    std::vector<Member> members;
+    members.reserve(ids.elements.size());
+    for (const auto& id : ids.elements) {
+        const auto reply = redis_.read();
+        reply.expect_ok("HGETALL member");
+        // An index entry whose member is gone is skipped; the next write of
+        // that member's indexes cleans it.
+        if (!reply.elements.empty())
+            members.push_back(member_from_fields(store, id.str, to_field_map(reply)));
+    }
+    return members;
+}
+
+}  // namespace huitou

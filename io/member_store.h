@@ -1,0 +1,48 @@
+// member_store.h — members in Redis: upsert from imports, read for planning.
+//
+// Upserts go in batches: one pipelined HGETALL for the batch, the pure merge
+// (core/member_write.h) in C++, then one pipelined script call per member that
+// applies the write if its guard still holds. Two round trips per batch,
+// whatever its size. A member named twice in one batch splits the batch, so
+// rows apply in file order. A write whose guard failed (someone changed the
+// member in between) is read and merged again.
+//
+// Planning reads members through the indexes (the birthday set for a
+// month-day), never by scanning all members.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/member.h"
+#include "core/member_row.h"
+#include "core/member_write.h"
+#include "io/lua_script.h"
+#include "io/redis_connection.h"
+
+namespace huitou {
+
+class MemberStore {
+  public:
+    explicit MemberStore(RedisConnection& redis);
+
+    // Stores `records` in order; returns each one's outcome. Throws RedisError.
+    std::vector<WriteOutcome> upsert(const std::vector<MemberRecord>& records);
+
+    // The member, or nullopt. Throws RedisError.
+    std::optional<Member> get(const std::string& store, const std::string& id);
+
+    // The members in index set `suffix` ("bd:09-15"). Throws RedisError.
+    std::vector<Member> in_index(const std::string& store, const std::string& suffix);
+
+  private:
+    // Upserts records naming distinct members.
+    void upsert_distinct(const std::vector<const MemberRecord*>& records,
+                         std::vector<WriteOutcome>& outcomes, std::size_t first_index);
+
+    RedisConnection& redis_;
+    LuaScript apply_;
+};
+
+}  // namespace huitou

@@ -1,0 +1,89 @@
+// redis_connection.h — one connection to Redis, hiredis wrapped once.
+//
+// hiredis 0.14 (Debian 12) behind a move-only RAII handle. Every command goes
+// through redisAppendCommandArgv — binary-safe, no format strings, so a
+// member's name can never become part of a command. Replies are copied into
+// RedisReply values and freed at once.
+//
+// Errors in two kinds: a reply that *is* an error (WRONGTYPE, NOSCRIPT) comes
+// back as a value with type `error`, because the caller knows what it means;
+// a broken connection (refused, reset, timed out) throws RedisError, caught
+// by the process's main loop, which backs off and calls reconnect().
+// Pipelining is explicit: append() any number of commands, then read() as
+// many replies. Not thread-safe: one connection per thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/redis_url.h"
+
+struct redisContext;
+
+namespace huitou {
+
+class RedisError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+struct RedisReply {
+    enum class Type { nil, status, error, integer, string, array };
+    Type type = Type::nil;
+    long long integer = 0;
+    std::string str;  // status, error or string
+    std::vector<RedisReply> elements;
+
+    bool is_nil() const { return type == Type::nil; }
+    bool is_error() const { return type == Type::error; }
+    // Throws RedisError if the reply is an error reply (for commands whose
+    // failure is a bug or an environment problem, not an expected outcome).
+    const RedisReply& expect_ok(std::string_view what) const;
+};
+
+using RedisCommand = std::vector<std::string>;
+
+class RedisConnection {
+  public:
+    // Connects, authenticates and selects the database. Throws RedisError.
+    explicit RedisConnection(RedisEndpoint endpoint,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    ~RedisConnection();
+    RedisConnection(RedisConnection&&) noexcept;
+    RedisConnection& operator=(RedisConnection&&) noexcept;
+    RedisConnection(const RedisConnection&) = delete;
+    RedisConnection& operator=(const RedisConnection&) = delete;
+
+    // Sends one command and returns its reply. Throws RedisError.
+    RedisReply command(const RedisCommand& args);
+
+    // Pipelining: queue commands, then read one reply per command, in order.
+    void append(const RedisCommand& args);
+    RedisReply read();
+    // Sends `commands` in one round trip and returns their replies.
+    std::vector<RedisReply> pipeline(const std::vector<RedisCommand>& commands);
+
+    // Drops the connection and connects again. Throws RedisError.
+    void reconnect();
+
+    const RedisEndpoint& endpoint() const { return endpoint_; }
+    std::size_t reconnects() const { return reconnects_; }
+
+  private:
+    struct ContextFree {
+        void operator()(redisContext* c) const;
+    };
+    void connect();
+    [[noreturn]] void fail(std::string_view what);
+
+    RedisEndpoint endpoint_;
+    std::chrono::milliseconds timeout_;
+    std::unique_ptr<redisContext, ContextFree> context_;
+    std::size_t reconnects_ = 0;
+};
+
+}  // namespace huitou

@@ -1,0 +1,46 @@
+// redis_keys.h — the names of everything huitou keeps in Redis.
+//
+// Every key of a store carries the store in a hash tag, "hu:{toyland}:...",
+// so all of a store's data lands in one Redis Cluster slot: the Lua scripts
+// that touch a member and its indexes, or a job and the due set, stay legal
+// on a cluster, and the store is the unit scheduler replicas share.
+//
+//   hu:{S}:m:<member>     hash   a member (fields: core/member.h)
+//   hu:{S}:bd:<MM-DD>     set    members whose solar birthday is MM-DD
+//   hu:{S}:job:<job id>   hash   a job (fields: core/job.h)
+//   hu:{S}:due            zset   planned jobs by due time
+//   hu:{S}:inflight       zset   dispatched jobs by result deadline
+//   hu:{S}:counts         hash   jobs by state, cumulative
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace huitou::keys {
+
+inline std::string store_prefix(std::string_view store) {
+    return "hu:{" + std::string(store) + "}:";
+}
+inline std::string member(std::string_view store, std::string_view id) {
+    return store_prefix(store) + "m:" + std::string(id);
+}
+inline std::string index(std::string_view store, std::string_view suffix) {
+    return store_prefix(store) + std::string(suffix);
+}
+inline std::string job_prefix(std::string_view store) {
+    return store_prefix(store) + "job:";
+}
+inline std::string job(std::string_view store, std::string_view job_id) {
+    return job_prefix(store) + std::string(job_id);
+}
+inline std::string due(std::string_view store) {
+    return store_prefix(store) + "due";
+}
+inline std::string inflight(std::string_view store) {
+    return store_prefix(store) + "inflight";
+}
+inline std::string counts(std::string_view store) {
+    return store_prefix(store) + "counts";
+}
+
+}  // namespace huitou::keys

@@ -1,0 +1,44 @@
+-- record_result.lua — what happened to a job, recorded once.
+--
+-- KEYS[1] job hash   KEYS[2] in-flight set   KEYS[3] due set   KEYS[4] counts
+-- ARGV[1] job id   ARGV[2] outcome (wire.h)   ARGV[3] at   ARGV[4] retry at
+-- ARGV[5] error   ARGV[6] provider   ARGV[7] provider ref   ARGV[8] retention
+-- ARGV[9] max attempts
+-- Returns the job's state afterwards, or "missing". Idempotent: a result for a
+-- job that has already ended changes nothing, so the worker and the scheduler
+-- may both record the same result. A late result for a job marked unknown
+-- settles it.
+local key, id, outcome = KEYS[1], ARGV[1], ARGV[2]
+local state = redis.call('HGET', key, 'state')
+if not state then return 'missing' end
+if outcome == 'refused' then return state end
+if state ~= 'dispatched' and state ~= 'planned' and state ~= 'unknown' then return state end
+
+local function finish(new_state)
+  redis.call('HSET', key, 'state', new_state, 'finished_at', ARGV[3])
+  if ARGV[5] ~= '' then redis.call('HSET', key, 'error', ARGV[5]) end
+  if ARGV[6] ~= '' then redis.call('HSET', key, 'provider', ARGV[6]) end
+  if ARGV[7] ~= '' then redis.call('HSET', key, 'provider_ref', ARGV[7]) end
+  redis.call('HDEL', key, 'sending')
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('ZREM', KEYS[3], id)
+  redis.call('EXPIRE', key, ARGV[8])
+  redis.call('HINCRBY', KEYS[4], state, -1)
+  redis.call('HINCRBY', KEYS[4], new_state, 1)
+  return new_state
+end
+
+if outcome == 'sent' then return finish('sent') end
+if outcome == 'expired' then return finish('expired') end
+if outcome == 'failed' or outcome == 'consent_lost' then return finish('failed') end
+-- retry and account_problem: the message may still go, later.
+local attempts = tonumber(redis.call('HGET', key, 'attempts') or '0')
+if attempts >= tonumber(ARGV[9]) then return finish('failed') end
+redis.call('HSET', key, 'state', 'planned')
+if ARGV[5] ~= '' then redis.call('HSET', key, 'error', ARGV[5]) end
+redis.call('HDEL', key, 'sending')
+redis.call('ZREM', KEYS[2], id)
+redis.call('ZADD', KEYS[3], ARGV[4], id)
+redis.call('HINCRBY', KEYS[4], state, -1)
+redis.call('HINCRBY', KEYS[4], 'planned', 1)
+return 'planned'
