@@ -1,0 +1,240 @@
+#include "scheduler/scheduler.h"
+
+#include <algorithm>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "core/planner.h"
+#include "core/wire.h"
+#include "io/program_setup.h"
+#include "io/zmq_frames.h"
+
+namespace huitou {
+namespace {
+
+zmq::socket_t bind_socket(zmq::context_t& zmq, zmq::socket_type type, const std::string& endpoint) {
+    zmq::socket_t socket(zmq, type);
+    socket.set(zmq::sockopt::linger, 0);  // unsent jobs are safe in Redis
+    if (type == zmq::socket_type::push) {
+        socket.set(zmq::sockopt::immediate, true);  // queue only to connected workers
+        socket.set(zmq::sockopt::sndhwm, 200);
+    }
+    try {
+        socket.bind(endpoint);
+    } catch (const zmq::error_t& e) {
+        throw ConfigError("cannot bind " + endpoint + ": " + e.what());
+    }
+    return socket;
+}
+
+std::string summary(const std::map<std::string, std::size_t>& counts) {
+    std::string out;
+    for (const auto& [k, v] : counts)
+        out += (out.empty() ? "" : ", ") + k + " " + std::to_string(v);
+    return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(const Config& config, const TemplateSet& templates, RedisConnection& redis,
+                     zmq::context_t& zmq, const Clock& clock)
+    : config_(config),
+      templates_(templates),
+      redis_(redis),
+      clock_(clock),
+      members_(redis),
+      jobs_(redis, config.scheduler),
+      sms_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.sms)),
+      wechat_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.wechat)),
+      results_(bind_socket(zmq, zmq::socket_type::pull, config.endpoints.results)),
+      retry_delay_(config.scheduler.retry_delay) {}
+
+std::string Scheduler::job_endpoint(Channel channel) const {
+    return (channel == Channel::sms ? sms_ : wechat_).get(zmq::sockopt::last_endpoint);
+}
+
+std::string Scheduler::results_endpoint() const {
+    return results_.get(zmq::sockopt::last_endpoint);
+}
+
+zmq::socket_t& Scheduler::socket_for(Channel channel) {
+    return channel == Channel::sms ? sms_ : wechat_;
+}
+
+PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day) {
+    PlanReport report;
+    const SysSeconds now = clock_.now();
+    std::vector<Job> jobs;
+    for (const auto& month_day : index_days_for(day)) {
+        for (const auto& member : members_.in_index(store.id, "bd:" + month_day)) {
+            // The index is a hint; the member's own birthday decides.
+            if (!member.birthday || !is_birthday_on(*member.birthday, day)) continue;
+            ++report.candidates;
+            auto decision = plan_birthday(member, day, store, templates_, now);
+            if (decision.job)
+                jobs.push_back(std::move(*decision.job));
+            else
+                ++report.skipped[decision.reason];
+        }
+    }
+    report.created = jobs_.create(jobs);
+    stats_.planned += report.created;
+    spdlog::info("{} {}: {} birthdays, {} new jobs, skipped: {}", store.id, format_date(day),
+                 report.candidates, report.created, summary(report.skipped));
+    return report;
+}
+
+void Scheduler::plan_due_days(SysSeconds now) {
+    for (const auto& [id, store] : config_.stores) {
+        const Date today = local_date(now, store.zone);
+        const auto it = planned_day_.find(id);
+        if (it != planned_day_.end() && it->second == today) continue;
+        plan_day(store, today);
+        planned_day_.insert_or_assign(id, today);
+    }
+}
+
+void Scheduler::requeue_overdue(SysSeconds now) {
+    for (const auto& [id, store] : config_.stores) {
+        const auto r = jobs_.requeue_expired(id, now, config_.scheduler.dispatch_batch);
+        if (r.requeued || r.unknown) {
+            spdlog::warn("{}: {} jobs without a result dispatched again, {} of unknown fate", id,
+                         r.requeued, r.unknown);
+        }
+        stats_.requeued += static_cast<std::size_t>(r.requeued);
+        stats_.unknown += static_cast<std::size_t>(r.unknown);
+    }
+}
+
+std::size_t Scheduler::dispatch_due(SysSeconds now) {
+    std::size_t pushed = 0;
+    for (const auto& [id, store] : config_.stores) {
+        std::set<Channel> blocked;  // channels that would block this round
+        for (;;) {
+            auto claim = jobs_.claim_due(id, now, config_.scheduler.dispatch_batch);
+            stats_.expired += static_cast<std::size_t>(claim.expired);
+            if (claim.expired)
+                spdlog::warn("{}: {} jobs expired before they could go", id, claim.expired);
+            for (const auto& job : claim.jobs) {
+                JobMessage m{job.store, job.id,   job.member_id, job.kind,     job.channel,
+                             job.to,    job.text, job.params,    job.attempts, job.expires_at};
+                if (!blocked.contains(job.channel) &&
+                    send_frames(socket_for(job.channel), encode(m))) {
+                    ++pushed;
+                    outstanding_.insert(job.store + "|" + job.id);
+                    continue;
+                }
+                blocked.insert(job.channel);
+                jobs_.release(job.store, job.id, now + retry_delay_);
+                ++stats_.deferred;
+            }
+            if (static_cast<int>(claim.jobs.size()) < config_.scheduler.dispatch_batch) break;
+            if (blocked.size() == 2) break;
+        }
+        for (const Channel c : blocked) {
+            spdlog::debug("{}: no {} worker could take more jobs; retrying in {}s", id,
+                          to_string(c), retry_delay_.count());
+        }
+    }
+    stats_.dispatched += pushed;
+    return pushed;
+}
+
+std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
+    zmq::pollitem_t items[] = {{results_.handle(), 0, ZMQ_POLLIN, 0}};
+    try {
+        zmq::poll(items, 1, wait);
+    } catch (const zmq::error_t& e) {
+        if (e.num() != EINTR) throw;
+    }
+    std::size_t recorded = 0;
+    while (auto frames = receive_frames(results_)) {
+        auto decoded = decode_result(frame_views(*frames));
+        if (!decoded.message) {
+            ++stats_.bad_messages;
+            spdlog::warn("dropped a malformed result: {}", decoded.error);
+            continue;
+        }
+        const auto& r = *decoded.message;
+        if (!config_.find_store(r.store)) {
+            ++stats_.bad_messages;
+            spdlog::warn("dropped a result for unknown store {}", r.store);
+            continue;
+        }
+        const auto state = jobs_.record(r);
+        ++stats_.results[std::string(to_string(r.outcome))];
+        outstanding_.erase(r.store + "|" + r.job_id);
+        ++recorded;
+        spdlog::debug("{} {}: {} → {}", r.store, r.job_id, to_string(r.outcome),
+                      state ? to_string(*state) : "missing");
+    }
+    return recorded;
+}
+
+std::size_t Scheduler::count_due(SysSeconds now) {
+    std::size_t due = 0;
+    for (const auto& [id, store] : config_.stores) {
+        due += static_cast<std::size_t>(jobs_.count_due(id, now));
+    }
+    return due;
+}
+
+std::chrono::seconds Scheduler::time_to_next_event(SysSeconds now) {
+    std::chrono::seconds wait{60};
+    for (const auto& [id, store] : config_.stores) {
+        if (const auto due = jobs_.next_due(id)) wait = std::min(wait, *due - now);
+        const Date tomorrow{date::sys_days{local_date(now, store.zone)} + date::days{1}};
+        wait = std::min(wait, start_of_day(tomorrow, store.zone) - now);
+    }
+    return std::max(wait, std::chrono::seconds{0});
+}
+
+void Scheduler::run(std::optional<SysSeconds> until) {
+    auto backoff = std::chrono::milliseconds(100);
+    while (!stop_requested()) {
+        try {
+            const SysSeconds now = clock_.now();
+            if (until && now >= *until) break;
+            plan_due_days(now);
+            requeue_overdue(now);
+            dispatch_due(now);
+            auto wait = clock_.real_wait(time_to_next_event(now));
+            wait = std::clamp(wait, std::chrono::milliseconds(1), std::chrono::milliseconds(1000));
+            handle_results(wait);
+            backoff = std::chrono::milliseconds(100);
+        } catch (const RedisError& e) {
+            spdlog::error("{}; retrying in {} ms", e.what(), backoff.count());
+            std::this_thread::sleep_for(backoff);
+            backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
+            try {
+                redis_.reconnect();
+                spdlog::info("reconnected to Redis");
+            } catch (const RedisError& again) {
+                spdlog::warn("{}", again.what());
+            }
+        }
+    }
+    // Results that already arrived are recorded before leaving.
+    handle_results(std::chrono::milliseconds(0));
+}
+
+Scheduler::OnceResult Scheduler::run_once() {
+    const SysSeconds start = clock_.now();
+    retry_delay_ = std::chrono::seconds(0);
+    plan_due_days(start);
+    requeue_overdue(start);
+    const auto deadline = std::chrono::steady_clock::now() + config_.scheduler.once_wait;
+    // Workers may still be connecting: a job handed back for lack of a worker
+    // is offered again until the deadline.
+    for (;;) {
+        const SysSeconds now = clock_.now();
+        dispatch_due(now);
+        handle_results(std::chrono::milliseconds(100));
+        const bool done = outstanding_.empty() && count_due(now) == 0;
+        if (done || std::chrono::steady_clock::now() >= deadline || stop_requested()) break;
+    }
+    return {outstanding_.size(), count_due(clock_.now())};
+}
+
+}  // namespace huitou

@@ -1,0 +1,118 @@
+// scheduler.h — plans each store's day and dispatches the jobs that are due.
+//
+// The loop is shaped like Redis' aeProcessEvents: plan any store whose local
+// day has begun → hand back jobs whose result never came → dispatch what is
+// due → wait on the results socket until the next thing is due (pure
+// arithmetic on the clock) → record the results that arrived. Every decision
+// is made by the pure core; this class only moves data between Redis,
+// ZeroMQ and the core.
+//
+// Sockets: one PUSH per channel (bound; workers connect and share its jobs
+// round-robin) and one PULL for results. PUSH sockets use ZMQ_IMMEDIATE and
+// never block: a job that cannot be pushed (no worker, or its queue full) is
+// released back to the due set in Redis, where it is safe.
+//
+// Nothing is kept only in memory: a killed scheduler restarts, plans the day
+// again (creating nothing twice) and picks up due and in-flight jobs from Redis.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/message_template.h"
+#include "io/job_store.h"
+#include "io/member_store.h"
+#include "io/redis_connection.h"
+
+namespace huitou {
+
+struct PlanReport {
+    std::size_t candidates = 0;                  // members with an occasion that day
+    std::size_t created = 0;                     // new jobs (0 when planned before)
+    std::map<std::string, std::size_t> skipped;  // reason → count
+};
+
+struct SchedulerStats {
+    std::size_t planned = 0;
+    std::size_t dispatched = 0;
+    std::size_t deferred = 0;  // could not be pushed, handed back
+    std::size_t expired = 0;
+    std::size_t requeued = 0;
+    std::size_t unknown = 0;
+    std::size_t bad_messages = 0;
+    std::map<std::string, std::size_t> results;  // outcome → count
+};
+
+class Scheduler {
+  public:
+    // Binds the sockets at the configured endpoints (a "*" port binds a free one).
+    Scheduler(const Config& config, const TemplateSet& templates, RedisConnection& redis,
+              zmq::context_t& zmq, const Clock& clock);
+
+    // The endpoint actually bound, e.g. for a test that bound port "*".
+    std::string job_endpoint(Channel channel) const;
+    std::string results_endpoint() const;
+
+    // Plans `day` for `store`: idempotent. Throws RedisError.
+    PlanReport plan_day(const StoreConfig& store, const Date& day);
+
+    // Plans every store whose local day at `now` is not planned yet in this process.
+    void plan_due_days(SysSeconds now);
+
+    // Pushes every job due at `now`; returns how many were pushed. Throws RedisError.
+    std::size_t dispatch_due(SysSeconds now);
+
+    // Hands back jobs whose result deadline passed. Throws RedisError.
+    void requeue_overdue(SysSeconds now);
+
+    // Waits up to `wait` (real time) for results and records all that arrived.
+    // Returns how many were recorded. Throws RedisError.
+    std::size_t handle_results(std::chrono::milliseconds wait);
+
+    // The daemon: runs until stop_requested() or, if given, until the clock
+    // reaches `until`. Survives Redis outages (backs off and reconnects).
+    void run(std::optional<SysSeconds> until = std::nullopt);
+
+    // --once: plans today, dispatches what is due, waits for the results of
+    // everything it dispatched, at most config.scheduler.once_wait (real time).
+    struct OnceResult {
+        std::size_t without_result = 0;  // dispatched, no result before the wait ended
+        std::size_t not_dispatched = 0;  // due, but no worker took them
+        bool complete() const { return without_result == 0 && not_dispatched == 0; }
+    };
+    OnceResult run_once();
+
+    const SchedulerStats& stats() const { return stats_; }
+
+  private:
+    zmq::socket_t& socket_for(Channel channel);
+    // Clock time until the next thing to do: a due job or a store's midnight.
+    std::chrono::seconds time_to_next_event(SysSeconds now);
+    // How many planned jobs of all stores are due at `now`.
+    std::size_t count_due(SysSeconds now);
+
+    const Config& config_;
+    const TemplateSet& templates_;
+    RedisConnection& redis_;
+    const Clock& clock_;
+    MemberStore members_;
+    JobStore jobs_;
+    zmq::socket_t sms_;
+    zmq::socket_t wechat_;
+    zmq::socket_t results_;
+    std::map<std::string, Date> planned_day_;  // store → the local day planned
+    std::set<std::string> outstanding_;        // "store|job" pushed, no result yet (for --once)
+    // How long a job that could not be pushed waits (0 under --once, which
+    // keeps offering it until its deadline).
+    std::chrono::seconds retry_delay_;
+    SchedulerStats stats_;
+};
+
+}  // namespace huitou

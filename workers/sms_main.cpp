@@ -1,0 +1,6 @@
+// huitou-sms — sends SMS jobs through the configured provider.
+#include "workers/worker_main.h"
+
+int main(int argc, char** argv) {
+    return huitou::worker_main(huitou::Channel::sms, argc, argv);
+}

@@ -1,0 +1,73 @@
+#include "workers/worker_main.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "io/program_setup.h"
+#include "workers/outbox_sender.h"
+#include "workers/worker.h"
+
+namespace huitou {
+namespace {
+
+std::unique_ptr<Sender> make_sender(const ProviderConfig& provider, const Config& config) {
+    // Config loading has already refused unknown provider names.
+    return std::make_unique<OutboxSender>(provider.outbox_path, config);
+}
+
+std::string worker_name(Channel channel) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return std::string(to_string(channel)) + "@" + host + ":" + std::to_string(getpid());
+}
+
+}  // namespace
+
+int worker_main(Channel channel, int argc, char** argv) {
+    const std::string program = "huitou-" + std::string(to_string(channel));
+    CLI::App app{program + ": sends " + std::string(to_string(channel)) +
+                 " jobs through the configured provider"};
+    CommonOptions common;
+    add_common_options(app, common);
+    std::string outbox;
+    app.add_option("--outbox", outbox,
+                   "Outbox provider: write messages to this file (overrides config)");
+    CLI11_PARSE(app, argc, argv);
+    try {
+        setup_logging(std::string(to_string(channel)), common.log_level);
+        Runtime rt = make_runtime(common);
+        ProviderConfig provider = channel == Channel::sms ? rt.config.sms : rt.config.wechat;
+        if (!outbox.empty()) {
+            provider.provider = "outbox";
+            provider.outbox_path = outbox;
+        }
+        install_stop_signals();
+        auto sender = make_sender(provider, rt.config);
+        RedisConnection redis(rt.redis);
+        zmq::context_t zmq;
+        const auto& endpoint =
+            channel == Channel::sms ? rt.config.endpoints.sms : rt.config.endpoints.wechat;
+        Worker worker(channel, rt.config, *sender, redis, zmq, *rt.clock, worker_name(channel),
+                      endpoint, rt.config.endpoints.results);
+        spdlog::info("sending {} through {} ({}); jobs from {}", to_string(channel), sender->name(),
+                     provider.outbox_path, endpoint);
+        worker.run();
+        const auto& s = worker.stats();
+        spdlog::info(
+            "stopped: {} received, {} sent, {} failed, {} retried, {} refused, {} malformed",
+            s.received, s.sent, s.failed, s.retried, s.refused, s.bad_messages);
+        return 0;
+    } catch (const ConfigError& e) {
+        std::cerr << program << ": " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << program << ": " << e.what() << "\n";
+        return 1;
+    }
+}
+
+}  // namespace huitou
