@@ -1,0 +1,39 @@
+// import_command.h — `huitou import FILE`: members from CSV or JSON Lines.
+//
+// Streams the file, checks every row (core/member_row.h), and upserts good
+// rows in batches (io/member_store.h). A bad row is reported as
+// "line N: <what is wrong>" on stderr and the other rows are still imported;
+// the exit status says whether anything was rejected. Importing a file twice
+// changes nothing the second time (every row reports "unchanged").
+#pragma once
+
+#include <cstddef>
+#include <iosfwd>
+#include <string>
+
+#include "core/config.h"
+#include "io/redis_connection.h"
+
+namespace huitou {
+
+struct ImportOptions {
+    std::string path;
+    std::string format;         // "csv", "jsonl", or empty: from the file name
+    std::string default_store;  // for rows without a store column
+    std::size_t batch = 1000;
+};
+
+struct ImportReport {
+    std::size_t rows = 0;
+    std::size_t created = 0;
+    std::size_t updated = 0;
+    std::size_t unchanged = 0;
+    std::size_t rejected = 0;
+};
+
+// Imports; writes one line per rejected row to `errors`. Throws RedisError
+// (the import can simply be run again) and ConfigError (unreadable file, bad header).
+ImportReport import_members(const ImportOptions& options, const Config& config,
+                            RedisConnection& redis, std::ostream& errors);
+
+}  // namespace huitou
