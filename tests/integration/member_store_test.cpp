@@ -1,0 +1,149 @@
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include "cli/import_command.h"
+#include "io/member_store.h"
+#include "io/redis_keys.h"
+#include "tests/support/test_redis.h"
+
+using namespace huitou;
+using namespace huitou::test;
+
+namespace {
+const Config config = parse_config(R"(
+[stores.toyland]
+name = "童乐玩具"
+[stores.babycare]
+name = "贝贝母婴"
+)",
+                                   "t.toml");
+
+ImportReport import_text(RedisConnection& redis, const TempDir& dir, const std::string& name,
+                         const std::string& text, std::string* errors = nullptr) {
+    write_file(dir.file(name), text);
+    std::ostringstream err;
+    ImportOptions o;
+    o.path = dir.file(name);
+    o.batch = 2;  // small batches exercise the batching
+    auto report = import_members(o, config, redis, err);
+    if (errors) *errors = err.str();
+    return report;
+}
+
+std::vector<std::string> set_members(RedisConnection& redis, const std::string& key) {
+    std::vector<std::string> out;
+    for (const auto& e : redis.command({"SMEMBERS", key}).elements)
+        out.push_back(e.str);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+}  // namespace
+
+SCENARIO("importing members into a real Redis") {
+    TestRedis server;
+    auto redis = server.connect();
+    TempDir dir;
+    const std::string csv =
+        "member_id,store,name,gender,birthday,phone,sms_optin\n"
+        "M1,toyland,王芳,F,1990-09-15,13800138001,1\n"
+        "M2,toyland,李强,M,--09-15,13800138002,0\n"
+        "M3,toyland,坏电话,F,1990-01-01,12345,1\n"             // line 4: bad phone
+        "M4,nowhere,张三,M,1990-01-01,13800138004,1\n"         // line 5: unknown store
+        "M5,babycare,\"孙, 丽\",F,1993-02-29,13800138005,1\n"  // line 6: no 29 Feb in 1993
+        "M6,babycare,\"周\n杰\",M,1989-02-28,13800138006,1\n"  // line 7: a name over two lines
+        "M7,babycare,吴倩,F,1994-09-16,13800138007,yes\n";     // line 9
+
+    GIVEN("a CSV with good and bad rows") {
+        std::string errors;
+        const auto report = import_text(redis, dir, "members.csv", csv, &errors);
+
+        THEN("the good rows are stored and each bad row is reported by its line") {
+            CHECK(report.rows == 7);
+            CHECK(report.created == 3);
+            CHECK(report.rejected == 4);
+            CHECK_THAT(errors, Catch::Contains("line 4: phone \"12345\""));
+            CHECK_THAT(errors, Catch::Contains("line 5: store \"nowhere\" is not in the config"));
+            CHECK_THAT(errors,
+                       Catch::Contains("line 6: birthday \"1993-02-29\" is not a real date"));
+            CHECK_THAT(errors, Catch::Contains("line 7: name holds control characters"));
+            MemberStore store(redis);
+            const auto m1 = store.get("toyland", "M1");
+            REQUIRE(m1);
+            CHECK(m1->name == "王芳");
+            CHECK(m1->phone == "+8613800138001");
+            CHECK(m1->sms_optin);
+            CHECK_FALSE(m1->wechat_optin);
+            CHECK(store.get("babycare", "M7")->sms_optin);
+            CHECK_FALSE(store.get("toyland", "M3"));
+        }
+        THEN("the birthday index holds the members of each month-day") {
+            CHECK(set_members(redis, keys::index("toyland", "bd:09-15")) ==
+                  std::vector<std::string>{"M1", "M2"});
+            CHECK(set_members(redis, keys::index("babycare", "bd:09-16")) ==
+                  std::vector<std::string>{"M7"});
+        }
+        WHEN("the same file is imported again") {
+            const auto before = redis.command({"DBSIZE"}).integer;
+            const auto again = import_text(redis, dir, "members.csv", csv);
+            THEN("nothing changes") {
+                CHECK(again.created == 0);
+                CHECK(again.updated == 0);
+                CHECK(again.unchanged == 3);
+                CHECK(redis.command({"DBSIZE"}).integer == before);
+            }
+        }
+        WHEN("a later file changes a birthday and leaves other columns out") {
+            const auto update =
+                import_text(redis, dir, "update.jsonl",
+                            R"({"member_id":"M1","store":"toyland","birthday":"1990-10-01"})"
+                            "\n");
+            THEN("the member moves between index entries and keeps the rest") {
+                CHECK(update.updated == 1);
+                CHECK(set_members(redis, keys::index("toyland", "bd:09-15")) ==
+                      std::vector<std::string>{"M2"});
+                CHECK(set_members(redis, keys::index("toyland", "bd:10-01")) ==
+                      std::vector<std::string>{"M1"});
+                const auto m1 = MemberStore(redis).get("toyland", "M1");
+                CHECK(m1->name == "王芳");
+                CHECK(m1->phone == "+8613800138001");
+            }
+        }
+        WHEN("one file names a member twice") {
+            const auto twice = import_text(redis, dir, "twice.csv",
+                                           "member_id,store,name,birthday\n"
+                                           "M9,toyland,第一,2000-01-01\n"
+                                           "M9,toyland,第二,2000-01-02\n");
+            THEN("the rows apply in file order") {
+                CHECK(twice.created == 1);
+                CHECK(twice.updated == 1);
+                CHECK(MemberStore(redis).get("toyland", "M9")->name == "第二");
+                CHECK(set_members(redis, keys::index("toyland", "bd:01-01")).empty());
+                CHECK(set_members(redis, keys::index("toyland", "bd:01-02")) ==
+                      std::vector<std::string>{"M9"});
+            }
+        }
+    }
+}
+
+TEST_CASE("a write whose guard no longer holds is not applied") {
+    TestRedis server;
+    auto redis = server.connect();
+    MemberStore store(redis);
+    store.upsert({MemberRecord{"toyland", "M1", {{"birthday", "1990-09-15"}}, {}}});
+    // A write planned when M1 had no birthday (guard: birthday absent) must
+    // not land: its index changes would be wrong.
+    const LuaScript apply("apply_member_write");
+    const auto reply = apply.run(redis, {keys::member("toyland", "M1")},
+                                 {"M1", keys::store_prefix("toyland"), "1", "birthday", "", "1",
+                                  "name", "x", "0", "0", "1", "bd:01-01", ""});
+    CHECK(reply.integer == 0);
+    CHECK(redis.command({"HGET", keys::member("toyland", "M1"), "name"}).is_nil());
+    CHECK(redis.command({"EXISTS", keys::index("toyland", "bd:01-01")}).integer == 0);
+    // The same write with the right guard lands.
+    const auto ok = apply.run(redis, {keys::member("toyland", "M1")},
+                              {"M1", keys::store_prefix("toyland"), "1", "birthday", "1990-09-15",
+                               "1", "name", "x", "0", "0", "0"});
+    CHECK(ok.integer == 1);
+    CHECK(redis.command({"HGET", keys::member("toyland", "M1"), "name"}).str == "x");
+}

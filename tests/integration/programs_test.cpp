@@ -1,0 +1,132 @@
+// The four programs as a user runs them: separate processes, a real Redis,
+// real sockets on free ports, the outbox provider, the README's commands.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/test_redis.h"
+
+using namespace huitou;
+using namespace huitou::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Programs {
+    TestRedis server;
+    TempDir dir;
+    std::vector<std::string> env;
+
+    Programs() {
+        const auto port = [] { return std::to_string(free_port()); };
+        env = {"HUITOU_REDIS_URL=" + server.url(), "HUITOU_NOW=2027-09-15T12:00:00+08:00",
+               "HUITOU_LOG_LEVEL=warn"};
+        endpoints = {"--set", "endpoints.sms=tcp://127.0.0.1:" + port(),
+                     "--set", "endpoints.wechat=tcp://127.0.0.1:" + port(),
+                     "--set", "endpoints.results=tcp://127.0.0.1:" + port(),
+                     "--set", "scheduler.once_wait_seconds=20"};
+    }
+
+    std::vector<std::string> endpoints;
+
+    std::vector<std::string> args(const std::string& program, std::vector<std::string> extra) {
+        std::vector<std::string> a{bin(program)};
+        a.insert(a.end(), endpoints.begin(), endpoints.end());
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    }
+
+    Process worker(const std::string& program, const std::string& outbox) {
+        return Process(args(program, {"--outbox", dir.file(outbox)}), env,
+                       dir.file(program + ".log"));
+    }
+
+    std::size_t lines(const std::string& file) {
+        const auto text = read_file(dir.file(file));
+        return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(Programs, "huitou import reports bad rows by line and imports the rest") {
+    write_file(dir.file("m.csv"),
+               "member_id,store,name,birthday,phone,sms_optin\r\n"
+               "T1,toyland,王芳,1990-09-15,13800138001,1\r\n"
+               "T2,toyland,李强,1990-09-31,13800138002,1\r\n"
+               "T3,toyland,张伟,--09-15,13800138003,1\r\n");
+    auto r = run({bin("huitou"), "import", dir.file("m.csv")}, env);
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Catch::Contains("line 3: birthday \"1990-09-31\" is not a real date"));
+    CHECK_THAT(r.out,
+               Catch::Contains("imported 2 of 3 rows: 2 new, 0 updated, 0 unchanged; 1 rejected"));
+
+    r = run({bin("huitou"), "import", dir.file("m.csv")}, env);
+    CHECK_THAT(r.out, Catch::Contains("2 unchanged"));
+
+    r = run({bin("huitou"), "import", dir.file("missing.csv")}, env);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("cannot open"));
+
+    r = run({bin("huitou"), "member", "toyland", "T1"}, env);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("+8613800138001"));
+}
+
+TEST_CASE_METHOD(Programs, "scheduler --once sends today's greetings through both workers") {
+    auto r = run({bin("huitou"), "import", source("demo/members.csv")}, env);
+    REQUIRE(r.status == 0);
+    auto sms = worker("huitou-sms", "sms.jsonl");
+    auto wechat = worker("huitou-wechat", "wechat.jsonl");
+
+    r = run(args("huitou-scheduler", {"--once"}), env);
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("without result 0"));
+    const auto sent = lines("sms.jsonl") + lines("wechat.jsonl");
+    CHECK(sent > 0);
+    CHECK(lines("wechat.jsonl") > 0);
+    const auto first = nlohmann::json::parse(
+        read_file(dir.file("sms.jsonl")).substr(0, read_file(dir.file("sms.jsonl")).find('\n')));
+    for (const char* key :
+         {"job_id", "store", "member_id", "kind", "channel", "to", "text", "sent_at"}) {
+        CHECK(first.contains(key));
+    }
+
+    SECTION("a second run sends nothing again") {
+        r = run(args("huitou-scheduler", {"--once"}), env);
+        CHECK(r.status == 0);
+        CHECK_THAT(r.out, Catch::Contains("planned 0, dispatched 0"));
+        CHECK(lines("sms.jsonl") + lines("wechat.jsonl") == sent);
+    }
+    SECTION("workers stop cleanly on SIGTERM") {
+        CHECK(sms.stop() == 0);
+        CHECK(wechat.stop() == 0);
+    }
+    r = run({bin("huitou"), "jobs"}, env);
+    CHECK_THAT(r.out, Catch::Contains("toyland  sent"));
+}
+
+TEST_CASE_METHOD(Programs, "scheduler --once without workers waits, bounded, and says so") {
+    REQUIRE(run({bin("huitou"), "import", source("demo/members.csv")}, env).status == 0);
+    const auto r =
+        run(args("huitou-scheduler", {"--once", "--set", "scheduler.once_wait_seconds=1"}), env);
+    CHECK(r.status == 3);
+    CHECK_THAT(r.out, Catch::Contains("dispatched 0"));
+}
+
+TEST_CASE_METHOD(Programs, "programs refuse a bad config with one clear line") {
+    write_file(dir.file("bad.toml"),
+               "[stores.toyland]\nname = \"x\"\ntimezone = \"Mars/Olympus\"\n");
+    for (const char* program : {"huitou-scheduler", "huitou-sms", "huitou-wechat"}) {
+        const auto r = run({bin(program), "--config", dir.file("bad.toml")}, env);
+        CHECK(r.status == 2);
+        CHECK_THAT(r.err,
+                   Catch::Contains("stores.toyland.timezone: unknown time zone \"Mars/Olympus\""));
+    }
+    const auto r = run({bin("huitou-scheduler"), "--now", "2027-09-15 10:00"}, env);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("--now"));
+}

@@ -1,0 +1,89 @@
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include "core/csv_reader.h"
+
+using namespace huitou;
+
+namespace {
+std::vector<CsvRecord> read_all(const std::string& text, std::size_t max_field = 1 << 20) {
+    std::istringstream in(text);
+    CsvReader reader(in, max_field);
+    std::vector<CsvRecord> out;
+    while (auto r = reader.next())
+        out.push_back(std::move(*r));
+    return out;
+}
+using Fields = std::vector<std::string>;
+}  // namespace
+
+TEST_CASE("CSV records as RFC 4180 writes them") {
+    SECTION("plain fields, LF and CRLF, a BOM, a last line without a newline") {
+        const auto records = read_all(
+            "\xEF\xBB\xBF"
+            "a,b,c\r\n1,2,3\n4,5,6");
+        REQUIRE(records.size() == 3);
+        CHECK(records[0].fields == Fields{"a", "b", "c"});
+        CHECK(records[1].fields == Fields{"1", "2", "3"});
+        CHECK(records[2].fields == Fields{"4", "5", "6"});
+        CHECK(records[2].line == 3);
+    }
+    SECTION("quoted fields hold commas, doubled quotes and line breaks") {
+        const auto records = read_all("id,note\n1,\"a, \"\"quoted\"\"\r\nnote\"\n2,x\n");
+        REQUIRE(records.size() == 3);
+        CHECK(records[1].fields == Fields{"1", "a, \"quoted\"\nnote"});
+        CHECK(records[1].line == 2);
+        CHECK(records[2].line == 4);  // the record after a two-line field
+    }
+    SECTION("empty fields and blank lines") {
+        const auto records = read_all("a,,c\n\n\n,,\n");
+        REQUIRE(records.size() == 2);
+        CHECK(records[0].fields == Fields{"a", "", "c"});
+        CHECK(records[1].fields == Fields{"", "", ""});
+        CHECK(records[1].line == 4);
+    }
+    SECTION("UTF-8 passes through untouched") {
+        const auto records = read_all("王芳,欧阳娜娜 😀\n");
+        CHECK(records[0].fields == Fields{"王芳", "欧阳娜娜 😀"});
+    }
+    SECTION("old Mac line ends") {
+        const auto records = read_all("a,b\r1,2\r");
+        REQUIRE(records.size() == 2);
+        CHECK(records[1].fields == Fields{"1", "2"});
+        CHECK(records[1].line == 2);
+    }
+}
+
+TEST_CASE("a malformed record is reported and the next one still read") {
+    SECTION("text after a closing quote") {
+        const auto records = read_all("\"a\"b,c\nok,1\n");
+        REQUIRE(records.size() == 2);
+        CHECK_THAT(records[0].error, Catch::Contains("after a closing quote"));
+        CHECK(records[1].error.empty());
+        CHECK(records[1].fields == Fields{"ok", "1"});
+        CHECK(records[1].line == 2);
+    }
+    SECTION("a field over the size limit") {
+        const auto records = read_all("short,1\n" + std::string(100, 'x') + ",2\nnext,3\n", 64);
+        REQUIRE(records.size() == 3);
+        CHECK_THAT(records[1].error, Catch::Contains("longer than 64 bytes"));
+        CHECK(records[2].fields == Fields{"next", "3"});
+    }
+    SECTION("a quoted field over the limit resynchronises after its closing quote") {
+        const auto records = read_all("\"" + std::string(100, 'x') + "\n" + "yy\",2\nnext,3\n", 64);
+        REQUIRE(records.size() == 2);
+        CHECK_FALSE(records[0].error.empty());
+        CHECK(records[1].fields == Fields{"next", "3"});
+        CHECK(records[1].line == 3);
+    }
+    SECTION("a quote left open at the end") {
+        const auto records = read_all("a,b\n\"open,1\n");
+        REQUIRE(records.size() == 2);
+        CHECK_THAT(records[1].error, Catch::Contains("not closed"));
+    }
+    SECTION("a stray quote inside an unquoted field is text") {
+        const auto records = read_all("5\"2,x\n");
+        CHECK(records[0].fields == Fields{"5\"2", "x"});
+    }
+}
