@@ -1,19 +1,17 @@
 // lunar_calendar.h — the official Chinese lunar calendar (农历), 1901–2099.
 //
-// The calendar is a table, not a computation: one 17-bit word per lunar year
-// 1900..2099 (which months have 30 days, which month is doubled and how long
-// the leap month is), from the conversion tables the Hong Kong Observatory
-// publishes and that agree with the Purple Mountain Observatory. Astronomical
-// code (ICU, most libraries) gets a few months wrong whose new moon or major
-// solar term falls near midnight Beijing time; a festival a day late is a bug
-// our users see, so the published dates win. docs/calendar.md says where the
-// table came from and how tests/unit/lunar_calendar_test.cpp checks every day.
+// A table, not a computation: one word per lunar year 1900..2099 (which months
+// have 30 days, which month is doubled, how long the leap month is) as the
+// Hong Kong Observatory publishes it, in agreement with the Purple Mountain
+// Observatory. Astronomical code (ICU, most libraries) gets the months wrong
+// whose new moon or major solar term falls minutes from midnight Beijing time,
+// and a festival a day late is a bug our users see; docs/calendar.md says where
+// the table came from and how lunar_calendar_test checks every day.
 //
-// Dates are civil days (date::year_month_day), no time zone: a lunar date
-// names a day in China, and the caller decides which store's "today" that is.
-// Out of range or nonexistent dates are values (nullopt or 0), never errors.
-// It does not know festivals (festival_rule.h) or birthday fallbacks (a 30th
-// missing this year is the occasion code's decision, not the calendar's).
+// Dates are civil days (date::year_month_day) with no time zone. Out-of-range
+// or nonexistent dates are values (nullopt, 0), never errors. It knows neither
+// festivals (festival_rule.h) nor birthday fallbacks: moving a missing 30th to
+// the 29th is the occasion code's decision.
 #pragma once
 
 #include <optional>
