@@ -9,7 +9,7 @@
 #include "core/lunar_calendar.h"
 
 #include <memory>
-#include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +17,8 @@
 #include <unicode/locid.h>
 #include <unicode/timezone.h>
 #include <unicode/utypes.h>
+
+#define CATCH_CONFIG_ENABLE_OPTIONAL_STRINGMAKER
 #include <catch2/catch.hpp>
 
 using huitou::LunarDate;

@@ -11,8 +11,10 @@
 // Links only core.
 #include "core/solar_terms.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
