@@ -1,0 +1,42 @@
+#include "core/gcra.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace huitou {
+
+GcraLimit GcraLimit::per(std::int64_t rate, std::chrono::microseconds period, std::int64_t burst) {
+    assert(rate >= 1 && period.count() > 0 && burst >= 0);
+    // Round the interval up: a shorter interval would let more than `rate`
+    // through in a period and break the guarantee in the header.
+    const std::chrono::microseconds interval{(period.count() + rate - 1) / rate};
+    return GcraLimit{interval, interval * burst};
+}
+
+GcraDecision gcra_decide(const GcraLimit& limit, std::optional<GcraTime> tat, GcraTime now,
+                         std::int64_t cost) {
+    assert(cost >= 1);
+    const auto interval = limit.emission_interval;
+    const auto tolerance = limit.burst_tolerance;
+    const auto increment = interval * cost;
+
+    GcraDecision d;
+    if (increment > tolerance + interval) {
+        d.verdict = GcraVerdict::never;
+        return d;
+    }
+    const GcraTime base = std::max(tat.value_or(now), now);
+    const GcraTime new_tat = base + increment;
+    const GcraTime allow_at = new_tat - (tolerance + interval);
+    if (now < allow_at) {
+        d.verdict = GcraVerdict::limited;
+        d.retry_after = allow_at - now;
+        return d;
+    }
+    d.verdict = GcraVerdict::allowed;
+    d.new_tat = new_tat;
+    d.expire_after = new_tat - now;
+    return d;
+}
+
+}  // namespace huitou
