@@ -1,28 +1,17 @@
 // gcra.h — a rate limit as arithmetic: the Generic Cell Rate Algorithm.
 //
-// GCRA is a token bucket kept as one timestamp, the theoretical arrival time
-// (TAT): when the next request would be due if requests came exactly at the
-// rate. With emission interval T (period / rate) and burst tolerance
-// tau = burst × T, a request of `cost` at `now` computes
-//     new_tat = max(TAT, now) + cost × T
-// and passes iff now >= new_tat − (tau + T); then new_tat is stored. If not,
-// nothing is stored and it would pass `new_tat − (tau + T) − now` later. One
-// number per key, no background refill: so scripts/gcra.lua runs exactly this
-// inside Redis (with Redis TIME as `now`), and N workers sharing one provider
-// account share one TAT and together stay within the limit.
-//
-// The guarantee, for GcraLimit::per(R, P, B): in every half-open window
-// [t, t + P) the costs that pass sum to at most R + B; B + 1 pass at once from
-// idle; over long runs at most R per P. (Proof: each pass raises the TAT by
-// cost × T, so if costs C pass between t1 and t2 then C × T <= t2 − t1 + tau + T,
-// i.e. C < P/T + B + 1 <= R + B + 1 for t2 − t1 < P; T is rounded up to a whole
-// microsecond so P/T <= R.) Per-recipient limits ("N per minute/hour/day")
-// are the same arithmetic on a per-number key: per(N − B, P, B) for any B in
-// [0, N − 1] keeps every sliding window of length P at N or fewer; B = 0
-// spaces them P/N apart, B = N − 1 lets N go at once and then one per P. A
-// sliding cap is at least as strict as a calendar-day cap with the same N.
-//
-// Pure: time is an argument, nothing is stored here.
+// One timestamp per key, the theoretical arrival time (TAT). With emission
+// interval T = period / rate and tolerance tau = burst × T, a request of
+// `cost` at `now` sets new_tat = max(TAT, now) + cost × T and passes iff
+// now >= new_tat − (tau + T). No refill timer, one number to store: so
+// scripts/gcra.lua runs the same arithmetic inside Redis with Redis TIME as
+// `now`, and N workers on one provider account share one TAT.
+// Guarantee, for GcraLimit::per(R, P, B): in every half-open window
+// [t, t + P) the costs that pass sum to at most R + B; B + 1 pass at once
+// from idle; in the long run at most R per P (proof in gcra.cpp). A
+// per-recipient cap "at most N in any sliding P" (a minute, an hour, a day)
+// is per(N − B, P, B) on a per-number key, any B in [0, N − 1].
+// Pure: time is an argument; storing the TAT is the caller's business.
 #pragma once
 
 #include <chrono>

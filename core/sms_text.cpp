@@ -19,6 +19,22 @@ std::string compose_sms(std::string_view signature_name, std::string_view body,
     return out;
 }
 
+// Counting, and where it comes from (pages read when this was written):
+//  - Aliyun 短信发送规则 (help.aliyun.com/document_detail/44335.htm): length =
+//    signature, with the 【】 the system adds, + content; ≤ 70 is one message,
+//    > 70 is split 67 per part; 500 at most; for mainland SMS Chinese,
+//    letters, digits and punctuation (full- or half-width) count 1 each.
+//  - Tencent Billing Overview (tencentcloud.com/document/product/382/18052):
+//    length = signature + body, 500 at most; a message with non-English
+//    characters is one message up to 70, else billed 67 per part. Tencent
+//    正文模板审核标准 (cloud.tencent.com/document/product/382/39023): total
+//    length, signature and variable values included, at most 500.
+//  - Tencent's notice of 2025-09-09 on global SMS length
+//    (tencentcloud.com/announce/detail/100814): "certain emoji, rare Chinese
+//    characters, and special symbols will be counted as 2 or more characters".
+// Neither provider's mainland rules mention emoji. Counting UTF-16 units is
+// what UCS-2 transport needs, and it never counts fewer than the providers
+// do for the characters they list.
 std::size_t sms_units(std::string_view text) {
     std::size_t units = 0;
     for (char32_t c : decode_utf8(text))

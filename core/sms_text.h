@@ -1,25 +1,16 @@
 // sms_text.h — what a Chinese SMS looks like, and how long the carriers say it is.
 //
 // A message is 【signature】 + body, and on marketing messages + the store's
-// unsubscribe suffix (回T退订, 拒收请回复R): the suffix is channel config, not
-// template text. Length is counted as it goes over the air: UCS-2, so one unit
-// per BMP character whatever its script or width, and two for a character
-// outside the BMP (an emoji, a rare 𠮷), which needs a UTF-16 surrogate pair.
-// Up to 70 units is one message; longer is split into parts of 67 (the other
-// 3 units carry the concatenation header). The signature, brackets included,
-// and the suffix count. Sources, read when this was written:
-//  - Aliyun 短信发送规则 (help.aliyun.com/document_detail/44335.htm): length =
-//    signature (with the 【】 the system adds) + content; ≤70 one, >70 split
-//    67 each; at most 500; Chinese, letters, digits, punctuation 1 each.
-//  - Tencent 计费概述 / Billing Overview (tencentcloud.com/document/product/382/18052):
-//    the same 70/67 rule, at most 500; and Tencent's 2025-09-09 notice on
-//    global SMS (tencentcloud.com/announce/detail/100814): "certain emoji,
-//    rare Chinese characters, and special symbols will be counted as 2 or
-//    more characters". Neither Aliyun's nor Tencent's mainland rules mention
-//    emoji; counting UTF-16 units is what UCS-2 transport needs, and never
-//    counts fewer than the providers do for what they list.
-// Not here: rendering templates, or provider-specific template review beyond
-// the banned-word list (e.g. Tencent also rejects 【】 inside the body).
+// unsubscribe suffix (回T退订, 拒收请回复R), which is channel config rather
+// than template text. Length counts as the message travels: UCS-2, one unit
+// per BMP character of any script or width, two for one outside the BMP (an
+// emoji, a rare 𠮷) — a UTF-16 surrogate pair. Up to 70 units is one message;
+// longer is split into parts of 67; signature (brackets included) and suffix
+// count. Sources for these rules are cited in sms_text.cpp.
+// A template is checked when config loads: its worst-case rendered length
+// against the store's part limit, its text against the provider's banned
+// words. Not here: rendering templates, or other provider review rules
+// (Tencent, for one, also rejects 【】 inside the body).
 #pragma once
 
 #include <cstddef>
