@@ -29,6 +29,10 @@ local key = KEYS[1]
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3] or '1')
+if not interval or interval < 1 or not tolerance or tolerance < 0 or not cost or cost < 1 then
+    -- A caller bug, not a rate decision: fail loudly rather than guess.
+    return redis.error_reply('gcra.lua: need interval_us >= 1, tolerance_us >= 0, cost >= 1')
+end
 
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
