@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#define CATCH_CONFIG_ENABLE_OPTIONAL_STRINGMAKER
 #include <catch2/catch.hpp>
 
 #include "core/lunar_calendar.h"

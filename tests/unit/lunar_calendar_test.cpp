@@ -18,7 +18,6 @@
 #include <unicode/timezone.h>
 #include <unicode/utypes.h>
 
-#define CATCH_CONFIG_ENABLE_OPTIONAL_STRINGMAKER
 #include <catch2/catch.hpp>
 
 using huitou::LunarDate;

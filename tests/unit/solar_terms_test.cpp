@@ -18,7 +18,6 @@
 #include <string>
 #include <vector>
 
-#define CATCH_CONFIG_ENABLE_OPTIONAL_STRINGMAKER
 #include <catch2/catch.hpp>
 
 using huitou::SolarTerm;
