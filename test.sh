@@ -16,5 +16,25 @@ cmake --build "$build" --parallel "$(nproc)"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-cd "$build"
-ctest --output-on-failure --parallel "$(nproc)" --timeout 600 "$@"
+(cd "$build" && ctest --output-on-failure --parallel "$(nproc)" --timeout 600 "$@")
+
+# Fuzz the parsers that read outside input (CSV, wire, templates) with
+# libFuzzer for a bounded time each, starting from the seeds in fuzz/seeds.
+if [ $# -eq 0 ] && [ "${FUZZ_SECONDS:-30}" != 0 ]; then
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DHUITOU_FUZZ=ON -DHUITOU_TESTS=OFF >/dev/null
+  cmake --build build-fuzz --parallel "$(nproc)" \
+    --target huitou_csv_reader_fuzz huitou_wire_fuzz huitou_template_fuzz
+  for target in csv_reader wire template; do
+    corpus=$(mktemp -d)
+    echo "fuzzing $target for ${FUZZ_SECONDS:-30} s"
+    build-fuzz/bin/huitou_${target}_fuzz -max_total_time="${FUZZ_SECONDS:-30}" \
+      -print_final_stats=1 -artifact_prefix=build-fuzz/ "$corpus" "fuzz/seeds/$target" 2>&1 \
+      | grep -E "^(stat::number_of_executed_units|Done|==[0-9]+==ERROR)|SUMMARY" || true
+    rm -rf "$corpus"
+    if ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* >/dev/null 2>&1; then
+      echo "fuzzing $target found a failing input: $(ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* 2>/dev/null)" >&2
+      exit 1
+    fi
+  done
+fi
