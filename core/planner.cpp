@@ -24,7 +24,7 @@ TemplateValues member_values(const Member& m, const StoreConfig& store, const Da
     v["store"] = store.name;
     v["tier"] = m.tier;
     if (m.birthday) {
-        if (const auto age = age_turned(*m.birthday, static_cast<int>(day.year()))) {
+        if (const auto age = age_turned(*m.birthday, day)) {
             v["age"] = std::to_string(*age);
         }
     }

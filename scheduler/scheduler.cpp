@@ -66,8 +66,8 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day) {
     PlanReport report;
     const SysSeconds now = clock_.now();
     std::vector<Job> jobs;
-    for (const auto& month_day : index_days_for(day)) {
-        for (const auto& member : members_.in_index(store.id, "bd:" + month_day)) {
+    for (const auto& key : birthday_index_keys_on(day)) {
+        for (const auto& member : members_.in_index(store.id, key)) {
             // The index is a hint; the member's own birthday decides.
             if (!member.birthday || !is_birthday_on(*member.birthday, day)) continue;
             ++report.candidates;
