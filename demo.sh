@@ -77,7 +77,7 @@ if ! "$bin/huitou-scheduler" "${common[@]}" --until "$until_time" >"$work/schedu
   cat "$work/scheduler.log" >&2
   exit 1
 fi
-grep -E "birthdays|expired|error" "$work/scheduler.log" | sed 's/^[^]]*] /   /' || true
+grep -E "occasions|expired|error" "$work/scheduler.log" | sed 's/^[^]]*] /   /' || true
 for pid in "${pids[@]:1}"; do kill -TERM "$pid"; done
 for pid in "${pids[@]:1}"; do wait "$pid" || true; done
 pids=("${pids[0]}")

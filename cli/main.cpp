@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cli/calendar_command.h"
 #include "cli/import_command.h"
 #include "cli/outbox_command.h"
 #include "io/job_store.h"
@@ -78,6 +79,21 @@ int main(int argc, char** argv) {
     auto* check_cmd =
         app.add_subcommand("check-config", "Load the config and templates, report problems");
 
+    auto* calendar_cmd =
+        app.add_subcommand("calendar", "The lunar calendar and the festivals huitou greets on");
+    calendar_cmd->require_subcommand(1);
+    std::string convert_date;
+    auto* convert_cmd = calendar_cmd->add_subcommand(
+        "convert", "Solar date to lunar (2027-09-15) or lunar to solar (lunar:2027-08-15)");
+    convert_cmd
+        ->add_option("date", convert_date, "YYYY-MM-DD, lunar:YYYY-MM-DD or lunar:YYYY-leapMM-DD")
+        ->required();
+    std::string holidays_year, holidays_store;
+    auto* holidays_cmd =
+        calendar_cmd->add_subcommand("holidays", "The festival days of a year, sorted by date");
+    holidays_cmd->add_option("year", holidays_year, "1901..2099")->required();
+    holidays_cmd->add_option("--store", holidays_store, "Only the festivals this store celebrates");
+
     std::vector<std::string> outbox_files;
     auto* outbox_cmd = app.add_subcommand("outbox", "Show the messages the outbox provider wrote");
     outbox_cmd->add_option("files", outbox_files, "Outbox files (JSON Lines)")->required();
@@ -88,6 +104,7 @@ int main(int argc, char** argv) {
         const auto shown = print_outbox(outbox_files, std::cout, std::cerr);
         return shown > 0 ? 0 : 3;
     }
+    if (*convert_cmd) return calendar_convert(convert_date, std::cout, std::cerr);  // no config
     try {
         setup_logging("huitou", common.log_level);
         const Runtime rt = make_runtime(common);
@@ -99,6 +116,9 @@ int main(int argc, char** argv) {
                       << r.unchanged << " unchanged; " << r.rejected << " rejected\n";
             return r.rejected == 0 ? 0 : 3;
         }
+        if (*holidays_cmd)
+            return calendar_holidays(rt.config, holidays_year, holidays_store, std::cout,
+                                     std::cerr);
         if (*jobs_cmd) return run_jobs(rt, jobs_store);
         if (*member_cmd) return run_member(rt, member_store, member_id);
         if (*check_cmd) {

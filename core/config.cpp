@@ -1,11 +1,14 @@
 #include "core/config.h"
 
+#include <algorithm>
+#include <functional>
 #include <set>
 
 #include <toml++/toml.h>
 
 #include "core/civil_time.h"
 #include "core/embedded_files.h"
+#include "core/utf8.h"
 
 namespace huitou {
 namespace {
@@ -60,6 +63,8 @@ class Table {
     }
 
     const toml::table& raw() const { return table_; }
+    // For keys read through raw(): they are not unknown.
+    void mark_read(std::string_view key) { used_.insert(std::string(key)); }
 
     // Throws on the first key that no code read.
     void reject_unknown() const {
@@ -129,6 +134,124 @@ ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig d
     return p;
 }
 
+bool is_festival_key(std::string_view key) {
+    if (key.empty() || key.size() > 32) return false;
+    return std::all_of(key.begin(), key.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+    });
+}
+
+// "festival" or "festival.<variant>"; a variant named like a channel would be
+// read as the general template's channel variant.
+bool is_festival_template_name(std::string_view name) {
+    if (name == "festival") return true;
+    if (!name.starts_with("festival.")) return false;
+    const auto variant = name.substr(9);
+    return is_festival_key(variant) && variant != "sms" && variant != "wechat";
+}
+
+long long integer_in(Table& t, std::string_view key, long long lo, long long hi, long long dflt) {
+    const auto v = t.integer(key);
+    if (!v) return dflt;
+    if (*v < lo || *v > hi) {
+        t.fail(key, "must be " + std::to_string(lo) + ".." + std::to_string(hi));
+    }
+    return *v;
+}
+
+std::string festival_keys(const Config& c) {
+    std::string keys;
+    for (const auto& f : c.festivals)
+        keys += (keys.empty() ? "" : ", ") + f.key;
+    return keys;
+}
+
+// The occasion settings of a store (or of [store_defaults]).
+void read_store_occasions(Table& t, StoreConfig& s, const Config& c) {
+    if (const auto* a = t.array("festivals")) {
+        std::vector<std::string> keys;
+        for (const auto& node : *a) {
+            const auto key = node.value<std::string>();
+            if (!key) t.fail("festivals", "expected festival keys (strings)");
+            if (!c.find_festival(*key)) {
+                t.fail("festivals", "unknown festival \"" + *key + "\" (" +
+                                        (c.holidays_file.empty() ? "holidays.toml (embedded)"
+                                                                 : c.holidays_file) +
+                                        " defines: " + festival_keys(c) + ")");
+            }
+            if (std::find(keys.begin(), keys.end(), *key) != keys.end()) {
+                t.fail("festivals", "names \"" + *key + "\" twice");
+            }
+            keys.push_back(*key);
+        }
+        s.festivals = std::move(keys);
+    }
+    if (auto lead = t.table("lead_days")) {
+        auto& l = s.lead_days;
+        l.birthday = static_cast<int>(integer_in(*lead, "birthday", 0, 60, l.birthday));
+        l.child_birthday =
+            static_cast<int>(integer_in(*lead, "child_birthday", 0, 60, l.child_birthday));
+        l.festival = static_cast<int>(integer_in(*lead, "festival", 0, 60, l.festival));
+        lead->reject_unknown();
+    }
+    if (const auto* a = t.array("card_expiry_days")) {
+        std::vector<int> days;
+        for (const auto& node : *a) {
+            const auto v = node.value<int64_t>();
+            if (!v || *v < 0 || *v > 366) {
+                t.fail("card_expiry_days", "expected whole days 0..366 before expiry");
+            }
+            if (std::find(days.begin(), days.end(), *v) != days.end()) {
+                t.fail("card_expiry_days", "names " + std::to_string(*v) + " twice");
+            }
+            days.push_back(static_cast<int>(*v));
+        }
+        std::sort(days.begin(), days.end(), std::greater<>());
+        s.card_expiry_days = std::move(days);
+    }
+}
+
+std::vector<Audience> audience_list(Table& t) {
+    const auto* node = t.raw().get("audience");
+    t.mark_read("audience");
+    if (!node) return {};
+    std::vector<std::string> names;
+    if (const auto v = node->value<std::string>()) {
+        names.push_back(*v);
+    } else if (const auto* a = node->as_array()) {
+        for (const auto& item : *a) {
+            const auto v = item.value<std::string>();
+            if (!v) t.fail("audience", "expected audience names (strings)");
+            names.push_back(*v);
+        }
+    }
+    if (names.empty()) {
+        t.fail("audience", "expected all, with_child, age_60_plus, women, men, or a list of them");
+    }
+    std::vector<Audience> audience;
+    for (const auto& n : names) {
+        const auto a = parse_audience(n);
+        if (!a) {
+            t.fail("audience", "unknown audience \"" + n +
+                                   "\" (known: all, with_child, age_60_plus, women, men)");
+        }
+        if (*a != Audience::all) audience.push_back(*a);
+    }
+    return audience;
+}
+
+std::vector<Festival> load_holidays(const Config& c, const ConfigFileReader& read_file) {
+    if (c.holidays_file.empty()) {
+        return parse_holidays(default_holidays_text(), "holidays.toml (embedded)");
+    }
+    const auto text = read_file ? read_file(c.holidays_file) : std::nullopt;
+    if (!text) {
+        throw ConfigError(c.origin + ": calendar.holidays_file: cannot read \"" + c.holidays_file +
+                          "\"");
+    }
+    return parse_holidays(*text, c.holidays_file);
+}
+
 void apply_override(toml::table& doc, const ConfigOverride& o) {
     toml::table* table = &doc;
     std::string_view key = o.key;
@@ -172,13 +295,29 @@ const StoreConfig* Config::find_store(std::string_view id) const {
     return it == stores.end() ? nullptr : &it->second;
 }
 
+const Festival* Config::find_festival(std::string_view key) const {
+    for (const auto& f : festivals) {
+        if (f.key == key) return &f;
+    }
+    return nullptr;
+}
+
+std::vector<const Festival*> Config::festivals_of(const StoreConfig& store) const {
+    std::vector<const Festival*> out;
+    for (const auto& key : store.festivals) {
+        if (const auto* f = find_festival(key)) out.push_back(f);
+    }
+    return out;
+}
+
 std::string_view default_config_text() {
     const auto text = embedded_file("config/huitou.toml");
     return text ? *text : std::string_view{};
 }
 
 Config parse_config(std::string_view toml_text, std::string origin,
-                    const std::vector<ConfigOverride>& overrides) {
+                    const std::vector<ConfigOverride>& overrides,
+                    const ConfigFileReader& read_file) {
     Config c;
     c.origin = std::move(origin);
     toml::table doc;
@@ -219,10 +358,16 @@ Config parse_config(std::string_view toml_text, std::string origin,
         if (auto v = t->string("locale")) c.locale = *v;
         t->reject_unknown();
     }
+    if (auto t = root.table("calendar")) {
+        if (auto v = t->string("holidays_file")) c.holidays_file = *v;
+        t->reject_unknown();
+    }
+    c.festivals = load_holidays(c, read_file);
     // [store_defaults] applies to every store unless the store says otherwise.
     StoreConfig defaults;
     if (auto t = root.table("store_defaults")) {
         read_store_settings(*t, defaults);
+        read_store_occasions(*t, defaults, c);
         t->reject_unknown();
     }
     if (auto stores = root.table("stores")) {
@@ -238,6 +383,7 @@ Config parse_config(std::string_view toml_text, std::string origin,
             if (!name || name->empty()) t->fail("name", "every store needs a name");
             s.name = *name;
             read_store_settings(*t, s);
+            read_store_occasions(*t, s, c);
             t->reject_unknown();
             s.zone = find_zone(s.zone_name);
             c.stores.emplace(id, std::move(s));
@@ -248,6 +394,54 @@ Config parse_config(std::string_view toml_text, std::string origin,
     c.wechat = read_provider(root, "wechat", c.wechat);
     root.reject_unknown();
     return c;
+}
+
+}  // namespace huitou
+
+namespace huitou {
+
+std::vector<Festival> parse_holidays(std::string_view toml_text, const std::string& origin) {
+    toml::table doc;
+    try {
+        doc = toml::parse(toml_text, origin);
+    } catch (const toml::parse_error& e) {
+        const auto& where = e.source().begin;
+        throw ConfigError(origin + ":" + std::to_string(where.line) + ":" +
+                          std::to_string(where.column) + ": " + std::string(e.description()));
+    }
+    Table root(doc, "", origin);
+    auto table = root.table("festivals");
+    if (!table || table->raw().empty()) root.fail("festivals", "define at least one festival");
+    std::vector<Festival> festivals;
+    for (const auto& [k, node] : table->raw()) {
+        const std::string key(k.str());
+        auto t = table->table(key);
+        if (!is_festival_key(key)) {
+            table->fail(key, "a festival key may hold only a-z, 0-9 and '_' (at most 32)");
+        }
+        Festival f;
+        f.key = key;
+        const auto name = t->string("name");
+        if (!name || trim(*name).empty()) t->fail("name", "every festival needs a name");
+        if (count_code_points(*name) > 16) t->fail("name", "is longer than 16 characters");
+        f.name = std::string(trim(*name));
+        const auto rule_text = t->string("rule");
+        if (!rule_text) t->fail("rule", "every festival needs a rule");
+        std::string why;
+        const auto rule = parse_festival_rule(*rule_text, &why);
+        if (!rule) t->fail("rule", why);
+        f.rule = *rule;
+        f.template_name = t->string("template").value_or("festival");
+        if (!is_festival_template_name(f.template_name)) {
+            t->fail("template", "expected \"festival\" or \"festival.<name>\" ([a-z0-9_]), got \"" +
+                                    f.template_name + "\"");
+        }
+        f.audience = audience_list(*t);
+        t->reject_unknown();
+        festivals.push_back(std::move(f));
+    }
+    root.reject_unknown();
+    return festivals;
 }
 
 }  // namespace huitou

@@ -10,10 +10,17 @@
 // the file and the key ("huitou.toml: stores.toyland.timezone: unknown time
 // zone \"Asia/Shangai\""). A typo found at start-up is better than a greeting
 // sent at the wrong hour. docs/configuration.md documents every key.
+//
+// The festivals come from a second file, config/holidays.toml (embedded; a
+// configured calendar.holidays_file replaces it), read through the reader
+// parse_config is given, and checked as strictly: a store celebrating a
+// festival the file does not define is an error naming the key.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -21,6 +28,7 @@
 
 #include <date/tz.h>
 
+#include "core/holidays.h"
 #include "core/job.h"
 
 namespace huitou {
@@ -30,6 +38,16 @@ class ConfigError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// How many days before an occasion its greeting is due; the occasion's date
+// (and the job's id) stays the day itself.
+struct LeadDays {
+    int birthday = 0;
+    int child_birthday = 0;
+    int festival = 0;
+
+    friend bool operator==(const LeadDays&, const LeadDays&) = default;
+};
+
 struct StoreConfig {
     std::string id;    // the key under [stores]
     std::string name;  // shown to members: "童乐玩具"
@@ -37,6 +55,9 @@ struct StoreConfig {
     const date::time_zone* zone = nullptr;
     std::vector<Channel> channels{Channel::wechat, Channel::sms};  // preference order
     std::chrono::seconds send_time{10 * 3600};                     // local time greetings are due
+    std::vector<std::string> festivals;  // keys of the festivals it celebrates (holidays.toml)
+    LeadDays lead_days;
+    std::vector<int> card_expiry_days{7, 1};  // reminders this many days before; descending
 };
 
 struct Endpoints {
@@ -69,10 +90,19 @@ struct Config {
     std::map<std::string, StoreConfig, std::less<>> stores;
     ProviderConfig sms{"outbox", "outbox/sms.jsonl"};
     ProviderConfig wechat{"outbox", "outbox/wechat.jsonl"};
+    std::string holidays_file;        // empty: the embedded config/holidays.toml
+    std::vector<Festival> festivals;  // every festival defined, in key order
 
     // The store named `id`, or nullptr.
     const StoreConfig* find_store(std::string_view id) const;
+    // The festival `key`, or nullptr.
+    const Festival* find_festival(std::string_view key) const;
+    // The festivals `store` celebrates (pointers into `festivals`).
+    std::vector<const Festival*> festivals_of(const StoreConfig& store) const;
 };
+
+// Reads a file the config names (calendar.holidays_file); nullopt if it cannot.
+using ConfigFileReader = std::function<std::optional<std::string>(const std::string& path)>;
 
 // A "--set key.path=value" override: applied to the TOML document before it
 // is checked, so an override is held to the same rules as the file. The value
@@ -87,9 +117,14 @@ struct ConfigOverride {
 ConfigOverride parse_override(std::string_view text);
 
 // Parses and checks `toml_text` with `overrides` applied; `origin` names it
-// in errors. Throws ConfigError.
+// in errors. Files it names are read with `read_file` (none: naming one is an
+// error). Throws ConfigError.
 Config parse_config(std::string_view toml_text, std::string origin,
-                    const std::vector<ConfigOverride>& overrides = {});
+                    const std::vector<ConfigOverride>& overrides = {},
+                    const ConfigFileReader& read_file = {});
+
+// Parses and checks a holidays file (see config/holidays.toml). Throws ConfigError.
+std::vector<Festival> parse_holidays(std::string_view toml_text, const std::string& origin);
 
 // The embedded default configuration (config/huitou.toml as built).
 std::string_view default_config_text();

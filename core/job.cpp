@@ -73,6 +73,7 @@ FieldMap to_fields(const Job& job) {
     f["kind"] = to_string(job.kind);
     f["member"] = job.member_id;
     f["occasion"] = format_date(job.occasion_date);
+    f["marketing"] = job.marketing ? "1" : "0";
     f["channel"] = to_string(job.channel);
     f["to"] = job.to;
     f["text"] = job.text;
@@ -120,6 +121,7 @@ std::optional<Job> job_from_fields(std::string store, std::string id, const Fiel
     job.occasion_date = *d;
     job.due_at = *due;
     job.expires_at = *expires;
+    job.marketing = get("marketing").value_or("1") != "0";
     job.member_id = get("member").value_or("");
     job.to = get("to").value_or("");
     job.text = get("text").value_or("");

@@ -42,7 +42,9 @@ struct Job {
     std::string id;  // unique within the store; see make_job_id
     Kind kind = Kind::birthday;
     std::string member_id;
-    Date occasion_date;  // the day the occasion is kept
+    Date occasion_date;     // the day the occasion is kept
+    bool marketing = true;  // a greeting; false for a service notice (card expiry) —
+                            // SMS rules (回T退订) and WeChat's template rules differ
     Channel channel = Channel::sms;
     std::string to;                             // E.164 phone or WeChat openid
     std::string text;                           // the rendered message
@@ -58,8 +60,8 @@ struct Job {
     friend bool operator==(const Job&, const Job&) = default;
 };
 
-// "<kind>:<member>:<YYYY-MM-DD>"; `detail` (a child's or festival's key) is
-// appended as ":<detail>" when given.
+// "<kind>:<member>:<YYYY-MM-DD>"; `detail` (a child's or festival's key, a
+// card-expiry step) is appended as ":<detail>" when given.
 std::string make_job_id(Kind kind, std::string_view member_id, const Date& occasion,
                         std::string_view detail = {});
 

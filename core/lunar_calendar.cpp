@@ -212,4 +212,27 @@ std::optional<LunarDate> parse_lunar(std::string_view text) {
     return LunarDate{*year, *month, leap, *day};
 }
 
+std::string lunar_date_problem(const LunarDate& d) {
+    if (to_solar(d)) return {};
+    auto ordinal = [](int n) {
+        return std::to_string(n) + (n == 1 ? "st" : n == 2 ? "nd" : n == 3 ? "rd" : "th");
+    };
+    const std::string year = "lunar " + std::to_string(d.year);
+    if (d.year >= kFirstYear && d.year < kFirstYear + kYearCount && d.month >= 1 && d.month <= 12) {
+        if (d.leap && leap_month(d.year) != d.month) {
+            const int actual = leap_month(d.year);
+            return year + " has no leap " + ordinal(d.month) + " month (" +
+                   (actual == 0 ? "it has no leap month"
+                                : "its leap month is the " + ordinal(actual)) +
+                   ")";
+        }
+        const int length = month_length(d.year, d.month, d.leap);
+        if (d.day > length) {
+            return std::string("the ") + (d.leap ? "leap " : "") + ordinal(d.month) + " month of " +
+                   year + " has " + std::to_string(length) + " days";
+        }
+    }
+    return "outside the lunar calendar's range (1901-01-01 to 2099-12-31)";
+}
+
 }  // namespace huitou

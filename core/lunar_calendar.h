@@ -54,6 +54,12 @@ int leap_month(int lunar_year);
 // outside the table).
 int month_length(int lunar_year, int month, bool leap);
 
+// Why `d` has no solar day, in a sentence for a person ("the 8th month of
+// lunar 2027 has 29 days", "lunar 2027 has no leap 2nd month (it has no leap
+// month)", "outside the lunar calendar's range (…)"); empty when to_solar(d)
+// has one.
+std::string lunar_date_problem(const LunarDate& d);
+
 // "lunar:2027-08-15"; a leap month is "lunar:2023-leap02-10". The year is
 // written with four digits.
 std::string format_lunar(const LunarDate& d);

@@ -1,5 +1,11 @@
 #include "core/member.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
 namespace huitou {
 
 std::string_view to_string(Gender g) {
@@ -28,6 +34,7 @@ FieldMap to_fields(const Member& m) {
     if (m.card_expires) put(field::card_expires, format_date(*m.card_expires));
     put(field::sms_optin, m.sms_optin ? "1" : "0");
     put(field::wechat_optin, m.wechat_optin ? "1" : "0");
+    if (!m.children.empty()) put(field::children, encode_children(m.children));
     return f;
 }
 
@@ -49,7 +56,50 @@ Member member_from_fields(std::string store, std::string id, const FieldMap& fie
     if (const auto c = get(field::card_expires); !c.empty()) m.card_expires = parse_date(c);
     m.sms_optin = get(field::sms_optin) == "1";
     m.wechat_optin = get(field::wechat_optin) == "1";
+    if (const auto c = get(field::children); !c.empty()) m.children = decode_children(c);
     return m;
+}
+
+std::string child_key(const Child& c) {
+    std::uint32_t hash = 2166136261u;
+    for (const unsigned char byte : c.name) {
+        hash ^= byte;
+        hash *= 16777619u;
+    }
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", hash);
+    return buf;
+}
+
+std::string encode_children(std::vector<Child> children) {
+    std::sort(children.begin(), children.end(),
+              [](const Child& a, const Child& b) { return a.name < b.name; });
+    auto array = nlohmann::json::array();
+    for (const auto& c : children) {
+        array.push_back({c.name, c.birthday ? format_birthday(*c.birthday) : std::string{},
+                         std::string(to_string(c.gender))});
+    }
+    return array.dump();
+}
+
+std::vector<Child> decode_children(std::string_view text) {
+    std::vector<Child> children;
+    const auto array = nlohmann::json::parse(text, nullptr, false);
+    if (!array.is_array()) return children;
+    for (const auto& entry : array) {
+        if (!entry.is_array() || entry.size() != 3) continue;
+        if (!entry[0].is_string() || !entry[1].is_string() || !entry[2].is_string()) continue;
+        Child c;
+        c.name = entry[0].get<std::string>();
+        if (c.name.empty()) continue;
+        if (const auto b = entry[1].get<std::string>(); !b.empty()) c.birthday = parse_birthday(b);
+        const auto g = entry[2].get<std::string>();
+        c.gender = g == "F" ? Gender::female : g == "M" ? Gender::male : Gender::unknown;
+        children.push_back(std::move(c));
+    }
+    std::sort(children.begin(), children.end(),
+              [](const Child& a, const Child& b) { return a.name < b.name; });
+    return children;
 }
 
 namespace {

@@ -10,6 +10,12 @@
 // older version, or by hand) is dropped with the member kept, so one bad field
 // never hides a member from planning. Writing goes through the importer,
 // which is strict.
+//
+// Children live in the member's hash as one field, a compact JSON array of
+// [name, birthday, gender] kept in name order, so an import listing the same
+// children in another order stores the same bytes. A child is identified
+// within its member by its name (child_key): the key names its birthday jobs,
+// and it does not change when the children are listed in another order.
 #pragma once
 
 #include <map>
@@ -38,7 +44,25 @@ inline constexpr std::string_view tier = "tier";
 inline constexpr std::string_view card_expires = "card_expires";
 inline constexpr std::string_view sms_optin = "sms_optin";
 inline constexpr std::string_view wechat_optin = "wechat_optin";
+inline constexpr std::string_view children = "children";
 }  // namespace field
+
+struct Child {
+    std::string name;  // never empty; unique among a member's children
+    std::optional<Birthday> birthday;
+    Gender gender = Gender::unknown;
+
+    friend bool operator==(const Child&, const Child&) = default;
+};
+
+// A child's stable key within its member: 8 hex digits of a hash (FNV-1a) of
+// its name, so ids stay short and plain whatever the name's script.
+std::string child_key(const Child& c);
+
+// The stored form of `children` (sorted by name), and back. Decoding is
+// tolerant: entries that do not parse are dropped.
+std::string encode_children(std::vector<Child> children);
+std::vector<Child> decode_children(std::string_view text);
 
 struct Member {
     std::string store;
@@ -52,6 +76,7 @@ struct Member {
     std::optional<Date> card_expires;
     bool sms_optin = false;
     bool wechat_optin = false;
+    std::vector<Child> children;  // in name order
 
     friend bool operator==(const Member&, const Member&) = default;
 };

@@ -46,7 +46,8 @@ bool is_valid_openid(std::string_view v) {
 MemberRowParser::MemberRowParser(StoreCheck is_known_store, std::string default_store)
     : is_known_store_(std::move(is_known_store)), default_store_(std::move(default_store)) {}
 
-std::optional<MemberRowParser::Column> MemberRowParser::column_named(std::string_view raw) {
+std::optional<std::pair<MemberRowParser::Column, int>> MemberRowParser::column_named(
+    std::string_view raw) {
     struct Alias {
         std::string_view name;
         Column column;
@@ -83,7 +84,30 @@ std::optional<MemberRowParser::Column> MemberRowParser::column_named(std::string
     };
     const std::string name = lower_ascii(trim(raw));
     for (const auto& a : aliases) {
-        if (a.name == name) return a.column;
+        if (a.name == name) return std::make_pair(a.column, 0);
+    }
+    // child<N>_name / 孩子<N>姓名, N = 1..9
+    struct ChildAlias {
+        std::string_view prefix, suffix;
+        Column column;
+    };
+    static constexpr std::array child_aliases{
+        ChildAlias{"child", "_name", Column::child_name},
+        ChildAlias{"child", "_birthday", Column::child_birthday},
+        ChildAlias{"child", "_gender", Column::child_gender},
+        ChildAlias{"孩子", "姓名", Column::child_name},
+        ChildAlias{"孩子", "生日", Column::child_birthday},
+        ChildAlias{"孩子", "性别", Column::child_gender},
+    };
+    for (const auto& a : child_aliases) {
+        const std::string_view n = name;
+        if (n.size() != a.prefix.size() + 1 + a.suffix.size() || !n.starts_with(a.prefix) ||
+            !n.ends_with(a.suffix)) {
+            continue;
+        }
+        const char digit = n[a.prefix.size()];
+        if (digit >= '1' && digit <= '0' + kMaxChildren)
+            return std::make_pair(a.column, digit - '0');
     }
     return std::nullopt;
 }
@@ -91,12 +115,12 @@ std::optional<MemberRowParser::Column> MemberRowParser::column_named(std::string
 std::string MemberRowParser::set_header(const std::vector<std::string>& names) {
     header_.clear();
     ignored_.clear();
-    std::vector<Column> seen;
+    std::vector<std::pair<Column, int>> seen;
     for (const auto& raw : names) {
         const auto column = column_named(raw);
         if (!column) {
             ignored_.emplace_back(trim(raw));
-            header_.push_back(Column::ignored);
+            header_.emplace_back(Column::ignored, 0);
             continue;
         }
         if (std::find(seen.begin(), seen.end(), *column) != seen.end()) {
@@ -105,9 +129,10 @@ std::string MemberRowParser::set_header(const std::vector<std::string>& names) {
         seen.push_back(*column);
         header_.push_back(*column);
     }
-    if (std::find(seen.begin(), seen.end(), Column::member_id) == seen.end()) {
+    if (std::find(seen.begin(), seen.end(), std::make_pair(Column::member_id, 0)) == seen.end()) {
         return "the header has no member_id column (columns: member_id, store, name, gender, "
-               "birthday, phone, wechat_openid, tier, card_expires, sms_optin, wechat_optin)";
+               "birthday, phone, wechat_openid, tier, card_expires, sms_optin, wechat_optin, "
+               "child1_name, child1_birthday, child1_gender, ...)";
     }
     return {};
 }
@@ -117,13 +142,16 @@ RowResult MemberRowParser::parse_csv(const std::vector<std::string>& fields) con
         return {std::nullopt, "the row has " + std::to_string(fields.size()) +
                                   " fields but the header has " + std::to_string(header_.size())};
     }
-    std::vector<std::pair<Column, std::string>> cells;
+    std::vector<Cell> cells;
+    bool has_children = false;
     for (std::size_t i = 0; i < header_.size(); ++i) {
-        if (header_[i] == Column::ignored) continue;
+        const auto [column, child] = header_[i];
+        if (column == Column::ignored) continue;
+        has_children = has_children || child != 0;
         // A short row (Excel drops trailing empty cells) leaves the rest empty.
-        cells.emplace_back(header_[i], i < fields.size() ? fields[i] : std::string{});
+        cells.push_back({column, child, i < fields.size() ? fields[i] : std::string{}});
     }
-    return check(cells);
+    return check(cells, has_children);
 }
 
 RowResult MemberRowParser::parse_json(std::string_view line) const {
@@ -134,32 +162,63 @@ RowResult MemberRowParser::parse_json(std::string_view line) const {
         return {std::nullopt, std::string("not valid JSON: ") + e.what()};
     }
     if (!object.is_object()) return {std::nullopt, "expected a JSON object"};
-    std::vector<std::pair<Column, std::string>> cells;
+    std::vector<Cell> cells;
+    auto text_of = [](const nlohmann::json& value) -> std::optional<std::string> {
+        if (value.is_string()) return value.get<std::string>();
+        if (value.is_boolean()) return value.get<bool>() ? "1" : "0";
+        if (value.is_number_integer() || value.is_number_unsigned()) return value.dump();
+        if (value.is_null()) return std::string{};
+        return std::nullopt;
+    };
+    bool has_children = false;
     for (const auto& [key, value] : object.items()) {
+        if (key == "children") {
+            has_children = true;
+            if (value.is_null()) continue;
+            if (!value.is_array()) return {std::nullopt, "\"children\" must be an array"};
+            if (value.size() > kMaxChildren) {
+                return {std::nullopt, "more than " + std::to_string(kMaxChildren) + " children"};
+            }
+            int n = 0;
+            for (const auto& child : value) {
+                ++n;
+                if (!child.is_object()) {
+                    return {std::nullopt, "child " + std::to_string(n) + " must be an object"};
+                }
+                for (const auto& [field, column] : {std::pair{"name", Column::child_name},
+                                                    std::pair{"birthday", Column::child_birthday},
+                                                    std::pair{"gender", Column::child_gender}}) {
+                    if (!child.contains(field)) continue;
+                    const auto text = text_of(child[field]);
+                    if (!text) {
+                        return {std::nullopt, "child " + std::to_string(n) + ": \"" + field +
+                                                  "\" must be a string"};
+                    }
+                    cells.push_back({column, n, *text});
+                }
+            }
+            continue;
+        }
         const auto column = column_named(key);
         if (!column) continue;  // extra keys are the shop's own data
-        std::string text;
-        if (value.is_string())
-            text = value.get<std::string>();
-        else if (value.is_boolean())
-            text = value.get<bool>() ? "1" : "0";
-        else if (value.is_number_integer() || value.is_number_unsigned())
-            text = value.dump();
-        else if (value.is_null())
-            text.clear();
-        else
-            return {std::nullopt, "\"" + key + "\" must be a string"};
-        cells.emplace_back(*column, std::move(text));
+        const auto text = text_of(value);
+        if (!text) return {std::nullopt, "\"" + key + "\" must be a string"};
+        has_children = has_children || column->second != 0;
+        cells.push_back({column->first, column->second, *text});
     }
-    return check(cells);
+    return check(cells, has_children);
 }
 
-RowResult MemberRowParser::check(const std::vector<std::pair<Column, std::string>>& cells) const {
+RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_children) const {
     MemberRecord r;
     bool have_id = false;
     auto set = [&r](std::string_view f, std::string v) { r.set[std::string(f)] = std::move(v); };
     auto clear = [&r](std::string_view f) { r.clear.emplace_back(f); };
-    for (const auto& [column, raw] : cells) {
+    struct ChildCells {
+        std::string name, birthday, gender;
+    };
+    std::array<ChildCells, kMaxChildren + 1> child_cells;  // by child number
+    for (const auto& [column, child, raw] : cells) {
         if (!is_valid_utf8(raw)) {
             return {std::nullopt, "not valid UTF-8 (is the file saved as GBK? save it as UTF-8)"};
         }
@@ -252,9 +311,54 @@ RowResult MemberRowParser::check(const std::vector<std::pair<Column, std::string
                 }
                 break;
             }
+            case Column::child_name:
+                child_cells[static_cast<std::size_t>(child)].name = v;
+                break;
+            case Column::child_birthday:
+                child_cells[static_cast<std::size_t>(child)].birthday = v;
+                break;
+            case Column::child_gender:
+                child_cells[static_cast<std::size_t>(child)].gender = v;
+                break;
             case Column::ignored:
                 break;
         }
+    }
+    if (has_children) {
+        std::vector<Child> children;
+        for (int n = 1; n <= kMaxChildren; ++n) {
+            const auto& c = child_cells[static_cast<std::size_t>(n)];
+            const std::string which = "child " + std::to_string(n) + ": ";
+            if (c.name.empty()) {
+                if (c.birthday.empty() && c.gender.empty()) continue;
+                return {std::nullopt, which + "a birthday or gender is given but no name"};
+            }
+            Child child;
+            child.name = c.name;
+            if (has_control_characters(c.name))
+                return {std::nullopt, which + "the name holds control characters"};
+            if (count_code_points(c.name) > 20)
+                return {std::nullopt, which + "the name is longer than 20 characters"};
+            if (!c.birthday.empty()) {
+                std::string why;
+                child.birthday = parse_birthday(c.birthday, &why);
+                if (!child.birthday) return {std::nullopt, which + why};
+            }
+            if (!c.gender.empty()) {
+                const auto g = parse_gender(c.gender);
+                if (!g)
+                    return {std::nullopt, which + "gender \"" + c.gender + "\" is not F/M (女/男)"};
+                child.gender = *g;
+            }
+            for (const auto& other : children) {
+                if (other.name == child.name) {
+                    return {std::nullopt, "two children are named \"" + child.name + "\""};
+                }
+            }
+            children.push_back(std::move(child));
+        }
+        children.empty() ? clear(field::children)
+                         : set(field::children, encode_children(std::move(children)));
     }
     if (!have_id) return {std::nullopt, "member_id is missing"};
     if (r.store.empty()) r.store = default_store_;

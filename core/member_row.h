@@ -11,6 +11,12 @@
 // English keys or the Chinese headers shops use (会员号, 姓名, 手机, ...);
 // unknown columns are ignored and reported once. A CSV header and a JSON Lines
 // object go through the same checks.
+//
+// Children come as numbered CSV columns (child1_name, child1_birthday,
+// child1_gender, child2_..., up to child9; 孩子1姓名, 孩子1生日, 孩子1性别) or as
+// a JSON array "children": [{"name", "birthday", "gender"}]. Like any field
+// they are all-or-nothing: a row that has child columns (or the key) states
+// all of the member's children, and one without them keeps what is stored.
 #pragma once
 
 #include <functional>
@@ -67,14 +73,24 @@ class MemberRowParser {
         card_expires,
         sms_optin,
         wechat_optin,
+        child_name,
+        child_birthday,
+        child_gender,
         ignored
     };
-    static std::optional<Column> column_named(std::string_view name);
-    RowResult check(const std::vector<std::pair<Column, std::string>>& cells) const;
+    static constexpr int kMaxChildren = 9;
+    struct Cell {
+        Column column;
+        int child = 0;  // 1..kMaxChildren for the child columns
+        std::string value;
+    };
+    // A column name's meaning, and for child columns the child's number.
+    static std::optional<std::pair<Column, int>> column_named(std::string_view name);
+    RowResult check(const std::vector<Cell>& cells, bool has_children) const;
 
     StoreCheck is_known_store_;
     std::string default_store_;
-    std::vector<Column> header_;
+    std::vector<std::pair<Column, int>> header_;
     std::vector<std::string> ignored_;
 };
 

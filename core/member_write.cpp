@@ -6,7 +6,7 @@ namespace huitou {
 namespace {
 
 // The fields member_index_entries reads; they form the write's guard.
-constexpr std::string_view index_fields[] = {field::birthday, field::card_expires};
+constexpr std::string_view index_fields[] = {field::birthday, field::card_expires, field::children};
 
 bool contains(const std::vector<IndexEntry>& list, const IndexEntry& e) {
     return std::find(list.begin(), list.end(), e) != list.end();
@@ -16,8 +16,29 @@ bool contains(const std::vector<IndexEntry>& list, const IndexEntry& e) {
 
 std::vector<IndexEntry> member_index_entries(const Member& m) {
     std::vector<IndexEntry> entries;
-    if (m.birthday) entries.push_back({"bd:" + index_month_day(*m.birthday), std::nullopt});
+    entries.push_back({m.birthday ? birthday_index_key(*m.birthday) : std::string(kNoBirthdayIndex),
+                       std::nullopt});
+    for (const auto& child : m.children) {
+        if (!child.birthday) continue;
+        const IndexEntry e{child_index_key(birthday_index_key(*child.birthday)), std::nullopt};
+        if (!contains(entries, e)) entries.push_back(e);
+    }
+    if (m.card_expires) entries.push_back({expiry_index_key(*m.card_expires), std::nullopt});
     return entries;
+}
+
+std::vector<std::string> member_partition_keys() {
+    auto keys = all_birthday_index_keys();
+    keys.emplace_back(kNoBirthdayIndex);
+    return keys;
+}
+
+std::string child_index_key(std::string_view birthday_key) {
+    return "c" + std::string(birthday_key);
+}
+
+std::string expiry_index_key(const Date& day) {
+    return "exp:" + format_date(day);
 }
 
 MemberWrite plan_member_write(const std::optional<FieldMap>& stored, const MemberRecord& record) {
@@ -43,16 +64,17 @@ MemberWrite plan_member_write(const std::optional<FieldMap>& stored, const Membe
         if (before.contains(f)) w.clear.push_back(f);
         after.erase(f);
     }
+    // A member not stored yet is in no index.
     const auto old_entries =
-        member_index_entries(member_from_fields(record.store, record.id, before));
+        stored ? member_index_entries(member_from_fields(record.store, record.id, before))
+               : std::vector<IndexEntry>{};
     const auto new_entries =
         member_index_entries(member_from_fields(record.store, record.id, after));
     for (const auto& e : old_entries) {
         if (!contains(new_entries, e)) w.index_remove.push_back(e);
     }
     for (const auto& e : new_entries) {
-        // A new member joins every index; an existing one only the changed ones.
-        if (!stored || !contains(old_entries, e)) w.index_add.push_back(e);
+        if (!contains(old_entries, e)) w.index_add.push_back(e);
     }
     for (const auto f : index_fields) {
         const auto it = before.find(f);

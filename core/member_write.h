@@ -3,10 +3,20 @@
 //
 // An import row (member_row.h) is merged with what is stored for the member:
 // which fields to set, which to clear, and which index entries the member
-// leaves and joins (the birthday month-day set today; later the lunar and
-// card-expiry indexes). Being pure, the merge is where "importing the same
+// leaves and joins. Being pure, the merge is where "importing the same
 // file twice changes nothing" is decided and tested: an unchanged member
 // yields an empty write and outcome `unchanged`.
+//
+// The indexes (sets under the store's prefix, member ids as elements):
+//   bd:<MM-DD>, lbd:<MM-DD>, lbd:leap<MM-DD>  the member's own birthday
+//                                            (birthday.h); bd:none without one
+//   cbd:…, clbd:…                             a child's birthday (same suffixes)
+//   exp:<YYYY-MM-DD>                          the day the member card expires
+// Every member is in exactly one of the own-birthday sets, so together they
+// list the store's members (member_partition_keys) for a festival that
+// reaches everyone, at no extra memory. Card expiry is a set per day rather
+// than one sorted set: a reminder window reads a few days' sets, and a set
+// element costs about 70 bytes against a sorted set's 110 (docs/architecture.md).
 //
 // The write carries a guard — the stored values its index changes were based
 // on — and the Redis script applies it only if they still hold, so a
@@ -33,6 +43,19 @@ struct IndexEntry {
 
 // Every index entry of `m`.
 std::vector<IndexEntry> member_index_entries(const Member& m);
+
+// The own-birthday index keys, bd:none included: every member is in exactly one.
+std::vector<std::string> member_partition_keys();
+
+// The index of members without a birthday.
+inline constexpr std::string_view kNoBirthdayIndex = "bd:none";
+
+// The index key of children's birthdays kept under `birthday_key` ("bd:09-15"
+// → "cbd:09-15").
+std::string child_index_key(std::string_view birthday_key);
+
+// The index key of cards expiring on `day`: "exp:2027-09-22".
+std::string expiry_index_key(const Date& day);
 
 enum class WriteOutcome { created, updated, unchanged };
 

@@ -24,25 +24,36 @@ const TemplateVariable* find_variable(std::string_view name) {
     return nullptr;
 }
 
-std::string key_for(std::string_view store, Kind kind, Channel channel) {
-    return std::string(store) + "|" + std::string(to_string(kind)) + "|" +
-           std::string(to_string(channel));
+std::string key_for(std::string_view store, std::string_view name, Channel channel) {
+    return std::string(store) + "|" + std::string(name) + "|" + std::string(to_string(channel));
 }
 
 }  // namespace
 
 const std::vector<TemplateVariable>& template_variables() {
+    using enum Kind;
     static const std::vector<TemplateVariable> variables{
-        {"honorific", false, "尊敬的会员"},  // 王女士 / 李先生 / full name
-        {"name", false, "尊敬的会员"},       // the member's full name
-        {"store", false, "本店"},            // the store's name
-        {"tier", true, ""},                  // the member's tier (金卡)
-        {"age", true, ""},                   // the age turned, when the birth year is known
+        {"honorific", false, "尊敬的会员", {}},  // 王女士 / 李先生 / full name
+        {"name", false, "尊敬的会员", {}},       // the member's full name
+        {"store", false, "本店", {}},            // the store's name
+        {"tier", true, "", {}},                  // the member's tier (金卡)
+        {"age", true, "", {birthday}},           // the age turned, when the birth year is known
+        // days from the message to the occasion, when it goes early (lead days)
+        {"days_until", true, "", {birthday, child_birthday, festival}},
+        {"child_name", false, "宝贝", {child_birthday}},
+        {"child_age", true, "", {child_birthday}},       // the age the child turns
+        {"festival", false, "节日", {festival}},         // the festival's name: 中秋节
+        {"card_expires", false, "近期", {card_expiry}},  // 2027年9月22日
+        {"days_left", true, "", {card_expiry}},          // days until it expires; 0 on the day
     };
     return variables;
 }
 
-std::string TemplateSet::check(std::string_view text) {
+std::optional<Kind> TemplateSet::kind_of(std::string_view name) {
+    return parse_kind(name.substr(0, name.find('.')));
+}
+
+std::string TemplateSet::check(std::string_view text, std::optional<Kind> kind) {
     if (!is_valid_utf8(text)) return "not valid UTF-8";
     std::vector<std::string> sections;
     std::size_t pos = 0;
@@ -68,6 +79,12 @@ std::string TemplateSet::check(std::string_view text) {
                 known += v.name;
             }
             return "unknown tag {{" + std::string(tag) + "}} (known: " + known + ")";
+        }
+        if (kind && !variable->kinds.empty() &&
+            std::find(variable->kinds.begin(), variable->kinds.end(), *kind) ==
+                variable->kinds.end()) {
+            return "{{" + std::string(tag) + "}} has no value in a " +
+                   std::string(to_string(*kind)) + " template";
         }
         if (sigil == '#' || sigil == '^') {
             sections.emplace_back(tag);
@@ -108,7 +125,10 @@ TemplateSet TemplateSet::load(const Config& config, const FileReader& read_confi
         }
         std::shared_ptr<Compiled> compiled;
         if (text) {
-            if (const auto problem = check(*text); !problem.empty()) {
+            // The file name after the locale (and store) directory names the template.
+            std::string_view file = path;
+            file.remove_prefix(file.rfind('/') + 1);
+            if (const auto problem = check(*text, kind_of(file)); !problem.empty()) {
                 throw ConfigError(source + ": " + problem);
             }
             compiled =
@@ -121,20 +141,32 @@ TemplateSet TemplateSet::load(const Config& config, const FileReader& read_confi
     const std::vector<Kind> kinds{Kind::birthday, Kind::child_birthday, Kind::festival,
                                   Kind::card_expiry, Kind::winback};
     for (const auto& [store_id, store] : config.stores) {
-        for (const Kind kind : kinds) {
+        // A kind may have no template (the planner says no_template); a
+        // festival's own template must exist.
+        std::vector<std::pair<std::string, const Festival*>> names;
+        for (const Kind kind : kinds)
+            names.emplace_back(to_string(kind), nullptr);
+        for (const Festival* f : config.festivals_of(store))
+            names.emplace_back(f->template_name, f);
+        for (const auto& [name, festival] : names) {
             for (const Channel channel : {Channel::sms, Channel::wechat}) {
-                const std::string k(to_string(kind));
                 const std::string c(to_string(channel));
                 const std::string base = config.locale + "/";
+                const std::string key = key_for(store_id, name, channel);
+                if (set.templates_.contains(key)) continue;
                 // Most specific first.
                 for (const std::string& path :
-                     {base + store_id + "/" + k + "." + c + ".mustache",
-                      base + store_id + "/" + k + ".mustache", base + k + "." + c + ".mustache",
-                      base + k + ".mustache"}) {
+                     {base + store_id + "/" + name + "." + c + ".mustache",
+                      base + store_id + "/" + name + ".mustache",
+                      base + name + "." + c + ".mustache", base + name + ".mustache"}) {
                     if (auto compiled = load_path(path)) {
-                        set.templates_.emplace(key_for(store_id, kind, channel), compiled);
+                        set.templates_.emplace(key, compiled);
                         break;
                     }
+                }
+                if (festival && !set.templates_.contains(key)) {
+                    throw ConfigError("stores." + store_id + ": festival " + festival->key +
+                                      ": no template " + base + name + ".mustache");
                 }
             }
         }
@@ -142,24 +174,39 @@ TemplateSet TemplateSet::load(const Config& config, const FileReader& read_confi
     return set;
 }
 
-const TemplateSet::Compiled* TemplateSet::find(std::string_view store, Kind kind,
+const TemplateSet::Compiled* TemplateSet::find(std::string_view store, std::string_view name,
                                                Channel channel) const {
-    const auto it = templates_.find(key_for(store, kind, channel));
+    const auto it = templates_.find(key_for(store, name, channel));
     return it == templates_.end() ? nullptr : it->second.get();
 }
 
 bool TemplateSet::has(std::string_view store, Kind kind, Channel channel) const {
-    return find(store, kind, channel) != nullptr;
+    return has(store, to_string(kind), channel);
+}
+
+bool TemplateSet::has(std::string_view store, std::string_view name, Channel channel) const {
+    return find(store, name, channel) != nullptr;
 }
 
 std::string TemplateSet::source(std::string_view store, Kind kind, Channel channel) const {
-    const auto* c = find(store, kind, channel);
+    return source(store, to_string(kind), channel);
+}
+
+std::string TemplateSet::source(std::string_view store, std::string_view name,
+                                Channel channel) const {
+    const auto* c = find(store, name, channel);
     return c ? c->source : std::string{};
 }
 
 std::optional<std::string> TemplateSet::render(std::string_view store, Kind kind, Channel channel,
                                                const TemplateValues& values) const {
-    const auto* compiled = find(store, kind, channel);
+    return render(store, to_string(kind), channel, values);
+}
+
+std::optional<std::string> TemplateSet::render(std::string_view store, std::string_view name,
+                                               Channel channel,
+                                               const TemplateValues& values) const {
+    const auto* compiled = find(store, name, channel);
     if (!compiled) return std::nullopt;
     kainjow::mustache::data context;
     for (const auto& variable : template_variables()) {

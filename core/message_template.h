@@ -1,17 +1,20 @@
 // message_template.h — the words of every message, as Mustache templates.
 //
-// Templates live under templates/<locale>/ (zh-CN): "<kind>.mustache", with
+// Templates live under templates/<locale>/ (zh-CN): "<name>.mustache", with
 // optional per-channel ("birthday.wechat.mustache") and per-store
-// ("<store>/birthday.mustache") variants; the most specific wins. A
-// configured directory overrides the embedded defaults file by file.
+// ("<store>/birthday.mustache") variants; the most specific wins. A name is a
+// kind ("birthday", "festival") or a kind and a variant ("festival.mid_autumn",
+// named by a festival in holidays.toml). A configured directory overrides the
+// embedded defaults file by file.
 //
 // Rendering is kainjow's Mustache with HTML escaping turned off (an SMS is
 // not HTML) — and values are only ever data: a member called "{{store}}" is
 // greeted as "{{store}}". Templates are checked when loaded: a tag that names
 // no known variable, a partial, or an optional variable used outside its own
-// section ({{#age}}…{{age}}…{{/age}}) is a ConfigError naming the file. Every
-// non-optional variable has a fallback (尊敬的会员), so a rendered message never
-// has an empty hole or a raw tag.
+// section ({{#age}}…{{age}}…{{/age}}), or a variable of another kind
+// ({{festival}} in a card_expiry template) is a ConfigError naming the file.
+// Every non-optional variable has a fallback (尊敬的会员), so a rendered
+// message never has an empty hole or a raw tag.
 #pragma once
 
 #include <functional>
@@ -31,6 +34,7 @@ struct TemplateVariable {
     std::string_view name;
     bool optional;              // may be absent: usable only inside {{#name}}…{{/name}}
     std::string_view fallback;  // for non-optional variables without a value
+    std::vector<Kind> kinds;    // the kinds whose templates may use it; empty: all
 };
 
 // Every variable a template may use, with its fallback.
@@ -49,25 +53,33 @@ class TemplateSet {
     // then from the embedded defaults. Throws ConfigError.
     static TemplateSet load(const Config& config, const FileReader& read_configured);
 
-    // Checks one template's text; returns the problem, or empty if it is fine.
-    static std::string check(std::string_view text);
+    // Checks one template's text, as a template of `kind` when given; returns
+    // the problem, or empty if it is fine.
+    static std::string check(std::string_view text, std::optional<Kind> kind = std::nullopt);
 
-    // True when `store` has a template for `kind`.
+    // The kind a template name belongs to ("festival.mid_autumn" → festival).
+    static std::optional<Kind> kind_of(std::string_view name);
+
+    // True when `store` has a template for `kind` (its general template).
     bool has(std::string_view store, Kind kind, Channel channel) const;
+    bool has(std::string_view store, std::string_view name, Channel channel) const;
 
-    // The message for (store, kind, channel) with `values`; nullopt when no
-    // template exists. Missing non-optional values take their fallback.
+    // The message for (store, template, channel) with `values`; nullopt when
+    // no template exists. Missing non-optional values take their fallback.
     std::optional<std::string> render(std::string_view store, Kind kind, Channel channel,
                                       const TemplateValues& values) const;
+    std::optional<std::string> render(std::string_view store, std::string_view name,
+                                      Channel channel, const TemplateValues& values) const;
 
     // The template's source name (for messages), or empty.
     std::string source(std::string_view store, Kind kind, Channel channel) const;
+    std::string source(std::string_view store, std::string_view name, Channel channel) const;
 
   private:
     struct Compiled;
-    const Compiled* find(std::string_view store, Kind kind, Channel channel) const;
+    const Compiled* find(std::string_view store, std::string_view name, Channel channel) const;
 
-    // key: "<store>|<kind>|<channel>"
+    // key: "<store>|<name>|<channel>"
     std::map<std::string, std::shared_ptr<Compiled>, std::less<>> templates_;
 };
 

@@ -17,37 +17,36 @@ ChannelChoice choose_channel(const Member& m, const StoreConfig& store) {
     return {std::nullopt, reachable ? "no_consent" : "no_channel"};
 }
 
-TemplateValues member_values(const Member& m, const StoreConfig& store, const Date& day) {
+TemplateValues member_values(const Member& m, const StoreConfig& store) {
     TemplateValues v;
     v["honorific"] = honorific(m.name, m.gender);
     v["name"] = m.name;
     v["store"] = store.name;
     v["tier"] = m.tier;
-    if (m.birthday) {
-        if (const auto age = age_turned(*m.birthday, static_cast<int>(day.year()))) {
-            v["age"] = std::to_string(*age);
-        }
-    }
     return v;
 }
 
-PlanDecision plan_birthday(const Member& m, const Date& day, const StoreConfig& store,
-                           const TemplateSet& templates, SysSeconds now) {
+PlanDecision decide(const Member& m, const Occasion& o, const Date& day, const StoreConfig& store,
+                    const TemplateSet& templates, SysSeconds now) {
+    if (!in_audience(m, o.audience, o.date)) return {std::nullopt, "not_in_audience"};
     const auto choice = choose_channel(m, store);
     if (!choice.channel) return {std::nullopt, choice.reason};
-    const auto text =
-        templates.render(store.id, Kind::birthday, *choice.channel, member_values(m, store, day));
+    TemplateValues values = member_values(m, store);
+    for (const auto& [key, value] : o.values)
+        values.insert_or_assign(key, value);
+    const auto text = templates.render(store.id, o.template_name, *choice.channel, values);
     if (!text) return {std::nullopt, "no_template"};
     Job job;
     job.store = store.id;
-    job.id = make_job_id(Kind::birthday, m.id, day);
-    job.kind = Kind::birthday;
+    job.id = make_job_id(o.kind, m.id, o.date, o.detail);
+    job.kind = o.kind;
     job.member_id = m.id;
-    job.occasion_date = day;
+    job.occasion_date = o.date;
+    job.marketing = o.marketing;
     job.channel = *choice.channel;
     job.to = *choice.channel == Channel::sms ? m.phone : m.wechat_openid;
     job.text = *text;
-    for (const auto& [key, value] : member_values(m, store, day)) {
+    for (const auto& [key, value] : values) {
         if (!value.empty()) job.params.emplace(key, value);
     }
     job.expires_at = start_of_day(Date{date::sys_days{day} + date::days{1}}, store.zone);

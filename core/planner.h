@@ -1,13 +1,17 @@
-// planner.h — from "this member has an occasion today" to a job, or a reason.
+// planner.h — from an occasion to a job, or to the reason there is none.
 //
-// Pure: given a member, the store's local day, the store's config, the
-// templates and now, it decides the channel, renders the text and sets the
-// due and expiry times. Every candidate that gets no job gets a reason
-// (no_channel, no_consent, no_template), so a preview can explain itself. The
-// delivery policy (caps, quiet hours, merging) will sit between occasion and
-// job here; today the rules are: the store's channel preference, consent per
-// channel, due at the store's send time (or now if that has passed), expired
-// at the end of the local day — a birthday greeting is never late.
+// The decision step of planning (occasions → decision → job, occasion.h
+// finds the occasions). Pure: given a member, one of their occasions, the
+// day being planned, the store's config, the templates and now, it checks
+// the audience, chooses the channel, renders the text and sets the due and
+// expiry times. Every occasion that gets no job gets a reason
+// (not_in_audience, no_channel, no_consent, no_template), so a preview can
+// explain itself. Today's rules: the store's channel preference, consent per
+// channel, due at the store's send time on the planned day (or now if that
+// has passed), expired at the end of that local day — a greeting is never late.
+//
+// The delivery policy (caps, one message a day by priority, quiet hours) is
+// not here: it will sit between occasions_for and decide.
 #pragma once
 
 #include <optional>
@@ -17,6 +21,7 @@
 #include "core/job.h"
 #include "core/member.h"
 #include "core/message_template.h"
+#include "core/occasion.h"
 
 namespace huitou {
 
@@ -34,12 +39,14 @@ struct ChannelChoice {
 // on and agreed to.
 ChannelChoice choose_channel(const Member& m, const StoreConfig& store);
 
-// The values a template sees for `m` (honorific, name, store, tier, age).
-TemplateValues member_values(const Member& m, const StoreConfig& store, const Date& day);
+// The values every template sees for `m` (honorific, name, store, tier); the
+// occasion adds its own.
+TemplateValues member_values(const Member& m, const StoreConfig& store);
 
-// The birthday job of `m` for local `day`, or the reason there is none. The
-// caller has established that `day` is the member's birthday.
-PlanDecision plan_birthday(const Member& m, const Date& day, const StoreConfig& store,
-                           const TemplateSet& templates, SysSeconds now);
+// The job for occasion `o` of `m`, planned on local `day`, or the reason
+// there is none. Its id is the occasion's stable key: kind, member, the
+// occasion's date and its detail.
+PlanDecision decide(const Member& m, const Occasion& o, const Date& day, const StoreConfig& store,
+                    const TemplateSet& templates, SysSeconds now);
 
 }  // namespace huitou

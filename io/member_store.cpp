@@ -1,5 +1,6 @@
 #include "io/member_store.h"
 
+#include <algorithm>
 #include <set>
 
 #include "io/redis_keys.h"
@@ -110,21 +111,96 @@ std::optional<Member> MemberStore::get(const std::string& store, const std::stri
 }
 
 std::vector<Member> MemberStore::in_index(const std::string& store, const std::string& suffix) {
-    const auto ids = redis_.command({"SMEMBERS", keys::index(store, suffix)});
-    ids.expect_ok("SMEMBERS index");
-    for (const auto& id : ids.elements)
-        redis_.append({"HGETALL", keys::member(store, id.str)});
+    return get_many(store, ids_in(store, {suffix}));
+}
+
+std::vector<std::string> MemberStore::ids_in(const std::string& store,
+                                             const std::vector<std::string>& suffixes) {
+    for (const auto& suffix : suffixes)
+        redis_.append({"SMEMBERS", keys::index(store, suffix)});
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < suffixes.size(); ++i) {
+        const auto reply = redis_.read();
+        reply.expect_ok("SMEMBERS index");
+        for (const auto& id : reply.elements)
+            ids.push_back(id.str);
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+}
+
+std::vector<Member> MemberStore::get_many(const std::string& store,
+                                          const std::vector<std::string>& ids) {
+    for (const auto& id : ids)
+        redis_.append({"HGETALL", keys::member(store, id)});
     std::vector<Member> members;
-    members.reserve(ids.elements.size());
-    for (const auto& id : ids.elements) {
+    members.reserve(ids.size());
+    for (const auto& id : ids) {
         const auto reply = redis_.read();
         reply.expect_ok("HGETALL member");
         // An index entry whose member is gone is skipped; the next write of
         // that member's indexes cleans it.
         if (!reply.elements.empty())
-            members.push_back(member_from_fields(store, id.str, to_field_map(reply)));
+            members.push_back(member_from_fields(store, id, to_field_map(reply)));
     }
     return members;
+}
+
+void MemberStore::for_each_member(const std::string& store, std::size_t batch,
+                                  const std::function<void(const std::vector<Member>&)>& each) {
+    batch = std::max<std::size_t>(batch, 1);
+    const auto partition = member_partition_keys();
+    for (const auto& suffix : partition)
+        redis_.append({"SCARD", keys::index(store, suffix)});
+    std::vector<long long> sizes;
+    for (std::size_t i = 0; i < partition.size(); ++i) {
+        const auto reply = redis_.read();
+        reply.expect_ok("SCARD index");
+        sizes.push_back(reply.integer);
+    }
+    std::vector<std::string> ids;
+    auto deliver = [&](bool all) {
+        while (ids.size() >= batch || (all && !ids.empty())) {
+            const auto n = std::min(batch, ids.size());
+            const std::vector<std::string> chunk(ids.begin(), ids.begin() + static_cast<long>(n));
+            ids.erase(ids.begin(), ids.begin() + static_cast<long>(n));
+            const auto members = get_many(store, chunk);
+            if (!members.empty()) each(members);
+        }
+    };
+    // Small sets are read whole, several per round trip; a large one by SSCAN.
+    std::vector<std::string> small;
+    long long small_size = 0;
+    auto read_small = [&] {
+        for (const auto& id : ids_in(store, small))
+            ids.push_back(id);
+        small.clear();
+        small_size = 0;
+        deliver(false);
+    };
+    for (std::size_t i = 0; i < partition.size(); ++i) {
+        if (sizes[i] == 0) continue;
+        if (sizes[i] <= static_cast<long long>(batch)) {
+            small.push_back(partition[i]);
+            small_size += sizes[i];
+            if (small_size >= static_cast<long long>(batch)) read_small();
+            continue;
+        }
+        std::string cursor = "0";
+        do {
+            const auto reply = redis_.command({"SSCAN", keys::index(store, partition[i]), cursor,
+                                               "COUNT", std::to_string(batch)});
+            reply.expect_ok("SSCAN index");
+            if (reply.elements.size() != 2) throw RedisError("SSCAN: unexpected reply");
+            cursor = reply.elements[0].str;
+            for (const auto& id : reply.elements[1].elements)
+                ids.push_back(id.str);
+            deliver(false);
+        } while (cursor != "0");
+    }
+    if (!small.empty()) read_small();
+    deliver(true);
 }
 
 }  // namespace huitou

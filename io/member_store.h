@@ -7,10 +7,15 @@
 // rows apply in file order. A write whose guard failed (someone changed the
 // member in between) is read and merged again.
 //
-// Planning reads members through the indexes (the birthday set for a
-// month-day), never by scanning all members.
+// Planning reads members through the indexes (the sets a day's occasions
+// name, core/occasion.h), never by scanning the keyspace. A festival that
+// reaches everyone streams the store's members in batches: the own-birthday
+// sets partition the members (core/member_write.h), so it reads their sizes
+// in one round trip, their ids (SMEMBERS pipelined for small sets, SSCAN for
+// large ones) and the members with one pipelined HGETALL per batch.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +40,19 @@ class MemberStore {
 
     // The members in index set `suffix` ("bd:09-15"). Throws RedisError.
     std::vector<Member> in_index(const std::string& store, const std::string& suffix);
+
+    // The ids in any of the index sets `suffixes`, sorted, each once (one
+    // pipelined round trip). Throws RedisError.
+    std::vector<std::string> ids_in(const std::string& store,
+                                    const std::vector<std::string>& suffixes);
+
+    // The members `ids` that exist, in one pipelined round trip. Throws RedisError.
+    std::vector<Member> get_many(const std::string& store, const std::vector<std::string>& ids);
+
+    // Calls `each` with every member of `store`, `batch` at a time (a member
+    // may come twice if it changes meanwhile). Throws RedisError.
+    void for_each_member(const std::string& store, std::size_t batch,
+                         const std::function<void(const std::vector<Member>&)>& each);
 
   private:
     // Upserts records naming distinct members.

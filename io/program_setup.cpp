@@ -56,11 +56,12 @@ Runtime make_runtime(const CommonOptions& o) {
     for (const auto& text : o.overrides)
         overrides.push_back(parse_override(text));
     if (o.config_path.empty()) {
-        rt.config = parse_config(default_config_text(), "huitou.toml (embedded)", overrides);
+        rt.config = parse_config(default_config_text(), "huitou.toml (embedded)", overrides,
+                                 read_text_file);
     } else {
         const auto text = read_text_file(o.config_path);
         if (!text) throw ConfigError(o.config_path + ": cannot read the file");
-        rt.config = parse_config(*text, o.config_path, overrides);
+        rt.config = parse_config(*text, o.config_path, overrides, read_text_file);
     }
     const std::string url = o.redis_url.empty() ? rt.config.redis_url : o.redis_url;
     std::string error;

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/occasion.h"
 #include "core/planner.h"
 #include "core/wire.h"
 #include "io/program_setup.h"
@@ -65,23 +66,41 @@ zmq::socket_t& Scheduler::socket_for(Channel channel) {
 PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day) {
     PlanReport report;
     const SysSeconds now = clock_.now();
+    const PlanningDay pd = planning_day(config_, store, day);
+    const auto batch = static_cast<std::size_t>(config_.scheduler.dispatch_batch);
     std::vector<Job> jobs;
-    for (const auto& month_day : index_days_for(day)) {
-        for (const auto& member : members_.in_index(store.id, "bd:" + month_day)) {
-            // The index is a hint; the member's own birthday decides.
-            if (!member.birthday || !is_birthday_on(*member.birthday, day)) continue;
-            ++report.candidates;
-            auto decision = plan_birthday(member, day, store, templates_, now);
-            if (decision.job)
-                jobs.push_back(std::move(*decision.job));
-            else
-                ++report.skipped[decision.reason];
+    auto plan_members = [&](const std::vector<Member>& members) {
+        report.members_read += members.size();
+        for (const auto& member : members) {
+            // The indexes are a hint; the member's own data decides.
+            for (const auto& occasion : occasions_for(member, pd, store)) {
+                ++report.candidates;
+                ++report.occasions[std::string(to_string(occasion.kind))];
+                auto decision = decide(member, occasion, day, store, templates_, now);
+                if (decision.job)
+                    jobs.push_back(std::move(*decision.job));
+                else
+                    ++report.skipped[decision.reason];
+            }
+        }
+        report.created += jobs_.create(jobs);
+        jobs.clear();
+    };
+    if (pd.reads_all_members()) {
+        members_.for_each_member(store.id, batch, plan_members);
+    } else {
+        const auto ids = members_.ids_in(store.id, pd.index_sets);
+        for (std::size_t i = 0; i < ids.size(); i += batch) {
+            const std::vector<std::string> chunk(
+                ids.begin() + static_cast<long>(i),
+                ids.begin() + static_cast<long>(std::min(ids.size(), i + batch)));
+            plan_members(members_.get_many(store.id, chunk));
         }
     }
-    report.created = jobs_.create(jobs);
     stats_.planned += report.created;
-    spdlog::info("{} {}: {} birthdays, {} new jobs, skipped: {}", store.id, format_date(day),
-                 report.candidates, report.created, summary(report.skipped));
+    spdlog::info("{} {}: occasions: {}; {} new jobs ({} members read), skipped: {}", store.id,
+                 format_date(day), summary(report.occasions), report.created, report.members_read,
+                 summary(report.skipped));
     return report;
 }
 

@@ -34,9 +34,11 @@
 namespace huitou {
 
 struct PlanReport {
-    std::size_t candidates = 0;                  // members with an occasion that day
-    std::size_t created = 0;                     // new jobs (0 when planned before)
-    std::map<std::string, std::size_t> skipped;  // reason → count
+    std::size_t candidates = 0;                    // occasions due that day
+    std::size_t created = 0;                       // new jobs (0 when planned before)
+    std::map<std::string, std::size_t> skipped;    // reason → count
+    std::map<std::string, std::size_t> occasions;  // kind → count
+    std::size_t members_read = 0;                  // members read to plan the day
 };
 
 struct SchedulerStats {
@@ -60,7 +62,10 @@ class Scheduler {
     std::string job_endpoint(Channel channel) const;
     std::string results_endpoint() const;
 
-    // Plans `day` for `store`: idempotent. Throws RedisError.
+    // Plans `day` for `store`: idempotent. Reads the members the day's
+    // indexes name (every member on a festival, in batches), finds their
+    // occasions and decides each into a job or a reason (core/occasion.h,
+    // core/planner.h). Throws RedisError.
     PlanReport plan_day(const StoreConfig& store, const Date& day);
 
     // Plans every store whose local day at `now` is not planned yet in this process.

@@ -2,6 +2,7 @@
 // real sockets on free ports, the outbox provider, the README's commands.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <csignal>
 
 #include <nlohmann/json.hpp>
@@ -129,4 +130,47 @@ TEST_CASE_METHOD(Programs, "programs refuse a bad config with one clear line") {
     const auto r = run({bin("huitou-scheduler"), "--now", "2027-09-15 10:00"}, env);
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Catch::Contains("--now"));
+}
+
+TEST_CASE_METHOD(Programs, "huitou calendar converts dates and lists festivals") {
+    auto convert = [&](const std::string& date) {
+        return run({bin("huitou"), "calendar", "convert", date}, {});
+    };
+    auto r = convert("2027-09-15");
+    CHECK(r.status == 0);
+    CHECK(r.out == "lunar:2027-08-15\n");
+    CHECK(convert("lunar:2027-08-15").out == "2027-09-15\n");
+    CHECK(convert("lunar:2023-leap02-10").out == "2023-03-31\n");
+    CHECK(convert("2023-03-31").out == "lunar:2023-leap02-10\n");
+    CHECK(convert("2027-02-05").out == "lunar:2026-12-29\n");  // before 春节: the year before
+    for (const auto& [date, says] : std::vector<std::pair<std::string, std::string>>{
+             {"lunar:2027-08-30",
+              "lunar:2027-08-30 does not exist: the 8th month of lunar 2027 "
+              "has 29 days"},
+             {"lunar:2027-leap02-10", "lunar 2027 has no leap 2nd month"},
+             {"2100-01-01", "2100-01-01 is outside the lunar calendar's range"},
+             {"lunar:2100-01-01", "is outside the lunar calendar's range"},
+             {"2027-02-30", "is not a date"},
+             {"lunar:2027-8-15", "is not a lunar date"}}) {
+        r = convert(date);
+        INFO(date);
+        CHECK(r.status == 2);
+        CHECK(r.out.empty());
+        CHECK_THAT(r.err, Catch::Contains(says));
+    }
+
+    r = run({bin("huitou"), "calendar", "holidays", "2027"}, {});
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out,
+               Catch::Contains("2027-02-05 new_years_eve 除夕\n2027-02-06 spring_festival 春节\n"));
+    CHECK_THAT(r.out, Catch::Contains("2027-04-05 qingming 清明节\n"));
+    CHECK_THAT(r.out, Catch::Contains("2027-09-15 mid_autumn 中秋节\n"));
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 16);
+    r = run({bin("huitou"), "calendar", "holidays", "2027", "--store", "toyland"}, {});
+    CHECK(r.status == 0);
+    CHECK(r.out.find("qingming") == std::string::npos);
+    CHECK_THAT(r.out, Catch::Contains("2027-10-08 double_ninth 重阳节"));
+    CHECK(run({bin("huitou"), "calendar", "holidays", "2100"}, {}).status == 2);
+    CHECK(run({bin("huitou"), "calendar", "holidays", "2027", "--store", "nowhere"}, {}).status ==
+          2);
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "core/config.h"
 
 using namespace huitou;
@@ -81,4 +83,157 @@ TEST_CASE("config overrides (--set) are applied before checking") {
         CHECK_THROWS_WITH(parse_override("no-equals-sign"),
                           Catch::Contains("expected key.path=value"));
     }
+}
+
+TEST_CASE("the embedded festivals and the stores' defaults") {
+    const Config c = parse_config(default_config_text(), "embedded");
+    REQUIRE(c.festivals.size() == 16);
+    const auto* mid_autumn = c.find_festival("mid_autumn");
+    REQUIRE(mid_autumn);
+    CHECK(mid_autumn->name == "中秋节");
+    CHECK(format_festival_rule(mid_autumn->rule) == "lunar:08-15");
+    CHECK(mid_autumn->template_name == "festival.mid_autumn");
+    CHECK(mid_autumn->audience.empty());  // everyone
+    CHECK(c.find_festival("double_ninth")->audience ==
+          std::vector<Audience>{Audience::age_60_plus});
+    CHECK(c.find_festival("mothers_day")->audience ==
+          std::vector<Audience>{Audience::women, Audience::with_child});
+    CHECK(c.find_festival("national_day")->template_name == "festival");
+    for (const char* key :
+         {"new_year", "new_years_eve", "spring_festival", "lantern", "womens_day", "qingming",
+          "mothers_day", "childrens_day", "dragon_boat", "fathers_day", "qixi", "teachers_day",
+          "mid_autumn", "national_day", "double_ninth", "christmas"}) {
+        CHECK(c.find_festival(key));
+    }
+    const auto& toyland = *c.find_store("toyland");
+    CHECK(std::find(toyland.festivals.begin(), toyland.festivals.end(), "mid_autumn") !=
+          toyland.festivals.end());
+    // 清明 is a day of mourning: no store greets on it unless it says so.
+    CHECK(std::find(toyland.festivals.begin(), toyland.festivals.end(), "qingming") ==
+          toyland.festivals.end());
+    CHECK(toyland.card_expiry_days == std::vector<int>{7, 1});
+    CHECK(toyland.lead_days == LeadDays{});
+    CHECK(c.find_store("babycare")->lead_days.child_birthday == 7);
+    CHECK(c.festivals_of(toyland).size() == toyland.festivals.size());
+}
+
+TEST_CASE("occasion settings: code defaults, store over store_defaults") {
+    const Config bare = parse_config(minimal, "t.toml");
+    CHECK(bare.find_store("toyland")->festivals.empty());
+    CHECK(bare.find_store("toyland")->card_expiry_days == std::vector<int>{7, 1});
+    const Config c = parse_config(R"(
+[store_defaults]
+festivals = ["mid_autumn", "spring_festival"]
+lead_days = { child_birthday = 7 }
+card_expiry_days = [1, 30, 7]
+[stores.a]
+name = "A"
+[stores.b]
+name = "B"
+festivals = []
+lead_days = { birthday = 2 }
+card_expiry_days = []
+)",
+                                  "t.toml");
+    const auto& a = *c.find_store("a");
+    CHECK(a.festivals == std::vector<std::string>{"mid_autumn", "spring_festival"});
+    CHECK(a.lead_days == LeadDays{0, 7, 0});
+    CHECK(a.card_expiry_days == std::vector<int>{30, 7, 1});  // descending
+    const auto& b = *c.find_store("b");
+    CHECK(b.festivals.empty());
+    CHECK(b.lead_days == LeadDays{2, 7, 0});  // key by key over the defaults
+    CHECK(b.card_expiry_days.empty());
+}
+
+TEST_CASE("occasion settings are checked strictly") {
+    const auto [text, message] = GENERATE(table<std::string, std::string>({
+        {"[stores.a]\nname=\"a\"\nfestivals = [\"mid_autum\"]\n",
+         "t.toml: stores.a.festivals: unknown festival \"mid_autum\" (holidays.toml (embedded) "
+         "defines: "},
+        {"[store_defaults]\nfestivals = [\"easter\"]\n[stores.a]\nname=\"a\"\n",
+         "t.toml: store_defaults.festivals: unknown festival \"easter\""},
+        {"[stores.a]\nname=\"a\"\nfestivals = [\"qixi\", \"qixi\"]\n",
+         "t.toml: stores.a.festivals: names \"qixi\" twice"},
+        {"[stores.a]\nname=\"a\"\nfestivals = \"qixi\"\n",
+         "t.toml: stores.a.festivals: expected an array"},
+        {"[stores.a]\nname=\"a\"\nlead_days = { childbirthday = 7 }\n",
+         "t.toml: stores.a.lead_days.childbirthday: unknown key"},
+        {"[stores.a]\nname=\"a\"\nlead_days = { birthday = -1 }\n",
+         "t.toml: stores.a.lead_days.birthday: must be 0..60"},
+        {"[stores.a]\nname=\"a\"\ncard_expiry_days = [7, \"1\"]\n",
+         "t.toml: stores.a.card_expiry_days: expected whole days 0..366"},
+        {"[stores.a]\nname=\"a\"\ncard_expiry_days = [7, 7]\n",
+         "t.toml: stores.a.card_expiry_days: names 7 twice"},
+        {"[calendar]\nholidays_file = \"/nonexistent/h.toml\"\n[stores.a]\nname=\"a\"\n",
+         "t.toml: calendar.holidays_file: cannot read \"/nonexistent/h.toml\""},
+        {"[calendar]\nholiday_file = \"x\"\n[stores.a]\nname=\"a\"\n",
+         "t.toml: calendar.holiday_file: unknown key"},
+    }));
+    CHECK_THROWS_WITH(parse_config(text, "t.toml"), Catch::StartsWith(message));
+}
+
+TEST_CASE("a configured holidays file replaces the embedded one") {
+    const std::string holidays = R"(
+[festivals.store_anniversary]
+name = "店庆"
+rule = "solar:05-20"
+[festivals.laba]
+name = "腊八节"
+rule = "lunar:12-08"
+template = "festival.laba"
+audience = ["age_60_plus", "women"]
+)";
+    const ConfigFileReader reader = [&](const std::string& path) -> std::optional<std::string> {
+        if (path == "my-holidays.toml") return holidays;
+        return std::nullopt;
+    };
+    const Config c = parse_config(R"(
+[calendar]
+holidays_file = "my-holidays.toml"
+[stores.a]
+name = "A"
+festivals = ["store_anniversary"]
+)",
+                                  "t.toml", {}, reader);
+    REQUIRE(c.festivals.size() == 2);
+    CHECK(c.festivals[0].key == "laba");  // key order
+    CHECK(c.find_festival("store_anniversary")->template_name == "festival");
+    CHECK(c.find_festival("laba")->audience ==
+          std::vector<Audience>{Audience::age_60_plus, Audience::women});
+    CHECK_FALSE(c.find_festival("mid_autumn"));
+    CHECK_THROWS_WITH(parse_config(R"(
+[calendar]
+holidays_file = "my-holidays.toml"
+[stores.a]
+name = "A"
+festivals = ["mid_autumn"]
+)",
+                                   "t.toml", {}, reader),
+                      Catch::Contains("unknown festival \"mid_autumn\" (my-holidays.toml defines: "
+                                      "laba, store_anniversary)"));
+}
+
+TEST_CASE("holidays files are checked strictly, naming the festival") {
+    const auto [text, message] = GENERATE(table<std::string, std::string>({
+        {"[festivals.x]\nname = \"X\"\nrule = \"lunar:13-01\"\n",
+         "h.toml: festivals.x.rule: festival rule \"lunar:13-01\": month 13 is not 01..12"},
+        {"[festivals.x]\nrule = \"solar:01-01\"\n",
+         "h.toml: festivals.x.name: every festival needs a name"},
+        {"[festivals.x]\nname = \"X\"\n", "h.toml: festivals.x.rule: every festival needs a rule"},
+        {"[festivals.Mid-Autumn]\nname = \"X\"\nrule = \"solar:01-01\"\n",
+         "h.toml: festivals.Mid-Autumn: a festival key may hold only"},
+        {"[festivals.x]\nname = \"X\"\nrule = \"solar:01-01\"\ntemplate = \"birthday\"\n",
+         "h.toml: festivals.x.template: expected \"festival\" or \"festival.<name>\""},
+        {"[festivals.x]\nname = \"X\"\nrule = \"solar:01-01\"\ntemplate = \"festival.sms\"\n",
+         "h.toml: festivals.x.template: expected"},
+        {"[festivals.x]\nname = \"X\"\nrule = \"solar:01-01\"\naudience = \"kids\"\n",
+         "h.toml: festivals.x.audience: unknown audience \"kids\""},
+        {"[festivals.x]\nname = \"X\"\nrule = \"solar:01-01\"\naudience = []\n",
+         "h.toml: festivals.x.audience: expected all, with_child"},
+        {"[festivals.x]\nname = \"X\"\nrule = \"solar:01-01\"\nwhen = \"now\"\n",
+         "h.toml: festivals.x.when: unknown key"},
+        {"[festival.x]\nname = \"X\"\n", "h.toml: festivals: define at least one festival"},
+        {"[festivals]\n", "h.toml: festivals: define at least one festival"},
+    }));
+    CHECK_THROWS_WITH(parse_holidays(text, "h.toml"), Catch::StartsWith(message));
 }

@@ -31,6 +31,14 @@ TEST_CASE("a job survives the trip through its Redis fields") {
     REQUIRE(back);
     CHECK(*back == job);
 
+    SECTION("a service notice stays one; a job stored before the flag is marketing") {
+        job.marketing = false;
+        CHECK(to_fields(job).at("marketing") == "0");
+        CHECK_FALSE(job_from_fields("toyland", job.id, to_fields(job))->marketing);
+        auto fields = to_fields(job);
+        fields.erase("marketing");
+        CHECK(job_from_fields("toyland", job.id, fields)->marketing);
+    }
     SECTION("a hash missing a required field is not a job") {
         auto fields = to_fields(job);
         fields.erase("due_at");

@@ -95,3 +95,95 @@ TEST_CASE("JSON Lines rows go through the same checks") {
     CHECK_THAT(p.parse_json(R"({"member_id":"M9","store":"babycare","name":["a"]})").error,
                Catch::Contains("\"name\" must be a string"));
 }
+
+TEST_CASE("lunar birthdays import as written, checked against the calendar") {
+    auto p = parser("toyland");
+    REQUIRE(p.set_header({"member_id", "生日"}).empty());
+    CHECK(p.parse_csv({"M1", "lunar:1990-08-15"}).record->set.at("birthday") == "lunar:1990-08-15");
+    CHECK(p.parse_csv({"M1", "lunar:--leap04-10"}).record->set.at("birthday") ==
+          "lunar:--leap04-10");
+    CHECK_THAT(p.parse_csv({"M1", "lunar:1990-leap04-10"}).error,
+               Catch::Contains("lunar 1990 has no leap 4th month (its leap month is the 5th)"));
+}
+
+TEST_CASE("children come as numbered columns and state all of a member's children") {
+    auto p = parser("toyland");
+    REQUIRE(p.set_header({"member_id", "child1_name", "child1_birthday", "child1_gender",
+                          "孩子2姓名", "孩子2生日", "child3_name"})
+                .empty());
+    CHECK(p.ignored_columns().empty());
+    SECTION("children, in name order, whatever the column order") {
+        const auto r =
+            p.parse_csv({"M1", "小明", "2019-06-01", "男", "小红", "lunar:2021-08-15", ""});
+        REQUIRE(r.record);
+        const auto children = decode_children(r.record->set.at("children"));
+        REQUIRE(children.size() == 2);
+        CHECK(children[0].name == "小明");
+        CHECK(children[0].gender == Gender::male);
+        CHECK(children[1].name == "小红");
+        CHECK(children[1].birthday == parse_birthday("lunar:2021-08-15"));
+        // Listed the other way round: the same stored value.
+        const auto swapped =
+            p.parse_csv({"M1", "小红", "lunar:2021-08-15", "", "小明", "2019-06-01", ""});
+        REQUIRE(swapped.record);
+        CHECK(decode_children(swapped.record->set.at("children"))[0].name == "小明");
+        const auto same =
+            p.parse_csv({"M1", "小明", "2019-06-01", "", "小红", "lunar:2021-08-15", ""});
+        CHECK(same.record->set.at("children") == swapped.record->set.at("children"));
+    }
+    SECTION("a name without a birthday is a child; no names at all clears the children") {
+        const auto r = p.parse_csv({"M1", "", "", "", "", "", "小丽"});
+        REQUIRE(r.record);
+        CHECK(decode_children(r.record->set.at("children")).size() == 1);
+        const auto none = p.parse_csv({"M1", "", "", "", "", "", ""});
+        REQUIRE(none.record);
+        CHECK(none.record->clear == std::vector<std::string>{"children"});
+    }
+    SECTION("bad children are named") {
+        const auto [row, fragment] = GENERATE(table<Row, std::string>({
+            {{"M1", "", "2019-06-01", "", "", "", ""},
+             "child 1: a birthday or gender is given but no name"},
+            {{"M1", "小明", "2019-02-30", "", "", "", ""},
+             "child 1: birthday \"2019-02-30\" is not a real date"},
+            {{"M1", "小明", "", "boy", "", "", ""}, "child 1: gender \"boy\" is not F/M"},
+            {{"M1", "小明", "", "", "小明", "", ""}, "two children are named \"小明\""},
+            {{"M1", "小明", "", "", "", "lunar:2021-13-01", ""}, "child 2: a birthday or gender"},
+            {{"M1", std::string(21 * 3, 'a'), "", "", "", "", ""}, "child 1: the name is longer"},
+        }));
+        const auto r = p.parse_csv(row);
+        CHECK_FALSE(r.record);
+        CHECK_THAT(r.error, Catch::Contains(fragment));
+    }
+    SECTION("a file without child columns keeps the stored children") {
+        REQUIRE(p.set_header({"member_id", "name"}).empty());
+        const auto r = p.parse_csv({"M1", "王芳"});
+        CHECK_FALSE(r.record->set.contains("children"));
+        CHECK(r.record->clear.empty());
+    }
+    CHECK_THAT(p.set_header({"member_id", "child1_name", "孩子1姓名"}), Catch::Contains("twice"));
+    CHECK(p.set_header({"member_id", "child0_name", "child10_name"}).empty());
+    CHECK(p.ignored_columns() == std::vector<std::string>{"child0_name", "child10_name"});
+}
+
+TEST_CASE("children in JSON Lines") {
+    auto p = parser("toyland");
+    auto r = p.parse_json(R"({"member_id":"M1","children":[
+        {"name":"小红","birthday":"lunar:2021-08-15","gender":"F"},
+        {"name":"小明","birthday":"2019-06-01"}]})");
+    REQUIRE(r.record);
+    const auto children = decode_children(r.record->set.at("children"));
+    REQUIRE(children.size() == 2);
+    CHECK(children[0].name == "小明");
+    CHECK(children[1].gender == Gender::female);
+    CHECK(p.parse_json(R"({"member_id":"M1","children":[]})").record->clear ==
+          std::vector<std::string>{"children"});
+    CHECK(p.parse_json(R"({"member_id":"M1","children":null})").record->clear ==
+          std::vector<std::string>{"children"});
+    CHECK_FALSE(p.parse_json(R"({"member_id":"M1"})").record->set.contains("children"));
+    CHECK_THAT(p.parse_json(R"({"member_id":"M1","children":"小明"})").error,
+               Catch::Contains("\"children\" must be an array"));
+    CHECK_THAT(p.parse_json(R"({"member_id":"M1","children":[{"birthday":"2019-06-01"}]})").error,
+               Catch::Contains("child 1: a birthday or gender is given but no name"));
+    CHECK_THAT(p.parse_json(R"({"member_id":"M1","children":[{"name":"小明"},"x"]})").error,
+               Catch::Contains("child 2 must be an object"));
+}

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "core/member_write.h"
 
 using namespace huitou;
@@ -43,13 +45,76 @@ TEST_CASE("a changed birthday moves the member between index entries") {
     CHECK(w.guard.at("card_expires").empty());
 }
 
-TEST_CASE("a cleared birthday leaves the index; a cleared absent field is no change") {
+TEST_CASE("a cleared birthday moves to bd:none; a cleared absent field is no change") {
     const FieldMap stored{{"birthday", "1990-09-15"}, {"sms_optin", "1"}};
     const auto w = plan_member_write(stored, record({}, {"birthday", "tier"}));
     CHECK(w.outcome == WriteOutcome::updated);
     CHECK(w.clear == std::vector<std::string>{"birthday"});
-    CHECK(w.index_remove.size() == 1);
-    CHECK(w.index_add.empty());
+    CHECK(w.index_remove == std::vector<IndexEntry>{{"bd:09-15", std::nullopt}});
+    CHECK(w.index_add == std::vector<IndexEntry>{{"bd:none", std::nullopt}});
     const auto nothing = plan_member_write(FieldMap{{"sms_optin", "1"}}, record({}, {"tier"}));
     CHECK(nothing.outcome == WriteOutcome::unchanged);
+}
+
+namespace {
+using Entries = std::vector<IndexEntry>;
+IndexEntry set(std::string key) {
+    return {std::move(key), std::nullopt};
+}
+Member member_with(FieldMap fields) {
+    return member_from_fields("toyland", "M001", fields);
+}
+}  // namespace
+
+TEST_CASE("every member is in exactly one own-birthday set") {
+    CHECK(member_index_entries(member_with({})) == Entries{set("bd:none")});
+    CHECK(member_index_entries(member_with({{"birthday", "lunar:1990-08-15"}})) ==
+          Entries{set("lbd:08-15")});
+    CHECK(member_index_entries(member_with({{"birthday", "lunar:1990-leap05-10"}})) ==
+          Entries{set("lbd:leap05-10")});
+    // A stored birthday that no longer parses is no birthday.
+    CHECK(member_index_entries(member_with({{"birthday", "garbage"}})) == Entries{set("bd:none")});
+    const auto keys = member_partition_keys();
+    CHECK(keys.size() == 366 + 720 + 1);
+    CHECK(std::count(keys.begin(), keys.end(), "bd:none") == 1);
+    CHECK(std::count(keys.begin(), keys.end(), "lbd:leap12-30") == 1);
+}
+
+TEST_CASE("children's birthdays and the card expiry have their own indexes") {
+    Member m = member_with({{"birthday", "1990-09-15"}, {"card_expires", "2027-09-22"}});
+    m.children = {Child{"小明", parse_birthday("2019-06-01"), Gender::male},
+                  Child{"小红", parse_birthday("lunar:2021-08-15"), Gender::female},
+                  Child{"小刚", parse_birthday("2020-06-01"), Gender::unknown},  // same day: once
+                  Child{"小丽", std::nullopt, Gender::female}};                  // no birthday
+    CHECK(member_index_entries(m) ==
+          Entries{set("bd:09-15"), set("cbd:06-01"), set("clbd:08-15"), set("exp:2027-09-22")});
+}
+
+TEST_CASE("a renewed card moves to its new expiry day") {
+    const FieldMap stored{{"card_expires", "2027-09-22"}, {"sms_optin", "1"}};
+    const auto w = plan_member_write(stored, record({{"card_expires", "2028-09-22"}}));
+    CHECK(w.index_remove == Entries{set("exp:2027-09-22")});
+    CHECK(w.index_add == Entries{set("exp:2028-09-22")});
+    CHECK(w.guard.at("card_expires") == "2027-09-22");
+    CHECK(w.guard.at("children").empty());
+}
+
+TEST_CASE("children listed in another order change nothing") {
+    const std::vector<Child> children{Child{"小明", parse_birthday("2019-06-01"), Gender::male},
+                                      Child{"小红", parse_birthday("2021-03-08"), Gender::female}};
+    const std::vector<Child> reversed{children[1], children[0]};
+    CHECK(encode_children(children) == encode_children(reversed));
+    const FieldMap stored{{"children", encode_children(children)}, {"sms_optin", "1"}};
+    const auto w = plan_member_write(stored, record({{"children", encode_children(reversed)}}));
+    CHECK(w.outcome == WriteOutcome::unchanged);
+
+    SECTION("a child's birthday corrected moves the member between child indexes") {
+        auto changed = children;
+        changed[1].birthday = parse_birthday("2021-03-09");
+        const auto u = plan_member_write(stored, record({{"children", encode_children(changed)}}));
+        CHECK(u.outcome == WriteOutcome::updated);
+        CHECK(u.index_remove == Entries{set("cbd:03-08")});
+        CHECK(u.index_add == Entries{set("cbd:03-09")});
+        CHECK(u.guard.at("children") == encode_children(children));
+    }
 }

@@ -21,6 +21,14 @@ channels = ["sms"]
     const StoreConfig& spa = *config.find_store("spa");
     Date day = *parse_date("2027-09-15");
 
+    // The birthday occasion of `m` on `day` at toyland, decided at `now`.
+    PlanDecision plan_birthday(const Member& m, const Date& d, SysSeconds now) const {
+        const auto occasions = occasions_for(m, planning_day(config, toyland, d), toyland);
+        REQUIRE(occasions.size() == 1);
+        REQUIRE(occasions[0].kind == Kind::birthday);
+        return decide(m, occasions[0], d, toyland, templates, now);
+    }
+
     static Member member() {
         Member m;
         m.store = "toyland";
@@ -55,7 +63,7 @@ TEST_CASE_METHOD(Fixture, "channel choice follows the store's preference and con
 
 TEST_CASE_METHOD(Fixture, "a birthday job is due at the send time and expires at midnight") {
     const SysSeconds early = *parse_instant("2027-09-15T00:00:05+08:00");
-    const auto d = plan_birthday(member(), day, toyland, templates, early);
+    const auto d = plan_birthday(member(), day, early);
     REQUIRE(d.job);
     const Job& job = *d.job;
     CHECK(job.id == "birthday:M001:2027-09-15");
@@ -66,21 +74,22 @@ TEST_CASE_METHOD(Fixture, "a birthday job is due at the send time and expires at
     CHECK(job.expires_at == *parse_instant("2027-09-16T00:00:00+08:00"));
     CHECK(job.params.at("honorific") == "王女士");
     CHECK(job.params.at("age") == "37");
+    CHECK(job.marketing);
+    CHECK(job.occasion_date == day);
 
     SECTION("planned after the send time, it is due at once") {
         const SysSeconds late = *parse_instant("2027-09-15T15:20:00+08:00");
-        CHECK(plan_birthday(member(), day, toyland, templates, late).job->due_at == late);
+        CHECK(plan_birthday(member(), day, late).job->due_at == late);
     }
     SECTION("planning twice gives the same job id") {
-        CHECK(plan_birthday(member(), day, toyland, templates, early + 1h).job->id == job.id);
+        CHECK(plan_birthday(member(), day, early + 1h).job->id == job.id);
     }
 }
 
 TEST_CASE_METHOD(Fixture, "no job without consent, with the reason") {
     Member m = member();
     m.sms_optin = m.wechat_optin = false;
-    const auto d =
-        plan_birthday(m, day, toyland, templates, *parse_instant("2027-09-15T08:00:00+08:00"));
+    const auto d = plan_birthday(m, day, *parse_instant("2027-09-15T08:00:00+08:00"));
     CHECK_FALSE(d.job);
     CHECK(d.reason == "no_consent");
 }
