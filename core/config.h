@@ -22,6 +22,7 @@
 #include <date/tz.h>
 
 #include "core/job.h"
+#include "core/provider_config.h"
 
 namespace huitou {
 
@@ -37,6 +38,13 @@ struct StoreConfig {
     const date::time_zone* zone = nullptr;
     std::vector<Channel> channels{Channel::wechat, Channel::sms};  // preference order
     std::chrono::seconds send_time{10 * 3600};                     // local time greetings are due
+    // SMS: 【signature】 first (default: the name), the unsubscribe suffix last on
+    // marketing kinds, at most this many parts; `sms_from` is the store's sender
+    // number at the gateway (Kannel's from=, and how a reply finds its store).
+    std::string sms_signature;
+    std::string sms_unsubscribe = "回TD退订";
+    int sms_max_parts = 3;
+    std::string sms_from;
 };
 
 struct Endpoints {
@@ -54,11 +62,6 @@ struct SchedulerConfig {
     std::chrono::seconds job_retention{35 * 86400};  // finished jobs kept this long
 };
 
-struct ProviderConfig {
-    std::string provider = "outbox";  // outbox (later: kannel, aliyun, tencent, wechat)
-    std::string outbox_path;          // outbox: the JSON Lines file messages go to
-};
-
 struct Config {
     std::string origin;  // the file it came from, for messages
     std::string redis_url = "redis://127.0.0.1:6379/0";
@@ -67,8 +70,8 @@ struct Config {
     std::string template_dir;  // empty: only the embedded templates
     std::string locale = "zh-CN";
     std::map<std::string, StoreConfig, std::less<>> stores;
-    ProviderConfig sms{"outbox", "outbox/sms.jsonl"};
-    ProviderConfig wechat{"outbox", "outbox/wechat.jsonl"};
+    ProviderConfig sms = make_provider_config("outbox", "outbox/sms.jsonl");
+    ProviderConfig wechat = make_provider_config("outbox", "outbox/wechat.jsonl");
 
     // The store named `id`, or nullptr.
     const StoreConfig* find_store(std::string_view id) const;
