@@ -11,7 +11,7 @@ build_packages=(
   libphonenumber-dev libicu-dev libcurl4-openssl-dev libssl-dev libcpp-httplib-dev
   redis-server
 )
-test_packages=(catch2)
+test_packages=(catch2 kannel kannel-extras)
 
 case "${1:-all}" in
   build) wanted=("${build_packages[@]}") ;;
