@@ -34,6 +34,7 @@ struct RateDecision {
     Verdict verdict = Verdict::allowed;
     std::chrono::microseconds wait{0};  // limited: the shortest wait that could pass
     std::string limit;                  // limited/never: which limit ("per day", ...)
+    GcraTime at{};                      // the decision's instant, in Redis TIME
     bool allowed() const { return verdict == Verdict::allowed; }
 };
 

@@ -16,10 +16,11 @@
 -- ARGV[2i-1]   limit i's emission interval T in microseconds (>= 1)
 -- ARGV[2i]     limit i's burst tolerance tau in microseconds (>= 0)
 -- ARGV[2n+1]   cost, an integer >= 1 (optional, default 1)
--- Returns  {1, 0, 0, ...}                 allowed; every new TAT stored with PEXPIRE
---          {0, wait_us, w_1, ..., w_n}    limited; wait_us = the largest w_i, and
---                                         w_i = 0 for a limit that would pass
---          {0, -1, w_1, ..., w_n}         never: some cost × T > tau + T (w_i = -1)
+-- Returns  {1, 0, 0, ..., now}               allowed; every new TAT stored with PEXPIRE
+--          {0, wait_us, w_1, ..., w_n, now}    limited; wait_us = the largest w_i, and
+--                                              w_i = 0 for a limit that would pass
+--          {0, -1, w_1, ..., w_n, now}         never: some cost × T > tau + T (w_i = -1)
+--          where now is the Redis TIME of the decision, in Unix microseconds.
 --
 -- Numbers: Lua numbers are doubles; Unix microseconds (~1.7e15) are below
 -- 2^53, so they are exact. But Lua's tostring prints only 14 significant
@@ -74,11 +75,13 @@ end
 if never then
     local out = {0, -1}
     for i = 1, n do out[#out + 1] = waits[i] end
+    out[#out + 1] = now
     return out
 end
 if worst > 0 then
     local out = {0, worst}
     for i = 1, n do out[#out + 1] = waits[i] end
+    out[#out + 1] = now
     return out
 end
 for i = 1, n do
@@ -88,4 +91,5 @@ for i = 1, n do
 end
 local out = {1, 0}
 for i = 1, n do out[#out + 1] = 0 end
+out[#out + 1] = now
 return out
