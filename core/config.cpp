@@ -226,6 +226,8 @@ void read_rate(Table& t, RateLimitConfig& r) {
     r.burst = static_cast<int>(non_negative_integer(t, "rate_burst", r.burst));
     r.max_wait =
         std::chrono::milliseconds(non_negative_integer(t, "rate_max_wait_ms", r.max_wait.count()));
+    r.guard = std::chrono::milliseconds(non_negative_integer(t, "rate_guard_ms", r.guard.count()));
+    if (r.guard > std::chrono::milliseconds(1000)) t.fail("rate_guard_ms", "at most 1000");
     r.recipient_per_minute =
         static_cast<int>(non_negative_integer(t, "recipient_per_minute", r.recipient_per_minute));
     r.recipient_per_hour =

@@ -32,6 +32,9 @@ struct RateLimitConfig {
     int per_second = 0;  // the account's messages per second, shared by every worker
     int burst = 0;       // extra messages that may go at once from idle
     std::chrono::milliseconds max_wait{10000};  // longest a worker waits for the account
+    // Decisions are spaced for windows of 1 s + guard: a send leaves the
+    // worker a little after its decision, and the provider counts arrivals.
+    std::chrono::milliseconds guard{10};
     int recipient_per_minute = 0;
     int recipient_per_hour = 0;
     int recipient_per_day = 0;

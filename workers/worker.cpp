@@ -158,7 +158,10 @@ void Worker::handle(const std::vector<std::string>& frames) {
                 break;
         }
     }
-    if (!wait_for_account(job)) return;
+    // The recipient's caps first, the account's rate last: the send must
+    // follow the account's decision at once, because the provider counts
+    // arrivals. (A job handed back after a long account wait has used its
+    // recipient quota unsent: fewer messages, never more.)
     const auto cap = limiter_.recipient(channel_, job.to);
     if (!cap.allowed()) {
         ++stats_.capped;
@@ -168,6 +171,7 @@ void Worker::handle(const std::vector<std::string>& frames) {
                true);
         return;
     }
+    if (!wait_for_account(job)) return;
     SendResult result;
     try {
         result = sender_.send(job, clock_.now());
