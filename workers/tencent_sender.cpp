@@ -90,21 +90,25 @@ SendResult TencentSender::send(const JobMessage& job, SysSeconds now) {
     request.host = host_;
     request.service = "sms";
     request.payload = payload;
-    request.timestamp = now;
+    // Signed with the real time, whatever the worker's clock shows: Tencent
+    // refuses a request more than five minutes off its own clock.
+    const auto signed_at =
+        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    request.timestamp = signed_at;
     const std::string authorization =
         tc3_authorization(request, {provider_.tencent.secret_id, secret_key_});
     HttpResponse response;
     try {
-        response =
-            http_.perform({"POST",
-                           provider_.tencent.endpoint,
-                           {"Authorization: " + authorization,
-                            "Content-Type: " + std::string(request.content_type), "Host: " + host_,
-                            "X-TC-Action: SendSms", "X-TC-Version: 2021-01-11",
-                            "X-TC-Timestamp: " + std::to_string(now.time_since_epoch().count()),
-                            "X-TC-Region: " + provider_.tencent.region},
-                           payload,
-                           provider_.http_timeout});
+        response = http_.perform(
+            {"POST",
+             provider_.tencent.endpoint,
+             {"Authorization: " + authorization,
+              "Content-Type: " + std::string(request.content_type), "Host: " + host_,
+              "X-TC-Action: SendSms", "X-TC-Version: 2021-01-11",
+              "X-TC-Timestamp: " + std::to_string(signed_at.time_since_epoch().count()),
+              "X-TC-Region: " + provider_.tencent.region},
+             payload,
+             provider_.http_timeout});
     } catch (const HttpError& e) {
         return {Outcome::retry, {}, e.what(), std::nullopt, e.maybe_sent()};
     }
