@@ -162,16 +162,24 @@ void Worker::handle(const std::vector<std::string>& frames) {
     // follow the account's decision at once, because the provider counts
     // arrivals. (A job handed back after a long account wait has used its
     // recipient quota unsent: fewer messages, never more.)
-    const auto cap = limiter_.recipient(channel_, job.to);
-    if (!cap.allowed()) {
-        ++stats_.capped;
-        const SysSeconds at = clock_.now();
-        report(job,
-               {Outcome::retry, {}, "recipient limit " + cap.limit, at + ceil_seconds(cap.wait)},
-               true);
-        return;
+    try {
+        const auto cap = limiter_.recipient(channel_, job.to);
+        if (!cap.allowed()) {
+            ++stats_.capped;
+            const SysSeconds at = clock_.now();
+            report(
+                job,
+                {Outcome::retry, {}, "recipient limit " + cap.limit, at + ceil_seconds(cap.wait)},
+                true);
+            return;
+        }
+        if (!wait_for_account(job)) return;
+    } catch (const RedisError& e) {
+        // Claimed but not sent: hand it back through the scheduler (which
+        // records it once Redis is back), or it would end unknown.
+        report(job, {Outcome::retry, {}, e.what(), clock_.now() + 30s}, true);
+        throw;
     }
-    if (!wait_for_account(job)) return;
     SendResult result;
     try {
         result = sender_.send(job, clock_.now());
