@@ -64,11 +64,13 @@ bool signed_correctly(const SeenRequest& r) {
 }  // namespace
 
 TEST_CASE("Aliyun SendSms: request, signature and answers") {
-    HttpServer aliyun;
+    // The answer's state before the server: the server stops (and its
+    // handlers finish) before what they read is destroyed.
     std::string code = "OK", message = "OK";
     int status = 200;
     auto delay = 0ms;
     json details = json::array();
+    HttpServer aliyun;
     aliyun.server().Get("/", [&](const httplib::Request& req, httplib::Response& res) {
         if (req.get_param_value("Action") == "QuerySendDetails") {
             res.set_content(json{{"Code", "OK"},

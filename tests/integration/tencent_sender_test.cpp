@@ -60,10 +60,12 @@ JobMessage job() {
 }  // namespace
 
 TEST_CASE("Tencent SendSms: signature, body and answers") {
-    HttpServer tencent;
+    // The answer's state before the server: the server stops (and its
+    // handlers finish) before what they read is destroyed.
     json answer;
     int status = 200;
     auto delay = 0ms;
+    HttpServer tencent;
     tencent.server().Post("/", [&](const httplib::Request&, httplib::Response& res) {
         std::this_thread::sleep_for(delay);
         res.status = status;

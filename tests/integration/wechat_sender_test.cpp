@@ -63,12 +63,12 @@ JobMessage job(Kind kind) {
 // Plays WeChat: tokens from stable_token ("TOKEN1", "TOKEN2", ... on each
 // forced refresh), and a queue of errcodes for the message endpoints.
 struct FakeWechat {
-    HttpServer http;
     std::atomic<int> token_fetches{0}, forced{0};
     std::atomic<int> generation{1};
     std::mutex mutex;
     std::vector<long> errcodes;  // answered in order; 0 once empty
     std::chrono::milliseconds token_delay{0}, send_delay{0};
+    HttpServer http;  // last: stopped first, before the state its handlers read
 
     FakeWechat() {
         http.server().Post(

@@ -190,7 +190,7 @@ TEST_CASE("an account problem stops the channel in this worker") {
     CHECK(rig.sender.sent.size() == 2);
 }
 
-TEST_CASE("consent: lost at the provider is recorded; an opted-out job is cancelled unsent") {
+TEST_CASE("consent: lost at the provider is recorded, an opted-out job is cancelled unsent") {
     Rig rig("");
     ConsentStore consent(rig.redis);
     rig.sender.answer = [](const JobMessage&) {
