@@ -10,6 +10,7 @@
 // to the last microsecond after the initial burst.
 //
 //   build/bin/bench_rate_limit [--workers 4] [--rate 200] [--burst 10] [--jobs 3000]
+//                              [--guard-ms 10]
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -80,24 +81,26 @@ int run_worker(const Config& config, const RedisEndpoint& redis_endpoint, int in
 
 int main(int argc, char** argv) {
     CLI::App app{"bench_rate_limit: N worker processes sharing one provider rate"};
-    int workers = 4, rate = 200, burst = 10, jobs_count = 3000;
+    int workers = 4, rate = 200, burst = 10, jobs_count = 3000, guard_ms = 10;
     app.add_option("--workers", workers)->check(CLI::Range(1, 64));
     app.add_option("--rate", rate)->check(CLI::Range(1, 100000));
     app.add_option("--burst", burst)->check(CLI::Range(0, 100000));
     app.add_option("--jobs", jobs_count)->check(CLI::Range(1, 1000000));
+    app.add_option("--guard-ms", guard_ms, "sms.rate_guard_ms")->check(CLI::Range(0, 1000));
     CLI11_PARSE(app, argc, argv);
     spdlog::set_level(spdlog::level::warn);
 
     test::TestRedis redis_server;
     test::TempDir dir;
     const auto port = [] { return std::to_string(test::free_port()); };
-    const std::string toml =
-        "[endpoints]\nsms = \"tcp://127.0.0.1:" + port() +
-        "\"\nwechat = \"tcp://127.0.0.1:" + port() + "\"\nresults = \"tcp://127.0.0.1:" + port() +
-        "\"\n[scheduler]\nretry_delay_seconds = 1\n"
-        "[stores.bench]\nname = \"压测店\"\nchannels = [\"sms\"]\n"
-        "[sms]\nrate_per_second = " +
-        std::to_string(rate) + "\nrate_burst = " + std::to_string(burst) + "\n";
+    const std::string toml = "[endpoints]\nsms = \"tcp://127.0.0.1:" + port() +
+                             "\"\nwechat = \"tcp://127.0.0.1:" + port() +
+                             "\"\nresults = \"tcp://127.0.0.1:" + port() +
+                             "\"\n[scheduler]\nretry_delay_seconds = 1\n"
+                             "[stores.bench]\nname = \"压测店\"\nchannels = [\"sms\"]\n"
+                             "[sms]\nrate_per_second = " +
+                             std::to_string(rate) + "\nrate_burst = " + std::to_string(burst) +
+                             "\nrate_guard_ms = " + std::to_string(guard_ms) + "\n";
     const Config config = parse_config(toml, "bench.toml");
 
     // The backlog: jobs due now, to distinct numbers.
@@ -175,8 +178,8 @@ int main(int argc, char** argv) {
     const std::size_t window = max_in_window(calls, 1000000);
     const double utilisation =
         span > 0 ? (static_cast<double>(calls.size()) - 1 - burst) / (rate * span) : 0;
-    std::printf("workers %d, limit %d/s + burst %d, backlog %d jobs\n", workers, rate, burst,
-                jobs_count);
+    std::printf("workers %d, limit %d/s + burst %d (guard %d ms), backlog %d jobs\n", workers, rate,
+                burst, guard_ms, jobs_count);
     std::printf("provider calls: %zu (per worker:", calls.size());
     for (const auto n : per_worker)
         std::printf(" %zu", n);
