@@ -119,17 +119,192 @@ void read_store_settings(Table& t, StoreConfig& s) {
     }
     s.channels = channel_list(t, "channels", s.channels);
     s.send_time = time_of_day(t, "send_time", s.send_time);
+    if (auto v = t.string("sms_signature")) {
+        if (v->empty() || v->find("【") != std::string::npos || v->find("】") != std::string::npos)
+            t.fail("sms_signature", "the bare name, without 【】, not empty");
+        s.sms_signature = *v;
+    }
+    if (auto v = t.string("sms_unsubscribe")) s.sms_unsubscribe = *v;
+    s.sms_max_parts = static_cast<int>(positive_integer(t, "sms_max_parts", s.sms_max_parts));
+    if (auto v = t.string("sms_from")) s.sms_from = *v;
+}
+
+std::vector<std::string> string_list(Table& t, std::string_view key,
+                                     std::vector<std::string> dflt) {
+    const auto* a = t.array(key);
+    if (!a) return dflt;
+    std::vector<std::string> out;
+    for (const auto& node : *a) {
+        const auto v = node.value<std::string>();
+        if (!v) t.fail(key, "expected an array of strings");
+        out.push_back(*v);
+    }
+    return out;
+}
+
+long long non_negative_integer(Table& t, std::string_view key, long long dflt) {
+    const auto v = t.integer(key);
+    if (!v) return dflt;
+    if (*v < 0) t.fail(key, "must not be negative");
+    return *v;
+}
+
+// A secret written into the file itself is refused: config files get copied,
+// committed and pasted into tickets.
+void used_secret_value(Table& t, const std::string& name) {
+    if (t.raw().contains(name))
+        t.fail(name,
+               "secrets are not read from the config: use " + name + "_file or " + name + "_env");
+}
+
+std::string kind_list() {
+    std::string out;
+    for (const Kind k :
+         {Kind::birthday, Kind::child_birthday, Kind::festival, Kind::card_expiry, Kind::winback})
+        out += (out.empty() ? "" : ", ") + std::string(to_string(k));
+    return out;
+}
+
+// "<name>_file" / "<name>_env": where a secret is read from; never the secret itself.
+SecretRef secret(Table& t, std::string_view name) {
+    SecretRef ref;
+    const std::string base(name);
+    if (auto v = t.string(base + "_file")) ref.file = *v;
+    if (auto v = t.string(base + "_env")) ref.env = *v;
+    if (!ref.file.empty() && !ref.env.empty())
+        t.fail(base + "_file", "give " + base + "_file or " + base + "_env, not both");
+    used_secret_value(t, base);
+    return ref;
+}
+
+std::map<std::string, ProviderTemplate> provider_templates(Table& parent) {
+    std::map<std::string, ProviderTemplate> out;
+    auto t = parent.table("templates");
+    if (!t) return out;
+    for (const auto& [key, node] : t->raw()) {
+        const std::string kind(key.str());
+        if (!parse_kind(kind)) t->fail(kind, "unknown kind (known: " + kind_list() + ")");
+        auto entry = t->table(kind);
+        ProviderTemplate pt;
+        const auto id = entry->string("id");
+        if (!id || id->empty()) entry->fail("id", "the provider's template id is required");
+        pt.id = *id;
+        pt.params = string_list(*entry, "params", {});
+        entry->reject_unknown();
+        out.emplace(kind, std::move(pt));
+    }
+    t->reject_unknown();
+    return out;
+}
+
+std::map<std::string, WechatTemplate> wechat_templates(Table& parent) {
+    std::map<std::string, WechatTemplate> out;
+    auto t = parent.table("templates");
+    if (!t) return out;
+    for (const auto& [key, node] : t->raw()) {
+        const std::string kind(key.str());
+        if (!parse_kind(kind)) t->fail(kind, "unknown kind (known: " + kind_list() + ")");
+        auto entry = t->table(kind);
+        WechatTemplate wt;
+        const auto id = entry->string("id");
+        if (!id || id->empty()) entry->fail("id", "the WeChat template id is required");
+        wt.id = *id;
+        if (auto v = entry->string("page")) wt.page = *v;
+        if (auto fields = entry->table("fields")) {
+            for (const auto& [fkey, fnode] : fields->raw()) {
+                const std::string field(fkey.str());
+                const auto param = fields->string(field);
+                wt.fields.emplace(field, *param);
+            }
+            fields->reject_unknown();
+        }
+        if (wt.fields.empty()) entry->fail("fields", "map at least one template field to a param");
+        entry->reject_unknown();
+        out.emplace(kind, std::move(wt));
+    }
+    t->reject_unknown();
+    return out;
+}
+
+void read_rate(Table& t, RateLimitConfig& r) {
+    r.per_second = static_cast<int>(non_negative_integer(t, "rate_per_second", r.per_second));
+    r.burst = static_cast<int>(non_negative_integer(t, "rate_burst", r.burst));
+    r.max_wait =
+        std::chrono::milliseconds(non_negative_integer(t, "rate_max_wait_ms", r.max_wait.count()));
+    r.guard = std::chrono::milliseconds(non_negative_integer(t, "rate_guard_ms", r.guard.count()));
+    if (r.guard > std::chrono::milliseconds(1000)) t.fail("rate_guard_ms", "at most 1000");
+    r.recipient_per_minute =
+        static_cast<int>(non_negative_integer(t, "recipient_per_minute", r.recipient_per_minute));
+    r.recipient_per_hour =
+        static_cast<int>(non_negative_integer(t, "recipient_per_hour", r.recipient_per_hour));
+    r.recipient_per_day =
+        static_cast<int>(non_negative_integer(t, "recipient_per_day", r.recipient_per_day));
 }
 
 ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig dflt) {
     auto t = root.table(key);
     if (!t) return dflt;
     ProviderConfig p = dflt;
+    const bool sms = key == "sms";
+    const std::string known = sms ? "outbox, kannel, aliyun, tencent" : "outbox, wechat";
     if (auto v = t->string("provider")) {
-        if (*v != "outbox") t->fail("provider", "unknown provider \"" + *v + "\" (known: outbox)");
+        const bool ok =
+            *v == "outbox" ||
+            (sms ? (*v == "kannel" || *v == "aliyun" || *v == "tencent") : *v == "wechat");
+        if (!ok) t->fail("provider", "unknown provider \"" + *v + "\" (known: " + known + ")");
         p.provider = *v;
     }
     if (auto v = t->string("outbox_path")) p.outbox_path = *v;
+    p.http_timeout =
+        std::chrono::milliseconds(positive_integer(*t, "http_timeout_ms", p.http_timeout.count()));
+    p.account_pause = positive_seconds(*t, "account_pause_seconds", p.account_pause);
+    p.backoff.base = positive_seconds(*t, "backoff_base_seconds", p.backoff.base);
+    p.backoff.cap = positive_seconds(*t, "backoff_cap_seconds", p.backoff.cap);
+    if (p.backoff.cap < p.backoff.base)
+        t->fail("backoff_cap_seconds", "must be at least backoff_base_seconds");
+    read_rate(*t, p.rate);
+    if (sms) {
+        if (auto k = t->table("kannel")) {
+            auto& c = p.kannel;
+            if (auto v = k->string("sendsms_url")) c.sendsms_url = *v;
+            if (auto v = k->string("username")) c.username = *v;
+            c.password = secret(*k, "password");
+            if (auto v = k->string("smsc")) c.smsc = *v;
+            c.dlr_mask = static_cast<int>(non_negative_integer(*k, "dlr_mask", c.dlr_mask));
+            if (c.dlr_mask > 31) k->fail("dlr_mask", "a bit mask of 1, 2, 4, 8, 16 (at most 31)");
+            if (auto v = k->string("listen")) c.listen = *v;
+            if (auto v = k->string("callback_url")) c.callback_url = *v;
+            c.banned_words = string_list(*k, "banned_words", c.banned_words);
+            k->reject_unknown();
+        }
+        if (auto a = t->table("aliyun")) {
+            auto& c = p.aliyun;
+            if (auto v = a->string("endpoint")) c.endpoint = *v;
+            if (auto v = a->string("access_key_id")) c.access_key_id = *v;
+            c.access_key_secret = secret(*a, "access_key_secret");
+            c.templates = provider_templates(*a);
+            c.banned_words = string_list(*a, "banned_words", c.banned_words);
+            a->reject_unknown();
+        }
+        if (auto tc = t->table("tencent")) {
+            auto& c = p.tencent;
+            if (auto v = tc->string("endpoint")) c.endpoint = *v;
+            if (auto v = tc->string("region")) c.region = *v;
+            if (auto v = tc->string("sdk_app_id")) c.sdk_app_id = *v;
+            if (auto v = tc->string("secret_id")) c.secret_id = *v;
+            c.secret_key = secret(*tc, "secret_key");
+            c.templates = provider_templates(*tc);
+            c.banned_words = string_list(*tc, "banned_words", c.banned_words);
+            tc->reject_unknown();
+        }
+    } else if (auto w = t->table("official")) {
+        auto& c = p.wechat;
+        if (auto v = w->string("api_base")) c.api_base = *v;
+        if (auto v = w->string("app_id")) c.app_id = *v;
+        c.app_secret = secret(*w, "app_secret");
+        c.templates = wechat_templates(*w);
+        w->reject_unknown();
+    }
     t->reject_unknown();
     return p;
 }
@@ -385,6 +560,7 @@ Config parse_config(std::string_view toml_text, std::string origin,
             read_store_settings(*t, s);
             read_store_occasions(*t, s, c);
             t->reject_unknown();
+            if (s.sms_signature.empty()) s.sms_signature = s.name;
             s.zone = find_zone(s.zone_name);
             c.stores.emplace(id, std::move(s));
         }

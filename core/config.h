@@ -30,6 +30,7 @@
 
 #include "core/holidays.h"
 #include "core/job.h"
+#include "core/provider_config.h"
 
 namespace huitou {
 
@@ -58,6 +59,13 @@ struct StoreConfig {
     std::vector<std::string> festivals;  // keys of the festivals it celebrates (holidays.toml)
     LeadDays lead_days;
     std::vector<int> card_expiry_days{7, 1};  // reminders this many days before; descending
+    // SMS: 【signature】 first (default: the name), the unsubscribe suffix last on
+    // marketing kinds, at most this many parts; `sms_from` is the store's sender
+    // number at the gateway (Kannel's from=, and how a reply finds its store).
+    std::string sms_signature;
+    std::string sms_unsubscribe = "回TD退订";
+    int sms_max_parts = 3;
+    std::string sms_from;
 };
 
 struct Endpoints {
@@ -75,11 +83,6 @@ struct SchedulerConfig {
     std::chrono::seconds job_retention{35 * 86400};  // finished jobs kept this long
 };
 
-struct ProviderConfig {
-    std::string provider = "outbox";  // outbox (later: kannel, aliyun, tencent, wechat)
-    std::string outbox_path;          // outbox: the JSON Lines file messages go to
-};
-
 struct Config {
     std::string origin;  // the file it came from, for messages
     std::string redis_url = "redis://127.0.0.1:6379/0";
@@ -92,6 +95,8 @@ struct Config {
     ProviderConfig wechat{"outbox", "outbox/wechat.jsonl"};
     std::string holidays_file;        // empty: the embedded config/holidays.toml
     std::vector<Festival> festivals;  // every festival defined, in key order
+    ProviderConfig sms = make_provider_config("outbox", "outbox/sms.jsonl");
+    ProviderConfig wechat = make_provider_config("outbox", "outbox/wechat.jsonl");
 
     // The store named `id`, or nullptr.
     const StoreConfig* find_store(std::string_view id) const;

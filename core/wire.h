@@ -52,6 +52,7 @@ enum class Outcome {
     account_problem,  // the provider account cannot send: stop the channel
     refused,          // the worker would not send: already sent, or its fate unknown
     expired,          // it reached the worker after `expires_at`
+    unknown,          // the provider may have it and cannot say: never sent again
 };
 std::string_view to_string(Outcome o);
 std::optional<Outcome> parse_outcome(std::string_view s);

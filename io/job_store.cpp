@@ -27,7 +27,8 @@ JobStore::JobStore(RedisConnection& redis, const SchedulerConfig& config)
       release_("release_job"),
       requeue_("requeue_expired"),
       begin_("begin_send"),
-      record_("record_result") {}
+      record_("record_result"),
+      delivery_("record_delivery") {}
 
 std::size_t JobStore::create(const std::vector<Job>& jobs) {
     std::vector<LuaScript::Call> calls;
@@ -93,27 +94,51 @@ RequeueResult JobStore::requeue_expired(const std::string& store, SysSeconds now
 }
 
 BeginSend JobStore::begin_send(const std::string& store, const std::string& job_id, int attempt,
-                               const std::string& worker, SysSeconds now, std::string* detail) {
-    const auto reply = begin_.run(redis_, {keys::job(store, job_id)},
-                                  {std::to_string(attempt), worker, seconds(now)});
+                               const std::string& worker, SysSeconds now, std::string* detail,
+                               SysSeconds* unsure_since) {
+    const auto reply =
+        begin_.run(redis_,
+                   {keys::job(store, job_id), keys::opt_outs(store, "sms"),
+                    keys::opt_outs(store, "wechat"), keys::inflight(store), keys::counts(store)},
+                   {std::to_string(attempt), worker, seconds(now), job_id,
+                    std::to_string(config_.job_retention.count())});
     reply.expect_ok("begin_send");
     if (detail) *detail = reply.str;
     if (reply.str == "ok") return BeginSend::ok;
+    if (reply.str.starts_with("verify:")) {
+        if (unsure_since) {
+            *unsure_since = SysSeconds{std::chrono::seconds{std::stoll(reply.str.substr(7))}};
+        }
+        return BeginSend::verify;
+    }
+    if (reply.str.starts_with("cancelled")) return BeginSend::cancelled;
     if (reply.str == "missing") return BeginSend::missing;
     if (reply.str == "stale") return BeginSend::stale;
     if (reply.str == "sending") return BeginSend::held_elsewhere;
     return BeginSend::already_finished;
 }
 
-std::optional<JobState> JobStore::record(const ResultMessage& r) {
+std::optional<JobState> JobStore::record(const ResultMessage& r,
+                                         std::optional<SysSeconds> unsure_since) {
     const auto reply = record_.run(
         redis_,
         {keys::job(r.store, r.job_id), keys::inflight(r.store), keys::due(r.store),
          keys::counts(r.store)},
         {r.job_id, std::string(to_string(r.outcome)), seconds(r.at),
          seconds(r.retry_at.value_or(r.at)), r.error, r.provider, r.provider_ref,
-         std::to_string(config_.job_retention.count()), std::to_string(config_.max_attempts)});
+         std::to_string(config_.job_retention.count()), std::to_string(config_.max_attempts),
+         unsure_since ? seconds(*unsure_since) : std::string()});
     reply.expect_ok("record_result");
+    return parse_job_state(reply.str);
+}
+
+std::optional<JobState> JobStore::record_delivery(const std::string& store,
+                                                  const std::string& job_id,
+                                                  const std::string& status, SysSeconds at,
+                                                  const std::string& detail) {
+    const auto reply = delivery_.run(redis_, {keys::job(store, job_id), keys::counts(store)},
+                                     {status, seconds(at), detail});
+    reply.expect_ok("record_delivery");
     return parse_job_state(reply.str);
 }
 

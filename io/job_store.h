@@ -9,8 +9,11 @@
 //   release         dispatched → planned (the push itself failed)
 //   requeue_expired dispatched past its deadline → planned, or → unknown if
 //                   a worker began sending it
-//   begin_send      a worker's claim before calling the provider
-//   record_result   → sent / failed / expired, or back to planned for a retry
+//   begin_send      a worker's claim before calling the provider; the
+//                   consent check (an opted-out address → cancelled)
+//   record_result   → sent / failed / expired / unknown, or back to planned
+//                   for a retry
+//   record_delivery sent → delivered (a delivery report)
 // Results are idempotent: recording the same one twice changes nothing.
 #pragma once
 
@@ -37,7 +40,15 @@ struct RequeueResult {
     long long unknown = 0;
 };
 
-enum class BeginSend { ok, already_finished, stale, held_elsewhere, missing };
+enum class BeginSend {
+    ok,
+    verify,     // claimed, but an earlier attempt may have reached the provider: ask first
+    cancelled,  // the address opted out: the job ended cancelled
+    already_finished,
+    stale,
+    held_elsewhere,
+    missing
+};
 
 class JobStore {
   public:
@@ -56,11 +67,22 @@ class JobStore {
     RequeueResult requeue_expired(const std::string& store, SysSeconds now, int limit);
 
     // A worker's claim on dispatch `attempt` of a job; `detail` says why not.
+    // On `verify`, `unsure_since` (if given) receives when the earlier attempt
+    // that may have reached the provider was made.
     BeginSend begin_send(const std::string& store, const std::string& job_id, int attempt,
-                         const std::string& worker, SysSeconds now, std::string* detail = nullptr);
+                         const std::string& worker, SysSeconds now, std::string* detail = nullptr,
+                         SysSeconds* unsure_since = nullptr);
 
     // Records a result; returns the job's state afterwards (nullopt: no such job).
-    std::optional<JobState> record(const ResultMessage& result);
+    // `unsure_since`: a retry whose attempt may have reached the provider.
+    std::optional<JobState> record(const ResultMessage& result,
+                                   std::optional<SysSeconds> unsure_since = std::nullopt);
+
+    // Records a delivery report (status: delivered, undelivered, buffered,
+    // accepted, rejected); returns the state afterwards (nullopt: no such job).
+    std::optional<JobState> record_delivery(const std::string& store, const std::string& job_id,
+                                            const std::string& status, SysSeconds at,
+                                            const std::string& detail = {});
 
     std::optional<Job> get(const std::string& store, const std::string& job_id);
 
@@ -76,7 +98,7 @@ class JobStore {
   private:
     RedisConnection& redis_;
     const SchedulerConfig& config_;
-    LuaScript create_, claim_, release_, requeue_, begin_, record_;
+    LuaScript create_, claim_, release_, requeue_, begin_, record_, delivery_;
 };
 
 }  // namespace huitou

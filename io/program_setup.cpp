@@ -7,6 +7,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "core/sms_template_check.h"
+
 namespace huitou {
 namespace {
 
@@ -94,7 +96,17 @@ TemplateSet load_templates(const Config& config) {
             return read_text_file(dir + "/" + path);
         };
     }
-    return TemplateSet::load(config, reader);
+    auto templates = TemplateSet::load(config, reader);
+    // SMS compliance is part of loading: a template that could go out too
+    // long, or that its provider refuses, stops the program at start-up.
+    const auto problems = check_sms_templates(config, templates);
+    if (!problems.empty()) {
+        std::string text = problems.front();
+        for (std::size_t i = 1; i < problems.size(); ++i)
+            text += "\n" + problems[i];
+        throw ConfigError(text);
+    }
+    return templates;
 }
 
 void setup_logging(const std::string& program, const std::string& level) {

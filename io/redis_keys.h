@@ -15,6 +15,10 @@
 //   hu:{S}:due            zset   planned jobs by due time
 //   hu:{S}:inflight       zset   dispatched jobs by result deadline
 //   hu:{S}:counts         hash   jobs by state, cumulative
+//   hu:{S}:consent:log    stream the consent ledger: every opt-out, with its evidence
+//   hu:{S}:optout:<ch>    set    addresses (E.164 or openid) that opted out of channel ch
+// Not per store: hu:rate:{...} (io/rate_limiter.h), hu:wechat:{<appid>}:...
+// (workers/wechat_token.h).
 #pragma once
 
 #include <string>
@@ -45,6 +49,13 @@ inline std::string inflight(std::string_view store) {
 }
 inline std::string counts(std::string_view store) {
     return store_prefix(store) + "counts";
+}
+
+inline std::string consent_log(std::string_view store) {
+    return store_prefix(store) + "consent:log";
+}
+inline std::string opt_outs(std::string_view store, std::string_view channel) {
+    return store_prefix(store) + "optout:" + std::string(channel);
 }
 
 }  // namespace huitou::keys

@@ -1,15 +1,36 @@
 -- begin_send.lua — a worker's promise, made before the provider call, that
--- this dispatch of the job is the only one that will be sent.
+-- this dispatch of the job is the only one that will be sent — and the last
+-- look at consent before it goes.
 --
--- KEYS[1] job hash
+-- KEYS[1] job hash   KEYS[2] SMS opt-out set   KEYS[3] WeChat opt-out set
+-- KEYS[4] in-flight set   KEYS[5] counts
 -- ARGV[1] the dispatch's attempt number   ARGV[2] worker name   ARGV[3] now
--- Returns "ok", or why the worker must not send: "missing", "state:<state>"
--- (already sent, failed, ...), "stale" (an older dispatch of a job dispatched
--- again since), "sending" (another worker holds it).
+-- ARGV[4] job id   ARGV[5] retention (seconds) for a job that ends here
+-- Returns "ok"; "verify:<t>" (claimed, but an earlier attempt at t may have
+-- reached the provider: ask it before sending again); or why the worker must
+-- not send: "missing", "state:<state>" (already sent, failed, ...), "stale"
+-- (an older dispatch of a job dispatched again since), "sending" (another
+-- worker holds it), "cancelled:opted_out" (the address opted out of the
+-- channel: the job ends cancelled here, atomically with the check).
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'missing' end
 if state ~= 'dispatched' then return 'state:' .. state end
 if redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[1] then return 'stale' end
-if redis.call('HSETNX', KEYS[1], 'sending', ARGV[2]) == 0 then return 'sending' end
-redis.call('HSET', KEYS[1], 'sending_at', ARGV[3])
+if redis.call('HEXISTS', KEYS[1], 'sending') == 1 then return 'sending' end
+
+local channel = redis.call('HGET', KEYS[1], 'channel')
+local to = redis.call('HGET', KEYS[1], 'to')
+local suppression = channel == 'wechat' and KEYS[3] or KEYS[2]
+if to and redis.call('SISMEMBER', suppression, to) == 1 then
+  redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_at', ARGV[3], 'error', 'opted_out')
+  redis.call('ZREM', KEYS[4], ARGV[4])
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+  redis.call('HINCRBY', KEYS[5], 'dispatched', -1)
+  redis.call('HINCRBY', KEYS[5], 'cancelled', 1)
+  return 'cancelled:opted_out'
+end
+
+redis.call('HSET', KEYS[1], 'sending', ARGV[2], 'sending_at', ARGV[3])
+local unsure = redis.call('HGET', KEYS[1], 'unsure_at')
+if unsure then return 'verify:' .. unsure end
 return 'ok'

@@ -1,4 +1,5 @@
--- gcra.lua — one GCRA decision, atomically, for every worker sharing a limit.
+-- gcra.lua — one GCRA decision over one or more limits, atomically, for
+-- every worker sharing them.
 --
 -- The Redis twin of core/gcra.cpp (read that header for the algorithm and
 -- its guarantee: with GcraLimit::per(R, P, B), every half-open window of
@@ -6,16 +7,20 @@
 -- before the next command, so N workers calling this on one key share one
 -- theoretical arrival time (TAT) and together never exceed the limit; and
 -- `now` is Redis TIME, so all workers see one clock, whatever their own
--- clocks say.
+-- clocks say. Several keys are decided together — all pass and all are
+-- charged, or none is charged: a recipient's minute, hour and day caps. On
+-- Redis Cluster the keys of one call must share a hash tag.
 --
--- KEYS[1]  the TAT key (e.g. huitou:{provider:aliyun:acct}:gcra); the value is
---          Unix microseconds as a decimal integer string
--- ARGV[1]  emission interval T in microseconds   (GcraLimit::emission_interval)
--- ARGV[2]  burst tolerance tau in microseconds   (GcraLimit::burst_tolerance)
--- ARGV[3]  cost, an integer >= 1 (default 1)
--- Returns  {1, 0}        allowed; the new TAT is stored with PEXPIRE
---          {0, wait_us}  limited; retry after wait_us microseconds
---          {0, -1}       never: cost × T > tau + T, no wait helps
+-- KEYS[i]      the TAT key of limit i; the value is Unix microseconds as a
+--              decimal integer string
+-- ARGV[2i-1]   limit i's emission interval T in microseconds (>= 1)
+-- ARGV[2i]     limit i's burst tolerance tau in microseconds (>= 0)
+-- ARGV[2n+1]   cost, an integer >= 1 (optional, default 1)
+-- Returns  {1, 0, 0, ..., now}               allowed; every new TAT stored with PEXPIRE
+--          {0, wait_us, w_1, ..., w_n, now}    limited; wait_us = the largest w_i, and
+--                                              w_i = 0 for a limit that would pass
+--          {0, -1, w_1, ..., w_n, now}         never: some cost × T > tau + T (w_i = -1)
+--          where now is the Redis TIME of the decision, in Unix microseconds.
 --
 -- Numbers: Lua numbers are doubles; Unix microseconds (~1.7e15) are below
 -- 2^53, so they are exact. But Lua's tostring prints only 14 significant
@@ -25,34 +30,66 @@
 -- script (Redis 3.2–4); from Redis 5 on that is the default and this is a no-op.
 if redis.replicate_commands then redis.replicate_commands() end
 
-local key = KEYS[1]
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3] or '1')
-if not interval or interval < 1 or not tolerance or tolerance < 0 or not cost or cost < 1 then
-    -- A caller bug, not a rate decision: fail loudly rather than guess.
-    return redis.error_reply('gcra.lua: need interval_us >= 1, tolerance_us >= 0, cost >= 1')
+local n = #KEYS
+if n < 1 or (#ARGV ~= 2 * n and #ARGV ~= 2 * n + 1) then
+    return redis.error_reply('gcra.lua: need KEYS[1..n] and ARGV = (interval_us, tolerance_us) x n [, cost]')
+end
+local cost = tonumber(ARGV[2 * n + 1] or '1')
+if not cost or cost < 1 then
+    return redis.error_reply('gcra.lua: cost must be >= 1')
 end
 
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 
-local increment = cost * interval
-if increment > tolerance + interval then
-    return {0, -1}
+local waits, new_tats = {}, {}
+local worst, never = 0, false
+for i = 1, n do
+    local interval = tonumber(ARGV[2 * i - 1])
+    local tolerance = tonumber(ARGV[2 * i])
+    if not interval or interval < 1 or not tolerance or tolerance < 0 then
+        -- A caller bug, not a rate decision: fail loudly rather than guess.
+        return redis.error_reply('gcra.lua: need interval_us >= 1, tolerance_us >= 0')
+    end
+    local increment = cost * interval
+    if increment > tolerance + interval then
+        waits[i] = -1
+        never = true
+    else
+        local tat = tonumber(redis.call('GET', KEYS[i]))
+        if tat == nil or tat < now then
+            tat = now  -- absent, or in the past: the same thing
+        end
+        local new_tat = tat + increment
+        local allow_at = new_tat - (tolerance + interval)
+        if now < allow_at then
+            waits[i] = allow_at - now
+            if waits[i] > worst then worst = waits[i] end
+        else
+            waits[i] = 0
+            new_tats[i] = new_tat
+        end
+    end
 end
 
-local tat = tonumber(redis.call('GET', key))
-if tat == nil or tat < now then
-    tat = now  -- absent, or in the past: the same thing
+if never then
+    local out = {0, -1}
+    for i = 1, n do out[#out + 1] = waits[i] end
+    out[#out + 1] = now
+    return out
 end
-local new_tat = tat + increment
-local allow_at = new_tat - (tolerance + interval)
-if now < allow_at then
-    return {0, allow_at - now}
+if worst > 0 then
+    local out = {0, worst}
+    for i = 1, n do out[#out + 1] = waits[i] end
+    out[#out + 1] = now
+    return out
 end
-
-redis.call('SET', key, string.format('%d', new_tat))
--- After new_tat the stored value means the same as no value: let it go.
-redis.call('PEXPIRE', key, math.ceil((new_tat - now) / 1000))
-return {1, 0}
+for i = 1, n do
+    redis.call('SET', KEYS[i], string.format('%d', new_tats[i]))
+    -- After new_tat the stored value means the same as no value: let it go.
+    redis.call('PEXPIRE', KEYS[i], math.ceil((new_tats[i] - now) / 1000))
+end
+local out = {1, 0}
+for i = 1, n do out[#out + 1] = 0 end
+out[#out + 1] = now
+return out

@@ -4,33 +4,73 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/backoff.h"
 #include "core/phone_number.h"
 #include "io/program_setup.h"
 #include "io/zmq_frames.h"
 
 namespace huitou {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Sleeps `d`, in slices, returning early when a stop is requested.
+void sleep_unless_stopped(std::chrono::microseconds d) {
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (!stop_requested()) {
+        const auto left = until - std::chrono::steady_clock::now();
+        if (left <= 0s) return;
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, 50ms));
+    }
+}
+
+std::chrono::seconds ceil_seconds(std::chrono::microseconds d) {
+    return std::chrono::ceil<std::chrono::seconds>(d);
+}
+
+}  // namespace
 
 Worker::Worker(Channel channel, const Config& config, Sender& sender, RedisConnection& redis,
                zmq::context_t& zmq, const Clock& clock, std::string name,
-               const std::string& job_endpoint, const std::string& results_endpoint)
+               const std::string& job_endpoint, const std::string& results_endpoint,
+               const ProviderConfig* provider)
     : channel_(channel),
+      provider_(provider ? *provider : (channel == Channel::sms ? config.sms : config.wechat)),
       sender_(sender),
       redis_(redis),
+      zmq_(zmq),
       clock_(clock),
       name_(std::move(name)),
+      job_endpoint_(job_endpoint),
       jobs_(redis, config.scheduler),
-      jobs_in_(zmq, zmq::socket_type::pull),
-      results_out_(zmq, zmq::socket_type::push) {
+      consent_(redis),
+      limiter_(redis, provider_.account(), provider_.rate),
+      results_out_(zmq, zmq::socket_type::push),
+      random_(std::random_device{}()) {
+    results_out_.set(zmq::sockopt::linger, 2000);
+    results_out_.connect(results_endpoint);
+    connect_jobs();
+}
+
+void Worker::connect_jobs() {
+    jobs_in_ = zmq::socket_t(zmq_, zmq::socket_type::pull);
     // A small receive queue spreads jobs evenly over workers and leaves few
     // behind when this one is stopped (those are dispatched again later).
     jobs_in_.set(zmq::sockopt::rcvhwm, 50);
     jobs_in_.set(zmq::sockopt::linger, 0);
-    results_out_.set(zmq::sockopt::linger, 2000);
-    jobs_in_.connect(job_endpoint);
-    results_out_.connect(results_endpoint);
+    jobs_in_.connect(job_endpoint_);
 }
 
 std::size_t Worker::poll(std::chrono::milliseconds wait) {
+    if (paused_until_) {
+        if (clock_.now() < *paused_until_) {
+            std::this_thread::sleep_for(std::min(wait, 200ms));
+            return 0;
+        }
+        spdlog::warn("{} channel: the pause is over, taking jobs again", to_string(channel_));
+        paused_until_.reset();
+        connect_jobs();
+    }
     zmq::pollitem_t items[] = {{jobs_in_.handle(), 0, ZMQ_POLLIN, 0}};
     try {
         zmq::poll(items, 1, wait);
@@ -39,7 +79,7 @@ std::size_t Worker::poll(std::chrono::milliseconds wait) {
     }
     std::size_t handled = 0;
     // Stop between jobs, never in the middle of one.
-    while (!stop_requested()) {
+    while (!stop_requested() && !paused_until_) {
         auto frames = receive_frames(jobs_in_);
         if (!frames) break;
         handle(*frames);
@@ -70,22 +110,150 @@ void Worker::handle(const std::vector<std::string>& frames) {
         return;
     }
     std::string why;
-    if (jobs_.begin_send(job.store, job.job_id, job.attempt, name_, now, &why) != BeginSend::ok) {
+    SysSeconds since{};
+    const BeginSend claim =
+        jobs_.begin_send(job.store, job.job_id, job.attempt, name_, now, &why, &since);
+    if (claim == BeginSend::cancelled) {
+        // begin_send ended the job; the scheduler learns it from Redis.
+        ++stats_.cancelled;
+        spdlog::info("{} {}: cancelled, the address opted out of {}", job.store, job.job_id,
+                     to_string(channel_));
+        report(job, {Outcome::refused, {}, "opted_out", std::nullopt}, false);
+        return;
+    }
+    if (claim != BeginSend::ok && claim != BeginSend::verify) {
         ++stats_.refused;
         spdlog::info("{} {}: not sending ({})", job.store, job.job_id, why);
         report(job, {Outcome::refused, {}, why, std::nullopt}, false);
         return;
     }
+    std::optional<SysSeconds> unsure;
+    if (claim == BeginSend::verify) {
+        Verification v;
+        try {
+            v = sender_.verify(job, since, now);
+        } catch (const std::exception& e) {
+            v = {Verification::Verdict::try_later, {}, e.what()};
+        }
+        switch (v.verdict) {
+            case Verification::Verdict::sent:
+                report(job, {Outcome::sent, v.provider_ref, {}, std::nullopt}, true);
+                return;
+            case Verification::Verdict::unknown:
+                report(job,
+                       {Outcome::unknown,
+                        {},
+                        "an earlier attempt may have gone: " + v.detail,
+                        std::nullopt},
+                       true);
+                return;
+            case Verification::Verdict::try_later:
+                finish(job,
+                       {Outcome::retry, {}, "cannot verify yet: " + v.detail, std::nullopt, true},
+                       since);
+                return;
+            case Verification::Verdict::not_sent:
+                spdlog::info("{} {}: the provider has no earlier copy; sending", job.store,
+                             job.job_id);
+                break;
+        }
+    }
+    // The recipient's caps first, the account's rate last: the send must
+    // follow the account's decision at once, because the provider counts
+    // arrivals. (A job handed back after a long account wait has used its
+    // recipient quota unsent: fewer messages, never more.)
+    try {
+        const auto cap = limiter_.recipient(channel_, job.to);
+        if (!cap.allowed()) {
+            ++stats_.capped;
+            const SysSeconds at = clock_.now();
+            report(
+                job,
+                {Outcome::retry, {}, "recipient limit " + cap.limit, at + ceil_seconds(cap.wait)},
+                true);
+            return;
+        }
+        if (!wait_for_account(job)) return;
+    } catch (const RedisError& e) {
+        // Claimed but not sent: hand it back through the scheduler (which
+        // records it once Redis is back), or it would end unknown.
+        report(job, {Outcome::retry, {}, e.what(), clock_.now() + 30s}, true);
+        throw;
+    }
     SendResult result;
     try {
-        result = sender_.send(job, now);
+        result = sender_.send(job, clock_.now());
     } catch (const std::exception& e) {
-        result = {Outcome::retry, {}, e.what(), now + std::chrono::seconds(60)};
+        // Whatever failed, it failed after the call began: it may have gone.
+        result = {Outcome::retry, {}, e.what(), std::nullopt, true};
     }
-    report(job, std::move(result), true);
+    finish(job, std::move(result), unsure);
 }
 
-void Worker::report(const JobMessage& job, SendResult result, bool record) {
+bool Worker::wait_for_account(const JobMessage& job) {
+    const auto deadline = std::chrono::steady_clock::now() + provider_.rate.max_wait;
+    bool waited = false;
+    for (;;) {
+        const auto d = limiter_.account();
+        if (d.allowed()) return true;
+        if (!waited) ++stats_.throttled;
+        waited = true;
+        const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (d.verdict == RateDecision::Verdict::never || stop_requested() || d.wait > left) {
+            // Hand it back: nothing was sent, and the claim is ours to release.
+            report(job,
+                   {Outcome::retry,
+                    {},
+                    "account rate limit",
+                    clock_.now() + std::max(1s, ceil_seconds(d.wait))},
+                   true);
+            return false;
+        }
+        sleep_unless_stopped(d.wait);
+    }
+}
+
+void Worker::finish(const JobMessage& job, SendResult result, std::optional<SysSeconds> unsure) {
+    const SysSeconds now = clock_.now();
+    if (result.outcome == Outcome::retry && !result.retry_at) {
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        result.retry_at = now + retry_backoff(job.attempt, provider_.backoff, unit(random_));
+    }
+    if (result.outcome == Outcome::account_problem) {
+        const SysSeconds until =
+            result.retry_at ? std::max(*result.retry_at, now + 1s) : now + provider_.account_pause;
+        result.retry_at = until;
+        pause(until, result.error);
+    }
+    if (result.outcome == Outcome::consent_lost) {
+        try {
+            consent_.record_opt_out(
+                {job.store, job.channel, job.to, "provider_error", result.error, now});
+        } catch (const RedisError& e) {
+            spdlog::error("{} {}: could not record the opt-out ({}): {}", job.store, job.job_id,
+                          result.error, e.what());
+        }
+    }
+    if (result.outcome == Outcome::retry && result.maybe_sent && !unsure) unsure = now;
+    if (!(result.outcome == Outcome::retry && result.maybe_sent)) unsure.reset();
+    report(job, std::move(result), true, unsure);
+}
+
+void Worker::pause(SysSeconds until, const std::string& why) {
+    spdlog::error(
+        "ACCOUNT PROBLEM on the {} channel ({}): {}. This worker stops sending {} until {} and "
+        "hands its jobs back; fix the account.",
+        to_string(channel_), sender_.name(), why, to_string(channel_),
+        format_instant(until, date::locate_zone("UTC")));
+    paused_until_ = until;
+    // Jobs queued to this worker are not taken: the scheduler dispatches them
+    // again after their deadline (nobody began sending them).
+    jobs_in_.close();
+}
+
+void Worker::report(const JobMessage& job, SendResult result, bool record,
+                    std::optional<SysSeconds> unsure) {
     const SysSeconds now = clock_.now();
     ResultMessage r{job.store,
                     job.job_id,
@@ -107,6 +275,9 @@ void Worker::report(const JobMessage& job, SendResult result, bool record) {
         case Outcome::expired:
             ++stats_.expired;
             break;
+        case Outcome::unknown:
+            ++stats_.unknown;
+            break;
         case Outcome::refused:
             break;
         default:
@@ -119,7 +290,7 @@ void Worker::report(const JobMessage& job, SendResult result, bool record) {
                  result.error.empty() ? "" : " (" + result.error + ")");
     if (record) {
         try {
-            jobs_.record(r);
+            jobs_.record(r, unsure);
         } catch (const RedisError& e) {
             // The scheduler records it from the result message below.
             spdlog::warn("could not record {} in Redis ({}); the scheduler will", job.job_id,

@@ -1,10 +1,20 @@
-// worker.h — receives jobs for one channel, sends each once, reports back.
+// worker.h — receives jobs for one channel, sends each once, within the
+// limits, and reports back.
 //
 // For every job that arrives on the channel's socket: decode it (a malformed
 // message is logged, counted and dropped); if it is past its expiry, report
 // `expired`; otherwise claim it in Redis (begin_send — the guard that keeps a
-// job from ever being sent twice, whichever worker holds which copy), call the
-// Sender, record the outcome in Redis, and push the result to the scheduler.
+// job from ever being sent twice, whichever worker holds which copy, and the
+// last consent check: an opted-out address ends the job `cancelled`). If an
+// earlier attempt may have reached the provider, ask the provider first
+// (Sender::verify). Then the limits (io/rate_limiter.h): the account's rate
+// is waited for here — a bounded sleep that a stop signal cuts short — and a
+// recipient over a cap is retried in the next window. Then the Sender, and
+// the outcome is recorded in Redis and pushed to the scheduler: a transient
+// failure comes back after an exponential backoff with jitter
+// (core/backoff.h); a lost consent is recorded as an opt-out; an account
+// problem stops this worker's channel for account_pause (it stops taking
+// jobs, logs an error, and takes jobs again after the pause).
 // The worker records as well as reports, so a result survives a scheduler
 // that is down; recording is idempotent, so both may do it.
 //
@@ -14,13 +24,17 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
+#include <random>
 #include <string>
 
 #include <zmq.hpp>
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "io/consent_store.h"
 #include "io/job_store.h"
+#include "io/rate_limiter.h"
 #include "io/redis_connection.h"
 #include "workers/sender.h"
 
@@ -33,15 +47,22 @@ struct WorkerStats {
     std::size_t failed = 0;
     std::size_t retried = 0;
     std::size_t expired = 0;
+    std::size_t cancelled = 0;  // opted out before the send
+    std::size_t unknown = 0;    // may have gone, cannot tell: never resent
+    std::size_t throttled = 0;  // waited for the account's rate
+    std::size_t capped = 0;     // a recipient cap: retried in the next window
     std::size_t bad_messages = 0;
 };
 
 class Worker {
   public:
-    // Connects to the scheduler's job and result endpoints.
+    // Connects to the scheduler's job and result endpoints. `provider` (by
+    // default the channel's config) supplies the rate limits, the backoff and
+    // the account pause; it must outlive the worker.
     Worker(Channel channel, const Config& config, Sender& sender, RedisConnection& redis,
            zmq::context_t& zmq, const Clock& clock, std::string name,
-           const std::string& job_endpoint, const std::string& results_endpoint);
+           const std::string& job_endpoint, const std::string& results_endpoint,
+           const ProviderConfig* provider = nullptr);
 
     // Waits up to `wait` for jobs and handles every one that arrived.
     // Returns how many were handled. Throws RedisError.
@@ -51,19 +72,34 @@ class Worker {
     void run();
 
     const WorkerStats& stats() const { return stats_; }
+    // While an account problem has stopped the channel: until when.
+    std::optional<SysSeconds> paused_until() const { return paused_until_; }
 
   private:
     void handle(const std::vector<std::string>& frames);
-    void report(const JobMessage& job, SendResult result, bool record);
+    // Waits for the account's rate; false if the job was handed back instead.
+    bool wait_for_account(const JobMessage& job);
+    void finish(const JobMessage& job, SendResult result, std::optional<SysSeconds> unsure);
+    void report(const JobMessage& job, SendResult result, bool record,
+                std::optional<SysSeconds> unsure = std::nullopt);
+    void pause(SysSeconds until, const std::string& why);
+    void connect_jobs();
 
     Channel channel_;
+    const ProviderConfig& provider_;
     Sender& sender_;
     RedisConnection& redis_;
+    zmq::context_t& zmq_;
     const Clock& clock_;
     std::string name_;
+    std::string job_endpoint_;
     JobStore jobs_;
+    ConsentStore consent_;
+    RateLimiter limiter_;
     zmq::socket_t jobs_in_;
     zmq::socket_t results_out_;
+    std::optional<SysSeconds> paused_until_;
+    std::mt19937_64 random_;
     WorkerStats stats_;
 };
 

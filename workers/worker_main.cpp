@@ -8,14 +8,39 @@
 #include <spdlog/spdlog.h>
 
 #include "io/program_setup.h"
+#include "workers/aliyun_sender.h"
+#include "workers/kannel_listener.h"
+#include "workers/kannel_sender.h"
 #include "workers/outbox_sender.h"
+#include "workers/secret.h"
+#include "workers/tencent_sender.h"
+#include "workers/wechat_sender.h"
 #include "workers/worker.h"
 
 namespace huitou {
 namespace {
 
-std::unique_ptr<Sender> make_sender(const ProviderConfig& provider, const Config& config) {
+std::unique_ptr<Sender> make_sender(const ProviderConfig& provider, const Config& config,
+                                    RedisConnection& redis) {
     // Config loading has already refused unknown provider names.
+    if (provider.provider == "kannel") {
+        return std::make_unique<KannelSender>(
+            config, provider, read_secret(provider.kannel.password, "sms.kannel.password"));
+    }
+    if (provider.provider == "aliyun") {
+        return std::make_unique<AliyunSender>(
+            config, provider,
+            read_secret(provider.aliyun.access_key_secret, "sms.aliyun.access_key_secret"));
+    }
+    if (provider.provider == "tencent") {
+        return std::make_unique<TencentSender>(
+            config, provider, read_secret(provider.tencent.secret_key, "sms.tencent.secret_key"));
+    }
+    if (provider.provider == "wechat") {
+        return std::make_unique<WechatSender>(
+            config, provider, read_secret(provider.wechat.app_secret, "wechat.official.app_secret"),
+            redis);
+    }
     return std::make_unique<OutboxSender>(provider.outbox_path, config);
 }
 
@@ -46,20 +71,29 @@ int worker_main(Channel channel, int argc, char** argv) {
             provider.outbox_path = outbox;
         }
         install_stop_signals();
-        auto sender = make_sender(provider, rt.config);
         RedisConnection redis(rt.redis);
+        auto sender = make_sender(provider, rt.config, redis);
+        std::unique_ptr<KannelListener> listener;
+        if (provider.provider == "kannel" && !provider.kannel.listen.empty()) {
+            listener = std::make_unique<KannelListener>(rt.config, rt.redis, *rt.clock,
+                                                        provider.kannel.listen);
+            spdlog::info("delivery reports and replies from Kannel on port {}", listener->port());
+        }
         zmq::context_t zmq;
         const auto& endpoint =
             channel == Channel::sms ? rt.config.endpoints.sms : rt.config.endpoints.wechat;
         Worker worker(channel, rt.config, *sender, redis, zmq, *rt.clock, worker_name(channel),
-                      endpoint, rt.config.endpoints.results);
-        spdlog::info("sending {} through {} ({}); jobs from {}", to_string(channel), sender->name(),
-                     provider.outbox_path, endpoint);
+                      endpoint, rt.config.endpoints.results, &provider);
+        spdlog::info("sending {} through {}{}; jobs from {}", to_string(channel), sender->name(),
+                     provider.provider == "outbox" ? " (" + provider.outbox_path + ")" : "",
+                     endpoint);
         worker.run();
         const auto& s = worker.stats();
         spdlog::info(
-            "stopped: {} received, {} sent, {} failed, {} retried, {} refused, {} malformed",
-            s.received, s.sent, s.failed, s.retried, s.refused, s.bad_messages);
+            "stopped: {} received, {} sent, {} failed, {} retried, {} refused, {} cancelled, {} "
+            "unknown, {} throttled, {} capped, {} malformed",
+            s.received, s.sent, s.failed, s.retried, s.refused, s.cancelled, s.unknown, s.throttled,
+            s.capped, s.bad_messages);
         return 0;
     } catch (const ConfigError& e) {
         std::cerr << program << ": " << e.what() << "\n";

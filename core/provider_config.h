@@ -1,0 +1,123 @@
+// provider_config.h — what a channel's provider needs to know: account,
+// endpoints, template mappings, rate limits.
+//
+// One [sms] and one [wechat] table in the config file; each names its
+// provider (outbox, kannel, aliyun, tencent; outbox or wechat) and carries a
+// sub-table per provider, so switching providers is one line. Secrets are
+// never values in the file: a `*_file` key names a file that holds the
+// secret, a `*_env` key an environment variable; the worker reads them at
+// start-up (workers/secret.h) and never logs them. Base URLs are config so
+// tests can point a provider at a local server. Parsing lives in config.cpp
+// with the rest of the strict loader; docs/configuration.md lists every key.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace huitou {
+
+// Where a secret comes from: a file (its content, trailing newline trimmed)
+// or an environment variable. At most one is set.
+struct SecretRef {
+    std::string file;
+    std::string env;
+    bool empty() const { return file.empty() && env.empty(); }
+};
+
+// A provider account's shared rate (0: unlimited) and the per-recipient caps
+// (0: none), enforced through Redis by io/rate_limiter.h.
+struct RateLimitConfig {
+    int per_second = 0;  // the account's messages per second, shared by every worker
+    int burst = 0;       // extra messages that may go at once from idle
+    std::chrono::milliseconds max_wait{10000};  // longest a worker waits for the account
+    // Decisions are spaced for windows of 1 s + guard: a send leaves the
+    // worker a little after its decision, and the provider counts arrivals.
+    std::chrono::milliseconds guard{10};
+    int recipient_per_minute = 0;
+    int recipient_per_hour = 0;
+    int recipient_per_day = 0;
+};
+
+// Exponential backoff with jitter for transient failures (core/backoff.h).
+struct BackoffConfig {
+    std::chrono::seconds base{30};
+    std::chrono::seconds cap{1800};
+};
+
+struct KannelConfig {
+    std::string sendsms_url = "http://127.0.0.1:13013/cgi-bin/sendsms";
+    std::string username = "huitou";
+    SecretRef password;
+    std::string smsc;   // optional: route through this smsc-id
+    int dlr_mask = 31;  // 1 delivered, 2 failed, 4 buffered, 8 smsc ack, 16 smsc nack
+    std::string listen = "127.0.0.1:13080";  // the worker's DLR/MO listener ("" = none)
+    std::string callback_url = "http://127.0.0.1:13080";  // the listener as Kannel reaches it
+    std::vector<std::string> banned_words;
+};
+
+// A provider template: its id there, and which job params fill it, in order.
+struct ProviderTemplate {
+    std::string id;
+    std::vector<std::string> params;
+};
+
+struct AliyunConfig {
+    std::string endpoint = "https://dysmsapi.aliyuncs.com/";
+    std::string access_key_id;
+    SecretRef access_key_secret;
+    std::map<std::string, ProviderTemplate> templates;  // kind → TemplateCode + params
+    std::vector<std::string> banned_words;
+};
+
+struct TencentConfig {
+    std::string endpoint = "https://sms.tencentcloudapi.com";
+    std::string region = "ap-guangzhou";
+    std::string sdk_app_id;
+    std::string secret_id;
+    SecretRef secret_key;
+    std::map<std::string, ProviderTemplate> templates;  // kind → TemplateId + ordered params
+    std::vector<std::string> banned_words;              // default: Tencent's published examples
+};
+
+// A WeChat template message or subscription notice: its template id and
+// which job param fills each field ("thing1" → "store"; "text" = the job's text).
+struct WechatTemplate {
+    std::string id;
+    std::map<std::string, std::string> fields;
+    std::string page;  // optional: url (template message) or page (subscription notice)
+};
+
+struct WechatConfig {
+    std::string api_base = "https://api.weixin.qq.com";
+    std::string app_id;
+    SecretRef app_secret;
+    std::map<std::string, WechatTemplate> templates;  // kind → template
+};
+
+struct ProviderConfig {
+    std::string provider = "outbox";  // sms: outbox kannel aliyun tencent; wechat: outbox wechat
+    std::string outbox_path;          // outbox: the JSON Lines file messages go to
+    std::chrono::milliseconds http_timeout{10000};
+    std::chrono::seconds account_pause{600};  // an account problem stops the channel this long
+    RateLimitConfig rate;
+    BackoffConfig backoff;
+    KannelConfig kannel;
+    AliyunConfig aliyun;
+    TencentConfig tencent;
+    WechatConfig wechat;
+
+    // The banned words of the configured provider (empty for outbox).
+    const std::vector<std::string>& banned_words() const;
+    // The account this provider sends from, for rate-limit keys.
+    std::string account() const;
+};
+
+// Tencent's examples of words refused in marketing SMS (正文模板审核标准).
+const std::vector<std::string>& tencent_default_banned_words();
+
+// The defaults of a channel's provider table.
+ProviderConfig make_provider_config(std::string provider, std::string outbox_path);
+
+}  // namespace huitou

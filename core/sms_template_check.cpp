@@ -1,0 +1,90 @@
+#include "core/sms_template_check.h"
+
+#include <algorithm>
+
+#include "core/sms_text.h"
+#include "core/utf8.h"
+
+namespace huitou {
+namespace {
+
+// U+E000, a private-use character: one UCS-2 unit, in no word of any list.
+constexpr std::string_view placeholder = "\xEE\x80\x80";
+
+std::string filler(std::size_t units) {
+    std::string s;
+    s.reserve(units * placeholder.size());
+    for (std::size_t i = 0; i < units; ++i)
+        s += placeholder;
+    return s;
+}
+
+}  // namespace
+
+std::size_t sms_variable_bound(std::string_view name, const StoreConfig& store) {
+    if (name == "store") return sms_units(store.name);
+    if (name == "honorific" || name == "name") return 50;
+    if (name == "tier") return 32;
+    if (name == "age") return 3;
+    return 50;
+}
+
+SmsPurpose sms_purpose(Kind kind) {
+    return kind == Kind::card_expiry ? SmsPurpose::notice : SmsPurpose::marketing;
+}
+
+std::vector<std::string> check_sms_templates(const Config& config, const TemplateSet& templates) {
+    std::vector<std::string> problems;
+    const auto& banned = config.sms.banned_words();
+    std::vector<const TemplateVariable*> optional;
+    for (const auto& v : template_variables())
+        if (v.optional) optional.push_back(&v);
+    const std::size_t combinations = std::size_t{1} << std::min<std::size_t>(optional.size(), 12);
+    for (const auto& [store_id, store] : config.stores) {
+        for (const Kind kind : {Kind::birthday, Kind::child_birthday, Kind::festival,
+                                Kind::card_expiry, Kind::winback}) {
+            if (!templates.has(store_id, kind, Channel::sms)) continue;
+            const std::string where = templates.source(store_id, kind, Channel::sms) + " (store " +
+                                      store_id + ", " + std::string(to_string(kind)) + " by SMS)";
+            std::size_t worst = 0;
+            std::vector<std::string> hits;
+            for (std::size_t mask = 0; mask < combinations; ++mask) {
+                TemplateValues values;
+                for (const auto& v : template_variables()) {
+                    if (!v.optional) {
+                        values[std::string(v.name)] = filler(sms_variable_bound(v.name, store));
+                    }
+                }
+                for (std::size_t i = 0; i < optional.size() && i < 12; ++i) {
+                    if (mask & (std::size_t{1} << i)) {
+                        values[std::string(optional[i]->name)] =
+                            filler(sms_variable_bound(optional[i]->name, store));
+                    }
+                }
+                const auto body = templates.render(store_id, kind, Channel::sms, values);
+                if (!body) continue;
+                const std::string text = compose_sms(store.sms_signature, *body,
+                                                     store.sms_unsubscribe, sms_purpose(kind));
+                worst = std::max(worst, sms_units(text));
+                for (auto& w : banned_words_in(*body, banned))
+                    if (std::find(hits.begin(), hits.end(), w) == hits.end()) hits.push_back(w);
+            }
+            const std::size_t parts = sms_parts_for_units(worst);
+            if (parts > static_cast<std::size_t>(store.sms_max_parts)) {
+                problems.push_back(where + ": can render to " + std::to_string(worst) +
+                                   " characters, " + std::to_string(parts) +
+                                   " SMS parts, over the store's sms_max_parts = " +
+                                   std::to_string(store.sms_max_parts) +
+                                   " (signature and unsubscribe text included, variables at "
+                                   "their bounds: docs/configuration.md)");
+            }
+            for (const auto& w : hits) {
+                problems.push_back(where + ": holds \"" + w + "\", a word the " +
+                                   config.sms.provider + " SMS provider refuses");
+            }
+        }
+    }
+    return problems;
+}
+
+}  // namespace huitou

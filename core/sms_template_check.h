@@ -1,0 +1,39 @@
+// sms_template_check.h — refuse, at start-up, an SMS template that could
+// render too long or that its provider would refuse.
+//
+// A template is rendered with every variable at its bound (see
+// sms_variable_bound) and every combination of optional sections on and off,
+// wrapped as it will travel (【signature】 + body + the unsubscribe suffix on
+// marketing kinds), and counted in UCS-2 units (core/sms_text.h); past the
+// store's sms_max_parts it is refused. Its text is also searched for the SMS
+// provider's banned words. Bound values are private-use characters, so a
+// variable can neither form nor hide a banned word. The check knows the
+// variables' bounds, not the members: a name longer than its bound is the
+// importer's business (it refuses names over 50 characters).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config.h"
+#include "core/message_template.h"
+#include "core/sms_text.h"
+
+namespace huitou {
+
+// The most UCS-2 units variable `name` may render to for `store`:
+// honorific and name 50 (the import limit on names), store the store's own
+// name, tier 32 (the import limit), age 3; any other variable 50.
+std::size_t sms_variable_bound(std::string_view name, const StoreConfig& store);
+
+// The purpose of a message of `kind`: card expiry is a service notice, every
+// other kind is marketing (consent and an unsubscribe suffix).
+SmsPurpose sms_purpose(Kind kind);
+
+// Every problem with the SMS templates of every store, one line each, naming
+// the template file, the store and the kind. Empty when all is well.
+std::vector<std::string> check_sms_templates(const Config& config, const TemplateSet& templates);
+
+}  // namespace huitou

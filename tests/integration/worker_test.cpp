@@ -1,0 +1,249 @@
+// The worker between the socket and a (fake) provider, on a real Redis: it
+// waits for the shared account rate instead of dropping or spinning, defers a
+// capped recipient to the next window, backs off transient failures with
+// jitter, stops its channel on an account problem, records lost consent,
+// cancels opted-out jobs, and never resends a job that may have gone.
+#include <catch2/catch.hpp>
+
+#include <functional>
+
+#include "io/consent_store.h"
+#include "io/redis_keys.h"
+#include "io/zmq_frames.h"
+#include "tests/support/test_redis.h"
+#include "workers/worker.h"
+
+using namespace huitou;
+using namespace huitou::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct FakeSender final : Sender {
+    std::vector<JobMessage> sent;
+    std::function<SendResult(const JobMessage&)> answer = [](const JobMessage& j) {
+        return SendResult{Outcome::sent, "ref-" + j.job_id, {}, std::nullopt};
+    };
+    Verification verdict{Verification::Verdict::unknown, {}, "fake"};
+    int verifies = 0;
+
+    std::string_view name() const override { return "fake"; }
+    SendResult send(const JobMessage& job, SysSeconds) override {
+        sent.push_back(job);
+        return answer(job);
+    }
+    Verification verify(const JobMessage&, SysSeconds, SysSeconds) override {
+        ++verifies;
+        return verdict;
+    }
+};
+
+struct Rig {
+    TestRedis server;
+    Config config;
+    FixedClock clock{*parse_instant("2027-09-15T10:00:00+08:00")};
+    zmq::context_t zmq;
+    zmq::socket_t jobs_out{zmq, zmq::socket_type::push};
+    zmq::socket_t results_in{zmq, zmq::socket_type::pull};
+    RedisConnection redis = server.connect();
+    RedisConnection worker_redis = server.connect();
+    JobStore jobs{redis, config.scheduler};
+    FakeSender sender;
+    std::unique_ptr<Worker> worker;
+    int next_member = 0;
+
+    explicit Rig(const std::string& sms_toml)
+        : config(parse_config("[stores.toyland]\nname = \"童乐玩具\"\n[sms]\n" + sms_toml,
+                              "worker.toml")) {
+        jobs_out.bind("inproc://jobs");
+        results_in.bind("inproc://results");
+        worker = std::make_unique<Worker>(Channel::sms, config, sender, worker_redis, zmq, clock,
+                                          "test-worker", "inproc://jobs", "inproc://results");
+    }
+
+    // Creates, claims and pushes a job to `to`; returns its id.
+    std::string dispatch(const std::string& to = "+8613800138000") {
+        Job j;
+        j.store = "toyland";
+        j.kind = Kind::birthday;
+        j.member_id = "M" + std::to_string(++next_member);
+        j.occasion_date = *parse_date("2027-09-15");
+        j.id = make_job_id(j.kind, j.member_id, j.occasion_date);
+        j.channel = Channel::sms;
+        j.to = to;
+        j.text = "生日快乐";
+        j.due_at = clock.now();
+        j.expires_at = *parse_instant("2027-09-16T00:00:00+08:00");
+        jobs.create({j});
+        return push_due().front();
+    }
+
+    // Claims every due job and pushes it; the ids.
+    std::vector<std::string> push_due() {
+        std::vector<std::string> ids;
+        for (const auto& j : jobs.claim_due("toyland", clock.now(), 100).jobs) {
+            send_frames(jobs_out,
+                        encode(JobMessage{j.store, j.id, j.member_id, j.kind, j.channel, j.to,
+                                          j.text, j.params, j.attempts, j.expires_at}));
+            ids.push_back(j.id);
+        }
+        return ids;
+    }
+
+    JobState state(const std::string& id) { return jobs.get("toyland", id)->state; }
+    std::size_t handled() {
+        const auto& s = worker->stats();
+        return s.received;
+    }
+    bool handle(std::size_t n) {
+        return eventually([&] {
+            worker->poll(10ms);
+            return handled() >= n;
+        });
+    }
+    double due_score(const std::string& id) {
+        return std::stod(redis.command({"ZSCORE", keys::due("toyland"), id}).str);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("the account rate: the worker waits, it neither drops nor spins") {
+    Rig rig("rate_per_second = 20\nrate_burst = 0\n");
+    for (int i = 0; i < 8; ++i)
+        rig.dispatch("+861380013800" + std::to_string(i));
+    REQUIRE(rig.handle(8));
+    CHECK(rig.sender.sent.size() == 8);
+    CHECK(rig.worker->stats().throttled > 0);
+    CHECK(rig.worker->stats().retried == 0);
+    CHECK(rig.jobs.counts("toyland").at("sent") == 8);
+}
+
+TEST_CASE("the account wait is bounded: past rate_max_wait_ms the job goes back, not sent") {
+    Rig rig("rate_per_second = 1\nrate_burst = 0\nrate_max_wait_ms = 50\n");
+    const auto first = rig.dispatch();
+    const auto second = rig.dispatch("+8613900139000");
+    REQUIRE(rig.handle(2));
+    CHECK(rig.sender.sent.size() == 1);
+    CHECK(rig.state(first) == JobState::sent);
+    CHECK(rig.state(second) == JobState::planned);
+    CHECK(rig.jobs.get("toyland", second)->error == "account rate limit");
+    CHECK(rig.due_score(second) >=
+          static_cast<double>((rig.clock.now() + 1s).time_since_epoch().count()));
+}
+
+TEST_CASE("a recipient over a cap is tried in the next window") {
+    Rig rig("recipient_per_day = 1\n");
+    const auto first = rig.dispatch();
+    const auto second = rig.dispatch();  // same number
+    const auto other = rig.dispatch("+8613900139000");
+    REQUIRE(rig.handle(3));
+    CHECK(rig.state(first) == JobState::sent);
+    CHECK(rig.state(other) == JobState::sent);
+    CHECK(rig.state(second) == JobState::planned);
+    CHECK(rig.jobs.get("toyland", second)->error == "recipient limit per recipient per day");
+    const double now = static_cast<double>(rig.clock.now().time_since_epoch().count());
+    CHECK(rig.due_score(second) >= now + 86390);
+    CHECK(rig.due_score(second) <= now + 86400);
+    CHECK(rig.worker->stats().capped == 1);
+}
+
+TEST_CASE("a transient failure comes back after a jittered exponential backoff") {
+    Rig rig("backoff_base_seconds = 40\nbackoff_cap_seconds = 600\n");
+    rig.sender.answer = [](const JobMessage&) {
+        return SendResult{Outcome::retry, {}, "HTTP 503", std::nullopt};
+    };
+    const auto id = rig.dispatch();
+    REQUIRE(rig.handle(1));
+    CHECK(rig.state(id) == JobState::planned);
+    CHECK(rig.jobs.get("toyland", id)->error == "HTTP 503");
+    const double now = static_cast<double>(rig.clock.now().time_since_epoch().count());
+    CHECK(rig.due_score(id) >= now + 20);  // attempt 1: [base/2, base]
+    CHECK(rig.due_score(id) <= now + 40);
+}
+
+TEST_CASE("an account problem stops the channel in this worker") {
+    Rig rig("account_pause_seconds = 900\n");
+    rig.sender.answer = [](const JobMessage&) {
+        return SendResult{Outcome::account_problem, {}, "isv.AMOUNT_NOT_ENOUGH", std::nullopt};
+    };
+    const auto id = rig.dispatch();
+    REQUIRE(rig.handle(1));
+    CHECK(rig.worker->paused_until() == rig.clock.now() + 900s);
+    CHECK(rig.state(id) == JobState::planned);
+    CHECK(rig.due_score(id) ==
+          static_cast<double>((rig.clock.now() + 900s).time_since_epoch().count()));
+    // Jobs pushed now are not taken while paused.
+    rig.dispatch("+8613900139000");
+    for (int i = 0; i < 5; ++i)
+        rig.worker->poll(10ms);
+    CHECK(rig.sender.sent.size() == 1);
+    // After the pause it takes jobs again.
+    rig.clock.advance(901s);
+    rig.sender.answer = [](const JobMessage& j) {
+        return SendResult{Outcome::sent, j.job_id, {}, std::nullopt};
+    };
+    rig.worker->poll(10ms);
+    CHECK_FALSE(rig.worker->paused_until());
+    rig.push_due();
+    REQUIRE(rig.handle(2));
+    CHECK(rig.sender.sent.size() == 2);
+}
+
+TEST_CASE("consent: lost at the provider is recorded, an opted-out job is cancelled unsent") {
+    Rig rig("");
+    ConsentStore consent(rig.redis);
+    rig.sender.answer = [](const JobMessage&) {
+        return SendResult{
+            Outcome::consent_lost, {}, "FailedOperation.PhoneNumberInBlacklist", std::nullopt};
+    };
+    const auto first = rig.dispatch();
+    REQUIRE(rig.handle(1));
+    CHECK(rig.state(first) == JobState::failed);
+    CHECK(consent.is_opted_out("toyland", Channel::sms, "+8613800138000"));
+    CHECK(consent.ledger("toyland").front().source == "provider_error");
+
+    const auto second = rig.dispatch();
+    REQUIRE(rig.handle(2));
+    CHECK(rig.state(second) == JobState::cancelled);
+    CHECK(rig.sender.sent.size() == 1);
+    CHECK(rig.worker->stats().cancelled == 1);
+}
+
+TEST_CASE("a send that may have gone is verified before the next attempt, never resent blindly") {
+    Rig rig("");
+    rig.sender.answer = [](const JobMessage&) {
+        return SendResult{Outcome::retry, {}, "timed out", std::nullopt, true};
+    };
+    const auto id = rig.dispatch();
+    REQUIRE(rig.handle(1));
+    CHECK(rig.state(id) == JobState::planned);
+    rig.sender.answer = [](const JobMessage& j) {
+        return SendResult{Outcome::sent, j.job_id, {}, std::nullopt};
+    };
+
+    SECTION("the provider cannot tell: unknown, not sent again") {
+        rig.clock.advance(3600s);
+        rig.push_due();
+        REQUIRE(rig.handle(2));
+        CHECK(rig.sender.verifies == 1);
+        CHECK(rig.sender.sent.size() == 1);
+        CHECK(rig.state(id) == JobState::unknown);
+    }
+    SECTION("the provider has it: sent, not sent again") {
+        rig.sender.verdict = {Verification::Verdict::sent, "BIZ-1", "found"};
+        rig.clock.advance(3600s);
+        rig.push_due();
+        REQUIRE(rig.handle(2));
+        CHECK(rig.sender.sent.size() == 1);
+        CHECK(rig.state(id) == JobState::sent);
+    }
+    SECTION("the provider does not have it: sent now") {
+        rig.sender.verdict = {Verification::Verdict::not_sent, {}, "not found"};
+        rig.clock.advance(3600s);
+        rig.push_due();
+        REQUIRE(rig.handle(2));
+        CHECK(rig.sender.sent.size() == 2);
+        CHECK(rig.state(id) == JobState::sent);
+    }
+}

@@ -1,0 +1,99 @@
+#include <catch2/catch.hpp>
+
+#include "core/config.h"
+
+using namespace huitou;
+using namespace std::chrono_literals;
+
+TEST_CASE("store SMS settings: defaults and overrides") {
+    const Config c = parse_config(R"(
+[store_defaults]
+sms_unsubscribe = "拒收请回复R"
+[stores.toyland]
+name = "童乐玩具"
+[stores.spa]
+name = "玉足坊"
+sms_signature = "玉足坊养生"
+sms_max_parts = 2
+sms_from = "1069001"
+)",
+                                  "t.toml");
+    const auto& toy = *c.find_store("toyland");
+    CHECK(toy.sms_signature == "童乐玩具");
+    CHECK(toy.sms_unsubscribe == "拒收请回复R");
+    CHECK(toy.sms_max_parts == 3);
+    const auto& spa = *c.find_store("spa");
+    CHECK(spa.sms_signature == "玉足坊养生");
+    CHECK(spa.sms_max_parts == 2);
+    CHECK(spa.sms_from == "1069001");
+}
+
+TEST_CASE("provider tables") {
+    const Config c = parse_config(R"(
+[stores.toyland]
+name = "童乐玩具"
+[sms]
+provider = "tencent"
+rate_per_second = 200
+rate_burst = 20
+recipient_per_day = 3
+backoff_base_seconds = 10
+[sms.tencent]
+sdk_app_id = "1400006666"
+secret_id = "AKID"
+secret_key_env = "TENCENT_SECRET"
+banned_words = ["酒吧"]
+[sms.tencent.templates.birthday]
+id = "449739"
+params = ["honorific", "store"]
+[wechat]
+provider = "wechat"
+[wechat.official]
+app_id = "wx01"
+app_secret_file = "/etc/huitou/wechat.secret"
+[wechat.official.templates.card_expiry]
+id = "TPL"
+fields = { thing1 = "store" }
+)",
+                                  "t.toml");
+    CHECK(c.sms.provider == "tencent");
+    CHECK(c.sms.rate.per_second == 200);
+    CHECK(c.sms.rate.burst == 20);
+    CHECK(c.sms.rate.recipient_per_day == 3);
+    CHECK(c.sms.backoff.base == 10s);
+    CHECK(c.sms.tencent.secret_key.env == "TENCENT_SECRET");
+    CHECK(c.sms.tencent.templates.at("birthday").params ==
+          std::vector<std::string>{"honorific", "store"});
+    CHECK(c.sms.banned_words() == std::vector<std::string>{"酒吧"});
+    CHECK(c.sms.account() == "tencent:1400006666");
+    CHECK(c.wechat.wechat.app_secret.file == "/etc/huitou/wechat.secret");
+    CHECK(c.wechat.wechat.templates.at("card_expiry").fields.at("thing1") == "store");
+}
+
+TEST_CASE("Tencent's banned words are the default list") {
+    const Config c = parse_config("[stores.a]\nname = \"a\"\n[sms]\nprovider = \"tencent\"\n", "t");
+    CHECK(c.sms.banned_words() == tencent_default_banned_words());
+    CHECK(parse_config("[stores.a]\nname = \"a\"\n", "t").sms.banned_words().empty());
+}
+
+TEST_CASE("provider config errors name the key") {
+    const auto [text, message] = GENERATE(table<std::string, std::string>({
+        {"[sms.kannel]\npassword = \"hunter2\"\n",
+         "t.toml: sms.kannel.password: secrets are not read from the config"},
+        {"[sms.aliyun]\naccess_key_secret_file = \"a\"\naccess_key_secret_env = \"B\"\n",
+         "t.toml: sms.aliyun.access_key_secret_file: give"},
+        {"[sms.tencent.templates.birthdya]\nid = \"1\"\n",
+         "t.toml: sms.tencent.templates.birthdya: unknown kind"},
+        {"[sms.tencent.templates.birthday]\nparams = []\n",
+         "t.toml: sms.tencent.templates.birthday.id: the provider's template id is required"},
+        {"[sms]\nrate_per_second = -1\n", "t.toml: sms.rate_per_second: must not be negative"},
+        {"[wechat]\nprovider = \"kannel\"\n", "t.toml: wechat.provider: unknown provider"},
+        {"[sms.kannel]\ndlr_mask = 64\n", "t.toml: sms.kannel.dlr_mask"},
+        {"[sms]\nbackoff_base_seconds = 100\nbackoff_cap_seconds = 10\n",
+         "t.toml: sms.backoff_cap_seconds: must be at least"},
+        {"[stores.b]\nname = \"b\"\nsms_signature = \"【b】\"\n",
+         "t.toml: stores.b.sms_signature: the bare name"},
+    }));
+    CHECK_THROWS_WITH(parse_config("[stores.a]\nname = \"a\"\n" + text, "t.toml"),
+                      Catch::StartsWith(message));
+}

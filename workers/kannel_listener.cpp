@@ -1,0 +1,167 @@
+#include "workers/kannel_listener.h"
+
+#include <httplib.h>
+
+#include <mutex>
+
+#include <spdlog/spdlog.h>
+
+#include "core/opt_out_reply.h"
+#include "core/phone_number.h"
+#include "io/consent_store.h"
+#include "io/job_store.h"
+#include "io/redis_connection.h"
+#include "workers/kannel_sender.h"
+
+namespace huitou {
+namespace {
+
+// "+8610690001", "008610690001" and "8610690001" are one number to a gateway.
+std::string digits_only(const std::string& number) {
+    std::string out;
+    for (char c : number)
+        if (c >= '0' && c <= '9') out.push_back(c);
+    if (out.starts_with("00")) out.erase(0, 2);
+    return out;
+}
+
+std::string dlr_status(const std::string& type) {
+    if (type == "1") return "delivered";
+    if (type == "2") return "undelivered";
+    if (type == "4") return "buffered";
+    if (type == "8") return "accepted";
+    if (type == "16") return "rejected";
+    return {};
+}
+
+}  // namespace
+
+Attribution attribute_receiver(const Config& config, const std::string& receiver) {
+    Attribution a;
+    const std::string wanted = digits_only(receiver);
+    for (const auto& [id, store] : config.stores) {
+        if (!wanted.empty() && !store.sms_from.empty() && digits_only(store.sms_from) == wanted)
+            a.stores.push_back(id);
+    }
+    a.attributed = !a.stores.empty();
+    if (!a.attributed) {
+        for (const auto& [id, store] : config.stores)
+            a.stores.push_back(id);
+    }
+    return a;
+}
+
+struct KannelListener::State {
+    const Config& config;
+    const Clock& clock;
+    std::mutex mutex;  // the server's threads share one Redis connection
+    RedisConnection redis;
+    JobStore jobs;
+    ConsentStore consent;
+    httplib::Server server;
+
+    State(const Config& c, const RedisEndpoint& endpoint, const Clock& k)
+        : config(c), clock(k), redis(endpoint), jobs(redis, c.scheduler), consent(redis) {}
+
+    void on_dlr(const httplib::Request& req, httplib::Response& res) {
+        const auto store = req.get_param_value("store");
+        const auto job = parse_callback_job_id(req.get_param_value("job"));
+        const auto status = dlr_status(req.get_param_value("type"));
+        if (!config.find_store(store) || !job || job->empty() || status.empty()) {
+            spdlog::warn("kannel: a delivery report that names no job of ours: {}", req.target);
+            res.status = 400;
+            return;
+        }
+        std::lock_guard lock(mutex);
+        try {
+            const auto state = jobs.record_delivery(store, *job, status, clock.now(),
+                                                    req.get_param_value("reply"));
+            spdlog::info("{} {}: delivery report {} → {}", store, *job, status,
+                         state ? to_string(*state) : "missing");
+            res.status = 200;
+        } catch (const RedisError& e) {
+            // Kannel retries a callback that fails (dlr-url is fetched again).
+            spdlog::error("kannel: delivery report not recorded: {}", e.what());
+            redis_reconnect();
+            res.status = 503;
+        }
+    }
+
+    void on_mo(const httplib::Request& req, httplib::Response& res) {
+        const auto from = req.get_param_value("from");
+        const auto to = req.get_param_value("to");
+        const auto text = req.get_param_value("text");
+        res.status = 200;
+        if (!is_opt_out_reply(text)) {
+            // Not ours to judge: a person reads the rest. Log without the number.
+            spdlog::info("kannel: a reply from {} that is not an opt-out", mask_phone(from));
+            return;
+        }
+        std::string error;
+        const auto phone = normalize_mobile(from, &error);
+        const std::string address = phone ? *phone : from;
+        if (!phone)
+            spdlog::warn("kannel: opt-out from a number that is not a mobile ({}); kept as sent",
+                         error);
+        const auto who = attribute_receiver(config, to);
+        if (!who.attributed) {
+            spdlog::warn(
+                "kannel: opt-out sent to {}, which no store's sms_from names: recorded for all "
+                "{} stores",
+                to, who.stores.size());
+        }
+        const std::string detail = "reply \"" + text + "\" to " + to +
+                                   (who.attributed ? "" : " (receiver not mapped to a store)");
+        std::lock_guard lock(mutex);
+        try {
+            for (const auto& store : who.stores) {
+                consent.record_opt_out(
+                    {store, Channel::sms, address, "sms_reply", detail, clock.now()});
+            }
+            spdlog::info("kannel: {} opted out of SMS ({} store(s))", mask_phone(address),
+                         who.stores.size());
+        } catch (const RedisError& e) {
+            spdlog::error("kannel: opt-out not recorded: {}", e.what());
+            redis_reconnect();
+            res.status = 503;  // Kannel retries a failed get-url
+        }
+    }
+
+    void redis_reconnect() {
+        try {
+            redis.reconnect();
+        } catch (const RedisError&) {
+        }
+    }
+};
+
+KannelListener::KannelListener(const Config& config, const RedisEndpoint& redis, const Clock& clock,
+                               const std::string& listen)
+    : state_(std::make_unique<State>(config, redis, clock)) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos)
+        throw ConfigError("sms.kannel.listen: expected host:port, got \"" + listen + "\"");
+    const std::string host = listen.substr(0, colon);
+    const int port = std::atoi(listen.substr(colon + 1).c_str());
+    auto& server = state_->server;
+    server.Get("/kannel/dlr", [this](const httplib::Request& req, httplib::Response& res) {
+        state_->on_dlr(req, res);
+    });
+    server.Get("/kannel/mo", [this](const httplib::Request& req, httplib::Response& res) {
+        state_->on_mo(req, res);
+    });
+    if (port == 0) {
+        port_ = server.bind_to_any_port(host);
+    } else if (server.bind_to_port(host, port)) {
+        port_ = port;
+    }
+    if (port_ <= 0) throw ConfigError("sms.kannel.listen: cannot bind " + listen);
+    thread_ = std::thread([this] { state_->server.listen_after_bind(); });
+}
+
+KannelListener::~KannelListener() {
+    state_->server.stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace huitou

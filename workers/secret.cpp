@@ -1,0 +1,29 @@
+#include "workers/secret.h"
+
+#include <cstdlib>
+
+#include "io/program_setup.h"
+
+namespace huitou {
+
+std::string read_secret(const SecretRef& ref, const std::string& key) {
+    std::string value;
+    if (!ref.file.empty()) {
+        const auto text = read_text_file(ref.file);
+        if (!text) throw ConfigError(key + "_file: cannot read " + ref.file);
+        value = *text;
+    } else if (!ref.env.empty()) {
+        const char* v = std::getenv(ref.env.c_str());
+        if (!v) throw ConfigError(key + "_env: the environment has no " + ref.env);
+        value = v;
+    } else {
+        throw ConfigError(key + ": configure " + key + "_file or " + key + "_env");
+    }
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ' ||
+                              value.back() == '\t'))
+        value.pop_back();
+    if (value.empty()) throw ConfigError(key + ": the secret is empty");
+    return value;
+}
+
+}  // namespace huitou

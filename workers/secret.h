@@ -1,0 +1,19 @@
+// secret.h — a provider secret, read where the config says it is.
+//
+// `*_file` names a file (its content, trailing whitespace trimmed), `*_env`
+// an environment variable. Read once, at worker start-up; never logged,
+// never on a command line. A missing secret is a ConfigError naming the key,
+// not the value.
+#pragma once
+
+#include <string>
+
+#include "core/config.h"
+
+namespace huitou {
+
+// The secret `ref` points to; `key` names it in errors. Throws ConfigError
+// when it is not configured, cannot be read, or is empty.
+std::string read_secret(const SecretRef& ref, const std::string& key);
+
+}  // namespace huitou

@@ -1,0 +1,135 @@
+#include "workers/tencent_sender.h"
+
+#include <nlohmann/json.hpp>
+
+#include "workers/aliyun_sender.h"
+#include "workers/tc3_signature.h"
+
+namespace huitou {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+std::string host_of(const std::string& url) {
+    auto rest = url.substr(url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
+    return rest.substr(0, rest.find('/'));
+}
+
+}  // namespace
+
+SendResult tencent_result(const std::string& code, const std::string& message,
+                          const std::string& serial_no, SysSeconds now) {
+    const std::string error = "tencent " + code + ": " + message;
+    if (code == "Ok") return {Outcome::sent, serial_no, {}, std::nullopt};
+    if (code == "LimitExceeded.PhoneNumberThirtySecondLimit")
+        return {Outcome::retry, {}, error, now + 30s};
+    if (code == "LimitExceeded.PhoneNumberOneHourLimit")
+        return {Outcome::retry, {}, error, now + 3600s};
+    if (code == "LimitExceeded.PhoneNumberDailyLimit" ||
+        code == "LimitExceeded.PhoneNumberSameContentDailyLimit")
+        return {Outcome::retry, {}, error, next_beijing_midnight(now)};
+    if (code == "LimitExceeded.DeliveryFrequencyLimit")
+        return {Outcome::retry, {}, error, now + 3600s};
+    if (code == "LimitExceeded.AppDailyLimit" || code == "LimitExceeded.AppGlobalDailyLimit" ||
+        code == "LimitExceeded.AppMainlandChinaDailyLimit")
+        return {Outcome::account_problem, {}, error, next_beijing_midnight(now)};
+    if (code == "FailedOperation.PhoneNumberInBlacklist")
+        return {Outcome::consent_lost, {}, error, std::nullopt};
+    if (code.starts_with("AuthFailure") || code.starts_with("UnauthorizedOperation") ||
+        code == "FailedOperation.InsufficientBalanceInSmsPackage" ||
+        code == "UnsupportedOperation.ContainDomesticAndInternationalPhoneNumber" ||
+        code == "ResourceNotFound.SdkAppIdNotExist")
+        return {Outcome::account_problem, {}, error, std::nullopt};
+    if (code == "RequestLimitExceeded" || code.starts_with("LimitExceeded") ||
+        code == "ResourceUnavailable" || code == "FailedOperation.MarketingSendTimeConstraint")
+        return {Outcome::retry, {}, error, std::nullopt};
+    if (code.starts_with("InternalError")) {
+        // Tencent failed while handling it: it may have gone.
+        return {Outcome::retry, {}, error, std::nullopt, true};
+    }
+    // InvalidParameterValue.*, FailedOperation.TemplateIncorrectOrUnapproved,
+    // FailedOperation.ContainSensitiveWord ...: this message will never go.
+    return {Outcome::failed, {}, error, std::nullopt};
+}
+
+TencentSender::TencentSender(const Config& config, const ProviderConfig& provider,
+                             std::string secret_key)
+    : config_(config),
+      provider_(provider),
+      secret_key_(std::move(secret_key)),
+      host_(host_of(provider.tencent.endpoint)) {
+    if (provider_.tencent.sdk_app_id.empty() || provider_.tencent.secret_id.empty())
+        throw ConfigError("sms.tencent: sdk_app_id and secret_id are required");
+}
+
+SendResult TencentSender::send(const JobMessage& job, SysSeconds now) {
+    const auto* store = config_.find_store(job.store);
+    const auto it = provider_.tencent.templates.find(std::string(to_string(job.kind)));
+    if (!store || it == provider_.tencent.templates.end()) {
+        return {Outcome::failed,
+                {},
+                "no Tencent TemplateId for " + std::string(to_string(job.kind)) +
+                    " (sms.tencent.templates)",
+                std::nullopt};
+    }
+    json params = json::array();
+    for (const auto& name : it->second.params) {
+        const auto p = job.params.find(name);
+        params.push_back(p == job.params.end() ? std::string() : p->second);
+    }
+    const std::string payload = json{
+        {"PhoneNumberSet", json::array({job.to})},
+        {"SmsSdkAppId", provider_.tencent.sdk_app_id},
+        {"SignName", store->sms_signature},
+        {"TemplateId", it->second.id},
+        {"TemplateParamSet", params},
+        {"SessionContext",
+         job.job_id}}.dump();
+    Tc3Request request;
+    request.host = host_;
+    request.service = "sms";
+    request.payload = payload;
+    // Signed with the real time, whatever the worker's clock shows: Tencent
+    // refuses a request more than five minutes off its own clock.
+    const auto signed_at =
+        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    request.timestamp = signed_at;
+    const std::string authorization =
+        tc3_authorization(request, {provider_.tencent.secret_id, secret_key_});
+    HttpResponse response;
+    try {
+        response = http_.perform(
+            {"POST",
+             provider_.tencent.endpoint,
+             {"Authorization: " + authorization,
+              "Content-Type: " + std::string(request.content_type), "Host: " + host_,
+              "X-TC-Action: SendSms", "X-TC-Version: 2021-01-11",
+              "X-TC-Timestamp: " + std::to_string(signed_at.time_since_epoch().count()),
+              "X-TC-Region: " + provider_.tencent.region},
+             payload,
+             provider_.http_timeout});
+    } catch (const HttpError& e) {
+        return {Outcome::retry, {}, e.what(), std::nullopt, e.maybe_sent()};
+    }
+    const auto body = json::parse(response.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("Response")) {
+        return {Outcome::retry,
+                {},
+                "tencent: HTTP " + std::to_string(response.status) + " without a readable answer",
+                std::nullopt,
+                response.status >= 500 || response.status == 200};
+    }
+    const auto& r = body["Response"];
+    if (r.contains("Error") && r["Error"].is_object()) {
+        return tencent_result(r["Error"].value("Code", ""), r["Error"].value("Message", ""), {},
+                              now);
+    }
+    const auto set = r.value("SendStatusSet", json::array());
+    if (set.empty() || !set[0].is_object())
+        return {Outcome::retry, {}, "tencent: no SendStatusSet in the answer", std::nullopt, true};
+    return tencent_result(set[0].value("Code", ""), set[0].value("Message", ""),
+                          set[0].value("SerialNo", ""), now);
+}
+
+}  // namespace huitou

@@ -1,0 +1,102 @@
+#include "workers/wechat_token.h"
+
+#include <random>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+namespace huitou {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+WechatToken::WechatToken(RedisConnection& redis, HttpClient& http, const WechatConfig& config,
+                         std::string secret, std::chrono::milliseconds timeout)
+    : redis_(redis),
+      http_(http),
+      config_(config),
+      secret_(std::move(secret)),
+      timeout_(timeout),
+      drop_("wechat_token") {}
+
+std::string WechatToken::key() const {
+    return "hu:wechat:{" + config_.app_id + "}:token";
+}
+std::string WechatToken::rejected_key() const {
+    return "hu:wechat:{" + config_.app_id + "}:token-rejected";
+}
+std::string WechatToken::lock_key() const {
+    return "hu:wechat:{" + config_.app_id + "}:token-lock";
+}
+
+std::string WechatToken::get() {
+    const auto deadline = std::chrono::steady_clock::now() + timeout_ + 5s;
+    static thread_local std::mt19937_64 random{std::random_device{}()};
+    const std::string me = std::to_string(random());
+    for (;;) {
+        const auto cached = redis_.command({"HGET", key(), "token"});
+        cached.expect_ok("HGET wechat token");
+        if (!cached.is_nil() && !cached.str.empty()) return cached.str;
+        const auto lock = redis_.command(
+            {"SET", lock_key(), me, "NX", "PX", std::to_string((timeout_ + 5s).count())});
+        lock.expect_ok("SET wechat token lock");
+        if (lock.type == RedisReply::Type::status) {  // OK: this worker fetches
+            try {
+                std::string token = fetch(false);
+                // Normal mode returns the token still in force; if that is the
+                // one just rejected, only a forced refresh gives a new one.
+                const auto rejected = redis_.command({"GET", rejected_key()});
+                rejected.expect_ok("GET wechat rejected token");
+                if (!rejected.is_nil() && rejected.str == token) token = fetch(true);
+                redis_.command({"DEL", lock_key()});
+                return token;
+            } catch (...) {
+                redis_.command({"DEL", lock_key()});
+                throw;
+            }
+        }
+        if (std::chrono::steady_clock::now() >= deadline)
+            throw HttpError("wechat: no access token: another worker is fetching it", false);
+        std::this_thread::sleep_for(50ms);
+    }
+}
+
+std::string WechatToken::fetch(bool force) {
+    json body{{"grant_type", "client_credential"},
+              {"appid", config_.app_id},
+              {"secret", secret_},
+              {"force_refresh", force}};
+    ++fetches_;
+    const auto response = http_.perform({"POST",
+                                         config_.api_base + "/cgi-bin/stable_token",
+                                         {"Content-Type: application/json"},
+                                         body.dump(),
+                                         timeout_});
+    const auto answer = json::parse(response.body, nullptr, false);
+    if (answer.is_discarded() || !answer.is_object())
+        throw HttpError("wechat stable_token: HTTP " + std::to_string(response.status) +
+                            " without a readable answer",
+                        false);
+    if (answer.value("errcode", 0L) != 0 || !answer.contains("access_token")) {
+        const long code = answer.value("errcode", -1L);
+        const std::string msg = answer.value("errmsg", "");
+        if (code == -1) throw HttpError("wechat stable_token: system busy: " + msg, false);
+        throw WechatTokenError("wechat stable_token " + std::to_string(code) + ": " + msg, code);
+    }
+    const std::string token = answer["access_token"].get<std::string>();
+    const long expires_in = answer.value("expires_in", 7200L);
+    // Cached until five minutes before it expires: then normal mode hands out a new one.
+    const long ttl = std::max(30L, expires_in - 300);
+    redis_.pipeline({{"HSET", key(), "token", token, "fetched_by_force", force ? "1" : "0"},
+                     {"EXPIRE", key(), std::to_string(ttl)}});
+    spdlog::info("wechat: new access token ({}), cached for {} s", force ? "forced" : "normal",
+                 ttl);
+    return token;
+}
+
+void WechatToken::invalidate(const std::string& token) {
+    drop_.run(redis_, {key(), rejected_key()}, {token}).expect_ok("wechat_token");
+}
+
+}  // namespace huitou
