@@ -91,8 +91,6 @@ struct Config {
     std::string template_dir;  // empty: only the embedded templates
     std::string locale = "zh-CN";
     std::map<std::string, StoreConfig, std::less<>> stores;
-    ProviderConfig sms{"outbox", "outbox/sms.jsonl"};
-    ProviderConfig wechat{"outbox", "outbox/wechat.jsonl"};
     std::string holidays_file;        // empty: the embedded config/holidays.toml
     std::vector<Festival> festivals;  // every festival defined, in key order
     ProviderConfig sms = make_provider_config("outbox", "outbox/sms.jsonl");

@@ -21,11 +21,20 @@ std::string filler(std::size_t units) {
 
 }  // namespace
 
-std::size_t sms_variable_bound(std::string_view name, const StoreConfig& store) {
+std::size_t sms_variable_bound(std::string_view name, const StoreConfig& store,
+                               const Config& config) {
     if (name == "store") return sms_units(store.name);
-    if (name == "honorific" || name == "name") return 50;
+    if (name == "honorific" || name == "name" || name == "child_name") return 50;
     if (name == "tier") return 32;
-    if (name == "age") return 3;
+    if (name == "age" || name == "child_age" || name == "days_left") return 3;
+    if (name == "days_until" || name == "followup") return 2;
+    if (name == "card_expires") return sms_units("2027年12月31日");
+    if (name == "festival") {
+        std::size_t longest = 0;
+        for (const auto& f : config.festivals)
+            longest = std::max(longest, sms_units(f.name));
+        return longest;
+    }
     return 50;
 }
 
@@ -36,32 +45,51 @@ SmsPurpose sms_purpose(Kind kind) {
 std::vector<std::string> check_sms_templates(const Config& config, const TemplateSet& templates) {
     std::vector<std::string> problems;
     const auto& banned = config.sms.banned_words();
-    std::vector<const TemplateVariable*> optional;
-    for (const auto& v : template_variables())
-        if (v.optional) optional.push_back(&v);
-    const std::size_t combinations = std::size_t{1} << std::min<std::size_t>(optional.size(), 12);
     for (const auto& [store_id, store] : config.stores) {
+        // Every template the store can send by SMS: one per kind, and the
+        // festival variants of the festivals it greets.
+        std::vector<std::pair<Kind, std::string>> names;
         for (const Kind kind : {Kind::birthday, Kind::child_birthday, Kind::festival,
                                 Kind::card_expiry, Kind::winback}) {
-            if (!templates.has(store_id, kind, Channel::sms)) continue;
-            const std::string where = templates.source(store_id, kind, Channel::sms) + " (store " +
+            names.emplace_back(kind, std::string(to_string(kind)));
+        }
+        for (const auto& key : store.festivals) {
+            for (const auto& f : config.festivals) {
+                if (f.key == key && f.template_name != "festival") {
+                    names.emplace_back(Kind::festival, f.template_name);
+                }
+            }
+        }
+        for (const auto& [kind, name] : names) {
+            if (!templates.has(store_id, name, Channel::sms)) continue;
+            const std::string where = templates.source(store_id, name, Channel::sms) + " (store " +
                                       store_id + ", " + std::string(to_string(kind)) + " by SMS)";
+            // The variables this kind's templates may use; optional ones are
+            // tried on and off in every combination.
+            std::vector<const TemplateVariable*> always, optional;
+            for (const auto& v : template_variables()) {
+                if (!v.kinds.empty() &&
+                    std::find(v.kinds.begin(), v.kinds.end(), kind) == v.kinds.end()) {
+                    continue;
+                }
+                (v.optional ? optional : always).push_back(&v);
+            }
+            const std::size_t tried = std::min<std::size_t>(optional.size(), 12);
             std::size_t worst = 0;
             std::vector<std::string> hits;
-            for (std::size_t mask = 0; mask < combinations; ++mask) {
+            for (std::size_t mask = 0; mask < (std::size_t{1} << tried); ++mask) {
                 TemplateValues values;
-                for (const auto& v : template_variables()) {
-                    if (!v.optional) {
-                        values[std::string(v.name)] = filler(sms_variable_bound(v.name, store));
-                    }
+                for (const auto* v : always) {
+                    values[std::string(v->name)] =
+                        filler(sms_variable_bound(v->name, store, config));
                 }
-                for (std::size_t i = 0; i < optional.size() && i < 12; ++i) {
+                for (std::size_t i = 0; i < tried; ++i) {
                     if (mask & (std::size_t{1} << i)) {
                         values[std::string(optional[i]->name)] =
-                            filler(sms_variable_bound(optional[i]->name, store));
+                            filler(sms_variable_bound(optional[i]->name, store, config));
                     }
                 }
-                const auto body = templates.render(store_id, kind, Channel::sms, values);
+                const auto body = templates.render(store_id, name, Channel::sms, values);
                 if (!body) continue;
                 const std::string text = compose_sms(store.sms_signature, *body,
                                                      store.sms_unsubscribe, sms_purpose(kind));

@@ -23,10 +23,13 @@
 
 namespace huitou {
 
-// The most UCS-2 units variable `name` may render to for `store`:
-// honorific and name 50 (the import limit on names), store the store's own
-// name, tier 32 (the import limit), age 3; any other variable 50.
-std::size_t sms_variable_bound(std::string_view name, const StoreConfig& store);
+// The most UCS-2 units variable `name` may render to for `store`: honorific,
+// name and child_name 50 (the import limit on names), store the store's own
+// name, tier 32 (the import limit), ages and days left 3, days until 2 (lead
+// days are at most 60), a card date 11 (2027年12月31日), festival the longest
+// festival name configured; any other variable 50.
+std::size_t sms_variable_bound(std::string_view name, const StoreConfig& store,
+                               const Config& config);
 
 // The purpose of a message of `kind`: card expiry is a service notice, every
 // other kind is marketing (consent and an unsubscribe suffix).
