@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@
 #include <date/tz.h>
 
 #include "core/job.h"
+#include "core/winback_config.h"
 
 namespace huitou {
 
@@ -37,12 +39,20 @@ struct StoreConfig {
     const date::time_zone* zone = nullptr;
     std::vector<Channel> channels{Channel::wechat, Channel::sms};  // preference order
     std::chrono::seconds send_time{10 * 3600};                     // local time greetings are due
+    WinbackConfig winback;  // [winback]: visit cycles and reminders (winback_config.h)
 };
 
 struct Endpoints {
     std::string sms = "tcp://127.0.0.1:7301";      // scheduler PUSH → huitou-sms
     std::string wechat = "tcp://127.0.0.1:7302";   // scheduler PUSH → huitou-wechat
     std::string results = "tcp://127.0.0.1:7303";  // workers PUSH → scheduler PULL
+    std::string visits = "tcp://127.0.0.1:7304";   // POS PUSH → scheduler PULL (daemon only)
+};
+
+// The scheduler's admin HTTP server (visits today; the admin API later).
+struct AdminConfig {
+    std::string listen = "127.0.0.1:7380";  // host:port; port 0 picks a free one; "" = off
+    std::string token;                      // bearer token required when set (HUITOU_ADMIN_TOKEN)
 };
 
 struct SchedulerConfig {
@@ -63,6 +73,7 @@ struct Config {
     std::string origin;  // the file it came from, for messages
     std::string redis_url = "redis://127.0.0.1:6379/0";
     Endpoints endpoints;
+    AdminConfig admin;
     SchedulerConfig scheduler;
     std::string template_dir;  // empty: only the embedded templates
     std::string locale = "zh-CN";
@@ -90,6 +101,13 @@ ConfigOverride parse_override(std::string_view text);
 // in errors. Throws ConfigError.
 Config parse_config(std::string_view toml_text, std::string origin,
                     const std::vector<ConfigOverride>& overrides = {});
+
+// "host:port" (port 0: any free port) → its parts, else nullopt.
+struct ListenAddress {
+    std::string host;
+    int port = 0;
+};
+std::optional<ListenAddress> parse_listen_address(std::string_view text);
 
 // The embedded default configuration (config/huitou.toml as built).
 std::string_view default_config_text();

@@ -38,6 +38,7 @@ const std::vector<TemplateVariable>& template_variables() {
         {"store", false, "本店"},            // the store's name
         {"tier", true, ""},                  // the member's tier (金卡)
         {"age", true, ""},                   // the age turned, when the birth year is known
+        {"followup", true, ""},              // win-back: set on a follow-up, not the first reminder
     };
     return variables;
 }
