@@ -11,6 +11,13 @@
 //   hu:{S}:due            zset   planned jobs by due time
 //   hu:{S}:inflight       zset   dispatched jobs by result deadline
 //   hu:{S}:counts         hash   jobs by state, cumulative
+//   hu:{S}:v:<member>     hash   a member's visits and win-back state (core/visit_state.h)
+//   hu:{S}:wb:lapse       zset   active and returned members by lapse day (day number)
+//   hu:{S}:wb:returned    zset   the returned among them, by lapse day
+//   hu:{S}:wb:lapsed      zset   lapsed members not reachable yet, by recheck day
+//   hu:{S}:wb:reminded    zset   reminded members by the day of their next step
+//   hu:{S}:wb:churned     zset   churned members by the day they churned
+//   hu:{S}:wb:counts      hash   win-back events, cumulative (visits, reminders, returned, ...)
 #pragma once
 
 #include <string>
@@ -41,6 +48,14 @@ inline std::string inflight(std::string_view store) {
 }
 inline std::string counts(std::string_view store) {
     return store_prefix(store) + "counts";
+}
+
+inline std::string visit_state(std::string_view store, std::string_view member) {
+    return store_prefix(store) + "v:" + std::string(member);
+}
+// "lapse", "returned", "lapsed", "reminded", "churned", "counts"
+inline std::string winback(std::string_view store, std::string_view name) {
+    return store_prefix(store) + "wb:" + std::string(name);
 }
 
 }  // namespace huitou::keys
