@@ -9,6 +9,7 @@
 
 #include "cli/import_command.h"
 #include "cli/outbox_command.h"
+#include "cli/visit_commands.h"
 #include "io/job_store.h"
 #include "io/member_store.h"
 #include "io/program_setup.h"
@@ -82,6 +83,9 @@ int main(int argc, char** argv) {
     auto* outbox_cmd = app.add_subcommand("outbox", "Show the messages the outbox provider wrote");
     outbox_cmd->add_option("files", outbox_files, "Outbox files (JSON Lines)")->required();
 
+    VisitCommands visit_commands;
+    visit_commands.add_to(app);
+
     CLI11_PARSE(app, argc, argv);
     if (*outbox_cmd) {
         // Needs neither config nor Redis.
@@ -99,6 +103,7 @@ int main(int argc, char** argv) {
                       << r.unchanged << " unchanged; " << r.rejected << " rejected\n";
             return r.rejected == 0 ? 0 : 3;
         }
+        if (const auto status = visit_commands.run(rt, std::cout, std::cerr)) return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);
         if (*member_cmd) return run_member(rt, member_store, member_id);
         if (*check_cmd) {
