@@ -194,8 +194,11 @@ int VisitCommands::run_show(const Runtime& rt, std::ostream& out, std::ostream& 
         << "cycle        " << format_days(v->cycle) << " days"
         << (learned ? " (learned from the visits)" : " (the default: too few visits)") << "\n"
         << "state        " << to_string(v->state);
-    if (v->lapse_day && (v->state == WinbackState::active || v->state == WinbackState::returned))
-        out << ", lapses on " << format_date(date_of_day(*v->lapse_day));
+    const int today = day_number(local_date(rt.clock->now(), store->zone));
+    if (v->lapse_day && (v->state == WinbackState::active || v->state == WinbackState::returned)) {
+        out << (*v->lapse_day <= today ? ", lapsed since " : ", lapses on ")
+            << format_date(date_of_day(*v->lapse_day));
+    }
     if (v->state == WinbackState::reminded) out << ", " << v->step << " reminders";
     if (v->next_day && v->state != WinbackState::active && v->state != WinbackState::returned)
         out << ", next step on " << format_date(date_of_day(*v->next_day));
