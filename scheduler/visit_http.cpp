@@ -34,8 +34,10 @@ HttpReply VisitHttpHandler::operator()(std::string_view body) {
         nlohmann::json reply{{"outcome", to_string(r.outcome)},
                              {"member_known", r.member_known},
                              {"state", to_string(r.state)},
-                             {"cycle_days", r.cycle},
+                             {"cycle_days", r.cycle},  // 15, or 17.5
                              {"cancelled_reminders", r.cancelled}};
+        if (r.cycle == static_cast<double>(static_cast<long long>(r.cycle)))
+            reply["cycle_days"] = static_cast<long long>(r.cycle);
         if (r.state == WinbackState::active || r.state == WinbackState::returned) {
             reply["lapse_date"] = format_date(date_of_day(r.lapse_day));
         }

@@ -119,6 +119,7 @@ TEST_CASE("visits posted to the admin server over HTTP") {
         CHECK(reply["member_known"] == false);
         CHECK(reply["state"] == "active");
         CHECK(reply["lapse_date"] == "2027-10-31");  // one visit: 30 days × 1.5
+        CHECK(reply["cycle_days"].dump() == "30");
         r = http.Post("/api/visits", auth, body, "application/json");
         CHECK(nlohmann::json::parse(r->body)["outcome"] == "duplicate");
         auto redis = server.connect();
