@@ -38,7 +38,7 @@ name = "欢唱KTV"
 }  // namespace
 
 TEST_CASE(
-    "visits on the scheduler's ZeroMQ feed are recorded; malformed ones dropped and "
+    "visits on the scheduler's ZeroMQ feed are recorded, malformed ones dropped and "
     "counted") {
     TestRedis server;
     const Config config = feed_config();

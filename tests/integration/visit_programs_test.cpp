@@ -72,7 +72,7 @@ TEST_CASE_METHOD(VisitPrograms,
     }
 }
 
-TEST_CASE_METHOD(VisitPrograms, "huitou visit records one visit; huitou stats counts by state") {
+TEST_CASE_METHOD(VisitPrograms, "huitou visit records one visit, huitou stats counts by state") {
     REQUIRE(huitou({"import", source("demo/members.csv")}).status == 0);
     auto r = huitou({"visit", "T0001", "--store", "toyland", "--at", "2027-09-15 10:00", "--amount",
                      "59.9", "--id", "R-1"});
