@@ -2,10 +2,12 @@
 # ./demo.sh — one simulated day of huitou, on the embedded defaults.
 #
 # Installs what is missing, builds, starts a private redis-server on a free
-# port in a temporary folder, imports the demo members (demo/members.csv),
-# and runs huitou-scheduler, huitou-sms and huitou-wechat as separate
-# processes on one simulated clock: the demo day passes in about 30 seconds.
-# Then it prints the messages that went out and a summary, and stops
+# port in a temporary folder, imports the demo members (demo/members.csv) and
+# their past visits (demo/visits.csv), and runs huitou-scheduler, huitou-sms
+# and huitou-wechat as separate processes on one simulated clock: the demo
+# day passes in about 30 seconds. At 08:00 a point-of-sale system reports a
+# visit over HTTP, cancelling that member's win-back reminder. Then it prints
+# the messages that went out, a summary and the win-back stats, and stops
 # everything it started. Messages go to outbox files (the outbox provider),
 # never to a phone.
 #
@@ -33,12 +35,16 @@ cleanup() {
 trap cleanup EXIT
 
 # A free port: one nothing answers on.
-port=""
-for _ in $(seq 1 50); do
-  candidate=$((20000 + RANDOM % 20000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-done
-[ -n "$port" ] || { echo "demo: no free port found" >&2; exit 1; }
+free_port() {
+  for _ in $(seq 1 50); do
+    candidate=$((20000 + RANDOM % 20000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then echo "$candidate"; return; fi
+  done
+  echo "demo: no free port found" >&2
+  exit 1
+}
+port=$(free_port)
+admin_port=$(free_port)
 
 redis-server --port "$port" --bind 127.0.0.1 --dir "$work" --save "" --appendonly no \
   --daemonize no >"$work/redis.log" 2>&1 &
@@ -51,12 +57,26 @@ done
 export HUITOU_REDIS_URL="redis://127.0.0.1:$port/0"
 # ZeroMQ over Unix sockets in the demo folder: no ports to collide with.
 common=(--set "endpoints.sms=ipc://$work/sms.ipc" --set "endpoints.wechat=ipc://$work/wechat.ipc"
-        --set "endpoints.results=ipc://$work/results.ipc")
+        --set "endpoints.results=ipc://$work/results.ipc" --set "endpoints.visits=ipc://$work/visits.ipc"
+        --set "admin.listen=127.0.0.1:$admin_port")
+
+# What a POS does (with curl: curl -H 'Content-Type: application/json' -d "$1"
+# http://127.0.0.1:$admin_port/api/visits); bash alone here, so the demo needs no curl.
+post_visit() {
+  local body=$1
+  exec 3<>"/dev/tcp/127.0.0.1/$admin_port"
+  printf 'POST /api/visits HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+    "$(printf %s "$body" | wc -c)" "$body" >&3
+  sed -n '1p;$p' <&3 | tr -d '\r' | awk '{ print "   " $0 }'
+  exec 3>&-
+}
 
 echo "== huitou demo: $day, on a private Redis (port $port) in $work"
 echo
 echo "-- importing demo/members.csv"
 "$bin/huitou" "${common[@]}" import demo/members.csv
+echo "-- importing demo/visits.csv (past visits; each member's cycle is learned from them)"
+"$bin/huitou" "${common[@]}" --now "${day}T00:00:00+08:00" import-visits demo/visits.csv
 echo
 
 # One clock for all three processes: $day 00:00 Beijing time, running a whole
@@ -72,12 +92,20 @@ pids+=($!)
 "$bin/huitou-wechat" "${common[@]}" >"$work/wechat.log" 2>&1 &
 pids+=($!)
 echo "-- running the scheduler and both workers through $day (about $seconds s)"
-if ! "$bin/huitou-scheduler" "${common[@]}" --until "$until_time" >"$work/scheduler.log" 2>&1; then
+"$bin/huitou-scheduler" "${common[@]}" --until "$until_time" >"$work/scheduler.log" 2>&1 &
+scheduler=$!
+pids+=("$scheduler")
+# 08:00 on the simulated clock: 赵敏 (T0008) walks into 童乐玩具 before her reminder goes out.
+sleep "$(awk -v a="$anchor" -v s="$seconds" -v n="$(date +%s%3N)" 'BEGIN { w = (a + s * 8 / 24 * 1000 - n) / 1000; print (w > 0 ? w : 0) }')"
+echo "   08:00 the POS reports a visit: POST /api/visits {\"store\":\"toyland\",\"member_id\":\"T0008\"}"
+post_visit '{"store":"toyland","member_id":"T0008","amount":"36.00","visit_id":"TOY-0915-01"}' || true
+if ! wait "$scheduler"; then
   echo "demo: the scheduler failed:" >&2
   cat "$work/scheduler.log" >&2
   exit 1
 fi
-grep -E "occasions|expired|error" "$work/scheduler.log" | sed 's/^[^]]*] /   /' || true
+unset 'pids[-1]'
+grep -E "occasions|win-back|expired|error" "$work/scheduler.log" | sed 's/^[^]]*] /   /' || true
 for pid in "${pids[@]:1}"; do kill -TERM "$pid"; done
 for pid in "${pids[@]:1}"; do wait "$pid" || true; done
 pids=("${pids[0]}")
@@ -92,3 +120,6 @@ unset HUITOU_NOW HUITOU_CLOCK_RATE HUITOU_CLOCK_ANCHOR
 sms=$(wc -l <outbox/sms.jsonl 2>/dev/null || echo 0)
 wechat=$(wc -l <outbox/wechat.jsonl 2>/dev/null || echo 0)
 echo "   $sms SMS and $wechat WeChat messages; members without consent or channel were skipped (see above)"
+echo
+echo "-- win-back: members by state (huitou stats)"
+HUITOU_NOW="${day}T23:59:00+08:00" "$bin/huitou" "${common[@]}" stats | sed 's/^/   /'

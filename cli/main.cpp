@@ -10,6 +10,7 @@
 #include "cli/calendar_command.h"
 #include "cli/import_command.h"
 #include "cli/outbox_command.h"
+#include "cli/visit_commands.h"
 #include "io/job_store.h"
 #include "io/member_store.h"
 #include "io/program_setup.h"
@@ -98,6 +99,9 @@ int main(int argc, char** argv) {
     auto* outbox_cmd = app.add_subcommand("outbox", "Show the messages the outbox provider wrote");
     outbox_cmd->add_option("files", outbox_files, "Outbox files (JSON Lines)")->required();
 
+    VisitCommands visit_commands;
+    visit_commands.add_to(app);
+
     CLI11_PARSE(app, argc, argv);
     if (*outbox_cmd) {
         // Needs neither config nor Redis.
@@ -119,6 +123,7 @@ int main(int argc, char** argv) {
         if (*holidays_cmd)
             return calendar_holidays(rt.config, holidays_year, holidays_store, std::cout,
                                      std::cerr);
+        if (const auto status = visit_commands.run(rt, std::cout, std::cerr)) return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);
         if (*member_cmd) return run_member(rt, member_store, member_id);
         if (*check_cmd) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <charconv>
 #include <set>
 
 #include <toml++/toml.h>
@@ -112,6 +113,57 @@ std::vector<Channel> channel_list(Table& t, std::string_view key, std::vector<Ch
     return out;
 }
 
+int bounded_integer(Table& t, std::string_view key, int dflt, int low, int high) {
+    const auto v = t.integer(key);
+    if (!v) return dflt;
+    if (*v < low || *v > high) {
+        t.fail(key, "must be between " + std::to_string(low) + " and " + std::to_string(high));
+    }
+    return static_cast<int>(*v);
+}
+
+// [winback] of a store or of [store_defaults]; keys it lacks keep `w`'s values.
+void read_winback(Table& t, WinbackConfig& w) {
+    if (auto v = t.get<bool>("enabled", "true or false")) w.enabled = *v;
+    w.min_visits = bounded_integer(t, "min_visits", w.min_visits, 2, 100);
+    w.recent_intervals = bounded_integer(t, "recent_intervals", w.recent_intervals, 1, 100);
+    if (auto v = t.get<double>("factor", "a number")) {
+        if (*v < 1.0 || *v > 10.0) t.fail("factor", "must be between 1.0 and 10.0");
+        w.factor = *v;
+    }
+    w.floor_days = bounded_integer(t, "floor_days", w.floor_days, 1, 3650);
+    w.default_cycle_days = bounded_integer(t, "default_cycle_days", w.default_cycle_days, 1, 3650);
+    if (auto tiers = t.table("tier_cycle_days")) {
+        w.tier_cycle_days.clear();
+        for (const auto& [tier, node] : tiers->raw()) {
+            w.tier_cycle_days[std::string(tier.str())] =
+                bounded_integer(*tiers, tier.str(), 0, 1, 3650);
+        }
+    }
+    if (const auto* a = t.array("followup_days")) {
+        w.followup_days.clear();
+        for (const auto& node : *a) {
+            const auto days = node.value<int64_t>();
+            if (!days || *days < 2 || *days > 3650) {
+                t.fail("followup_days", "expected whole numbers of days, each at least 2");
+            }
+            if (!w.followup_days.empty() && *days < w.followup_days.back()) {
+                t.fail("followup_days", "gaps must grow: each at least the one before");
+            }
+            w.followup_days.push_back(static_cast<int>(*days));
+        }
+        if (w.followup_days.size() > 5) t.fail("followup_days", "at most 5 follow-ups");
+    }
+    w.churn_days = bounded_integer(t, "churn_days", w.churn_days, 1, 3650);
+    w.max_absence_days = bounded_integer(t, "max_absence_days", w.max_absence_days, 1, 36500);
+    w.recheck_days = bounded_integer(t, "recheck_days", w.recheck_days, 1, 3650);
+    w.history = bounded_integer(t, "history", w.history, 2, 200);
+    if (w.history < w.min_visits || w.history < w.recent_intervals + 1) {
+        t.fail("history", "must be at least min_visits and recent_intervals + 1");
+    }
+    t.reject_unknown();
+}
+
 void read_store_settings(Table& t, StoreConfig& s) {
     if (auto zone = t.string("timezone")) {
         s.zone_name = *zone;
@@ -119,6 +171,7 @@ void read_store_settings(Table& t, StoreConfig& s) {
     }
     s.channels = channel_list(t, "channels", s.channels);
     s.send_time = time_of_day(t, "send_time", s.send_time);
+    if (auto w = t.table("winback")) read_winback(*w, s.winback);
     if (auto v = t.string("sms_signature")) {
         if (v->empty() || v->find("【") != std::string::npos || v->find("】") != std::string::npos)
             t.fail("sms_signature", "the bare name, without 【】, not empty");
@@ -465,6 +518,20 @@ ConfigOverride parse_override(std::string_view text) {
     return {std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
 }
 
+std::optional<ListenAddress> parse_listen_address(std::string_view text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+    const auto port_text = text.substr(colon + 1);
+    int port = 0;
+    const auto [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port < 0 ||
+        port > 65535 || port_text.empty()) {
+        return std::nullopt;
+    }
+    return ListenAddress{std::string(text.substr(0, colon)), port};
+}
+
 const StoreConfig* Config::find_store(std::string_view id) const {
     const auto it = stores.find(id);
     return it == stores.end() ? nullptr : &it->second;
@@ -515,6 +582,17 @@ Config parse_config(std::string_view toml_text, std::string origin,
         if (auto v = t->string("sms")) c.endpoints.sms = *v;
         if (auto v = t->string("wechat")) c.endpoints.wechat = *v;
         if (auto v = t->string("results")) c.endpoints.results = *v;
+        if (auto v = t->string("visits")) c.endpoints.visits = *v;
+        t->reject_unknown();
+    }
+    if (auto t = root.table("admin")) {
+        if (auto v = t->string("listen")) {
+            if (!v->empty() && !parse_listen_address(*v)) {
+                t->fail("listen", "expected host:port (e.g. 127.0.0.1:7380), got \"" + *v + "\"");
+            }
+            c.admin.listen = *v;
+        }
+        if (auto v = t->string("token")) c.admin.token = *v;
         t->reject_unknown();
     }
     if (auto t = root.table("scheduler")) {

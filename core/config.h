@@ -31,6 +31,7 @@
 #include "core/holidays.h"
 #include "core/job.h"
 #include "core/provider_config.h"
+#include "core/winback_config.h"
 
 namespace huitou {
 
@@ -66,12 +67,20 @@ struct StoreConfig {
     std::string sms_unsubscribe = "回TD退订";
     int sms_max_parts = 3;
     std::string sms_from;
+    WinbackConfig winback;  // [winback]: visit cycles and reminders (winback_config.h)
 };
 
 struct Endpoints {
     std::string sms = "tcp://127.0.0.1:7301";      // scheduler PUSH → huitou-sms
     std::string wechat = "tcp://127.0.0.1:7302";   // scheduler PUSH → huitou-wechat
     std::string results = "tcp://127.0.0.1:7303";  // workers PUSH → scheduler PULL
+    std::string visits = "tcp://127.0.0.1:7304";   // POS PUSH → scheduler PULL (daemon only)
+};
+
+// The scheduler's admin HTTP server (visits today; the admin API later).
+struct AdminConfig {
+    std::string listen = "127.0.0.1:7380";  // host:port; port 0 picks a free one; "" = off
+    std::string token;                      // bearer token required when set (HUITOU_ADMIN_TOKEN)
 };
 
 struct SchedulerConfig {
@@ -87,6 +96,7 @@ struct Config {
     std::string origin;  // the file it came from, for messages
     std::string redis_url = "redis://127.0.0.1:6379/0";
     Endpoints endpoints;
+    AdminConfig admin;
     SchedulerConfig scheduler;
     std::string template_dir;  // empty: only the embedded templates
     std::string locale = "zh-CN";
@@ -128,6 +138,13 @@ Config parse_config(std::string_view toml_text, std::string origin,
 
 // Parses and checks a holidays file (see config/holidays.toml). Throws ConfigError.
 std::vector<Festival> parse_holidays(std::string_view toml_text, const std::string& origin);
+
+// "host:port" (port 0: any free port) → its parts, else nullopt.
+struct ListenAddress {
+    std::string host;
+    int port = 0;
+};
+std::optional<ListenAddress> parse_listen_address(std::string_view text);
 
 // The embedded default configuration (config/huitou.toml as built).
 std::string_view default_config_text();

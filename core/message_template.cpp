@@ -45,6 +45,7 @@ const std::vector<TemplateVariable>& template_variables() {
         {"festival", false, "节日", {festival}},         // the festival's name: 中秋节
         {"card_expires", false, "近期", {card_expiry}},  // 2027年9月22日
         {"days_left", true, "", {card_expiry}},          // days until it expires; 0 on the day
+        {"followup", true, "", {winback}},  // win-back: set on a follow-up, not the first reminder
     };
     return variables;
 }

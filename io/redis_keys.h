@@ -19,6 +19,13 @@
 //   hu:{S}:optout:<ch>    set    addresses (E.164 or openid) that opted out of channel ch
 // Not per store: hu:rate:{...} (io/rate_limiter.h), hu:wechat:{<appid>}:...
 // (workers/wechat_token.h).
+//   hu:{S}:v:<member>     hash   a member's visits and win-back state (core/visit_state.h)
+//   hu:{S}:wb:lapse       zset   active and returned members by lapse day (day number)
+//   hu:{S}:wb:returned    zset   the returned among them, by lapse day
+//   hu:{S}:wb:lapsed      zset   lapsed members not reachable yet, by recheck day
+//   hu:{S}:wb:reminded    zset   reminded members by the day of their next step
+//   hu:{S}:wb:churned     zset   churned members by the day they churned
+//   hu:{S}:wb:counts      hash   win-back events, cumulative (visits, reminders, returned, ...)
 #pragma once
 
 #include <string>
@@ -56,6 +63,12 @@ inline std::string consent_log(std::string_view store) {
 }
 inline std::string opt_outs(std::string_view store, std::string_view channel) {
     return store_prefix(store) + "optout:" + std::string(channel);
+inline std::string visit_state(std::string_view store, std::string_view member) {
+    return store_prefix(store) + "v:" + std::string(member);
+}
+// "lapse", "returned", "lapsed", "reminded", "churned", "counts"
+inline std::string winback(std::string_view store, std::string_view name) {
+    return store_prefix(store) + "wb:" + std::string(name);
 }
 
 }  // namespace huitou::keys

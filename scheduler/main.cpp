@@ -1,10 +1,14 @@
 // huitou-scheduler — plans each store's day and dispatches jobs to the workers.
+#include <cstdlib>
+#include <functional>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
 
 #include "io/program_setup.h"
+#include "scheduler/admin_server.h"
 #include "scheduler/scheduler.h"
+#include "scheduler/visit_http.h"
 
 int main(int argc, char** argv) {
     using namespace huitou;
@@ -22,6 +26,7 @@ int main(int argc, char** argv) {
     try {
         setup_logging("scheduler", common.log_level);
         Runtime rt = make_runtime(common);
+        if (const char* token = std::getenv("HUITOU_ADMIN_TOKEN")) rt.config.admin.token = token;
         std::optional<SysSeconds> stop_at;
         if (!until.empty()) {
             std::string error;
@@ -47,8 +52,24 @@ int main(int argc, char** argv) {
                       << ", not dispatched " << result.not_dispatched << "\n";
             return result.complete() ? 0 : 3;
         }
+        // The daemon listens for visits (POS feed and HTTP); --once does not.
+        scheduler.listen_for_visits();
+        VisitHttpHandler visit_http(rt.config, rt.redis, *rt.clock);
+        AdminServer admin(rt.config.admin);
+        if (!rt.config.admin.listen.empty()) {
+            admin.on_post("/api/visits", std::ref(visit_http));
+            admin.start();
+        }
+        spdlog::info("visits on {} (ZeroMQ) and {} (HTTP POST /api/visits)",
+                     scheduler.visits_endpoint().empty() ? "-" : scheduler.visits_endpoint(),
+                     rt.config.admin.listen.empty()
+                         ? std::string("-")
+                         : "port " + std::to_string(admin.port()) +
+                               (rt.config.admin.token.empty() ? "" : ", bearer token required"));
         scheduler.run(stop_at);
-        spdlog::info("stopped");
+        admin.stop();
+        spdlog::info("stopped; {} visits recorded from the feed, {} dropped",
+                     scheduler.stats().visits, scheduler.stats().bad_visits);
         return 0;
     } catch (const ConfigError& e) {
         std::cerr << "huitou-scheduler: " << e.what() << "\n";

@@ -7,6 +7,7 @@
 
 #include "core/occasion.h"
 #include "core/planner.h"
+#include "core/visit_wire.h"
 #include "core/wire.h"
 #include "io/program_setup.h"
 #include "io/zmq_frames.h"
@@ -46,6 +47,9 @@ Scheduler::Scheduler(const Config& config, const TemplateSet& templates, RedisCo
       clock_(clock),
       members_(redis),
       jobs_(redis, config.scheduler),
+      visit_store_(redis, config),
+      winbacks_(redis, config.scheduler),
+      zmq_(zmq),
       sms_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.sms)),
       wechat_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.wechat)),
       results_(bind_socket(zmq, zmq::socket_type::pull, config.endpoints.results)),
@@ -104,14 +108,69 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day) {
     return report;
 }
 
+WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day) {
+    const auto report =
+        huitou::plan_winbacks(winbacks_, jobs_, store, day, templates_, clock_.now());
+    stats_.planned += report.created;
+    if (report.candidates > 0) {
+        spdlog::info("{} {}: {} win-back candidates, {} new jobs, steps: {}, no message: {}{}",
+                     store.id, format_date(day), report.candidates, report.created,
+                     summary(report.actions), summary(report.reasons),
+                     report.conflicts ? fmt::format(", {} changed meanwhile", report.conflicts)
+                                      : std::string{});
+    }
+    return report;
+}
+
 void Scheduler::plan_due_days(SysSeconds now) {
     for (const auto& [id, store] : config_.stores) {
         const Date today = local_date(now, store.zone);
         const auto it = planned_day_.find(id);
         if (it != planned_day_.end() && it->second == today) continue;
         plan_day(store, today);
+        plan_winbacks(store, today);
         planned_day_.insert_or_assign(id, today);
     }
+}
+
+void Scheduler::listen_for_visits() {
+    if (config_.endpoints.visits.empty() || visits_.handle() != nullptr) return;
+    visits_ = bind_socket(zmq_, zmq::socket_type::pull, config_.endpoints.visits);
+    visits_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(max_body_bytes + 1024));
+}
+
+std::string Scheduler::visits_endpoint() const {
+    return visits_.handle() ? visits_.get(zmq::sockopt::last_endpoint) : std::string{};
+}
+
+std::size_t Scheduler::handle_visits() {
+    if (visits_.handle() == nullptr) return 0;
+    std::vector<Visit> batch;
+    while (auto frames = receive_frames(visits_)) {
+        const auto decoded = decode_visit(frame_views(*frames));
+        if (!decoded.message) {
+            ++stats_.bad_visits;
+            spdlog::warn("dropped a malformed visit message: {}", decoded.error);
+            continue;
+        }
+        auto checked = make_visit(*decoded.message, config_, clock_.now());
+        if (!checked.visit) {
+            ++stats_.bad_visits;
+            spdlog::warn("dropped a visit: {}", checked.error);
+            continue;
+        }
+        batch.push_back(std::move(*checked.visit));
+        if (batch.size() >= 1000) break;  // the rest on the next turn
+    }
+    if (batch.empty()) return 0;
+    const auto recorded = visit_store_.record(batch, clock_.now());
+    stats_.visits += batch.size();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        spdlog::debug("{} {}: visit {} ({}{})", batch[i].store, batch[i].member_id,
+                      to_string(recorded[i].outcome), to_string(recorded[i].state),
+                      recorded[i].cancelled ? ", reminders cancelled" : "");
+    }
+    return batch.size();
 }
 
 void Scheduler::requeue_overdue(SysSeconds now) {
@@ -161,9 +220,11 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
 }
 
 std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
-    zmq::pollitem_t items[] = {{results_.handle(), 0, ZMQ_POLLIN, 0}};
+    // The visit feed wakes the loop too; handle_visits reads it.
+    zmq::pollitem_t items[] = {{results_.handle(), 0, ZMQ_POLLIN, 0},
+                               {visits_.handle(), 0, ZMQ_POLLIN, 0}};
     try {
-        zmq::poll(items, 1, wait);
+        zmq::poll(items, visits_.handle() ? 2 : 1, wait);
     } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) throw;
     }
@@ -221,6 +282,7 @@ void Scheduler::run(std::optional<SysSeconds> until) {
             auto wait = clock_.real_wait(time_to_next_event(now));
             wait = std::clamp(wait, std::chrono::milliseconds(1), std::chrono::milliseconds(1000));
             handle_results(wait);
+            handle_visits();
             backoff = std::chrono::milliseconds(100);
         } catch (const RedisError& e) {
             spdlog::error("{}; retrying in {} ms", e.what(), backoff.count());

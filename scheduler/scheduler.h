@@ -30,6 +30,9 @@
 #include "io/job_store.h"
 #include "io/member_store.h"
 #include "io/redis_connection.h"
+#include "io/visit_store.h"
+#include "io/winback_store.h"
+#include "scheduler/winback_planning.h"
 
 namespace huitou {
 
@@ -50,6 +53,8 @@ struct SchedulerStats {
     std::size_t unknown = 0;
     std::size_t bad_messages = 0;
     std::map<std::string, std::size_t> results;  // outcome → count
+    std::size_t visits = 0;                      // visits recorded from the POS feed
+    std::size_t bad_visits = 0;                  // visit messages dropped (malformed or refused)
 };
 
 class Scheduler {
@@ -68,8 +73,18 @@ class Scheduler {
     // core/planner.h). Throws RedisError.
     PlanReport plan_day(const StoreConfig& store, const Date& day);
 
+    // Plans the win-back of `store` on `day` (scheduler/winback_planning.h). Throws RedisError.
+    WinbackReport plan_winbacks(const StoreConfig& store, const Date& day);
+
     // Plans every store whose local day at `now` is not planned yet in this process.
     void plan_due_days(SysSeconds now);
+
+    // Binds the POS visit feed (endpoints.visits; the daemon does, --once does not).
+    void listen_for_visits();
+    std::string visits_endpoint() const;
+    // Records every visit message waiting on the feed, without blocking;
+    // returns how many were recorded. Throws RedisError.
+    std::size_t handle_visits();
 
     // Pushes every job due at `now`; returns how many were pushed. Throws RedisError.
     std::size_t dispatch_due(SysSeconds now);
@@ -109,6 +124,10 @@ class Scheduler {
     const Clock& clock_;
     MemberStore members_;
     JobStore jobs_;
+    VisitStore visit_store_;
+    WinbackStore winbacks_;
+    zmq::context_t& zmq_;
+    zmq::socket_t visits_;  // bound by listen_for_visits
     zmq::socket_t sms_;
     zmq::socket_t wechat_;
     zmq::socket_t results_;

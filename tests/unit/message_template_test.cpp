@@ -41,7 +41,8 @@ TEST_CASE("the embedded birthday templates render with the member's values") {
                    {{"honorific", "王女士"}, {"store", "童乐玩具"}, {"tier", "金卡"}});
     REQUIRE(wechat);
     CHECK_THAT(*wechat, Catch::Contains("作为我们的金卡会员"));
-    CHECK_FALSE(set.render("toyland", Kind::winback, Channel::sms, {}));
+    CHECK(set.render("toyland", Kind::winback, Channel::sms, {}) ==
+          "尊敬的会员，好久不见了！本店一直记挂着您，有空欢迎光临。");
 }
 
 TEST_CASE("missing values fall back, optional sections disappear") {

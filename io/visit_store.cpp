@@ -1,0 +1,100 @@
+#include "io/visit_store.h"
+
+#include <cassert>
+#include <cstdio>
+
+#include "core/visit_cycle.h"
+#include "io/redis_keys.h"
+
+namespace huitou {
+namespace {
+
+std::string exact(double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", x);
+    return buf;
+}
+
+FieldMap to_field_map(const RedisReply& reply) {
+    FieldMap fields;
+    for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+        fields.emplace(reply.elements[i].str, reply.elements[i + 1].str);
+    }
+    return fields;
+}
+
+}  // namespace
+
+std::string_view to_string(VisitOutcome o) {
+    switch (o) {
+        case VisitOutcome::latest:
+            return "latest";
+        case VisitOutcome::earlier:
+            return "earlier";
+        case VisitOutcome::duplicate:
+            break;
+    }
+    return "duplicate";
+}
+
+VisitStore::VisitStore(RedisConnection& redis, const Config& config)
+    : redis_(redis), config_(config), record_("record_visit") {}
+
+std::vector<VisitRecorded> VisitStore::record(const std::vector<Visit>& visits, SysSeconds now) {
+    std::vector<LuaScript::Call> calls;
+    calls.reserve(visits.size());
+    const auto retention = std::to_string(config_.scheduler.job_retention.count());
+    for (const auto& visit : visits) {
+        const StoreConfig* store = config_.find_store(visit.store);
+        assert(store && "make_visit checks the store");
+        const auto& w = store->winback;
+        const auto& s = visit.store;
+        LuaScript::Call call{
+            {keys::visit_state(s, visit.member_id), keys::member(s, visit.member_id),
+             keys::winback(s, "lapse"), keys::winback(s, "returned"), keys::winback(s, "lapsed"),
+             keys::winback(s, "reminded"), keys::winback(s, "churned"), keys::winback(s, "counts"),
+             keys::due(s), keys::counts(s)},
+            {visit.member_id, keys::job_prefix(s), visit.key,
+             std::to_string(visit.at.time_since_epoch().count()),
+             std::to_string(day_number(visit.day)), format_date(visit.day),
+             visit.amount_cents ? std::to_string(*visit.amount_cents) : std::string{},
+             std::to_string(w.history), std::to_string(w.min_visits),
+             std::to_string(w.recent_intervals), exact(w.factor), std::to_string(w.floor_days),
+             std::to_string(w.default_cycle_days), std::to_string(w.max_messages()), retention,
+             std::to_string(now.time_since_epoch().count()),
+             std::to_string(w.tier_cycle_days.size())}};
+        for (const auto& [tier, days] : w.tier_cycle_days) {
+            call.args.push_back(tier);
+            call.args.push_back(std::to_string(days));
+        }
+        calls.push_back(std::move(call));
+    }
+    std::vector<VisitRecorded> out;
+    out.reserve(visits.size());
+    for (const auto& reply : record_.run_many(redis_, calls)) {
+        reply.expect_ok("record_visit");
+        if (reply.elements.size() < 6) throw RedisError("record_visit: unexpected reply");
+        VisitRecorded r;
+        const auto& outcome = reply.elements[0].str;
+        r.outcome = outcome == "latest"    ? VisitOutcome::latest
+                    : outcome == "earlier" ? VisitOutcome::earlier
+                                           : VisitOutcome::duplicate;
+        r.cycle = std::strtod(reply.elements[1].str.c_str(), nullptr);
+        r.lapse_day = static_cast<int>(reply.elements[2].integer);
+        r.cancelled = static_cast<int>(reply.elements[3].integer);
+        r.member_known = reply.elements[4].integer == 1;
+        r.state = parse_winback_state(reply.elements[5].str).value_or(WinbackState::active);
+        out.push_back(r);
+    }
+    return out;
+}
+
+std::optional<VisitState> VisitStore::state(const std::string& store,
+                                            const std::string& member_id) {
+    const auto reply = redis_.command({"HGETALL", keys::visit_state(store, member_id)});
+    reply.expect_ok("HGETALL visit state");
+    if (reply.elements.empty()) return std::nullopt;
+    return visit_state_from_fields(to_field_map(reply));
+}
+
+}  // namespace huitou

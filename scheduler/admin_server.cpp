@@ -1,0 +1,107 @@
+#include "scheduler/admin_server.h"
+
+#include <chrono>
+#include <thread>
+
+#include <httplib.h>
+#include <openssl/crypto.h>
+#include <nlohmann/json.hpp>
+
+#include "core/wire.h"
+
+namespace huitou {
+
+struct AdminServer::Impl {
+    AdminConfig config;
+    httplib::Server server;
+    std::thread thread;
+    int port = 0;
+};
+
+namespace {
+
+std::string error_body(const std::string& message) {
+    return nlohmann::json{{"error", message}}.dump();
+}
+
+// Compares in time independent of where the strings differ.
+bool same_secret(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+AdminServer::AdminServer(AdminConfig config) : impl_(std::make_unique<Impl>()) {
+    impl_->config = std::move(config);
+    auto& server = impl_->server;
+    server.set_payload_max_length(max_body_bytes);
+    server.set_read_timeout(std::chrono::seconds(10));
+    server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("{\"status\":\"ok\"}", "application/json");
+    });
+    server.set_pre_routing_handler(
+        [impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
+            const auto& token = impl->config.token;
+            if (token.empty() || req.path == "/healthz")
+                return httplib::Server::HandlerResponse::Unhandled;
+            const auto header = req.get_header_value("Authorization");
+            if (header.starts_with("Bearer ") &&
+                same_secret(std::string_view(header).substr(7), token)) {
+                return httplib::Server::HandlerResponse::Unhandled;
+            }
+            res.status = 401;
+            res.set_header("WWW-Authenticate", "Bearer");
+            res.set_content(error_body("a valid bearer token is required"), "application/json");
+            return httplib::Server::HandlerResponse::Handled;
+        });
+    server.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+            res.status = 500;
+            res.set_content(error_body("internal error"), "application/json");
+        });
+}
+
+AdminServer::~AdminServer() {
+    stop();
+}
+
+void AdminServer::on_post(const std::string& path, PostHandler handler) {
+    impl_->server.Post(
+        path, [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+            const auto reply = handler(req.body);
+            res.status = reply.status;
+            res.set_content(reply.body, "application/json");
+        });
+}
+
+void AdminServer::start() {
+    const auto address = parse_listen_address(impl_->config.listen);
+    if (!address)
+        throw ConfigError("admin.listen: expected host:port, got " + impl_->config.listen);
+    auto& server = impl_->server;
+    if (address->port == 0) {
+        impl_->port = server.bind_to_any_port(address->host);
+        if (impl_->port < 0) impl_->port = 0;
+    } else if (server.bind_to_port(address->host, address->port)) {
+        impl_->port = address->port;
+    }
+    if (impl_->port == 0) throw ConfigError("admin.listen: cannot bind " + impl_->config.listen);
+    impl_->thread = std::thread([&server] { server.listen_after_bind(); });
+    // stop() only reaches a server that is running: wait until it is.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!server.is_running() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
+void AdminServer::stop() {
+    if (!impl_ || !impl_->thread.joinable()) return;
+    impl_->server.stop();
+    impl_->thread.join();
+}
+
+int AdminServer::port() const {
+    return impl_->port;
+}
+
+}  // namespace huitou
