@@ -44,7 +44,7 @@ WinbackStep message_step(const VisitState& v, const Member* m, bool busy, const 
     if (!m) return unreachable("no_member");
     const auto choice = choose_channel(*m, store);
     if (!choice.channel) return unreachable(choice.reason);
-    auto values = member_values(*m, store, today);
+    auto values = member_values(*m, store);
     if (step > 1) values["followup"] = "1";
     const auto text = templates.render(store.id, Kind::winback, *choice.channel, values);
     if (!text) return unreachable("no_template");

@@ -63,6 +63,7 @@ inline std::string consent_log(std::string_view store) {
 }
 inline std::string opt_outs(std::string_view store, std::string_view channel) {
     return store_prefix(store) + "optout:" + std::string(channel);
+}
 inline std::string visit_state(std::string_view store, std::string_view member) {
     return store_prefix(store) + "v:" + std::string(member);
 }

@@ -163,9 +163,11 @@ festivals = ["new_year", "new_years_eve", "spring_festival", "lantern", "womens_
                               {"child_age", "10"},
                               {"festival", "中秋节"},
                               {"card_expires", "2027年12月31日"},
-                              {"days_left", "7"}};
+                              {"days_left", "7"},
+                              {"followup", "1"}};
     const TemplateValues sparse{{"honorific", "王女士"}, {"store", "童乐玩具"}};
-    std::vector<std::string> names{"birthday", "child_birthday", "card_expiry", "festival"};
+    std::vector<std::string> names{"birthday", "child_birthday", "card_expiry", "festival",
+                                   "winback"};
     for (const auto& f : c.festivals)
         names.push_back(f.template_name);
     std::set<std::string> sources;
