@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs deploy/kannel/kannel.conf for real: bearerbox and smsbox from Debian's
+# kannel start from it (ports, log and spool paths moved into a temporary
+# folder, the SMSC pointed at a closed loopback port), and the sendsms
+# interface accepts huitou's account and queues a Chinese message for the
+# SMSC. Skips when kannel is not installed.
+# Usage: kannel_conf_test.sh <source dir>
+set -euo pipefail
+src=$1
+[ -x /usr/sbin/bearerbox ] || { echo "kannel not installed; skipping"; exit 0; }
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; for f in "$work"/*.log; do echo "== $f"; tail -20 "$f"; done >&2; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+admin=$(free_port) box=$(free_port) sendsms=$(free_port) smsc=$(free_port)
+sed -e "s/^admin-port = 13000/admin-port = $admin/" \
+    -e "s/^smsbox-port = 13001/smsbox-port = $box/" -e "s/^bearerbox-port = 13001/bearerbox-port = $box/" \
+    -e "s/^sendsms-port = 13013/sendsms-port = $sendsms/" \
+    -e "s/^host = .*/host = 127.0.0.1/" -e "s/^port = 2775/port = $smsc/" \
+    -e "s|/var/log/kannel|$work|g" -e "s|/var/spool/kannel|$work|g" \
+    "$src/deploy/kannel/kannel.conf" >"$work/kannel.conf"
+for key in admin-port smsbox-port bearerbox-port sendsms-port; do
+  grep -q "^$key = 130" "$work/kannel.conf" && fail "$key was not moved to a free port"
+done
+
+/usr/sbin/bearerbox -v 1 "$work/kannel.conf" >"$work/bearerbox.out.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$admin/" && break; sleep 0.1; done
+/usr/sbin/smsbox -v 1 "$work/kannel.conf" >"$work/smsbox.out.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$sendsms/" && break; sleep 0.1; done
+
+status=$(curl -s -o "$work/answer.txt" -w '%{http_code}' -G "http://127.0.0.1:$sendsms/cgi-bin/sendsms" \
+  --data-urlencode username=huitou --data-urlencode password=CHANGE-ME-SENDSMS \
+  --data-urlencode to=13800138000 --data-urlencode "text=【童趣玩具】王女士，生日快乐！" \
+  --data-urlencode charset=UTF-8 --data-urlencode coding=2)
+case "$status" in
+  202|200) ;;
+  *) fail "sendsms answered $status: $(cat "$work/answer.txt")" ;;
+esac
+wrong=$(curl -s -o /dev/null -w '%{http_code}' -G "http://127.0.0.1:$sendsms/cgi-bin/sendsms" \
+  --data-urlencode username=huitou --data-urlencode password=wrong --data-urlencode to=13800138000 \
+  --data-urlencode text=x)
+[ "$wrong" = 403 ] || fail "a wrong sendsms password was answered $wrong, not 403"
+echo "kannel.conf: bearerbox and smsbox started; sendsms answered $status ($(cat "$work/answer.txt")); a wrong password 403"
