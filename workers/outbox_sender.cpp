@@ -10,6 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/sms_template_check.h"
+#include "core/sms_text.h"
+
 namespace huitou {
 
 OutboxSender::OutboxSender(std::string path, const Config& config)
@@ -27,13 +30,20 @@ OutboxSender::~OutboxSender() {
 SendResult OutboxSender::send(const JobMessage& job, SysSeconds now) {
     const auto* store = config_.find_store(job.store);
     const auto* zone = store ? store->zone : date::locate_zone("UTC");
+    // An SMS is written as the phone would show it: 【signature】, the text,
+    // and the unsubscribe suffix on marketing kinds — what a real provider
+    // would have sent, so the outbox is a faithful record of it.
+    const std::string text_out = job.channel == Channel::sms && store
+                                     ? compose_sms(store->sms_signature, job.text,
+                                                   store->sms_unsubscribe, sms_purpose(job.kind))
+                                     : job.text;
     const nlohmann::json line{{"job_id", job.job_id},
                               {"store", job.store},
                               {"member_id", job.member_id},
                               {"kind", to_string(job.kind)},
                               {"channel", to_string(job.channel)},
                               {"to", job.to},
-                              {"text", job.text},
+                              {"text", text_out},
                               {"sent_at", format_instant(now, zone)}};
     const std::string text = line.dump() + "\n";
     const ssize_t written = ::write(fd_, text.data(), text.size());

@@ -145,8 +145,10 @@ SCENARIO_METHOD(Pipeline, "a birthday day from import to outbox") {
                 CHECK(sms[0]["to"] == "+8613800138000");
                 CHECK(sms[0]["kind"] == "birthday");
                 CHECK(sms[0]["sent_at"].get<std::string>().starts_with("2027-09-15T10:00"));
+                // As the phone shows it: signature first, unsubscribe suffix last.
                 CHECK_THAT(sms[0]["text"].get<std::string>(),
-                           Catch::StartsWith("李女士，童乐玩具祝您生日快乐"));
+                           Catch::StartsWith("【童乐玩具】李女士，童乐玩具祝您生日快乐") &&
+                               Catch::EndsWith("回TD退订"));
                 CHECK(wechat[0]["member_id"] == "M1");
                 CHECK(wechat[0]["to"] == "oTOY_M1");
                 CHECK(wechat[0]["job_id"] == "birthday:M1:2027-09-15");
