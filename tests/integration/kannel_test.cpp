@@ -281,8 +281,12 @@ TEST_CASE("Kannel: Chinese text arrives intact, the DLR marks it delivered, a re
 
     // 退订 in UCS-2 (U+9000 U+8BA2) to a number no store claims: every store.
     kannel.reply("+8613900139000 1069999 ucs2 %90%00%8B%A2");
+    // The listener records it store by store: wait until both are written.
     REQUIRE(eventually(
-        [&] { return consent.is_opted_out("babycare", Channel::sms, "+8613900139000"); }, 15s));
-    CHECK(consent.is_opted_out("toyland", Channel::sms, "+8613900139000"));
+        [&] {
+            return consent.is_opted_out("babycare", Channel::sms, "+8613900139000") &&
+                   consent.is_opted_out("toyland", Channel::sms, "+8613900139000");
+        },
+        15s));
     CHECK(consent.ledger("toyland").back().detail.find("not mapped") != std::string::npos);
 }
