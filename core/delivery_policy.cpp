@@ -18,6 +18,7 @@ struct Candidate {
     std::string template_name;
     bool chosen = false;       // takes a slot today
     bool absorbed_child = false;  // its message names a child's birthday too
+    std::string merged;           // the occasions merged into its message, space-separated
 };
 
 std::string local_hhmm(SysSeconds t, const date::time_zone* zone) {
@@ -169,6 +170,7 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
                 winner->values.erase(age);
             c.verdict.reason = "merged";
             c.verdict.detail = "into " + winner->verdict.occasion_id;
+            winner->merged += (winner->merged.empty() ? "" : " ") + c.verdict.occasion_id;
             continue;
         }
         if (open_winner && !winner_merged && winner->channel == c.channel) {
@@ -183,6 +185,7 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
                 winner_merged = true;
                 c.verdict.reason = "merged";
                 c.verdict.detail = "into " + winner->verdict.occasion_id;
+                winner->merged += (winner->merged.empty() ? "" : " ") + c.verdict.occasion_id;
                 continue;
             }
         }
@@ -225,8 +228,9 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
                 for (const auto& [key, value] : c.values) {
                     if (!value.empty()) job.params.emplace(key, value);
                 }
-                if (c.template_name != o.template_name && c.template_name.find('+') != std::string::npos)
-                    job.params["template"] = c.template_name;
+                if (c.template_name != o.template_name) job.params["template"] = c.template_name;
+                // Evidence of what the one message stands for (preview, tests).
+                if (!c.merged.empty()) job.params["merged"] = c.merged;
                 job.due_at = *due;
                 job.expires_at = expires;
                 job.created_at = in.now;

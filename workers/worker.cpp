@@ -111,9 +111,6 @@ void Worker::handle(const std::vector<std::string>& frames) {
                true);
         return;
     }
-    // Nothing leaves outside the store's send window, retries included: a
-    // job that reaches the worker late goes back to wait for the opening.
-    if (!in_window(job, now)) return;
     std::string why;
     SysSeconds since{};
     const BeginSend claim =
@@ -132,6 +129,10 @@ void Worker::handle(const std::vector<std::string>& frames) {
         report(job, {Outcome::refused, {}, why, std::nullopt}, false);
         return;
     }
+    // Nothing leaves outside the store's send window, retries included: a
+    // job that reaches the worker late goes back to wait for the opening.
+    // Checked once the job is ours, so a stale copy never moves it.
+    if (!in_window(job, now)) return;
     std::optional<SysSeconds> unsure;
     if (claim == BeginSend::verify) {
         Verification v;

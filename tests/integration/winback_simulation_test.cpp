@@ -272,10 +272,11 @@ timezone = "America/Los_Angeles"
                 if (m.lapse + 60 <= last_day) ++churned_expected;
                 break;
             case Type::birthday_clash:
-                // Not on the birthday, not the day after: two days later.
+                // The win-back's cooldown (policy.cooldown_days.winback = 3):
+                // three days after the birthday greeting.
                 CHECK(m.birthday_messages == 1);
-                CHECK(m.messages == expected(m.lapse + 2));
-                if (m.lapse + 62 <= last_day) ++churned_expected;
+                CHECK(m.messages == expected(m.lapse + 3));
+                if (m.lapse + 63 <= last_day) ++churned_expected;
                 break;
             case Type::no_consent:
                 CHECK(m.messages.empty());

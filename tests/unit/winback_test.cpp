@@ -38,6 +38,7 @@ tier_cycle_days = { "金卡" = 10 }
         m.wechat_openid = "oKTV_0001";
         m.sms_optin = true;
         m.wechat_optin = true;
+        m.wechat_subscribed = true;  // greetings on WeChat are subscription notices
         return m;
     }
 
