@@ -78,6 +78,8 @@ echo "-- importing demo/members.csv"
 echo "-- importing demo/visits.csv (past visits; each member's cycle is learned from them)"
 "$bin/huitou" "${common[@]}" --now "${day}T00:00:00+08:00" import-visits demo/visits.csv
 echo
+echo "-- what $day will send at 童乐玩具, and why the others get nothing (huitou preview: reads only)"
+"$bin/huitou" "${common[@]}" --now "${day}T00:00:00+08:00" preview --date "$day" --store toyland | sed 's/^/   /'
 
 # One clock for all three processes: $day 00:00 Beijing time, running a whole
 # day in $seconds seconds, anchored at the same real instant.
@@ -120,6 +122,12 @@ unset HUITOU_NOW HUITOU_CLOCK_RATE HUITOU_CLOCK_ANCHOR
 sms=$(wc -l <outbox/sms.jsonl 2>/dev/null || echo 0)
 wechat=$(wc -l <outbox/wechat.jsonl 2>/dev/null || echo 0)
 echo "   $sms SMS and $wechat WeChat messages; members without consent or channel were skipped (see above)"
+# The delivery policy, checked on what went out: one message a member a day,
+# spread over the window rather than all at its first second.
+cat outbox/*.jsonl 2>/dev/null | grep -o '"member_id":"[^"]*"' \
+  | sort | uniq -c | sort -rn | head -1 | awk '{ print "   most messages to one member today: " $1 }' || true
+cat outbox/*.jsonl 2>/dev/null | grep -o '"sent_at":"[^"]*"' | cut -d'"' -f4 | cut -c12-16 | sort \
+  | awk 'NR == 1 { first = $0 } { last = $0; n[$0]++ } END { if (NR) print "   sent between " first " and " last ", in " length(n) " different minutes" }' || true
 echo
 echo "-- win-back: members by state (huitou stats)"
 HUITOU_NOW="${day}T23:59:00+08:00" "$bin/huitou" "${common[@]}" stats | sed 's/^/   /'

@@ -54,10 +54,34 @@ std::optional<std::string> ended_reason(const Job& job, const FieldMap& fields) 
             const std::string why = it == fields.end() ? std::string() : it->second;
             // claim_due and record_consent name the rule: opted_out, no_consent, capped, ...
             return why.empty() || why.find(' ') != std::string::npos ? std::string("cancelled")
-                                                                      : why;
+                                                                     : why;
         }
         default:
             return std::nullopt;
+    }
+}
+
+void print_consent(const Member& m, const StoreConfig& store, ConsentStore& consent,
+                   std::ostream& out) {
+    const auto events = consent.events_about(m);
+    out << "member " << m.id << " " << m.name << " (" << store.id << ", " << store.name << ")\n";
+    for (const Channel c : {Channel::sms, Channel::wechat}) {
+        const auto& address = address_of(m, c);
+        const bool refused = !address.empty() && consent.is_refused(store.id, c, address);
+        const auto state =
+            explain_consent(m, c, refused, store.policy.notices_need_optin, events, store.zone);
+        out << "  " << pad(std::string(to_string(c)), 7) << pad(shown_address(address, c), 17)
+            << "greetings " << (state.marketing ? "yes" : "no ") << "  notices "
+            << (state.notices ? "yes" : "no ") << "  " << state.why << "\n";
+    }
+    out << "ledger (" << events.size() << (events.size() == 1 ? " event" : " events") << "):\n";
+    for (const auto& e : events) {
+        const auto when = format_instant(e.at, store.zone);
+        out << "  " << when.substr(0, 10) << " " << when.substr(11, 5) << "  "
+            << pad(std::string(to_string(e.channel)), 7) << pad(e.opt_in ? "opt_in" : "opt_out", 8)
+            << " " << pad(std::string(to_string(e.source)), 13)
+            << (e.address.empty() ? std::string() : shown_address(e.address, e.channel) + " ")
+            << e.detail << "\n";
     }
 }
 
@@ -94,8 +118,8 @@ std::vector<StorePreview> preview_day(RedisConnection& redis, const Config& conf
             const auto reply = redis.read();
             reply.expect_ok("HGETALL job");
             FieldMap fields = to_field_map(reply);
-            auto job = fields.empty() ? std::nullopt
-                                      : job_from_fields(id, v.verdict.occasion_id, fields);
+            auto job =
+                fields.empty() ? std::nullopt : job_from_fields(id, v.verdict.occasion_id, fields);
             existing.emplace_back(std::move(job), std::move(fields));
             if (v.verdict.reason == "merged" && v.verdict.detail.starts_with("into "))
                 merged_into[v.verdict.detail.substr(5)] = v.verdict.occasion_id;
@@ -135,10 +159,9 @@ std::vector<StorePreview> preview_day(RedisConnection& redis, const Config& conf
         std::stable_sort(
             p.messages.begin(), p.messages.end(),
             [](const PreviewMessage& a, const PreviewMessage& b) { return a.at < b.at; });
-        std::stable_sort(p.skipped.begin(), p.skipped.end(),
-                         [](const PreviewSkip& a, const PreviewSkip& b) {
-                             return a.member_id < b.member_id;
-                         });
+        std::stable_sort(
+            p.skipped.begin(), p.skipped.end(),
+            [](const PreviewSkip& a, const PreviewSkip& b) { return a.member_id < b.member_id; });
         out.push_back(std::move(p));
     }
     return out;
@@ -152,10 +175,13 @@ void print_preview(const std::vector<StorePreview>& previews, const Config& conf
             const auto* zone = config.find_store(p.store)->zone;
             auto messages = nlohmann::json::array();
             for (const auto& m : p.messages) {
-                nlohmann::json j{{"member_id", m.member_id}, {"name", m.member_name},
-                                 {"kind", to_string(m.kind)}, {"job_id", m.job_id},
+                nlohmann::json j{{"member_id", m.member_id},
+                                 {"name", m.member_name},
+                                 {"kind", to_string(m.kind)},
+                                 {"job_id", m.job_id},
                                  {"channel", to_string(m.channel)},
-                                 {"at", format_instant(m.at, zone)}, {"text", m.text},
+                                 {"at", format_instant(m.at, zone)},
+                                 {"text", m.text},
                                  {"state", m.state}};
                 if (!m.merged.empty()) j["merged"] = m.merged;
                 messages.push_back(std::move(j));
@@ -196,8 +222,7 @@ void print_preview(const std::vector<StorePreview>& previews, const Config& conf
         for (const auto& s : p.skipped) {
             ++reasons[s.reason];
             out << "  " << pad(s.member_id, 8) << " " << pad(s.member_name, 10) << " "
-                << pad(std::string(to_string(s.kind)), 15) << pad(s.reason, 16) << s.detail
-                << "\n";
+                << pad(std::string(to_string(s.kind)), 15) << pad(s.reason, 16) << s.detail << "\n";
         }
         out << "summary: " << p.messages.size() << " messages";
         for (const auto& [reason, n] : reasons)
@@ -210,7 +235,8 @@ void PolicyCommands::add_to(CLI::App& app) {
     consent_ = app.add_subcommand(
         "consent", "A member's consent per channel and its evidence; or record one event");
     consent_->add_option("member_id", member_)->required();
-    consent_->add_option("--store", store_, "The member's store")->required();
+    consent_->add_option("--store", store_,
+                         "The member's store (default: every store that has them)");
     consent_->add_option("--channel", channel_, "sms or wechat (to record an event)")
         ->check(CLI::IsMember({"sms", "wechat"}));
     auto* in = consent_->add_flag("--opt-in", opt_in_, "Record that the member agreed");
@@ -227,65 +253,57 @@ void PolicyCommands::add_to(CLI::App& app) {
     preview_->add_flag("--json", json_, "JSON instead of a table");
 }
 
-std::optional<int> PolicyCommands::run(const Runtime& rt, std::ostream& out,
-                                       std::ostream& errors) {
+std::optional<int> PolicyCommands::run(const Runtime& rt, std::ostream& out, std::ostream& errors) {
     if (consent_ && *consent_) return run_consent(rt, out, errors);
     if (preview_ && *preview_) return run_preview(rt, out, errors);
     return std::nullopt;
 }
 
 int PolicyCommands::run_consent(const Runtime& rt, std::ostream& out, std::ostream& errors) {
-    const auto* store = rt.config.find_store(store_);
-    if (!store) throw ConfigError("--store " + store_ + ": not a store in " + rt.config.origin);
+    if (!store_.empty() && !rt.config.find_store(store_))
+        throw ConfigError("--store " + store_ + ": not a store in " + rt.config.origin);
     RedisConnection redis(rt.redis);
     MemberStore members(redis);
     ConsentStore consent(redis, rt.config);
-    auto m = members.get(store_, member_);
-    if (!m) {
-        errors << "huitou: no member " << member_ << " in store " << store_ << "\n";
+    // Without --store: every store that has the member (ids are per store).
+    std::vector<const StoreConfig*> stores;
+    for (const auto& [id, s] : rt.config.stores) {
+        if ((store_.empty() || id == store_) && members.get(id, member_)) stores.push_back(&s);
+    }
+    if (stores.empty()) {
+        errors << "huitou: no member " << member_
+               << (store_.empty() ? std::string(" in any store") : " in store " + store_) << "\n";
         return 3;
     }
-    if (opt_in_ || opt_out_) {
-        if (channel_.empty()) throw ConfigError("--opt-in/--opt-out: say which --channel");
-        ConsentEvent e;
-        e.at = rt.clock->now();
-        e.store = store_;
-        e.channel = *parse_channel(channel_);
-        e.opt_in = opt_in_;
-        e.source = *parse_consent_source(source_);
-        e.member = m->id;
-        e.address = address_of(*m, e.channel);
-        e.detail = note_;
-        if (const auto problem = check_consent_event(e)) {
-            errors << "huitou: " << *problem << "\n";
-            return 2;
+    if ((opt_in_ || opt_out_) && stores.size() > 1) {
+        errors << "huitou: " << member_ << " is a member of several stores: say which --store\n";
+        return 2;
+    }
+    for (const StoreConfig* store : stores) {
+        auto m = members.get(store->id, member_);
+        if (opt_in_ || opt_out_) {
+            if (channel_.empty()) throw ConfigError("--opt-in/--opt-out: say which --channel");
+            ConsentEvent e;
+            e.at = rt.clock->now();
+            e.store = store->id;
+            e.channel = *parse_channel(channel_);
+            e.opt_in = opt_in_;
+            e.source = *parse_consent_source(source_);
+            e.member = m->id;
+            e.address = address_of(*m, e.channel);
+            e.detail = note_;
+            if (const auto problem = check_consent_event(e)) {
+                errors << "huitou: " << *problem << "\n";
+                return 2;
+            }
+            const auto outcome = consent.record(e);
+            out << "recorded: " << member_ << " " << channel_ << " "
+                << (opt_in_ ? "opt-in" : "opt-out") << " by " << source_;
+            if (outcome.cancelled) out << "; " << outcome.cancelled << " jobs of today cancelled";
+            out << "\n";
+            m = members.get(store->id, member_);
         }
-        const auto outcome = consent.record(e);
-        out << "recorded: " << member_ << " " << channel_ << " "
-            << (opt_in_ ? "opt-in" : "opt-out") << " by " << source_;
-        if (outcome.cancelled) out << "; " << outcome.cancelled << " jobs of today cancelled";
-        out << "\n";
-        m = members.get(store_, member_);
-    }
-    const auto events = consent.events_about(*m);
-    out << "member " << m->id << " " << m->name << " (" << store_ << ", " << store->name << ")\n";
-    for (const Channel c : {Channel::sms, Channel::wechat}) {
-        const auto& address = address_of(*m, c);
-        const bool refused = !address.empty() && consent.is_refused(store_, c, address);
-        const auto state =
-            explain_consent(*m, c, refused, store->policy.notices_need_optin, events, store->zone);
-        out << "  " << pad(std::string(to_string(c)), 7) << pad(shown_address(address, c), 17)
-            << "greetings " << (state.marketing ? "yes" : "no ") << "  notices "
-            << (state.notices ? "yes" : "no ") << "  " << state.why << "\n";
-    }
-    out << "ledger (" << events.size() << (events.size() == 1 ? " event" : " events") << "):\n";
-    for (const auto& e : events) {
-        const auto when = format_instant(e.at, store->zone);
-        out << "  " << when.substr(0, 10) << " " << when.substr(11, 5) << "  "
-            << pad(std::string(to_string(e.channel)), 7) << pad(e.opt_in ? "opt_in" : "opt_out", 8)
-            << " " << pad(std::string(to_string(e.source)), 13)
-            << (e.address.empty() ? std::string() : shown_address(e.address, e.channel) + " ")
-            << e.detail << "\n";
+        print_consent(*m, *store, consent, out);
     }
     return 0;
 }

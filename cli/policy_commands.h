@@ -1,6 +1,6 @@
 // policy_commands.h — the delivery policy's commands of the `huitou` tool:
 //
-//   huitou consent MEMBER --store S                 a member's consent per channel, and why
+//   huitou consent MEMBER [--store S]               a member's consent per channel, and why
 //   huitou consent MEMBER --store S --channel sms --opt-out|--opt-in
 //                 [--source counter] [--note TEXT]  record one (a shop assistant at the counter)
 //   huitou preview --date D [--store S] [--json]    what a day sends, and why not the rest
@@ -37,9 +37,9 @@ struct PreviewMessage {
     Kind kind = Kind::birthday;
     std::string job_id;
     Channel channel = Channel::sms;
-    SysSeconds at{};    // due (or sent) at
+    SysSeconds at{};  // due (or sent) at
     std::string text;
-    std::string state;  // "new": planning would create it; else the job's state
+    std::string state;   // "new": planning would create it; else the job's state
     std::string merged;  // the occasion merged into it, if any
 };
 
@@ -47,14 +47,15 @@ struct PreviewSkip {
     std::string member_id, member_name;
     Kind kind = Kind::birthday;
     std::string occasion_id;
-    std::string reason;  // no_consent, opted_out, capped, cooldown, merged, quiet_hours, expired, ...
+    std::string
+        reason;  // no_consent, opted_out, capped, cooldown, merged, quiet_hours, expired, ...
     std::string detail;
 };
 
 struct StorePreview {
     std::string store;
     Date day;
-    SysSeconds planned_at{};  // the moment planning is imagined at
+    SysSeconds planned_at{};               // the moment planning is imagined at
     std::vector<PreviewMessage> messages;  // by time
     std::vector<PreviewSkip> skipped;      // by member
 };

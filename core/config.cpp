@@ -1,8 +1,8 @@
 #include "core/config.h"
 
 #include <algorithm>
-#include <functional>
 #include <charconv>
+#include <functional>
 #include <set>
 
 #include <toml++/toml.h>
@@ -204,8 +204,7 @@ void read_policy(Table& t, PolicyConfig& p) {
     p.max_per_day = bounded_integer(t, "max_per_day", p.max_per_day, 1, 10);
     p.max_per_week = bounded_integer(t, "max_per_week", p.max_per_week, 1, 70);
     p.max_per_30_days = bounded_integer(t, "max_per_30_days", p.max_per_30_days, 1, 300);
-    if (p.max_per_week < p.max_per_day)
-        t.fail("max_per_week", "must be at least max_per_day");
+    if (p.max_per_week < p.max_per_day) t.fail("max_per_week", "must be at least max_per_day");
     if (p.max_per_30_days < p.max_per_week)
         t.fail("max_per_30_days", "must be at least max_per_week");
     if (auto cooldowns = t.table("cooldown_days")) {
@@ -214,12 +213,12 @@ void read_policy(Table& t, PolicyConfig& p) {
             const std::string kind(key.str());
             const auto k = parse_kind(kind);
             if (!k) cooldowns->fail(kind, "unknown kind (known: " + kind_list() + ")");
-            p.cooldown_days[*k] =
-                bounded_integer(*cooldowns, kind, 0, 0, kContactHistoryDays);
+            p.cooldown_days[*k] = bounded_integer(*cooldowns, kind, 0, 0, kContactHistoryDays);
         }
         cooldowns->reject_unknown();
     }
-    if (auto v = t.get<bool>("caps_apply_to_notices", "true or false")) p.caps_apply_to_notices = *v;
+    if (auto v = t.get<bool>("caps_apply_to_notices", "true or false"))
+        p.caps_apply_to_notices = *v;
     if (auto v = t.get<bool>("notices_need_optin", "true or false")) p.notices_need_optin = *v;
     t.reject_unknown();
 }
@@ -305,7 +304,8 @@ std::map<std::string, ProviderTemplate> provider_templates(Table& parent) {
     for (const auto& [key, node] : t->raw()) {
         const std::string kind(key.str());
         if (!is_template_key(kind))
-            t->fail(kind, "unknown kind (known: " + kind_list() + ", or a merge: birthday+festival)");
+            t->fail(kind,
+                    "unknown kind (known: " + kind_list() + ", or a merge: birthday+festival)");
         auto entry = t->table(kind);
         ProviderTemplate pt;
         const auto id = entry->string("id");
@@ -326,7 +326,8 @@ std::map<std::string, WechatTemplate> wechat_templates(Table& parent) {
     for (const auto& [key, node] : t->raw()) {
         const std::string kind(key.str());
         if (!is_template_key(kind))
-            t->fail(kind, "unknown kind (known: " + kind_list() + ", or a merge: birthday+festival)");
+            t->fail(kind,
+                    "unknown kind (known: " + kind_list() + ", or a merge: birthday+festival)");
         auto entry = t->table(kind);
         WechatTemplate wt;
         const auto id = entry->string("id");

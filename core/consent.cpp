@@ -167,8 +167,9 @@ ChannelConsent explain_consent(const Member& m, Channel c, bool refused, bool no
         if (last_flag) out.why += ": " + describe(*last_flag, zone);
         out.why += notices_need_optin ? "; nothing is sent" : "; service notices only";
     } else if (!out.subscribed) {
-        out.why = "agreed, but not subscribed to the notices: WeChat carries service notices "
-                  "only";
+        out.why =
+            "agreed, but not subscribed to the notices: WeChat carries service notices "
+            "only";
         if (last_flag) out.why += " (" + describe(*last_flag, zone) + ")";
     } else {
         out.why = "agreed";

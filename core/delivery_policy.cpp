@@ -16,7 +16,7 @@ struct Candidate {
     std::optional<Channel> channel;  // set while it may still go
     TemplateValues values;
     std::string template_name;
-    bool chosen = false;       // takes a slot today
+    bool chosen = false;          // takes a slot today
     bool absorbed_child = false;  // its message names a child's birthday too
     std::string merged;           // the occasions merged into its message, space-separated
 };
@@ -37,8 +37,8 @@ std::string cap_detail(ContactCheck check, const PolicyConfig& p, const Kind kin
         case ContactCheck::capped_30_days:
             return std::to_string(p.max_per_30_days) + " in 30 days";
         case ContactCheck::cooldown:
-            return std::string(to_string(kind)) + " waits " +
-                   std::to_string(p.cooldown_for(kind)) + " days after another message";
+            return std::string(to_string(kind)) + " waits " + std::to_string(p.cooldown_for(kind)) +
+                   " days after another message";
         case ContactCheck::ok:
             break;
     }
@@ -175,9 +175,9 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
         }
         if (open_winner && !winner_merged && winner->channel == c.channel) {
             const auto name = merge_template_name(winner->occasion->kind, kind);
-            const bool known = std::find(merge_pairs().begin(), merge_pairs().end(),
-                                         std::pair{winner->occasion->kind, kind}) !=
-                               merge_pairs().end();
+            const bool known =
+                std::find(merge_pairs().begin(), merge_pairs().end(),
+                          std::pair{winner->occasion->kind, kind}) != merge_pairs().end();
             if (known && templates.has(store.id, name, *winner->channel)) {
                 winner->template_name = name;
                 add_values(winner->values, c.values);
@@ -202,7 +202,8 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
     }
 
     // The jobs: words, due time, expiry.
-    const SysSeconds expires = start_of_day(Date{date::sys_days{in.day} + date::days{1}}, store.zone);
+    const SysSeconds expires =
+        start_of_day(Date{date::sys_days{in.day} + date::days{1}}, store.zone);
     std::vector<Verdict> out;
     for (auto& c : cs) {
         if (c.chosen) {

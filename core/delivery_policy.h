@@ -55,8 +55,8 @@ struct MemberDay {
 
 struct Verdict {
     Kind kind = Kind::birthday;
-    std::string occasion_id;  // the id its job has, or would have
-    std::optional<Job> job;   // set when a message goes
+    std::string occasion_id;    // the id its job has, or would have
+    std::optional<Job> job;     // set when a message goes
     bool already_sent = false;  // the history shows it was dispatched earlier today
     std::string reason;         // when no job (see the header)
     std::string detail;         // for people: what was merged, which cap, which window

@@ -99,12 +99,11 @@ std::string TemplateSet::check(std::string_view text, const std::vector<Kind>& k
             }
             return "unknown tag {{" + std::string(tag) + "}} (known: " + known + ")";
         }
-        const bool has_value =
-            kinds.empty() || variable->kinds.empty() ||
-            std::any_of(kinds.begin(), kinds.end(), [&](Kind k) {
-                return std::find(variable->kinds.begin(), variable->kinds.end(), k) !=
-                       variable->kinds.end();
-            });
+        const bool has_value = kinds.empty() || variable->kinds.empty() ||
+                               std::any_of(kinds.begin(), kinds.end(), [&](Kind k) {
+                                   return std::find(variable->kinds.begin(), variable->kinds.end(),
+                                                    k) != variable->kinds.end();
+                               });
         if (!has_value) {
             std::string names;
             for (const Kind k : kinds)
@@ -188,8 +187,7 @@ TemplateSet TemplateSet::load(const Config& config, const FileReader& read_confi
                 // A provider that sends registered templates can only send
                 // the merges registered with it.
                 const auto& provider = channel == Channel::sms ? config.sms : config.wechat;
-                if (name.find('+') != std::string::npos && !provider.sends_template(name))
-                    continue;
+                if (name.find('+') != std::string::npos && !provider.sends_template(name)) continue;
                 const std::string c(to_string(channel));
                 const std::string base = config.locale + "/";
                 const std::string key = key_for(store_id, name, channel);

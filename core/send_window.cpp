@@ -108,8 +108,8 @@ std::optional<SysSeconds> spread_due(const std::vector<OpenInterval>& open, SysS
     if (!first) return std::nullopt;
     const seconds span = std::min(spread, open_time_after(open, *first));
     if (span <= seconds{0}) return first;
-    const auto offset = seconds{static_cast<long long>(
-        stable_hash(key) % static_cast<std::uint64_t>(span.count()))};
+    const auto offset = seconds{
+        static_cast<long long>(stable_hash(key) % static_cast<std::uint64_t>(span.count()))};
     return after_open_time(open, *first, offset);
 }
 

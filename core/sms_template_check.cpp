@@ -67,9 +67,8 @@ std::vector<std::string> check_sms_templates(const Config& config, const Templat
             if (!templates.has(store_id, name, Channel::sms)) continue;
             const auto kinds = TemplateSet::kinds_of(name);
             const Kind kind = kinds.front();  // the message's own kind: a merge's winner
-            const std::string what = name.find('+') != std::string::npos
-                                         ? name
-                                         : std::string(to_string(kind));
+            const std::string what =
+                name.find('+') != std::string::npos ? name : std::string(to_string(kind));
             const std::string where = templates.source(store_id, name, Channel::sms) + " (store " +
                                       store_id + ", " + what + " by SMS)";
             // The variables these kinds' templates may use; optional ones are

@@ -56,7 +56,7 @@ struct WinbackStep {
     WinbackAction action = WinbackAction::wait;
     WinbackState state = WinbackState::active;  // afterwards
     int step = 0;                               // reminders planned in the episode, afterwards
-    int day = 0;  // the day number the member's index entry gets afterwards
+    int day = 0;                       // the day number the member's index entry gets afterwards
     std::optional<Occasion> occasion;  // a message step, before the policy has spoken
     std::optional<Job> job;            // the message, once it has
     std::string reason;  // why there is no message: cooldown, no_consent, no_member, ...

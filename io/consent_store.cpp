@@ -19,8 +19,8 @@ void read_entries(const RedisReply& reply, std::vector<ConsentEvent>& out, std::
     for (const auto& entry : reply.elements) {
         if (entry.elements.size() != 2) continue;
         if (last_id) *last_id = entry.elements[0].str;
-        if (auto e = consent_event_from_fields(entry.elements[0].str,
-                                               to_field_map(entry.elements[1]))) {
+        if (auto e =
+                consent_event_from_fields(entry.elements[0].str, to_field_map(entry.elements[1]))) {
             out.push_back(std::move(*e));
         }
     }
@@ -42,14 +42,15 @@ ConsentOutcome ConsentStore::record(const ConsentEvent& e) {
                       .time_since_epoch()
                       .count();
     }
-    const auto reply = record_.run(
-        redis_,
-        {keys::consent_log(e.store), keys::opt_outs(e.store, channel),
-         keys::member(e.store, e.member), keys::open_jobs(e.store, day_end), keys::due(e.store),
-         keys::inflight(e.store), keys::counts(e.store)},
-        {std::to_string(e.at.time_since_epoch().count()), e.store, channel,
-         e.opt_in ? "opt_in" : "opt_out", e.member, e.address, std::string(to_string(e.source)),
-         e.detail, keys::job_prefix(e.store), std::to_string(config_.scheduler.job_retention.count())});
+    const auto reply =
+        record_.run(redis_,
+                    {keys::consent_log(e.store), keys::opt_outs(e.store, channel),
+                     keys::member(e.store, e.member), keys::open_jobs(e.store, day_end),
+                     keys::due(e.store), keys::inflight(e.store), keys::counts(e.store)},
+                    {std::to_string(e.at.time_since_epoch().count()), e.store, channel,
+                     e.opt_in ? "opt_in" : "opt_out", e.member, e.address,
+                     std::string(to_string(e.source)), e.detail, keys::job_prefix(e.store),
+                     std::to_string(config_.scheduler.job_retention.count())});
     reply.expect_ok("record_consent");
     ConsentOutcome out;
     if (reply.elements.size() == 2) {
@@ -104,8 +105,8 @@ std::vector<ConsentEvent> ConsentStore::events_about(const Member& m, std::size_
     std::vector<ConsentEvent> out;
     std::string start = "-";
     for (;;) {
-        const auto reply = redis_.command({"XRANGE", keys::consent_log(m.store), start, "+",
-                                           "COUNT", std::to_string(batch)});
+        const auto reply = redis_.command(
+            {"XRANGE", keys::consent_log(m.store), start, "+", "COUNT", std::to_string(batch)});
         reply.expect_ok("XRANGE consent");
         std::vector<ConsentEvent> chunk;
         std::string last;

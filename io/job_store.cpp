@@ -37,12 +37,12 @@ std::size_t JobStore::create(const std::vector<Job>& jobs) {
     for (const auto& job : jobs) {
         // The day's index by recipient, for opt-outs (scripts/create_job.lua).
         const auto day_end = job.expires_at.time_since_epoch().count();
-        LuaScript::Call call{{keys::job(job.store, job.id), keys::due(job.store),
-                              keys::counts(job.store), keys::open_jobs(job.store, day_end)},
-                             {job.id, seconds(job.due_at),
-                              job.to.empty() ? std::string()
-                                             : std::string(to_string(job.channel)) + ":" + job.to,
-                              std::to_string(day_end + 86400)}};
+        LuaScript::Call call{
+            {keys::job(job.store, job.id), keys::due(job.store), keys::counts(job.store),
+             keys::open_jobs(job.store, day_end)},
+            {job.id, seconds(job.due_at),
+             job.to.empty() ? std::string() : std::string(to_string(job.channel)) + ":" + job.to,
+             std::to_string(day_end + 86400)}};
         for (const auto& [f, v] : to_fields(job)) {
             call.args.push_back(f);
             call.args.push_back(v);
@@ -58,7 +58,7 @@ std::size_t JobStore::create(const std::vector<Job>& jobs) {
 }
 
 ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int limit,
-                               const DispatchRules* rules) {
+                                const DispatchRules* rules) {
     std::vector<std::string> args{seconds(now),
                                   std::to_string(limit),
                                   seconds(now + config_.ack_timeout),
@@ -86,11 +86,10 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
                      std::string(p.caps_apply_to_notices ? "1" : "0") +
                          (p.notices_need_optin ? "1" : "0")});
     }
-    const auto reply =
-        claim_.run(redis_,
-                   {keys::due(store), keys::inflight(store), keys::counts(store),
-                    keys::opt_outs(store, "sms"), keys::opt_outs(store, "wechat")},
-                   args);
+    const auto reply = claim_.run(redis_,
+                                  {keys::due(store), keys::inflight(store), keys::counts(store),
+                                   keys::opt_outs(store, "sms"), keys::opt_outs(store, "wechat")},
+                                  args);
     reply.expect_ok("claim_due");
     ClaimResult result;
     if (reply.elements.size() < 4) return result;

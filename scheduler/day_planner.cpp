@@ -29,8 +29,8 @@ void DayPlanner::occasions(const StoreConfig& store, const Date& day, SysSeconds
             // The indexes are a hint; the member's own data decides.
             auto occasions = occasions_for(m, pd, store);
             if (occasions.empty()) continue;
-            const MemberDay in{m, std::move(occasions), {refused[i].first, refused[i].second}, day,
-                               now};
+            const MemberDay in{
+                m, std::move(occasions), {refused[i].first, refused[i].second}, day, now};
             for (auto& v : plan_member_day(in, store, templates_))
                 batch.verdicts.push_back({m.id, m.name, std::move(v)});
         }
@@ -81,8 +81,8 @@ void DayPlanner::winbacks(const StoreConfig& store, const Date& day, SysSeconds 
                 const std::string id =
                     make_job_id(Kind::winback, m->id, step.occasion->date, step.occasion->detail);
                 occasions.push_back(*step.occasion);
-                const MemberDay in{*m, std::move(occasions), {refusal.first, refusal.second}, day,
-                                   now};
+                const MemberDay in{
+                    *m, std::move(occasions), {refusal.first, refusal.second}, day, now};
                 for (auto& v : plan_member_day(in, store, templates_)) {
                     if (v.occasion_id != id) continue;
                     step = settle_winback(std::move(step), v, day, store);
@@ -92,8 +92,8 @@ void DayPlanner::winbacks(const StoreConfig& store, const Date& day, SysSeconds 
                     step = WinbackStep{};
                     step.reason = "no_verdict";
                 }
-            } else if (!m && (step.action == WinbackAction::park ||
-                              step.action == WinbackAction::skip)) {
+            } else if (!m &&
+                       (step.action == WinbackAction::park || step.action == WinbackAction::skip)) {
                 Verdict v;
                 v.kind = Kind::winback;
                 v.occasion_id = winback_job_id(c.member_id, c.visits->last_date,

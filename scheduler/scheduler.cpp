@@ -196,9 +196,10 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
             if (claim.expired)
                 spdlog::warn("{}: {} jobs expired before they could go", id, claim.expired);
             if (claim.cancelled) {
-                spdlog::info("{}: {} jobs cancelled at dispatch (opted out, no consent, or over "
-                             "a cap since planning)",
-                             id, claim.cancelled);
+                spdlog::info(
+                    "{}: {} jobs cancelled at dispatch (opted out, no consent, or over "
+                    "a cap since planning)",
+                    id, claim.cancelled);
             }
             for (const auto& job : claim.jobs) {
                 JobMessage m{job.store, job.id,   job.member_id, job.kind,     job.channel,

@@ -47,7 +47,8 @@ struct WinbackReport {
     std::size_t candidates = 0;                  // members whose index day has come
     std::size_t created = 0;                     // reminder and follow-up jobs created
     std::map<std::string, std::size_t> actions;  // remind, wait, skip, park, churn, ... → count
-    std::map<std::string, std::size_t> reasons;  // why no message: cooldown, no_consent, ... → count
+    std::map<std::string, std::size_t>
+        reasons;                // why no message: cooldown, no_consent, ... → count
     std::size_t conflicts = 0;  // members who changed between read and write (a visit)
 };
 
@@ -56,7 +57,7 @@ struct SchedulerStats {
     std::size_t dispatched = 0;
     std::size_t deferred = 0;  // could not be pushed, handed back
     std::size_t expired = 0;
-    std::size_t cancelled = 0;      // at dispatch: opted out, no consent, capped, cooldown
+    std::size_t cancelled = 0;       // at dispatch: opted out, no consent, capped, cooldown
     std::size_t outside_window = 0;  // at dispatch: due again at the window's next opening
     std::size_t requeued = 0;
     std::size_t unknown = 0;

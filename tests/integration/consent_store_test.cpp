@@ -94,8 +94,7 @@ TEST_CASE("begin_send checks consent, delivery reports, unsure retries") {
         // The opt-out cancelled the dispatched job at once (no worker had
         // begun it); a worker holding the copy is refused.
         std::string why;
-        CHECK(jobs.begin_send("toyland", sms.id, 1, "w", now, &why) ==
-              BeginSend::already_finished);
+        CHECK(jobs.begin_send("toyland", sms.id, 1, "w", now, &why) == BeginSend::already_finished);
         CHECK(why == "state:cancelled");
         const auto cancelled = jobs.get("toyland", sms.id);
         CHECK(cancelled->state == JobState::cancelled);

@@ -47,7 +47,8 @@ MemberRecord member(const std::string& store, const std::string& id, const std::
              {"wechat_optin", wechat ? "1" : "0"}};
     if (wechat) {
         r.set["openid"] = "oTOY_" + id;
-        r.set["wechat_sub"] = "1";  // greetings on WeChat are subscription notices
+        r.set.insert_or_assign("wechat_sub",
+                               std::string("1"));  // greetings on WeChat are subscription notices
     }
     return r;
 }

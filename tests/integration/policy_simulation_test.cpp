@@ -124,11 +124,11 @@ cooldown_days = { winback = 5, festival = 1 }
                  {"sms_optin", m.sms_optin ? "1" : "0"},
                  {"wechat_optin", m.wechat_optin ? "1" : "0"}};
         if (!m.openid.empty()) r.set["openid"] = m.openid;
-        if (m.wechat_sub) r.set["wechat_sub"] = "1";
+        if (m.wechat_sub) r.set.insert_or_assign("wechat_sub", std::string("1"));
         const int year = uniform(1955, 2000);
         if (chance(35)) {
-            r.set["birthday"] = std::to_string(year) + "-" +
-                                festival_days[static_cast<std::size_t>(uniform(0, 3))];
+            r.set["birthday"] =
+                std::to_string(year) + "-" + festival_days[static_cast<std::size_t>(uniform(0, 3))];
         } else if (chance(60)) {
             r.set["birthday"] = std::to_string(year) + date_in_period().substr(4);
         }
@@ -136,9 +136,9 @@ cooldown_days = { winback = 5, festival = 1 }
             const std::string child_day =
                 chance(50) ? festival_days[static_cast<std::size_t>(uniform(0, 3))]
                            : date_in_period().substr(5);
-            r.set["children"] = encode_children({{"宝贝" + std::to_string(i),
-                                                  parse_birthday("2020-" + child_day),
-                                                  Gender::unknown}});
+            r.set["children"] =
+                encode_children({{"宝贝" + std::to_string(i), parse_birthday("2020-" + child_day),
+                                  Gender::unknown}});
         }
         if (chance(40)) r.set["card_expires"] = date_in_period();
         // A quarter visit every 7-14 days and stop before the period: they
@@ -149,10 +149,9 @@ cooldown_days = { winback = 5, festival = 1 }
             for (int d = stop - 6 * cycle; d <= stop; d += cycle) {
                 const auto* zone = config.find_store(m.store)->zone;
                 const auto when = local_instant(date_of_day(d), 19h, zone);
-                history.push_back(
-                    *make_visit({m.store, m.id, format_instant(when, zone), "", ""}, config,
-                                clock.now())
-                         .visit);
+                history.push_back(*make_visit({m.store, m.id, format_instant(when, zone), "", ""},
+                                              config, clock.now())
+                                       .visit);
             }
         }
         records.push_back(std::move(r));
@@ -194,8 +193,7 @@ cooldown_days = { winback = 5, festival = 1 }
     std::vector<Sent> sent;
 
     const SysSeconds begin = start_of_day(first, config.find_store("toyland")->zone);
-    const SysSeconds end =
-        start_of_day(date_of_day(day0 + days), config.find_store("spa")->zone);
+    const SysSeconds end = start_of_day(date_of_day(day0 + days), config.find_store("spa")->zone);
     std::size_t next_opt_out = 0;
     for (SysSeconds now = begin; now < end; now += 5min) {
         clock.set(now);
@@ -215,8 +213,7 @@ cooldown_days = { winback = 5, festival = 1 }
             planned[id] = today;
         }
         // The opt-outs that arrived since the last step.
-        for (; next_opt_out < opt_outs.size() && opt_outs[next_opt_out].at <= now;
-             ++next_opt_out) {
+        for (; next_opt_out < opt_outs.size() && opt_outs[next_opt_out].at <= now; ++next_opt_out) {
             const auto& o = opt_outs[next_opt_out];
             const auto& m = members[o.member];
             ConsentEvent e;
@@ -344,7 +341,7 @@ cooldown_days = { winback = 5, festival = 1 }
                      << reasons << "; win-back held or unreachable:" << wb
                      << "; at dispatch: " << claim_cancelled << " cancelled, " << claim_deferred
                      << " deferred to a window, " << claim_expired << " expired; "
-                     << opt_out_cancelled << " cancelled by opt-outs at once, "
-                     << refused_at_send << " refused at begin_send, " << retries
+                     << opt_out_cancelled << " cancelled by opt-outs at once, " << refused_at_send
+                     << " refused at begin_send, " << retries
                      << " retried; most in 7 days for one member " << busiest_week);
 }

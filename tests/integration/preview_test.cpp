@@ -42,7 +42,7 @@ MemberRecord member(const std::string& id, const std::string& birthday, bool sms
     if (!birthday.empty()) r.set["birthday"] = birthday;
     if (wechat) {
         r.set["openid"] = "oTOY_" + id;
-        r.set["wechat_sub"] = "1";
+        r.set.insert_or_assign("wechat_sub", std::string("1"));
     }
     return r;
 }
@@ -73,7 +73,7 @@ TEST_CASE("preview lists the day's messages and reasons, and changes nothing") {
     const TemplateSet templates = TemplateSet::load(config, nullptr);
     auto redis = server.connect();
     auto card = member("M04", "", true, false);
-    card.set["card_expires"] = "2027-09-22";
+    card.set.insert_or_assign("card_expires", std::string("2027-09-22"));
     MemberStore(redis).upsert({
         member("M01", "1990-09-15", true, true),    // birthday on 中秋: one greeting for both
         member("M02", "1990-09-15", false, false),  // no consent
@@ -114,7 +114,8 @@ TEST_CASE("preview lists the day's messages and reasons, and changes nothing") {
         CHECK(messages.at("M01")->kind == Kind::birthday);
         CHECK(messages.at("M01")->state == "new");
         CHECK(messages.at("M01")->merged == "festival:M01:2027-09-15:mid_autumn");
-        CHECK_THAT(messages.at("M01")->text, Catch::Contains("生日快乐") && Catch::Contains("中秋"));
+        CHECK_THAT(messages.at("M01")->text,
+                   Catch::Contains("生日快乐") && Catch::Contains("中秋"));
         for (const auto& [id, m] : messages) {
             CHECK(m->at >= *parse_instant("2027-09-15T10:00:00+08:00"));
             CHECK(m->at < *parse_instant("2027-09-15T12:00:00+08:00"));

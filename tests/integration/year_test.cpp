@@ -252,7 +252,7 @@ class Generator {
             f["openid"] = "oTEST_" + id;
             f["wechat_optin"] = chance(80) ? "1" : "0";
             // Greetings on WeChat are subscription notices.
-            if (f["wechat_optin"] == "1") f["wechat_sub"] = "1";
+            if (f["wechat_optin"] == "1") f.insert_or_assign("wechat_sub", std::string("1"));
         } else {
             f["wechat_optin"] = "0";
         }

@@ -20,15 +20,15 @@ std::vector<Contact> history(std::initializer_list<std::pair<int, Kind>> ago) {
 }  // namespace
 
 TEST_CASE("the stored history round-trips and forgives junk", "[contact_history]") {
-    const std::vector<Contact> h{{20700, Kind::birthday}, {20705, Kind::winback},
-                                 {20711, Kind::card_expiry}};
+    const std::vector<Contact> h{
+        {20700, Kind::birthday}, {20705, Kind::winback}, {20711, Kind::card_expiry}};
     CHECK(format_contacts(h) == "20700b 20705w 20711e");
     CHECK(parse_contacts("20700b 20705w 20711e") == h);
-    CHECK(parse_contacts("") .empty());
+    CHECK(parse_contacts("").empty());
     CHECK(parse_contacts("20700b x 12 20705q  20705w") ==
           std::vector<Contact>{{20700, Kind::birthday}, {20705, Kind::winback}});
-    for (const Kind k : {Kind::birthday, Kind::child_birthday, Kind::festival, Kind::card_expiry,
-                         Kind::winback})
+    for (const Kind k :
+         {Kind::birthday, Kind::child_birthday, Kind::festival, Kind::card_expiry, Kind::winback})
         CHECK(kind_from_letter(kind_letter(k)) == k);
 }
 
@@ -95,7 +95,7 @@ TEST_CASE("cooldowns: a kind waits after any other kind's message", "[contact_hi
 }
 
 TEST_CASE("recording a contact drops what is 30 days old", "[contact_history]") {
-    const auto h = with_contact(history({{30, Kind::festival}, {29, Kind::birthday}}), today,
-                                Kind::winback);
+    const auto h =
+        with_contact(history({{30, Kind::festival}, {29, Kind::birthday}}), today, Kind::winback);
     CHECK(h == std::vector<Contact>{{today - 29, Kind::birthday}, {today, Kind::winback}});
 }

@@ -216,14 +216,14 @@ TEST_CASE_METHOD(Fixture, "consent and channel, with the reasons", "[delivery_po
 TEST_CASE_METHOD(Fixture, "windows: planned late in the day", "[delivery_policy]") {
     const Member m = member();
     SECTION("over lunch: due when the afternoon opens, or later") {
-        const auto vs = plan(m, {Kind::birthday}, nullptr, {},
-                             *parse_instant("2027-09-15T12:10:00+08:00"));
+        const auto vs =
+            plan(m, {Kind::birthday}, nullptr, {}, *parse_instant("2027-09-15T12:10:00+08:00"));
         REQUIRE(of(vs, Kind::birthday).job);
         CHECK(of(vs, Kind::birthday).job->due_at >= *parse_instant("2027-09-15T13:30:00+08:00"));
     }
     SECTION("after the last window: quiet_hours, never tomorrow") {
-        const auto vs = plan(m, {Kind::birthday}, nullptr, {},
-                             *parse_instant("2027-09-15T21:00:00+08:00"));
+        const auto vs =
+            plan(m, {Kind::birthday}, nullptr, {}, *parse_instant("2027-09-15T21:00:00+08:00"));
         CHECK(of(vs, Kind::birthday).reason == "quiet_hours");
     }
 }
@@ -231,15 +231,15 @@ TEST_CASE_METHOD(Fixture, "windows: planned late in the day", "[delivery_policy]
 TEST_CASE_METHOD(Fixture, "dispatch: the window decides when a job may leave",
                  "[delivery_policy]") {
     const SysSeconds expires = *parse_instant("2027-09-16T00:00:00+08:00");
-    const auto in_lunch = check_window(toyland, Channel::sms,
-                                       *parse_instant("2027-09-15T12:30:00+08:00"), expires);
+    const auto in_lunch =
+        check_window(toyland, Channel::sms, *parse_instant("2027-09-15T12:30:00+08:00"), expires);
     CHECK_FALSE(in_lunch.open);
     CHECK(in_lunch.next == *parse_instant("2027-09-15T13:30:00+08:00"));
-    const auto open = check_window(toyland, Channel::sms,
-                                   *parse_instant("2027-09-15T15:00:00+08:00"), expires);
+    const auto open =
+        check_window(toyland, Channel::sms, *parse_instant("2027-09-15T15:00:00+08:00"), expires);
     CHECK(open.open);
-    const auto night = check_window(toyland, Channel::sms,
-                                    *parse_instant("2027-09-15T21:00:00+08:00"), expires);
+    const auto night =
+        check_window(toyland, Channel::sms, *parse_instant("2027-09-15T21:00:00+08:00"), expires);
     CHECK_FALSE(night.open);
     CHECK_FALSE(night.next);  // a greeting is expired, not sent tomorrow
     const auto rules = dispatch_rules(toyland, *parse_instant("2027-09-15T15:00:00+08:00"));

@@ -43,8 +43,10 @@ TEST_CASE("windows parse from the ways people write them", "[send_window]") {
 TEST_CASE("a day's open intervals, and what is open when", "[send_window]") {
     const auto open = default_day();
     REQUIRE(open.size() == 2);
-    CHECK(open[0] == OpenInterval{at("2027-09-15T09:00:00+08:00"), at("2027-09-15T12:00:00+08:00")});
-    CHECK(open[1] == OpenInterval{at("2027-09-15T13:30:00+08:00"), at("2027-09-15T20:30:00+08:00")});
+    CHECK(open[0] ==
+          OpenInterval{at("2027-09-15T09:00:00+08:00"), at("2027-09-15T12:00:00+08:00")});
+    CHECK(open[1] ==
+          OpenInterval{at("2027-09-15T13:30:00+08:00"), at("2027-09-15T20:30:00+08:00")});
 
     using Row = std::tuple<const char*, bool, std::optional<const char*>>;
     const auto [when, is, next] = GENERATE(table<const char*, bool, std::optional<const char*>>({
@@ -77,8 +79,7 @@ TEST_CASE("open time is counted across the lunch break, never in it", "[send_win
     CHECK_FALSE(after_open_time(open, at("2027-09-15T20:00:00+08:00"), 1h));
 }
 
-TEST_CASE("a day's messages are spread, deterministically, inside the windows",
-          "[send_window]") {
+TEST_CASE("a day's messages are spread, deterministically, inside the windows", "[send_window]") {
     const auto open = default_day();
     SECTION("from 11:00: two hours of open time, across lunch, not the first second") {
         const SysSeconds start = at("2027-09-15T11:00:00+08:00");
