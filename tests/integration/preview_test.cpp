@@ -11,6 +11,7 @@
 #include "cli/policy_commands.h"
 #include "io/consent_store.h"
 #include "io/member_store.h"
+#include "scheduler/consent_http.h"
 #include "scheduler/scheduler.h"
 #include "tests/support/test_redis.h"
 
@@ -212,4 +213,47 @@ TEST_CASE("huitou consent records an opt-out at the counter and cancels today's 
     CHECK(r.status == 0);
     CHECK_FALSE(consent.is_refused("toyland", Channel::sms, "+8613800138001"));
     CHECK(consent.events_about(*MemberStore(redis).get("toyland", "M01")).size() == 2);
+}
+
+TEST_CASE("a WeChat unsubscribe over POST /api/consent cancels the member's WeChat job at once") {
+    TestRedis server;
+    const Config config = parse_config(kConfig, "preview.toml");
+    const TemplateSet templates = TemplateSet::load(config, nullptr);
+    auto redis = server.connect();
+    MemberStore(redis).upsert({member("M01", "1990-09-15", true, true)});
+    zmq::context_t zmq;
+    FixedClock clock(*parse_instant("2027-09-15T00:00:30+08:00"));
+    Scheduler scheduler(config, templates, redis, zmq, clock);
+    REQUIRE(scheduler.plan_day(*config.find_store("toyland"), *parse_date("2027-09-15")).created ==
+            1);
+    JobStore jobs(redis, config.scheduler);
+    const std::string id = "birthday:M01:2027-09-15";
+    REQUIRE(jobs.get("toyland", id)->channel == Channel::wechat);
+
+    clock.set(*parse_instant("2027-09-15T09:00:00+08:00"));
+    ConsentHttpHandler handler(config, server.endpoint(), clock);
+    CHECK(handler("{not json").status == 400);
+    CHECK(handler(R"({"store":"toyland","channel":"wechat","event":"opt_in","source":"import",)"
+                  R"("address":"oTOY_M01"})")
+              .status == 400);
+    const auto reply =
+        handler(R"({"store":"toyland","channel":"wechat","event":"opt_out",)"
+                R"("source":"wechat_event","address":"oTOY_M01","detail":"unsubscribe"})");
+    CHECK(reply.status == 200);
+    CHECK(nlohmann::json::parse(reply.body).at("cancelled_jobs") == 1);
+    const auto job = jobs.get("toyland", id);
+    CHECK(job->state == JobState::cancelled);
+    CHECK(job->error == "opted_out");
+    ConsentStore consent(redis, config);
+    CHECK(consent.is_refused("toyland", Channel::wechat, "oTOY_M01"));
+    CHECK_FALSE(consent.is_refused("toyland", Channel::sms, "+8613800138001"));
+    const auto ledger = consent.ledger("toyland");
+    REQUIRE_FALSE(ledger.empty());
+    CHECK(ledger.back().source == ConsentSource::wechat_event);
+    CHECK(ledger.back().detail == "unsubscribe");
+    // Following again: a subscribe event lifts the refusal.
+    CHECK(handler(R"({"store":"toyland","channel":"wechat","event":"opt_in",)"
+                  R"("source":"wechat_event","member_id":"M01","detail":"subscribe"})")
+              .status == 200);
+    CHECK_FALSE(consent.is_refused("toyland", Channel::wechat, "oTOY_M01"));
 }
