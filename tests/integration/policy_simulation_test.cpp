@@ -23,8 +23,10 @@
 #include "core/consent.h"
 #include "core/delivery_policy.h"
 #include "core/visit.h"
+#include "core/visit_cycle.h"
 #include "io/consent_store.h"
 #include "io/member_store.h"
+#include "io/redis_keys.h"
 #include "io/visit_store.h"
 #include "scheduler/scheduler.h"
 #include "tests/support/test_redis.h"
@@ -105,7 +107,7 @@ cooldown_days = { winback = 5, festival = 1 }
     std::vector<SimMember> members;
     std::vector<MemberRecord> records;
     std::vector<Visit> history;
-    FixedClock clock(start_of_day(first, config.find_store("toyland")->zone) - 24h);
+    FixedClock clock(start_of_day(first, config.find_store("toyland")->zone));
     for (int i = 0; i < 360; ++i) {
         SimMember m;
         m.store = i % 3 == 2 ? "spa" : "toyland";
@@ -145,13 +147,14 @@ cooldown_days = { winback = 5, festival = 1 }
         // lapse during it, and the win-back joins the crowd.
         if (chance(25)) {
             const int cycle = uniform(7, 14);
-            const int stop = day0 - uniform(1, 25);
+            const int stop = day0 - uniform(2, 25);  // in the past in every zone
             for (int d = stop - 6 * cycle; d <= stop; d += cycle) {
                 const auto* zone = config.find_store(m.store)->zone;
                 const auto when = local_instant(date_of_day(d), 19h, zone);
-                history.push_back(*make_visit({m.store, m.id, format_instant(when, zone), "", ""},
-                                              config, clock.now())
-                                       .visit);
+                const auto checked = make_visit({m.store, m.id, format_instant(when, zone), "", ""},
+                                                config, clock.now());
+                REQUIRE(checked.visit);
+                history.push_back(*checked.visit);
             }
         }
         records.push_back(std::move(r));
@@ -162,8 +165,9 @@ cooldown_days = { winback = 5, festival = 1 }
     VisitStore(redis, config).record(history, clock.now());
 
     // Opt-outs at random moments, mostly in the daytime: an SMS reply names a
-    // number, a WeChat unsubscribe an openid.
-    std::vector<OptOut> opt_outs;
+    // number, a WeChat unsubscribe an openid. More come during the run, from
+    // members with a message planned that day, before it goes.
+    std::multimap<SysSeconds, OptOut> opt_outs;
     for (int i = 0; i < 90; ++i) {
         OptOut o;
         o.member = static_cast<std::size_t>(uniform(0, static_cast<int>(members.size()) - 1));
@@ -172,10 +176,8 @@ cooldown_days = { winback = 5, festival = 1 }
         const auto* zone = config.find_store(m.store)->zone;
         o.at = local_instant(date_of_day(day0 + uniform(0, days - 1)),
                              std::chrono::seconds(uniform(7 * 3600, 22 * 3600)), zone);
-        opt_outs.push_back(o);
+        opt_outs.emplace(o.at, o);
     }
-    std::sort(opt_outs.begin(), opt_outs.end(),
-              [](const OptOut& a, const OptOut& b) { return a.at < b.at; });
     std::map<std::pair<std::size_t, Channel>, SysSeconds> opted_out_at;
 
     std::map<std::string, std::size_t> index;
@@ -194,7 +196,7 @@ cooldown_days = { winback = 5, festival = 1 }
 
     const SysSeconds begin = start_of_day(first, config.find_store("toyland")->zone);
     const SysSeconds end = start_of_day(date_of_day(day0 + days), config.find_store("spa")->zone);
-    std::size_t next_opt_out = 0;
+    std::size_t opt_outs_recorded = 0;
     for (SysSeconds now = begin; now < end; now += 5min) {
         clock.set(now);
         // Each store's day is planned at its local midnight.
@@ -211,10 +213,25 @@ cooldown_days = { winback = 5, festival = 1 }
             for (const auto& [reason, n] : wb.reasons)
                 winback_reasons[reason] += n;
             planned[id] = today;
+            // One in twelve members with a message planned today refuses
+            // before it goes: between midnight and 10:00 (the due times are
+            // spread from send_time).
+            const auto due = redis.command({"ZRANGE", keys::due(id), "0", "-1"});
+            for (const auto& job_id : due.elements) {
+                if (!chance(8)) continue;
+                const auto job = jobs.get(id, job_id.str);
+                if (!job || job->state != JobState::planned) continue;
+                OptOut o;
+                o.member = index.at(id + "|" + job->member_id);
+                o.channel = job->channel;
+                o.at = now + std::chrono::minutes(uniform(10, 600));
+                opt_outs.emplace(o.at, o);
+            }
         }
         // The opt-outs that arrived since the last step.
-        for (; next_opt_out < opt_outs.size() && opt_outs[next_opt_out].at <= now; ++next_opt_out) {
-            const auto& o = opt_outs[next_opt_out];
+        for (; !opt_outs.empty() && opt_outs.begin()->first <= now;
+             opt_outs.erase(opt_outs.begin()), ++opt_outs_recorded) {
+            const auto& o = opt_outs.begin()->second;
             const auto& m = members[o.member];
             ConsentEvent e;
             e.at = o.at;
@@ -325,7 +342,8 @@ cooldown_days = { winback = 5, festival = 1 }
     CHECK(skipped["opted_out"] > 0);
     CHECK(opt_out_cancelled + static_cast<std::size_t>(claim_cancelled) > 0);
     CHECK(retries > 0);
-    CHECK(next_opt_out == opt_outs.size());
+    CHECK(opt_outs.empty());
+    CHECK(opt_out_cancelled > 10);  // cancelled at once, before dispatch
 
     std::string reasons;
     for (const auto& [reason, n] : skipped)
@@ -341,7 +359,7 @@ cooldown_days = { winback = 5, festival = 1 }
                      << reasons << "; win-back held or unreachable:" << wb
                      << "; at dispatch: " << claim_cancelled << " cancelled, " << claim_deferred
                      << " deferred to a window, " << claim_expired << " expired; "
-                     << opt_out_cancelled << " cancelled by opt-outs at once, " << refused_at_send
-                     << " refused at begin_send, " << retries
-                     << " retried; most in 7 days for one member " << busiest_week);
+                     << opt_outs_recorded << " opt-outs, which cancelled " << opt_out_cancelled
+                     << " planned jobs at once; " << refused_at_send << " refused at begin_send, "
+                     << retries << " retried; most in 7 days for one member " << busiest_week);
 }
