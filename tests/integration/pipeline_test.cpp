@@ -172,6 +172,7 @@ SCENARIO_METHOD(Pipeline, "a birthday day from import to outbox") {
         }
     }
     GIVEN("a store in Los Angeles") {
+        turn();  // the Shanghai day planned at its midnight
         clock.set(*parse_instant("2027-09-15T14:00:00+08:00"));  // 14 Sept, 23:00 in LA
         settle("toyland");
         THEN("its members' 15 September has not begun") {
