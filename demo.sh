@@ -6,9 +6,11 @@
 # their past visits (demo/visits.csv), and runs huitou-scheduler, huitou-sms
 # and huitou-wechat as separate processes on one simulated clock: the demo
 # day passes in about 30 seconds. At 08:00 a point-of-sale system reports a
-# visit over HTTP, cancelling that member's win-back reminder. Then it prints
-# the messages that went out, a summary and the win-back stats, and stops
-# everything it started. Messages go to outbox files (the outbox provider),
+# visit over HTTP, which ends that member's absence (her win-back reminder,
+# held back today by the 中秋 greeting's cooldown, will not come). It previews
+# the day first (huitou preview), then prints the messages that went out (at
+# most one a member, spread over the send window), a summary and the win-back
+# stats, and stops everything it started. Messages go to outbox files (the outbox provider),
 # never to a phone.
 #
 #   HUITOU_DEMO_DAY=2027-09-15 ./demo.sh     # which day to simulate
@@ -97,7 +99,8 @@ echo "-- running the scheduler and both workers through $day (about $seconds s)"
 "$bin/huitou-scheduler" "${common[@]}" --until "$until_time" >"$work/scheduler.log" 2>&1 &
 scheduler=$!
 pids+=("$scheduler")
-# 08:00 on the simulated clock: 赵敏 (T0008) walks into 童乐玩具 before her reminder goes out.
+# 08:00 on the simulated clock: 赵敏 (T0008) walks into 童乐玩具; her overdue win-back
+# reminder waits behind today's 中秋 greeting (cooldown), and now will not come at all.
 sleep "$(awk -v a="$anchor" -v s="$seconds" -v n="$(date +%s%3N)" 'BEGIN { w = (a + s * 8 / 24 * 1000 - n) / 1000; print (w > 0 ? w : 0) }')"
 echo "   08:00 the POS reports a visit: POST /api/visits {\"store\":\"toyland\",\"member_id\":\"T0008\"}"
 post_visit '{"store":"toyland","member_id":"T0008","amount":"36.00","visit_id":"TOY-0915-01"}' || true
