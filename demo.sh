@@ -6,9 +6,11 @@
 # their past visits (demo/visits.csv), and runs huitou-scheduler, huitou-sms
 # and huitou-wechat as separate processes on one simulated clock: the demo
 # day passes in about 30 seconds. At 08:00 a point-of-sale system reports a
-# visit over HTTP, cancelling that member's win-back reminder. Then it prints
-# the messages that went out, a summary and the win-back stats, and stops
-# everything it started. Messages go to outbox files (the outbox provider),
+# visit over HTTP, which ends that member's absence (her win-back reminder,
+# held back today by the 中秋 greeting's cooldown, will not come). It previews
+# the day first (huitou preview), then prints the messages that went out (at
+# most one a member, spread over the send window), a summary and the win-back
+# stats, and stops everything it started. Messages go to outbox files (the outbox provider),
 # never to a phone.
 #
 #   HUITOU_DEMO_DAY=2027-09-15 ./demo.sh     # which day to simulate
@@ -78,6 +80,8 @@ echo "-- importing demo/members.csv"
 echo "-- importing demo/visits.csv (past visits; each member's cycle is learned from them)"
 "$bin/huitou" "${common[@]}" --now "${day}T00:00:00+08:00" import-visits demo/visits.csv
 echo
+echo "-- what $day will send at 童乐玩具, and why the others get nothing (huitou preview: reads only)"
+"$bin/huitou" "${common[@]}" --now "${day}T00:00:00+08:00" preview --date "$day" --store toyland | sed 's/^/   /'
 
 # One clock for all three processes: $day 00:00 Beijing time, running a whole
 # day in $seconds seconds, anchored at the same real instant.
@@ -95,7 +99,8 @@ echo "-- running the scheduler and both workers through $day (about $seconds s)"
 "$bin/huitou-scheduler" "${common[@]}" --until "$until_time" >"$work/scheduler.log" 2>&1 &
 scheduler=$!
 pids+=("$scheduler")
-# 08:00 on the simulated clock: 赵敏 (T0008) walks into 童乐玩具 before her reminder goes out.
+# 08:00 on the simulated clock: 赵敏 (T0008) walks into 童乐玩具; her overdue win-back
+# reminder waits behind today's 中秋 greeting (cooldown), and now will not come at all.
 sleep "$(awk -v a="$anchor" -v s="$seconds" -v n="$(date +%s%3N)" 'BEGIN { w = (a + s * 8 / 24 * 1000 - n) / 1000; print (w > 0 ? w : 0) }')"
 echo "   08:00 the POS reports a visit: POST /api/visits {\"store\":\"toyland\",\"member_id\":\"T0008\"}"
 post_visit '{"store":"toyland","member_id":"T0008","amount":"36.00","visit_id":"TOY-0915-01"}' || true
@@ -120,6 +125,12 @@ unset HUITOU_NOW HUITOU_CLOCK_RATE HUITOU_CLOCK_ANCHOR
 sms=$(wc -l <outbox/sms.jsonl 2>/dev/null || echo 0)
 wechat=$(wc -l <outbox/wechat.jsonl 2>/dev/null || echo 0)
 echo "   $sms SMS and $wechat WeChat messages; members without consent or channel were skipped (see above)"
+# The delivery policy, checked on what went out: one message a member a day,
+# spread over the window rather than all at its first second.
+cat outbox/*.jsonl 2>/dev/null | grep -o '"member_id":"[^"]*"' \
+  | sort | uniq -c | sort -rn | head -1 | awk '{ print "   most messages to one member today: " $1 }' || true
+cat outbox/*.jsonl 2>/dev/null | grep -o '"sent_at":"[^"]*"' | cut -d'"' -f4 | cut -c12-16 | sort \
+  | awk 'NR == 1 { first = $0 } { last = $0; n[$0]++ } END { if (NR) print "   sent between " first " and " last ", in " length(n) " different minutes" }' || true
 echo
 echo "-- win-back: members by state (huitou stats)"
 HUITOU_NOW="${day}T23:59:00+08:00" "$bin/huitou" "${common[@]}" stats | sed 's/^/   /'

@@ -13,8 +13,9 @@ namespace {
 // Collects good rows and writes them a batch at a time.
 class BatchWriter {
   public:
-    BatchWriter(RedisConnection& redis, std::size_t batch, ImportReport& report)
-        : store_(redis), batch_(batch), report_(report) {}
+    BatchWriter(RedisConnection& redis, std::size_t batch, ImportReport& report,
+                MemberStore::Evidence evidence)
+        : store_(redis), batch_(batch), report_(report), evidence_(std::move(evidence)) {}
 
     void add(MemberRecord record) {
         pending_.push_back(std::move(record));
@@ -23,7 +24,7 @@ class BatchWriter {
 
     void flush() {
         if (pending_.empty()) return;
-        for (const auto outcome : store_.upsert(pending_)) {
+        for (const auto outcome : store_.upsert(pending_, &evidence_)) {
             switch (outcome) {
                 case WriteOutcome::created:
                     ++report_.created;
@@ -43,6 +44,7 @@ class BatchWriter {
     MemberStore store_;
     std::size_t batch_;
     ImportReport& report_;
+    MemberStore::Evidence evidence_;
     std::vector<MemberRecord> pending_;
 };
 
@@ -66,7 +68,7 @@ ImportReport import_members(const ImportOptions& o, const Config& config, RedisC
     MemberRowParser parser(
         [&config](std::string_view s) { return config.find_store(s) != nullptr; }, o.default_store);
     ImportReport report;
-    BatchWriter writer(redis, o.batch, report);
+    BatchWriter writer(redis, o.batch, report, {o.at, "import of " + o.path});
     auto reject = [&](std::size_t line, const std::string& why) {
         ++report.rejected;
         errors << "line " << line << ": " << why << "\n";

@@ -4,7 +4,10 @@
 // rows in batches (io/member_store.h). A bad row is reported as
 // "line N: <what is wrong>" on stderr and the other rows are still imported;
 // the exit status says whether anything was rejected. Importing a file twice
-// changes nothing the second time (every row reports "unchanged").
+// changes nothing the second time (every row reports "unchanged"). Changes
+// of sms_optin / wechat_optin are written to the consent ledger (source
+// import, the file as detail); an import never lifts a member's own opt-out
+// (core/consent.h).
 #pragma once
 
 #include <cstddef>
@@ -21,6 +24,7 @@ struct ImportOptions {
     std::string format;         // "csv", "jsonl", or empty: from the file name
     std::string default_store;  // for rows without a store column
     std::size_t batch = 1000;
+    SysSeconds at{};  // when the import runs: the consent ledger's time for its changes
 };
 
 struct ImportReport {

@@ -1,4 +1,5 @@
-// huitou — the command-line tool: import members, inspect jobs and config.
+// huitou — the command-line tool: import members, inspect jobs and config,
+// consent and previews.
 //
 // Exit statuses: 0 success; 1 an environment failure (Redis unreachable);
 // 2 a usage or configuration error; 3 the command ran but some input was
@@ -10,6 +11,7 @@
 #include "cli/calendar_command.h"
 #include "cli/import_command.h"
 #include "cli/outbox_command.h"
+#include "cli/policy_commands.h"
 #include "cli/visit_commands.h"
 #include "io/job_store.h"
 #include "io/member_store.h"
@@ -101,6 +103,8 @@ int main(int argc, char** argv) {
 
     VisitCommands visit_commands;
     visit_commands.add_to(app);
+    PolicyCommands policy_commands;
+    policy_commands.add_to(app);
 
     CLI11_PARSE(app, argc, argv);
     if (*outbox_cmd) {
@@ -114,6 +118,7 @@ int main(int argc, char** argv) {
         const Runtime rt = make_runtime(common);
         if (*import_cmd) {
             RedisConnection redis(rt.redis);
+            import.at = rt.clock->now();
             const auto r = import_members(import, rt.config, redis, std::cerr);
             std::cout << "imported " << r.rows - r.rejected << " of " << r.rows
                       << " rows: " << r.created << " new, " << r.updated << " updated, "
@@ -124,6 +129,7 @@ int main(int argc, char** argv) {
             return calendar_holidays(rt.config, holidays_year, holidays_store, std::cout,
                                      std::cerr);
         if (const auto status = visit_commands.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status = policy_commands.run(rt, std::cout, std::cerr)) return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);
         if (*member_cmd) return run_member(rt, member_store, member_id);
         if (*check_cmd) {

@@ -1,13 +1,14 @@
 #include "core/config.h"
 
 #include <algorithm>
-#include <functional>
 #include <charconv>
+#include <functional>
 #include <set>
 
 #include <toml++/toml.h>
 
 #include "core/civil_time.h"
+#include "core/contact_history.h"
 #include "core/embedded_files.h"
 #include "core/utf8.h"
 
@@ -164,6 +165,64 @@ void read_winback(Table& t, WinbackConfig& w) {
     t.reject_unknown();
 }
 
+std::string kind_list();
+
+std::vector<TimeWindow> window_list(Table& t, std::string_view key) {
+    const auto* a = t.array(key);
+    std::vector<TimeWindow> out;
+    for (const auto& node : *a) {
+        const auto text = node.value<std::string>();
+        if (!text) t.fail(key, "expected windows as strings, \"09:00-12:00\"");
+        std::string why;
+        const auto w = parse_time_window(*text, &why);
+        if (!w) t.fail(key, why);
+        out.push_back(*w);
+    }
+    std::sort(out.begin(), out.end(),
+              [](const TimeWindow& a, const TimeWindow& b) { return a.begin < b.begin; });
+    for (std::size_t i = 1; i < out.size(); ++i) {
+        if (out[i].begin < out[i - 1].end) {
+            t.fail(key, "windows " + format_time_window(out[i - 1]) + " and " +
+                            format_time_window(out[i]) + " overlap");
+        }
+    }
+    return out;
+}
+
+// [policy] of a store or of [store_defaults]; keys it lacks keep `p`'s values.
+void read_policy(Table& t, PolicyConfig& p) {
+    if (t.raw().contains("send_windows")) {
+        p.windows = window_list(t, "send_windows");
+        if (p.windows.empty()) t.fail("send_windows", "a store needs at least one window");
+    }
+    for (const auto& [key, slot] : {std::pair{"sms_windows", &p.sms_windows},
+                                    std::pair{"wechat_windows", &p.wechat_windows}}) {
+        if (t.raw().contains(key)) *slot = window_list(t, key);
+    }
+    p.spread = std::chrono::minutes(
+        bounded_integer(t, "spread_minutes", static_cast<int>(p.spread.count()), 0, 1440));
+    p.max_per_day = bounded_integer(t, "max_per_day", p.max_per_day, 1, 10);
+    p.max_per_week = bounded_integer(t, "max_per_week", p.max_per_week, 1, 70);
+    p.max_per_30_days = bounded_integer(t, "max_per_30_days", p.max_per_30_days, 1, 300);
+    if (p.max_per_week < p.max_per_day) t.fail("max_per_week", "must be at least max_per_day");
+    if (p.max_per_30_days < p.max_per_week)
+        t.fail("max_per_30_days", "must be at least max_per_week");
+    if (auto cooldowns = t.table("cooldown_days")) {
+        p.cooldown_days.clear();
+        for (const auto& [key, node] : cooldowns->raw()) {
+            const std::string kind(key.str());
+            const auto k = parse_kind(kind);
+            if (!k) cooldowns->fail(kind, "unknown kind (known: " + kind_list() + ")");
+            p.cooldown_days[*k] = bounded_integer(*cooldowns, kind, 0, 0, kContactHistoryDays);
+        }
+        cooldowns->reject_unknown();
+    }
+    if (auto v = t.get<bool>("caps_apply_to_notices", "true or false"))
+        p.caps_apply_to_notices = *v;
+    if (auto v = t.get<bool>("notices_need_optin", "true or false")) p.notices_need_optin = *v;
+    t.reject_unknown();
+}
+
 void read_store_settings(Table& t, StoreConfig& s) {
     if (auto zone = t.string("timezone")) {
         s.zone_name = *zone;
@@ -172,6 +231,7 @@ void read_store_settings(Table& t, StoreConfig& s) {
     s.channels = channel_list(t, "channels", s.channels);
     s.send_time = time_of_day(t, "send_time", s.send_time);
     if (auto w = t.table("winback")) read_winback(*w, s.winback);
+    if (auto p = t.table("policy")) read_policy(*p, s.policy);
     if (auto v = t.string("sms_signature")) {
         if (v->empty() || v->find("【") != std::string::npos || v->find("】") != std::string::npos)
             t.fail("sms_signature", "the bare name, without 【】, not empty");
@@ -210,6 +270,13 @@ void used_secret_value(Table& t, const std::string& name) {
                "secrets are not read from the config: use " + name + "_file or " + name + "_env");
 }
 
+// A provider template's key: a kind, or a merge of two ("birthday+festival").
+bool is_template_key(std::string_view key) {
+    const auto plus = key.find('+');
+    if (plus == std::string_view::npos) return parse_kind(key).has_value();
+    return parse_kind(key.substr(0, plus)) && parse_kind(key.substr(plus + 1));
+}
+
 std::string kind_list() {
     std::string out;
     for (const Kind k :
@@ -236,7 +303,9 @@ std::map<std::string, ProviderTemplate> provider_templates(Table& parent) {
     if (!t) return out;
     for (const auto& [key, node] : t->raw()) {
         const std::string kind(key.str());
-        if (!parse_kind(kind)) t->fail(kind, "unknown kind (known: " + kind_list() + ")");
+        if (!is_template_key(kind))
+            t->fail(kind,
+                    "unknown kind (known: " + kind_list() + ", or a merge: birthday+festival)");
         auto entry = t->table(kind);
         ProviderTemplate pt;
         const auto id = entry->string("id");
@@ -256,7 +325,9 @@ std::map<std::string, WechatTemplate> wechat_templates(Table& parent) {
     if (!t) return out;
     for (const auto& [key, node] : t->raw()) {
         const std::string kind(key.str());
-        if (!parse_kind(kind)) t->fail(kind, "unknown kind (known: " + kind_list() + ")");
+        if (!is_template_key(kind))
+            t->fail(kind,
+                    "unknown kind (known: " + kind_list() + ", or a merge: birthday+festival)");
         auto entry = t->table(kind);
         WechatTemplate wt;
         const auto id = entry->string("id");

@@ -30,6 +30,7 @@
 
 #include "core/holidays.h"
 #include "core/job.h"
+#include "core/policy_config.h"
 #include "core/provider_config.h"
 #include "core/winback_config.h"
 
@@ -68,6 +69,7 @@ struct StoreConfig {
     int sms_max_parts = 3;
     std::string sms_from;
     WinbackConfig winback;  // [winback]: visit cycles and reminders (winback_config.h)
+    PolicyConfig policy;    // [policy]: windows, caps, cooldowns, consent (policy_config.h)
 };
 
 struct Endpoints {

@@ -34,7 +34,9 @@ FieldMap to_fields(const Member& m) {
     if (m.card_expires) put(field::card_expires, format_date(*m.card_expires));
     put(field::sms_optin, m.sms_optin ? "1" : "0");
     put(field::wechat_optin, m.wechat_optin ? "1" : "0");
+    if (m.wechat_subscribed) put(field::wechat_subscribed, "1");
     if (!m.children.empty()) put(field::children, encode_children(m.children));
+    put(field::contacts, m.contacts);
     return f;
 }
 
@@ -56,6 +58,8 @@ Member member_from_fields(std::string store, std::string id, const FieldMap& fie
     if (const auto c = get(field::card_expires); !c.empty()) m.card_expires = parse_date(c);
     m.sms_optin = get(field::sms_optin) == "1";
     m.wechat_optin = get(field::wechat_optin) == "1";
+    m.wechat_subscribed = get(field::wechat_subscribed) == "1";
+    m.contacts = get(field::contacts);
     if (const auto c = get(field::children); !c.empty()) m.children = decode_children(c);
     return m;
 }

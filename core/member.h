@@ -45,6 +45,8 @@ inline constexpr std::string_view card_expires = "card_expires";
 inline constexpr std::string_view sms_optin = "sms_optin";
 inline constexpr std::string_view wechat_optin = "wechat_optin";
 inline constexpr std::string_view children = "children";
+inline constexpr std::string_view wechat_subscribed = "wechat_sub";  // "1", or absent
+inline constexpr std::string_view contacts = "ch";  // contact history (contact_history.h)
 }  // namespace field
 
 struct Child {
@@ -76,7 +78,9 @@ struct Member {
     std::optional<Date> card_expires;
     bool sms_optin = false;
     bool wechat_optin = false;
-    std::vector<Child> children;  // in name order
+    bool wechat_subscribed = false;  // subscribed to the store's WeChat notices
+    std::vector<Child> children;     // in name order
+    std::string contacts;  // the messages of the last 30 days, as stored (contact_history.h)
 
     friend bool operator==(const Member&, const Member&) = default;
 };

@@ -81,6 +81,8 @@ std::optional<std::pair<MemberRowParser::Column, int>> MemberRowParser::column_n
         Alias{"短信同意", Column::sms_optin},
         Alias{"wechat_optin", Column::wechat_optin},
         Alias{"微信同意", Column::wechat_optin},
+        Alias{"wechat_subscribed", Column::wechat_subscribed},
+        Alias{"微信订阅", Column::wechat_subscribed},
     };
     const std::string name = lower_ascii(trim(raw));
     for (const auto& a : aliases) {
@@ -132,6 +134,7 @@ std::string MemberRowParser::set_header(const std::vector<std::string>& names) {
     if (std::find(seen.begin(), seen.end(), std::make_pair(Column::member_id, 0)) == seen.end()) {
         return "the header has no member_id column (columns: member_id, store, name, gender, "
                "birthday, phone, wechat_openid, tier, card_expires, sms_optin, wechat_optin, "
+               "wechat_subscribed, "
                "child1_name, child1_birthday, child1_gender, ...)";
     }
     return {};
@@ -311,6 +314,14 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
                 }
                 break;
             }
+            case Column::wechat_subscribed:
+                // Absent means no: a "0" is stored as nothing at all.
+                if (const auto flag = v.empty() ? std::optional<bool>(false) : parse_flag(v)) {
+                    *flag ? set(field::wechat_subscribed, "1") : clear(field::wechat_subscribed);
+                } else {
+                    return {std::nullopt, "wechat_subscribed \"" + v + "\" is not yes/no (1/0)"};
+                }
+                break;
             case Column::child_name:
                 child_cells[static_cast<std::size_t>(child)].name = v;
                 break;

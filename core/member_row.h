@@ -73,6 +73,7 @@ class MemberRowParser {
         card_expires,
         sms_optin,
         wechat_optin,
+        wechat_subscribed,
         child_name,
         child_birthday,
         child_gender,

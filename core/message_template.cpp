@@ -4,6 +4,7 @@
 
 #include <kainjow/mustache.hpp>
 
+#include "core/delivery_policy.h"
 #include "core/embedded_files.h"
 #include "core/utf8.h"
 
@@ -54,7 +55,24 @@ std::optional<Kind> TemplateSet::kind_of(std::string_view name) {
     return parse_kind(name.substr(0, name.find('.')));
 }
 
+std::vector<Kind> TemplateSet::kinds_of(std::string_view name) {
+    std::vector<Kind> kinds;
+    while (true) {
+        const auto plus = name.find('+');
+        const auto part = name.substr(0, plus);
+        const auto kind = kind_of(part);
+        if (!kind) return {};
+        kinds.push_back(*kind);
+        if (plus == std::string_view::npos) return kinds;
+        name.remove_prefix(plus + 1);
+    }
+}
+
 std::string TemplateSet::check(std::string_view text, std::optional<Kind> kind) {
+    return check(text, kind ? std::vector<Kind>{*kind} : std::vector<Kind>{});
+}
+
+std::string TemplateSet::check(std::string_view text, const std::vector<Kind>& kinds) {
     if (!is_valid_utf8(text)) return "not valid UTF-8";
     std::vector<std::string> sections;
     std::size_t pos = 0;
@@ -81,11 +99,16 @@ std::string TemplateSet::check(std::string_view text, std::optional<Kind> kind) 
             }
             return "unknown tag {{" + std::string(tag) + "}} (known: " + known + ")";
         }
-        if (kind && !variable->kinds.empty() &&
-            std::find(variable->kinds.begin(), variable->kinds.end(), *kind) ==
-                variable->kinds.end()) {
-            return "{{" + std::string(tag) + "}} has no value in a " +
-                   std::string(to_string(*kind)) + " template";
+        const bool has_value = kinds.empty() || variable->kinds.empty() ||
+                               std::any_of(kinds.begin(), kinds.end(), [&](Kind k) {
+                                   return std::find(variable->kinds.begin(), variable->kinds.end(),
+                                                    k) != variable->kinds.end();
+                               });
+        if (!has_value) {
+            std::string names;
+            for (const Kind k : kinds)
+                names += (names.empty() ? "" : "+") + std::string(to_string(k));
+            return "{{" + std::string(tag) + "}} has no value in a " + names + " template";
         }
         if (sigil == '#' || sigil == '^') {
             sections.emplace_back(tag);
@@ -129,7 +152,15 @@ TemplateSet TemplateSet::load(const Config& config, const FileReader& read_confi
             // The file name after the locale (and store) directory names the template.
             std::string_view file = path;
             file.remove_prefix(file.rfind('/') + 1);
-            if (const auto problem = check(*text, kind_of(file)); !problem.empty()) {
+            const auto dot = file.rfind(".mustache");
+            std::string_view name = file.substr(0, dot);
+            // "birthday.wechat" → "birthday"; "festival.mid_autumn" stays.
+            for (const std::string_view c : {".sms", ".wechat"}) {
+                if (name.ends_with(c)) name.remove_suffix(c.size());
+            }
+            const auto kinds = kinds_of(name);
+            if (const auto problem = check(*text, kinds.empty() ? std::vector<Kind>{} : kinds);
+                !problem.empty()) {
                 throw ConfigError(source + ": " + problem);
             }
             compiled =
@@ -149,8 +180,14 @@ TemplateSet TemplateSet::load(const Config& config, const FileReader& read_confi
             names.emplace_back(to_string(kind), nullptr);
         for (const Festival* f : config.festivals_of(store))
             names.emplace_back(f->template_name, f);
+        for (const auto& [winner, merged] : merge_pairs())
+            names.emplace_back(merge_template_name(winner, merged), nullptr);
         for (const auto& [name, festival] : names) {
             for (const Channel channel : {Channel::sms, Channel::wechat}) {
+                // A provider that sends registered templates can only send
+                // the merges registered with it.
+                const auto& provider = channel == Channel::sms ? config.sms : config.wechat;
+                if (name.find('+') != std::string::npos && !provider.sends_template(name)) continue;
                 const std::string c(to_string(channel));
                 const std::string base = config.locale + "/";
                 const std::string key = key_for(store_id, name, channel);

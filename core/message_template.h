@@ -13,6 +13,10 @@
 // no known variable, a partial, or an optional variable used outside its own
 // section ({{#age}}…{{age}}…{{/age}}), or a variable of another kind
 // ({{festival}} in a card_expiry template) is a ConfigError naming the file.
+// Merge templates ("birthday+festival.mustache": one message for two
+// occasions, core/delivery_policy.h) may use the variables of both kinds; a
+// channel whose provider sends registered templates (Aliyun, Tencent, the
+// WeChat official account) only has the merge templates registered with it.
 // Every non-optional variable has a fallback (尊敬的会员), so a rendered
 // message never has an empty hole or a raw tag.
 #pragma once
@@ -53,12 +57,17 @@ class TemplateSet {
     // then from the embedded defaults. Throws ConfigError.
     static TemplateSet load(const Config& config, const FileReader& read_configured);
 
-    // Checks one template's text, as a template of `kind` when given; returns
-    // the problem, or empty if it is fine.
+    // Checks one template's text, as a template of `kind` when given (of
+    // several kinds: a merge template may use the variables of each);
+    // returns the problem, or empty if it is fine.
     static std::string check(std::string_view text, std::optional<Kind> kind = std::nullopt);
+    static std::string check(std::string_view text, const std::vector<Kind>& kinds);
 
     // The kind a template name belongs to ("festival.mid_autumn" → festival).
     static std::optional<Kind> kind_of(std::string_view name);
+    // The kinds of a name, a merge template's too ("birthday+festival" →
+    // birthday, festival); empty when it names none.
+    static std::vector<Kind> kinds_of(std::string_view name);
 
     // True when `store` has a template for `kind` (its general template).
     bool has(std::string_view store, Kind kind, Channel channel) const;

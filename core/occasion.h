@@ -16,9 +16,8 @@
 // step is part of its key, so a member imported late gets one catch-up
 // reminder, later steps still go on their day, and a lapsed card gets none.
 //
-// The delivery policy (one message per member per day, by priority; caps;
-// quiet hours) will sit between this step and the decision; until it does,
-// two occasions on one day make two jobs.
+// The delivery policy (core/delivery_policy.h) takes a member's occasions
+// of the day together: one message by priority, merges, caps, windows.
 #pragma once
 
 #include <string>

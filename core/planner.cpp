@@ -1,20 +1,40 @@
 #include "core/planner.h"
 
-#include <algorithm>
-
+#include "core/consent.h"
+#include "core/delivery_policy.h"
 #include "core/honorific.h"
 
 namespace huitou {
 
-ChannelChoice choose_channel(const Member& m, const StoreConfig& store) {
-    bool reachable = false;
+std::string channel_problem(const Member& m, Channel c, bool marketing, const Suppression& refused,
+                            const PolicyConfig& policy) {
+    if (address_of(m, c).empty()) return "no_channel";
+    if (refused.of(c)) return "opted_out";
+    if ((marketing || policy.notices_need_optin) && !optin_of(m, c)) return "no_consent";
+    // WeChat template messages are for service notices; greetings go as
+    // subscription notices, which the member must have subscribed to.
+    if (marketing && c == Channel::wechat && !m.wechat_subscribed) return "no_consent";
+    return {};
+}
+
+ChannelChoice choose_channel(const Member& m, const StoreConfig& store, bool marketing,
+                             const Suppression& refused, const std::function<bool(Channel)>& open) {
+    bool reachable = false, opted_out = false, closed = false;
     for (const Channel c : store.channels) {
-        const bool has_address = c == Channel::sms ? !m.phone.empty() : !m.wechat_openid.empty();
-        const bool agreed = c == Channel::sms ? m.sms_optin : m.wechat_optin;
-        reachable = reachable || has_address;
-        if (has_address && agreed) return {c, {}};
+        const auto problem = channel_problem(m, c, marketing, refused, store.policy);
+        if (problem == "no_channel") continue;
+        reachable = true;
+        opted_out = opted_out || problem == "opted_out";
+        if (!problem.empty()) continue;
+        if (open && !open(c)) {
+            closed = true;
+            continue;
+        }
+        return {c, {}};
     }
-    return {std::nullopt, reachable ? "no_consent" : "no_channel"};
+    if (!reachable) return {std::nullopt, "no_channel"};
+    if (closed) return {std::nullopt, "quiet_hours"};  // it would have gone, earlier in the day
+    return {std::nullopt, opted_out ? "opted_out" : "no_consent"};
 }
 
 TemplateValues member_values(const Member& m, const StoreConfig& store) {
@@ -28,31 +48,11 @@ TemplateValues member_values(const Member& m, const StoreConfig& store) {
 
 PlanDecision decide(const Member& m, const Occasion& o, const Date& day, const StoreConfig& store,
                     const TemplateSet& templates, SysSeconds now) {
-    if (!in_audience(m, o.audience, o.date)) return {std::nullopt, "not_in_audience"};
-    const auto choice = choose_channel(m, store);
-    if (!choice.channel) return {std::nullopt, choice.reason};
-    TemplateValues values = member_values(m, store);
-    for (const auto& [key, value] : o.values)
-        values.insert_or_assign(key, value);
-    const auto text = templates.render(store.id, o.template_name, *choice.channel, values);
-    if (!text) return {std::nullopt, "no_template"};
-    Job job;
-    job.store = store.id;
-    job.id = make_job_id(o.kind, m.id, o.date, o.detail);
-    job.kind = o.kind;
-    job.member_id = m.id;
-    job.occasion_date = o.date;
-    job.marketing = o.marketing;
-    job.channel = *choice.channel;
-    job.to = *choice.channel == Channel::sms ? m.phone : m.wechat_openid;
-    job.text = *text;
-    for (const auto& [key, value] : values) {
-        if (!value.empty()) job.params.emplace(key, value);
-    }
-    job.expires_at = start_of_day(Date{date::sys_days{day} + date::days{1}}, store.zone);
-    job.due_at = std::max(local_instant(day, store.send_time, store.zone), now);
-    job.created_at = now;
-    return {std::move(job), {}};
+    Member alone = m;
+    alone.contacts.clear();
+    auto verdicts = plan_member_day({alone, {o}, {}, day, now}, store, templates);
+    auto& v = verdicts.front();
+    return {std::move(v.job), std::move(v.reason)};
 }
 
 }  // namespace huitou

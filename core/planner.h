@@ -1,19 +1,21 @@
-// planner.h — from an occasion to a job, or to the reason there is none.
+// planner.h — from an occasion to a job: the channel, the words, and the
+// reason when there is none.
 //
-// The decision step of planning (occasions → decision → job, occasion.h
-// finds the occasions). Pure: given a member, one of their occasions, the
-// day being planned, the store's config, the templates and now, it checks
-// the audience, chooses the channel, renders the text and sets the due and
-// expiry times. Every occasion that gets no job gets a reason
-// (not_in_audience, no_channel, no_consent, no_template), so a preview can
-// explain itself. Today's rules: the store's channel preference, consent per
-// channel, due at the store's send time on the planned day (or now if that
-// has passed), expired at the end of that local day — a greeting is never late.
+// The channel rules, pure: a store lists its channels in order of
+// preference; a member can be sent a message on a channel when they have an
+// address there (phone, openid), their address is not on the store's opt-out
+// list for it (core/consent.h), and — for greetings and win-backs, which are
+// marketing — the shop's record says they agreed; on WeChat greetings also
+// need the member to have subscribed to the store's notices (WeChat allows
+// template messages for service notices only, PROVIDERS.md). A service notice
+// (card expiry) needs no marketing opt-in unless policy.notices_need_optin.
 //
-// The delivery policy (caps, one message a day by priority, quiet hours) is
-// not here: it will sit between occasions_for and decide.
+// `decide` plans one occasion alone through the delivery policy
+// (core/delivery_policy.h), which is what planning uses for a member's whole
+// day: channels, windows, caps, priorities and merging.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -25,27 +27,44 @@
 
 namespace huitou {
 
-struct PlanDecision {
-    std::optional<Job> job;
-    std::string reason;  // set when there is no job
+// Which of the member's addresses are on the store's opt-out lists.
+struct Suppression {
+    bool sms = false;
+    bool wechat = false;
+
+    bool of(Channel c) const { return c == Channel::sms ? sms : wechat; }
 };
 
 struct ChannelChoice {
     std::optional<Channel> channel;
-    std::string reason;  // no_channel / no_consent when none
+    std::string reason;  // when none: no_channel, opted_out, no_consent, quiet_hours
 };
 
-// The first channel in the store's preference that the member can be reached
-// on and agreed to.
-ChannelChoice choose_channel(const Member& m, const StoreConfig& store);
+// Why `m` cannot get a message of that purpose on `c`, or "" when they can:
+// no_channel (no address), opted_out, no_consent.
+std::string channel_problem(const Member& m, Channel c, bool marketing, const Suppression& refused,
+                            const PolicyConfig& policy);
+
+// The first channel in the store's preference `m` can get the message on and
+// which `open(c)` says has send time left (all, when not given). When none:
+// no_channel (no address on any of them), quiet_hours (one would have done,
+// but its windows have closed for the day), opted_out, no_consent.
+ChannelChoice choose_channel(const Member& m, const StoreConfig& store, bool marketing = true,
+                             const Suppression& refused = {},
+                             const std::function<bool(Channel)>& open = {});
 
 // The values every template sees for `m` (honorific, name, store, tier); the
 // occasion adds its own.
 TemplateValues member_values(const Member& m, const StoreConfig& store);
 
-// The job for occasion `o` of `m`, planned on local `day`, or the reason
-// there is none. Its id is the occasion's stable key: kind, member, the
-// occasion's date and its detail.
+struct PlanDecision {
+    std::optional<Job> job;
+    std::string reason;  // set when there is no job
+};
+
+// Occasion `o` of `m` planned alone on local `day` at `now`: the delivery
+// policy with no other occasion, no history and no opt-outs. Its id is the
+// occasion's stable key: kind, member, the occasion's date and its detail.
 PlanDecision decide(const Member& m, const Occasion& o, const Date& day, const StoreConfig& store,
                     const TemplateSet& templates, SysSeconds now);
 

@@ -25,6 +25,18 @@ const std::vector<std::string>& ProviderConfig::banned_words() const {
     return none;
 }
 
+bool ProviderConfig::sends_template(const std::string& name) const {
+    if (provider == "aliyun") return aliyun.templates.contains(name);
+    if (provider == "tencent") return tencent.templates.contains(name);
+    if (provider == "wechat") return wechat.templates.contains(name);
+    return true;  // outbox and Kannel send our own text
+}
+
+std::string provider_template_key(Kind kind, const std::map<std::string, std::string>& params) {
+    const auto it = params.find("template");
+    return it != params.end() ? it->second : std::string(to_string(kind));
+}
+
 std::string ProviderConfig::account() const {
     if (provider == "kannel") return "kannel:" + kannel.username + "@" + kannel.sendsms_url;
     if (provider == "aliyun") return "aliyun:" + aliyun.access_key_id;

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "core/job.h"
+
 namespace huitou {
 
 // Where a secret comes from: a file (its content, trailing newline trimmed)
@@ -112,7 +114,14 @@ struct ProviderConfig {
     const std::vector<std::string>& banned_words() const;
     // The account this provider sends from, for rate-limit keys.
     std::string account() const;
+    // Whether it can send template `name` ("birthday+festival"): providers
+    // that send our text can send any; the others only what is registered.
+    bool sends_template(const std::string& name) const;
 };
+
+// The provider template a job goes with: its merge template (the job's
+// "template" param, core/delivery_policy.h) when it has one, else its kind.
+std::string provider_template_key(Kind kind, const std::map<std::string, std::string>& params);
 
 // Tencent's examples of words refused in marketing SMS (正文模板审核标准).
 const std::vector<std::string>& tencent_default_banned_words();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/delivery_policy.h"
 #include "core/sms_text.h"
 #include "core/utf8.h"
 
@@ -46,32 +47,39 @@ std::vector<std::string> check_sms_templates(const Config& config, const Templat
     std::vector<std::string> problems;
     const auto& banned = config.sms.banned_words();
     for (const auto& [store_id, store] : config.stores) {
-        // Every template the store can send by SMS: one per kind, and the
-        // festival variants of the festivals it greets.
-        std::vector<std::pair<Kind, std::string>> names;
+        // Every template the store can send by SMS: one per kind, the
+        // festival variants it greets, and the merge templates.
+        std::vector<std::string> names;
         for (const Kind kind : {Kind::birthday, Kind::child_birthday, Kind::festival,
                                 Kind::card_expiry, Kind::winback}) {
-            names.emplace_back(kind, std::string(to_string(kind)));
+            names.emplace_back(to_string(kind));
         }
         for (const auto& key : store.festivals) {
             for (const auto& f : config.festivals) {
                 if (f.key == key && f.template_name != "festival") {
-                    names.emplace_back(Kind::festival, f.template_name);
+                    names.push_back(f.template_name);
                 }
             }
         }
-        for (const auto& [kind, name] : names) {
+        for (const auto& [winner, merged] : merge_pairs())
+            names.push_back(merge_template_name(winner, merged));
+        for (const auto& name : names) {
             if (!templates.has(store_id, name, Channel::sms)) continue;
+            const auto kinds = TemplateSet::kinds_of(name);
+            const Kind kind = kinds.front();  // the message's own kind: a merge's winner
+            const std::string what =
+                name.find('+') != std::string::npos ? name : std::string(to_string(kind));
             const std::string where = templates.source(store_id, name, Channel::sms) + " (store " +
-                                      store_id + ", " + std::string(to_string(kind)) + " by SMS)";
-            // The variables this kind's templates may use; optional ones are
+                                      store_id + ", " + what + " by SMS)";
+            // The variables these kinds' templates may use; optional ones are
             // tried on and off in every combination.
             std::vector<const TemplateVariable*> always, optional;
             for (const auto& v : template_variables()) {
-                if (!v.kinds.empty() &&
-                    std::find(v.kinds.begin(), v.kinds.end(), kind) == v.kinds.end()) {
-                    continue;
-                }
+                const bool used =
+                    v.kinds.empty() || std::any_of(kinds.begin(), kinds.end(), [&](Kind k) {
+                        return std::find(v.kinds.begin(), v.kinds.end(), k) != v.kinds.end();
+                    });
+                if (!used) continue;
                 (v.optional ? optional : always).push_back(&v);
             }
             const std::size_t tried = std::min<std::size_t>(optional.size(), 12);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 
-#include "core/planner.h"
 #include "core/visit_cycle.h"
 
 namespace huitou {
@@ -19,61 +18,21 @@ int day_after_step(int step, int today, const WinbackConfig& w) {
                              : today + w.churn_days;
 }
 
-WinbackStep message_step(const VisitState& v, const Member* m, bool busy, const Date& today,
-                         int step, const StoreConfig& store, const TemplateSet& templates,
-                         SysSeconds now) {
-    const int d = day_number(today);
-    const auto& w = store.winback;
+// Reminder `step` (1-based) is due today for `m`; unreachable when no member.
+WinbackStep message_step(const VisitState& v, const Member* m, const Date& today, int step,
+                         const StoreConfig& store) {
     WinbackStep out;
-    // Unreachable: a first reminder parks the member, a follow-up is skipped.
-    auto unreachable = [&](std::string reason) {
-        out.reason = std::move(reason);
-        if (step == 1) {
-            out.action = WinbackAction::park;
-            out.state = WinbackState::lapsed;
-            out.step = 0;
-            out.day = d + w.recheck_days;
-        } else {
-            out.action = WinbackAction::skip;
-            out.state = WinbackState::reminded;
-            out.step = step;
-            out.day = day_after_step(step, d, w);
-        }
-        return out;
-    };
-    if (!m) return unreachable("no_member");
-    const auto choice = choose_channel(*m, store);
-    if (!choice.channel) return unreachable(choice.reason);
-    auto values = member_values(*m, store);
-    if (step > 1) values["followup"] = "1";
-    const auto text = templates.render(store.id, Kind::winback, *choice.channel, values);
-    if (!text) return unreachable("no_template");
-    if (busy) {
-        out.action = WinbackAction::wait;
-        out.reason = "busy";
-        return out;
-    }
-    Job job;
-    job.store = store.id;
-    job.id = winback_job_id(m->id, v.last_date, step);
-    job.kind = Kind::winback;
-    job.member_id = m->id;
-    job.occasion_date = v.last_date;
-    job.channel = *choice.channel;
-    job.to = *choice.channel == Channel::sms ? m->phone : m->wechat_openid;
-    job.text = *text;
-    for (const auto& [key, value] : values) {
-        if (!value.empty()) job.params.emplace(key, value);
-    }
-    job.params["step"] = std::to_string(step);
-    job.expires_at = start_of_day(Date{date::sys_days{today} + date::days{1}}, store.zone);
-    job.due_at = std::max(local_instant(today, store.send_time, store.zone), now);
-    job.created_at = now;
     out.action = WinbackAction::remind;
     out.state = WinbackState::reminded;
     out.step = step;
-    out.day = day_after_step(step, d, w);
-    out.job = std::move(job);
+    out.day = day_after_step(step, day_number(today), store.winback);
+    out.occasion = winback_occasion(v, step);
+    if (!m) {
+        Verdict none;
+        none.kind = Kind::winback;
+        none.reason = "no_member";
+        return settle_winback(std::move(out), none, today, store);
+    }
     return out;
 }
 
@@ -87,21 +46,54 @@ std::string winback_job_id(std::string_view member_id, const Date& last_visit, i
     return make_job_id(Kind::winback, member_id, last_visit, std::to_string(step));
 }
 
-std::vector<std::string> cooldown_job_ids(std::string_view member_id, const Date& today) {
-    const Date yesterday{date::sys_days{today} - date::days{1}};
-    return {make_job_id(Kind::birthday, member_id, today),
-            make_job_id(Kind::birthday, member_id, yesterday),
-            make_job_id(Kind::card_expiry, member_id, today),
-            make_job_id(Kind::card_expiry, member_id, yesterday)};
+Occasion winback_occasion(const VisitState& v, int step) {
+    Occasion o;
+    o.kind = Kind::winback;
+    o.date = v.last_date;
+    o.detail = std::to_string(step);
+    o.priority = occasion_priority(Kind::winback);
+    o.marketing = true;
+    o.template_name = std::string(to_string(Kind::winback));
+    if (step > 1) o.values["followup"] = "1";
+    o.values["step"] = std::to_string(step);
+    return o;
 }
 
-bool may_reach_member(JobState s) {
-    return s == JobState::planned || s == JobState::dispatched || s == JobState::sent ||
-           s == JobState::delivered || s == JobState::unknown;
+bool is_held_back(std::string_view reason) {
+    return reason == "cooldown" || reason == "capped" || reason == "quiet_hours";
 }
 
-WinbackStep plan_winback(const VisitState& v, const Member* m, bool busy, const Date& today,
-                         const StoreConfig& store, const TemplateSet& templates, SysSeconds now) {
+WinbackStep settle_winback(WinbackStep due, const Verdict& verdict, const Date& today,
+                           const StoreConfig& store) {
+    due.occasion.reset();
+    if (verdict.job) {
+        due.job = verdict.job;
+        return due;
+    }
+    WinbackStep out;
+    out.reason = verdict.reason;
+    if (is_held_back(verdict.reason)) {
+        out.action = WinbackAction::wait;
+        return out;
+    }
+    const int d = day_number(today);
+    const auto& w = store.winback;
+    if (due.step == 1) {
+        out.action = WinbackAction::park;
+        out.state = WinbackState::lapsed;
+        out.step = 0;
+        out.day = d + w.recheck_days;
+    } else {
+        out.action = WinbackAction::skip;
+        out.state = WinbackState::reminded;
+        out.step = due.step;
+        out.day = day_after_step(due.step, d, w);
+    }
+    return out;
+}
+
+WinbackStep plan_winback(const VisitState& v, const Member* m, const Date& today,
+                         const StoreConfig& store) {
     const auto& w = store.winback;
     const int d = day_number(today);
     WinbackStep out;
@@ -122,7 +114,7 @@ WinbackStep plan_winback(const VisitState& v, const Member* m, bool busy, const 
                 out.day = d;
                 return out;
             }
-            return message_step(v, m, busy, today, v.step + 1, store, templates, now);
+            return message_step(v, m, today, v.step + 1, store);
         case WinbackState::active:
         case WinbackState::returned:
         case WinbackState::lapsed:
@@ -149,7 +141,7 @@ WinbackStep plan_winback(const VisitState& v, const Member* m, bool busy, const 
         out.reason = "absent_too_long";
         return out;
     }
-    return message_step(v, m, busy, today, 1, store, templates, now);
+    return message_step(v, m, today, 1, store);
 }
 
 }  // namespace huitou

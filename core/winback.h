@@ -18,10 +18,14 @@
 // channel, no consent) is parked and looked at again after `recheck_days`; a
 // follow-up that cannot go is skipped.
 //
-// Not here: the cross-kind delivery policy (one message per member per day by
-// priority, cooldowns after any message, caps, quiet hours). Until it comes,
-// the caller passes `busy` when the member has another message today or had
-// one yesterday, and the win-back waits a day.
+// The message itself goes through the delivery policy like any occasion
+// (core/delivery_policy.h: channel, consent, windows, caps, the cooldown
+// after other messages), so this is two steps: plan_winback says what the
+// member's step is today (a message step carries its occasion, no job yet),
+// and settle_winback applies the policy's verdict. Held back (cooldown,
+// capped, quiet_hours) the member waits, nothing moves, and they are looked
+// at again the next day; unreachable (no channel, no consent, opted out, no
+// template) a first reminder parks them and a follow-up is skipped.
 #pragma once
 
 #include <optional>
@@ -29,9 +33,11 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/delivery_policy.h"
 #include "core/job.h"
 #include "core/member.h"
 #include "core/message_template.h"
+#include "core/occasion.h"
 #include "core/visit_state.h"
 
 namespace huitou {
@@ -50,26 +56,35 @@ struct WinbackStep {
     WinbackAction action = WinbackAction::wait;
     WinbackState state = WinbackState::active;  // afterwards
     int step = 0;                               // reminders planned in the episode, afterwards
-    int day = 0;  // the day number the member's index entry gets afterwards
-    std::optional<Job> job;
-    std::string reason;  // why there is no message: busy, no_consent, no_member, ...
+    int day = 0;                       // the day number the member's index entry gets afterwards
+    std::optional<Occasion> occasion;  // a message step, before the policy has spoken
+    std::optional<Job> job;            // the message, once it has
+    std::string reason;  // why there is no message: cooldown, no_consent, no_member, ...
 };
 
 // Today's win-back step for a member with visit state `v` (`m`: the member
-// record, nullptr if the member list lacks them; `busy`: another message
-// today or yesterday). `today` is the store's local date and `now` within it.
-WinbackStep plan_winback(const VisitState& v, const Member* m, bool busy, const Date& today,
-                         const StoreConfig& store, const TemplateSet& templates, SysSeconds now);
+// record, nullptr if the member list lacks them). `today` is the store's
+// local date. A message step comes back as `remind` with its occasion and no
+// job: settle_winback finishes it.
+WinbackStep plan_winback(const VisitState& v, const Member* m, const Date& today,
+                         const StoreConfig& store);
+
+// The occasion of reminder `step` of the absence that began with the visit
+// on `v.last_date`: kind winback, priority 5, its step in the values.
+Occasion winback_occasion(const VisitState& v, int step);
+
+// A message step `due` once the delivery policy gave `verdict` for its
+// occasion on `today`: the reminder (a job), a wait (held back: cooldown,
+// capped, quiet_hours), or unreachable — parked for a first reminder,
+// skipped for a follow-up.
+WinbackStep settle_winback(WinbackStep due, const Verdict& verdict, const Date& today,
+                           const StoreConfig& store);
+
+// True for the reasons that hold a message back for today only.
+bool is_held_back(std::string_view reason);
 
 // The id of reminder `step` of the episode that began with the visit on
 // `last_visit`: "winback:<member>:<last visit date>:<step>".
 std::string winback_job_id(std::string_view member_id, const Date& last_visit, int step);
-
-// Jobs of other kinds whose ids can be known in advance and which make a
-// member busy for a win-back on `today`: birthday and card-expiry, today and yesterday.
-std::vector<std::string> cooldown_job_ids(std::string_view member_id, const Date& today);
-
-// True when a job in state `s` may have reached, or will reach, the member.
-bool may_reach_member(JobState s);
 
 }  // namespace huitou

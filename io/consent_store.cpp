@@ -1,49 +1,121 @@
 #include "io/consent_store.h"
 
+#include <cassert>
+
 #include "io/redis_keys.h"
 
 namespace huitou {
+namespace {
 
-ConsentStore::ConsentStore(RedisConnection& redis) : redis_(redis), record_("record_opt_out") {}
-
-bool ConsentStore::record_opt_out(const OptOut& o) {
-    const std::string channel(to_string(o.channel));
-    const auto reply =
-        record_.run(redis_, {keys::consent_log(o.store), keys::opt_outs(o.store, channel)},
-                    {std::to_string(o.at.time_since_epoch().count()), o.store, channel, o.address,
-                     o.source, o.detail});
-    reply.expect_ok("record_opt_out");
-    return reply.integer == 1;
+FieldMap to_field_map(const RedisReply& flat) {
+    FieldMap fields;
+    for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2)
+        fields.emplace(flat.elements[i].str, flat.elements[i + 1].str);
+    return fields;
 }
 
-bool ConsentStore::is_opted_out(const std::string& store, Channel channel,
-                                const std::string& address) {
+// Reads XRANGE entries into events, skipping what is not one.
+void read_entries(const RedisReply& reply, std::vector<ConsentEvent>& out, std::string* last_id) {
+    for (const auto& entry : reply.elements) {
+        if (entry.elements.size() != 2) continue;
+        if (last_id) *last_id = entry.elements[0].str;
+        if (auto e =
+                consent_event_from_fields(entry.elements[0].str, to_field_map(entry.elements[1]))) {
+            out.push_back(std::move(*e));
+        }
+    }
+}
+
+}  // namespace
+
+ConsentStore::ConsentStore(RedisConnection& redis, const Config& config)
+    : redis_(redis), config_(config), record_("record_consent") {}
+
+ConsentOutcome ConsentStore::record(const ConsentEvent& e) {
+    assert(!check_consent_event(e));
+    const std::string channel(to_string(e.channel));
+    // Today's jobs, in the store's time zone: they expire at the day's end.
+    long long day_end = 0;
+    if (const auto* store = config_.find_store(e.store)) {
+        const Date today = local_date(e.at, store->zone);
+        day_end = start_of_day(Date{date::sys_days{today} + date::days{1}}, store->zone)
+                      .time_since_epoch()
+                      .count();
+    }
+    const auto reply =
+        record_.run(redis_,
+                    {keys::consent_log(e.store), keys::opt_outs(e.store, channel),
+                     keys::member(e.store, e.member), keys::open_jobs(e.store, day_end),
+                     keys::due(e.store), keys::inflight(e.store), keys::counts(e.store)},
+                    {std::to_string(e.at.time_since_epoch().count()), e.store, channel,
+                     e.opt_in ? "opt_in" : "opt_out", e.member, e.address,
+                     std::string(to_string(e.source)), e.detail, keys::job_prefix(e.store),
+                     std::to_string(config_.scheduler.job_retention.count())});
+    reply.expect_ok("record_consent");
+    ConsentOutcome out;
+    if (reply.elements.size() == 2) {
+        out.newly_refused = reply.elements[0].integer == 1;
+        out.cancelled = reply.elements[1].integer;
+    }
+    return out;
+}
+
+bool ConsentStore::is_refused(const std::string& store, Channel channel,
+                              const std::string& address) {
     const auto reply = redis_.command(
         {"SISMEMBER", keys::opt_outs(store, std::string(to_string(channel))), address});
     reply.expect_ok("SISMEMBER opt-outs");
     return reply.integer == 1;
 }
 
-std::vector<OptOut> ConsentStore::ledger(const std::string& store, std::size_t limit) {
+std::vector<std::pair<bool, bool>> ConsentStore::refusals(const std::string& store,
+                                                          const std::vector<Member>& members) {
+    std::vector<std::pair<bool, bool>> out(members.size(), {false, false});
+    if (members.empty()) return out;
+    // SMISMEMBER needs at least one member: "" stands for "no address".
+    std::vector<std::string> sms{"SMISMEMBER", keys::opt_outs(store, "sms")};
+    std::vector<std::string> wechat{"SMISMEMBER", keys::opt_outs(store, "wechat")};
+    for (const auto& m : members) {
+        sms.push_back(m.phone);
+        wechat.push_back(m.wechat_openid);
+    }
+    const auto replies = redis_.pipeline({sms, wechat});
+    for (const auto& r : replies)
+        r.expect_ok("SMISMEMBER opt-outs");
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        if (i < replies[0].elements.size())
+            out[i].first = !members[i].phone.empty() && replies[0].elements[i].integer == 1;
+        if (i < replies[1].elements.size())
+            out[i].second =
+                !members[i].wechat_openid.empty() && replies[1].elements[i].integer == 1;
+    }
+    return out;
+}
+
+std::vector<ConsentEvent> ConsentStore::ledger(const std::string& store, std::size_t limit) {
     const auto reply = redis_.command(
         {"XRANGE", keys::consent_log(store), "-", "+", "COUNT", std::to_string(limit)});
     reply.expect_ok("XRANGE consent");
-    std::vector<OptOut> out;
-    for (const auto& entry : reply.elements) {
-        if (entry.elements.size() != 2) continue;
-        OptOut o;
-        const auto& fields = entry.elements[1].elements;
-        for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
-            const auto& k = fields[i].str;
-            const auto& v = fields[i + 1].str;
-            if (k == "at") o.at = SysSeconds{std::chrono::seconds{std::stoll(v)}};
-            if (k == "store") o.store = v;
-            if (k == "channel") o.channel = parse_channel(v).value_or(Channel::sms);
-            if (k == "address") o.address = v;
-            if (k == "source") o.source = v;
-            if (k == "detail") o.detail = v;
+    std::vector<ConsentEvent> out;
+    read_entries(reply, out, nullptr);
+    return out;
+}
+
+std::vector<ConsentEvent> ConsentStore::events_about(const Member& m, std::size_t batch) {
+    std::vector<ConsentEvent> out;
+    std::string start = "-";
+    for (;;) {
+        const auto reply = redis_.command(
+            {"XRANGE", keys::consent_log(m.store), start, "+", "COUNT", std::to_string(batch)});
+        reply.expect_ok("XRANGE consent");
+        std::vector<ConsentEvent> chunk;
+        std::string last;
+        read_entries(reply, chunk, &last);
+        for (auto& e : chunk) {
+            if (concerns(e, m)) out.push_back(std::move(e));
         }
-        out.push_back(std::move(o));
+        if (reply.elements.size() < batch || last.empty()) break;
+        start = "(" + last;  // exclusive: the entries after the last one read
     }
     return out;
 }

@@ -1,54 +1,65 @@
-// consent_store.h — members' refusals, as the senders see them.
+// consent_store.h — the consent ledger and the opt-out lists in Redis.
 //
-// An opt-out is kept twice, in one script (scripts/record_opt_out.lua): as
-// evidence in the store's append-only ledger (a Redis stream: when, which
-// store, which channel, which address, how it arrived — sms_reply,
-// wechat_event, provider_error — and the detail: the reply's text, the
-// provider's error), and as a rule in the store's opt-out set for the
-// channel, which begin_send.lua checks atomically before every send, so a
-// job planned before the refusal is cancelled rather than sent. Addresses are
-// E.164 phone numbers or openids, exactly as jobs carry them. This is the
-// base the consent ledger will extend (opt-ins, per-member consent); it does
-// not touch member records.
+// The rules are core/consent.h's; this applies them. One consent event is one
+// script (scripts/record_consent.lua): the evidence appended to the store's
+// ledger (a Redis stream: when, which store, which channel, in or out, the
+// source, the member and/or the address, the detail), the member's flag set,
+// the address put on (or taken off) the store's opt-out list for the
+// channel, and — for an opt-out — today's jobs to that address cancelled at
+// once, found through the open-jobs index that job creation keeps
+// (scripts/create_job.lua), never by a scan. begin_send.lua and claim_due.lua
+// check the lists again before every dispatch and send.
+//
+// Import batches write their events through MemberStore::upsert (one event
+// per batch and channel naming its members: evidence at about ten bytes a
+// member). Reading one member's events scans the store's ledger: a command
+// for people, not for planning, which reads only the flags and the lists.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
+#include "core/config.h"
+#include "core/consent.h"
 #include "core/job.h"
 #include "io/lua_script.h"
 #include "io/redis_connection.h"
 
 namespace huitou {
 
-struct OptOut {
-    std::string store;
-    Channel channel = Channel::sms;
-    std::string address;  // E.164 phone or openid
-    std::string source;   // sms_reply, wechat_event, provider_error
-    std::string detail;   // what arrived: the reply's text, the provider's answer
-    SysSeconds at{};
-
-    friend bool operator==(const OptOut&, const OptOut&) = default;
+struct ConsentOutcome {
+    bool newly_refused = false;  // the address joined the opt-out list
+    long long cancelled = 0;     // jobs of today cancelled by it
 };
 
 class ConsentStore {
   public:
-    explicit ConsentStore(RedisConnection& redis);
+    // `config` (for each store's time zone: which day's jobs an opt-out
+    // cancels) must outlive the store.
+    ConsentStore(RedisConnection& redis, const Config& config);
 
-    // Appends to the ledger and suppresses the address on the channel.
-    // Returns true if it was not suppressed before. Throws RedisError.
-    bool record_opt_out(const OptOut& opt_out);
+    // Records `e` (check_consent_event must accept it: assert). Throws RedisError.
+    ConsentOutcome record(const ConsentEvent& e);
 
-    // Whether `address` opted out of `channel` at `store`. Throws RedisError.
-    bool is_opted_out(const std::string& store, Channel channel, const std::string& address);
+    // Whether `address` is on `store`'s opt-out list for `channel`. Throws RedisError.
+    bool is_refused(const std::string& store, Channel channel, const std::string& address);
+
+    // For each member, whether their SMS and WeChat addresses are on the
+    // store's opt-out lists: two commands, one round trip. Throws RedisError.
+    std::vector<std::pair<bool, bool>> refusals(const std::string& store,
+                                                const std::vector<Member>& members);
 
     // The ledger of `store`, oldest first, at most `limit` entries. Throws RedisError.
-    std::vector<OptOut> ledger(const std::string& store, std::size_t limit = 1000);
+    std::vector<ConsentEvent> ledger(const std::string& store, std::size_t limit = 1000);
+
+    // The events about `m` (core/consent.h: concerns), oldest first; reads
+    // the whole ledger, `batch` entries a round trip. Throws RedisError.
+    std::vector<ConsentEvent> events_about(const Member& m, std::size_t batch = 1000);
 
   private:
     RedisConnection& redis_;
+    const Config& config_;
     LuaScript record_;
 };
 

@@ -1,5 +1,6 @@
 #include "io/job_store.h"
 
+#include "core/contact_history.h"
 #include "io/redis_keys.h"
 
 namespace huitou {
@@ -34,9 +35,14 @@ std::size_t JobStore::create(const std::vector<Job>& jobs) {
     std::vector<LuaScript::Call> calls;
     calls.reserve(jobs.size());
     for (const auto& job : jobs) {
+        // The day's index by recipient, for opt-outs (scripts/create_job.lua).
+        const auto day_end = job.expires_at.time_since_epoch().count();
         LuaScript::Call call{
-            {keys::job(job.store, job.id), keys::due(job.store), keys::counts(job.store)},
-            {job.id, seconds(job.due_at)}};
+            {keys::job(job.store, job.id), keys::due(job.store), keys::counts(job.store),
+             keys::open_jobs(job.store, day_end)},
+            {job.id, seconds(job.due_at),
+             job.to.empty() ? std::string() : std::string(to_string(job.channel)) + ":" + job.to,
+             std::to_string(day_end + 86400)}};
         for (const auto& [f, v] : to_fields(job)) {
             call.args.push_back(f);
             call.args.push_back(v);
@@ -51,18 +57,47 @@ std::size_t JobStore::create(const std::vector<Job>& jobs) {
     return created;
 }
 
-ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int limit) {
-    const auto reply =
-        claim_.run(redis_, {keys::due(store), keys::inflight(store), keys::counts(store)},
-                   {seconds(now), std::to_string(limit), seconds(now + config_.ack_timeout),
-                    keys::job_prefix(store), std::to_string(config_.max_attempts),
-                    std::to_string(config_.job_retention.count())});
+ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int limit,
+                                const DispatchRules* rules) {
+    std::vector<std::string> args{seconds(now),
+                                  std::to_string(limit),
+                                  seconds(now + config_.ack_timeout),
+                                  keys::job_prefix(store),
+                                  std::to_string(config_.max_attempts),
+                                  std::to_string(config_.job_retention.count())};
+    if (rules) {
+        auto intervals = [](const std::vector<OpenInterval>& open) {
+            std::string out;
+            for (const auto& i : open) {
+                out += (out.empty() ? "" : ",") + seconds(i.begin) + "-" + seconds(i.end);
+            }
+            return out;
+        };
+        const auto& p = *rules->policy;
+        std::string cooldowns;
+        for (const auto& [kind, days] : p.cooldown_days)
+            cooldowns += std::string(1, kind_letter(kind)) + std::to_string(days) + " ";
+        args.insert(args.end(),
+                    {keys::member_prefix(store), std::to_string(rules->today),
+                     intervals(rules->sms), intervals(rules->wechat),
+                     std::to_string(p.max_per_day) + " " + std::to_string(p.max_per_week) + " " +
+                         std::to_string(p.max_per_30_days),
+                     cooldowns,
+                     std::string(p.caps_apply_to_notices ? "1" : "0") +
+                         (p.notices_need_optin ? "1" : "0")});
+    }
+    const auto reply = claim_.run(redis_,
+                                  {keys::due(store), keys::inflight(store), keys::counts(store),
+                                   keys::opt_outs(store, "sms"), keys::opt_outs(store, "wechat")},
+                                  args);
     reply.expect_ok("claim_due");
     ClaimResult result;
-    if (reply.elements.size() < 2) return result;
+    if (reply.elements.size() < 4) return result;
     result.expired = reply.elements[0].integer;
     result.failed = reply.elements[1].integer;
-    for (std::size_t i = 2; i + 1 < reply.elements.size(); i += 2) {
+    result.cancelled = reply.elements[2].integer;
+    result.deferred = reply.elements[3].integer;
+    for (std::size_t i = 4; i + 1 < reply.elements.size(); i += 2) {
         auto job =
             job_from_fields(store, reply.elements[i].str, to_field_map(reply.elements[i + 1]));
         if (job) result.jobs.push_back(std::move(*job));

@@ -3,9 +3,14 @@
 // Each transition is one Lua script (scripts/*.lua), atomic in Redis, so the
 // scheduler, any number of workers and a crash at any instant never leave a
 // job half moved:
-//   create          planned (only if the id is new — idempotent planning)
+//   create          planned (only if the id is new — idempotent planning),
+//                   listed in the day's index by recipient (for opt-outs)
 //   claim_due       planned → dispatched, into the in-flight set with a
-//                   deadline; past expiry → expired; too many attempts → failed
+//                   deadline; past expiry → expired; too many attempts → failed;
+//                   the delivery policy once more: outside its window → due
+//                   at the next opening (or expired), opted out, no consent,
+//                   over a cap → cancelled; the dispatch joins the member's
+//                   contact history
 //   release         dispatched → planned (the push itself failed)
 //   requeue_expired dispatched past its deadline → planned, or → unknown if
 //                   a worker began sending it
@@ -22,6 +27,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/delivery_policy.h"
 #include "core/job.h"
 #include "core/wire.h"
 #include "io/lua_script.h"
@@ -30,9 +36,11 @@
 namespace huitou {
 
 struct ClaimResult {
-    std::vector<Job> jobs;  // now dispatched
-    long long expired = 0;  // ended expired by this claim
-    long long failed = 0;   // ended failed (too many attempts)
+    std::vector<Job> jobs;    // now dispatched
+    long long expired = 0;    // ended expired by this claim (late, or no window left today)
+    long long failed = 0;     // ended failed (too many attempts)
+    long long cancelled = 0;  // ended cancelled: opted out, no consent, capped, cooldown
+    long long deferred = 0;   // outside the channel's window: due again at its next opening
 };
 
 struct RequeueResult {
@@ -57,8 +65,12 @@ class JobStore {
     // Creates each job whose id is new; returns how many were created.
     std::size_t create(const std::vector<Job>& jobs);
 
-    // Dispatches up to `limit` jobs of `store` due at `now`.
-    ClaimResult claim_due(const std::string& store, SysSeconds now, int limit);
+    // Dispatches up to `limit` jobs of `store` due at `now`. With `rules`
+    // (the store's policy at `now`, core/delivery_policy.h) each job is
+    // checked again first: its window, its consent, the member's caps
+    // (scripts/claim_due.lua); without, only expiry and attempts.
+    ClaimResult claim_due(const std::string& store, SysSeconds now, int limit,
+                          const DispatchRules* rules = nullptr);
 
     // Hands a claimed job back, due again at `retry_at`.
     bool release(const std::string& store, const std::string& job_id, SysSeconds retry_at);

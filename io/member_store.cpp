@@ -1,8 +1,11 @@
 #include "io/member_store.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <tuple>
 
+#include "core/consent.h"
 #include "io/redis_keys.h"
 
 namespace huitou {
@@ -43,11 +46,56 @@ std::vector<std::string> script_args(const MemberRecord& r, const MemberWrite& w
     return a;
 }
 
+// An import batch's consent changes, one ledger event per store, channel
+// and direction, naming its members (core/consent.h).
+class ConsentChanges {
+  public:
+    void add(const MemberRecord& r, const std::optional<FieldMap>& stored, const MemberWrite& w) {
+        for (const Channel c : {Channel::sms, Channel::wechat}) {
+            const std::string f(c == Channel::sms ? field::sms_optin : field::wechat_optin);
+            const auto it = w.set.find(f);
+            if (it == w.set.end()) continue;
+            const bool was = stored && stored->contains(f) && stored->at(f) == "1";
+            const bool now = it->second == "1";
+            if (was != now) members_[{r.store, c, now}].push_back(r.id);
+        }
+    }
+
+    void write(RedisConnection& redis, const MemberStore::Evidence& evidence) {
+        if (members_.empty()) return;
+        std::vector<std::vector<std::string>> commands;
+        for (const auto& [key, ids] : members_) {
+            const auto& [store, channel, opt_in] = key;
+            ConsentEvent e;
+            e.at = evidence.at;
+            e.store = store;
+            e.channel = channel;
+            e.opt_in = opt_in;
+            e.source = ConsentSource::import;
+            e.members = ids;
+            e.detail = evidence.detail;
+            std::vector<std::string> xadd{"XADD", keys::consent_log(store), "*"};
+            for (const auto& [f, v] : to_fields(e)) {
+                xadd.push_back(f);
+                xadd.push_back(v);
+            }
+            commands.push_back(std::move(xadd));
+        }
+        for (const auto& reply : redis.pipeline(commands))
+            reply.expect_ok("XADD consent");
+        members_.clear();
+    }
+
+  private:
+    std::map<std::tuple<std::string, Channel, bool>, std::vector<std::string>> members_;
+};
+
 }  // namespace
 
 MemberStore::MemberStore(RedisConnection& redis) : redis_(redis), apply_("apply_member_write") {}
 
-std::vector<WriteOutcome> MemberStore::upsert(const std::vector<MemberRecord>& records) {
+std::vector<WriteOutcome> MemberStore::upsert(const std::vector<MemberRecord>& records,
+                                              const Evidence* evidence) {
     std::vector<WriteOutcome> outcomes(records.size(), WriteOutcome::unchanged);
     std::vector<const MemberRecord*> batch;
     std::set<std::pair<std::string, std::string>> in_batch;
@@ -55,7 +103,7 @@ std::vector<WriteOutcome> MemberStore::upsert(const std::vector<MemberRecord>& r
     for (std::size_t i = 0; i < records.size(); ++i) {
         const auto key = std::make_pair(records[i].store, records[i].id);
         if (in_batch.contains(key)) {
-            upsert_distinct(batch, outcomes, first);
+            upsert_distinct(batch, outcomes, first, evidence);
             batch.clear();
             in_batch.clear();
             first = i;
@@ -63,12 +111,13 @@ std::vector<WriteOutcome> MemberStore::upsert(const std::vector<MemberRecord>& r
         batch.push_back(&records[i]);
         in_batch.insert(key);
     }
-    if (!batch.empty()) upsert_distinct(batch, outcomes, first);
+    if (!batch.empty()) upsert_distinct(batch, outcomes, first, evidence);
     return outcomes;
 }
 
 void MemberStore::upsert_distinct(const std::vector<const MemberRecord*>& records,
-                                  std::vector<WriteOutcome>& outcomes, std::size_t first_index) {
+                                  std::vector<WriteOutcome>& outcomes, std::size_t first_index,
+                                  const Evidence* evidence) {
     std::vector<std::size_t> pending(records.size());
     for (std::size_t i = 0; i < records.size(); ++i)
         pending[i] = i;
@@ -81,6 +130,7 @@ void MemberStore::upsert_distinct(const std::vector<const MemberRecord*>& record
         std::vector<MemberWrite> writes;
         std::vector<LuaScript::Call> calls;
         std::vector<std::size_t> applied;
+        ConsentChanges consent;
         for (const auto i : pending) {
             const auto reply = redis_.read();
             reply.expect_ok("HGETALL member");
@@ -88,11 +138,14 @@ void MemberStore::upsert_distinct(const std::vector<const MemberRecord*>& record
             if (!reply.elements.empty()) stored = to_field_map(reply);
             auto write = plan_member_write(stored, *records[i]);
             if (write.outcome == WriteOutcome::unchanged) continue;
+            if (evidence) consent.add(*records[i], stored, write);
             outcomes[first_index + i] = write.outcome;
             calls.push_back({{keys::member(records[i]->store, records[i]->id)},
                              script_args(*records[i], write)});
             applied.push_back(i);
         }
+        // The evidence goes first: no consent flag changes without it.
+        if (evidence) consent.write(redis_, *evidence);
         std::vector<std::size_t> retry;
         const auto replies = apply_.run_many(redis_, calls);
         for (std::size_t k = 0; k < replies.size(); ++k) {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/member.h"
 #include "core/member_row.h"
 #include "core/member_write.h"
@@ -32,8 +33,18 @@ class MemberStore {
   public:
     explicit MemberStore(RedisConnection& redis);
 
-    // Stores `records` in order; returns each one's outcome. Throws RedisError.
-    std::vector<WriteOutcome> upsert(const std::vector<MemberRecord>& records);
+    // Where an import's consent changes come from, for the ledger.
+    struct Evidence {
+        SysSeconds at{};
+        std::string detail;  // the file imported
+    };
+
+    // Stores `records` in order; returns each one's outcome. With `evidence`,
+    // every change of a consent flag is written to the store's consent ledger
+    // first (core/consent.h: one event per batch, store, channel and
+    // direction, naming its members). Throws RedisError.
+    std::vector<WriteOutcome> upsert(const std::vector<MemberRecord>& records,
+                                     const Evidence* evidence = nullptr);
 
     // The member, or nullopt. Throws RedisError.
     std::optional<Member> get(const std::string& store, const std::string& id);
@@ -57,7 +68,8 @@ class MemberStore {
   private:
     // Upserts records naming distinct members.
     void upsert_distinct(const std::vector<const MemberRecord*>& records,
-                         std::vector<WriteOutcome>& outcomes, std::size_t first_index);
+                         std::vector<WriteOutcome>& outcomes, std::size_t first_index,
+                         const Evidence* evidence);
 
     RedisConnection& redis_;
     LuaScript apply_;

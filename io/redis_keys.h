@@ -15,8 +15,11 @@
 //   hu:{S}:due            zset   planned jobs by due time
 //   hu:{S}:inflight       zset   dispatched jobs by result deadline
 //   hu:{S}:counts         hash   jobs by state, cumulative
-//   hu:{S}:consent:log    stream the consent ledger: every opt-out, with its evidence
-//   hu:{S}:optout:<ch>    set    addresses (E.164 or openid) that opted out of channel ch
+//   hu:{S}:consent:log    stream the consent ledger: every opt-in and opt-out, with its
+//                                evidence (core/consent.h)
+//   hu:{S}:optout:<ch>    set    addresses (E.164 or openid) that refused channel ch
+//   hu:{S}:open:<t>       hash   the jobs of the day ending at t, by recipient: what an
+//                                opt-out cancels at once (expires a day after t)
 // Not per store: hu:rate:{...} (io/rate_limiter.h), hu:wechat:{<appid>}:...
 // (workers/wechat_token.h).
 //   hu:{S}:v:<member>     hash   a member's visits and win-back state (core/visit_state.h)
@@ -36,8 +39,11 @@ namespace huitou::keys {
 inline std::string store_prefix(std::string_view store) {
     return "hu:{" + std::string(store) + "}:";
 }
+inline std::string member_prefix(std::string_view store) {
+    return store_prefix(store) + "m:";
+}
 inline std::string member(std::string_view store, std::string_view id) {
-    return store_prefix(store) + "m:" + std::string(id);
+    return member_prefix(store) + std::string(id);
 }
 inline std::string index(std::string_view store, std::string_view suffix) {
     return store_prefix(store) + std::string(suffix);
@@ -63,6 +69,11 @@ inline std::string consent_log(std::string_view store) {
 }
 inline std::string opt_outs(std::string_view store, std::string_view channel) {
     return store_prefix(store) + "optout:" + std::string(channel);
+}
+// The jobs of the local day that ends at `day_end` (Unix seconds: the jobs'
+// expires_at), by recipient: field "<channel>:<address>", value the job ids.
+inline std::string open_jobs(std::string_view store, long long day_end) {
+    return store_prefix(store) + "open:" + std::to_string(day_end);
 }
 inline std::string visit_state(std::string_view store, std::string_view member) {
     return store_prefix(store) + "v:" + std::string(member);

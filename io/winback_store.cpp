@@ -56,13 +56,10 @@ std::vector<std::string> WinbackStore::due(const std::string& store, int day) {
 }
 
 std::vector<WinbackCandidate> WinbackStore::read(const std::string& store,
-                                                 const std::vector<std::string>& member_ids,
-                                                 const Date& today) {
+                                                 const std::vector<std::string>& member_ids) {
     for (const auto& id : member_ids) {
         redis_.append({"HGETALL", keys::visit_state(store, id)});
         redis_.append({"HGETALL", keys::member(store, id)});
-        for (const auto& job_id : cooldown_job_ids(id, today))
-            redis_.append({"HGET", keys::job(store, job_id), "state"});
     }
     std::vector<WinbackCandidate> out;
     out.reserve(member_ids.size());
@@ -76,11 +73,6 @@ std::vector<WinbackCandidate> WinbackStore::read(const std::string& store,
         member.expect_ok("HGETALL member");
         if (!member.elements.empty())
             c.member = member_from_fields(store, id, to_field_map(member));
-        for (std::size_t i = 0; i < cooldown_job_ids(id, today).size(); ++i) {
-            const auto state = redis_.read();
-            state.expect_ok("HGET job state");
-            if (const auto s = parse_job_state(state.str); s && may_reach_member(*s)) c.busy = true;
-        }
         out.push_back(std::move(c));
     }
     return out;

@@ -30,7 +30,6 @@ struct WinbackCandidate {
     std::string member_id;
     std::optional<VisitState> visits;  // nullopt: the index entry has no state behind it
     std::optional<Member> member;      // nullopt: not in the member list
-    bool busy = false;                 // another message today or yesterday
 };
 
 struct WinbackTransition {
@@ -57,12 +56,10 @@ class WinbackStore {
     // earlier, each once. Throws RedisError.
     std::vector<std::string> due(const std::string& store, int day);
 
-    // Reads each member's visit state and record, and whether a birthday or
-    // card-expiry job makes them busy on `today` (core/winback.h). One round
-    // trip. Throws RedisError.
+    // Reads each member's visit state and record (with their contact
+    // history, for the delivery policy). One round trip. Throws RedisError.
     std::vector<WinbackCandidate> read(const std::string& store,
-                                       const std::vector<std::string>& member_ids,
-                                       const Date& today);
+                                       const std::vector<std::string>& member_ids);
 
     // Applies each transition whose guard still holds (one round trip);
     // returns which were applied. A reminder job whose member came back

@@ -7,6 +7,7 @@
 
 #include "io/program_setup.h"
 #include "scheduler/admin_server.h"
+#include "scheduler/consent_http.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/visit_http.h"
 
@@ -55,9 +56,11 @@ int main(int argc, char** argv) {
         // The daemon listens for visits (POS feed and HTTP); --once does not.
         scheduler.listen_for_visits();
         VisitHttpHandler visit_http(rt.config, rt.redis, *rt.clock);
+        ConsentHttpHandler consent_http(rt.config, rt.redis, *rt.clock);
         AdminServer admin(rt.config.admin);
         if (!rt.config.admin.listen.empty()) {
             admin.on_post("/api/visits", std::ref(visit_http));
+            admin.on_post("/api/consent", std::ref(consent_http));
             admin.start();
         }
         spdlog::info("visits on {} (ZeroMQ) and {} (HTTP POST /api/visits)",

@@ -5,8 +5,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/occasion.h"
-#include "core/planner.h"
 #include "core/visit_wire.h"
 #include "core/wire.h"
 #include "io/program_setup.h"
@@ -45,7 +43,7 @@ Scheduler::Scheduler(const Config& config, const TemplateSet& templates, RedisCo
       templates_(templates),
       redis_(redis),
       clock_(clock),
-      members_(redis),
+      planner_(redis, config, templates, static_cast<std::size_t>(config.scheduler.dispatch_batch)),
       jobs_(redis, config.scheduler),
       visit_store_(redis, config),
       winbacks_(redis, config.scheduler),
@@ -70,47 +68,46 @@ zmq::socket_t& Scheduler::socket_for(Channel channel) {
 PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day) {
     PlanReport report;
     const SysSeconds now = clock_.now();
-    const PlanningDay pd = planning_day(config_, store, day);
-    const auto batch = static_cast<std::size_t>(config_.scheduler.dispatch_batch);
     std::vector<Job> jobs;
-    auto plan_members = [&](const std::vector<Member>& members) {
-        report.members_read += members.size();
-        for (const auto& member : members) {
-            // The indexes are a hint; the member's own data decides.
-            for (const auto& occasion : occasions_for(member, pd, store)) {
-                ++report.candidates;
-                ++report.occasions[std::string(to_string(occasion.kind))];
-                auto decision = decide(member, occasion, day, store, templates_, now);
-                if (decision.job)
-                    jobs.push_back(std::move(*decision.job));
-                else
-                    ++report.skipped[decision.reason];
-            }
+    planner_.occasions(store, day, now, [&](OccasionBatch& batch) {
+        report.members_read += batch.members_read;
+        for (auto& [member, name, v] : batch.verdicts) {
+            ++report.candidates;
+            ++report.occasions[std::string(to_string(v.kind))];
+            if (v.job)
+                jobs.push_back(std::move(*v.job));
+            else
+                ++report.skipped[v.reason];
         }
         report.created += jobs_.create(jobs);
         jobs.clear();
-    };
-    if (pd.reads_all_members()) {
-        members_.for_each_member(store.id, batch, plan_members);
-    } else {
-        const auto ids = members_.ids_in(store.id, pd.index_sets);
-        for (std::size_t i = 0; i < ids.size(); i += batch) {
-            const std::vector<std::string> chunk(
-                ids.begin() + static_cast<long>(i),
-                ids.begin() + static_cast<long>(std::min(ids.size(), i + batch)));
-            plan_members(members_.get_many(store.id, chunk));
-        }
-    }
+    });
     stats_.planned += report.created;
-    spdlog::info("{} {}: occasions: {}; {} new jobs ({} members read), skipped: {}", store.id,
+    spdlog::info("{} {}: occasions: {}; {} new jobs ({} members read), no message: {}", store.id,
                  format_date(day), summary(report.occasions), report.created, report.members_read,
                  summary(report.skipped));
     return report;
 }
 
 WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day) {
-    const auto report =
-        huitou::plan_winbacks(winbacks_, jobs_, store, day, templates_, clock_.now());
+    WinbackReport report;
+    const SysSeconds now = clock_.now();
+    planner_.winbacks(store, day, now, [&](WinbackBatch& batch) {
+        report.candidates += batch.candidates;
+        for (const auto& [k, n] : batch.actions)
+            report.actions[k] += n;
+        for (const auto& [k, n] : batch.reasons)
+            report.reasons[k] += n;
+        std::vector<Job> jobs;
+        for (const auto& t : batch.transitions) {
+            if (t.step.job) jobs.push_back(*t.step.job);
+        }
+        // Jobs first, then the steps: a step never claims a reminder that is not there.
+        report.created += jobs_.create(jobs);
+        for (const bool applied : winbacks_.apply(store.id, batch.transitions, now)) {
+            if (!applied) ++report.conflicts;
+        }
+    });
     stats_.planned += report.created;
     if (report.candidates > 0) {
         spdlog::info("{} {}: {} win-back candidates, {} new jobs, steps: {}, no message: {}{}",
@@ -189,11 +186,21 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
     std::size_t pushed = 0;
     for (const auto& [id, store] : config_.stores) {
         std::set<Channel> blocked;  // channels that would block this round
+        // The policy holds at dispatch too: windows, consent, caps (claim_due.lua).
+        const DispatchRules rules = dispatch_rules(store, now);
         for (;;) {
-            auto claim = jobs_.claim_due(id, now, config_.scheduler.dispatch_batch);
+            auto claim = jobs_.claim_due(id, now, config_.scheduler.dispatch_batch, &rules);
             stats_.expired += static_cast<std::size_t>(claim.expired);
+            stats_.cancelled += static_cast<std::size_t>(claim.cancelled);
+            stats_.outside_window += static_cast<std::size_t>(claim.deferred);
             if (claim.expired)
                 spdlog::warn("{}: {} jobs expired before they could go", id, claim.expired);
+            if (claim.cancelled) {
+                spdlog::info(
+                    "{}: {} jobs cancelled at dispatch (opted out, no consent, or over "
+                    "a cap since planning)",
+                    id, claim.cancelled);
+            }
             for (const auto& job : claim.jobs) {
                 JobMessage m{job.store, job.id,   job.member_id, job.kind,     job.channel,
                              job.to,    job.text, job.params,    job.attempts, job.expires_at};
@@ -207,7 +214,9 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
                 jobs_.release(job.store, job.id, now + retry_delay_);
                 ++stats_.deferred;
             }
-            if (static_cast<int>(claim.jobs.size()) < config_.scheduler.dispatch_batch) break;
+            const auto taken = static_cast<long long>(claim.jobs.size()) + claim.expired +
+                               claim.failed + claim.cancelled + claim.deferred;
+            if (taken < config_.scheduler.dispatch_batch) break;
             if (blocked.size() == 2) break;
         }
         for (const Channel c : blocked) {

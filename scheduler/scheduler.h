@@ -28,11 +28,10 @@
 #include "core/config.h"
 #include "core/message_template.h"
 #include "io/job_store.h"
-#include "io/member_store.h"
 #include "io/redis_connection.h"
 #include "io/visit_store.h"
 #include "io/winback_store.h"
-#include "scheduler/winback_planning.h"
+#include "scheduler/day_planner.h"
 
 namespace huitou {
 
@@ -44,11 +43,22 @@ struct PlanReport {
     std::size_t members_read = 0;                  // members read to plan the day
 };
 
+struct WinbackReport {
+    std::size_t candidates = 0;                  // members whose index day has come
+    std::size_t created = 0;                     // reminder and follow-up jobs created
+    std::map<std::string, std::size_t> actions;  // remind, wait, skip, park, churn, ... → count
+    std::map<std::string, std::size_t>
+        reasons;                // why no message: cooldown, no_consent, ... → count
+    std::size_t conflicts = 0;  // members who changed between read and write (a visit)
+};
+
 struct SchedulerStats {
     std::size_t planned = 0;
     std::size_t dispatched = 0;
     std::size_t deferred = 0;  // could not be pushed, handed back
     std::size_t expired = 0;
+    std::size_t cancelled = 0;       // at dispatch: opted out, no consent, capped, cooldown
+    std::size_t outside_window = 0;  // at dispatch: due again at the window's next opening
     std::size_t requeued = 0;
     std::size_t unknown = 0;
     std::size_t bad_messages = 0;
@@ -68,12 +78,13 @@ class Scheduler {
     std::string results_endpoint() const;
 
     // Plans `day` for `store`: idempotent. Reads the members the day's
-    // indexes name (every member on a festival, in batches), finds their
-    // occasions and decides each into a job or a reason (core/occasion.h,
-    // core/planner.h). Throws RedisError.
+    // indexes name (every member on a festival, in batches), and creates the
+    // jobs the delivery policy gives them (scheduler/day_planner.h). Throws RedisError.
     PlanReport plan_day(const StoreConfig& store, const Date& day);
 
-    // Plans the win-back of `store` on `day` (scheduler/winback_planning.h). Throws RedisError.
+    // Plans the win-back of `store` on `day`: the policy's jobs are created,
+    // then each member's step applied, guarded by what was read (a member
+    // who came back meanwhile has the fresh job cancelled). Throws RedisError.
     WinbackReport plan_winbacks(const StoreConfig& store, const Date& day);
 
     // Plans every store whose local day at `now` is not planned yet in this process.
@@ -122,7 +133,7 @@ class Scheduler {
     const TemplateSet& templates_;
     RedisConnection& redis_;
     const Clock& clock_;
-    MemberStore members_;
+    DayPlanner planner_;
     JobStore jobs_;
     VisitStore visit_store_;
     WinbackStore winbacks_;

@@ -1,15 +1,107 @@
--- claim_due.lua — take the jobs that are due and mark them dispatched.
+-- claim_due.lua — take the jobs that are due, check them once more, and mark
+-- them dispatched.
 --
 -- KEYS[1] due set   KEYS[2] in-flight set   KEYS[3] counts
+-- KEYS[4] the store's SMS opt-out set   KEYS[5] its WeChat opt-out set
 -- ARGV[1] now   ARGV[2] limit   ARGV[3] ack deadline   ARGV[4] job key prefix
 -- ARGV[5] max attempts   ARGV[6] retention (seconds) for jobs that end here
--- Returns { expired count, failed count, id1, {field, value ...}, id2, {...} ... }.
+-- The delivery policy's rules for the store's day (all "" to skip them):
+-- ARGV[7] member key prefix   ARGV[8] the store's local day number
+-- ARGV[9] SMS open intervals today "begin-end,begin-end" (Unix seconds)
+-- ARGV[10] WeChat open intervals   ARGV[11] caps "day week 30days"
+-- ARGV[12] cooldowns by kind letter "w3 f0"   ARGV[13] "<caps_apply_to_notices><notices_need_optin>" as 0/1
+-- Returns { expired, failed, cancelled, deferred, id1, {field, value ...}, id2, {...} ... }.
+--
 -- A job past its expiry ends `expired` (a greeting is never sent late); one
--- dispatched max-attempts times ends `failed`. Claimed jobs enter the
--- in-flight set with a deadline: no result by then and they are dispatched again.
+-- dispatched max-attempts times ends `failed`. Then what may have changed
+-- since planning, for a first dispatch and a retry alike:
+--   - the window: outside the channel's open intervals a job waits for the
+--     next opening (deferred), or ends `expired` when none is left today;
+--   - consent: an address on the opt-out list, or a marketing job whose
+--     member no longer agrees (or, on WeChat, is not subscribed), ends
+--     `cancelled` (opted_out, no_consent);
+--   - caps: the member's contact history (the `ch` field of the member hash,
+--     core/contact_history.h — this is check_contact in Lua) must allow one
+--     more message, else `cancelled` (capped, cooldown); the dispatch is then
+--     recorded in the history and the job marked `reserved`, so a retry of
+--     the same job is not counted twice.
+-- Claimed jobs enter the in-flight set with a deadline: no result by then
+-- and they are dispatched again.
 local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local retention = ARGV[6]
+local gated = ARGV[8] ~= nil and ARGV[8] ~= ''
+
+local function intervals(text)
+  local out = {}
+  for b, e in string.gmatch(text or '', '(%d+)%-(%d+)') do
+    out[#out + 1] = {tonumber(b), tonumber(e)}
+  end
+  return out
+end
+local open, caps, cooldown, today = {}, {}, {}, 0
+local notices_capped, notices_need_optin = false, false
+if gated then
+  open = {sms = intervals(ARGV[9]), wechat = intervals(ARGV[10])}
+  for n in string.gmatch(ARGV[11], '%d+') do caps[#caps + 1] = tonumber(n) end
+  for k, n in string.gmatch(ARGV[12], '(%a)(%d+)') do cooldown[k] = tonumber(n) end
+  notices_capped = string.sub(ARGV[13], 1, 1) == '1'
+  notices_need_optin = string.sub(ARGV[13], 2, 2) == '1'
+  today = tonumber(ARGV[8])
+end
+local letters = {birthday = 'b', child_birthday = 'c', festival = 'f', card_expiry = 'e',
+                 winback = 'w'}
+
+-- The first instant at or after t that the intervals are open, or nil.
+local function next_open(list, t)
+  for _, i in ipairs(list) do
+    if t < i[2] then return math.max(t, i[1]) end
+  end
+  return nil
+end
+
+-- check_contact (core/contact_history.cpp): nil when one more may go.
+local function check(history, letter)
+  local on_day, week, month, last_other = 0, 0, 0, nil
+  for day, k in string.gmatch(history, '(%d+)(%a)') do
+    day = tonumber(day)
+    if day <= today then
+      local ago = today - day
+      if ago == 0 then on_day = on_day + 1 end
+      if ago < 7 then week = week + 1 end
+      if ago < 30 then month = month + 1 end
+      if k ~= letter and (not last_other or day > last_other) then last_other = day end
+    end
+  end
+  local n = cooldown[letter] or 0
+  if n > 0 and last_other and today - last_other < n then return 'cooldown' end
+  if on_day >= caps[1] then return 'capped' end
+  if letter ~= 'e' or notices_capped then
+    if week >= caps[2] or month >= caps[3] then return 'capped' end
+  end
+  return nil
+end
+
+-- with_contact: today's message added, what is 30 days old dropped.
+local function with_contact(history, letter)
+  local kept = {}
+  for entry in string.gmatch(history, '%S+') do
+    local day = tonumber(string.match(entry, '^(%d+)'))
+    if day and today - day < 30 then kept[#kept + 1] = entry end
+  end
+  kept[#kept + 1] = today .. letter
+  return table.concat(kept, ' ')
+end
+
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
-local out = {0, 0}
+local out = {0, 0, 0, 0}
+local function finish(key, new_state, err)
+  redis.call('HSET', key, 'state', new_state, 'finished_at', now)
+  if err then redis.call('HSET', key, 'error', err) end
+  redis.call('EXPIRE', key, retention)
+  redis.call('HINCRBY', KEYS[3], 'planned', -1)
+  redis.call('HINCRBY', KEYS[3], new_state, 1)
+end
+
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   local key = ARGV[4] .. id
@@ -17,20 +109,56 @@ for _, id in ipairs(ids) do
   if state == 'planned' then
     local expires = tonumber(redis.call('HGET', key, 'expires_at') or '0')
     local attempts = tonumber(redis.call('HGET', key, 'attempts') or '0')
+    local held = false
     if expires > 0 and now >= expires then
-      redis.call('HSET', key, 'state', 'expired', 'finished_at', now)
-      redis.call('EXPIRE', key, ARGV[6])
-      redis.call('HINCRBY', KEYS[3], 'planned', -1)
-      redis.call('HINCRBY', KEYS[3], 'expired', 1)
+      finish(key, 'expired')
       out[1] = out[1] + 1
+      held = true
     elseif attempts >= tonumber(ARGV[5]) then
-      redis.call('HSET', key, 'state', 'failed', 'finished_at', now,
-                 'error', 'dispatched ' .. attempts .. ' times without a result')
-      redis.call('EXPIRE', key, ARGV[6])
-      redis.call('HINCRBY', KEYS[3], 'planned', -1)
-      redis.call('HINCRBY', KEYS[3], 'failed', 1)
+      finish(key, 'failed', 'dispatched ' .. attempts .. ' times without a result')
       out[2] = out[2] + 1
-    else
+      held = true
+    elseif gated then
+      local f = redis.call('HMGET', key, 'channel', 'to', 'marketing', 'member', 'kind', 'reserved')
+      local channel, to, marketing, member, kind, reserved = f[1], f[2], f[3], f[4], f[5], f[6]
+      local opening = next_open(open[channel] or {}, now)
+      if opening ~= now then
+        held = true
+        if opening and (expires == 0 or opening < expires) then
+          redis.call('ZADD', KEYS[1], opening, id)
+          out[4] = out[4] + 1
+        else
+          finish(key, 'expired', 'no send window left today')
+          out[1] = out[1] + 1
+        end
+      else
+        local suppression = channel == 'wechat' and KEYS[5] or KEYS[4]
+        local mkey = ARGV[7] .. (member or '')
+        local m = redis.call('HMGET', mkey, channel .. '_optin', 'wechat_sub', 'ch')
+        local why = nil
+        if to and redis.call('SISMEMBER', suppression, to) == 1 then
+          why = 'opted_out'
+        elseif (marketing ~= '0' or notices_need_optin) and
+               (m[1] ~= '1' or (marketing ~= '0' and channel == 'wechat' and m[2] ~= '1')) then
+          why = 'no_consent'
+        elseif reserved ~= '1' then
+          local letter = letters[kind] or '?'
+          why = check(m[3] or '', letter)
+          if not why then
+            if redis.call('EXISTS', mkey) == 1 then
+              redis.call('HSET', mkey, 'ch', with_contact(m[3] or '', letter))
+            end
+            redis.call('HSET', key, 'reserved', '1')
+          end
+        end
+        if why then
+          finish(key, 'cancelled', why)
+          out[3] = out[3] + 1
+          held = true
+        end
+      end
+    end
+    if not held then
       redis.call('HSET', key, 'state', 'dispatched', 'attempts', attempts + 1,
                  'dispatched_at', now)
       redis.call('ZADD', KEYS[2], ARGV[3], id)

@@ -106,7 +106,7 @@ HttpResponse AliyunSender::call(AliyunParams params, SysSeconds now) {
 
 SendResult AliyunSender::send(const JobMessage& job, SysSeconds now) {
     const auto* store = config_.find_store(job.store);
-    const auto it = provider_.aliyun.templates.find(std::string(to_string(job.kind)));
+    const auto it = provider_.aliyun.templates.find(provider_template_key(job.kind, job.params));
     if (!store || it == provider_.aliyun.templates.end()) {
         return {Outcome::failed,
                 {},

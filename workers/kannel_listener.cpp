@@ -61,7 +61,7 @@ struct KannelListener::State {
     httplib::Server server;
 
     State(const Config& c, const RedisEndpoint& endpoint, const Clock& k)
-        : config(c), clock(k), redis(endpoint), jobs(redis, c.scheduler), consent(redis) {}
+        : config(c), clock(k), redis(endpoint), jobs(redis, c.scheduler), consent(redis, c) {}
 
     void on_dlr(const httplib::Request& req, httplib::Response& res) {
         const auto store = req.get_param_value("store");
@@ -114,12 +114,19 @@ struct KannelListener::State {
                                    (who.attributed ? "" : " (receiver not mapped to a store)");
         std::lock_guard lock(mutex);
         try {
+            long long cancelled = 0;
             for (const auto& store : who.stores) {
-                consent.record_opt_out(
-                    {store, Channel::sms, address, "sms_reply", detail, clock.now()});
+                ConsentEvent e;
+                e.at = clock.now();
+                e.store = store;
+                e.channel = Channel::sms;
+                e.source = ConsentSource::sms_reply;
+                e.address = address;
+                e.detail = detail;
+                cancelled += consent.record(e).cancelled;
             }
-            spdlog::info("kannel: {} opted out of SMS ({} store(s))", mask_phone(address),
-                         who.stores.size());
+            spdlog::info("kannel: {} opted out of SMS ({} store(s)); {} jobs of today cancelled",
+                         mask_phone(address), who.stores.size(), cancelled);
         } catch (const RedisError& e) {
             spdlog::error("kannel: opt-out not recorded: {}", e.what());
             redis_reconnect();

@@ -65,7 +65,7 @@ TencentSender::TencentSender(const Config& config, const ProviderConfig& provide
 
 SendResult TencentSender::send(const JobMessage& job, SysSeconds now) {
     const auto* store = config_.find_store(job.store);
-    const auto it = provider_.tencent.templates.find(std::string(to_string(job.kind)));
+    const auto it = provider_.tencent.templates.find(provider_template_key(job.kind, job.params));
     if (!store || it == provider_.tencent.templates.end()) {
         return {Outcome::failed,
                 {},

@@ -64,7 +64,7 @@ WechatSender::WechatSender(const Config& /*config*/, const ProviderConfig& provi
 }
 
 std::optional<std::string> WechatSender::body(const JobMessage& job, std::string* error) const {
-    const auto it = provider_.wechat.templates.find(std::string(to_string(job.kind)));
+    const auto it = provider_.wechat.templates.find(provider_template_key(job.kind, job.params));
     if (it == provider_.wechat.templates.end()) {
         if (error)
             *error = "no WeChat template for " + std::string(to_string(job.kind)) +

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/backoff.h"
+#include "core/delivery_policy.h"
 #include "core/phone_number.h"
 #include "io/program_setup.h"
 #include "io/zmq_frames.h"
@@ -35,6 +36,7 @@ Worker::Worker(Channel channel, const Config& config, Sender& sender, RedisConne
                const std::string& job_endpoint, const std::string& results_endpoint,
                const ProviderConfig* provider)
     : channel_(channel),
+      config_(config),
       provider_(provider ? *provider : (channel == Channel::sms ? config.sms : config.wechat)),
       sender_(sender),
       redis_(redis),
@@ -43,7 +45,7 @@ Worker::Worker(Channel channel, const Config& config, Sender& sender, RedisConne
       name_(std::move(name)),
       job_endpoint_(job_endpoint),
       jobs_(redis, config.scheduler),
-      consent_(redis),
+      consent_(redis, config),
       limiter_(redis, provider_.account(), provider_.rate),
       results_out_(zmq, zmq::socket_type::push),
       random_(std::random_device{}()) {
@@ -127,6 +129,10 @@ void Worker::handle(const std::vector<std::string>& frames) {
         report(job, {Outcome::refused, {}, why, std::nullopt}, false);
         return;
     }
+    // Nothing leaves outside the store's send window, retries included: a
+    // job that reaches the worker late goes back to wait for the opening.
+    // Checked once the job is ours, so a stale copy never moves it.
+    if (!in_window(job, now)) return;
     std::optional<SysSeconds> unsure;
     if (claim == BeginSend::verify) {
         Verification v;
@@ -180,6 +186,8 @@ void Worker::handle(const std::vector<std::string>& frames) {
         report(job, {Outcome::retry, {}, e.what(), clock_.now() + 30s}, true);
         throw;
     }
+    // The account's rate may have made it wait past the window's end.
+    if (!in_window(job, clock_.now())) return;
     SendResult result;
     try {
         result = sender_.send(job, clock_.now());
@@ -188,6 +196,20 @@ void Worker::handle(const std::vector<std::string>& frames) {
         result = {Outcome::retry, {}, e.what(), std::nullopt, true};
     }
     finish(job, std::move(result), unsure);
+}
+
+bool Worker::in_window(const JobMessage& job, SysSeconds now) {
+    const auto* store = config_.find_store(job.store);
+    if (!store) return true;  // not ours to judge; begin_send refuses what is not a job
+    const auto window = check_window(*store, job.channel, now, job.expires_at);
+    if (window.open) return true;
+    ++stats_.outside_window;
+    if (window.next) {
+        report(job, {Outcome::retry, {}, "outside the send window", window.next}, true);
+    } else {
+        report(job, {Outcome::expired, {}, "no send window left today", std::nullopt}, true);
+    }
+    return false;
 }
 
 bool Worker::wait_for_account(const JobMessage& job) {
@@ -228,8 +250,15 @@ void Worker::finish(const JobMessage& job, SendResult result, std::optional<SysS
     }
     if (result.outcome == Outcome::consent_lost) {
         try {
-            consent_.record_opt_out(
-                {job.store, job.channel, job.to, "provider_error", result.error, now});
+            ConsentEvent e;
+            e.at = now;
+            e.store = job.store;
+            e.channel = job.channel;
+            e.source = ConsentSource::provider;
+            e.member = job.member_id;
+            e.address = job.to;
+            e.detail = std::string(sender_.name()) + ": " + result.error;
+            consent_.record(e);
         } catch (const RedisError& e) {
             spdlog::error("{} {}: could not record the opt-out ({}): {}", job.store, job.job_id,
                           result.error, e.what());

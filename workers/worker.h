@@ -7,7 +7,10 @@
 // job from ever being sent twice, whichever worker holds which copy, and the
 // last consent check: an opted-out address ends the job `cancelled`). If an
 // earlier attempt may have reached the provider, ask the provider first
-// (Sender::verify). Then the limits (io/rate_limiter.h): the account's rate
+// (Sender::verify). Outside the store's send window (core/delivery_policy.h)
+// nothing is sent: checked before the claim and again just before the call,
+// the job goes back for the window's next opening, or expires when none is
+// left that day. Then the limits (io/rate_limiter.h): the account's rate
 // is waited for here — a bounded sleep that a stop signal cuts short — and a
 // recipient over a cap is retried in the next window. Then the Sender, and
 // the outcome is recorded in Redis and pushed to the scheduler: a transient
@@ -47,10 +50,11 @@ struct WorkerStats {
     std::size_t failed = 0;
     std::size_t retried = 0;
     std::size_t expired = 0;
-    std::size_t cancelled = 0;  // opted out before the send
-    std::size_t unknown = 0;    // may have gone, cannot tell: never resent
-    std::size_t throttled = 0;  // waited for the account's rate
-    std::size_t capped = 0;     // a recipient cap: retried in the next window
+    std::size_t cancelled = 0;       // opted out before the send
+    std::size_t unknown = 0;         // may have gone, cannot tell: never resent
+    std::size_t throttled = 0;       // waited for the account's rate
+    std::size_t capped = 0;          // a recipient cap: retried in the next window
+    std::size_t outside_window = 0;  // reached it outside the store's send window: handed back
     std::size_t bad_messages = 0;
 };
 
@@ -79,6 +83,9 @@ class Worker {
     void handle(const std::vector<std::string>& frames);
     // Waits for the account's rate; false if the job was handed back instead.
     bool wait_for_account(const JobMessage& job);
+    // True inside the store's send window for the job's channel; else the
+    // job is handed back for the next opening (or expired) and false.
+    bool in_window(const JobMessage& job, SysSeconds now);
     void finish(const JobMessage& job, SendResult result, std::optional<SysSeconds> unsure);
     void report(const JobMessage& job, SendResult result, bool record,
                 std::optional<SysSeconds> unsure = std::nullopt);
@@ -86,6 +93,7 @@ class Worker {
     void connect_jobs();
 
     Channel channel_;
+    const Config& config_;
     const ProviderConfig& provider_;
     Sender& sender_;
     RedisConnection& redis_;

@@ -44,19 +44,33 @@ ResultMessage result(const Job& j, Outcome o, SysSeconds when) {
 
 }  // namespace
 
+ConsentEvent opt_out(const std::string& store, Channel c, const std::string& address,
+                     ConsentSource source, const std::string& detail, SysSeconds when) {
+    ConsentEvent e;
+    e.at = when;
+    e.store = store;
+    e.channel = c;
+    e.source = source;
+    e.address = address;
+    e.detail = detail;
+    return e;
+}
+
 TEST_CASE("opt-outs: ledger and suppression") {
     TestRedis server;
     auto redis = server.connect();
-    ConsentStore consent(redis);
-    const OptOut o{"toyland",   Channel::sms,   "+8613800138000",
-                   "sms_reply", "reply \"TD\"", at("2027-09-15T12:00:00+08:00")};
-    CHECK(consent.record_opt_out(o));
-    CHECK_FALSE(consent.record_opt_out(o));  // already suppressed, but the ledger keeps both
-    CHECK(consent.is_opted_out("toyland", Channel::sms, "+8613800138000"));
-    CHECK_FALSE(consent.is_opted_out("toyland", Channel::wechat, "+8613800138000"));
-    CHECK_FALSE(consent.is_opted_out("babycare", Channel::sms, "+8613800138000"));
-    const auto ledger = consent.ledger("toyland");
+    const Config config = parse_config("[stores.toyland]\nname = \"童乐玩具\"\n", "t.toml");
+    ConsentStore consent(redis, config);
+    const auto o = opt_out("toyland", Channel::sms, "+8613800138000", ConsentSource::sms_reply,
+                           "reply \"TD\"", at("2027-09-15T12:00:00+08:00"));
+    CHECK(consent.record(o).newly_refused);
+    CHECK_FALSE(consent.record(o).newly_refused);  // already refused, but the ledger keeps both
+    CHECK(consent.is_refused("toyland", Channel::sms, "+8613800138000"));
+    CHECK_FALSE(consent.is_refused("toyland", Channel::wechat, "+8613800138000"));
+    CHECK_FALSE(consent.is_refused("babycare", Channel::sms, "+8613800138000"));
+    auto ledger = consent.ledger("toyland");
     REQUIRE(ledger.size() == 2);
+    ledger[0].id.clear();
     CHECK(ledger[0] == o);
 }
 
@@ -66,7 +80,8 @@ TEST_CASE("begin_send checks consent, delivery reports, unsure retries") {
     SchedulerConfig cfg;
     cfg.max_attempts = 3;
     JobStore jobs(redis, cfg);
-    ConsentStore consent(redis);
+    const Config config = parse_config("[stores.toyland]\nname = \"童乐玩具\"\n", "t.toml");
+    ConsentStore consent(redis, config);
     const SysSeconds now = at("2027-09-15T10:00:00+08:00");
 
     SECTION("an opted-out address: the job ends cancelled, atomically with the check") {
@@ -74,10 +89,13 @@ TEST_CASE("begin_send checks consent, delivery reports, unsure retries") {
         const Job wechat = job_for("M2", Channel::wechat, "+8613800138000");
         jobs.create({sms, wechat});
         REQUIRE(jobs.claim_due("toyland", now, 10).jobs.size() == 2);
-        consent.record_opt_out({"toyland", Channel::sms, "+8613800138000", "sms_reply", "T", now});
+        consent.record(
+            opt_out("toyland", Channel::sms, "+8613800138000", ConsentSource::sms_reply, "T", now));
+        // The opt-out cancelled the dispatched job at once (no worker had
+        // begun it); a worker holding the copy is refused.
         std::string why;
-        CHECK(jobs.begin_send("toyland", sms.id, 1, "w", now, &why) == BeginSend::cancelled);
-        CHECK(why == "cancelled:opted_out");
+        CHECK(jobs.begin_send("toyland", sms.id, 1, "w", now, &why) == BeginSend::already_finished);
+        CHECK(why == "state:cancelled");
         const auto cancelled = jobs.get("toyland", sms.id);
         CHECK(cancelled->state == JobState::cancelled);
         CHECK(cancelled->error == "opted_out");

@@ -230,7 +230,7 @@ TEST_CASE("Kannel: Chinese text arrives intact, the DLR marks it delivered, a re
 
     auto redis = server.connect();
     JobStore jobs(redis, config.scheduler);
-    ConsentStore consent(redis);
+    ConsentStore consent(redis, config);
     KannelSender sender(config, config.sms, "kannel-test-pw");
 
     Job job = sms_job("M1", "+8613800138000", "王女士，童乐玩具祝您生日快乐！🎂到店领礼物");
@@ -262,12 +262,13 @@ TEST_CASE("Kannel: Chinese text arrives intact, the DLR marks it delivered, a re
     kannel.reply("+8613700137000 1069001 text Thanks");
     kannel.reply("+8613800138000 1069001 text T");
     REQUIRE(eventually(
-        [&] { return consent.is_opted_out("toyland", Channel::sms, "+8613800138000"); }, 15s));
-    CHECK_FALSE(consent.is_opted_out("toyland", Channel::sms, "+8613700137000"));
-    CHECK_FALSE(consent.is_opted_out("babycare", Channel::sms, "+8613800138000"));
+        [&] { return consent.is_refused("toyland", Channel::sms, "+8613800138000"); }, 15s));
+    CHECK_FALSE(consent.is_refused("toyland", Channel::sms, "+8613700137000"));
+    CHECK_FALSE(consent.is_refused("babycare", Channel::sms, "+8613800138000"));
     const auto ledger = consent.ledger("toyland");
     REQUIRE(ledger.size() == 1);
-    CHECK(ledger[0].source == "sms_reply");
+    CHECK(ledger[0].source == ConsentSource::sms_reply);
+    CHECK_FALSE(ledger[0].opt_in);
     CHECK(ledger[0].address == "+8613800138000");
     CHECK(ledger[0].detail.find("\"T\"") != std::string::npos);
 
@@ -284,8 +285,8 @@ TEST_CASE("Kannel: Chinese text arrives intact, the DLR marks it delivered, a re
     // The listener records it store by store: wait until both are written.
     REQUIRE(eventually(
         [&] {
-            return consent.is_opted_out("babycare", Channel::sms, "+8613900139000") &&
-                   consent.is_opted_out("toyland", Channel::sms, "+8613900139000");
+            return consent.is_refused("babycare", Channel::sms, "+8613900139000") &&
+                   consent.is_refused("toyland", Channel::sms, "+8613900139000");
         },
         15s));
     CHECK(consent.ledger("toyland").back().detail.find("not mapped") != std::string::npos);

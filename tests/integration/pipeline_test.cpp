@@ -45,7 +45,11 @@ MemberRecord member(const std::string& store, const std::string& id, const std::
              {"phone", "+8613800138000"},
              {"sms_optin", sms ? "1" : "0"},
              {"wechat_optin", wechat ? "1" : "0"}};
-    if (wechat) r.set["openid"] = "oTOY_" + id;
+    if (wechat) {
+        r.set["openid"] = "oTOY_" + id;
+        r.set.insert_or_assign("wechat_sub",
+                               std::string("1"));  // greetings on WeChat are subscription notices
+    }
     return r;
 }
 
@@ -128,13 +132,13 @@ struct Pipeline {
 SCENARIO_METHOD(Pipeline, "a birthday day from import to outbox") {
     GIVEN("the day has begun in Shanghai") {
         turn();
-        THEN("the birthdays are planned for the send time, nothing goes before") {
+        THEN("the birthdays are planned from the send time on, nothing goes before") {
             CHECK(scheduler->stats().planned == 2);
             CHECK(scheduler->stats().dispatched == 0);
             CHECK(outbox_lines(dir.file("sms.jsonl")).empty());
         }
-        WHEN("the clock reaches 10:00") {
-            clock.set(*parse_instant("2027-09-15T10:00:00+08:00"));
+        WHEN("the clock reaches 14:00, past the morning's spread (10:00-12:00)") {
+            clock.set(*parse_instant("2027-09-15T14:00:00+08:00"));
             REQUIRE(settle("toyland"));
             THEN("each member with consent gets one greeting on the channel they agreed to") {
                 const auto sms = outbox_lines(dir.file("sms.jsonl"));
@@ -144,7 +148,7 @@ SCENARIO_METHOD(Pipeline, "a birthday day from import to outbox") {
                 CHECK(sms[0]["member_id"] == "M2");
                 CHECK(sms[0]["to"] == "+8613800138000");
                 CHECK(sms[0]["kind"] == "birthday");
-                CHECK(sms[0]["sent_at"].get<std::string>().starts_with("2027-09-15T10:00"));
+                CHECK(sms[0]["sent_at"].get<std::string>().starts_with("2027-09-15T14:00"));
                 // As the phone shows it: signature first, unsubscribe suffix last.
                 CHECK_THAT(sms[0]["text"].get<std::string>(),
                            Catch::StartsWith("【童乐玩具】李女士，童乐玩具祝您生日快乐") &&
@@ -170,26 +174,29 @@ SCENARIO_METHOD(Pipeline, "a birthday day from import to outbox") {
         }
     }
     GIVEN("a store in Los Angeles") {
-        clock.set(*parse_instant("2027-09-15T10:00:00+08:00"));  // 14 Sept, 19:00 in LA
+        turn();  // the Shanghai day planned at its midnight
+        clock.set(*parse_instant("2027-09-15T14:00:00+08:00"));  // 14 Sept, 23:00 in LA
         settle("toyland");
         THEN("its members' 15 September has not begun") {
             CHECK(outbox_lines(dir.file("sms.jsonl")).size() == 1);  // M2 only
         }
-        WHEN("it is 10:00 on 15 September in LA") {
-            clock.set(*parse_instant("2027-09-15T10:00:00-07:00"));
+        WHEN("15 September begins in LA, and it is 14:00 there") {
+            clock.set(*parse_instant("2027-09-15T00:00:10-07:00"));
+            turn();
+            clock.set(*parse_instant("2027-09-15T14:00:00-07:00"));
             REQUIRE(settle("la"));
             THEN("the LA member is greeted") {
                 const auto sms = outbox_lines(dir.file("sms.jsonl"));
                 REQUIRE(sms.size() == 2);
                 CHECK(sms[1]["member_id"] == "L1");
-                CHECK(sms[1]["sent_at"] == "2027-09-15T10:00:00-07:00");
+                CHECK(sms[1]["sent_at"].get<std::string>().starts_with("2027-09-15T14:00"));
             }
         }
     }
     GIVEN("the greetings could not go out that day (no worker ran)") {
         sms_worker.reset();
         wechat_worker.reset();
-        clock.set(*parse_instant("2027-09-15T10:00:00+08:00"));
+        clock.set(*parse_instant("2027-09-15T14:00:00+08:00"));
         turn();
         clock.set(*parse_instant("2027-09-16T09:00:00+08:00"));
         turn();

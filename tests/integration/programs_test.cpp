@@ -22,7 +22,7 @@ struct Programs {
 
     Programs() {
         const auto port = [] { return std::to_string(free_port()); };
-        env = {"HUITOU_REDIS_URL=" + server.url(), "HUITOU_NOW=2027-09-15T12:00:00+08:00",
+        env = {"HUITOU_REDIS_URL=" + server.url(), "HUITOU_NOW=2027-09-15T15:00:00+08:00",
                "HUITOU_LOG_LEVEL=warn"};
         endpoints = {"--set", "endpoints.sms=tcp://127.0.0.1:" + port(),
                      "--set", "endpoints.wechat=tcp://127.0.0.1:" + port(),
@@ -42,6 +42,17 @@ struct Programs {
     Process worker(const std::string& program, const std::string& outbox) {
         return Process(args(program, {"--outbox", dir.file(outbox)}), env,
                        dir.file(program + ".log"));
+    }
+
+    // The day planned as the daemon plans it, just after midnight: the
+    // greetings are spread over the morning's window (10:00-12:00), so by
+    // 15:00 (HUITOU_NOW) every one of them is due.
+    void plan_at_midnight() {
+        const auto r =
+            run(args("huitou-scheduler", {"--once", "--now", "2027-09-15T00:00:05+08:00"}), env);
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        REQUIRE_THAT(r.out, Catch::Contains("dispatched 0"));
     }
 
     std::size_t lines(const std::string& file) {
@@ -82,6 +93,7 @@ TEST_CASE_METHOD(Programs, "scheduler --once sends today's greetings through bot
     auto sms = worker("huitou-sms", "sms.jsonl");
     auto wechat = worker("huitou-wechat", "wechat.jsonl");
 
+    plan_at_midnight();
     r = run(args("huitou-scheduler", {"--once"}), env);
     INFO(r.err);
     CHECK(r.status == 0);
@@ -112,6 +124,7 @@ TEST_CASE_METHOD(Programs, "scheduler --once sends today's greetings through bot
 
 TEST_CASE_METHOD(Programs, "scheduler --once without workers waits, bounded, and says so") {
     REQUIRE(run({bin("huitou"), "import", source("demo/members.csv")}, env).status == 0);
+    plan_at_midnight();
     const auto r =
         run(args("huitou-scheduler", {"--once", "--set", "scheduler.once_wait_seconds=1"}), env);
     CHECK(r.status == 3);

@@ -12,6 +12,7 @@
 #include <queue>
 #include <random>
 
+#include "core/delivery_policy.h"
 #include "core/visit_cycle.h"
 #include "core/winback.h"
 #include "io/member_store.h"
@@ -211,7 +212,10 @@ timezone = "America/Los_Angeles"
         // The fake worker: everything due is sent.
         for (const auto& [store_id, store] : config.stores) {
             const int today = day_number(local_date(now, store.zone));
-            for (const auto& job : jobs.claim_due(store_id, now, 1000).jobs) {
+            // Dispatched as the scheduler does: the policy's checks, and the
+            // contact history the cooldown reads.
+            const DispatchRules rules = dispatch_rules(store, now);
+            for (const auto& job : jobs.claim_due(store_id, now, 1000, &rules).jobs) {
                 jobs.record({store_id, job.id, Outcome::sent, "sim", "", "", {}, now, "sim"});
                 auto& m = members[index.at(store_id + "|" + job.member_id)];
                 if (job.kind == Kind::birthday) {
@@ -272,10 +276,11 @@ timezone = "America/Los_Angeles"
                 if (m.lapse + 60 <= last_day) ++churned_expected;
                 break;
             case Type::birthday_clash:
-                // Not on the birthday, not the day after: two days later.
+                // The win-back's cooldown (policy.cooldown_days.winback = 3):
+                // three days after the birthday greeting.
                 CHECK(m.birthday_messages == 1);
-                CHECK(m.messages == expected(m.lapse + 2));
-                if (m.lapse + 62 <= last_day) ++churned_expected;
+                CHECK(m.messages == expected(m.lapse + 3));
+                if (m.lapse + 63 <= last_day) ++churned_expected;
                 break;
             case Type::no_consent:
                 CHECK(m.messages.empty());

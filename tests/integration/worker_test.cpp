@@ -192,7 +192,7 @@ TEST_CASE("an account problem stops the channel in this worker") {
 
 TEST_CASE("consent: lost at the provider is recorded, an opted-out job is cancelled unsent") {
     Rig rig("");
-    ConsentStore consent(rig.redis);
+    ConsentStore consent(rig.redis, rig.config);
     rig.sender.answer = [](const JobMessage&) {
         return SendResult{
             Outcome::consent_lost, {}, "FailedOperation.PhoneNumberInBlacklist", std::nullopt};
@@ -200,8 +200,8 @@ TEST_CASE("consent: lost at the provider is recorded, an opted-out job is cancel
     const auto first = rig.dispatch();
     REQUIRE(rig.handle(1));
     CHECK(rig.state(first) == JobState::failed);
-    CHECK(consent.is_opted_out("toyland", Channel::sms, "+8613800138000"));
-    CHECK(consent.ledger("toyland").front().source == "provider_error");
+    CHECK(consent.is_refused("toyland", Channel::sms, "+8613800138000"));
+    CHECK(consent.ledger("toyland").front().source == ConsentSource::provider);
 
     const auto second = rig.dispatch();
     REQUIRE(rig.handle(2));

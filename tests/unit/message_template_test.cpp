@@ -166,8 +166,14 @@ festivals = ["new_year", "new_years_eve", "spring_festival", "lantern", "womens_
                               {"days_left", "7"},
                               {"followup", "1"}};
     const TemplateValues sparse{{"honorific", "王女士"}, {"store", "童乐玩具"}};
-    std::vector<std::string> names{"birthday", "child_birthday", "card_expiry", "festival",
-                                   "winback"};
+    std::vector<std::string> names{"birthday",
+                                   "child_birthday",
+                                   "card_expiry",
+                                   "festival",
+                                   "winback",
+                                   "birthday+festival",
+                                   "birthday+child_birthday",
+                                   "child_birthday+festival"};
     for (const auto& f : c.festivals)
         names.push_back(f.template_name);
     std::set<std::string> sources;

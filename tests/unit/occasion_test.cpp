@@ -105,7 +105,9 @@ TEST_CASE_METHOD(Fixture, "a birthday is planned on the day, or lead days before
         const auto job = decide(m, occasions[0], ymd(2027, 9, 29), early, templates, SysSeconds{});
         REQUIRE(job.job);
         CHECK(job.job->occasion_date == ymd(2027, 10, 2));
-        CHECK(job.job->due_at == *parse_instant("2027-09-29T10:00:00+08:00"));
+        // Spread over the two hours after the send time (policy.spread_minutes).
+        CHECK(job.job->due_at >= *parse_instant("2027-09-29T10:00:00+08:00"));
+        CHECK(job.job->due_at < *parse_instant("2027-09-29T12:00:00+08:00"));
         CHECK(job.job->expires_at == *parse_instant("2027-09-30T00:00:00+08:00"));
         CHECK_THAT(job.job->text, Catch::Contains("提前祝您生日快乐"));
     }

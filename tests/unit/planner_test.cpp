@@ -40,6 +40,7 @@ channels = ["sms"]
         m.wechat_openid = "oTOY_0001";
         m.sms_optin = true;
         m.wechat_optin = true;
+        m.wechat_subscribed = true;  // greetings on WeChat are subscription notices
         return m;
     }
 };
@@ -49,6 +50,9 @@ TEST_CASE_METHOD(Fixture, "channel choice follows the store's preference and con
     Member m = member();
     CHECK(choose_channel(m, toyland).channel == Channel::wechat);
     CHECK(choose_channel(m, spa).channel == Channel::sms);
+    m.wechat_subscribed = false;  // agreed, but greetings need the subscription
+    CHECK(choose_channel(m, toyland).channel == Channel::sms);
+    CHECK(choose_channel(m, toyland, /*marketing=*/false).channel == Channel::wechat);
     m.wechat_optin = false;
     CHECK(choose_channel(m, toyland).channel == Channel::sms);
     m.sms_optin = false;
@@ -70,16 +74,20 @@ TEST_CASE_METHOD(Fixture, "a birthday job is due at the send time and expires at
     CHECK(job.channel == Channel::wechat);
     CHECK(job.to == "oTOY_0001");
     CHECK_THAT(job.text, Catch::StartsWith("王女士，生日快乐"));
-    CHECK(job.due_at == *parse_instant("2027-09-15T10:00:00+08:00"));
+    // Spread over the two hours after the send time (policy.spread_minutes).
+    CHECK(job.due_at >= *parse_instant("2027-09-15T10:00:00+08:00"));
+    CHECK(job.due_at < *parse_instant("2027-09-15T12:00:00+08:00"));
     CHECK(job.expires_at == *parse_instant("2027-09-16T00:00:00+08:00"));
     CHECK(job.params.at("honorific") == "王女士");
     CHECK(job.params.at("age") == "37");
     CHECK(job.marketing);
     CHECK(job.occasion_date == day);
 
-    SECTION("planned after the send time, it is due at once") {
+    SECTION("planned after the send time, it is spread from then") {
         const SysSeconds late = *parse_instant("2027-09-15T15:20:00+08:00");
-        CHECK(plan_birthday(member(), day, late).job->due_at == late);
+        const auto due = plan_birthday(member(), day, late).job->due_at;
+        CHECK(due >= late);
+        CHECK(due < late + 2h);
     }
     SECTION("planning twice gives the same job id") {
         CHECK(plan_birthday(member(), day, early + 1h).job->id == job.id);

@@ -38,6 +38,7 @@ tier_cycle_days = { "金卡" = 10 }
         m.wechat_openid = "oKTV_0001";
         m.sms_optin = true;
         m.wechat_optin = true;
+        m.wechat_subscribed = true;  // greetings on WeChat are subscription notices
         return m;
     }
 
@@ -57,9 +58,17 @@ tier_cycle_days = { "金卡" = 10 }
         return v;
     }
 
-    WinbackStep plan(const VisitState& v, const Member* m, bool busy = false) const {
-        return plan_winback(v, m, busy, today, ktv, templates, early);
+    // The step as planning takes it: plan_winback, then the delivery policy
+    // for a message step (the member's day has only the win-back), settled.
+    WinbackStep plan(const VisitState& v, const Member* m, SysSeconds now) const {
+        auto step = plan_winback(v, m, today, ktv);
+        if (!step.occasion) return step;
+        const MemberDay in{*m, {*step.occasion}, {}, today, now};
+        const auto verdicts = plan_member_day(in, ktv, templates);
+        REQUIRE(verdicts.size() == 1);
+        return settle_winback(std::move(step), verdicts.front(), today, ktv);
     }
+    WinbackStep plan(const VisitState& v, const Member* m) const { return plan(v, m, early); }
 };
 
 }  // namespace
@@ -87,7 +96,9 @@ SCENARIO_METHOD(Fixture, "a KTV regular lapses, is reminded, followed up, then l
             CHECK(job.kind == Kind::winback);
             CHECK(job.occasion_date == *parse_date("2027-08-23"));
             CHECK(job.channel == Channel::wechat);
-            CHECK(job.due_at == *parse_instant("2027-09-15T14:00:00+08:00"));
+            // Spread over the two hours after the send time (policy.spread_minutes).
+            CHECK(job.due_at >= *parse_instant("2027-09-15T14:00:00+08:00"));
+            CHECK(job.due_at < *parse_instant("2027-09-15T16:00:00+08:00"));
             CHECK(job.expires_at == *parse_instant("2027-09-16T00:00:00+08:00"));
             CHECK(job.text == "王女士，好久不见了！欢唱KTV一直记挂着您，有空欢迎光临。");
             CHECK(job.params.at("step") == "1");
@@ -95,11 +106,11 @@ SCENARIO_METHOD(Fixture, "a KTV regular lapses, is reminded, followed up, then l
             CHECK(step.step == 1);
             CHECK(step.day == d + 10);  // the first follow-up
         }
-        THEN("planning later in the day makes the same job, due at once") {
-            const auto late = plan_winback(v, &m, false, today, ktv, templates,
-                                           *parse_instant("2027-09-15T16:00:00+08:00"));
+        THEN("planning later in the day makes the same job, spread from then") {
+            const auto late = plan(v, &m, *parse_instant("2027-09-15T16:00:00+08:00"));
             CHECK(late.job->id == step.job->id);
-            CHECK(late.job->due_at == *parse_instant("2027-09-15T16:00:00+08:00"));
+            CHECK(late.job->due_at >= *parse_instant("2027-09-15T16:00:00+08:00"));
+            CHECK(late.job->due_at < *parse_instant("2027-09-15T18:00:00+08:00"));
         }
         WHEN("the first follow-up is due") {
             v.state = WinbackState::reminded;
@@ -139,20 +150,26 @@ SCENARIO_METHOD(Fixture, "a KTV regular lapses, is reminded, followed up, then l
     }
 }
 
-TEST_CASE_METHOD(Fixture, "a member with another message today or yesterday waits a day") {
-    const Member m = member();
-    const auto step = plan(visits({62, 58, 43, 23}), &m, /*busy=*/true);
-    CHECK(step.action == WinbackAction::wait);
-    CHECK(step.reason == "busy");
-    CHECK_FALSE(step.job);
-    const auto ids = cooldown_job_ids("K001", today);
-    CHECK(ids == std::vector<std::string>{"birthday:K001:2027-09-15", "birthday:K001:2027-09-14",
-                                          "card_expiry:K001:2027-09-15",
-                                          "card_expiry:K001:2027-09-14"});
-    CHECK(may_reach_member(JobState::sent));
-    CHECK(may_reach_member(JobState::planned));
-    CHECK_FALSE(may_reach_member(JobState::expired));
-    CHECK_FALSE(may_reach_member(JobState::cancelled));
+TEST_CASE_METHOD(Fixture, "a member who had another message lately waits for the cooldown") {
+    Member m = member();
+    const auto v = visits({62, 58, 43, 23});
+    SECTION("a birthday greeting two days ago: the win-back waits, nothing moves") {
+        m.contacts = std::to_string(d - 2) + "b";  // cooldown_days.winback = 3
+        const auto step = plan(v, &m);
+        CHECK(step.action == WinbackAction::wait);
+        CHECK(step.reason == "cooldown");
+        CHECK_FALSE(step.job);
+    }
+    SECTION("three days ago: it goes") {
+        m.contacts = std::to_string(d - 3) + "b";
+        CHECK(plan(v, &m).action == WinbackAction::remind);
+    }
+    SECTION("a message of today (a card notice): the day's cap holds it back") {
+        m.contacts = std::to_string(d) + "e";
+        const auto step = plan(v, &m);
+        CHECK(step.action == WinbackAction::wait);
+        CHECK(step.reason == "cooldown");
+    }
 }
 
 TEST_CASE_METHOD(Fixture, "members who cannot be reached are parked, their follow-ups skipped") {

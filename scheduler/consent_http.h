@@ -1,0 +1,44 @@
+// consent_http.h — POST /api/consent: a consent event from outside, over HTTP.
+//
+// The smallest honest entry point for what huitou does not receive itself:
+// a WeChat unsubscribe (or subscribe) event relayed by the official
+// account's message server, a POS or CRM recording a member's answer, a
+// shop's own tools. The body is one JSON object:
+//   {"store": "toyland", "channel": "wechat", "event": "opt_out",
+//    "source": "wechat_event", "address": "oTOY_...", "detail": "unsubscribe"}
+// with `member_id` instead of (or besides) `address`: the member's address on
+// the channel is then looked up. Sources: wechat_event, api, counter. The
+// event goes through ConsentStore::record (core/consent.h's rules: an opt-out
+// is effective at once and cancels today's jobs to the address; an opt-in
+// from here lifts a member's earlier refusal). Answers 200 with what changed,
+// 400 with what is wrong, 404 for an unknown member, 503 when Redis is away.
+// Runs on the admin server's threads with its own Redis connection.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "io/redis_connection.h"
+#include "scheduler/admin_server.h"
+
+namespace huitou {
+
+class ConsentHttpHandler {
+  public:
+    // Connects to Redis lazily. `config` and `clock` must outlive the handler.
+    ConsentHttpHandler(const Config& config, RedisEndpoint redis, const Clock& clock);
+
+    HttpReply operator()(std::string_view body);
+
+  private:
+    const Config& config_;
+    RedisEndpoint endpoint_;
+    const Clock& clock_;
+    std::mutex mutex_;
+    std::unique_ptr<RedisConnection> redis_;
+};
+
+}  // namespace huitou

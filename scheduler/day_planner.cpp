@@ -1,0 +1,115 @@
+#include "scheduler/day_planner.h"
+
+#include <algorithm>
+
+#include "core/occasion.h"
+#include "core/visit_cycle.h"
+#include "core/winback.h"
+
+namespace huitou {
+
+DayPlanner::DayPlanner(RedisConnection& redis, const Config& config, const TemplateSet& templates,
+                       std::size_t batch)
+    : config_(config),
+      templates_(templates),
+      batch_(std::max<std::size_t>(batch, 1)),
+      members_(redis),
+      consent_(redis, config),
+      winbacks_(redis, config.scheduler) {}
+
+void DayPlanner::occasions(const StoreConfig& store, const Date& day, SysSeconds now,
+                           const std::function<void(OccasionBatch&)>& each) {
+    const PlanningDay pd = planning_day(config_, store, day);
+    auto plan = [&](const std::vector<Member>& members) {
+        OccasionBatch batch;
+        batch.members_read = members.size();
+        const auto refused = consent_.refusals(store.id, members);
+        for (std::size_t i = 0; i < members.size(); ++i) {
+            const Member& m = members[i];
+            // The indexes are a hint; the member's own data decides.
+            auto occasions = occasions_for(m, pd, store);
+            if (occasions.empty()) continue;
+            const MemberDay in{
+                m, std::move(occasions), {refused[i].first, refused[i].second}, day, now};
+            for (auto& v : plan_member_day(in, store, templates_))
+                batch.verdicts.push_back({m.id, m.name, std::move(v)});
+        }
+        each(batch);
+    };
+    if (pd.reads_all_members()) {
+        members_.for_each_member(store.id, batch_, plan);
+        return;
+    }
+    const auto ids = members_.ids_in(store.id, pd.index_sets);
+    for (std::size_t i = 0; i < ids.size(); i += batch_) {
+        const std::vector<std::string> chunk(
+            ids.begin() + static_cast<std::ptrdiff_t>(i),
+            ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + batch_)));
+        plan(members_.get_many(store.id, chunk));
+    }
+}
+
+void DayPlanner::winbacks(const StoreConfig& store, const Date& day, SysSeconds now,
+                          const std::function<void(WinbackBatch&)>& each) {
+    if (!store.winback.enabled) return;
+    const PlanningDay pd = planning_day(config_, store, day);
+    const auto ids = winbacks_.due(store.id, day_number(day));
+    for (std::size_t first = 0; first < ids.size(); first += batch_) {
+        const std::vector<std::string> chunk(
+            ids.begin() + static_cast<std::ptrdiff_t>(first),
+            ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), first + batch_)));
+        WinbackBatch batch;
+        batch.candidates = chunk.size();
+        auto candidates = winbacks_.read(store.id, chunk);
+        std::vector<Member> members;
+        for (const auto& c : candidates) {
+            if (c.member) members.push_back(*c.member);
+        }
+        const auto refused = consent_.refusals(store.id, members);
+        std::size_t next_member = 0;
+        for (auto& c : candidates) {
+            const auto refusal = c.member ? refused[next_member++] : std::pair{false, false};
+            if (!c.visits) {
+                ++batch.reasons["no_visit_state"];
+                continue;
+            }
+            const Member* m = c.member ? &*c.member : nullptr;
+            auto step = plan_winback(*c.visits, m, day, store);
+            if (step.occasion) {
+                // The win-back among the member's occasions of the day: one policy.
+                auto occasions = occasions_for(*m, pd, store);
+                const std::string id =
+                    make_job_id(Kind::winback, m->id, step.occasion->date, step.occasion->detail);
+                occasions.push_back(*step.occasion);
+                const MemberDay in{
+                    *m, std::move(occasions), {refusal.first, refusal.second}, day, now};
+                for (auto& v : plan_member_day(in, store, templates_)) {
+                    if (v.occasion_id != id) continue;
+                    step = settle_winback(std::move(step), v, day, store);
+                    batch.verdicts.push_back({m->id, m->name, std::move(v)});
+                }
+                if (step.occasion) {  // no verdict for it: nothing moves today
+                    step = WinbackStep{};
+                    step.reason = "no_verdict";
+                }
+            } else if (!m &&
+                       (step.action == WinbackAction::park || step.action == WinbackAction::skip)) {
+                Verdict v;
+                v.kind = Kind::winback;
+                v.occasion_id = winback_job_id(c.member_id, c.visits->last_date,
+                                               std::max(1, c.visits->step + 1));
+                v.reason = step.reason;
+                v.detail = "not in the member list";
+                batch.verdicts.push_back({c.member_id, {}, std::move(v)});
+            }
+            ++batch.actions[std::string(to_string(step.action))];
+            if (!step.reason.empty()) ++batch.reasons[step.reason];
+            if (step.action == WinbackAction::wait) continue;
+            batch.transitions.push_back(
+                {std::move(c.member_id), std::move(*c.visits), std::move(step)});
+        }
+        each(batch);
+    }
+}
+
+}  // namespace huitou

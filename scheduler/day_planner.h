@@ -1,0 +1,80 @@
+// day_planner.h — a store's day as the delivery policy sees it: read and
+// decided, nothing written.
+//
+// Two passes, each reading what it needs in batches and asking the pure
+// policy (core/delivery_policy.h) about one member at a time:
+//   occasions — the members the day's indexes name (every member on a
+//     festival day), their occasions (core/occasion.h), and whether their
+//     addresses are on the store's opt-out lists;
+//   win-backs — the members whose win-back day has come (io/winback_store.h)
+//     and their step (core/winback.h); a message step goes through the
+//     policy together with the member's occasions of the day, so a win-back
+//     waits behind a birthday, and for its cooldown after any message.
+// The scheduler writes what comes out (jobs; win-back transitions) and
+// `huitou preview` prints it. Nothing here writes to Redis: a preview changes
+// nothing, and it is what planning does because it is the same code.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/delivery_policy.h"
+#include "core/message_template.h"
+#include "io/consent_store.h"
+#include "io/member_store.h"
+#include "io/redis_connection.h"
+#include "io/winback_store.h"
+
+namespace huitou {
+
+// One candidate's verdict, with whom it is about.
+struct DayVerdict {
+    std::string member_id;
+    std::string member_name;
+    Verdict verdict;
+};
+
+struct OccasionBatch {
+    std::vector<DayVerdict> verdicts;  // every occasion of the batch's members
+    std::size_t members_read = 0;
+};
+
+struct WinbackBatch {
+    std::vector<DayVerdict> verdicts;            // each win-back message due: a job or a reason
+    std::vector<WinbackTransition> transitions;  // the steps to apply (a wait moves nothing)
+    std::map<std::string, std::size_t> actions;  // remind, wait, park, ... → count
+    std::map<std::string, std::size_t> reasons;  // why no message: cooldown, no_consent, ...
+    std::size_t candidates = 0;                  // members whose win-back day has come
+};
+
+class DayPlanner {
+  public:
+    // `config` and `templates` must outlive the planner; `batch` members are
+    // read per round trip.
+    DayPlanner(RedisConnection& redis, const Config& config, const TemplateSet& templates,
+               std::size_t batch);
+
+    // The occasions of `store`'s local `day`, planned at `now`: `each` is
+    // called once per batch of members read. Throws RedisError.
+    void occasions(const StoreConfig& store, const Date& day, SysSeconds now,
+                   const std::function<void(OccasionBatch&)>& each);
+
+    // The win-backs of `store`'s `day` at `now`, a batch at a time (none when
+    // the store's win-back is off). Throws RedisError.
+    void winbacks(const StoreConfig& store, const Date& day, SysSeconds now,
+                  const std::function<void(WinbackBatch&)>& each);
+
+  private:
+    const Config& config_;
+    const TemplateSet& templates_;
+    std::size_t batch_;
+    MemberStore members_;
+    ConsentStore consent_;
+    WinbackStore winbacks_;
+};
+
+}  // namespace huitou

@@ -1,0 +1,61 @@
+-- record_consent.lua — one consent event: the evidence, and what it changes.
+--
+-- KEYS[1] the store's consent ledger (a stream, append-only)
+-- KEYS[2] the store's opt-out set for the channel
+-- KEYS[3] the member hash (when ARGV[5] names a member; else any key of the store)
+-- KEYS[4] today's open-jobs index of the store (hu:{S}:open:<day end>)
+-- KEYS[5] due set   KEYS[6] in-flight set   KEYS[7] job counts
+-- ARGV[1] at   ARGV[2] store   ARGV[3] channel   ARGV[4] event (opt_in | opt_out)
+-- ARGV[5] member or ""   ARGV[6] address (E.164 or openid) or ""   ARGV[7] source
+-- ARGV[8] detail   ARGV[9] job key prefix   ARGV[10] retention (s) of a job that ends here
+-- Returns { 1 if the address joined the opt-out set else 0, jobs cancelled }.
+--
+-- The rules are core/consent.h's: every event is appended, repeats included
+-- (the ledger is evidence of what arrived); the member's flag for the channel
+-- follows the event (the shop's record); an opt-out from any source but an
+-- import puts the address on the opt-out list, and only an opt-in from
+-- elsewhere than an import takes it off. An opt-out cancels, at once, the
+-- jobs of today that go to the address on the channel and that no worker
+-- began sending (found through the open-jobs index, not by a scan).
+local at, store, channel, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local member, address, source, detail = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local fields = {'at', at, 'store', store, 'channel', channel, 'event', event, 'source', source}
+if member ~= '' then
+  fields[#fields + 1] = 'member'; fields[#fields + 1] = member
+end
+if address ~= '' then
+  fields[#fields + 1] = 'address'; fields[#fields + 1] = address
+end
+fields[#fields + 1] = 'detail'; fields[#fields + 1] = detail
+redis.call('XADD', KEYS[1], '*', unpack(fields))
+
+if member ~= '' and redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('HSET', KEYS[3], channel .. '_optin', event == 'opt_in' and '1' or '0')
+end
+local added = 0
+if address ~= '' and source ~= 'import' then
+  if event == 'opt_out' then
+    added = redis.call('SADD', KEYS[2], address)
+  else
+    redis.call('SREM', KEYS[2], address)
+  end
+end
+
+local cancelled = 0
+if event == 'opt_out' and address ~= '' then
+  local ids = redis.call('HGET', KEYS[4], channel .. ':' .. address)
+  for id in string.gmatch(ids or '', '%S+') do
+    local key = ARGV[9] .. id
+    local state = redis.call('HGET', key, 'state')
+    if state == 'planned' or (state == 'dispatched' and redis.call('HEXISTS', key, 'sending') == 0) then
+      redis.call('HSET', key, 'state', 'cancelled', 'finished_at', at, 'error', 'opted_out')
+      redis.call('ZREM', KEYS[5], id)
+      redis.call('ZREM', KEYS[6], id)
+      redis.call('EXPIRE', key, ARGV[10])
+      redis.call('HINCRBY', KEYS[7], state, -1)
+      redis.call('HINCRBY', KEYS[7], 'cancelled', 1)
+      cancelled = cancelled + 1
+    end
+  end
+end
+return {added, cancelled}
