@@ -5,7 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/backoff.h"
-#include "core/phone_number.h"
+#include "core/log_mask.h"
 #include "io/program_setup.h"
 #include "io/zmq_frames.h"
 
@@ -284,8 +284,7 @@ void Worker::report(const JobMessage& job, SendResult result, bool record,
             ++stats_.failed;
             break;
     }
-    const std::string to =
-        job.channel == Channel::sms ? mask_phone(job.to) : job.to.substr(0, 6) + "…";
+    const std::string to = mask_recipient(job.channel, job.to);
     spdlog::info("{} {} → {}: {}{}", job.store, job.job_id, to, to_string(result.outcome),
                  result.error.empty() ? "" : " (" + result.error + ")");
     if (record) {
