@@ -308,6 +308,11 @@ ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig d
         p.provider = *v;
     }
     if (auto v = t->string("outbox_path")) p.outbox_path = *v;
+    if (auto v = t->string("admin_listen")) {
+        if (!v->empty() && !parse_listen_address(*v))
+            t->fail("admin_listen", "expected host:port (e.g. 127.0.0.1:9464), got \"" + *v + "\"");
+        p.admin_listen = *v;
+    }
     p.http_timeout =
         std::chrono::milliseconds(positive_integer(*t, "http_timeout_ms", p.http_timeout.count()));
     p.account_pause = positive_seconds(*t, "account_pause_seconds", p.account_pause);

@@ -99,6 +99,7 @@ struct WechatConfig {
 struct ProviderConfig {
     std::string provider = "outbox";  // sms: outbox kannel aliyun tencent; wechat: outbox wechat
     std::string outbox_path;          // outbox: the JSON Lines file messages go to
+    std::string admin_listen;  // host:port of the worker's /metrics, /healthz, /readyz; "" = off
     std::chrono::milliseconds http_timeout{10000};
     std::chrono::seconds account_pause{600};  // an account problem stops the channel this long
     RateLimitConfig rate;

@@ -87,7 +87,9 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day) {
                     ++report.skipped[decision.reason];
             }
         }
-        report.created += jobs_.create(jobs);
+        const auto created = jobs_.create(jobs);
+        report.created += created;
+        metrics_.planned(jobs, created);
         jobs.clear();
     };
     if (pd.reads_all_members()) {
@@ -112,6 +114,7 @@ WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day
     const auto report =
         huitou::plan_winbacks(winbacks_, jobs_, store, day, templates_, clock_.now());
     stats_.planned += report.created;
+    metrics_.planned_winbacks(store.id, report.created);
     if (report.candidates > 0) {
         spdlog::info("{} {}: {} win-back candidates, {} new jobs, steps: {}, no message: {}{}",
                      store.id, format_date(day), report.candidates, report.created,
@@ -150,12 +153,14 @@ std::size_t Scheduler::handle_visits() {
         const auto decoded = decode_visit(frame_views(*frames));
         if (!decoded.message) {
             ++stats_.bad_visits;
+            metrics_.dropped("visit");
             spdlog::warn("dropped a malformed visit message: {}", decoded.error);
             continue;
         }
         auto checked = make_visit(*decoded.message, config_, clock_.now());
         if (!checked.visit) {
             ++stats_.bad_visits;
+            metrics_.dropped("visit");
             spdlog::warn("dropped a visit: {}", checked.error);
             continue;
         }
@@ -165,6 +170,7 @@ std::size_t Scheduler::handle_visits() {
     if (batch.empty()) return 0;
     const auto recorded = visit_store_.record(batch, clock_.now());
     stats_.visits += batch.size();
+    metrics_.visits(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
         spdlog::debug("{} {}: visit {} ({}{})", batch[i].store, batch[i].member_id,
                       to_string(recorded[i].outcome), to_string(recorded[i].state),
@@ -192,6 +198,7 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
         for (;;) {
             auto claim = jobs_.claim_due(id, now, config_.scheduler.dispatch_batch);
             stats_.expired += static_cast<std::size_t>(claim.expired);
+            metrics_.expired(id, claim.expired);
             if (claim.expired)
                 spdlog::warn("{}: {} jobs expired before they could go", id, claim.expired);
             for (const auto& job : claim.jobs) {
@@ -200,12 +207,14 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
                 if (!blocked.contains(job.channel) &&
                     send_frames(socket_for(job.channel), encode(m))) {
                     ++pushed;
+                    metrics_.dispatched(job);
                     outstanding_.insert(job.store + "|" + job.id);
                     continue;
                 }
                 blocked.insert(job.channel);
                 jobs_.release(job.store, job.id, now + retry_delay_);
                 ++stats_.deferred;
+                metrics_.deferred(job);
             }
             if (static_cast<int>(claim.jobs.size()) < config_.scheduler.dispatch_batch) break;
             if (blocked.size() == 2) break;
@@ -233,17 +242,20 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
         auto decoded = decode_result(frame_views(*frames));
         if (!decoded.message) {
             ++stats_.bad_messages;
+            metrics_.dropped("result");
             spdlog::warn("dropped a malformed result: {}", decoded.error);
             continue;
         }
         const auto& r = *decoded.message;
         if (!config_.find_store(r.store)) {
             ++stats_.bad_messages;
+            metrics_.dropped("result");
             spdlog::warn("dropped a result for unknown store {}", r.store);
             continue;
         }
         const auto state = jobs_.record(r);
         ++stats_.results[std::string(to_string(r.outcome))];
+        metrics_.recorded(r);
         outstanding_.erase(r.store + "|" + r.job_id);
         ++recorded;
         spdlog::debug("{} {}: {} → {}", r.store, r.job_id, to_string(r.outcome),
@@ -290,6 +302,7 @@ void Scheduler::run(std::optional<SysSeconds> until) {
             backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
             try {
                 redis_.reconnect();
+                metrics_.redis_reconnected();
                 spdlog::info("reconnected to Redis");
             } catch (const RedisError& again) {
                 spdlog::warn("{}", again.what());

@@ -32,6 +32,7 @@
 #include "io/redis_connection.h"
 #include "io/visit_store.h"
 #include "io/winback_store.h"
+#include "scheduler/scheduler_metrics.h"
 #include "scheduler/winback_planning.h"
 
 namespace huitou {
@@ -110,6 +111,7 @@ class Scheduler {
     OnceResult run_once();
 
     const SchedulerStats& stats() const { return stats_; }
+    SchedulerMetrics& metrics() { return metrics_; }  // for GET /metrics
 
   private:
     zmq::socket_t& socket_for(Channel channel);
@@ -137,6 +139,7 @@ class Scheduler {
     // keeps offering it until its deadline).
     std::chrono::seconds retry_delay_;
     SchedulerStats stats_;
+    SchedulerMetrics metrics_;
 };
 
 }  // namespace huitou

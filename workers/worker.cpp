@@ -90,15 +90,18 @@ std::size_t Worker::poll(std::chrono::milliseconds wait) {
 
 void Worker::handle(const std::vector<std::string>& frames) {
     ++stats_.received;
+    metrics_.received();
     auto decoded = decode_job(frame_views(frames));
     if (!decoded.message) {
         ++stats_.bad_messages;
+        metrics_.dropped();
         spdlog::warn("dropped a malformed job: {}", decoded.error);
         return;
     }
     const JobMessage& job = *decoded.message;
     if (job.channel != channel_) {
         ++stats_.bad_messages;
+        metrics_.dropped();
         spdlog::warn("dropped job {} for channel {} (this worker sends {})", job.job_id,
                      to_string(job.channel), to_string(channel_));
         return;
@@ -166,6 +169,7 @@ void Worker::handle(const std::vector<std::string>& frames) {
         const auto cap = limiter_.recipient(channel_, job.to);
         if (!cap.allowed()) {
             ++stats_.capped;
+            metrics_.capped(channel_);
             const SysSeconds at = clock_.now();
             report(
                 job,
@@ -181,12 +185,14 @@ void Worker::handle(const std::vector<std::string>& frames) {
         throw;
     }
     SendResult result;
+    const auto started = std::chrono::steady_clock::now();
     try {
         result = sender_.send(job, clock_.now());
     } catch (const std::exception& e) {
         // Whatever failed, it failed after the call began: it may have gone.
         result = {Outcome::retry, {}, e.what(), std::nullopt, true};
     }
+    metrics_.provider_call(sender_.name(), channel_, std::chrono::steady_clock::now() - started);
     finish(job, std::move(result), unsure);
 }
 
@@ -196,7 +202,10 @@ bool Worker::wait_for_account(const JobMessage& job) {
     for (;;) {
         const auto d = limiter_.account();
         if (d.allowed()) return true;
-        if (!waited) ++stats_.throttled;
+        if (!waited) {
+            ++stats_.throttled;
+            metrics_.throttled(channel_);
+        }
         waited = true;
         const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
             deadline - std::chrono::steady_clock::now());
@@ -264,6 +273,7 @@ void Worker::report(const JobMessage& job, SendResult result, bool record,
                     result.retry_at,
                     now,
                     name_};
+    metrics_.reported(job, result.outcome);
     switch (result.outcome) {
         case Outcome::sent:
             ++stats_.sent;
@@ -313,6 +323,7 @@ void Worker::run() {
             backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
             try {
                 redis_.reconnect();
+                metrics_.redis_reconnected();
                 spdlog::info("reconnected to Redis");
             } catch (const RedisError& again) {
                 spdlog::warn("{}", again.what());

@@ -37,6 +37,7 @@
 #include "io/rate_limiter.h"
 #include "io/redis_connection.h"
 #include "workers/sender.h"
+#include "workers/worker_metrics.h"
 
 namespace huitou {
 
@@ -72,6 +73,7 @@ class Worker {
     void run();
 
     const WorkerStats& stats() const { return stats_; }
+    WorkerMetrics& metrics() { return metrics_; }  // for GET /metrics
     // While an account problem has stopped the channel: until when.
     std::optional<SysSeconds> paused_until() const { return paused_until_; }
 
@@ -101,6 +103,7 @@ class Worker {
     std::optional<SysSeconds> paused_until_;
     std::mt19937_64 random_;
     WorkerStats stats_;
+    WorkerMetrics metrics_;
 };
 
 }  // namespace huitou
