@@ -9,6 +9,7 @@
 
 #include "cli/calendar_command.h"
 #include "cli/import_command.h"
+#include "cli/keygen_command.h"
 #include "cli/outbox_command.h"
 #include "cli/visit_commands.h"
 #include "io/job_store.h"
@@ -99,6 +100,11 @@ int main(int argc, char** argv) {
     auto* outbox_cmd = app.add_subcommand("outbox", "Show the messages the outbox provider wrote");
     outbox_cmd->add_option("files", outbox_files, "Outbox files (JSON Lines)")->required();
 
+    std::string keygen_role = "worker";
+    auto* keygen_cmd = app.add_subcommand("keygen", "Print a new ZeroMQ CURVE key pair");
+    keygen_cmd->add_option("role", keygen_role, "scheduler or worker (default)")
+        ->check(CLI::IsMember({"scheduler", "worker"}));
+
     VisitCommands visit_commands;
     visit_commands.add_to(app);
 
@@ -108,6 +114,8 @@ int main(int argc, char** argv) {
         const auto shown = print_outbox(outbox_files, std::cout, std::cerr);
         return shown > 0 ? 0 : 3;
     }
+    // Needs neither config nor Redis.
+    if (*keygen_cmd) return run_keygen(keygen_role, std::cout, std::cerr);
     if (*convert_cmd) return calendar_convert(convert_date, std::cout, std::cerr);  // no config
     try {
         setup_logging("huitou", common.log_level);

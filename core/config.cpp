@@ -600,6 +600,26 @@ Config parse_config(std::string_view toml_text, std::string origin,
         if (auto v = t->string("token")) c.admin.token = *v;
         t->reject_unknown();
     }
+    if (auto t = root.table("curve")) {
+        auto& k = c.curve;
+        const auto z85_key = [&](const std::string& name, std::string& out) {
+            if (auto v = t->string(name)) {
+                if (!v->empty() && v->size() != 40)
+                    t->fail(name, "expected a Z85 key of 40 characters (huitou keygen)");
+                out = *v;
+            }
+        };
+        z85_key("server_public_key", k.server_public_key);
+        z85_key("client_public_key", k.client_public_key);
+        k.server_secret_key = secret(*t, "server_secret_key");
+        k.client_secret_key = secret(*t, "client_secret_key");
+        k.allowed_clients = string_list(*t, "allowed_clients", {});
+        for (const auto& key : k.allowed_clients) {
+            if (key.size() != 40)
+                t->fail("allowed_clients", "expected Z85 public keys of 40 characters");
+        }
+        t->reject_unknown();
+    }
     if (auto t = root.table("scheduler")) {
         auto& s = c.scheduler;
         s.ack_timeout = positive_seconds(*t, "ack_timeout_seconds", s.ack_timeout);

@@ -15,8 +15,10 @@
 namespace huitou {
 namespace {
 
-zmq::socket_t bind_socket(zmq::context_t& zmq, zmq::socket_type type, const std::string& endpoint) {
+zmq::socket_t bind_socket(zmq::context_t& zmq, zmq::socket_type type, const std::string& endpoint,
+                          const CurveKeys& curve = {}) {
     zmq::socket_t socket(zmq, type);
+    make_curve_server(socket, curve);
     socket.set(zmq::sockopt::linger, 0);  // unsent jobs are safe in Redis
     if (type == zmq::socket_type::push) {
         socket.set(zmq::sockopt::immediate, true);  // queue only to connected workers
@@ -50,9 +52,12 @@ Scheduler::Scheduler(const Config& config, const TemplateSet& templates, RedisCo
       visit_store_(redis, config),
       winbacks_(redis, config.scheduler),
       zmq_(zmq),
-      sms_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.sms)),
-      wechat_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.wechat)),
-      results_(bind_socket(zmq, zmq::socket_type::pull, config.endpoints.results)),
+      curve_(load_curve_keys(config.curve, true)),
+      zap_(curve_.enabled ? std::make_unique<ZapAuthenticator>(zmq, config.curve.allowed_clients)
+                          : nullptr),
+      sms_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.sms, curve_)),
+      wechat_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.wechat, curve_)),
+      results_(bind_socket(zmq, zmq::socket_type::pull, config.endpoints.results, curve_)),
       retry_delay_(config.scheduler.retry_delay) {}
 
 std::string Scheduler::job_endpoint(Channel channel) const {

@@ -27,6 +27,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/message_template.h"
+#include "io/curve.h"
 #include "io/job_store.h"
 #include "io/member_store.h"
 #include "io/redis_connection.h"
@@ -129,7 +130,9 @@ class Scheduler {
     VisitStore visit_store_;
     WinbackStore winbacks_;
     zmq::context_t& zmq_;
-    zmq::socket_t visits_;  // bound by listen_for_visits
+    CurveKeys curve_;                        // before the sockets: they bind with it
+    std::unique_ptr<ZapAuthenticator> zap_;  // the CURVE allow-list, when configured
+    zmq::socket_t visits_;                   // bound by listen_for_visits
     zmq::socket_t sms_;
     zmq::socket_t wechat_;
     zmq::socket_t results_;

@@ -45,9 +45,11 @@ Worker::Worker(Channel channel, const Config& config, Sender& sender, RedisConne
       jobs_(redis, config.scheduler),
       consent_(redis),
       limiter_(redis, provider_.account(), provider_.rate),
+      curve_(load_curve_keys(config.curve, false)),
       results_out_(zmq, zmq::socket_type::push),
       random_(std::random_device{}()) {
     results_out_.set(zmq::sockopt::linger, 2000);
+    make_curve_client(results_out_, curve_);
     results_out_.connect(results_endpoint);
     connect_jobs();
 }
@@ -58,6 +60,7 @@ void Worker::connect_jobs() {
     // behind when this one is stopped (those are dispatched again later).
     jobs_in_.set(zmq::sockopt::rcvhwm, 50);
     jobs_in_.set(zmq::sockopt::linger, 0);
+    make_curve_client(jobs_in_, curve_);
     jobs_in_.connect(job_endpoint_);
 }
 

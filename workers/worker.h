@@ -33,6 +33,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "io/consent_store.h"
+#include "io/curve.h"
 #include "io/job_store.h"
 #include "io/rate_limiter.h"
 #include "io/redis_connection.h"
@@ -98,6 +99,7 @@ class Worker {
     JobStore jobs_;
     ConsentStore consent_;
     RateLimiter limiter_;
+    CurveKeys curve_;  // before the sockets: they connect with it
     zmq::socket_t jobs_in_;
     zmq::socket_t results_out_;
     std::optional<SysSeconds> paused_until_;

@@ -8,11 +8,11 @@
 #include <spdlog/spdlog.h>
 
 #include "io/program_setup.h"
+#include "io/secret.h"
 #include "workers/aliyun_sender.h"
 #include "workers/kannel_listener.h"
 #include "workers/kannel_sender.h"
 #include "workers/outbox_sender.h"
-#include "workers/secret.h"
 #include "workers/tencent_sender.h"
 #include "workers/wechat_sender.h"
 #include "workers/worker.h"
