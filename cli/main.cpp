@@ -9,6 +9,7 @@
 
 #include "cli/calendar_command.h"
 #include "cli/import_command.h"
+#include "cli/job_commands.h"
 #include "cli/keygen_command.h"
 #include "cli/outbox_command.h"
 #include "cli/visit_commands.h"
@@ -107,6 +108,8 @@ int main(int argc, char** argv) {
 
     VisitCommands visit_commands;
     visit_commands.add_to(app);
+    JobCommands job_commands;
+    job_commands.add_to(app, jobs_cmd);
 
     CLI11_PARSE(app, argc, argv);
     if (*outbox_cmd) {
@@ -132,6 +135,8 @@ int main(int argc, char** argv) {
             return calendar_holidays(rt.config, holidays_year, holidays_store, std::cout,
                                      std::cerr);
         if (const auto status = visit_commands.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
+            return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);
         if (*member_cmd) return run_member(rt, member_store, member_id);
         if (*check_cmd) {
