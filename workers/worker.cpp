@@ -46,6 +46,7 @@ Worker::Worker(Channel channel, const Config& config, Sender& sender, RedisConne
       consent_(redis),
       limiter_(redis, provider_.account(), provider_.rate),
       curve_(load_curve_keys(config.curve, false)),
+      watch_(zmq),
       results_out_(zmq, zmq::socket_type::push),
       random_(std::random_device{}()) {
     results_out_.set(zmq::sockopt::linger, 2000);
@@ -61,6 +62,7 @@ void Worker::connect_jobs() {
     jobs_in_.set(zmq::sockopt::rcvhwm, 50);
     jobs_in_.set(zmq::sockopt::linger, 0);
     make_curve_client(jobs_in_, curve_);
+    watch_.watch(jobs_in_);
     jobs_in_.connect(job_endpoint_);
 }
 

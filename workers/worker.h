@@ -37,6 +37,7 @@
 #include "io/job_store.h"
 #include "io/rate_limiter.h"
 #include "io/redis_connection.h"
+#include "workers/connection_watch.h"
 #include "workers/sender.h"
 #include "workers/worker_metrics.h"
 
@@ -75,6 +76,8 @@ class Worker {
 
     const WorkerStats& stats() const { return stats_; }
     WorkerMetrics& metrics() { return metrics_; }  // for GET /metrics
+    // A scheduler is connected to the job socket (any thread; for GET /readyz).
+    bool connected() const { return watch_.connected(); }
     // While an account problem has stopped the channel: until when.
     std::optional<SysSeconds> paused_until() const { return paused_until_; }
 
@@ -100,6 +103,7 @@ class Worker {
     ConsentStore consent_;
     RateLimiter limiter_;
     CurveKeys curve_;  // before the sockets: they connect with it
+    ConnectionWatch watch_;
     zmq::socket_t jobs_in_;
     zmq::socket_t results_out_;
     std::optional<SysSeconds> paused_until_;

@@ -11,16 +11,19 @@
 namespace huitou {
 
 struct WorkerAdmin::Impl {
-    explicit Impl(RedisEndpoint redis) : probe(std::move(redis)) {}
+    Impl(RedisEndpoint redis, std::function<bool()> c)
+        : probe(std::move(redis)), connected(std::move(c)) {}
     httplib::Server server;
     RedisProbe probe;
+    std::function<bool()> connected;
     std::thread thread;
     int port = 0;
 };
 
 WorkerAdmin::WorkerAdmin(const std::string& listen, const std::string& key,
-                         MetricsRegistry& registry, RedisEndpoint redis)
-    : impl_(std::make_unique<Impl>(std::move(redis))) {
+                         MetricsRegistry& registry, RedisEndpoint redis,
+                         std::function<bool()> connected)
+    : impl_(std::make_unique<Impl>(std::move(redis), std::move(connected))) {
     const auto address = parse_listen_address(listen);
     if (!address) throw ConfigError(key + ": expected host:port, got \"" + listen + "\"");
     auto& server = impl_->server;
@@ -29,9 +32,12 @@ WorkerAdmin::WorkerAdmin(const std::string& listen, const std::string& key,
         res.set_content("{\"status\":\"ok\"}", "application/json");
     });
     server.Get("/readyz", [impl = impl_.get()](const httplib::Request&, httplib::Response& res) {
-        const bool ready = impl->probe.reachable();
-        res.status = ready ? 200 : 503;
-        res.set_content(ready ? "{\"status\":\"ready\"}" : "{\"status\":\"redis unreachable\"}",
+        const bool redis = impl->probe.reachable();
+        const bool scheduler = impl->connected();
+        res.status = redis && scheduler ? 200 : 503;
+        res.set_content(!redis       ? "{\"status\":\"redis unreachable\"}"
+                        : !scheduler ? "{\"status\":\"no scheduler connected\"}"
+                                     : "{\"status\":\"ready\"}",
                         "application/json");
     });
     server.Get("/metrics", [&registry](const httplib::Request&, httplib::Response& res) {

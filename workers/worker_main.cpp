@@ -55,9 +55,9 @@ std::string worker_name(Channel channel) {
 std::unique_ptr<WorkerAdmin> start_worker_admin(Channel channel, const ProviderConfig& provider,
                                                 Worker& worker, const RedisEndpoint& redis) {
     if (provider.admin_listen.empty()) return nullptr;
-    auto admin = std::make_unique<WorkerAdmin>(provider.admin_listen,
-                                               std::string(to_string(channel)) + ".admin_listen",
-                                               worker.metrics().registry(), redis);
+    auto admin = std::make_unique<WorkerAdmin>(
+        provider.admin_listen, std::string(to_string(channel)) + ".admin_listen",
+        worker.metrics().registry(), redis, [&worker] { return worker.connected(); });
     spdlog::info("metrics on port {} (GET /metrics, /healthz, /readyz)", admin->port());
     return admin;
 }

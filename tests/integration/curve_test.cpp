@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include <httplib.h>
+
 #include "io/curve.h"
 #include "tests/support/test_redis.h"
 
@@ -46,12 +48,20 @@ TEST_CASE("with CURVE on, only workers with an allowed key receive jobs") {
         return a;
     };
     auto worker = [&](const CurveKeyPair& keys, const std::string& key_file,
-                      const std::string& outbox) {
-        return Process(args("huitou-sms", {"--outbox", dir.file(outbox), "--set",
-                                           "curve.client_public_key=\"" + keys.public_key + "\"",
-                                           "--set", "curve.client_secret_key_file=" + key_file}),
-                       env, dir.file(outbox + ".log"));
+                      const std::string& outbox, int admin_port) {
+        return Process(
+            args("huitou-sms", {"--outbox", dir.file(outbox), "--set",
+                                "curve.client_public_key=\"" + keys.public_key + "\"", "--set",
+                                "curve.client_secret_key_file=" + key_file, "--set",
+                                "sms.admin_listen=127.0.0.1:" + std::to_string(admin_port)}),
+            env, dir.file(outbox + ".log"));
     };
+    const auto ready = [](int port) {
+        httplib::Client http("127.0.0.1", port);
+        const auto r = http.Get("/readyz");
+        return r && r->status == 200;
+    };
+    const int intruder_port = free_port(), good_port = free_port();
     const auto lines = [&](const std::string& file) {
         const auto text = read_file(dir.file(file));
         return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
@@ -61,18 +71,21 @@ TEST_CASE("with CURVE on, only workers with an allowed key receive jobs") {
                            {"--set", "curve.server_secret_key_file=" + dir.file("scheduler.key"),
                             "--set", "curve.allowed_clients=[\"" + allowed.public_key + "\"]"}),
                       env, dir.file("scheduler.log"));
-    auto intruder = worker(stranger, dir.file("stranger.key"), "stranger.jsonl");
+    auto intruder = worker(stranger, dir.file("stranger.key"), "stranger.jsonl", intruder_port);
     // The scheduler's ZAP handler refuses the stranger's handshake.
     REQUIRE(eventually([&] {
         return read_file(dir.file("scheduler.log")).find("refused a ZeroMQ connection") !=
                std::string::npos;
     }));
 
-    auto good = worker(allowed, dir.file("allowed.key"), "allowed.jsonl");
+    auto good = worker(allowed, dir.file("allowed.key"), "allowed.jsonl", good_port);
     REQUIRE(eventually([&] { return lines("allowed.jsonl") > 0; }, 20s));
     CHECK(lines("stranger.jsonl") == 0);
     CHECK(good.running());
     CHECK(intruder.running());
+    // Connected over TCP but never through the handshake: not ready.
+    CHECK(eventually([&] { return ready(good_port); }));
+    CHECK_FALSE(ready(intruder_port));
 
     SECTION("a worker whose secret key is missing stops with a config error") {
         const auto r =
