@@ -10,6 +10,8 @@
 
 #include "cli/calendar_command.h"
 #include "cli/import_command.h"
+#include "cli/job_commands.h"
+#include "cli/keygen_command.h"
 #include "cli/outbox_command.h"
 #include "cli/policy_commands.h"
 #include "cli/visit_commands.h"
@@ -101,10 +103,17 @@ int main(int argc, char** argv) {
     auto* outbox_cmd = app.add_subcommand("outbox", "Show the messages the outbox provider wrote");
     outbox_cmd->add_option("files", outbox_files, "Outbox files (JSON Lines)")->required();
 
+    std::string keygen_role = "worker";
+    auto* keygen_cmd = app.add_subcommand("keygen", "Print a new ZeroMQ CURVE key pair");
+    keygen_cmd->add_option("role", keygen_role, "scheduler or worker (default)")
+        ->check(CLI::IsMember({"scheduler", "worker"}));
+
     VisitCommands visit_commands;
     visit_commands.add_to(app);
     PolicyCommands policy_commands;
     policy_commands.add_to(app);
+    JobCommands job_commands;
+    job_commands.add_to(app, jobs_cmd);
 
     CLI11_PARSE(app, argc, argv);
     if (*outbox_cmd) {
@@ -112,6 +121,8 @@ int main(int argc, char** argv) {
         const auto shown = print_outbox(outbox_files, std::cout, std::cerr);
         return shown > 0 ? 0 : 3;
     }
+    // Needs neither config nor Redis.
+    if (*keygen_cmd) return run_keygen(keygen_role, std::cout, std::cerr);
     if (*convert_cmd) return calendar_convert(convert_date, std::cout, std::cerr);  // no config
     try {
         setup_logging("huitou", common.log_level);
@@ -130,6 +141,8 @@ int main(int argc, char** argv) {
                                      std::cerr);
         if (const auto status = visit_commands.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = policy_commands.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
+            return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);
         if (*member_cmd) return run_member(rt, member_store, member_id);
         if (*check_cmd) {

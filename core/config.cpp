@@ -379,6 +379,11 @@ ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig d
         p.provider = *v;
     }
     if (auto v = t->string("outbox_path")) p.outbox_path = *v;
+    if (auto v = t->string("admin_listen")) {
+        if (!v->empty() && !parse_listen_address(*v))
+            t->fail("admin_listen", "expected host:port (e.g. 127.0.0.1:9464), got \"" + *v + "\"");
+        p.admin_listen = *v;
+    }
     p.http_timeout =
         std::chrono::milliseconds(positive_integer(*t, "http_timeout_ms", p.http_timeout.count()));
     p.account_pause = positive_seconds(*t, "account_pause_seconds", p.account_pause);
@@ -664,6 +669,26 @@ Config parse_config(std::string_view toml_text, std::string origin,
             c.admin.listen = *v;
         }
         if (auto v = t->string("token")) c.admin.token = *v;
+        t->reject_unknown();
+    }
+    if (auto t = root.table("curve")) {
+        auto& k = c.curve;
+        const auto z85_key = [&](const std::string& name, std::string& out) {
+            if (auto v = t->string(name)) {
+                if (!v->empty() && v->size() != 40)
+                    t->fail(name, "expected a Z85 key of 40 characters (huitou keygen)");
+                out = *v;
+            }
+        };
+        z85_key("server_public_key", k.server_public_key);
+        z85_key("client_public_key", k.client_public_key);
+        k.server_secret_key = secret(*t, "server_secret_key");
+        k.client_secret_key = secret(*t, "client_secret_key");
+        k.allowed_clients = string_list(*t, "allowed_clients", {});
+        for (const auto& key : k.allowed_clients) {
+            if (key.size() != 40)
+                t->fail("allowed_clients", "expected Z85 public keys of 40 characters");
+        }
         t->reject_unknown();
     }
     if (auto t = root.table("scheduler")) {

@@ -79,6 +79,18 @@ struct Endpoints {
     std::string visits = "tcp://127.0.0.1:7304";   // POS PUSH → scheduler PULL (daemon only)
 };
 
+// ZeroMQ CURVE between the scheduler and its workers (io/curve.h). Off while
+// server_public_key is empty. Keys are Z85 text, 40 characters, as
+// `huitou keygen` prints them; secret keys only from a file or the environment.
+struct CurveConfig {
+    std::string server_public_key;             // the scheduler's; every process
+    SecretRef server_secret_key;               // the scheduler only
+    std::string client_public_key;             // a worker's own
+    SecretRef client_secret_key;               // a worker's own
+    std::vector<std::string> allowed_clients;  // the scheduler: workers' public keys it accepts
+    bool enabled() const { return !server_public_key.empty(); }
+};
+
 // The scheduler's admin HTTP server (visits today; the admin API later).
 struct AdminConfig {
     std::string listen = "127.0.0.1:7380";  // host:port; port 0 picks a free one; "" = off
@@ -99,6 +111,7 @@ struct Config {
     std::string redis_url = "redis://127.0.0.1:6379/0";
     Endpoints endpoints;
     AdminConfig admin;
+    CurveConfig curve;
     SchedulerConfig scheduler;
     std::string template_dir;  // empty: only the embedded templates
     std::string locale = "zh-CN";

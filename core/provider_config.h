@@ -6,7 +6,7 @@
 // sub-table per provider, so switching providers is one line. Secrets are
 // never values in the file: a `*_file` key names a file that holds the
 // secret, a `*_env` key an environment variable; the worker reads them at
-// start-up (workers/secret.h) and never logs them. Base URLs are config so
+// start-up (io/secret.h) and never logs them. Base URLs are config so
 // tests can point a provider at a local server. Parsing lives in config.cpp
 // with the rest of the strict loader; docs/configuration.md lists every key.
 #pragma once
@@ -101,6 +101,7 @@ struct WechatConfig {
 struct ProviderConfig {
     std::string provider = "outbox";  // sms: outbox kannel aliyun tencent; wechat: outbox wechat
     std::string outbox_path;          // outbox: the JSON Lines file messages go to
+    std::string admin_listen;  // host:port of the worker's /metrics, /healthz, /readyz; "" = off
     std::chrono::milliseconds http_timeout{10000};
     std::chrono::seconds account_pause{600};  // an account problem stops the channel this long
     RateLimitConfig rate;

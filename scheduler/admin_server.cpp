@@ -42,7 +42,7 @@ AdminServer::AdminServer(AdminConfig config) : impl_(std::make_unique<Impl>()) {
     server.set_pre_routing_handler(
         [impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
             const auto& token = impl->config.token;
-            if (token.empty() || req.path == "/healthz")
+            if (token.empty() || req.path == "/healthz" || req.path == "/readyz")
                 return httplib::Server::HandlerResponse::Unhandled;
             const auto header = req.get_header_value("Authorization");
             if (header.starts_with("Bearer ") &&
@@ -70,7 +70,16 @@ void AdminServer::on_post(const std::string& path, PostHandler handler) {
         path, [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
             const auto reply = handler(req.body);
             res.status = reply.status;
-            res.set_content(reply.body, "application/json");
+            res.set_content(reply.body, reply.content_type);
+        });
+}
+
+void AdminServer::on_get(const std::string& path, GetHandler handler) {
+    impl_->server.Get(
+        path, [handler = std::move(handler)](const httplib::Request&, httplib::Response& res) {
+            const auto reply = handler();
+            res.status = reply.status;
+            res.set_content(reply.body, reply.content_type);
         });
 }
 

@@ -8,10 +8,11 @@
 // connection with the scheduler loop.
 //
 // When a token is configured (admin.token or HUITOU_ADMIN_TOKEN), every route
-// but GET /healthz needs "Authorization: Bearer <token>"; without one the
+// but GET /healthz and GET /readyz needs "Authorization: Bearer <token>"; without one the
 // server trusts whoever can reach the address, which is why it binds loopback
-// by default. Bodies are limited to 64 KiB. Today it serves POST /api/visits;
-// the admin API (metrics, preview) grows on the same class.
+// by default. Bodies are limited to 64 KiB. It serves POST /api/visits and
+// GET /metrics and /readyz (docs/observability.md); the admin API grows on
+// the same class.
 #pragma once
 
 #include <functional>
@@ -25,12 +26,14 @@ namespace huitou {
 
 struct HttpReply {
     int status = 200;
-    std::string body;  // JSON
+    std::string body;
+    std::string content_type = "application/json";
 };
 
 class AdminServer {
   public:
     using PostHandler = std::function<HttpReply(std::string_view body)>;
+    using GetHandler = std::function<HttpReply()>;
 
     explicit AdminServer(AdminConfig config);
     ~AdminServer();  // stops the server
@@ -39,6 +42,8 @@ class AdminServer {
 
     // Adds a POST route; call before start().
     void on_post(const std::string& path, PostHandler handler);
+    // Adds a GET route; call before start(). GET /readyz, like /healthz, needs no token.
+    void on_get(const std::string& path, GetHandler handler);
 
     // Binds `config.listen` and serves in the background. Throws ConfigError
     // when the address cannot be bound.

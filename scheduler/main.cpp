@@ -8,6 +8,7 @@
 #include "io/program_setup.h"
 #include "scheduler/admin_server.h"
 #include "scheduler/consent_http.h"
+#include "scheduler/metrics_routes.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/visit_http.h"
 
@@ -58,9 +59,11 @@ int main(int argc, char** argv) {
         VisitHttpHandler visit_http(rt.config, rt.redis, *rt.clock);
         ConsentHttpHandler consent_http(rt.config, rt.redis, *rt.clock);
         AdminServer admin(rt.config.admin);
+        MetricsRoutes metrics_routes(scheduler.metrics(), rt.config, rt.redis, *rt.clock);
         if (!rt.config.admin.listen.empty()) {
             admin.on_post("/api/visits", std::ref(visit_http));
             admin.on_post("/api/consent", std::ref(consent_http));
+            metrics_routes.add_to(admin);
             admin.start();
         }
         spdlog::info("visits on {} (ZeroMQ) and {} (HTTP POST /api/visits)",

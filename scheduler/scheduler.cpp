@@ -13,8 +13,10 @@
 namespace huitou {
 namespace {
 
-zmq::socket_t bind_socket(zmq::context_t& zmq, zmq::socket_type type, const std::string& endpoint) {
+zmq::socket_t bind_socket(zmq::context_t& zmq, zmq::socket_type type, const std::string& endpoint,
+                          const CurveKeys& curve = {}) {
     zmq::socket_t socket(zmq, type);
+    make_curve_server(socket, curve);
     socket.set(zmq::sockopt::linger, 0);  // unsent jobs are safe in Redis
     if (type == zmq::socket_type::push) {
         socket.set(zmq::sockopt::immediate, true);  // queue only to connected workers
@@ -48,9 +50,12 @@ Scheduler::Scheduler(const Config& config, const TemplateSet& templates, RedisCo
       visit_store_(redis, config),
       winbacks_(redis, config.scheduler),
       zmq_(zmq),
-      sms_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.sms)),
-      wechat_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.wechat)),
-      results_(bind_socket(zmq, zmq::socket_type::pull, config.endpoints.results)),
+      curve_(load_curve_keys(config.curve, true)),
+      zap_(curve_.enabled ? std::make_unique<ZapAuthenticator>(zmq, config.curve.allowed_clients)
+                          : nullptr),
+      sms_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.sms, curve_)),
+      wechat_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.wechat, curve_)),
+      results_(bind_socket(zmq, zmq::socket_type::pull, config.endpoints.results, curve_)),
       retry_delay_(config.scheduler.retry_delay) {}
 
 std::string Scheduler::job_endpoint(Channel channel) const {
@@ -79,7 +84,9 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day) {
             else
                 ++report.skipped[v.reason];
         }
-        report.created += jobs_.create(jobs);
+        const auto created = jobs_.create(jobs);
+        report.created += created;
+        metrics_.planned(jobs, created);
         jobs.clear();
     });
     stats_.planned += report.created;
@@ -109,6 +116,7 @@ WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day
         }
     });
     stats_.planned += report.created;
+    metrics_.planned_winbacks(store.id, report.created);
     if (report.candidates > 0) {
         spdlog::info("{} {}: {} win-back candidates, {} new jobs, steps: {}, no message: {}{}",
                      store.id, format_date(day), report.candidates, report.created,
@@ -147,12 +155,14 @@ std::size_t Scheduler::handle_visits() {
         const auto decoded = decode_visit(frame_views(*frames));
         if (!decoded.message) {
             ++stats_.bad_visits;
+            metrics_.dropped("visit");
             spdlog::warn("dropped a malformed visit message: {}", decoded.error);
             continue;
         }
         auto checked = make_visit(*decoded.message, config_, clock_.now());
         if (!checked.visit) {
             ++stats_.bad_visits;
+            metrics_.dropped("visit");
             spdlog::warn("dropped a visit: {}", checked.error);
             continue;
         }
@@ -162,6 +172,7 @@ std::size_t Scheduler::handle_visits() {
     if (batch.empty()) return 0;
     const auto recorded = visit_store_.record(batch, clock_.now());
     stats_.visits += batch.size();
+    metrics_.visits(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
         spdlog::debug("{} {}: visit {} ({}{})", batch[i].store, batch[i].member_id,
                       to_string(recorded[i].outcome), to_string(recorded[i].state),
@@ -193,6 +204,7 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
             stats_.expired += static_cast<std::size_t>(claim.expired);
             stats_.cancelled += static_cast<std::size_t>(claim.cancelled);
             stats_.outside_window += static_cast<std::size_t>(claim.deferred);
+            metrics_.expired(id, claim.expired);
             if (claim.expired)
                 spdlog::warn("{}: {} jobs expired before they could go", id, claim.expired);
             if (claim.cancelled) {
@@ -207,12 +219,14 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
                 if (!blocked.contains(job.channel) &&
                     send_frames(socket_for(job.channel), encode(m))) {
                     ++pushed;
+                    metrics_.dispatched(job);
                     outstanding_.insert(job.store + "|" + job.id);
                     continue;
                 }
                 blocked.insert(job.channel);
                 jobs_.release(job.store, job.id, now + retry_delay_);
                 ++stats_.deferred;
+                metrics_.deferred(job);
             }
             const auto taken = static_cast<long long>(claim.jobs.size()) + claim.expired +
                                claim.failed + claim.cancelled + claim.deferred;
@@ -242,17 +256,20 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
         auto decoded = decode_result(frame_views(*frames));
         if (!decoded.message) {
             ++stats_.bad_messages;
+            metrics_.dropped("result");
             spdlog::warn("dropped a malformed result: {}", decoded.error);
             continue;
         }
         const auto& r = *decoded.message;
         if (!config_.find_store(r.store)) {
             ++stats_.bad_messages;
+            metrics_.dropped("result");
             spdlog::warn("dropped a result for unknown store {}", r.store);
             continue;
         }
         const auto state = jobs_.record(r);
         ++stats_.results[std::string(to_string(r.outcome))];
+        metrics_.recorded(r);
         outstanding_.erase(r.store + "|" + r.job_id);
         ++recorded;
         spdlog::debug("{} {}: {} → {}", r.store, r.job_id, to_string(r.outcome),
@@ -299,6 +316,7 @@ void Scheduler::run(std::optional<SysSeconds> until) {
             backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
             try {
                 redis_.reconnect();
+                metrics_.redis_reconnected();
                 spdlog::info("reconnected to Redis");
             } catch (const RedisError& again) {
                 spdlog::warn("{}", again.what());

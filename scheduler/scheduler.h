@@ -27,11 +27,13 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/message_template.h"
+#include "io/curve.h"
 #include "io/job_store.h"
 #include "io/redis_connection.h"
 #include "io/visit_store.h"
 #include "io/winback_store.h"
 #include "scheduler/day_planner.h"
+#include "scheduler/scheduler_metrics.h"
 
 namespace huitou {
 
@@ -121,6 +123,7 @@ class Scheduler {
     OnceResult run_once();
 
     const SchedulerStats& stats() const { return stats_; }
+    SchedulerMetrics& metrics() { return metrics_; }  // for GET /metrics
 
   private:
     zmq::socket_t& socket_for(Channel channel);
@@ -138,7 +141,9 @@ class Scheduler {
     VisitStore visit_store_;
     WinbackStore winbacks_;
     zmq::context_t& zmq_;
-    zmq::socket_t visits_;  // bound by listen_for_visits
+    CurveKeys curve_;                        // before the sockets: they bind with it
+    std::unique_ptr<ZapAuthenticator> zap_;  // the CURVE allow-list, when configured
+    zmq::socket_t visits_;                   // bound by listen_for_visits
     zmq::socket_t sms_;
     zmq::socket_t wechat_;
     zmq::socket_t results_;
@@ -148,6 +153,7 @@ class Scheduler {
     // keeps offering it until its deadline).
     std::chrono::seconds retry_delay_;
     SchedulerStats stats_;
+    SchedulerMetrics metrics_;
 };
 
 }  // namespace huitou

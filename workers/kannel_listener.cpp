@@ -102,7 +102,7 @@ struct KannelListener::State {
         const std::string address = phone ? *phone : from;
         if (!phone)
             spdlog::warn("kannel: opt-out from a number that is not a mobile ({}); kept as sent",
-                         error);
+                         mask_phone(from));  // the error quotes the whole number
         const auto who = attribute_receiver(config, to);
         if (!who.attributed) {
             spdlog::warn(

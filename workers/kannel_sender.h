@@ -25,7 +25,7 @@ namespace huitou {
 
 class KannelSender final : public Sender {
   public:
-    // `password` is the sendsms-user password (workers/secret.h).
+    // `password` is the sendsms-user password (io/secret.h).
     KannelSender(const Config& config, const ProviderConfig& provider, std::string password);
 
     std::string_view name() const override { return "kannel"; }

@@ -7,6 +7,7 @@
 #include "core/backoff.h"
 #include "core/delivery_policy.h"
 #include "core/phone_number.h"
+#include "core/log_mask.h"
 #include "io/program_setup.h"
 #include "io/zmq_frames.h"
 
@@ -47,9 +48,12 @@ Worker::Worker(Channel channel, const Config& config, Sender& sender, RedisConne
       jobs_(redis, config.scheduler),
       consent_(redis, config),
       limiter_(redis, provider_.account(), provider_.rate),
+      curve_(load_curve_keys(config.curve, false)),
+      watch_(zmq),
       results_out_(zmq, zmq::socket_type::push),
       random_(std::random_device{}()) {
     results_out_.set(zmq::sockopt::linger, 2000);
+    make_curve_client(results_out_, curve_);
     results_out_.connect(results_endpoint);
     connect_jobs();
 }
@@ -60,6 +64,8 @@ void Worker::connect_jobs() {
     // behind when this one is stopped (those are dispatched again later).
     jobs_in_.set(zmq::sockopt::rcvhwm, 50);
     jobs_in_.set(zmq::sockopt::linger, 0);
+    make_curve_client(jobs_in_, curve_);
+    watch_.watch(jobs_in_);
     jobs_in_.connect(job_endpoint_);
 }
 
@@ -92,15 +98,18 @@ std::size_t Worker::poll(std::chrono::milliseconds wait) {
 
 void Worker::handle(const std::vector<std::string>& frames) {
     ++stats_.received;
+    metrics_.received();
     auto decoded = decode_job(frame_views(frames));
     if (!decoded.message) {
         ++stats_.bad_messages;
+        metrics_.dropped();
         spdlog::warn("dropped a malformed job: {}", decoded.error);
         return;
     }
     const JobMessage& job = *decoded.message;
     if (job.channel != channel_) {
         ++stats_.bad_messages;
+        metrics_.dropped();
         spdlog::warn("dropped job {} for channel {} (this worker sends {})", job.job_id,
                      to_string(job.channel), to_string(channel_));
         return;
@@ -172,6 +181,7 @@ void Worker::handle(const std::vector<std::string>& frames) {
         const auto cap = limiter_.recipient(channel_, job.to);
         if (!cap.allowed()) {
             ++stats_.capped;
+            metrics_.capped(channel_);
             const SysSeconds at = clock_.now();
             report(
                 job,
@@ -189,12 +199,14 @@ void Worker::handle(const std::vector<std::string>& frames) {
     // The account's rate may have made it wait past the window's end.
     if (!in_window(job, clock_.now())) return;
     SendResult result;
+    const auto started = std::chrono::steady_clock::now();
     try {
         result = sender_.send(job, clock_.now());
     } catch (const std::exception& e) {
         // Whatever failed, it failed after the call began: it may have gone.
         result = {Outcome::retry, {}, e.what(), std::nullopt, true};
     }
+    metrics_.provider_call(sender_.name(), channel_, std::chrono::steady_clock::now() - started);
     finish(job, std::move(result), unsure);
 }
 
@@ -218,7 +230,10 @@ bool Worker::wait_for_account(const JobMessage& job) {
     for (;;) {
         const auto d = limiter_.account();
         if (d.allowed()) return true;
-        if (!waited) ++stats_.throttled;
+        if (!waited) {
+            ++stats_.throttled;
+            metrics_.throttled(channel_);
+        }
         waited = true;
         const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
             deadline - std::chrono::steady_clock::now());
@@ -293,6 +308,7 @@ void Worker::report(const JobMessage& job, SendResult result, bool record,
                     result.retry_at,
                     now,
                     name_};
+    metrics_.reported(job, result.outcome);
     switch (result.outcome) {
         case Outcome::sent:
             ++stats_.sent;
@@ -313,8 +329,7 @@ void Worker::report(const JobMessage& job, SendResult result, bool record,
             ++stats_.failed;
             break;
     }
-    const std::string to =
-        job.channel == Channel::sms ? mask_phone(job.to) : job.to.substr(0, 6) + "…";
+    const std::string to = mask_recipient(job.channel, job.to);
     spdlog::info("{} {} → {}: {}{}", job.store, job.job_id, to, to_string(result.outcome),
                  result.error.empty() ? "" : " (" + result.error + ")");
     if (record) {
@@ -343,6 +358,7 @@ void Worker::run() {
             backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
             try {
                 redis_.reconnect();
+                metrics_.redis_reconnected();
                 spdlog::info("reconnected to Redis");
             } catch (const RedisError& again) {
                 spdlog::warn("{}", again.what());

@@ -36,10 +36,13 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "io/consent_store.h"
+#include "io/curve.h"
 #include "io/job_store.h"
 #include "io/rate_limiter.h"
 #include "io/redis_connection.h"
+#include "workers/connection_watch.h"
 #include "workers/sender.h"
+#include "workers/worker_metrics.h"
 
 namespace huitou {
 
@@ -76,6 +79,9 @@ class Worker {
     void run();
 
     const WorkerStats& stats() const { return stats_; }
+    WorkerMetrics& metrics() { return metrics_; }  // for GET /metrics
+    // A scheduler is connected to the job socket (any thread; for GET /readyz).
+    bool connected() const { return watch_.connected(); }
     // While an account problem has stopped the channel: until when.
     std::optional<SysSeconds> paused_until() const { return paused_until_; }
 
@@ -104,11 +110,14 @@ class Worker {
     JobStore jobs_;
     ConsentStore consent_;
     RateLimiter limiter_;
+    CurveKeys curve_;  // before the sockets: they connect with it
+    ConnectionWatch watch_;
     zmq::socket_t jobs_in_;
     zmq::socket_t results_out_;
     std::optional<SysSeconds> paused_until_;
     std::mt19937_64 random_;
     WorkerStats stats_;
+    WorkerMetrics metrics_;
 };
 
 }  // namespace huitou

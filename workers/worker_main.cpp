@@ -8,14 +8,15 @@
 #include <spdlog/spdlog.h>
 
 #include "io/program_setup.h"
+#include "io/secret.h"
 #include "workers/aliyun_sender.h"
 #include "workers/kannel_listener.h"
 #include "workers/kannel_sender.h"
 #include "workers/outbox_sender.h"
-#include "workers/secret.h"
 #include "workers/tencent_sender.h"
 #include "workers/wechat_sender.h"
 #include "workers/worker.h"
+#include "workers/worker_admin.h"
 
 namespace huitou {
 namespace {
@@ -48,6 +49,17 @@ std::string worker_name(Channel channel) {
     char host[256] = {};
     gethostname(host, sizeof host - 1);
     return std::string(to_string(channel)) + "@" + host + ":" + std::to_string(getpid());
+}
+
+// The monitoring listener, when the channel's admin_listen is set.
+std::unique_ptr<WorkerAdmin> start_worker_admin(Channel channel, const ProviderConfig& provider,
+                                                Worker& worker, const RedisEndpoint& redis) {
+    if (provider.admin_listen.empty()) return nullptr;
+    auto admin = std::make_unique<WorkerAdmin>(
+        provider.admin_listen, std::string(to_string(channel)) + ".admin_listen",
+        worker.metrics().registry(), redis, [&worker] { return worker.connected(); });
+    spdlog::info("metrics on port {} (GET /metrics, /healthz, /readyz)", admin->port());
+    return admin;
 }
 
 }  // namespace
@@ -84,6 +96,7 @@ int worker_main(Channel channel, int argc, char** argv) {
             channel == Channel::sms ? rt.config.endpoints.sms : rt.config.endpoints.wechat;
         Worker worker(channel, rt.config, *sender, redis, zmq, *rt.clock, worker_name(channel),
                       endpoint, rt.config.endpoints.results, &provider);
+        const auto admin = start_worker_admin(channel, provider, worker, rt.redis);
         spdlog::info("sending {} through {}{}; jobs from {}", to_string(channel), sender->name(),
                      provider.provider == "outbox" ? " (" + provider.outbox_path + ")" : "",
                      endpoint);

@@ -1,4 +1,4 @@
-#include "workers/secret.h"
+#include "io/secret.h"
 
 #include <cstdlib>
 

@@ -1,4 +1,5 @@
-// secret.h — a provider secret, read where the config says it is.
+// secret.h — a secret (provider credentials, CURVE keys), read where the
+// config says it is.
 //
 // `*_file` names a file (its content, trailing whitespace trimmed), `*_env`
 // an environment variable. Read once, at worker start-up; never logged,
