@@ -79,6 +79,22 @@ bool JobStore::release(const std::string& store, const std::string& job_id, SysS
     return reply.integer == 1;
 }
 
+std::size_t JobStore::release_many(const std::vector<std::pair<const Job*, SysSeconds>>& jobs) {
+    std::vector<LuaScript::Call> calls;
+    calls.reserve(jobs.size());
+    for (const auto& [job, retry_at] : jobs) {
+        calls.push_back({{keys::job(job->store, job->id), keys::due(job->store),
+                          keys::inflight(job->store), keys::counts(job->store)},
+                         {job->id, seconds(retry_at)}});
+    }
+    std::size_t released = 0;
+    for (const auto& reply : release_.run_many(redis_, calls)) {
+        reply.expect_ok("release_job");
+        released += reply.integer == 1 ? 1 : 0;
+    }
+    return released;
+}
+
 RequeueResult JobStore::requeue_expired(const std::string& store, SysSeconds now, int limit) {
     const auto reply =
         requeue_.run(redis_, {keys::inflight(store), keys::due(store), keys::counts(store)},
@@ -118,18 +134,37 @@ BeginSend JobStore::begin_send(const std::string& store, const std::string& job_
     return BeginSend::already_finished;
 }
 
+LuaScript::Call JobStore::record_call(const ResultMessage& r,
+                                      std::optional<SysSeconds> unsure_since) const {
+    return {{keys::job(r.store, r.job_id), keys::inflight(r.store), keys::due(r.store),
+             keys::counts(r.store)},
+            {r.job_id, std::string(to_string(r.outcome)), seconds(r.at),
+             seconds(r.retry_at.value_or(r.at)), r.error, r.provider, r.provider_ref,
+             std::to_string(config_.job_retention.count()), std::to_string(config_.max_attempts),
+             unsure_since ? seconds(*unsure_since) : std::string()}};
+}
+
 std::optional<JobState> JobStore::record(const ResultMessage& r,
                                          std::optional<SysSeconds> unsure_since) {
-    const auto reply = record_.run(
-        redis_,
-        {keys::job(r.store, r.job_id), keys::inflight(r.store), keys::due(r.store),
-         keys::counts(r.store)},
-        {r.job_id, std::string(to_string(r.outcome)), seconds(r.at),
-         seconds(r.retry_at.value_or(r.at)), r.error, r.provider, r.provider_ref,
-         std::to_string(config_.job_retention.count()), std::to_string(config_.max_attempts),
-         unsure_since ? seconds(*unsure_since) : std::string()});
+    const auto call = record_call(r, unsure_since);
+    const auto reply = record_.run(redis_, call.keys, call.args);
     reply.expect_ok("record_result");
     return parse_job_state(reply.str);
+}
+
+std::vector<std::optional<JobState>> JobStore::record_many(
+    const std::vector<ResultMessage>& results) {
+    std::vector<LuaScript::Call> calls;
+    calls.reserve(results.size());
+    for (const auto& r : results)
+        calls.push_back(record_call(r, std::nullopt));
+    std::vector<std::optional<JobState>> states;
+    states.reserve(results.size());
+    for (const auto& reply : record_.run_many(redis_, calls)) {
+        reply.expect_ok("record_result");
+        states.push_back(parse_job_state(reply.str));
+    }
+    return states;
 }
 
 std::optional<JobState> JobStore::record_delivery(const std::string& store,

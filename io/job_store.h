@@ -62,6 +62,9 @@ class JobStore {
 
     // Hands a claimed job back, due again at `retry_at`.
     bool release(const std::string& store, const std::string& job_id, SysSeconds retry_at);
+    // The same for each (job, retry at), in one pipelined round trip; returns
+    // how many were handed back.
+    std::size_t release_many(const std::vector<std::pair<const Job*, SysSeconds>>& jobs);
 
     // Jobs of `store` whose result deadline passed by `now`.
     RequeueResult requeue_expired(const std::string& store, SysSeconds now, int limit);
@@ -77,6 +80,9 @@ class JobStore {
     // `unsure_since`: a retry whose attempt may have reached the provider.
     std::optional<JobState> record(const ResultMessage& result,
                                    std::optional<SysSeconds> unsure_since = std::nullopt);
+    // Records `results` in one pipelined round trip (none of them unsure);
+    // returns each job's state afterwards, in order.
+    std::vector<std::optional<JobState>> record_many(const std::vector<ResultMessage>& results);
 
     // Records a delivery report (status: delivered, undelivered, buffered,
     // accepted, rejected); returns the state afterwards (nullopt: no such job).
@@ -96,6 +102,9 @@ class JobStore {
     std::map<std::string, long long> counts(const std::string& store);
 
   private:
+    LuaScript::Call record_call(const ResultMessage& result,
+                                std::optional<SysSeconds> unsure_since) const;
+
     RedisConnection& redis_;
     const SchedulerConfig& config_;
     LuaScript create_, claim_, release_, requeue_, begin_, record_, delivery_;

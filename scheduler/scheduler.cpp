@@ -187,32 +187,52 @@ void Scheduler::requeue_overdue(SysSeconds now) {
 
 std::size_t Scheduler::dispatch_due(SysSeconds now) {
     std::size_t pushed = 0;
+    // A channel whose workers took a job lately is busy when its queue is
+    // full, not unmanned: its jobs are due again at once, not after
+    // retry_delay (which is for a channel nobody serves).
+    const auto busy_since = std::chrono::steady_clock::now() - std::chrono::seconds(10);
+    auto writable = [](zmq::socket_t& s) {
+        return (s.get(zmq::sockopt::events) & ZMQ_POLLOUT) != 0;
+    };
     for (const auto& [id, store] : config_.stores) {
         std::set<Channel> blocked;  // channels that would block this round
         for (;;) {
-            auto claim = jobs_.claim_due(id, now, config_.scheduler.dispatch_batch);
+            // Claim nothing while no channel can take a job: every job
+            // claimed now would go straight back.
+            if (!writable(sms_) && !writable(wechat_)) break;
+            const int limit = std::min(claim_size_, config_.scheduler.dispatch_batch);
+            auto claim = jobs_.claim_due(id, now, limit);
             stats_.expired += static_cast<std::size_t>(claim.expired);
             if (claim.expired)
                 spdlog::warn("{}: {} jobs expired before they could go", id, claim.expired);
+            std::vector<std::pair<const Job*, SysSeconds>> back;
             for (const auto& job : claim.jobs) {
                 JobMessage m{job.store, job.id,   job.member_id, job.kind,     job.channel,
                              job.to,    job.text, job.params,    job.attempts, job.expires_at};
                 if (!blocked.contains(job.channel) &&
                     send_frames(socket_for(job.channel), encode(m))) {
                     ++pushed;
+                    last_push_[job.channel] = std::chrono::steady_clock::now();
                     outstanding_.insert(job.store + "|" + job.id);
                     continue;
                 }
                 blocked.insert(job.channel);
-                jobs_.release(job.store, job.id, now + retry_delay_);
-                ++stats_.deferred;
+                const auto last = last_push_.find(job.channel);
+                const bool busy = last != last_push_.end() && last->second > busy_since;
+                back.emplace_back(&job, busy ? now : now + retry_delay_);
             }
-            if (static_cast<int>(claim.jobs.size()) < config_.scheduler.dispatch_batch) break;
-            if (blocked.size() == 2) break;
+            jobs_.release_many(back);
+            stats_.deferred += back.size();
+            // Claim about what the workers' queues took last time (doubling
+            // while they take it all), so that little is claimed in vain.
+            claim_size_ = back.empty() ? limit * 2
+                                       : std::max<int>(16, static_cast<int>(claim.jobs.size() -
+                                                                            back.size()));
+            if (static_cast<int>(claim.jobs.size()) < limit) break;
+            if (!blocked.empty()) break;  // the next claim would come back too
         }
         for (const Channel c : blocked) {
-            spdlog::debug("{}: no {} worker could take more jobs; retrying in {}s", id,
-                          to_string(c), retry_delay_.count());
+            spdlog::debug("{}: no {} worker could take more jobs", id, to_string(c));
         }
     }
     stats_.dispatched += pushed;
@@ -228,28 +248,33 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
     } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) throw;
     }
-    std::size_t recorded = 0;
-    while (auto frames = receive_frames(results_)) {
+    // Every result that arrived is recorded in one pipelined round trip.
+    std::vector<ResultMessage> results;
+    for (;;) {
+        auto frames = receive_frames(results_);
+        if (!frames) break;
         auto decoded = decode_result(frame_views(*frames));
         if (!decoded.message) {
             ++stats_.bad_messages;
             spdlog::warn("dropped a malformed result: {}", decoded.error);
             continue;
         }
-        const auto& r = *decoded.message;
-        if (!config_.find_store(r.store)) {
+        if (!config_.find_store(decoded.message->store)) {
             ++stats_.bad_messages;
-            spdlog::warn("dropped a result for unknown store {}", r.store);
+            spdlog::warn("dropped a result for unknown store {}", decoded.message->store);
             continue;
         }
-        const auto state = jobs_.record(r);
+        results.push_back(std::move(*decoded.message));
+    }
+    const auto states = jobs_.record_many(results);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const auto& r = results[i];
         ++stats_.results[std::string(to_string(r.outcome))];
         outstanding_.erase(r.store + "|" + r.job_id);
-        ++recorded;
         spdlog::debug("{} {}: {} → {}", r.store, r.job_id, to_string(r.outcome),
-                      state ? to_string(*state) : "missing");
+                      states[i] ? to_string(*states[i]) : "missing");
     }
-    return recorded;
+    return results.size();
 }
 
 std::size_t Scheduler::count_due(SysSeconds now) {

@@ -133,21 +133,67 @@ TEST_CASE("a write whose guard no longer holds is not applied") {
     auto redis = server.connect();
     MemberStore store(redis);
     store.upsert({MemberRecord{"toyland", "M1", {{"birthday", "1990-09-15"}}, {}}});
-    // A write planned when M1 had no birthday (guard: birthday absent) must
-    // not land: its index changes would be wrong.
     const LuaScript apply("apply_member_write");
-    const auto reply = apply.run(redis, {keys::member("toyland", "M1")},
-                                 {"M1", keys::store_prefix("toyland"), "1", "birthday", "", "1",
-                                  "name", "x", "0", "0", "1", "bd:01-01", ""});
-    CHECK(reply.integer == 0);
-    CHECK(redis.command({"HGET", keys::member("toyland", "M1"), "name"}).is_nil());
-    CHECK(redis.command({"EXISTS", keys::index("toyland", "bd:01-01")}).integer == 0);
-    // The same write with the right guard lands.
-    const auto ok = apply.run(redis, {keys::member("toyland", "M1")},
-                              {"M1", keys::store_prefix("toyland"), "1", "birthday", "1990-09-15",
-                               "1", "name", "x", "0", "0", "0"});
-    CHECK(ok.integer == 1);
-    CHECK(redis.command({"HGET", keys::member("toyland", "M1"), "name"}).str == "x");
+    const std::string m1 = keys::member("toyland", "M1"), m2 = keys::member("toyland", "M2");
+    SECTION("a guard on field values") {
+        // A write planned when M1 had no birthday (guard: birthday absent)
+        // must not land: its index changes would be wrong.
+        const auto reply = apply.run(redis, {m1},
+                                     {keys::store_prefix("toyland"), "M1", "1", "birthday", "",
+                                      "1", "name", "x", "0", "0", "1", "bd:01-01", ""});
+        REQUIRE(reply.elements.size() == 1);
+        CHECK(reply.elements[0].integer == 0);
+        CHECK(redis.command({"HGET", m1, "name"}).is_nil());
+        CHECK(redis.command({"EXISTS", keys::index("toyland", "bd:01-01")}).integer == 0);
+        // The same write with the right guard lands.
+        const auto ok = apply.run(redis, {m1},
+                                  {keys::store_prefix("toyland"), "M1", "1", "birthday",
+                                   "1990-09-15", "1", "name", "x", "0", "0", "0"});
+        CHECK(ok.elements.at(0).integer == 1);
+        CHECK(redis.command({"HGET", m1, "name"}).str == "x");
+    }
+    SECTION("a write for a new member, in a batch with another") {
+        // Planned when neither existed (guard -1): M1 exists now, so only
+        // M2's write lands, indexes included.
+        const auto reply =
+            apply.run(redis, {m1, m2},
+                      {keys::store_prefix("toyland"), "M1", "-1", "1", "name", "x", "0", "0", "1",
+                       "bd:01-01", "", "M2", "-1", "1", "name", "y", "0", "0", "1", "bd:02-02", ""});
+        REQUIRE(reply.elements.size() == 2);
+        CHECK(reply.elements[0].integer == 0);
+        CHECK(reply.elements[1].integer == 1);
+        CHECK(redis.command({"HGET", m1, "name"}).is_nil());
+        CHECK(redis.command({"EXISTS", keys::index("toyland", "bd:01-01")}).integer == 0);
+        CHECK(redis.command({"HGET", m2, "name"}).str == "y");
+        CHECK(redis.command({"SISMEMBER", keys::index("toyland", "bd:02-02"), "M2"}).integer == 1);
+    }
+}
+
+TEST_CASE("an import batch spanning stores and more than one script call") {
+    TestRedis server;
+    auto redis = server.connect();
+    MemberStore store(redis);
+    std::vector<MemberRecord> records;
+    for (int i = 0; i < 250; ++i) {
+        const std::string store_id = i % 3 == 0 ? "babycare" : "toyland";
+        records.push_back(MemberRecord{store_id,
+                                       "M" + std::to_string(i),
+                                       {{"name", "会员" + std::to_string(i)},
+                                        {"birthday", i % 2 ? "1990-09-15" : "--03-01"}},
+                                       {}});
+    }
+    const auto outcomes = store.upsert(records);
+    CHECK(std::count(outcomes.begin(), outcomes.end(), WriteOutcome::created) == 250);
+    CHECK(redis.command({"SCARD", keys::index("toyland", "bd:09-15")}).integer +
+              redis.command({"SCARD", keys::index("babycare", "bd:09-15")}).integer ==
+          125);
+    CHECK(redis.command({"SCARD", keys::index("babycare", "bd:03-01")}).integer == 42);
+    const auto m = store.get("babycare", "M3");
+    REQUIRE(m);
+    CHECK(m->name == "会员3");
+    // Importing the same rows again changes nothing.
+    const auto again = store.upsert(records);
+    CHECK(std::count(again.begin(), again.end(), WriteOutcome::unchanged) == 250);
 }
 
 SCENARIO("lunar birthdays, children and card expiry in Redis, and a festival's stream") {
