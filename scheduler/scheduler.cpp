@@ -174,6 +174,10 @@ std::size_t Scheduler::handle_visits() {
 }
 
 void Scheduler::requeue_overdue(SysSeconds now) {
+    // A job pushed to a worker that died never gets a result here: forget it
+    // when Redis would dispatch it again, so that it does not hold the window.
+    const auto stale = std::chrono::steady_clock::now() - config_.scheduler.ack_timeout;
+    std::erase_if(outstanding_, [&](const auto& entry) { return entry.second < stale; });
     for (const auto& [id, store] : config_.stores) {
         const auto r = jobs_.requeue_expired(id, now, config_.scheduler.dispatch_batch);
         if (r.requeued || r.unknown) {
@@ -194,13 +198,29 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
     auto writable = [](zmq::socket_t& s) {
         return (s.get(zmq::sockopt::events) & ZMQ_POLLOUT) != 0;
     };
+    auto busy = [&](Channel c) {
+        const auto last = last_push_.find(c);
+        return last != last_push_.end() && last->second > busy_since;
+    };
+    // At most `window` jobs pushed without a result: enough to keep every
+    // worker's queue full, few enough that little is claimed only to come
+    // back because the queues are full.
+    const auto batch = static_cast<std::size_t>(config_.scheduler.dispatch_batch);
+    const std::size_t window = 4 * batch;
     for (const auto& [id, store] : config_.stores) {
         std::set<Channel> blocked;  // channels that would block this round
         for (;;) {
-            // Claim nothing while no channel can take a job: every job
-            // claimed now would go straight back.
-            if (!writable(sms_) && !writable(wechat_)) break;
-            const int limit = std::min(claim_size_, config_.scheduler.dispatch_batch);
+            // While the workers are busy, claim only what the window has room
+            // for, and nothing below a quarter batch (a claim is a script
+            // call). With no worker at all, claiming goes on: it is what ends
+            // jobs past their expiry.
+            const bool working = busy(Channel::sms) || busy(Channel::wechat);
+            const std::size_t room =
+                outstanding_.size() < window ? window - outstanding_.size() : 0;
+            if (working && (room < std::max<std::size_t>(1, batch / 4) ||
+                            (!writable(sms_) && !writable(wechat_))))
+                break;
+            const int limit = static_cast<int>(working ? std::min(batch, room) : batch);
             auto claim = jobs_.claim_due(id, now, limit);
             stats_.expired += static_cast<std::size_t>(claim.expired);
             if (claim.expired)
@@ -213,21 +233,15 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
                     send_frames(socket_for(job.channel), encode(m))) {
                     ++pushed;
                     last_push_[job.channel] = std::chrono::steady_clock::now();
-                    outstanding_.insert(job.store + "|" + job.id);
+                    outstanding_.insert_or_assign(job.store + "|" + job.id,
+                                                  std::chrono::steady_clock::now());
                     continue;
                 }
                 blocked.insert(job.channel);
-                const auto last = last_push_.find(job.channel);
-                const bool busy = last != last_push_.end() && last->second > busy_since;
-                back.emplace_back(&job, busy ? now : now + retry_delay_);
+                back.emplace_back(&job, busy(job.channel) ? now : now + retry_delay_);
             }
             jobs_.release_many(back);
             stats_.deferred += back.size();
-            // Claim about what the workers' queues took last time (doubling
-            // while they take it all), so that little is claimed in vain.
-            claim_size_ = back.empty() ? limit * 2
-                                       : std::max<int>(16, static_cast<int>(claim.jobs.size() -
-                                                                            back.size()));
             if (static_cast<int>(claim.jobs.size()) < limit) break;
             if (!blocked.empty()) break;  // the next claim would come back too
         }
@@ -249,7 +263,7 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
         if (e.num() != EINTR) throw;
     }
     // Every result that arrived is recorded in one pipelined round trip.
-    std::vector<ResultMessage> results;
+    std::vector<Recording> results;
     for (;;) {
         auto frames = receive_frames(results_);
         if (!frames) break;
@@ -264,11 +278,11 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
             spdlog::warn("dropped a result for unknown store {}", decoded.message->store);
             continue;
         }
-        results.push_back(std::move(*decoded.message));
+        results.push_back({std::move(*decoded.message), std::nullopt});
     }
     const auto states = jobs_.record_many(results);
     for (std::size_t i = 0; i < results.size(); ++i) {
-        const auto& r = results[i];
+        const auto& r = results[i].result;
         ++stats_.results[std::string(to_string(r.outcome))];
         outstanding_.erase(r.store + "|" + r.job_id);
         spdlog::debug("{} {}: {} → {}", r.store, r.job_id, to_string(r.outcome),
