@@ -156,9 +156,9 @@ if wants import || wants plan || wants visits; then
       done
     done
     for k in "hu:{bench1}:bd:09-15" "hu:{bench1}:lbd:08-15" "hu:{bench1}:bd:none" "hu:{bench1}:cbd:06-01" "hu:{bench1}:exp:2027-10-01"; do
-      echo "- $k: $(rcli memory usage "$k" samples 0) bytes, $(rcli scard "$k") members, $(rcli object encoding "$k")"
+      echo "- $k: $(rcli memory usage "$k" samples 0) bytes, $(rcli hlen "$k") members, $(rcli object encoding "$k")"
     done
-    echo "- index sets: $(rcli --scan --pattern 'hu:{*}:*bd:*' | wc -l) birthday sets, $(rcli --scan --pattern 'hu:{*}:exp:*' | wc -l) expiry sets"
+    echo "- index sets: $(rcli --scan --pattern 'hu:{*}:*bd:*' | wc -l) birthday indexes, $(rcli --scan --pattern 'hu:{*}:exp:*' | wc -l) expiry indexes"
   } | block
 fi
 

@@ -140,11 +140,11 @@ std::vector<Member> MemberStore::in_index(const std::string& store, const std::s
 std::vector<std::string> MemberStore::ids_in(const std::string& store,
                                              const std::vector<std::string>& suffixes) {
     for (const auto& suffix : suffixes)
-        redis_.append({"SMEMBERS", keys::index(store, suffix)});
+        redis_.append({"HKEYS", keys::index(store, suffix)});
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < suffixes.size(); ++i) {
         const auto reply = redis_.read();
-        reply.expect_ok("SMEMBERS index");
+        reply.expect_ok("HKEYS index");
         for (const auto& id : reply.elements)
             ids.push_back(id.str);
     }
@@ -175,11 +175,11 @@ void MemberStore::for_each_member(const std::string& store, std::size_t batch,
     batch = std::max<std::size_t>(batch, 1);
     const auto partition = member_partition_keys();
     for (const auto& suffix : partition)
-        redis_.append({"SCARD", keys::index(store, suffix)});
+        redis_.append({"HLEN", keys::index(store, suffix)});
     std::vector<long long> sizes;
     for (std::size_t i = 0; i < partition.size(); ++i) {
         const auto reply = redis_.read();
-        reply.expect_ok("SCARD index");
+        reply.expect_ok("HLEN index");
         sizes.push_back(reply.integer);
     }
     std::vector<std::string> ids;
@@ -192,7 +192,7 @@ void MemberStore::for_each_member(const std::string& store, std::size_t batch,
             if (!members.empty()) each(members);
         }
     };
-    // Small sets are read whole, several per round trip; a large one by SSCAN.
+    // Small indexes are read whole, several per round trip; a large one by HSCAN.
     std::vector<std::string> small;
     long long small_size = 0;
     auto read_small = [&] {
@@ -212,13 +212,14 @@ void MemberStore::for_each_member(const std::string& store, std::size_t batch,
         }
         std::string cursor = "0";
         do {
-            const auto reply = redis_.command({"SSCAN", keys::index(store, partition[i]), cursor,
+            const auto reply = redis_.command({"HSCAN", keys::index(store, partition[i]), cursor,
                                                "COUNT", std::to_string(batch)});
-            reply.expect_ok("SSCAN index");
-            if (reply.elements.size() != 2) throw RedisError("SSCAN: unexpected reply");
+            reply.expect_ok("HSCAN index");
+            if (reply.elements.size() != 2) throw RedisError("HSCAN: unexpected reply");
             cursor = reply.elements[0].str;
-            for (const auto& id : reply.elements[1].elements)
-                ids.push_back(id.str);
+            const auto& pairs = reply.elements[1].elements;  // id, "", id, "", ...
+            for (std::size_t k = 0; k < pairs.size(); k += 2)
+                ids.push_back(pairs[k].str);
             deliver(false);
         } while (cursor != "0");
     }

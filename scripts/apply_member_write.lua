@@ -8,8 +8,12 @@
 --           must not exist at all (a write planned for a new member)
 --   set     n, field, value ...
 --   clear   n, field ...
---   remove  n, index suffix, kind ("s" set | "z" sorted set) ...
---   add     n, index suffix, score ("" for a set) ...
+--   remove  n, index suffix, kind ("s" index | "z" sorted set) ...
+--   add     n, index suffix, score ("" for an index) ...
+-- An index ("s") is a hash whose fields are the member ids, values empty:
+-- Redis 7.0 keeps a hash of up to hash-max-listpack-entries fields as one
+-- listpack (about 12 bytes an id) where a set of strings is a hashtable
+-- (about 50); Redis 7.2's listpack sets would do as well.
 -- Returns one integer per member: 1 applied, 0 its guard failed (a concurrent
 -- change: the caller reads that member again and retries). Batching is for
 -- speed: a script call costs Redis more than the few commands inside it.
@@ -51,7 +55,7 @@ for j = 1, #KEYS do
       if ARGV[i + 1] == 'z' then
         redis.call('ZREM', prefix .. ARGV[i], id)
       else
-        redis.call('SREM', prefix .. ARGV[i], id)
+        redis.call('HDEL', prefix .. ARGV[i], id)
       end
     end
     i = i + 2
@@ -61,7 +65,7 @@ for j = 1, #KEYS do
   for _ = 1, n do
     if ok then
       if ARGV[i + 1] == '' then
-        redis.call('SADD', prefix .. ARGV[i], id)
+        redis.call('HSET', prefix .. ARGV[i], id, '')
       else
         redis.call('ZADD', prefix .. ARGV[i], ARGV[i + 1], id)
       end
