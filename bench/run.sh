@@ -109,7 +109,9 @@ today=2027-09-15  # 中秋节: the festival day; the generator's "today"
 
 # --- the report -----------------------------------------------------------
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
-report=bench/results/$stamp$([ $quick = 1 ] && echo -quick).md
+suffix=""
+[ $quick = 1 ] && suffix=-quick
+report=bench/results/$stamp$suffix.md
 out() { echo "$@" | tee -a "$report"; }
 block() { tee -a "$report"; }
 secs() { date +%s.%N; }
