@@ -89,24 +89,30 @@ std::size_t Worker::poll(std::chrono::milliseconds wait) {
     }
     const std::size_t handled = stats_.received - received_before;
     if (batch.empty()) return handled;
-    std::vector<const JobMessage*> claims;
-    claims.reserve(batch.size());
-    for (const auto& job : batch)
-        claims.push_back(&job);
-    const auto replies = jobs_.begin_send_many(claims, name_, clock_.now());
+    // A claim not begun is handed back; one that may have reached the
+    // provider keeps its unsure mark, so the next attempt still verifies.
+    auto hand_back = [&](const JobMessage& job, const BeginSendReply& claim, std::string why,
+                         SysSeconds at) {
+        std::optional<SysSeconds> unsure;
+        if (claim.verdict == BeginSend::verify) unsure = claim.unsure_since;
+        report(job, {Outcome::retry, {}, std::move(why), at}, true, unsure);
+    };
+    auto claimed = [](const BeginSendReply& r) {
+        return r.verdict == BeginSend::ok || r.verdict == BeginSend::verify;
+    };
+    std::vector<BeginSendReply> replies;
     std::size_t i = 0;
     try {
+        std::vector<const JobMessage*> claims;
+        claims.reserve(batch.size());
+        for (const auto& job : batch)
+            claims.push_back(&job);
+        replies = jobs_.begin_send_many(claims, name_, clock_.now());
         for (; i < batch.size(); ++i) {
-            const bool claimed =
-                replies[i].verdict == BeginSend::ok || replies[i].verdict == BeginSend::verify;
-            if (claimed && (stop_requested() || paused_until_)) {
-                // Claimed but never begun: hand it back (stop between jobs).
-                report(batch[i],
-                       {Outcome::retry,
-                        {},
-                        "the worker stopped",
-                        paused_until_.value_or(clock_.now())},
-                       true);
+            if (claimed(replies[i]) && (stop_requested() || paused_until_)) {
+                // Stop between jobs, never in the middle of one.
+                hand_back(batch[i], replies[i], "the worker stopped",
+                          paused_until_.value_or(clock_.now()));
                 continue;
             }
             handle(batch[i], replies[i]);
@@ -114,9 +120,9 @@ std::size_t Worker::poll(std::chrono::milliseconds wait) {
     } catch (...) {
         // Redis failed under job i (handed back already); the later jobs of
         // the batch were claimed but not begun: hand them back too.
-        for (std::size_t j = i + 1; j < batch.size(); ++j) {
-            if (replies[j].verdict == BeginSend::ok || replies[j].verdict == BeginSend::verify)
-                report(batch[j], {Outcome::retry, {}, "Redis failed", clock_.now() + 30s}, true);
+        for (std::size_t j = i + 1; j < replies.size(); ++j) {
+            if (claimed(replies[j]))
+                hand_back(batch[j], replies[j], "Redis failed", clock_.now() + 30s);
         }
         flush();
         throw;
