@@ -10,7 +10,8 @@
 // to the last microsecond after the initial burst.
 //
 //   build/bin/bench_rate_limit [--workers 4] [--rate 200] [--burst 10] [--jobs 3000]
-//                              [--guard-ms 10]
+//                              [--guard-ms 10] [--redis URL]
+// Without --redis it starts its own redis-server (the tests' TestRedis).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "bench/bench_redis.h"
 #include "io/job_store.h"
 #include "io/program_setup.h"
 #include "scheduler/scheduler.h"
@@ -87,10 +89,23 @@ int main(int argc, char** argv) {
     app.add_option("--burst", burst)->check(CLI::Range(0, 100000));
     app.add_option("--jobs", jobs_count)->check(CLI::Range(1, 1000000));
     app.add_option("--guard-ms", guard_ms, "sms.rate_guard_ms")->check(CLI::Range(0, 1000));
+    std::string redis_url;
+    app.add_option("--redis", redis_url, "Use this Redis (emptied of store bench's jobs)");
     CLI11_PARSE(app, argc, argv);
     spdlog::set_level(spdlog::level::warn);
 
-    test::TestRedis redis_server;
+    std::optional<test::TestRedis> own_server;
+    RedisEndpoint redis_endpoint;
+    if (redis_url.empty()) {
+        own_server.emplace();
+        redis_endpoint = own_server->endpoint();
+    } else if (const auto e = parse_redis_url(redis_url)) {
+        redis_endpoint = *e;
+    } else {
+        std::cerr << "bench_rate_limit: --redis: not a Redis URL\n";
+        return 2;
+    }
+    auto connect = [&] { return RedisConnection(redis_endpoint); };
     test::TempDir dir;
     const auto port = [] { return std::to_string(test::free_port()); };
     const std::string toml = "[endpoints]\nsms = \"tcp://127.0.0.1:" + port() +
@@ -107,7 +122,9 @@ int main(int argc, char** argv) {
     const SysSeconds start =
         std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     {
-        RedisConnection redis = redis_server.connect();
+        RedisConnection redis = connect();
+        bench::clear_jobs(redis, "bench");
+        redis.command({"DEL", "hu:rate:{" + config.sms.account() + "}"}).expect_ok("DEL");
         JobStore store(redis, config.scheduler);
         std::vector<Job> backlog;
         for (int i = 0; i < jobs_count; ++i) {
@@ -133,12 +150,12 @@ int main(int argc, char** argv) {
     for (int i = 0; i < workers; ++i) {
         const pid_t pid = fork();
         if (pid == 0)
-            _exit(run_worker(config, redis_server.endpoint(), i,
+            _exit(run_worker(config, redis_endpoint, i,
                              dir.file("worker" + std::to_string(i) + ".txt")));
         children.push_back(pid);
     }
 
-    RedisConnection redis = redis_server.connect();
+    RedisConnection redis = connect();
     zmq::context_t zmq;
     SystemClock clock;
     TemplateSet templates = TemplateSet::load(config, nullptr);

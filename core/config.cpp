@@ -370,10 +370,11 @@ ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig d
     if (!t) return dflt;
     ProviderConfig p = dflt;
     const bool sms = key == "sms";
-    const std::string known = sms ? "outbox, kannel, aliyun, tencent" : "outbox, wechat";
+    const std::string known =
+        sms ? "outbox, kannel, aliyun, tencent, null" : "outbox, wechat, null";
     if (auto v = t->string("provider")) {
         const bool ok =
-            *v == "outbox" ||
+            *v == "outbox" || *v == "null" ||
             (sms ? (*v == "kannel" || *v == "aliyun" || *v == "tencent") : *v == "wechat");
         if (!ok) t->fail("provider", "unknown provider \"" + *v + "\" (known: " + known + ")");
         p.provider = *v;

@@ -34,7 +34,9 @@ std::vector<std::string> member_partition_keys() {
 }
 
 std::string child_index_key(std::string_view birthday_key) {
-    return "c" + std::string(birthday_key);
+    std::string key = "c";
+    key += birthday_key;
+    return key;
 }
 
 std::string expiry_index_key(const Date& day) {

@@ -66,9 +66,11 @@ std::optional<long long> parse_amount(std::string_view text, std::string* error)
 }
 
 std::string format_amount(long long cents) {
-    std::string frac = std::to_string(cents % 100);
-    if (frac.size() < 2) frac.insert(0, "0");
-    return std::to_string(cents / 100) + "." + frac;
+    const long long frac = cents % 100;
+    std::string out = std::to_string(cents / 100);
+    out += frac < 10 ? ".0" : ".";
+    out += std::to_string(frac);
+    return out;
 }
 
 bool is_valid_visit_id(std::string_view id) {

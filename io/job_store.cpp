@@ -114,6 +114,22 @@ bool JobStore::release(const std::string& store, const std::string& job_id, SysS
     return reply.integer == 1;
 }
 
+std::size_t JobStore::release_many(const std::vector<std::pair<const Job*, SysSeconds>>& jobs) {
+    std::vector<LuaScript::Call> calls;
+    calls.reserve(jobs.size());
+    for (const auto& [job, retry_at] : jobs) {
+        calls.push_back({{keys::job(job->store, job->id), keys::due(job->store),
+                          keys::inflight(job->store), keys::counts(job->store)},
+                         {job->id, seconds(retry_at)}});
+    }
+    std::size_t released = 0;
+    for (const auto& reply : release_.run_many(redis_, calls)) {
+        reply.expect_ok("release_job");
+        released += reply.integer == 1 ? 1 : 0;
+    }
+    return released;
+}
+
 RequeueResult JobStore::requeue_expired(const std::string& store, SysSeconds now, int limit) {
     const auto reply =
         requeue_.run(redis_, {keys::inflight(store), keys::due(store), keys::counts(store)},
@@ -128,43 +144,95 @@ RequeueResult JobStore::requeue_expired(const std::string& store, SysSeconds now
     return r;
 }
 
+namespace {
+
+BeginSendReply parse_begin_send(const RedisReply& reply) {
+    reply.expect_ok("begin_send");
+    BeginSendReply r;
+    r.detail = reply.str;
+    const std::string& s = reply.str;
+    if (s == "ok") {
+        r.verdict = BeginSend::ok;
+    } else if (s.starts_with("verify:")) {
+        r.verdict = BeginSend::verify;
+        r.unsure_since = SysSeconds{std::chrono::seconds{std::stoll(s.substr(7))}};
+    } else if (s.starts_with("cancelled")) {
+        r.verdict = BeginSend::cancelled;
+    } else if (s == "missing") {
+        r.verdict = BeginSend::missing;
+    } else if (s == "stale") {
+        r.verdict = BeginSend::stale;
+    } else if (s == "sending") {
+        r.verdict = BeginSend::held_elsewhere;
+    } else {
+        r.verdict = BeginSend::already_finished;
+    }
+    return r;
+}
+
+}  // namespace
+
+LuaScript::Call JobStore::begin_call(const std::string& store, const std::string& job_id,
+                                     int attempt, const std::string& worker, SysSeconds now) const {
+    return {{keys::job(store, job_id), keys::opt_outs(store, "sms"),
+             keys::opt_outs(store, "wechat"), keys::inflight(store), keys::counts(store)},
+            {std::to_string(attempt), worker, seconds(now), job_id,
+             std::to_string(config_.job_retention.count())}};
+}
+
 BeginSend JobStore::begin_send(const std::string& store, const std::string& job_id, int attempt,
                                const std::string& worker, SysSeconds now, std::string* detail,
                                SysSeconds* unsure_since) {
-    const auto reply =
-        begin_.run(redis_,
-                   {keys::job(store, job_id), keys::opt_outs(store, "sms"),
-                    keys::opt_outs(store, "wechat"), keys::inflight(store), keys::counts(store)},
-                   {std::to_string(attempt), worker, seconds(now), job_id,
-                    std::to_string(config_.job_retention.count())});
-    reply.expect_ok("begin_send");
-    if (detail) *detail = reply.str;
-    if (reply.str == "ok") return BeginSend::ok;
-    if (reply.str.starts_with("verify:")) {
-        if (unsure_since) {
-            *unsure_since = SysSeconds{std::chrono::seconds{std::stoll(reply.str.substr(7))}};
-        }
-        return BeginSend::verify;
-    }
-    if (reply.str.starts_with("cancelled")) return BeginSend::cancelled;
-    if (reply.str == "missing") return BeginSend::missing;
-    if (reply.str == "stale") return BeginSend::stale;
-    if (reply.str == "sending") return BeginSend::held_elsewhere;
-    return BeginSend::already_finished;
+    const auto call = begin_call(store, job_id, attempt, worker, now);
+    const auto r = parse_begin_send(begin_.run(redis_, call.keys, call.args));
+    if (detail) *detail = r.detail;
+    if (unsure_since && r.verdict == BeginSend::verify) *unsure_since = r.unsure_since;
+    return r.verdict;
+}
+
+std::vector<BeginSendReply> JobStore::begin_send_many(const std::vector<const JobMessage*>& jobs,
+                                                      const std::string& worker, SysSeconds now) {
+    std::vector<LuaScript::Call> calls;
+    calls.reserve(jobs.size());
+    for (const auto* job : jobs)
+        calls.push_back(begin_call(job->store, job->job_id, job->attempt, worker, now));
+    std::vector<BeginSendReply> replies;
+    replies.reserve(jobs.size());
+    for (const auto& reply : begin_.run_many(redis_, calls))
+        replies.push_back(parse_begin_send(reply));
+    return replies;
+}
+
+LuaScript::Call JobStore::record_call(const ResultMessage& r,
+                                      std::optional<SysSeconds> unsure_since) const {
+    return {{keys::job(r.store, r.job_id), keys::inflight(r.store), keys::due(r.store),
+             keys::counts(r.store)},
+            {r.job_id, std::string(to_string(r.outcome)), seconds(r.at),
+             seconds(r.retry_at.value_or(r.at)), r.error, r.provider, r.provider_ref,
+             std::to_string(config_.job_retention.count()), std::to_string(config_.max_attempts),
+             unsure_since ? seconds(*unsure_since) : std::string()}};
 }
 
 std::optional<JobState> JobStore::record(const ResultMessage& r,
                                          std::optional<SysSeconds> unsure_since) {
-    const auto reply = record_.run(
-        redis_,
-        {keys::job(r.store, r.job_id), keys::inflight(r.store), keys::due(r.store),
-         keys::counts(r.store)},
-        {r.job_id, std::string(to_string(r.outcome)), seconds(r.at),
-         seconds(r.retry_at.value_or(r.at)), r.error, r.provider, r.provider_ref,
-         std::to_string(config_.job_retention.count()), std::to_string(config_.max_attempts),
-         unsure_since ? seconds(*unsure_since) : std::string()});
+    const auto call = record_call(r, unsure_since);
+    const auto reply = record_.run(redis_, call.keys, call.args);
     reply.expect_ok("record_result");
     return parse_job_state(reply.str);
+}
+
+std::vector<std::optional<JobState>> JobStore::record_many(const std::vector<Recording>& results) {
+    std::vector<LuaScript::Call> calls;
+    calls.reserve(results.size());
+    for (const auto& r : results)
+        calls.push_back(record_call(r.result, r.unsure_since));
+    std::vector<std::optional<JobState>> states;
+    states.reserve(results.size());
+    for (const auto& reply : record_.run_many(redis_, calls)) {
+        reply.expect_ok("record_result");
+        states.push_back(parse_job_state(reply.str));
+    }
+    return states;
 }
 
 std::optional<JobState> JobStore::record_delivery(const std::string& store,

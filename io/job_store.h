@@ -58,6 +58,21 @@ enum class BeginSend {
     missing
 };
 
+// One job's begin_send answer: the verdict, the script's reply ("ok",
+// "stale", ...) and, for `verify`, since when the earlier attempt is unsure.
+struct BeginSendReply {
+    BeginSend verdict = BeginSend::missing;
+    std::string detail;
+    SysSeconds unsure_since{};
+};
+
+// A result to record and, for a retry that may have reached the provider,
+// since when it is unsure.
+struct Recording {
+    ResultMessage result;
+    std::optional<SysSeconds> unsure_since;
+};
+
 class JobStore {
   public:
     JobStore(RedisConnection& redis, const SchedulerConfig& config);
@@ -74,6 +89,9 @@ class JobStore {
 
     // Hands a claimed job back, due again at `retry_at`.
     bool release(const std::string& store, const std::string& job_id, SysSeconds retry_at);
+    // The same for each (job, retry at), in one pipelined round trip; returns
+    // how many were handed back.
+    std::size_t release_many(const std::vector<std::pair<const Job*, SysSeconds>>& jobs);
 
     // Jobs of `store` whose result deadline passed by `now`.
     RequeueResult requeue_expired(const std::string& store, SysSeconds now, int limit);
@@ -84,11 +102,18 @@ class JobStore {
     BeginSend begin_send(const std::string& store, const std::string& job_id, int attempt,
                          const std::string& worker, SysSeconds now, std::string* detail = nullptr,
                          SysSeconds* unsure_since = nullptr);
+    // begin_send for each of `jobs` (their store, id and attempt), in one
+    // pipelined round trip; the answers in order.
+    std::vector<BeginSendReply> begin_send_many(const std::vector<const JobMessage*>& jobs,
+                                                const std::string& worker, SysSeconds now);
 
     // Records a result; returns the job's state afterwards (nullopt: no such job).
     // `unsure_since`: a retry whose attempt may have reached the provider.
     std::optional<JobState> record(const ResultMessage& result,
                                    std::optional<SysSeconds> unsure_since = std::nullopt);
+    // Records `results` in one pipelined round trip; returns each job's
+    // state afterwards, in order.
+    std::vector<std::optional<JobState>> record_many(const std::vector<Recording>& results);
 
     // Records a delivery report (status: delivered, undelivered, buffered,
     // accepted, rejected); returns the state afterwards (nullopt: no such job).
@@ -108,6 +133,11 @@ class JobStore {
     std::map<std::string, long long> counts(const std::string& store);
 
   private:
+    LuaScript::Call begin_call(const std::string& store, const std::string& job_id, int attempt,
+                               const std::string& worker, SysSeconds now) const;
+    LuaScript::Call record_call(const ResultMessage& result,
+                                std::optional<SysSeconds> unsure_since) const;
+
     RedisConnection& redis_;
     const SchedulerConfig& config_;
     LuaScript create_, claim_, release_, requeue_, begin_, record_, delivery_;

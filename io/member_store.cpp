@@ -19,12 +19,21 @@ FieldMap to_field_map(const RedisReply& reply) {
     return fields;
 }
 
-std::vector<std::string> script_args(const MemberRecord& r, const MemberWrite& w) {
-    std::vector<std::string> a{r.id, keys::store_prefix(r.store)};
-    a.push_back(std::to_string(w.guard.size()));
-    for (const auto& [f, v] : w.guard) {
-        a.push_back(f);
-        a.push_back(v);
+// Members per apply_member_write call: a script call costs Redis more than
+// the few commands inside it, and 100 keep each call well under a millisecond.
+constexpr std::size_t kWritesPerCall = 100;
+
+// Appends one member's part of the script's arguments.
+void append_script_args(const MemberRecord& r, const MemberWrite& w, std::vector<std::string>& a) {
+    a.push_back(r.id);
+    if (w.outcome == WriteOutcome::created) {
+        a.emplace_back("-1");  // planned for a member not stored: it must still not exist
+    } else {
+        a.push_back(std::to_string(w.guard.size()));
+        for (const auto& [f, v] : w.guard) {
+            a.push_back(f);
+            a.push_back(v);
+        }
     }
     a.push_back(std::to_string(w.set.size()));
     for (const auto& [f, v] : w.set) {
@@ -43,7 +52,6 @@ std::vector<std::string> script_args(const MemberRecord& r, const MemberWrite& w
         a.push_back(e.key);
         a.push_back(e.score ? std::to_string(*e.score) : std::string{});
     }
-    return a;
 }
 
 // An import batch's consent changes, one ledger event per store, channel
@@ -127,30 +135,44 @@ void MemberStore::upsert_distinct(const std::vector<const MemberRecord*>& record
             throw RedisError("member writes keep conflicting; is another import running?");
         for (const auto i : pending)
             redis_.append({"HGETALL", keys::member(records[i]->store, records[i]->id)});
-        std::vector<MemberWrite> writes;
+        // The members of one call share a store (one hash tag, one cluster
+        // slot). They are distinct members, so the order of their writes
+        // does not matter.
         std::vector<LuaScript::Call> calls;
-        std::vector<std::size_t> applied;
+        std::vector<std::vector<std::size_t>> applied;  // per call, the records it writes
+        std::map<std::string_view, std::size_t> open;   // store → its call being filled
         ConsentChanges consent;
         for (const auto i : pending) {
             const auto reply = redis_.read();
             reply.expect_ok("HGETALL member");
             std::optional<FieldMap> stored;
             if (!reply.elements.empty()) stored = to_field_map(reply);
-            auto write = plan_member_write(stored, *records[i]);
+            const auto write = plan_member_write(stored, *records[i]);
             if (write.outcome == WriteOutcome::unchanged) continue;
             if (evidence) consent.add(*records[i], stored, write);
             outcomes[first_index + i] = write.outcome;
-            calls.push_back({{keys::member(records[i]->store, records[i]->id)},
-                             script_args(*records[i], write)});
-            applied.push_back(i);
+            const auto& store = records[i]->store;
+            auto it = open.find(store);
+            if (it == open.end() || calls[it->second].keys.size() == kWritesPerCall) {
+                calls.push_back({{}, {keys::store_prefix(store)}});
+                applied.emplace_back();
+                it = open.insert_or_assign(store, calls.size() - 1).first;
+            }
+            calls[it->second].keys.push_back(keys::member(store, records[i]->id));
+            append_script_args(*records[i], write, calls[it->second].args);
+            applied[it->second].push_back(i);
         }
         // The evidence goes first: no consent flag changes without it.
         if (evidence) consent.write(redis_, *evidence);
         std::vector<std::size_t> retry;
         const auto replies = apply_.run_many(redis_, calls);
-        for (std::size_t k = 0; k < replies.size(); ++k) {
-            replies[k].expect_ok("apply_member_write");
-            if (replies[k].integer == 0) retry.push_back(applied[k]);
+        for (std::size_t c = 0; c < replies.size(); ++c) {
+            replies[c].expect_ok("apply_member_write");
+            if (replies[c].elements.size() != applied[c].size())
+                throw RedisError("apply_member_write: unexpected reply");
+            for (std::size_t k = 0; k < applied[c].size(); ++k) {
+                if (replies[c].elements[k].integer == 0) retry.push_back(applied[c][k]);
+            }
         }
         pending = std::move(retry);
     }
@@ -170,11 +192,11 @@ std::vector<Member> MemberStore::in_index(const std::string& store, const std::s
 std::vector<std::string> MemberStore::ids_in(const std::string& store,
                                              const std::vector<std::string>& suffixes) {
     for (const auto& suffix : suffixes)
-        redis_.append({"SMEMBERS", keys::index(store, suffix)});
+        redis_.append({"HKEYS", keys::index(store, suffix)});
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < suffixes.size(); ++i) {
         const auto reply = redis_.read();
-        reply.expect_ok("SMEMBERS index");
+        reply.expect_ok("HKEYS index");
         for (const auto& id : reply.elements)
             ids.push_back(id.str);
     }
@@ -205,11 +227,11 @@ void MemberStore::for_each_member(const std::string& store, std::size_t batch,
     batch = std::max<std::size_t>(batch, 1);
     const auto partition = member_partition_keys();
     for (const auto& suffix : partition)
-        redis_.append({"SCARD", keys::index(store, suffix)});
+        redis_.append({"HLEN", keys::index(store, suffix)});
     std::vector<long long> sizes;
     for (std::size_t i = 0; i < partition.size(); ++i) {
         const auto reply = redis_.read();
-        reply.expect_ok("SCARD index");
+        reply.expect_ok("HLEN index");
         sizes.push_back(reply.integer);
     }
     std::vector<std::string> ids;
@@ -222,7 +244,7 @@ void MemberStore::for_each_member(const std::string& store, std::size_t batch,
             if (!members.empty()) each(members);
         }
     };
-    // Small sets are read whole, several per round trip; a large one by SSCAN.
+    // Small indexes are read whole, several per round trip; a large one by HSCAN.
     std::vector<std::string> small;
     long long small_size = 0;
     auto read_small = [&] {
@@ -242,13 +264,14 @@ void MemberStore::for_each_member(const std::string& store, std::size_t batch,
         }
         std::string cursor = "0";
         do {
-            const auto reply = redis_.command({"SSCAN", keys::index(store, partition[i]), cursor,
+            const auto reply = redis_.command({"HSCAN", keys::index(store, partition[i]), cursor,
                                                "COUNT", std::to_string(batch)});
-            reply.expect_ok("SSCAN index");
-            if (reply.elements.size() != 2) throw RedisError("SSCAN: unexpected reply");
+            reply.expect_ok("HSCAN index");
+            if (reply.elements.size() != 2) throw RedisError("HSCAN: unexpected reply");
             cursor = reply.elements[0].str;
-            for (const auto& id : reply.elements[1].elements)
-                ids.push_back(id.str);
+            const auto& pairs = reply.elements[1].elements;  // id, "", id, "", ...
+            for (std::size_t k = 0; k < pairs.size(); k += 2)
+                ids.push_back(pairs[k].str);
             deliver(false);
         } while (cursor != "0");
     }

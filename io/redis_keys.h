@@ -6,11 +6,12 @@
 // on a cluster, and the store is the unit scheduler replicas share.
 //
 //   hu:{S}:m:<member>     hash   a member (fields: core/member.h)
-//   hu:{S}:bd:<MM-DD>     set    members whose solar birthday is MM-DD
-//   hu:{S}:lbd:[leap]<MM-DD>  set  ... lunar birthday; hu:{S}:bd:none: no birthday
-//   hu:{S}:cbd:…, clbd:…  set    members with a child's birthday on that day
-//   hu:{S}:exp:<date>     set    members whose card's last day is <date>
-//                                (index names: core/member_write.h)
+//   hu:{S}:bd:<MM-DD>     index  members whose solar birthday is MM-DD
+//   hu:{S}:lbd:[leap]<MM-DD>  index  ... lunar birthday; hu:{S}:bd:none: no birthday
+//   hu:{S}:cbd:…, clbd:…  index  members with a child's birthday on that day
+//   hu:{S}:exp:<date>     index  members whose card's last day is <date>
+//                                (index names: core/member_write.h; an index is a
+//                                hash, member id → "", io/member_store.h)
 //   hu:{S}:job:<job id>   hash   a job (fields: core/job.h)
 //   hu:{S}:due            zset   planned jobs by due time
 //   hu:{S}:inflight       zset   dispatched jobs by result deadline

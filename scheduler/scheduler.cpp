@@ -182,6 +182,10 @@ std::size_t Scheduler::handle_visits() {
 }
 
 void Scheduler::requeue_overdue(SysSeconds now) {
+    // A job pushed to a worker that died never gets a result here: forget it
+    // when Redis would dispatch it again, so that it does not hold the window.
+    const auto stale = std::chrono::steady_clock::now() - config_.scheduler.ack_timeout;
+    std::erase_if(outstanding_, [&](const auto& entry) { return entry.second < stale; });
     for (const auto& [id, store] : config_.stores) {
         const auto r = jobs_.requeue_expired(id, now, config_.scheduler.dispatch_batch);
         if (r.requeued || r.unknown) {
@@ -195,12 +199,39 @@ void Scheduler::requeue_overdue(SysSeconds now) {
 
 std::size_t Scheduler::dispatch_due(SysSeconds now) {
     std::size_t pushed = 0;
+    // A channel whose workers took a job lately is busy when its queue is
+    // full, not unmanned: its jobs are due again at once, not after
+    // retry_delay (which is for a channel nobody serves).
+    const auto busy_since = std::chrono::steady_clock::now() - std::chrono::seconds(10);
+    auto writable = [](zmq::socket_t& s) {
+        return (s.get(zmq::sockopt::events) & ZMQ_POLLOUT) != 0;
+    };
+    auto busy = [&](Channel c) {
+        const auto last = last_push_.find(c);
+        return last != last_push_.end() && last->second > busy_since;
+    };
+    // At most `window` jobs pushed without a result: enough to keep every
+    // worker's queue full, few enough that little is claimed only to come
+    // back because the queues are full.
+    const auto batch = static_cast<std::size_t>(config_.scheduler.dispatch_batch);
+    const std::size_t window = 4 * batch;
     for (const auto& [id, store] : config_.stores) {
         std::set<Channel> blocked;  // channels that would block this round
         // The policy holds at dispatch too: windows, consent, caps (claim_due.lua).
         const DispatchRules rules = dispatch_rules(store, now);
         for (;;) {
-            auto claim = jobs_.claim_due(id, now, config_.scheduler.dispatch_batch, &rules);
+            // While the workers are busy, claim only what the window has room
+            // for, and nothing below a quarter batch (a claim is a script
+            // call). With no worker at all, claiming goes on: it is what ends
+            // jobs past their expiry.
+            const bool working = busy(Channel::sms) || busy(Channel::wechat);
+            const std::size_t room =
+                outstanding_.size() < window ? window - outstanding_.size() : 0;
+            if (working && (room < std::max<std::size_t>(1, batch / 4) ||
+                            (!writable(sms_) && !writable(wechat_))))
+                break;
+            const int limit = static_cast<int>(working ? std::min(batch, room) : batch);
+            auto claim = jobs_.claim_due(id, now, limit, &rules);
             stats_.expired += static_cast<std::size_t>(claim.expired);
             stats_.cancelled += static_cast<std::size_t>(claim.cancelled);
             stats_.outside_window += static_cast<std::size_t>(claim.deferred);
@@ -213,6 +244,7 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
                     "a cap since planning)",
                     id, claim.cancelled);
             }
+            std::vector<std::pair<const Job*, SysSeconds>> back;
             for (const auto& job : claim.jobs) {
                 JobMessage m{job.store, job.id,   job.member_id, job.kind,     job.channel,
                              job.to,    job.text, job.params,    job.attempts, job.expires_at};
@@ -220,22 +252,25 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
                     send_frames(socket_for(job.channel), encode(m))) {
                     ++pushed;
                     metrics_.dispatched(job);
-                    outstanding_.insert(job.store + "|" + job.id);
+                    last_push_[job.channel] = std::chrono::steady_clock::now();
+                    outstanding_.insert_or_assign(job.store + "|" + job.id,
+                                                  std::chrono::steady_clock::now());
                     continue;
                 }
                 blocked.insert(job.channel);
-                jobs_.release(job.store, job.id, now + retry_delay_);
-                ++stats_.deferred;
+                back.emplace_back(&job, busy(job.channel) ? now : now + retry_delay_);
                 metrics_.deferred(job);
             }
+            jobs_.release_many(back);
+            stats_.deferred += back.size();
+            // The claim's limit counts every job it took, sent here or not.
             const auto taken = static_cast<long long>(claim.jobs.size()) + claim.expired +
                                claim.failed + claim.cancelled + claim.deferred;
-            if (taken < config_.scheduler.dispatch_batch) break;
-            if (blocked.size() == 2) break;
+            if (taken < limit) break;
+            if (!blocked.empty()) break;  // the next claim would come back too
         }
         for (const Channel c : blocked) {
-            spdlog::debug("{}: no {} worker could take more jobs; retrying in {}s", id,
-                          to_string(c), retry_delay_.count());
+            spdlog::debug("{}: no {} worker could take more jobs", id, to_string(c));
         }
     }
     stats_.dispatched += pushed;
@@ -251,8 +286,12 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
     } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) throw;
     }
-    std::size_t recorded = 0;
-    while (auto frames = receive_frames(results_)) {
+    // The results that arrived (up to a bound, so the loop turns) are
+    // recorded in one pipelined round trip.
+    std::vector<Recording> results;
+    while (results.size() < 4096) {
+        auto frames = receive_frames(results_);
+        if (!frames) break;
         auto decoded = decode_result(frame_views(*frames));
         if (!decoded.message) {
             ++stats_.bad_messages;
@@ -260,22 +299,24 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
             spdlog::warn("dropped a malformed result: {}", decoded.error);
             continue;
         }
-        const auto& r = *decoded.message;
-        if (!config_.find_store(r.store)) {
+        if (!config_.find_store(decoded.message->store)) {
             ++stats_.bad_messages;
             metrics_.dropped("result");
-            spdlog::warn("dropped a result for unknown store {}", r.store);
+            spdlog::warn("dropped a result for unknown store {}", decoded.message->store);
             continue;
         }
-        const auto state = jobs_.record(r);
+        results.push_back({std::move(*decoded.message), std::nullopt});
+    }
+    const auto states = jobs_.record_many(results);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const auto& r = results[i].result;
         ++stats_.results[std::string(to_string(r.outcome))];
         metrics_.recorded(r);
         outstanding_.erase(r.store + "|" + r.job_id);
-        ++recorded;
         spdlog::debug("{} {}: {} → {}", r.store, r.job_id, to_string(r.outcome),
-                      state ? to_string(*state) : "missing");
+                      states[i] ? to_string(*states[i]) : "missing");
     }
-    return recorded;
+    return results.size();
 }
 
 std::size_t Scheduler::count_due(SysSeconds now) {

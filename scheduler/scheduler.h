@@ -148,7 +148,9 @@ class Scheduler {
     zmq::socket_t wechat_;
     zmq::socket_t results_;
     std::map<std::string, Date> planned_day_;  // store → the local day planned
-    std::set<std::string> outstanding_;        // "store|job" pushed, no result yet (for --once)
+    // "store|job" pushed, no result yet → when (the dispatch window; --once)
+    std::map<std::string, std::chrono::steady_clock::time_point> outstanding_;
+    std::map<Channel, std::chrono::steady_clock::time_point> last_push_;  // a worker took a job
     // How long a job that could not be pushed waits (0 under --once, which
     // keeps offering it until its deadline).
     std::chrono::seconds retry_delay_;

@@ -79,24 +79,67 @@ std::size_t Worker::poll(std::chrono::milliseconds wait) {
         paused_until_.reset();
         connect_jobs();
     }
+    const std::size_t received_before = stats_.received;
     zmq::pollitem_t items[] = {{jobs_in_.handle(), 0, ZMQ_POLLIN, 0}};
     try {
         zmq::poll(items, 1, wait);
     } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) throw;
     }
-    std::size_t handled = 0;
-    // Stop between jobs, never in the middle of one.
-    while (!stop_requested() && !paused_until_) {
+    // Jobs are taken a batch at a time: one pipelined begin_send for the
+    // batch, the sends, then one pipelined record for their results. Results
+    // are pushed to the scheduler after they are recorded, as one by one.
+    std::vector<JobMessage> batch;
+    while (batch.size() < kBatch && !stop_requested() && !paused_until_) {
         auto frames = receive_frames(jobs_in_);
         if (!frames) break;
-        handle(*frames);
-        ++handled;
+        if (auto job = accept(*frames)) batch.push_back(std::move(*job));
     }
+    const std::size_t handled = stats_.received - received_before;
+    if (batch.empty()) return handled;
+    // A claim not begun is handed back; one that may have reached the
+    // provider keeps its unsure mark, so the next attempt still verifies.
+    auto hand_back = [&](const JobMessage& job, const BeginSendReply& claim, std::string why,
+                         SysSeconds at) {
+        std::optional<SysSeconds> unsure;
+        if (claim.verdict == BeginSend::verify) unsure = claim.unsure_since;
+        report(job, {Outcome::retry, {}, std::move(why), at}, true, unsure);
+    };
+    auto claimed = [](const BeginSendReply& r) {
+        return r.verdict == BeginSend::ok || r.verdict == BeginSend::verify;
+    };
+    std::vector<BeginSendReply> replies;
+    std::size_t i = 0;
+    try {
+        std::vector<const JobMessage*> claims;
+        claims.reserve(batch.size());
+        for (const auto& job : batch)
+            claims.push_back(&job);
+        replies = jobs_.begin_send_many(claims, name_, clock_.now());
+        for (; i < batch.size(); ++i) {
+            if (claimed(replies[i]) && (stop_requested() || paused_until_)) {
+                // Stop between jobs, never in the middle of one.
+                hand_back(batch[i], replies[i], "the worker stopped",
+                          paused_until_.value_or(clock_.now()));
+                continue;
+            }
+            handle(batch[i], replies[i]);
+        }
+    } catch (...) {
+        // Redis failed under job i (handed back already); the later jobs of
+        // the batch were claimed but not begun: hand them back too.
+        for (std::size_t j = i + 1; j < replies.size(); ++j) {
+            if (claimed(replies[j]))
+                hand_back(batch[j], replies[j], "Redis failed", clock_.now() + 30s);
+        }
+        flush();
+        throw;
+    }
+    flush();
     return handled;
 }
 
-void Worker::handle(const std::vector<std::string>& frames) {
+std::optional<JobMessage> Worker::accept(const std::vector<std::string>& frames) {
     ++stats_.received;
     metrics_.received();
     auto decoded = decode_job(frame_views(frames));
@@ -104,26 +147,29 @@ void Worker::handle(const std::vector<std::string>& frames) {
         ++stats_.bad_messages;
         metrics_.dropped();
         spdlog::warn("dropped a malformed job: {}", decoded.error);
-        return;
+        return std::nullopt;
     }
-    const JobMessage& job = *decoded.message;
+    JobMessage& job = *decoded.message;
     if (job.channel != channel_) {
         ++stats_.bad_messages;
         metrics_.dropped();
         spdlog::warn("dropped job {} for channel {} (this worker sends {})", job.job_id,
                      to_string(job.channel), to_string(channel_));
-        return;
+        return std::nullopt;
     }
-    const SysSeconds now = clock_.now();
-    if (now >= job.expires_at) {
+    if (clock_.now() >= job.expires_at) {
         report(job, {Outcome::expired, {}, "reached the worker after its expiry", std::nullopt},
                true);
-        return;
+        return std::nullopt;
     }
-    std::string why;
-    SysSeconds since{};
-    const BeginSend claim =
-        jobs_.begin_send(job.store, job.job_id, job.attempt, name_, now, &why, &since);
+    return std::move(job);
+}
+
+void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
+    const SysSeconds now = clock_.now();
+    const BeginSend claim = claimed.verdict;
+    const std::string& why = claimed.detail;
+    const SysSeconds since = claimed.unsure_since;
     if (claim == BeginSend::cancelled) {
         // begin_send ended the job; the scheduler learns it from Redis.
         ++stats_.cancelled;
@@ -247,6 +293,7 @@ bool Worker::wait_for_account(const JobMessage& job) {
                    true);
             return false;
         }
+        flush();  // the batch's earlier results do not wait for this one
         sleep_unless_stopped(d.wait);
     }
 }
@@ -332,18 +379,30 @@ void Worker::report(const JobMessage& job, SendResult result, bool record,
     const std::string to = mask_recipient(job.channel, job.to);
     spdlog::info("{} {} → {}: {}{}", job.store, job.job_id, to, to_string(result.outcome),
                  result.error.empty() ? "" : " (" + result.error + ")");
-    if (record) {
+    pending_.push_back(Pending{Recording{std::move(r), unsure}, record});
+}
+
+void Worker::flush() {
+    std::vector<Recording> records;
+    for (const auto& p : pending_) {
+        if (p.record) records.push_back({p.recording.result, p.recording.unsure_since});
+    }
+    if (!records.empty()) {
         try {
-            jobs_.record(r, unsure);
+            jobs_.record_many(records);
         } catch (const RedisError& e) {
-            // The scheduler records it from the result message below.
-            spdlog::warn("could not record {} in Redis ({}); the scheduler will", job.job_id,
-                         e.what());
+            // The scheduler records them from the result messages below.
+            spdlog::warn("could not record {} results in Redis ({}); the scheduler will",
+                         records.size(), e.what());
         }
     }
-    if (!send_frames(results_out_, encode(r))) {
-        spdlog::warn("result queue full; {} is recorded in Redis only", job.job_id);
+    for (const auto& p : pending_) {
+        if (!send_frames(results_out_, encode(p.recording.result))) {
+            spdlog::warn("result queue full; {} is recorded in Redis only",
+                         p.recording.result.job_id);
+        }
     }
+    pending_.clear();
 }
 
 void Worker::run() {

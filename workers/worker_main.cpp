@@ -12,6 +12,7 @@
 #include "workers/aliyun_sender.h"
 #include "workers/kannel_listener.h"
 #include "workers/kannel_sender.h"
+#include "workers/null_sender.h"
 #include "workers/outbox_sender.h"
 #include "workers/tencent_sender.h"
 #include "workers/wechat_sender.h"
@@ -42,6 +43,7 @@ std::unique_ptr<Sender> make_sender(const ProviderConfig& provider, const Config
             config, provider, read_secret(provider.wechat.app_secret, "wechat.official.app_secret"),
             redis);
     }
+    if (provider.provider == "null") return std::make_unique<NullSender>();
     return std::make_unique<OutboxSender>(provider.outbox_path, config);
 }
 

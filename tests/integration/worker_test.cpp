@@ -190,6 +190,46 @@ TEST_CASE("an account problem stops the channel in this worker") {
     CHECK(rig.sender.sent.size() == 2);
 }
 
+TEST_CASE("a batch: jobs that arrived together are claimed and recorded together") {
+    Rig rig("account_pause_seconds = 900\n");
+    std::vector<std::string> ids;
+    for (const char* to : {"+8613800138000", "+8613900139000", "+8613700137000"}) {
+        Job j;
+        j.store = "toyland";
+        j.kind = Kind::birthday;
+        j.member_id = std::string("B") + to;
+        j.occasion_date = *parse_date("2027-09-15");
+        j.id = make_job_id(j.kind, j.member_id, j.occasion_date);
+        j.channel = Channel::sms;
+        j.to = to;
+        j.text = "生日快乐";
+        j.due_at = rig.clock.now();
+        j.expires_at = *parse_instant("2027-09-16T00:00:00+08:00");
+        rig.jobs.create({j});
+    }
+    ids = rig.push_due();
+    REQUIRE(ids.size() == 3);
+    SECTION("all sent, all recorded") {
+        REQUIRE(rig.handle(3));
+        CHECK(rig.sender.sent.size() == 3);
+        for (const auto& id : ids)
+            CHECK(rig.state(id) == JobState::sent);
+    }
+    SECTION("an account problem on the first hands the others back unsent") {
+        rig.sender.answer = [](const JobMessage&) {
+            return SendResult{Outcome::account_problem, {}, "isv.AMOUNT_NOT_ENOUGH", std::nullopt};
+        };
+        REQUIRE(rig.handle(3));
+        CHECK(rig.sender.sent.size() == 1);
+        const double until =
+            static_cast<double>((rig.clock.now() + 900s).time_since_epoch().count());
+        for (const auto& id : ids) {
+            CHECK(rig.state(id) == JobState::planned);
+            CHECK(rig.due_score(id) == until);
+        }
+    }
+}
+
 TEST_CASE("consent: lost at the provider is recorded, an opted-out job is cancelled unsent") {
     Rig rig("");
     ConsentStore consent(rig.redis, rig.config);

@@ -97,3 +97,11 @@ TEST_CASE("provider config errors name the key") {
     CHECK_THROWS_WITH(parse_config("[stores.a]\nname = \"a\"\n" + text, "t.toml"),
                       Catch::StartsWith(message));
 }
+
+TEST_CASE("the null provider, for load tests, is known on both channels") {
+    const Config c = parse_config(
+        "[sms]\nprovider = \"null\"\n[wechat]\nprovider = \"null\"\n[stores.a]\nname = \"a\"\n",
+        "t.toml");
+    CHECK(c.sms.provider == "null");
+    CHECK(c.wechat.provider == "null");
+}

@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# bench/run.sh — every benchmark of docs/BENCHMARKS.md, one command.
+#
+#   bench/run.sh [--quick] [--members N] [--jobs N] [--repeat R] [--only LIST]
+#
+# Builds a Release tree (build-bench/), installs BullMQ from npm into the
+# ignored bench/.work/node_modules, generates members and visits
+# (bench_gen_members, seed 1), starts a private redis-server on a free port
+# with persistence off, and runs, R times each:
+#   import    huitou import of N members: members/s, and Redis memory per member
+#   plan      bench_plan on a birthday day and on festivals: time, members/s,
+#             Redis commands, and the share of raw pipelined HGETALL
+#   visits    huitou import-visits: visits/s, and memory with the histories
+#   dispatch  bench_dispatch (huitou-sms workers, null provider) and BullMQ
+#             (bench/bullmq/dispatch.cjs) on the same Redis, same jobs count
+#   ratelimit bench_rate_limit and bench/bullmq/rate_limit.cjs: 4 workers, 200/s
+# Writes the raw results, with the machine and the command, to
+# bench/results/<UTC time>[-quick].md, and prints them. --only import,plan
+# runs a subset (import always runs first when plan or visits are asked for).
+# --quick: 20,000 members, 20,000 jobs, one run each: a smoke test in a minute or two.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+members=1000000 jobs=200000 repeat=3 quick=0 only="import,plan,visits,dispatch,ratelimit"
+dispatch_workers=${DISPATCH_WORKERS:-2}
+bullmq_concurrency=${BULLMQ_CONCURRENCY:-1,10,50,100,200}
+args="$*"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 members=20000 jobs=20000 repeat=1 ;;
+    --members) members=$2; shift ;;
+    --jobs) jobs=$2; shift ;;
+    --repeat) repeat=$2; shift ;;
+    --only) only=$2; shift ;;
+    *) echo "usage: bench/run.sh [--quick] [--members N] [--jobs N] [--repeat R] [--only LIST]" >&2
+       exit 2 ;;
+  esac
+  shift
+done
+wants() { [[ ",$only," == *",$1,"* ]]; }
+
+# --- what it needs --------------------------------------------------------
+tools/install-deps.sh all >&2
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  apt-get install -y nodejs npm >&2 || sudo apt-get install -y nodejs npm >&2
+fi
+work=bench/.work
+mkdir -p "$work" bench/results
+if [ ! -d "$work/node_modules/bullmq" ]; then
+  (cd "$work" && npm install --no-audit --no-fund --prefix . bullmq@6.7.0 ioredis@5.11.1 >&2)
+fi
+export NODE_PATH="$root/$work/node_modules"
+
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DHUITOU_TESTS=ON >/dev/null
+ninja -C build-bench huitou huitou-sms bench_gen_members bench_plan bench_dispatch \
+  bench_rate_limit >&2
+bin=build-bench/bin
+
+# --- the private Redis ----------------------------------------------------
+run=$root/$work/run
+rm -rf "$run" && mkdir -p "$run"
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+port=$(free_port)
+redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$run" \
+  --logfile "$run/redis.log" --daemonize no &
+redis_pid=$!
+worker_pids=()
+cleanup() {
+  for p in "${worker_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  kill "$redis_pid" 2>/dev/null || true
+}
+trap cleanup EXIT
+for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+redis-cli -p "$port" ping >/dev/null || { echo "redis-server did not start" >&2; exit 1; }
+rcli() { redis-cli -p "$port" "$@"; }
+url="redis://127.0.0.1:$port/0"
+
+cat >"$run/bench.toml" <<EOF
+[redis]
+url = "$url"
+[endpoints]
+sms = "tcp://127.0.0.1:$(free_port)"
+wechat = "tcp://127.0.0.1:$(free_port)"
+results = "tcp://127.0.0.1:$(free_port)"
+visits = ""
+[admin]
+listen = ""
+[scheduler]
+retry_delay_seconds = 1
+[sms]
+provider = "null"
+[wechat]
+provider = "null"
+[store_defaults]
+festivals = ["spring_festival", "womens_day", "mothers_day", "childrens_day",
+             "dragon_boat", "fathers_day", "mid_autumn", "double_ninth"]
+[stores.bench1]
+name = "童乐玩具"
+[stores.bench2]
+name = "贝贝母婴"
+[stores.bench3]
+name = "丽人美容"
+[stores.bench4]
+name = "欢唱KTV"
+EOF
+config="$run/bench.toml"
+today=2027-09-15  # 中秋节: the festival day; the generator's "today"
+
+# --- the report -----------------------------------------------------------
+stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
+suffix=""
+[ $quick = 1 ] && suffix=-quick
+report=bench/results/$stamp$suffix.md
+out() { echo "$@" | tee -a "$report"; }
+block() { tee -a "$report"; }
+secs() { date +%s.%N; }
+rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
+used_memory() { rcli info memory | awk -F: '/^used_memory:/ { print $2 }' | tr -d '\r'; }
+
+out "# bench/run.sh $args — $stamp"
+out ""
+out "- command: \`bench/run.sh $args\` (members $members, jobs $jobs, repeat $repeat, dispatch workers $dispatch_workers)"
+out "- commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/results' || echo ' (with uncommitted changes)')"
+out "- machine: nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
+out "- redis: $(redis-server --version | cut -d' ' -f3-4), persistence off (save \"\", appendonly no), $(rcli config get hash-max-listpack-entries | tr '\n' ' '), $(rcli config get hash-max-listpack-value | tr '\n' ' ')"
+out "- node $(node --version), bullmq $(node -p 'require("bullmq/package.json").version'), ioredis $(node -p 'require("ioredis/package.json").version')"
+out "- load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+out ""
+
+"$bin/bench_gen_members" --members "$members" --stores 4 --seed 1 --today "$today" \
+  --out "$run/members.csv" --visits "$run/visits.csv" --visit-share 0.3 | block
+
+# --- 1. import and memory -------------------------------------------------
+if wants import || wants plan || wants visits; then
+  out ""
+  out "## import: huitou import of $members members"
+  for r in $(seq "$repeat"); do
+    rcli flushall >/dev/null
+    before=$(used_memory)
+    t0=$(secs)
+    "$bin/huitou" --config "$config" --log-level warn import "$run/members.csv" >"$run/import.out"
+    t1=$(secs)
+    after=$(used_memory)
+    out "run $r: $(cat "$run/import.out" | tr -d '\n'); $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, $(rate "$members" "$t0" "$t1") members/s; memory $(( (after - before) / members )) bytes/member (used_memory $before → $after, $(rcli dbsize) keys)"
+  done
+  t0=$(secs)
+  "$bin/huitou" --config "$config" --log-level warn import "$run/members.csv" >"$run/import.out"
+  t1=$(secs)
+  out "again, unchanged: $(cat "$run/import.out" | tr -d '\n'); $(rate "$members" "$t0" "$t1") members/s"
+  members_memory=$(used_memory)
+  out ""
+  out "memory samples (MEMORY USAGE, bytes):"
+  {
+    for id in M0000001 M0000002 M0000003 M0000004 M0000005; do
+      for s in bench1 bench2 bench3 bench4; do
+        [ "$(rcli exists "hu:{$s}:m:$id")" = 1 ] && echo "- hu:{$s}:m:$id: $(rcli memory usage "hu:{$s}:m:$id" samples 0), $(rcli object encoding "hu:{$s}:m:$id"), $(rcli hlen "hu:{$s}:m:$id") fields"
+      done
+    done
+    for k in "hu:{bench1}:bd:09-15" "hu:{bench1}:lbd:08-15" "hu:{bench1}:bd:none" "hu:{bench1}:cbd:06-01" "hu:{bench1}:exp:2027-10-01"; do
+      echo "- $k: $(rcli memory usage "$k" samples 0) bytes, $(rcli hlen "$k") members, $(rcli object encoding "$k")"
+    done
+    echo "- index sets: $(rcli --scan --pattern 'hu:{*}:*bd:*' | wc -l) birthday indexes, $(rcli --scan --pattern 'hu:{*}:exp:*' | wc -l) expiry indexes"
+  } | block
+fi
+
+# --- 2. planning ------------------------------------------------------------
+if wants plan; then
+  out ""
+  out "## plan: bench_plan over $members members, 4 stores"
+  for day in 2027-09-16 2027-09-15 2027-10-08; do
+    out ""
+    out "### $day ($("$bin/huitou" --config "$config" calendar convert "$day" | head -1))"
+    extra=()
+    [ "$day" != 2027-09-16 ] && extra=(--baseline)
+    "$bin/bench_plan" --config "$config" --redis "$url" --day "$day" --repeat "$repeat" \
+      "${extra[@]}" | block
+  done
+fi
+
+# --- visits ---------------------------------------------------------------
+if wants visits; then
+  out ""
+  visits=$(($(wc -l <"$run/visits.csv") - 1))
+  out "## visits: huitou import-visits of $visits visits"
+  before=$(used_memory)
+  t0=$(secs)
+  "$bin/huitou" --config "$config" --log-level warn --now "${today}T08:00:00+08:00" \
+    import-visits "$run/visits.csv" >"$run/visits.out"
+  t1=$(secs)
+  after=$(used_memory)
+  out "$(tr -d '\n' <"$run/visits.out"); $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, $(rate "$visits" "$t0" "$t1") visits/s"
+  out "memory: members alone $(( members_memory / members )) bytes/member of used_memory; with visits $(( after / members )) bytes/member (+$(( (after - before) / members )) a member, $(( (after - before) / visits )) a visit)"
+fi
+
+# --- 3. dispatch ------------------------------------------------------------
+if wants dispatch; then
+  out ""
+  out "## dispatch: $jobs jobs, huitou ($dispatch_workers huitou-sms workers, null provider) and BullMQ"
+  for r in $(seq "$repeat"); do
+    rcli flushall >/dev/null
+    worker_pids=()
+    for w in $(seq "$dispatch_workers"); do
+      "$bin/huitou-sms" --config "$config" --log-level warn &
+      worker_pids+=($!)
+    done
+    "$bin/bench_dispatch" --config "$config" --redis "$url" --jobs "$jobs" | sed "s/^/run $r: /" | block
+    for p in "${worker_pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
+    worker_pids=()
+  done
+  rcli flushall >/dev/null
+  out ""
+  node bench/bullmq/dispatch.cjs --port "$port" --jobs "$jobs" --concurrency "$bullmq_concurrency" \
+    | tee "$run/bullmq.out" | block
+  best=$(sed -n 's/^bullmq best: .*"concurrency":\([0-9]*\).*/\1/p' "$run/bullmq.out")
+  for r in $(seq 2 "$repeat"); do
+    rcli flushall >/dev/null
+    node bench/bullmq/dispatch.cjs --port "$port" --jobs "$jobs" --concurrency "$best" \
+      | grep -v '^bullmq best' | sed "s/^/again: /" | block
+  done
+fi
+
+# --- 4. rate limit ------------------------------------------------------------
+if wants ratelimit; then
+  out ""
+  out "## rate limit: 4 workers sharing 200/s, huitou (burst 10) and BullMQ (max 200 per 1000 ms)"
+  rl_jobs=3000
+  [ $quick = 1 ] && rl_jobs=1000
+  for r in $(seq "$repeat"); do
+    rcli flushall >/dev/null
+    out ""
+    "$bin/bench_rate_limit" --workers 4 --rate 200 --burst 10 --jobs "$rl_jobs" --redis "$url" | block || true
+    rcli flushall >/dev/null
+    node bench/bullmq/rate_limit.cjs --port "$port" --workers 4 --rate 200 --jobs "$rl_jobs" | block
+  done
+fi
+
+out ""
+out "- load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "written to $report" >&2
