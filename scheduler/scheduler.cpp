@@ -10,6 +10,7 @@
 #include "core/visit_wire.h"
 #include "core/wire.h"
 #include "io/program_setup.h"
+#include "io/redis_outage.h"
 #include "io/zmq_frames.h"
 
 namespace huitou {
@@ -236,12 +237,15 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
             spdlog::warn("dropped a malformed result: {}", decoded.error);
             continue;
         }
-        const auto& r = *decoded.message;
-        if (!config_.find_store(r.store)) {
+        if (!config_.find_store(decoded.message->store)) {
             ++stats_.bad_messages;
-            spdlog::warn("dropped a result for unknown store {}", r.store);
+            spdlog::warn("dropped a result for unknown store {}", decoded.message->store);
             continue;
         }
+        unrecorded_.push_back(std::move(*decoded.message));
+    }
+    for (; !unrecorded_.empty(); unrecorded_.pop_front()) {
+        const auto& r = unrecorded_.front();
         const auto state = jobs_.record(r);
         ++stats_.results[std::string(to_string(r.outcome))];
         outstanding_.erase(r.store + "|" + r.job_id);
@@ -271,7 +275,7 @@ std::chrono::seconds Scheduler::time_to_next_event(SysSeconds now) {
 }
 
 void Scheduler::run(std::optional<SysSeconds> until) {
-    auto backoff = std::chrono::milliseconds(100);
+    RedisOutage outage;
     while (!stop_requested()) {
         try {
             const SysSeconds now = clock_.now();
@@ -283,17 +287,9 @@ void Scheduler::run(std::optional<SysSeconds> until) {
             wait = std::clamp(wait, std::chrono::milliseconds(1), std::chrono::milliseconds(1000));
             handle_results(wait);
             handle_visits();
-            backoff = std::chrono::milliseconds(100);
+            outage.reached();
         } catch (const RedisError& e) {
-            spdlog::error("{}; retrying in {} ms", e.what(), backoff.count());
-            std::this_thread::sleep_for(backoff);
-            backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
-            try {
-                redis_.reconnect();
-                spdlog::info("reconnected to Redis");
-            } catch (const RedisError& again) {
-                spdlog::warn("{}", again.what());
-            }
+            outage.recover(redis_, e);
         }
     }
     // Results that already arrived are recorded before leaving.

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -133,6 +134,9 @@ class Scheduler {
     zmq::socket_t results_;
     std::map<std::string, Date> planned_day_;  // store → the local day planned
     std::set<std::string> outstanding_;        // "store|job" pushed, no result yet (for --once)
+    // Results read from the socket but not yet in Redis: one that meets an
+    // outage stays first in line, so a result is never lost with Redis away.
+    std::deque<ResultMessage> unrecorded_;
     // How long a job that could not be pushed waits (0 under --once, which
     // keeps offering it until its deadline).
     std::chrono::seconds retry_delay_;

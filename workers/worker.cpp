@@ -7,6 +7,7 @@
 #include "core/backoff.h"
 #include "core/phone_number.h"
 #include "io/program_setup.h"
+#include "io/redis_outage.h"
 #include "io/zmq_frames.h"
 
 namespace huitou {
@@ -78,6 +79,12 @@ std::size_t Worker::poll(std::chrono::milliseconds wait) {
         if (e.num() != EINTR) throw;
     }
     std::size_t handled = 0;
+    if (held_ && !stop_requested()) {
+        auto frames = std::move(*held_);
+        held_.reset();
+        handle(frames);
+        ++handled;
+    }
     // Stop between jobs, never in the middle of one.
     while (!stop_requested() && !paused_until_) {
         auto frames = receive_frames(jobs_in_);
@@ -111,8 +118,13 @@ void Worker::handle(const std::vector<std::string>& frames) {
     }
     std::string why;
     SysSeconds since{};
-    const BeginSend claim =
-        jobs_.begin_send(job.store, job.job_id, job.attempt, name_, now, &why, &since);
+    BeginSend claim;
+    try {
+        claim = jobs_.begin_send(job.store, job.job_id, job.attempt, name_, now, &why, &since);
+    } catch (const RedisError&) {
+        held_ = frames;
+        throw;
+    }
     if (claim == BeginSend::cancelled) {
         // begin_send ended the job; the scheduler learns it from Redis.
         ++stats_.cancelled;
@@ -303,21 +315,13 @@ void Worker::report(const JobMessage& job, SendResult result, bool record,
 }
 
 void Worker::run() {
-    auto backoff = std::chrono::milliseconds(100);
+    RedisOutage outage;
     while (!stop_requested()) {
         try {
             poll(std::chrono::milliseconds(200));
-            backoff = std::chrono::milliseconds(100);
+            outage.reached();
         } catch (const RedisError& e) {
-            spdlog::error("{}; retrying in {} ms", e.what(), backoff.count());
-            std::this_thread::sleep_for(backoff);
-            backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
-            try {
-                redis_.reconnect();
-                spdlog::info("reconnected to Redis");
-            } catch (const RedisError& again) {
-                spdlog::warn("{}", again.what());
-            }
+            outage.recover(redis_, e);
         }
     }
 }

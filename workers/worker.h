@@ -27,6 +27,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -99,6 +100,10 @@ class Worker {
     zmq::socket_t jobs_in_;
     zmq::socket_t results_out_;
     std::optional<SysSeconds> paused_until_;
+    // A job whose begin_send met a Redis outage: nothing was sent, so it is
+    // handled again, first, once Redis is back (rather than waiting out its
+    // ack timeout).
+    std::optional<std::vector<std::string>> held_;
     std::mt19937_64 random_;
     WorkerStats stats_;
 };

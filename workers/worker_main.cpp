@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "io/program_setup.h"
+#include "io/redis_outage.h"
 #include "workers/aliyun_sender.h"
 #include "workers/kannel_listener.h"
 #include "workers/kannel_sender.h"
@@ -71,7 +72,10 @@ int worker_main(Channel channel, int argc, char** argv) {
             provider.outbox_path = outbox;
         }
         install_stop_signals();
-        RedisConnection redis(rt.redis);
+        // A worker started before Redis waits for it: start order does not matter.
+        auto connected = RedisOutage::connect_when_up(rt.redis);
+        if (!connected) return 0;  // stopped before Redis came
+        RedisConnection& redis = *connected;
         auto sender = make_sender(provider, rt.config, redis);
         std::unique_ptr<KannelListener> listener;
         if (provider.provider == "kannel" && !provider.kannel.listen.empty()) {

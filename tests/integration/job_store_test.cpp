@@ -72,6 +72,8 @@ TEST_CASE("job transitions in Redis") {
         const SysSeconds t = at("2027-09-15T10:00:01+08:00");
         CHECK(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
         CHECK(jobs.begin_send("toyland", job.id, 1, "w2", t) == BeginSend::held_elsewhere);
+        // The same worker asking again lost its first reply (an outage): the claim stands.
+        CHECK(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
         CHECK(jobs.record(result(job, Outcome::sent, t)) == JobState::sent);
         // The worker and the scheduler both record: the second is a no-op.
         CHECK(jobs.record(result(job, Outcome::sent, t)) == JobState::sent);
