@@ -16,6 +16,13 @@
 namespace huitou {
 namespace {
 
+std::vector<std::string> store_ids(const Config& config) {
+    std::vector<std::string> ids;
+    for (const auto& [id, store] : config.stores)
+        ids.push_back(id);
+    return ids;
+}
+
 zmq::socket_t bind_socket(zmq::context_t& zmq, zmq::socket_type type, const std::string& endpoint) {
     zmq::socket_t socket(zmq, type);
     socket.set(zmq::sockopt::linger, 0);  // unsent jobs are safe in Redis
@@ -54,6 +61,7 @@ Scheduler::Scheduler(const Config& config, const TemplateSet& templates, RedisCo
       sms_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.sms)),
       wechat_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.wechat)),
       results_(bind_socket(zmq, zmq::socket_type::pull, config.endpoints.results)),
+      leases_(redis, store_ids(config), config.scheduler.lease),
       retry_delay_(config.scheduler.retry_delay) {}
 
 std::string Scheduler::job_endpoint(Channel channel) const {
@@ -125,6 +133,7 @@ WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day
 
 void Scheduler::plan_due_days(SysSeconds now) {
     for (const auto& [id, store] : config_.stores) {
+        if (!serves(id)) continue;
         const Date today = local_date(now, store.zone);
         const auto it = planned_day_.find(id);
         if (it != planned_day_.end() && it->second == today) continue;
@@ -176,6 +185,7 @@ std::size_t Scheduler::handle_visits() {
 
 void Scheduler::requeue_overdue(SysSeconds now) {
     for (const auto& [id, store] : config_.stores) {
+        if (!serves(id)) continue;
         const auto r = jobs_.requeue_expired(id, now, config_.scheduler.dispatch_batch);
         if (r.requeued || r.unknown) {
             spdlog::warn("{}: {} jobs without a result dispatched again, {} of unknown fate", id,
@@ -189,6 +199,7 @@ void Scheduler::requeue_overdue(SysSeconds now) {
 std::size_t Scheduler::dispatch_due(SysSeconds now) {
     std::size_t pushed = 0;
     for (const auto& [id, store] : config_.stores) {
+        if (!serves(id)) continue;
         std::set<Channel> blocked;  // channels that would block this round
         for (;;) {
             auto claim = jobs_.claim_due(id, now, config_.scheduler.dispatch_batch);
@@ -259,6 +270,7 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
 std::size_t Scheduler::count_due(SysSeconds now) {
     std::size_t due = 0;
     for (const auto& [id, store] : config_.stores) {
+        if (!serves(id)) continue;
         due += static_cast<std::size_t>(jobs_.count_due(id, now));
     }
     return due;
@@ -267,6 +279,7 @@ std::size_t Scheduler::count_due(SysSeconds now) {
 std::chrono::seconds Scheduler::time_to_next_event(SysSeconds now) {
     std::chrono::seconds wait{60};
     for (const auto& [id, store] : config_.stores) {
+        if (!serves(id)) continue;
         if (const auto due = jobs_.next_due(id)) wait = std::min(wait, *due - now);
         const Date tomorrow{date::sys_days{local_date(now, store.zone)} + date::days{1}};
         wait = std::min(wait, start_of_day(tomorrow, store.zone) - now);
@@ -274,12 +287,21 @@ std::chrono::seconds Scheduler::time_to_next_event(SysSeconds now) {
     return std::max(wait, std::chrono::seconds{0});
 }
 
+bool Scheduler::serves(const std::string& store) const {
+    return !use_leases_ || leases_.holds(store);
+}
+
 void Scheduler::run(std::optional<SysSeconds> until) {
     RedisOutage outage;
+    use_leases_ = true;
     while (!stop_requested()) {
         try {
             const SysSeconds now = clock_.now();
             if (until && now >= *until) break;
+            // A store just taken over is planned again: idempotent, and the
+            // replica that had it may have died halfway through its day.
+            for (const auto& store : leases_.refresh())
+                planned_day_.erase(store);
             plan_due_days(now);
             requeue_overdue(now);
             dispatch_due(now);
@@ -292,8 +314,17 @@ void Scheduler::run(std::optional<SysSeconds> until) {
             outage.recover(redis_, e);
         }
     }
-    // Results that already arrived are recorded before leaving.
-    handle_results(std::chrono::milliseconds(0));
+    // Results that already arrived are recorded before leaving, and the
+    // stores handed to another replica at once.
+    try {
+        handle_results(std::chrono::milliseconds(0));
+        leases_.release_all();
+    } catch (const RedisError& e) {
+        spdlog::warn(
+            "stopping with Redis away ({}); other replicas take over when the leases "
+            "run out",
+            e.what());
+    }
 }
 
 Scheduler::OnceResult Scheduler::run_once() {

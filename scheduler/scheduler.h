@@ -31,6 +31,7 @@
 #include "io/job_store.h"
 #include "io/member_store.h"
 #include "io/redis_connection.h"
+#include "io/store_leases.h"
 #include "io/visit_store.h"
 #include "io/winback_store.h"
 #include "scheduler/winback_planning.h"
@@ -134,6 +135,11 @@ class Scheduler {
     zmq::socket_t results_;
     std::map<std::string, Date> planned_day_;  // store → the local day planned
     std::set<std::string> outstanding_;        // "store|job" pushed, no result yet (for --once)
+    // The daemon serves only the stores whose lease it holds (replicas);
+    // --once serves every store.
+    bool serves(const std::string& store) const;
+    StoreLeases leases_;
+    bool use_leases_ = false;
     // Results read from the socket but not yet in Redis: one that meets an
     // outage stays first in line, so a result is never lost with Redis away.
     std::deque<ResultMessage> unrecorded_;

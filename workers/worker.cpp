@@ -29,6 +29,21 @@ std::chrono::seconds ceil_seconds(std::chrono::microseconds d) {
     return std::chrono::ceil<std::chrono::seconds>(d);
 }
 
+// "tcp://a:7301,tcp://b:7301": a worker serves every scheduler replica (each
+// binds its own endpoints; results may go to any, as Redis holds the state).
+std::vector<std::string> split_endpoints(const std::string& list) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (;;) {
+        const auto comma = list.find(',', start);
+        auto one =
+            list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!one.empty()) out.push_back(std::move(one));
+        if (comma == std::string::npos) return out;
+        start = comma + 1;
+    }
+}
+
 }  // namespace
 
 Worker::Worker(Channel channel, const Config& config, Sender& sender, RedisConnection& redis,
@@ -49,7 +64,8 @@ Worker::Worker(Channel channel, const Config& config, Sender& sender, RedisConne
       results_out_(zmq, zmq::socket_type::push),
       random_(std::random_device{}()) {
     results_out_.set(zmq::sockopt::linger, 2000);
-    results_out_.connect(results_endpoint);
+    for (const auto& e : split_endpoints(results_endpoint))
+        results_out_.connect(e);
     connect_jobs();
 }
 
@@ -59,7 +75,8 @@ void Worker::connect_jobs() {
     // behind when this one is stopped (those are dispatched again later).
     jobs_in_.set(zmq::sockopt::rcvhwm, 50);
     jobs_in_.set(zmq::sockopt::linger, 0);
-    jobs_in_.connect(job_endpoint_);
+    for (const auto& e : split_endpoints(job_endpoint_))
+        jobs_in_.connect(e);
 }
 
 std::size_t Worker::poll(std::chrono::milliseconds wait) {
