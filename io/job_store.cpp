@@ -79,6 +79,16 @@ bool JobStore::release(const std::string& store, const std::string& job_id, SysS
     return reply.integer == 1;
 }
 
+bool JobStore::hand_back(const std::string& store, const std::string& job_id, int attempt,
+                         const std::string& worker, SysSeconds retry_at) {
+    const auto reply = release_.run(
+        redis_,
+        {keys::job(store, job_id), keys::due(store), keys::inflight(store), keys::counts(store)},
+        {job_id, seconds(retry_at), std::to_string(attempt), worker});
+    reply.expect_ok("release_job");
+    return reply.integer == 1;
+}
+
 RequeueResult JobStore::requeue_expired(const std::string& store, SysSeconds now, int limit) {
     const auto reply =
         requeue_.run(redis_, {keys::inflight(store), keys::due(store), keys::counts(store)},

@@ -62,6 +62,12 @@ class JobStore {
 
     // Hands a claimed job back, due again at `retry_at`.
     bool release(const std::string& store, const std::string& job_id, SysSeconds retry_at);
+    // A worker that stops hands back dispatch `attempt` of a job it received
+    // but did not send: released as above, unless the job was dispatched
+    // again since or another worker began sending it (then false, nothing
+    // changes).
+    bool hand_back(const std::string& store, const std::string& job_id, int attempt,
+                   const std::string& worker, SysSeconds retry_at);
 
     // Jobs of `store` whose result deadline passed by `now`.
     RequeueResult requeue_expired(const std::string& store, SysSeconds now, int limit);

@@ -341,6 +341,39 @@ void Worker::run() {
             outage.recover(redis_, e);
         }
     }
+    try {
+        if (const auto n = hand_back_queued())
+            spdlog::info("stopping: handed back {} queued jobs", n);
+    } catch (const RedisError& e) {
+        spdlog::warn("stopping with Redis away ({}): queued jobs go again after their ack timeout",
+                     e.what());
+    }
+}
+
+std::size_t Worker::hand_back_queued() {
+    std::vector<std::vector<std::string>> queued;
+    if (held_) queued.push_back(std::move(*held_));
+    held_.reset();
+    // Take what is queued, stop the scheduler from pushing more, then take
+    // what arrived meanwhile. (A paused worker has closed its queue already.)
+    if (jobs_in_.handle() != nullptr) {
+        while (auto frames = receive_frames(jobs_in_))
+            queued.push_back(std::move(*frames));
+        for (const auto& e : split_endpoints(job_endpoint_))
+            jobs_in_.disconnect(e);
+        while (auto frames = receive_frames(jobs_in_))
+            queued.push_back(std::move(*frames));
+    }
+    std::size_t handed = 0;
+    const SysSeconds now = clock_.now();
+    for (const auto& frames : queued) {
+        const auto decoded = decode_job(frame_views(frames));
+        if (!decoded.message) continue;
+        const auto& job = *decoded.message;
+        if (jobs_.hand_back(job.store, job.job_id, job.attempt, name_, now)) ++handed;
+    }
+    stats_.handed_back += handed;
+    return handed;
 }
 
 }  // namespace huitou

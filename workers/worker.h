@@ -53,6 +53,7 @@ struct WorkerStats {
     std::size_t throttled = 0;  // waited for the account's rate
     std::size_t capped = 0;     // a recipient cap: retried in the next window
     std::size_t bad_messages = 0;
+    std::size_t handed_back = 0;  // queued when the worker stopped, never begun
 };
 
 class Worker {
@@ -69,8 +70,14 @@ class Worker {
     // Returns how many were handled. Throws RedisError.
     std::size_t poll(std::chrono::milliseconds wait);
 
-    // Runs until stop_requested(); survives Redis outages.
+    // Runs until stop_requested(); survives Redis outages. On a stop, the
+    // job in hand is finished and the jobs queued but not begun are handed
+    // back (hand_back_queued), so other workers send them at once.
     void run();
+
+    // Hands back every job waiting in this worker's queue, without sending:
+    // each is due again now. Returns how many were handed back. Throws RedisError.
+    std::size_t hand_back_queued();
 
     const WorkerStats& stats() const { return stats_; }
     // While an account problem has stopped the channel: until when.

@@ -95,9 +95,9 @@ int worker_main(Channel channel, int argc, char** argv) {
         const auto& s = worker.stats();
         spdlog::info(
             "stopped: {} received, {} sent, {} failed, {} retried, {} refused, {} cancelled, {} "
-            "unknown, {} throttled, {} capped, {} malformed",
+            "unknown, {} throttled, {} capped, {} malformed, {} handed back",
             s.received, s.sent, s.failed, s.retried, s.refused, s.cancelled, s.unknown, s.throttled,
-            s.capped, s.bad_messages);
+            s.capped, s.bad_messages, s.handed_back);
         return 0;
     } catch (const ConfigError& e) {
         std::cerr << program << ": " << e.what() << "\n";
