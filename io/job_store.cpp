@@ -165,6 +165,12 @@ long long JobStore::count_due(const std::string& store, SysSeconds now) {
     return reply.integer;
 }
 
+long long JobStore::count_in_flight(const std::string& store) {
+    const auto reply = redis_.command({"ZCARD", keys::inflight(store)});
+    reply.expect_ok("ZCARD inflight");
+    return reply.integer;
+}
+
 std::optional<SysSeconds> JobStore::next_due(const std::string& store) {
     const auto reply = redis_.command({"ZRANGE", keys::due(store), "0", "0", "WITHSCORES"});
     reply.expect_ok("ZRANGE due");

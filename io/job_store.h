@@ -95,6 +95,9 @@ class JobStore {
     // How many planned jobs of `store` are due at `now`.
     long long count_due(const std::string& store, SysSeconds now);
 
+    // How many jobs of `store` are dispatched and without a result.
+    long long count_in_flight(const std::string& store);
+
     // The earliest due time of a planned job of `store`, if any.
     std::optional<SysSeconds> next_due(const std::string& store);
 

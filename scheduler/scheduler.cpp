@@ -201,8 +201,14 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
     for (const auto& [id, store] : config_.stores) {
         if (!serves(id)) continue;
         std::set<Channel> blocked;  // channels that would block this round
-        for (;;) {
-            auto claim = jobs_.claim_due(id, now, config_.scheduler.dispatch_batch);
+        // Only as much in flight as the workers can send before the ack
+        // timeout; the rest waits in Redis rather than in socket buffers.
+        long long room = config_.scheduler.max_in_flight - jobs_.count_in_flight(id);
+        for (; room > 0;) {
+            const int batch =
+                static_cast<int>(std::min<long long>(room, config_.scheduler.dispatch_batch));
+            auto claim = jobs_.claim_due(id, now, batch);
+            room -= static_cast<long long>(claim.jobs.size());
             stats_.expired += static_cast<std::size_t>(claim.expired);
             if (claim.expired)
                 spdlog::warn("{}: {} jobs expired before they could go", id, claim.expired);
@@ -219,7 +225,7 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
                 jobs_.release(job.store, job.id, now + retry_delay_);
                 ++stats_.deferred;
             }
-            if (static_cast<int>(claim.jobs.size()) < config_.scheduler.dispatch_batch) break;
+            if (static_cast<int>(claim.jobs.size()) < batch) break;
             if (blocked.size() == 2) break;
         }
         for (const Channel c : blocked) {
