@@ -354,11 +354,24 @@ std::size_t Worker::hand_back_queued() {
     std::vector<std::vector<std::string>> queued;
     if (held_) queued.push_back(std::move(*held_));
     held_.reset();
-    // Take what is queued, stop the scheduler from pushing more, then take
-    // what arrived meanwhile. (A paused worker has closed its queue already.)
+    // Take what is queued until nothing more comes for a moment (ZeroMQ
+    // refills the queue from the network as it empties), stop the scheduler
+    // from pushing more, then take what arrived meanwhile. What was still on
+    // the wire comes back after its ack timeout. (A paused worker has closed
+    // its queue already.)
     if (jobs_in_.handle() != nullptr) {
-        while (auto frames = receive_frames(jobs_in_))
-            queued.push_back(std::move(*frames));
+        const auto give_up = std::chrono::steady_clock::now() + 2s;
+        for (;;) {
+            while (auto frames = receive_frames(jobs_in_))
+                queued.push_back(std::move(*frames));
+            zmq::pollitem_t items[] = {{jobs_in_.handle(), 0, ZMQ_POLLIN, 0}};
+            try {
+                if (zmq::poll(items, 1, 100ms) == 0) break;
+            } catch (const zmq::error_t& e) {
+                if (e.num() != EINTR) throw;
+            }
+            if (std::chrono::steady_clock::now() >= give_up) break;
+        }
         for (const auto& e : split_endpoints(job_endpoint_))
             jobs_in_.disconnect(e);
         while (auto frames = receive_frames(jobs_in_))
