@@ -1,10 +1,14 @@
 #include "cli/import_command.h"
 
+#include <algorithm>
 #include <fstream>
+#include <memory>
 #include <ostream>
+#include <sstream>
 
 #include "core/csv_reader.h"
 #include "core/member_row.h"
+#include "core/text_encoding.h"
 #include "io/member_store.h"
 
 namespace huitou {
@@ -56,17 +60,64 @@ std::string detect_format(const ImportOptions& o) {
     return "csv";
 }
 
+// The file as UTF-8. A UTF-8 file is scanned once and then streamed from
+// disk; a GBK (GB18030) file is converted in memory — such files come from
+// Excel, a few MB at most — with a note, so the person knows it was guessed.
+// Anything else is refused with the line and byte of the first bad byte.
+std::unique_ptr<std::istream> open_as_utf8(const std::string& path, std::ostream& errors) {
+    auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
+    if (!*file) throw ConfigError(path + ": cannot open the file");
+    Utf8Scan scan;
+    std::string chunk(1 << 16, '\0');
+    bool first = true;
+    while (!scan.problem()) {
+        file->read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        const auto n = static_cast<std::size_t>(file->gcount());
+        if (n == 0) break;
+        const std::string_view bytes(chunk.data(), n);
+        if (first && starts_with_utf16_bom(bytes)) {
+            throw ConfigError(path +
+                              ": the file is UTF-16 (Excel's \"Unicode text\"); save it as "
+                              "\"CSV UTF-8\" instead");
+        }
+        first = false;
+        scan.feed(bytes);
+    }
+    scan.finish();
+    file->clear();
+    file->seekg(0);
+    if (!scan.problem()) return file;
+
+    const auto where = *scan.problem();
+    std::string bytes{std::istreambuf_iterator<char>(*file), std::istreambuf_iterator<char>()};
+    EncodingProblem gb_problem;
+    auto converted = gb18030_to_utf8(bytes, &gb_problem);
+    if (!converted) {
+        std::string detail;
+        if (gb_problem.offset != where.offset) {
+            detail = " (as GBK: line " + std::to_string(gb_problem.line) + ", byte offset " +
+                     std::to_string(gb_problem.offset) + ")";
+        }
+        throw ConfigError(path + ": line " + std::to_string(where.line) + ", byte offset " +
+                          std::to_string(where.offset) + ": not UTF-8, and not GBK/GB18030 either" +
+                          detail + "; save the file as \"CSV UTF-8\"");
+    }
+    errors << "note: " << path << " is not UTF-8 (line " << where.line << ", byte offset "
+           << where.offset << "); read it as GBK (GB18030) — check a few names after the import\n";
+    return std::make_unique<std::istringstream>(std::move(*converted));
+}
+
 }  // namespace
 
 ImportReport import_members(const ImportOptions& o, const Config& config, RedisConnection& redis,
                             std::ostream& errors) {
-    std::ifstream in(o.path, std::ios::binary);
-    if (!in) throw ConfigError(o.path + ": cannot open the file");
     if (!o.default_store.empty() && !config.find_store(o.default_store)) {
         throw ConfigError("--store " + o.default_store + ": not a store in " + config.origin);
     }
     MemberRowParser parser(
         [&config](std::string_view s) { return config.find_store(s) != nullptr; }, o.default_store);
+    const auto input = open_as_utf8(o.path, errors);
+    std::istream& in = *input;
     ImportReport report;
     BatchWriter writer(redis, o.batch, report, {o.at, "import of " + o.path});
     auto reject = [&](std::size_t line, const std::string& why) {
@@ -102,6 +153,12 @@ ImportReport import_members(const ImportOptions& o, const Config& config, RedisC
             errors << "note: ignoring columns " << names << "\n";
         }
         while (auto record = reader.next()) {
+            // Excel keeps formatted but empty rows as ",,,,": not a member.
+            if (record->error.empty() &&
+                std::all_of(record->fields.begin(), record->fields.end(),
+                            [](const std::string& f) { return f.empty(); })) {
+                continue;
+            }
             ++report.rows;
             if (!record->error.empty()) {
                 reject(record->line, record->error);

@@ -104,6 +104,13 @@ struct SchedulerConfig {
     int dispatch_batch = 500;               // jobs claimed per round trip
     int max_attempts = 5;                   // dispatches before a job fails
     std::chrono::seconds job_retention{35 * 86400};  // finished jobs kept this long
+    // Jobs of a store dispatched and without a result, at most: the rest wait
+    // in Redis. Keep it below what the workers send in ack_timeout, or jobs
+    // still queued in sockets time out and go again.
+    int max_in_flight = 2000;
+    // A replica's hold on a store (real time): a replica that dies gives its
+    // stores up to another after at most this long.
+    std::chrono::milliseconds lease{std::chrono::seconds(15)};
 };
 
 struct Config {

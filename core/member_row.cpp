@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/date_text.h"
 #include "core/phone_number.h"
 #include "core/utf8.h"
 
@@ -262,7 +263,7 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
                     clear(field::birthday);
                 } else {
                     std::string why;
-                    const auto b = parse_birthday(v, &why);
+                    const auto b = parse_birthday(canonical_date_text(v).value_or(v), &why);
                     if (!b) return {std::nullopt, why};
                     set(field::birthday, format_birthday(*b));
                 }
@@ -295,7 +296,7 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
             case Column::card_expires:
                 if (v.empty()) {
                     clear(field::card_expires);
-                } else if (const auto d = parse_date(v)) {
+                } else if (const auto d = parse_date(canonical_date_text(v).value_or(v))) {
                     set(field::card_expires, format_date(*d));
                 } else {
                     return {std::nullopt, "card_expires \"" + v + "\" is not a date YYYY-MM-DD"};
@@ -352,7 +353,8 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
                 return {std::nullopt, which + "the name is longer than 20 characters"};
             if (!c.birthday.empty()) {
                 std::string why;
-                child.birthday = parse_birthday(c.birthday, &why);
+                child.birthday =
+                    parse_birthday(canonical_date_text(c.birthday).value_or(c.birthday), &why);
                 if (!child.birthday) return {std::nullopt, which + why};
             }
             if (!c.gender.empty()) {

@@ -130,6 +130,16 @@ std::size_t JobStore::release_many(const std::vector<std::pair<const Job*, SysSe
     return released;
 }
 
+bool JobStore::hand_back(const std::string& store, const std::string& job_id, int attempt,
+                         const std::string& worker, SysSeconds retry_at) {
+    const auto reply = release_.run(
+        redis_,
+        {keys::job(store, job_id), keys::due(store), keys::inflight(store), keys::counts(store)},
+        {job_id, seconds(retry_at), std::to_string(attempt), worker});
+    reply.expect_ok("release_job");
+    return reply.integer == 1;
+}
+
 RequeueResult JobStore::requeue_expired(const std::string& store, SysSeconds now, int limit) {
     const auto reply =
         requeue_.run(redis_, {keys::inflight(store), keys::due(store), keys::counts(store)},
@@ -255,6 +265,12 @@ std::optional<Job> JobStore::get(const std::string& store, const std::string& jo
 long long JobStore::count_due(const std::string& store, SysSeconds now) {
     const auto reply = redis_.command({"ZCOUNT", keys::due(store), "-inf", seconds(now)});
     reply.expect_ok("ZCOUNT due");
+    return reply.integer;
+}
+
+long long JobStore::count_in_flight(const std::string& store) {
+    const auto reply = redis_.command({"ZCARD", keys::inflight(store)});
+    reply.expect_ok("ZCARD inflight");
     return reply.integer;
 }
 

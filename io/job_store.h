@@ -92,6 +92,12 @@ class JobStore {
     // The same for each (job, retry at), in one pipelined round trip; returns
     // how many were handed back.
     std::size_t release_many(const std::vector<std::pair<const Job*, SysSeconds>>& jobs);
+    // A worker that stops hands back dispatch `attempt` of a job it received
+    // but did not send: released as above, unless the job was dispatched
+    // again since or another worker began sending it (then false, nothing
+    // changes).
+    bool hand_back(const std::string& store, const std::string& job_id, int attempt,
+                   const std::string& worker, SysSeconds retry_at);
 
     // Jobs of `store` whose result deadline passed by `now`.
     RequeueResult requeue_expired(const std::string& store, SysSeconds now, int limit);
@@ -125,6 +131,9 @@ class JobStore {
 
     // How many planned jobs of `store` are due at `now`.
     long long count_due(const std::string& store, SysSeconds now);
+
+    // How many jobs of `store` are dispatched and without a result.
+    long long count_in_flight(const std::string& store);
 
     // The earliest due time of a planned job of `store`, if any.
     std::optional<SysSeconds> next_due(const std::string& store);

@@ -64,6 +64,10 @@ inline std::string inflight(std::string_view store) {
 inline std::string counts(std::string_view store) {
     return store_prefix(store) + "counts";
 }
+// Which scheduler replica plans and dispatches the store (io/store_leases.h).
+inline std::string lease(std::string_view store) {
+    return store_prefix(store) + "lease";
+}
 
 inline std::string consent_log(std::string_view store) {
     return store_prefix(store) + "consent:log";

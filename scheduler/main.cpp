@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "io/program_setup.h"
+#include "io/redis_outage.h"
 #include "scheduler/admin_server.h"
 #include "scheduler/consent_http.h"
 #include "scheduler/metrics_routes.h"
@@ -37,7 +38,12 @@ int main(int argc, char** argv) {
         }
         const TemplateSet templates = load_templates(rt.config);
         install_stop_signals();
-        RedisConnection redis(rt.redis);
+        // --once is a command: it says at once that Redis is away. The daemon
+        // waits for Redis, so start order does not matter.
+        auto connected = once ? std::optional<RedisConnection>(std::in_place, rt.redis)
+                              : RedisOutage::connect_when_up(rt.redis);
+        if (!connected) return 0;  // stopped before Redis came
+        RedisConnection& redis = *connected;
         zmq::context_t zmq;
         Scheduler scheduler(rt.config, templates, redis, zmq, *rt.clock);
         spdlog::info("{} stores; jobs on {} (sms) and {} (wechat), results on {}; Redis {}",

@@ -8,10 +8,18 @@
 #include "core/visit_wire.h"
 #include "core/wire.h"
 #include "io/program_setup.h"
+#include "io/redis_outage.h"
 #include "io/zmq_frames.h"
 
 namespace huitou {
 namespace {
+
+std::vector<std::string> store_ids(const Config& config) {
+    std::vector<std::string> ids;
+    for (const auto& [id, store] : config.stores)
+        ids.push_back(id);
+    return ids;
+}
 
 zmq::socket_t bind_socket(zmq::context_t& zmq, zmq::socket_type type, const std::string& endpoint,
                           const CurveKeys& curve = {}) {
@@ -56,6 +64,7 @@ Scheduler::Scheduler(const Config& config, const TemplateSet& templates, RedisCo
       sms_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.sms, curve_)),
       wechat_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.wechat, curve_)),
       results_(bind_socket(zmq, zmq::socket_type::pull, config.endpoints.results, curve_)),
+      leases_(redis, store_ids(config), config.scheduler.lease),
       retry_delay_(config.scheduler.retry_delay) {}
 
 std::string Scheduler::job_endpoint(Channel channel) const {
@@ -129,6 +138,7 @@ WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day
 
 void Scheduler::plan_due_days(SysSeconds now) {
     for (const auto& [id, store] : config_.stores) {
+        if (!serves(id)) continue;
         const Date today = local_date(now, store.zone);
         const auto it = planned_day_.find(id);
         if (it != planned_day_.end() && it->second == today) continue;
@@ -187,6 +197,7 @@ void Scheduler::requeue_overdue(SysSeconds now) {
     const auto stale = std::chrono::steady_clock::now() - config_.scheduler.ack_timeout;
     std::erase_if(outstanding_, [&](const auto& entry) { return entry.second < stale; });
     for (const auto& [id, store] : config_.stores) {
+        if (!serves(id)) continue;
         const auto r = jobs_.requeue_expired(id, now, config_.scheduler.dispatch_batch);
         if (r.requeued || r.unknown) {
             spdlog::warn("{}: {} jobs without a result dispatched again, {} of unknown fate", id,
@@ -216,10 +227,14 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
     const auto batch = static_cast<std::size_t>(config_.scheduler.dispatch_batch);
     const std::size_t window = 4 * batch;
     for (const auto& [id, store] : config_.stores) {
+        if (!serves(id)) continue;
         std::set<Channel> blocked;  // channels that would block this round
         // The policy holds at dispatch too: windows, consent, caps (claim_due.lua).
         const DispatchRules rules = dispatch_rules(store, now);
-        for (;;) {
+        // Only as much in flight as the workers can send before the ack
+        // timeout; the rest waits in Redis rather than in socket buffers.
+        long long store_room = config_.scheduler.max_in_flight - jobs_.count_in_flight(id);
+        while (store_room > 0) {
             // While the workers are busy, claim only what the window has room
             // for, and nothing below a quarter batch (a claim is a script
             // call). With no worker at all, claiming goes on: it is what ends
@@ -230,8 +245,10 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
             if (working && (room < std::max<std::size_t>(1, batch / 4) ||
                             (!writable(sms_) && !writable(wechat_))))
                 break;
-            const int limit = static_cast<int>(working ? std::min(batch, room) : batch);
+            const int limit = static_cast<int>(std::min<long long>(
+                store_room, static_cast<long long>(working ? std::min(batch, room) : batch)));
             auto claim = jobs_.claim_due(id, now, limit, &rules);
+            store_room -= static_cast<long long>(claim.jobs.size());
             stats_.expired += static_cast<std::size_t>(claim.expired);
             stats_.cancelled += static_cast<std::size_t>(claim.cancelled);
             stats_.outside_window += static_cast<std::size_t>(claim.deferred);
@@ -288,8 +305,7 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
     }
     // The results that arrived (up to a bound, so the loop turns) are
     // recorded in one pipelined round trip.
-    std::vector<Recording> results;
-    while (results.size() < 4096) {
+    while (unrecorded_.size() < 4096) {
         auto frames = receive_frames(results_);
         if (!frames) break;
         auto decoded = decode_result(frame_views(*frames));
@@ -305,9 +321,21 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
             spdlog::warn("dropped a result for unknown store {}", decoded.message->store);
             continue;
         }
-        results.push_back({std::move(*decoded.message), std::nullopt});
+        unrecorded_.push_back({std::move(*decoded.message), std::nullopt});
     }
-    const auto states = jobs_.record_many(results);
+    // Results read but not yet in Redis stay first in line: one that meets
+    // an outage is recorded once Redis is back, never lost.
+    std::vector<Recording> results(std::make_move_iterator(unrecorded_.begin()),
+                                   std::make_move_iterator(unrecorded_.end()));
+    unrecorded_.clear();
+    std::vector<std::optional<JobState>> states;
+    try {
+        states = jobs_.record_many(results);
+    } catch (const RedisError&) {
+        unrecorded_.assign(std::make_move_iterator(results.begin()),
+                           std::make_move_iterator(results.end()));
+        throw;
+    }
     for (std::size_t i = 0; i < results.size(); ++i) {
         const auto& r = results[i].result;
         ++stats_.results[std::string(to_string(r.outcome))];
@@ -322,6 +350,7 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
 std::size_t Scheduler::count_due(SysSeconds now) {
     std::size_t due = 0;
     for (const auto& [id, store] : config_.stores) {
+        if (!serves(id)) continue;
         due += static_cast<std::size_t>(jobs_.count_due(id, now));
     }
     return due;
@@ -330,6 +359,7 @@ std::size_t Scheduler::count_due(SysSeconds now) {
 std::chrono::seconds Scheduler::time_to_next_event(SysSeconds now) {
     std::chrono::seconds wait{60};
     for (const auto& [id, store] : config_.stores) {
+        if (!serves(id)) continue;
         if (const auto due = jobs_.next_due(id)) wait = std::min(wait, *due - now);
         const Date tomorrow{date::sys_days{local_date(now, store.zone)} + date::days{1}};
         wait = std::min(wait, start_of_day(tomorrow, store.zone) - now);
@@ -337,12 +367,21 @@ std::chrono::seconds Scheduler::time_to_next_event(SysSeconds now) {
     return std::max(wait, std::chrono::seconds{0});
 }
 
+bool Scheduler::serves(const std::string& store) const {
+    return !use_leases_ || leases_.holds(store);
+}
+
 void Scheduler::run(std::optional<SysSeconds> until) {
-    auto backoff = std::chrono::milliseconds(100);
+    RedisOutage outage;
+    use_leases_ = true;
     while (!stop_requested()) {
         try {
             const SysSeconds now = clock_.now();
             if (until && now >= *until) break;
+            // A store just taken over is planned again: idempotent, and the
+            // replica that had it may have died halfway through its day.
+            for (const auto& store : leases_.refresh())
+                planned_day_.erase(store);
             plan_due_days(now);
             requeue_overdue(now);
             dispatch_due(now);
@@ -350,22 +389,23 @@ void Scheduler::run(std::optional<SysSeconds> until) {
             wait = std::clamp(wait, std::chrono::milliseconds(1), std::chrono::milliseconds(1000));
             handle_results(wait);
             handle_visits();
-            backoff = std::chrono::milliseconds(100);
+            if (outage.ongoing()) metrics_.redis_reconnected();
+            outage.reached();
         } catch (const RedisError& e) {
-            spdlog::error("{}; retrying in {} ms", e.what(), backoff.count());
-            std::this_thread::sleep_for(backoff);
-            backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
-            try {
-                redis_.reconnect();
-                metrics_.redis_reconnected();
-                spdlog::info("reconnected to Redis");
-            } catch (const RedisError& again) {
-                spdlog::warn("{}", again.what());
-            }
+            outage.recover(redis_, e);
         }
     }
-    // Results that already arrived are recorded before leaving.
-    handle_results(std::chrono::milliseconds(0));
+    // Results that already arrived are recorded before leaving, and the
+    // stores handed to another replica at once.
+    try {
+        handle_results(std::chrono::milliseconds(0));
+        leases_.release_all();
+    } catch (const RedisError& e) {
+        spdlog::warn(
+            "stopping with Redis away ({}); other replicas take over when the leases "
+            "run out",
+            e.what());
+    }
 }
 
 Scheduler::OnceResult Scheduler::run_once() {

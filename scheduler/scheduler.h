@@ -17,6 +17,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -30,6 +31,7 @@
 #include "io/curve.h"
 #include "io/job_store.h"
 #include "io/redis_connection.h"
+#include "io/store_leases.h"
 #include "io/visit_store.h"
 #include "io/winback_store.h"
 #include "scheduler/day_planner.h"
@@ -151,6 +153,14 @@ class Scheduler {
     // "store|job" pushed, no result yet → when (the dispatch window; --once)
     std::map<std::string, std::chrono::steady_clock::time_point> outstanding_;
     std::map<Channel, std::chrono::steady_clock::time_point> last_push_;  // a worker took a job
+    // The daemon serves only the stores whose lease it holds (replicas);
+    // --once serves every store.
+    bool serves(const std::string& store) const;
+    StoreLeases leases_;
+    bool use_leases_ = false;
+    // Results read from the socket but not yet in Redis: one that meets an
+    // outage stays first in line, so a result is never lost with Redis away.
+    std::deque<Recording> unrecorded_;
     // How long a job that could not be pushed waits (0 under --once, which
     // keeps offering it until its deadline).
     std::chrono::seconds retry_delay_;

@@ -16,7 +16,10 @@ local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'missing' end
 if state ~= 'dispatched' then return 'state:' .. state end
 if redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[1] then return 'stale' end
-if redis.call('HEXISTS', KEYS[1], 'sending') == 1 then return 'sending' end
+-- The same worker asking again lost the reply to its first ask (Redis went
+-- away): it has not sent, so the claim stands.
+local holder = redis.call('HGET', KEYS[1], 'sending')
+if holder and holder ~= ARGV[2] then return 'sending' end
 
 local channel = redis.call('HGET', KEYS[1], 'channel')
 local to = redis.call('HGET', KEYS[1], 'to')

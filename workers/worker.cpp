@@ -9,6 +9,7 @@
 #include "core/phone_number.h"
 #include "core/log_mask.h"
 #include "io/program_setup.h"
+#include "io/redis_outage.h"
 #include "io/zmq_frames.h"
 
 namespace huitou {
@@ -28,6 +29,21 @@ void sleep_unless_stopped(std::chrono::microseconds d) {
 
 std::chrono::seconds ceil_seconds(std::chrono::microseconds d) {
     return std::chrono::ceil<std::chrono::seconds>(d);
+}
+
+// "tcp://a:7301,tcp://b:7301": a worker serves every scheduler replica (each
+// binds its own endpoints; results may go to any, as Redis holds the state).
+std::vector<std::string> split_endpoints(const std::string& list) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (;;) {
+        const auto comma = list.find(',', start);
+        auto one =
+            list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!one.empty()) out.push_back(std::move(one));
+        if (comma == std::string::npos) return out;
+        start = comma + 1;
+    }
 }
 
 }  // namespace
@@ -54,7 +70,8 @@ Worker::Worker(Channel channel, const Config& config, Sender& sender, RedisConne
       random_(std::random_device{}()) {
     results_out_.set(zmq::sockopt::linger, 2000);
     make_curve_client(results_out_, curve_);
-    results_out_.connect(results_endpoint);
+    for (const auto& e : split_endpoints(results_endpoint))
+        results_out_.connect(e);
     connect_jobs();
 }
 
@@ -66,7 +83,8 @@ void Worker::connect_jobs() {
     jobs_in_.set(zmq::sockopt::linger, 0);
     make_curve_client(jobs_in_, curve_);
     watch_.watch(jobs_in_);
-    jobs_in_.connect(job_endpoint_);
+    for (const auto& e : split_endpoints(job_endpoint_))
+        jobs_in_.connect(e);
 }
 
 std::size_t Worker::poll(std::chrono::milliseconds wait) {
@@ -89,13 +107,17 @@ std::size_t Worker::poll(std::chrono::milliseconds wait) {
     // Jobs are taken a batch at a time: one pipelined begin_send for the
     // batch, the sends, then one pipelined record for their results. Results
     // are pushed to the scheduler after they are recorded, as one by one.
+    // A batch whose begin_send met a Redis outage comes first (held_); on a
+    // stop it stays held for hand_back_queued.
     std::vector<JobMessage> batch;
+    if (!stop_requested()) batch.swap(held_);
+    const std::size_t held = batch.size();
     while (batch.size() < kBatch && !stop_requested() && !paused_until_) {
         auto frames = receive_frames(jobs_in_);
         if (!frames) break;
         if (auto job = accept(*frames)) batch.push_back(std::move(*job));
     }
-    const std::size_t handled = stats_.received - received_before;
+    const std::size_t handled = stats_.received - received_before + held;
     if (batch.empty()) return handled;
     // A claim not begun is handed back; one that may have reached the
     // provider keeps its unsure mark, so the next attempt still verifies.
@@ -115,7 +137,16 @@ std::size_t Worker::poll(std::chrono::milliseconds wait) {
         claims.reserve(batch.size());
         for (const auto& job : batch)
             claims.push_back(&job);
-        replies = jobs_.begin_send_many(claims, name_, clock_.now());
+        try {
+            replies = jobs_.begin_send_many(claims, name_, clock_.now());
+        } catch (const RedisError&) {
+            // Nothing of the batch was begun (or its answers were lost):
+            // handled again, first, once Redis is back — begin_send lets this
+            // worker claim its own dispatch again — rather than after the
+            // ack timeout.
+            held_ = std::move(batch);
+            throw;
+        }
         for (; i < batch.size(); ++i) {
             if (claimed(replies[i]) && (stop_requested() || paused_until_)) {
                 // Stop between jobs, never in the middle of one.
@@ -406,24 +437,63 @@ void Worker::flush() {
 }
 
 void Worker::run() {
-    auto backoff = std::chrono::milliseconds(100);
+    RedisOutage outage;
     while (!stop_requested()) {
         try {
             poll(std::chrono::milliseconds(200));
-            backoff = std::chrono::milliseconds(100);
+            if (outage.ongoing()) metrics_.redis_reconnected();
+            outage.reached();
         } catch (const RedisError& e) {
-            spdlog::error("{}; retrying in {} ms", e.what(), backoff.count());
-            std::this_thread::sleep_for(backoff);
-            backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
-            try {
-                redis_.reconnect();
-                metrics_.redis_reconnected();
-                spdlog::info("reconnected to Redis");
-            } catch (const RedisError& again) {
-                spdlog::warn("{}", again.what());
-            }
+            outage.recover(redis_, e);
         }
     }
+    try {
+        if (const auto n = hand_back_queued())
+            spdlog::info("stopping: handed back {} queued jobs", n);
+    } catch (const RedisError& e) {
+        spdlog::warn("stopping with Redis away ({}): queued jobs go again after their ack timeout",
+                     e.what());
+    }
+}
+
+std::size_t Worker::hand_back_queued() {
+    std::vector<std::vector<std::string>> queued;
+    std::vector<JobMessage> jobs = std::move(held_);  // a batch held over an outage
+    held_.clear();
+    // Take what is queued until nothing more comes for a moment (ZeroMQ
+    // refills the queue from the network as it empties), stop the scheduler
+    // from pushing more, then take what arrived meanwhile. What was still on
+    // the wire comes back after its ack timeout. (A paused worker has closed
+    // its queue already.)
+    if (jobs_in_.handle() != nullptr) {
+        const auto give_up = std::chrono::steady_clock::now() + 2s;
+        for (;;) {
+            while (auto frames = receive_frames(jobs_in_))
+                queued.push_back(std::move(*frames));
+            zmq::pollitem_t items[] = {{jobs_in_.handle(), 0, ZMQ_POLLIN, 0}};
+            try {
+                if (zmq::poll(items, 1, 100ms) == 0) break;
+            } catch (const zmq::error_t& e) {
+                if (e.num() != EINTR) throw;
+            }
+            if (std::chrono::steady_clock::now() >= give_up) break;
+        }
+        for (const auto& e : split_endpoints(job_endpoint_))
+            jobs_in_.disconnect(e);
+        while (auto frames = receive_frames(jobs_in_))
+            queued.push_back(std::move(*frames));
+    }
+    std::size_t handed = 0;
+    const SysSeconds now = clock_.now();
+    for (const auto& frames : queued) {
+        auto decoded = decode_job(frame_views(frames));
+        if (decoded.message) jobs.push_back(std::move(*decoded.message));
+    }
+    for (const auto& job : jobs) {
+        if (jobs_.hand_back(job.store, job.job_id, job.attempt, name_, now)) ++handed;
+    }
+    stats_.handed_back += handed;
+    return handed;
 }
 
 }  // namespace huitou

@@ -68,6 +68,7 @@ struct WorkerStats {
     std::size_t capped = 0;          // a recipient cap: retried in the next window
     std::size_t outside_window = 0;  // reached it outside the store's send window: handed back
     std::size_t bad_messages = 0;
+    std::size_t handed_back = 0;  // queued when the worker stopped, never begun
 };
 
 class Worker {
@@ -84,8 +85,14 @@ class Worker {
     // Returns how many were handled. Throws RedisError.
     std::size_t poll(std::chrono::milliseconds wait);
 
-    // Runs until stop_requested(); survives Redis outages.
+    // Runs until stop_requested(); survives Redis outages. On a stop, the
+    // job in hand is finished and the jobs queued but not begun are handed
+    // back (hand_back_queued), so other workers send them at once.
     void run();
+
+    // Hands back every job waiting in this worker's queue, without sending:
+    // each is due again now. Returns how many were handed back. Throws RedisError.
+    std::size_t hand_back_queued();
 
     const WorkerStats& stats() const { return stats_; }
     WorkerMetrics& metrics() { return metrics_; }  // for GET /metrics
@@ -139,6 +146,10 @@ class Worker {
     zmq::socket_t jobs_in_;
     zmq::socket_t results_out_;
     std::optional<SysSeconds> paused_until_;
+    // A batch whose begin_send met a Redis outage: nothing was sent, so it is
+    // handled again, first, once Redis is back (rather than waiting out its
+    // ack timeout).
+    std::vector<JobMessage> held_;
     std::mt19937_64 random_;
     WorkerStats stats_;
     WorkerMetrics metrics_;

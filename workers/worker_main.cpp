@@ -9,6 +9,7 @@
 
 #include "io/program_setup.h"
 #include "io/secret.h"
+#include "io/redis_outage.h"
 #include "workers/aliyun_sender.h"
 #include "workers/kannel_listener.h"
 #include "workers/kannel_sender.h"
@@ -85,7 +86,10 @@ int worker_main(Channel channel, int argc, char** argv) {
             provider.outbox_path = outbox;
         }
         install_stop_signals();
-        RedisConnection redis(rt.redis);
+        // A worker started before Redis waits for it: start order does not matter.
+        auto connected = RedisOutage::connect_when_up(rt.redis);
+        if (!connected) return 0;  // stopped before Redis came
+        RedisConnection& redis = *connected;
         auto sender = make_sender(provider, rt.config, redis);
         std::unique_ptr<KannelListener> listener;
         if (provider.provider == "kannel" && !provider.kannel.listen.empty()) {
@@ -106,9 +110,9 @@ int worker_main(Channel channel, int argc, char** argv) {
         const auto& s = worker.stats();
         spdlog::info(
             "stopped: {} received, {} sent, {} failed, {} retried, {} refused, {} cancelled, {} "
-            "unknown, {} throttled, {} capped, {} malformed",
+            "unknown, {} throttled, {} capped, {} malformed, {} handed back",
             s.received, s.sent, s.failed, s.retried, s.refused, s.cancelled, s.unknown, s.throttled,
-            s.capped, s.bad_messages);
+            s.capped, s.bad_messages, s.handed_back);
         return 0;
     } catch (const ConfigError& e) {
         std::cerr << program << ": " << e.what() << "\n";

@@ -72,6 +72,8 @@ TEST_CASE("job transitions in Redis") {
         const SysSeconds t = at("2027-09-15T10:00:01+08:00");
         CHECK(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
         CHECK(jobs.begin_send("toyland", job.id, 1, "w2", t) == BeginSend::held_elsewhere);
+        // The same worker asking again lost its first reply (an outage): the claim stands.
+        CHECK(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
         CHECK(jobs.record(result(job, Outcome::sent, t)) == JobState::sent);
         // The worker and the scheduler both record: the second is a no-op.
         CHECK(jobs.record(result(job, Outcome::sent, t)) == JobState::sent);
@@ -149,5 +151,40 @@ TEST_CASE("job transitions in Redis") {
         CHECK(jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10).jobs.size() == 1);
         redis.command({"SCRIPT", "FLUSH"}).expect_ok("flush");
         CHECK(jobs.create({birthday_job("M3"), birthday_job("M4")}) == 2);
+    }
+}
+
+TEST_CASE("a stopping worker hands back only the dispatch it holds") {
+    TestRedis server;
+    auto redis = server.connect();
+    SchedulerConfig cfg;
+    JobStore jobs(redis, cfg);
+    const Job job = birthday_job("M1");
+    jobs.create({job});
+    const SysSeconds t = at("2027-09-15T10:00:01+08:00");
+    REQUIRE(jobs.claim_due("toyland", t, 10).jobs.size() == 1);
+
+    SECTION("a stale copy (dispatched again since) is not handed back") {
+        CHECK_FALSE(jobs.hand_back("toyland", job.id, 2, "w1", t));
+        CHECK(jobs.get("toyland", job.id)->state == JobState::dispatched);
+    }
+    SECTION("a job another worker began is not handed back") {
+        REQUIRE(jobs.begin_send("toyland", job.id, 1, "w2", t) == BeginSend::ok);
+        CHECK_FALSE(jobs.hand_back("toyland", job.id, 1, "w1", t));
+        CHECK(jobs.get("toyland", job.id)->state == JobState::dispatched);
+    }
+    SECTION("its own queued job goes back, due now, and the attempt is not counted") {
+        CHECK(jobs.hand_back("toyland", job.id, 1, "w1", t));
+        CHECK(jobs.get("toyland", job.id)->state == JobState::planned);
+        CHECK(jobs.counts("toyland").at("planned") == 1);
+        const auto again = jobs.claim_due("toyland", t, 10);
+        REQUIRE(again.jobs.size() == 1);
+        CHECK(again.jobs[0].attempts == 1);
+    }
+    SECTION("its own claim whose reply an outage lost goes back too") {
+        REQUIRE(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
+        CHECK(jobs.hand_back("toyland", job.id, 1, "w1", t));
+        CHECK(jobs.claim_due("toyland", t, 10).jobs.size() == 1);
+        CHECK(jobs.begin_send("toyland", job.id, 1, "w2", t) == BeginSend::ok);
     }
 }

@@ -55,6 +55,39 @@ TEST_CASE("CSV records as RFC 4180 writes them") {
     }
 }
 
+TEST_CASE("an Excel export on Windows reads as written") {
+    // A BOM, CRLF everywhere, quoted fields with commas and CRLF breaks,
+    // blank lines, rows of empty cells, names outside the BMP.
+    const auto records = read_all(
+        "\xEF\xBB\xBF"
+        "id,name,note\r\n"
+        "1,王芳,\"Shenzhen, Futian\"\r\n"
+        "\r\n"
+        "2,\"𠮷田 😀\",\"line one\r\nline two, with a comma\"\r\n"
+        ",,\r\n"
+        "3,\"陈\"\"小\"\"明\",\r\n");
+    REQUIRE(records.size() == 5);
+    CHECK(records[0].fields == Fields{"id", "name", "note"});
+    CHECK(records[1].fields == Fields{"1", "王芳", "Shenzhen, Futian"});
+    CHECK(records[2].fields == Fields{"2", "𠮷田 😀", "line one\nline two, with a comma"});
+    CHECK(records[2].line == 4);
+    CHECK(records[3].fields == Fields{"", "", ""});
+    CHECK(records[3].line == 6);
+    CHECK(records[4].fields == Fields{"3", "陈\"小\"明", ""});
+    CHECK(records[4].line == 7);
+}
+
+TEST_CASE("a 1 MB field is read; one byte more is an error, not a crash") {
+    const std::size_t mb = 1 << 20;
+    const auto records = read_all("id,note\n1," + std::string(mb, 'x') + "\n2,\"" +
+                                  std::string(mb + 1, 'y') + "\"\n3,ok\n");
+    REQUIRE(records.size() == 4);
+    CHECK(records[1].fields[1].size() == mb);
+    CHECK_THAT(records[2].error, Catch::Contains("longer than 1048576 bytes"));
+    CHECK(records[3].fields == Fields{"3", "ok"});
+    CHECK(records[3].line == 4);
+}
+
 TEST_CASE("a malformed record is reported and the next one still read") {
     SECTION("text after a closing quote") {
         const auto records = read_all("\"a\"b,c\nok,1\n");

@@ -72,6 +72,62 @@ TEST_CASE("every bad value is named") {
     CHECK_THAT(r.error, Catch::Contains(fragment));
 }
 
+TEST_CASE("dates and phones as shops type them") {
+    auto p = parser("toyland");
+    REQUIRE(p.set_header({"member_id", "birthday", "card_expires", "phone", "child1_name",
+                          "child1_birthday"})
+                .empty());
+    SECTION("year-first dates with slashes, dots, no separator or 年月日") {
+        const auto written = GENERATE(as<std::string>{}, "1990/8/15", "1990.8.15", "19900815",
+                                      "1990-8-15", "1990年8月15日", "1990-08-15");
+        CAPTURE(written);
+        const auto r = p.parse_csv({"M1", written, "2028/3/31", "", "小明", "2019.6.1"});
+        REQUIRE(r.record);
+        CHECK(r.record->set.at("birthday") == "1990-08-15");
+        CHECK(r.record->set.at("card_expires") == "2028-03-31");
+        CHECK_THAT(r.record->set.at("children"), Catch::Contains("2019-06-01"));
+    }
+    SECTION("a day-first date is not guessed") {
+        const auto r = p.parse_csv({"M1", "15/8/1990"});
+        CHECK_FALSE(r.record);
+        CHECK_THAT(r.error, Catch::Contains("birthday \"15/8/1990\""));
+    }
+    SECTION("a loose date that does not exist is named as written") {
+        const auto r = p.parse_csv({"M1", "1990/2/30"});
+        CHECK_FALSE(r.record);
+        CHECK_THAT(r.error, Catch::Contains("not a real date"));
+    }
+    SECTION("+86, spaces, dashes and 0086 make the same number") {
+        const auto written =
+            GENERATE(as<std::string>{}, "+86 138-0013-8000", "138 0013 8000", "008613800138000",
+                     "+8613800138000", "138-0013-8000", "\u3000 13800138000 ");
+        CAPTURE(written);
+        const auto r = p.parse_csv({"M1", "", "", written});
+        REQUIRE(r.record);
+        CHECK(r.record->set.at("phone") == "+8613800138000");
+    }
+}
+
+TEST_CASE("names with emoji and rare CJK characters count as characters") {
+    auto p = parser("toyland");
+    REQUIRE(p.set_header({"member_id", "name"}).empty());
+    // 𠮷 and 😀 are four bytes each in UTF-8 but one character.
+    const std::string rare = "𠮷野𡈽😀";
+    auto r = p.parse_csv({"M1", rare});
+    REQUIRE(r.record);
+    CHECK(r.record->set.at("name") == rare);
+    std::string fifty;
+    for (int i = 0; i < 50; ++i)
+        fifty += "𠮷";
+    CHECK(p.parse_csv({"M1", fifty}).record);
+    r = p.parse_csv({"M1", fifty + "😀"});
+    CHECK_THAT(r.error, Catch::Contains("longer than 50 characters"));
+    SECTION("a 1 MB name is refused by its length") {
+        r = p.parse_csv({"M1", std::string(1 << 20, 'a')});
+        CHECK_THAT(r.error, Catch::Contains("longer than 50 characters"));
+    }
+}
+
 TEST_CASE("a header that cannot work is refused") {
     auto p = parser();
     CHECK_THAT(p.set_header({"name", "phone"}), Catch::Contains("no member_id column"));

@@ -1,0 +1,61 @@
+// store_leases.h — which stores this scheduler replica may plan and dispatch.
+//
+// Scheduler replicas share the stores through one lease per store in Redis
+// (hu:{S}:lease, holding the replica's random token): taken with SET NX PX,
+// renewed by renew_lease.lua and given up by release_lease.lua, both of
+// which check the token first, so a replica only ever extends or deletes its
+// own lease. A replica renews every third of the lease time and counts a
+// lease as held only until (last successful renewal + lease − a margin),
+// measured on its own steady clock from *before* the renewal was sent — so it
+// stops acting on a store before Redis lets another replica take it, even
+// when Redis is unreachable. A replica that dies loses its stores after at
+// most the lease time; one that stops (SIGTERM) releases them at once.
+//
+// The lease divides the work; it is not what keeps a job from going twice.
+// That is the job scripts' (claim_due, begin_send): two replicas that both
+// believed they held a store (a process frozen past its lease) would still
+// claim each job once.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "io/lua_script.h"
+#include "io/redis_connection.h"
+
+namespace huitou {
+
+class StoreLeases {
+  public:
+    // `stores`: every store this replica could serve. The token is random.
+    StoreLeases(RedisConnection& redis, std::vector<std::string> stores,
+                std::chrono::milliseconds lease);
+
+    // Renews held leases and tries to take free ones, when a third of the
+    // lease has passed since the last time (or `force`). Returns the stores
+    // taken by this call (the caller treats them as new: plan their day).
+    // Throws RedisError; what is held stays held until its local deadline.
+    std::vector<std::string> refresh(bool force = false);
+
+    // True when this replica may act on `store` now.
+    bool holds(const std::string& store) const;
+
+    // Gives up every held lease (on stop). Throws RedisError.
+    void release_all();
+
+    const std::string& token() const { return token_; }
+
+  private:
+    RedisConnection& redis_;
+    std::vector<std::string> stores_;
+    std::chrono::milliseconds lease_;
+    std::string token_;
+    LuaScript renew_{"renew_lease"};
+    LuaScript release_{"release_lease"};
+    std::map<std::string, std::chrono::steady_clock::time_point> held_until_;
+    std::chrono::steady_clock::time_point last_refresh_{};
+};
+
+}  // namespace huitou

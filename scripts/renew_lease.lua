@@ -1,0 +1,12 @@
+-- renew_lease.lua — a scheduler replica keeps its hold on a store.
+--
+-- KEYS[1] the store's lease   ARGV[1] the replica's token   ARGV[2] lease (ms)
+-- Returns 1 when the lease is the caller's (renewed), 0 when it is not: it
+-- ran out, and it is free or another replica's (taken with SET NX PX). The
+-- owner check and the new expiry are one step, so a replica whose lease ran
+-- out can never extend the next owner's.
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0

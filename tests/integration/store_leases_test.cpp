@@ -1,0 +1,46 @@
+#include <catch2/catch.hpp>
+
+#include "io/store_leases.h"
+#include "tests/support/test_redis.h"
+
+using namespace huitou;
+using namespace huitou::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("store leases: one holder at a time, taken over when it runs out") {
+    TestRedis server;
+    auto ra = server.connect();
+    auto rb = server.connect();
+    const std::vector<std::string> stores{"toyland", "babycare"};
+    StoreLeases a(ra, stores, 400ms), b(rb, stores, 400ms);
+    REQUIRE(a.token() != b.token());
+
+    CHECK(a.refresh(true) == stores);
+    CHECK(b.refresh(true).empty());
+    CHECK(a.holds("toyland"));
+    CHECK_FALSE(b.holds("toyland"));
+    CHECK(ra.command({"GET", "hu:{toyland}:lease"}).str == a.token());
+
+    SECTION("renewing keeps it; nothing new is reported") {
+        CHECK(a.refresh(true).empty());
+        CHECK(a.holds("babycare"));
+        CHECK(b.refresh(true).empty());
+    }
+    SECTION("a holder that stops renewing stops acting before the other takes over") {
+        // A is frozen: it renews no more. Its own view ends first (a tenth early).
+        CHECK(eventually([&] { return !a.holds("toyland"); }, 2s));
+        CHECK(eventually([&] { return b.refresh(true).size() == 2; }, 2s));
+        CHECK(b.holds("toyland"));
+        // A comes back: it finds the lease gone and does not take it back.
+        CHECK(a.refresh(true).empty());
+        CHECK_FALSE(a.holds("toyland"));
+        CHECK(ra.command({"GET", "hu:{toyland}:lease"}).str == b.token());
+    }
+    SECTION("release hands the stores over at once; another's lease is never released") {
+        b.release_all();  // holds nothing: changes nothing
+        CHECK(ra.command({"GET", "hu:{toyland}:lease"}).str == a.token());
+        a.release_all();
+        CHECK_FALSE(a.holds("toyland"));
+        CHECK(b.refresh(true) == stores);
+    }
+}
