@@ -58,11 +58,13 @@ struct Harness {
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
         const auto port = [] { return "tcp://127.0.0.1:" + std::to_string(free_port()); };
-        common = {"--now", "2027-09-22T11:00:00+08:00", "--clock-rate", "60", "--clock-anchor",
+        common = {"--now", "2027-09-22T14:00:00+08:00", "--clock-rate", "60", "--clock-anchor",
                   std::to_string(anchor), "--set", "endpoints.sms=" + port(), "--set",
                   "endpoints.wechat=" + port(), "--set", "endpoints.results=" + port(), "--set",
                   "scheduler.ack_timeout_seconds=600", "--set", "scheduler.retry_delay_seconds=30",
                   "--set", "scheduler.lease_seconds=3",
+                  // The whole day due at once, not spread over the window.
+                  "--set", "store_defaults.policy.spread_minutes=0",
                   // Three seconds of sending in flight: well inside the ack timeout.
                   "--set", "scheduler.max_in_flight=" + std::to_string(std::max(50, o.rate * 3)),
                   "--set", "sms.rate_per_second=" + std::to_string(o.rate), "--set",

@@ -44,12 +44,18 @@ common=(--set "endpoints.sms=ipc://$work/sms.ipc" --set "endpoints.wechat=ipc://
         --set "admin.listen=")
 cd "$work"
 "$bin/huitou" "${common[@]}" import "$src/demo/members.csv" >"$work/import.log" 2>&1 || fail "import"
+# Plan the day before its window opens, then send everything due by 20:00
+# (the policy spreads the day's messages over the window; the workers check
+# the window too, so they share the scheduler's clock).
+"$bin/huitou-scheduler" "${common[@]}" --once --now 2027-09-15T08:00:00+08:00 \
+  >"$work/scheduler.log" 2>&1 || fail "scheduler --once (planning)"
+export HUITOU_NOW=2027-09-15T20:00:00+08:00
 "$bin/huitou-sms" "${common[@]}" >"$work/sms.log" 2>&1 &
 pids+=($!)
 "$bin/huitou-wechat" "${common[@]}" >"$work/wechat.log" 2>&1 &
 pids+=($!)
-"$bin/huitou-scheduler" "${common[@]}" --once --now 2027-09-15T10:00:00+08:00 \
-  >"$work/scheduler.log" 2>&1 || fail "scheduler --once"
+"$bin/huitou-scheduler" "${common[@]}" --once \
+  >>"$work/scheduler.log" 2>&1 || fail "scheduler --once (sending)"
 sent=$(cat "$work"/outbox/*.jsonl 2>/dev/null | wc -l)
 [ "$sent" -gt 0 ] || fail "nothing went out"
 grep -q "NOPERM" "$work"/*.log && fail "a command was refused by the ACL"

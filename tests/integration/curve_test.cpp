@@ -19,7 +19,7 @@ TEST_CASE("with CURVE on, only workers with an allowed key receive jobs") {
     TempDir dir;
     const auto port = [] { return std::to_string(free_port()); };
     const std::vector<std::string> env{"HUITOU_REDIS_URL=" + server.url(),
-                                       "HUITOU_NOW=2027-09-15T12:00:00+08:00",
+                                       "HUITOU_NOW=2027-09-15T14:00:00+08:00",
                                        "HUITOU_LOG_LEVEL=warn",
                                        // A running clock: jobs that found no worker yet come
                                        // back after retry_delay_seconds.
@@ -40,6 +40,7 @@ TEST_CASE("with CURVE on, only workers with an allowed key receive jobs") {
         "--set", "endpoints.visits=tcp://127.0.0.1:" + port(),
         "--set", "scheduler.retry_delay_seconds=1",
         "--set", "admin.listen=",
+        "--set", "store_defaults.policy.spread_minutes=0",  // due at once, not spread
         "--set", "curve.server_public_key=\"" + scheduler_keys.public_key + "\""};
     auto args = [&](const std::string& program, std::vector<std::string> extra) {
         std::vector<std::string> a{bin(program)};

@@ -71,7 +71,7 @@ TEST_CASE("a running scheduler and worker serve metrics, health and readiness") 
     TempDir dir;
     const auto port = [] { return std::to_string(free_port()); };
     const std::vector<std::string> env{"HUITOU_REDIS_URL=" + server.url(),
-                                       "HUITOU_NOW=2027-09-15T12:00:00+08:00",
+                                       "HUITOU_NOW=2027-09-15T14:00:00+08:00",
                                        "HUITOU_LOG_LEVEL=warn",
                                        // A running clock: jobs that found no worker yet come
                                        // back after retry_delay_seconds.
@@ -80,7 +80,9 @@ TEST_CASE("a running scheduler and worker serve metrics, health and readiness") 
                                              "--set", "endpoints.wechat=tcp://127.0.0.1:" + port(),
                                              "--set", "endpoints.results=tcp://127.0.0.1:" + port(),
                                              "--set", "endpoints.visits=tcp://127.0.0.1:" + port(),
-                                             "--set", "scheduler.retry_delay_seconds=1"};
+                                             "--set", "scheduler.retry_delay_seconds=1",
+                                             // Due at once, not spread over the window.
+                                             "--set", "store_defaults.policy.spread_minutes=0"};
     auto args = [&](const std::string& program, std::vector<std::string> extra) {
         std::vector<std::string> a{bin(program)};
         a.insert(a.end(), endpoints.begin(), endpoints.end());
