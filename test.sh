@@ -28,10 +28,19 @@ if [ $# -eq 0 ] && [ "${FUZZ_SECONDS:-30}" != 0 ]; then
   for target in csv_reader wire template visit; do
     corpus=$(mktemp -d)
     echo "fuzzing $target for ${FUZZ_SECONDS:-30} s"
-    build-fuzz/bin/huitou_${target}_fuzz -max_total_time="${FUZZ_SECONDS:-30}" \
-      -print_final_stats=1 -artifact_prefix=build-fuzz/ "$corpus" "fuzz/seeds/$target" 2>&1 \
-      | grep -E "^(stat::number_of_executed_units|Done|==[0-9]+==ERROR)|SUMMARY" || true
+    # A sanitizer report (UBSan halts) fails the run even when libFuzzer
+    # wrote no crash file: the fuzzer's exit status says so.
+    status=0
+    out=$(build-fuzz/bin/huitou_${target}_fuzz -max_total_time="${FUZZ_SECONDS:-30}" \
+      -print_final_stats=1 -artifact_prefix=build-fuzz/ "$corpus" "fuzz/seeds/$target" 2>&1) \
+      || status=$?
+    grep -E "^(stat::number_of_executed_units|Done|==[0-9]+==ERROR)|SUMMARY" <<<"$out" || true
     rm -rf "$corpus"
+    if [ "$status" -ne 0 ]; then
+      echo "fuzzing $target failed (exit $status):" >&2
+      grep -E -B2 -A20 "runtime error|==ERROR|SUMMARY" <<<"$out" | head -60 >&2
+      exit 1
+    fi
     if ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* >/dev/null 2>&1; then
       echo "fuzzing $target found a failing input: $(ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* 2>/dev/null)" >&2
       exit 1

@@ -15,8 +15,12 @@ bool is_digit(char c) {
 std::optional<int> read_number(std::string_view s, std::size_t& pos, std::size_t max_digits) {
     const std::size_t start = pos;
     int value = 0;
-    while (pos < s.size() && is_digit(s[pos]))
-        value = value * 10 + (s[pos++] - '0');
+    // Count every digit, but add only the first max_digits: a long run of
+    // digits is "too many", never an int overflow.
+    while (pos < s.size() && is_digit(s[pos])) {
+        if (pos - start < max_digits) value = value * 10 + (s[pos] - '0');
+        ++pos;
+    }
     const std::size_t n = pos - start;
     if (n == 0 || n > max_digits) return std::nullopt;
     return value;
