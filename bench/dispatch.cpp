@@ -61,8 +61,8 @@ int main(int argc, char** argv) {
         JobStore jobs(redis, rt.config.scheduler);
         bench::clear_jobs(redis, store_id);
 
-        const SysSeconds now = std::chrono::floor<std::chrono::seconds>(
-            std::chrono::system_clock::now());
+        const SysSeconds now =
+            std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
         const Date today = local_date(now, store->zone);
         const auto create_start = std::chrono::steady_clock::now();
         std::vector<Job> batch;
@@ -101,8 +101,8 @@ int main(int argc, char** argv) {
         const auto give_up = start + std::chrono::seconds(60 + jobs_count / 500);
         while (std::chrono::steady_clock::now() < give_up) {
             scheduler.dispatch_due(clock.now());
-            if (scheduler.handle_results(1ms) == 0 || scheduler.stats().dispatched >=
-                                                          static_cast<std::size_t>(jobs_count)) {
+            if (scheduler.handle_results(1ms) == 0 ||
+                scheduler.stats().dispatched >= static_cast<std::size_t>(jobs_count)) {
                 const auto counts = jobs.counts(store_id);
                 sent = counts.contains("sent") ? counts.at("sent") : 0;
                 if (sent >= jobs_count) break;

@@ -72,8 +72,8 @@ class Random {
 
 // The most common surnames, roughly by frequency, and given-name characters.
 constexpr std::array<std::string_view, 40> surnames{
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱",
-    "胡", "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙",  "马", "朱",
+    "胡", "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许",  "韩", "冯",
     "邓", "曹", "彭", "曾", "肖", "田", "董", "袁", "潘", "于", "蒋", "欧阳"};
 constexpr std::array<std::string_view, 48> given{
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
@@ -95,10 +95,11 @@ std::string two(int n) {
 }
 
 std::string person_name(Random& r, bool with_surname = true) {
-    std::string s = with_surname ? std::string(surnames[r.range(0, 19) < 12
-                                                            ? r.range(0, 9)
-                                                            : r.range(0, surnames.size() - 1)])
-                                 : std::string();
+    std::string s =
+        with_surname
+            ? std::string(
+                  surnames[r.range(0, 19) < 12 ? r.range(0, 9) : r.range(0, surnames.size() - 1)])
+            : std::string();
     s += given[r.range(0, given.size() - 1)];
     if (r.chance(0.7)) s += given[r.range(0, given.size() - 1)];
     return s;

@@ -147,9 +147,9 @@ int main(int argc, char** argv) {
         if (baseline) {
             std::vector<double> raw;
             for (int run = 1; run <= repeat; ++run)
-                raw.push_back(raw_hgetall_rate(
-                    rt.redis, config, members,
-                    static_cast<std::size_t>(config.scheduler.dispatch_batch)));
+                raw.push_back(
+                    raw_hgetall_rate(rt.redis, config, members,
+                                     static_cast<std::size_t>(config.scheduler.dispatch_batch)));
             std::sort(rates.begin(), rates.end());
             std::sort(raw.begin(), raw.end());
             const double plan_median = rates[rates.size() / 2];

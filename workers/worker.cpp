@@ -6,8 +6,8 @@
 
 #include "core/backoff.h"
 #include "core/delivery_policy.h"
-#include "core/phone_number.h"
 #include "core/log_mask.h"
+#include "core/phone_number.h"
 #include "io/program_setup.h"
 #include "io/redis_outage.h"
 #include "io/zmq_frames.h"

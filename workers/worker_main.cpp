@@ -8,8 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "io/program_setup.h"
-#include "io/secret.h"
 #include "io/redis_outage.h"
+#include "io/secret.h"
 #include "workers/aliyun_sender.h"
 #include "workers/kannel_listener.h"
 #include "workers/kannel_sender.h"

@@ -2,10 +2,10 @@
 // one simulated clock, against a private Redis, for the reliability tests
 // (Redis outages, scheduler replicas, graceful stop, crashes).
 //
-// The clock runs 60 times real speed from 2027-09-22 14:00 Beijing time (after the default lunch break, with the day's spread due times all passed)
-// (after toyland's 10:00 send time, on no festival: one job a member), so a
-// retry 30 s ahead comes half a real second later; every process gets the
-// same anchor, so they agree on "now".
+// The clock runs 60 times real speed from 2027-09-22 14:00 Beijing time (after the default lunch
+// break, with the day's spread due times all passed) (after toyland's 10:00 send time, on no
+// festival: one job a member), so a retry 30 s ahead comes half a real second later; every process
+// gets the same anchor, so they agree on "now".
 #pragma once
 
 #include <algorithm>
@@ -42,12 +42,10 @@ struct Daemons {
         const auto anchor = std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
-        common = {"--now",          "2027-09-22T14:00:00+08:00",
-                  "--clock-rate",   "60",
-                  "--clock-anchor", std::to_string(anchor),
-                  "--set",          "scheduler.ack_timeout_seconds=3600",
+        common = {"--now", "2027-09-22T14:00:00+08:00", "--clock-rate", "60", "--clock-anchor",
+                  std::to_string(anchor), "--set", "scheduler.ack_timeout_seconds=3600",
                   // Everything planned is due at once, not spread over the window.
-                  "--set",          "store_defaults.policy.spread_minutes=0"};
+                  "--set", "store_defaults.policy.spread_minutes=0"};
     }
 
     // `n` toyland members with an SMS birthday greeting due today, T0000...

@@ -71,11 +71,11 @@ TEST_CASE("the fast path for 11-digit mobiles agrees with libphonenumber") {
     CHECK(mobiles > 1000);  // the sample holds plenty of real mobiles
     // And the shapes that never take the fast path: other regions, landlines,
     // carrier prefixes, short and odd inputs.
-    const auto raw = GENERATE(as<std::string>{}, "+1 650 253 0000", "+44 7911 123456",
-                              "+852 9123 4567", "+86 10 6234 5678", "0086 10 62345678",
-                              "+800 1234 5678", "1259313800138000", "1795113800138000",
-                              "+8613800138000", "8613800138000", "13800138000x", "1380013800",
-                              "138001380001", "+86 138 0013 8000", "19912345678", "14012345678");
+    const auto raw =
+        GENERATE(as<std::string>{}, "+1 650 253 0000", "+44 7911 123456", "+852 9123 4567",
+                 "+86 10 6234 5678", "0086 10 62345678", "+800 1234 5678", "1259313800138000",
+                 "1795113800138000", "+8613800138000", "8613800138000", "13800138000x",
+                 "1380013800", "138001380001", "+86 138 0013 8000", "19912345678", "14012345678");
     std::string fast_error, slow_error;
     CHECK(normalize_mobile(raw, &fast_error) == normalize_mobile_slowly(raw, &slow_error));
     CHECK(fast_error == slow_error);
