@@ -297,8 +297,12 @@ SecretRef secret(Table& t, std::string_view name) {
     return ref;
 }
 
-std::map<std::string, ProviderTemplate> provider_templates(Table& parent) {
-    std::map<std::string, ProviderTemplate> out;
+// The entries of a provider's [templates] table, each read by `read_entry`
+// (kind, its table) and keyed by its kind: a kind or a merge key
+// (birthday+festival), nothing else.
+template <class Entry, class ReadEntry>
+std::map<std::string, Entry> template_entries(Table& parent, ReadEntry read_entry) {
+    std::map<std::string, Entry> out;
     auto t = parent.table("templates");
     if (!t) return out;
     for (const auto& [key, node] : t->raw()) {
@@ -307,34 +311,33 @@ std::map<std::string, ProviderTemplate> provider_templates(Table& parent) {
             t->fail(kind,
                     "unknown kind (known: " + kind_list() + ", or a merge: birthday+festival)");
         auto entry = t->table(kind);
-        ProviderTemplate pt;
-        const auto id = entry->string("id");
-        if (!id || id->empty()) entry->fail("id", "the provider's template id is required");
-        pt.id = *id;
-        pt.params = string_list(*entry, "params", {});
+        Entry e = read_entry(*entry);
         entry->reject_unknown();
-        out.emplace(kind, std::move(pt));
+        out.emplace(kind, std::move(e));
     }
     t->reject_unknown();
     return out;
 }
 
+std::map<std::string, ProviderTemplate> provider_templates(Table& parent) {
+    return template_entries<ProviderTemplate>(parent, [](Table& entry) {
+        ProviderTemplate pt;
+        const auto id = entry.string("id");
+        if (!id || id->empty()) entry.fail("id", "the provider's template id is required");
+        pt.id = *id;
+        pt.params = string_list(entry, "params", {});
+        return pt;
+    });
+}
+
 std::map<std::string, WechatTemplate> wechat_templates(Table& parent) {
-    std::map<std::string, WechatTemplate> out;
-    auto t = parent.table("templates");
-    if (!t) return out;
-    for (const auto& [key, node] : t->raw()) {
-        const std::string kind(key.str());
-        if (!is_template_key(kind))
-            t->fail(kind,
-                    "unknown kind (known: " + kind_list() + ", or a merge: birthday+festival)");
-        auto entry = t->table(kind);
+    return template_entries<WechatTemplate>(parent, [](Table& entry) {
         WechatTemplate wt;
-        const auto id = entry->string("id");
-        if (!id || id->empty()) entry->fail("id", "the WeChat template id is required");
+        const auto id = entry.string("id");
+        if (!id || id->empty()) entry.fail("id", "the WeChat template id is required");
         wt.id = *id;
-        if (auto v = entry->string("page")) wt.page = *v;
-        if (auto fields = entry->table("fields")) {
+        if (auto v = entry.string("page")) wt.page = *v;
+        if (auto fields = entry.table("fields")) {
             for (const auto& [fkey, fnode] : fields->raw()) {
                 const std::string field(fkey.str());
                 const auto param = fields->string(field);
@@ -342,12 +345,9 @@ std::map<std::string, WechatTemplate> wechat_templates(Table& parent) {
             }
             fields->reject_unknown();
         }
-        if (wt.fields.empty()) entry->fail("fields", "map at least one template field to a param");
-        entry->reject_unknown();
-        out.emplace(kind, std::move(wt));
-    }
-    t->reject_unknown();
-    return out;
+        if (wt.fields.empty()) entry.fail("fields", "map at least one template field to a param");
+        return wt;
+    });
 }
 
 void read_rate(Table& t, RateLimitConfig& r) {
