@@ -1,6 +1,7 @@
 #include "scheduler/admin_server.h"
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include <httplib.h>
@@ -13,6 +14,7 @@ namespace huitou {
 
 struct AdminServer::Impl {
     AdminConfig config;
+    std::map<std::string, std::set<std::string>> methods;  // path → methods routed
     httplib::Server server;
     std::thread thread;
     int port = 0;
@@ -29,13 +31,29 @@ bool same_secret(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+HttpRequest to_request(const httplib::Request& req) {
+    HttpRequest r;
+    r.body = req.body;
+    for (const auto& [name, value] : req.params)
+        r.query[name] = value;
+    for (std::size_t i = 1; i < req.matches.size(); ++i)
+        r.path_params.push_back(req.matches[i].str());  // the path is decoded already
+    return r;
+}
+
 }  // namespace
+
+std::string HttpRequest::param(const std::string& name) const {
+    const auto it = query.find(name);
+    return it == query.end() ? std::string{} : it->second;
+}
 
 AdminServer::AdminServer(AdminConfig config) : impl_(std::make_unique<Impl>()) {
     impl_->config = std::move(config);
     auto& server = impl_->server;
     server.set_payload_max_length(max_body_bytes);
     server.set_read_timeout(std::chrono::seconds(10));
+    impl_->methods["/healthz"].insert("GET");
     server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
         res.set_content("{\"status\":\"ok\"}", "application/json");
     });
@@ -54,6 +72,17 @@ AdminServer::AdminServer(AdminConfig config) : impl_(std::make_unique<Impl>()) {
             res.set_content(error_body("a valid bearer token is required"), "application/json");
             return httplib::Server::HandlerResponse::Handled;
         });
+    // httplib's own answers (no route, a malformed request) get a JSON body
+    // too; a handler's reply already has one.
+    server.set_error_handler(httplib::Server::HandlerWithResponse(
+        [](const httplib::Request& req, httplib::Response& res) {
+            if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+            const std::string message = res.status == 404   ? "no such path: " + req.path
+                                        : res.status == 413 ? "the body is too large"
+                                                            : "a malformed request";
+            res.set_content(error_body(message), "application/json");
+            return httplib::Server::HandlerResponse::Handled;
+        }));
     server.set_exception_handler(
         [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
             res.status = 500;
@@ -66,6 +95,7 @@ AdminServer::~AdminServer() {
 }
 
 void AdminServer::on_post(const std::string& path, PostHandler handler) {
+    impl_->methods[path].insert("POST");
     impl_->server.Post(
         path, [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
             const auto reply = handler(req.body);
@@ -75,9 +105,10 @@ void AdminServer::on_post(const std::string& path, PostHandler handler) {
 }
 
 void AdminServer::on_get(const std::string& path, GetHandler handler) {
+    impl_->methods[path].insert("GET");
     impl_->server.Get(
-        path, [handler = std::move(handler)](const httplib::Request&, httplib::Response& res) {
-            const auto reply = handler();
+        path, [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+            const auto reply = handler(to_request(req));
             res.status = reply.status;
             res.set_content(reply.body, reply.content_type);
         });
@@ -88,6 +119,23 @@ void AdminServer::start() {
     if (!address)
         throw ConfigError("admin.listen: expected host:port, got " + impl_->config.listen);
     auto& server = impl_->server;
+    // A known path asked with a method it does not take: 405, not 404.
+    for (const auto& [path, methods] : impl_->methods) {
+        std::string allow;
+        for (const auto& m : methods)
+            allow += (allow.empty() ? "" : ", ") + m;
+        const auto refuse = [allow](const httplib::Request& req, httplib::Response& res) {
+            res.status = 405;
+            res.set_header("Allow", allow);
+            res.set_content(error_body(req.method + " is not allowed here; use " + allow),
+                            "application/json");
+        };
+        if (!methods.contains("GET")) server.Get(path, refuse);
+        if (!methods.contains("POST")) server.Post(path, refuse);
+        server.Put(path, refuse);
+        server.Delete(path, refuse);
+        server.Patch(path, refuse);
+    }
     if (address->port == 0) {
         impl_->port = server.bind_to_any_port(address->host);
         if (impl_->port < 0) impl_->port = 0;

@@ -9,12 +9,12 @@ MetricsRoutes::MetricsRoutes(SchedulerMetrics& metrics, const Config& config, Re
       sampler_(registry_, config, probe_, clock) {}
 
 void MetricsRoutes::add_to(AdminServer& server) {
-    server.on_get("/metrics", [this] {
+    server.on_get("/metrics", [this](const HttpRequest&) {
         // A Redis failure still renders: huitou_redis_up says 0.
         sampler_.sample();
         return HttpReply{200, registry_.render(), std::string(MetricsRegistry::content_type)};
     });
-    server.on_get("/readyz", [this] {
+    server.on_get("/readyz", [this](const HttpRequest&) {
         if (probe_.reachable()) return HttpReply{200, "{\"status\":\"ready\"}"};
         return HttpReply{503, "{\"status\":\"redis unreachable\"}"};
     });
