@@ -8,29 +8,16 @@
 #include "core/log_mask.h"
 #include "io/job_listing.h"
 #include "io/job_store.h"
+#include "scheduler/admin_views.h"
 
 namespace huitou {
 namespace {
-
-nlohmann::json to_json(const Job& j) {
-    return {{"store", j.store},
-            {"id", j.id},
-            {"kind", to_string(j.kind)},
-            {"member_id", j.member_id},
-            {"date", format_date(j.occasion_date)},
-            {"channel", to_string(j.channel)},
-            {"to", mask_recipient(j.channel, j.to)},
-            {"state", to_string(j.state)},
-            {"attempts", j.attempts},
-            {"error", j.error},
-            {"due_at", j.due_at.time_since_epoch().count()}};
-}
 
 void print(const std::vector<Job>& jobs, bool json, std::ostream& out) {
     if (json) {
         auto a = nlohmann::json::array();
         for (const auto& j : jobs)
-            a.push_back(to_json(j));
+            a.push_back(job_json(j));
         out << a.dump(2) << "\n";
         return;
     }

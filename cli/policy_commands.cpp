@@ -12,7 +12,7 @@
 #include "io/consent_store.h"
 #include "io/member_store.h"
 #include "io/redis_keys.h"
-#include "scheduler/day_planner.h"
+#include "scheduler/admin_views.h"
 
 namespace huitou {
 namespace {
@@ -31,34 +31,6 @@ std::string local_time(SysSeconds t, const date::time_zone* zone) {
 std::string shown_address(const std::string& address, Channel c) {
     if (address.empty()) return "-";
     return c == Channel::sms ? mask_phone(address) : address.substr(0, 8) + "…";
-}
-
-FieldMap to_field_map(const RedisReply& flat) {
-    FieldMap fields;
-    for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2)
-        fields.emplace(flat.elements[i].str, flat.elements[i + 1].str);
-    return fields;
-}
-
-// The reason an existing job of the day will not (or did not) reach the member.
-std::optional<std::string> ended_reason(const Job& job, const FieldMap& fields) {
-    switch (job.state) {
-        case JobState::expired:
-            return std::string("expired");
-        case JobState::failed:
-            return std::string("failed");
-        case JobState::unknown:
-            return std::string("unknown");
-        case JobState::cancelled: {
-            const auto it = fields.find("error");
-            const std::string why = it == fields.end() ? std::string() : it->second;
-            // claim_due and record_consent name the rule: opted_out, no_consent, capped, ...
-            return why.empty() || why.find(' ') != std::string::npos ? std::string("cancelled")
-                                                                     : why;
-        }
-        default:
-            return std::nullopt;
-    }
 }
 
 void print_consent(const Member& m, const StoreConfig& store, ConsentStore& consent,
@@ -87,121 +59,10 @@ void print_consent(const Member& m, const StoreConfig& store, ConsentStore& cons
 
 }  // namespace
 
-std::vector<StorePreview> preview_day(RedisConnection& redis, const Config& config,
-                                      const TemplateSet& templates, const Date& day,
-                                      const std::string& store_filter, SysSeconds now) {
-    std::vector<StorePreview> out;
-    DayPlanner planner(redis, config, templates,
-                       static_cast<std::size_t>(config.scheduler.dispatch_batch));
-    for (const auto& [id, store] : config.stores) {
-        if (!store_filter.empty() && id != store_filter) continue;
-        StorePreview p;
-        p.store = id;
-        p.day = day;
-        // Today as planning would see it now; another day as at its midnight.
-        p.planned_at = local_date(now, store.zone) == day ? now : start_of_day(day, store.zone);
-        std::vector<DayVerdict> verdicts;
-        planner.occasions(store, day, p.planned_at, [&](OccasionBatch& b) {
-            for (auto& v : b.verdicts)
-                verdicts.push_back(std::move(v));
-        });
-        planner.winbacks(store, day, p.planned_at, [&](WinbackBatch& b) {
-            for (auto& v : b.verdicts)
-                verdicts.push_back(std::move(v));
-        });
-        // What became of the jobs the day already has.
-        for (const auto& v : verdicts)
-            redis.append({"HGETALL", keys::job(id, v.verdict.occasion_id)});
-        std::map<std::string, std::string> merged_into;  // winner id → merged occasion
-        std::vector<std::pair<std::optional<Job>, FieldMap>> existing;
-        for (const auto& v : verdicts) {
-            const auto reply = redis.read();
-            reply.expect_ok("HGETALL job");
-            FieldMap fields = to_field_map(reply);
-            auto job =
-                fields.empty() ? std::nullopt : job_from_fields(id, v.verdict.occasion_id, fields);
-            existing.emplace_back(std::move(job), std::move(fields));
-            if (v.verdict.reason == "merged" && v.verdict.detail.starts_with("into "))
-                merged_into[v.verdict.detail.substr(5)] = v.verdict.occasion_id;
-        }
-        for (std::size_t i = 0; i < verdicts.size(); ++i) {
-            const auto& [member_id, name, v] = verdicts[i];
-            const auto& [job, fields] = existing[i];
-            const Job* shown = job ? &*job : (v.job ? &*v.job : nullptr);
-            std::optional<std::string> reason;
-            std::string detail = v.detail;
-            if (job) {
-                reason = ended_reason(*job, fields);
-                if (reason) detail = job->error;
-            } else if (!v.job) {
-                reason = v.reason;
-            }
-            if (reason) {
-                p.skipped.push_back({member_id, name, v.kind, v.occasion_id, *reason, detail});
-                continue;
-            }
-            PreviewMessage m;
-            m.member_id = member_id;
-            m.member_name = name;
-            m.kind = shown->kind;
-            m.job_id = shown->id;
-            m.channel = shown->channel;
-            m.at = shown->due_at;
-            if (job && fields.contains("finished_at")) {
-                m.at = SysSeconds{std::chrono::seconds{std::stoll(fields.at("finished_at"))}};
-            }
-            m.text = shown->text;
-            m.state = job ? std::string(to_string(job->state)) : "new";
-            if (const auto it = merged_into.find(m.job_id); it != merged_into.end())
-                m.merged = it->second;
-            p.messages.push_back(std::move(m));
-        }
-        std::stable_sort(
-            p.messages.begin(), p.messages.end(),
-            [](const PreviewMessage& a, const PreviewMessage& b) { return a.at < b.at; });
-        std::stable_sort(
-            p.skipped.begin(), p.skipped.end(),
-            [](const PreviewSkip& a, const PreviewSkip& b) { return a.member_id < b.member_id; });
-        out.push_back(std::move(p));
-    }
-    return out;
-}
-
 void print_preview(const std::vector<StorePreview>& previews, const Config& config, bool json,
                    std::ostream& out) {
     if (json) {
-        auto stores = nlohmann::json::array();
-        for (const auto& p : previews) {
-            const auto* zone = config.find_store(p.store)->zone;
-            auto messages = nlohmann::json::array();
-            for (const auto& m : p.messages) {
-                nlohmann::json j{{"member_id", m.member_id},
-                                 {"name", m.member_name},
-                                 {"kind", to_string(m.kind)},
-                                 {"job_id", m.job_id},
-                                 {"channel", to_string(m.channel)},
-                                 {"at", format_instant(m.at, zone)},
-                                 {"text", m.text},
-                                 {"state", m.state}};
-                if (!m.merged.empty()) j["merged"] = m.merged;
-                messages.push_back(std::move(j));
-            }
-            auto skipped = nlohmann::json::array();
-            for (const auto& s : p.skipped) {
-                skipped.push_back({{"member_id", s.member_id},
-                                   {"name", s.member_name},
-                                   {"kind", to_string(s.kind)},
-                                   {"occasion", s.occasion_id},
-                                   {"reason", s.reason},
-                                   {"detail", s.detail}});
-            }
-            stores.push_back({{"store", p.store},
-                              {"date", format_date(p.day)},
-                              {"planned_at", format_instant(p.planned_at, zone)},
-                              {"messages", std::move(messages)},
-                              {"skipped", std::move(skipped)}});
-        }
-        out << nlohmann::json{{"stores", std::move(stores)}}.dump(2) << "\n";
+        out << preview_json(previews, config).dump(2) << "\n";
         return;
     }
     for (const auto& p : previews) {
@@ -245,6 +106,7 @@ void PolicyCommands::add_to(CLI::App& app) {
     consent_->add_option("--source", source_, "How it was given (default: counter)")
         ->check(CLI::IsMember({"counter", "api", "wechat_event", "sms_reply"}));
     consent_->add_option("--note", note_, "What the member said, who recorded it");
+    consent_->add_flag("--json", consent_json_, "JSON (as GET /api/consent answers)");
 
     preview_ = app.add_subcommand(
         "preview", "Every message a day sends, and why each other candidate gets none");
@@ -279,6 +141,7 @@ int PolicyCommands::run_consent(const Runtime& rt, std::ostream& out, std::ostre
         errors << "huitou: " << member_ << " is a member of several stores: say which --store\n";
         return 2;
     }
+    auto found = nlohmann::json::array();
     for (const StoreConfig* store : stores) {
         auto m = members.get(store->id, member_);
         if (opt_in_ || opt_out_) {
@@ -297,14 +160,29 @@ int PolicyCommands::run_consent(const Runtime& rt, std::ostream& out, std::ostre
                 return 2;
             }
             const auto outcome = consent.record(e);
+            if (consent_json_) {
+                m = members.get(store->id, member_);
+                auto j = consent_json(*m, *store, consent);
+                j["recorded"] = {{"channel", channel_},
+                                 {"event", opt_in_ ? "opt_in" : "opt_out"},
+                                 {"source", source_},
+                                 {"cancelled_jobs", outcome.cancelled}};
+                found.push_back(std::move(j));
+                continue;
+            }
             out << "recorded: " << member_ << " " << channel_ << " "
                 << (opt_in_ ? "opt-in" : "opt-out") << " by " << source_;
             if (outcome.cancelled) out << "; " << outcome.cancelled << " jobs of today cancelled";
             out << "\n";
             m = members.get(store->id, member_);
         }
-        print_consent(*m, *store, consent, out);
+        if (consent_json_)
+            found.push_back(consent_json(*m, *store, consent));
+        else
+            print_consent(*m, *store, consent, out);
     }
+    if (consent_json_)
+        out << nlohmann::json{{"member_id", member_}, {"stores", std::move(found)}}.dump(2) << "\n";
     return 0;
 }
 

@@ -20,6 +20,16 @@ extern "C" void on_stop_signal(int) {
 
 }  // namespace
 
+std::optional<int> parse_options(CLI::App& app, int argc, char** argv) {
+    try {
+        app.parse(argc, argv);
+        return std::nullopt;
+    } catch (const CLI::ParseError& e) {
+        const int status = app.exit(e);  // prints the help, or the error and a hint
+        return status == 0 ? 0 : 2;
+    }
+}
+
 void add_common_options(CLI::App& app, CommonOptions& o) {
     app.add_option("--config", o.config_path, "Config file (TOML); default: the embedded config")
         ->envname("HUITOU_CONFIG");

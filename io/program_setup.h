@@ -33,6 +33,12 @@ struct CommonOptions {
 
 void add_common_options(CLI::App& app, CommonOptions& options);
 
+// Parses the command line. nullopt: go on; else the status to exit with —
+// 0 after --help, 2 for a usage error (CLI11's message on stderr). Used
+// instead of CLI11_PARSE, which exits with CLI11's own codes (105–116), so
+// that every usage error is 2, as docs/operations.md says.
+std::optional<int> parse_options(CLI::App& app, int argc, char** argv);
+
 struct Runtime {
     Config config;
     RedisEndpoint redis;

@@ -7,6 +7,7 @@
 
 #include "io/program_setup.h"
 #include "io/redis_outage.h"
+#include "scheduler/admin_api.h"
 #include "scheduler/admin_server.h"
 #include "scheduler/consent_http.h"
 #include "scheduler/metrics_routes.h"
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
     app.add_flag("--once", once,
                  "Plan the day containing now, dispatch what is due, wait for the results, exit");
     app.add_option("--until", until, "Daemon: stop when the clock reaches this instant");
-    CLI11_PARSE(app, argc, argv);
+    if (const auto status = parse_options(app, argc, argv)) return *status;
 
     try {
         setup_logging("scheduler", common.log_level);
@@ -64,12 +65,14 @@ int main(int argc, char** argv) {
         scheduler.listen_for_visits();
         VisitHttpHandler visit_http(rt.config, rt.redis, *rt.clock);
         ConsentHttpHandler consent_http(rt.config, rt.redis, *rt.clock);
+        AdminApi admin_api(rt.config, templates, rt.redis, *rt.clock);
         AdminServer admin(rt.config.admin);
         MetricsRoutes metrics_routes(scheduler.metrics(), rt.config, rt.redis, *rt.clock);
         if (!rt.config.admin.listen.empty()) {
             admin.on_post("/api/visits", std::ref(visit_http));
             admin.on_post("/api/consent", std::ref(consent_http));
             metrics_routes.add_to(admin);
+            admin_api.add_to(admin);
             admin.start();
         }
         spdlog::info("visits on {} (ZeroMQ) and {} (HTTP POST /api/visits)",

@@ -1,0 +1,197 @@
+#include "scheduler/admin_api.h"
+
+#include <charconv>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "core/visit_cycle.h"
+#include "io/consent_store.h"
+#include "io/job_listing.h"
+#include "io/job_store.h"
+#include "io/member_store.h"
+#include "io/winback_store.h"
+#include "scheduler/admin_views.h"
+#include "scheduler/day_preview.h"
+
+namespace huitou {
+namespace {
+
+HttpReply error(int status, const std::string& why) {
+    return {status, nlohmann::json{{"error", why}}.dump()};
+}
+
+HttpReply ok(const nlohmann::json& body) {
+    return {200, body.dump()};
+}
+
+// The stores a request names: all, or the one in ?store= (nullopt: not configured).
+std::optional<std::vector<const StoreConfig*>> stores_of(const Config& config,
+                                                         const std::string& only) {
+    std::vector<const StoreConfig*> out;
+    for (const auto& [id, store] : config.stores) {
+        if (only.empty() || id == only) out.push_back(&store);
+    }
+    if (out.empty()) return std::nullopt;
+    return out;
+}
+
+std::string unknown_store(const std::string& store) {
+    return "store: \"" + store + "\" is not a configured store";
+}
+
+std::optional<Date> date_param(const HttpRequest& req, std::string* why) {
+    const auto text = req.param("date");
+    if (text.empty()) {
+        *why = "date: required, YYYY-MM-DD";
+        return std::nullopt;
+    }
+    const auto day = parse_date(text);
+    if (!day) *why = "date: expected YYYY-MM-DD, got \"" + text + "\"";
+    return day;
+}
+
+}  // namespace
+
+AdminApi::AdminApi(const Config& config, const TemplateSet& templates, RedisEndpoint redis,
+                   const Clock& clock)
+    : config_(config), templates_(templates), endpoint_(std::move(redis)), clock_(clock) {}
+
+void AdminApi::add_to(AdminServer& server) {
+    server.on_get("/api/preview", [this](const HttpRequest& r) { return preview(r); });
+    server.on_get("/api/jobs", [this](const HttpRequest& r) { return jobs(r); });
+    server.on_get("/api/jobs/(.+)", [this](const HttpRequest& r) { return job(r); });
+    server.on_get("/api/consent", [this](const HttpRequest& r) { return consent(r); });
+    server.on_get("/api/stats", [this](const HttpRequest& r) { return stats(r); });
+}
+
+template <typename Read>
+HttpReply AdminApi::with_redis(const char* what, Read read) {
+    std::lock_guard lock(mutex_);
+    try {
+        if (!redis_) redis_ = std::make_unique<RedisConnection>(endpoint_);
+        return read(*redis_);
+    } catch (const RedisError& e) {
+        spdlog::error("{} over HTTP: {}", what, e.what());
+        redis_.reset();  // connect again on the next request
+        return error(503, "storage unavailable, try again");
+    }
+}
+
+HttpReply AdminApi::preview(const HttpRequest& req) {
+    std::string why;
+    const auto day = date_param(req, &why);
+    if (!day) return error(400, why);
+    const auto store = req.param("store");
+    if (!store.empty() && !config_.find_store(store)) return error(400, unknown_store(store));
+    return with_redis("preview", [&](RedisConnection& redis) {
+        const auto previews = preview_day(redis, config_, templates_, *day, store, clock_.now());
+        return ok(preview_json(previews, config_));
+    });
+}
+
+HttpReply AdminApi::jobs(const HttpRequest& req) {
+    JobFilter filter;
+    if (const auto state = req.param("state"); !state.empty()) {
+        filter.state = parse_job_state(state);
+        if (!filter.state) {
+            return error(400, "state: \"" + state +
+                                  "\" is not a job state (planned, dispatched, sent, delivered, "
+                                  "failed, expired, cancelled, unknown)");
+        }
+    }
+    filter.member_id = req.param("member");
+    if (!filter.member_id.empty() && !is_valid_member_id(filter.member_id))
+        return error(400, "member: \"" + filter.member_id + "\" is not a member id");
+    if (req.query.contains("date")) {
+        std::string why;
+        const auto day = date_param(req, &why);
+        if (!day) return error(400, why);
+        filter.date = format_date(*day);
+    }
+    const auto only = req.param("store");
+    const auto stores = stores_of(config_, only);
+    if (!stores) return error(400, unknown_store(only));
+    long long limit = default_limit;
+    if (const auto text = req.param("limit"); !text.empty()) {
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+        if (ec != std::errc{} || end != text.data() + text.size() || limit < 1 ||
+            limit > max_limit) {
+            return error(400, "limit: a whole number from 1 to " + std::to_string(max_limit) +
+                                  ", got \"" + text + "\"");
+        }
+    }
+    return with_redis("job listing", [&](RedisConnection& redis) {
+        JobListing listing(redis);
+        auto list = nlohmann::json::array();
+        std::size_t matched = 0;
+        for (const auto* store : *stores) {
+            for (const auto& j : listing.find(store->id, filter)) {
+                if (++matched <= static_cast<std::size_t>(limit)) list.push_back(job_json(j));
+            }
+        }
+        return ok({{"jobs", std::move(list)},
+                   {"matched", matched},
+                   {"truncated", matched > static_cast<std::size_t>(limit)}});
+    });
+}
+
+HttpReply AdminApi::job(const HttpRequest& req) {
+    const std::string id = req.path_params.empty() ? std::string() : req.path_params.front();
+    const auto only = req.param("store");
+    const auto stores = stores_of(config_, only);
+    if (!stores) return error(400, unknown_store(only));
+    return with_redis("job lookup", [&](RedisConnection& redis) {
+        JobStore jobs(redis, config_.scheduler);
+        for (const auto* store : *stores) {
+            if (const auto j = jobs.get(store->id, id)) return ok(job_json(*j, true, store->zone));
+        }
+        return error(404, "id: no job \"" + id + "\"" +
+                              (only.empty() ? std::string(" in any store") : " in store " + only));
+    });
+}
+
+HttpReply AdminApi::consent(const HttpRequest& req) {
+    const auto member = req.param("member");
+    if (member.empty()) return error(400, "member: required, the member's id");
+    if (!is_valid_member_id(member))
+        return error(400, "member: \"" + member + "\" is not a member id");
+    const auto only = req.param("store");
+    const auto stores = stores_of(config_, only);
+    if (!stores) return error(400, unknown_store(only));
+    return with_redis("consent", [&](RedisConnection& redis) {
+        MemberStore members(redis);
+        ConsentStore consent(redis, config_);
+        auto found = nlohmann::json::array();
+        for (const auto* store : *stores) {
+            if (const auto m = members.get(store->id, member))
+                found.push_back(consent_json(*m, *store, consent));
+        }
+        if (found.empty()) {
+            return error(404,
+                         "member: no member \"" + member + "\"" +
+                             (only.empty() ? std::string(" in any store") : " in store " + only));
+        }
+        return ok({{"member_id", member}, {"stores", std::move(found)}});
+    });
+}
+
+HttpReply AdminApi::stats(const HttpRequest& req) {
+    const auto only = req.param("store");
+    const auto stores = stores_of(config_, only);
+    if (!stores) return error(400, unknown_store(only));
+    return with_redis("stats", [&](RedisConnection& redis) {
+        JobStore jobs(redis, config_.scheduler);
+        WinbackStore winbacks(redis, config_.scheduler);
+        nlohmann::json out = nlohmann::json::object();
+        for (const auto* store : *stores) {
+            const Date today = local_date(clock_.now(), store->zone);
+            out[store->id] = {
+                {"jobs", jobs.counts(store->id)},
+                {"winback", winback_json(winbacks.counts(store->id, day_number(today)), today)}};
+        }
+        return ok({{"stores", std::move(out)}});
+    });
+}
+
+}  // namespace huitou

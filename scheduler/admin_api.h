@@ -1,0 +1,62 @@
+// admin_api.h — the admin API's read routes: preview, jobs, consent, stats.
+//
+//   GET /api/preview?date=YYYY-MM-DD[&store=S]   what a day sends and why not the rest
+//   GET /api/jobs?state=&member=&date=&store=&limit=   jobs that match, by store and id
+//   GET /api/jobs/<id>[?store=S]                 one job (404 when no store has it)
+//   GET /api/consent?member=ID[&store=S]         consent per channel and the ledger
+//   GET /api/stats[?store=S]                     per store: jobs by state, win-back
+//
+// Each answer is the JSON the `huitou` tool prints with --json (day_preview.h,
+// admin_views.h), so a script may use either. Nothing here writes: a preview
+// runs the same read-only day planner as `huitou preview`. A bad parameter is
+// a 400 whose message starts with the parameter's name ("date: expected
+// YYYY-MM-DD, got ..."); Redis away is a 503. The handlers run on the admin
+// server's threads and share one Redis connection of their own, one request
+// at a time (these are operators' requests, not a hot path); job listings
+// scan (io/job_listing.h), so `limit` bounds the answer, not the work.
+// docs/admin-api.md shows every route with curl.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/message_template.h"
+#include "io/redis_connection.h"
+#include "scheduler/admin_server.h"
+
+namespace huitou {
+
+class AdminApi {
+  public:
+    // Connects to Redis lazily. `config`, `templates` and `clock` must outlive it.
+    AdminApi(const Config& config, const TemplateSet& templates, RedisEndpoint redis,
+             const Clock& clock);
+
+    // Registers the routes on `server` (before it starts).
+    void add_to(AdminServer& server);
+
+    HttpReply preview(const HttpRequest& req);
+    HttpReply jobs(const HttpRequest& req);
+    HttpReply job(const HttpRequest& req);  // path_params[0]: the job id
+    HttpReply consent(const HttpRequest& req);
+    HttpReply stats(const HttpRequest& req);
+
+    static constexpr long long default_limit = 100;
+    static constexpr long long max_limit = 10000;
+
+  private:
+    // Runs `read` with the API's Redis connection; a RedisError becomes 503.
+    template <typename Read>
+    HttpReply with_redis(const char* what, Read read);
+
+    const Config& config_;
+    const TemplateSet& templates_;
+    RedisEndpoint endpoint_;
+    const Clock& clock_;
+    std::mutex mutex_;
+    std::unique_ptr<RedisConnection> redis_;
+};
+
+}  // namespace huitou

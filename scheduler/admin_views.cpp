@@ -1,0 +1,84 @@
+#include "scheduler/admin_views.h"
+
+#include "core/consent.h"
+#include "core/log_mask.h"
+#include "core/visit.h"
+
+namespace huitou {
+
+nlohmann::json job_json(const Job& j, bool full, const date::time_zone* zone) {
+    nlohmann::json out{{"store", j.store},
+                       {"id", j.id},
+                       {"kind", to_string(j.kind)},
+                       {"member_id", j.member_id},
+                       {"date", format_date(j.occasion_date)},
+                       {"channel", to_string(j.channel)},
+                       {"to", mask_recipient(j.channel, j.to)},
+                       {"state", to_string(j.state)},
+                       {"attempts", j.attempts},
+                       {"error", j.error},
+                       {"due_at", j.due_at.time_since_epoch().count()}};
+    if (full) {
+        out["marketing"] = j.marketing;
+        out["text"] = j.text;
+        out["expires_at"] = j.expires_at.time_since_epoch().count();
+        out["created_at"] = j.created_at.time_since_epoch().count();
+        out["due"] = format_instant(j.due_at, zone);
+        out["expires"] = format_instant(j.expires_at, zone);
+    }
+    return out;
+}
+
+nlohmann::json consent_json(const Member& m, const StoreConfig& store, ConsentStore& consent) {
+    const auto events = consent.events_about(m);
+    nlohmann::json channels = nlohmann::json::object();
+    for (const Channel c : {Channel::sms, Channel::wechat}) {
+        const auto& address = address_of(m, c);
+        const bool refused = !address.empty() && consent.is_refused(store.id, c, address);
+        const auto s =
+            explain_consent(m, c, refused, store.policy.notices_need_optin, events, store.zone);
+        channels[std::string(to_string(c))] = {
+            {"address", address.empty() ? std::string() : mask_recipient(c, address)},
+            {"reachable", s.reachable},
+            {"agreed", s.agreed},
+            {"refused", s.refused},
+            {"subscribed", s.subscribed},
+            {"greetings", s.marketing},
+            {"notices", s.notices},
+            {"why", s.why}};
+    }
+    auto ledger = nlohmann::json::array();
+    for (const auto& e : events) {
+        ledger.push_back(
+            {{"id", e.id},
+             {"at", format_instant(e.at, store.zone)},
+             {"channel", to_string(e.channel)},
+             {"event", e.opt_in ? "opt_in" : "opt_out"},
+             {"source", to_string(e.source)},
+             {"address", e.address.empty() ? std::string() : mask_recipient(e.channel, e.address)},
+             {"detail", e.detail}});
+    }
+    return {{"store", store.id},
+            {"member_id", m.id},
+            {"name", m.name},
+            {"channels", std::move(channels)},
+            {"ledger", std::move(ledger)}};
+}
+
+nlohmann::json winback_json(const WinbackCounts& c, const Date& today) {
+    auto total = [&c](const char* k) { return c.totals.contains(k) ? c.totals.at(k) : 0; };
+    return {{"date", format_date(today)},
+            {"active", c.active},
+            {"lapsed", c.lapsed},
+            {"reminded", c.reminded},
+            {"returned", c.returned},
+            {"churned", c.churned},
+            {"came_back", total("returned")},
+            {"came_back_amount", format_amount(total("returned_cents"))},
+            {"reminders", total("reminders")},
+            {"followups", total("followups")},
+            {"skipped_followups", total("skipped")},
+            {"visits", total("visits")}};
+}
+
+}  // namespace huitou
