@@ -6,6 +6,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "cli/progress_bar.h"
 #include "core/csv_reader.h"
 #include "core/member_row.h"
 #include "core/text_encoding.h"
@@ -118,10 +119,12 @@ ImportReport import_members(const ImportOptions& o, const Config& config, RedisC
         [&config](std::string_view s) { return config.find_store(s) != nullptr; }, o.default_store);
     const auto input = open_as_utf8(o.path, errors);
     std::istream& in = *input;
+    ProgressBar progress(errors, in, o.progress);
     ImportReport report;
     BatchWriter writer(redis, o.batch, report, {o.at, "import of " + o.path});
     auto reject = [&](std::size_t line, const std::string& why) {
         ++report.rejected;
+        progress.clear();
         errors << "line " << line << ": " << why << "\n";
     };
 
@@ -132,6 +135,7 @@ ImportReport import_members(const ImportOptions& o, const Config& config, RedisC
             if (!line.empty() && line.back() == '\r') line.pop_back();
             if (line.find_first_not_of(" \t") == std::string::npos) continue;
             ++report.rows;
+            progress.row();
             auto result = parser.parse_json(line);
             if (result.record)
                 writer.add(std::move(*result.record));
@@ -160,6 +164,7 @@ ImportReport import_members(const ImportOptions& o, const Config& config, RedisC
                 continue;
             }
             ++report.rows;
+            progress.row();
             if (!record->error.empty()) {
                 reject(record->line, record->error);
                 continue;

@@ -24,7 +24,8 @@ struct ImportOptions {
     std::string format;         // "csv", "jsonl", or empty: from the file name
     std::string default_store;  // for rows without a store column
     std::size_t batch = 1000;
-    SysSeconds at{};  // when the import runs: the consent ledger's time for its changes
+    SysSeconds at{};        // when the import runs: the consent ledger's time for its changes
+    bool progress = false;  // a progress line on `errors` (cli/progress_bar.h)
 };
 
 struct ImportReport {
