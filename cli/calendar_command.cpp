@@ -3,14 +3,27 @@
 #include <charconv>
 #include <ostream>
 
+#include <nlohmann/json.hpp>
+
 #include "core/civil_time.h"
 #include "core/holidays.h"
 #include "core/lunar_calendar.h"
 
 namespace huitou {
-namespace {}  // namespace
+namespace {
 
-int calendar_convert(std::string_view text, std::ostream& out, std::ostream& err) {
+// The answer of a conversion: one date as text (the one asked for), or both as JSON.
+void print(const std::string& solar, const std::string& lunar, bool lunar_asked, bool json,
+           std::ostream& out) {
+    if (json)
+        out << nlohmann::json{{"solar", solar}, {"lunar", lunar}}.dump(2) << "\n";
+    else
+        out << (lunar_asked ? lunar : solar) << "\n";
+}
+
+}  // namespace
+
+int calendar_convert(std::string_view text, std::ostream& out, std::ostream& err, bool json) {
     if (text.starts_with("lunar:")) {
         const auto lunar = parse_lunar(text);
         if (!lunar) {
@@ -30,7 +43,7 @@ int calendar_convert(std::string_view text, std::ostream& out, std::ostream& err
             }
             return 2;
         }
-        out << format_date(*solar) << "\n";
+        print(format_date(*solar), format_lunar(*lunar), false, json, out);
         return 0;
     }
     const auto solar = parse_date(text);
@@ -45,12 +58,12 @@ int calendar_convert(std::string_view text, std::ostream& out, std::ostream& err
             << ")\n";
         return 2;
     }
-    out << format_lunar(*lunar) << "\n";
+    print(format_date(*solar), format_lunar(*lunar), true, json, out);
     return 0;
 }
 
 int calendar_holidays(const Config& config, std::string_view year_text, const std::string& store,
-                      std::ostream& out, std::ostream& err) {
+                      std::ostream& out, std::ostream& err, bool json) {
     int year = 0;
     const auto [end, ec] =
         std::from_chars(year_text.data(), year_text.data() + year_text.size(), year);
@@ -71,8 +84,15 @@ int calendar_holidays(const Config& config, std::string_view year_text, const st
         }
         festivals = config.festivals_of(*s);
     }
-    for (const auto& [festival, day] : festival_days_in(festivals, year))
-        out << format_date(day) << " " << festival->key << " " << festival->name << "\n";
+    auto days = nlohmann::json::array();
+    for (const auto& [festival, day] : festival_days_in(festivals, year)) {
+        if (json)
+            days.push_back(
+                {{"date", format_date(day)}, {"key", festival->key}, {"name", festival->name}});
+        else
+            out << format_date(day) << " " << festival->key << " " << festival->name << "\n";
+    }
+    if (json) out << days.dump(2) << "\n";
     return 0;
 }
 

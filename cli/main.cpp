@@ -1,12 +1,14 @@
 // huitou — the command-line tool: import members, inspect jobs and config,
 // consent and previews.
 //
-// Exit statuses: 0 success; 1 an environment failure (Redis unreachable);
-// 2 a usage or configuration error; 3 the command ran but some input was
-// rejected (an import with bad rows).
+// Exit statuses (docs/operations.md): 0 success; 1 an environment failure
+// (Redis unreachable or failing); 2 a usage or configuration error (CLI11's
+// parse errors included); 3 the command ran but some input was rejected (an
+// import with bad rows) or nothing was found.
 #include <iostream>
 
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/calendar_command.h"
 #include "cli/import_command.h"
@@ -14,6 +16,7 @@
 #include "cli/keygen_command.h"
 #include "cli/outbox_command.h"
 #include "cli/policy_commands.h"
+#include "cli/progress_bar.h"
 #include "cli/visit_commands.h"
 #include "io/job_store.h"
 #include "io/member_store.h"
@@ -37,13 +40,20 @@ int run_jobs(const Runtime& rt, const std::string& store_filter) {
     return 0;
 }
 
-int run_member(const Runtime& rt, const std::string& store, const std::string& id) {
+int run_member(const Runtime& rt, const std::string& store, const std::string& id, bool json) {
     RedisConnection redis(rt.redis);
     MemberStore members(redis);
     const auto m = members.get(store, id);
     if (!m) {
         std::cerr << "huitou: no member " << id << " in store " << store << "\n";
         return 3;
+    }
+    if (json) {
+        nlohmann::json j{{"store", m->store}, {"member_id", m->id}};
+        for (const auto& [field, value] : to_fields(*m))
+            j[field] = value;
+        std::cout << j.dump(2) << "\n";
+        return 0;
     }
     std::cout << "store        " << m->store << "\nmember_id    " << m->id << "\n";
     for (const auto& [field, value] : to_fields(*m)) {
@@ -71,6 +81,9 @@ int main(int argc, char** argv) {
                            "Store for rows without a store column");
     import_cmd->add_option("--batch", import.batch, "Rows per Redis round trip")
         ->check(CLI::Range(1, 100000));
+    bool import_quiet = false, import_json = false;
+    import_cmd->add_flag("--quiet", import_quiet, "No progress line on a terminal");
+    import_cmd->add_flag("--json", import_json, "The summary as JSON (and no progress line)");
 
     std::string jobs_store;
     auto* jobs_cmd = app.add_subcommand("jobs", "Jobs per store and state");
@@ -80,9 +93,14 @@ int main(int argc, char** argv) {
     auto* member_cmd = app.add_subcommand("member", "Show one member");
     member_cmd->add_option("store", member_store)->required();
     member_cmd->add_option("member_id", member_id)->required();
+    bool member_json = false;
+    member_cmd->add_flag("--json", member_json, "JSON: the member's stored fields");
 
     auto* check_cmd =
         app.add_subcommand("check-config", "Load the config and templates, report problems");
+    bool check_json = false;
+    check_cmd->add_flag("--json", check_json,
+                        "JSON on stdout: {\"ok\": true, ...} or {\"ok\": false, \"error\": ...}");
 
     auto* calendar_cmd =
         app.add_subcommand("calendar", "The lunar calendar and the festivals huitou greets on");
@@ -93,15 +111,20 @@ int main(int argc, char** argv) {
     convert_cmd
         ->add_option("date", convert_date, "YYYY-MM-DD, lunar:YYYY-MM-DD or lunar:YYYY-leapMM-DD")
         ->required();
+    bool calendar_json = false;
+    convert_cmd->add_flag("--json", calendar_json, "JSON: both forms of the date");
     std::string holidays_year, holidays_store;
     auto* holidays_cmd =
         calendar_cmd->add_subcommand("holidays", "The festival days of a year, sorted by date");
     holidays_cmd->add_option("year", holidays_year, "1901..2099")->required();
     holidays_cmd->add_option("--store", holidays_store, "Only the festivals this store celebrates");
+    holidays_cmd->add_flag("--json", calendar_json, "JSON: an array of {date, key, name}");
 
     std::vector<std::string> outbox_files;
     auto* outbox_cmd = app.add_subcommand("outbox", "Show the messages the outbox provider wrote");
     outbox_cmd->add_option("files", outbox_files, "Outbox files (JSON Lines)")->required();
+    bool outbox_json = false;
+    outbox_cmd->add_flag("--json", outbox_json, "One JSON array of the records, by time");
 
     std::string keygen_role = "worker";
     auto* keygen_cmd = app.add_subcommand("keygen", "Print a new ZeroMQ CURVE key pair");
@@ -115,45 +138,72 @@ int main(int argc, char** argv) {
     JobCommands job_commands;
     job_commands.add_to(app, jobs_cmd);
 
-    CLI11_PARSE(app, argc, argv);
+    if (const auto status = parse_options(app, argc, argv)) return *status;
     if (*outbox_cmd) {
         // Needs neither config nor Redis.
-        const auto shown = print_outbox(outbox_files, std::cout, std::cerr);
+        const auto shown = print_outbox(outbox_files, std::cout, std::cerr, outbox_json);
         return shown > 0 ? 0 : 3;
     }
     // Needs neither config nor Redis.
     if (*keygen_cmd) return run_keygen(keygen_role, std::cout, std::cerr);
-    if (*convert_cmd) return calendar_convert(convert_date, std::cout, std::cerr);  // no config
+    if (*convert_cmd)  // no config
+        return calendar_convert(convert_date, std::cout, std::cerr, calendar_json);
     try {
         setup_logging("huitou", common.log_level);
         const Runtime rt = make_runtime(common);
         if (*import_cmd) {
             RedisConnection redis(rt.redis);
             import.at = rt.clock->now();
+            import.progress = !import_quiet && !import_json && ProgressBar::stderr_is_terminal();
             const auto r = import_members(import, rt.config, redis, std::cerr);
+            if (import_json) {
+                std::cout << nlohmann::json{{"rows", r.rows},
+                                            {"imported", r.rows - r.rejected},
+                                            {"created", r.created},
+                                            {"updated", r.updated},
+                                            {"unchanged", r.unchanged},
+                                            {"rejected", r.rejected}}
+                                 .dump(2)
+                          << "\n";
+                return r.rejected == 0 ? 0 : 3;
+            }
             std::cout << "imported " << r.rows - r.rejected << " of " << r.rows
                       << " rows: " << r.created << " new, " << r.updated << " updated, "
                       << r.unchanged << " unchanged; " << r.rejected << " rejected\n";
             return r.rejected == 0 ? 0 : 3;
         }
         if (*holidays_cmd)
-            return calendar_holidays(rt.config, holidays_year, holidays_store, std::cout,
-                                     std::cerr);
+            return calendar_holidays(rt.config, holidays_year, holidays_store, std::cout, std::cerr,
+                                     calendar_json);
         if (const auto status = visit_commands.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = policy_commands.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
             return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);
-        if (*member_cmd) return run_member(rt, member_store, member_id);
+        if (*member_cmd) return run_member(rt, member_store, member_id, member_json);
         if (*check_cmd) {
             load_templates(rt.config);
-            std::cout << rt.config.origin << ": OK (" << rt.config.stores.size() << " stores)\n";
+            if (check_json) {
+                std::cout << nlohmann::json{{"ok", true},
+                                            {"config", rt.config.origin},
+                                            {"stores", rt.config.stores.size()}}
+                                 .dump(2)
+                          << "\n";
+            } else {
+                std::cout << rt.config.origin << ": OK (" << rt.config.stores.size()
+                          << " stores)\n";
+            }
             return 0;
         }
     } catch (const ConfigError& e) {
+        if (*check_cmd && check_json)
+            std::cout << nlohmann::json{{"ok", false}, {"error", e.what()}}.dump(2) << "\n";
         std::cerr << "huitou: " << e.what() << "\n";
         return 2;
     } catch (const RedisError& e) {
+        std::cerr << "huitou: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
         std::cerr << "huitou: " << e.what() << "\n";
         return 1;
     }

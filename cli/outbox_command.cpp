@@ -11,6 +11,7 @@ namespace {
 
 struct Line {
     std::string sent_at, store, member, channel, kind, text;
+    nlohmann::json record;
 };
 
 std::string pad(std::string s, std::size_t width) {
@@ -21,7 +22,7 @@ std::string pad(std::string s, std::size_t width) {
 }  // namespace
 
 std::size_t print_outbox(const std::vector<std::string>& paths, std::ostream& out,
-                         std::ostream& errors) {
+                         std::ostream& errors, bool json) {
     std::vector<Line> lines;
     for (const auto& path : paths) {
         std::ifstream in(path);
@@ -39,11 +40,18 @@ std::size_t print_outbox(const std::vector<std::string>& paths, std::ostream& ou
             }
             auto get = [&j](const char* k) { return j.value(k, std::string{}); };
             lines.push_back({get("sent_at"), get("store"), get("member_id"), get("channel"),
-                             get("kind"), get("text")});
+                             get("kind"), get("text"), j});
         }
     }
     std::stable_sort(lines.begin(), lines.end(),
                      [](const Line& a, const Line& b) { return a.sent_at < b.sent_at; });
+    if (json) {
+        auto records = nlohmann::json::array();
+        for (auto& l : lines)
+            records.push_back(std::move(l.record));
+        out << records.dump(2) << "\n";
+        return lines.size();
+    }
     for (const auto& l : lines) {
         // "2027-09-15T10:00:00+08:00" → "2027-09-15 10:00 +08:00"
         std::string when = l.sent_at;

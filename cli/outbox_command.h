@@ -12,9 +12,10 @@
 
 namespace huitou {
 
-// Prints the records of `paths` sorted by sent_at; returns how many.
+// Prints the records of `paths` sorted by sent_at — as a table, or with
+// `json` as one JSON array of the records as written; returns how many.
 // Unreadable lines are reported on `errors` as "FILE:N: ...".
 std::size_t print_outbox(const std::vector<std::string>& paths, std::ostream& out,
-                         std::ostream& errors);
+                         std::ostream& errors, bool json = false);
 
 }  // namespace huitou

@@ -5,11 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/progress_bar.h"
 #include "core/csv_reader.h"
 #include "core/visit_cycle.h"
 #include "core/visit_row.h"
 #include "io/visit_store.h"
 #include "io/winback_store.h"
+#include "scheduler/admin_views.h"
 
 namespace huitou {
 namespace {
@@ -92,14 +94,17 @@ VisitImportReport import_visits(const VisitImportOptions& o, const Config& confi
     }
     VisitImportReport report;
     VisitBatch batch(redis, config, o.batch, now, report);
+    ProgressBar progress(errors, in, o.progress);
     while (auto record = reader.next()) {
         ++report.rows;
+        progress.row();
         auto checked = record->error.empty() ? parser.parse(record->fields, config, now)
                                              : VisitCheck{std::nullopt, record->error};
         if (checked.visit) {
             batch.add(std::move(*checked.visit));
         } else {
             ++report.rejected;
+            progress.clear();
             errors << "line " << record->line << ": " << checked.error << "\n";
         }
     }
@@ -114,6 +119,8 @@ void VisitCommands::add_to(CLI::App& app) {
                         "Store for rows without a store column");
     import_->add_option("--batch", import_options_.batch, "Visits per Redis round trip")
         ->check(CLI::Range(1, 100000));
+    import_->add_flag("--quiet", quiet_, "No progress line on a terminal");
+    import_->add_flag("--json", import_json_, "The summary as JSON (and no progress line)");
 
     visit_ = app.add_subcommand("visit", "Record one visit of a member");
     visit_->add_option("member_id", member_)->required();
@@ -121,10 +128,12 @@ void VisitCommands::add_to(CLI::App& app) {
     visit_->add_option("--at", at_, "When (default: now), e.g. 2027-09-15T19:30:00+08:00");
     visit_->add_option("--amount", amount_, "What the member spent, e.g. 128.50");
     visit_->add_option("--id", visit_id_, "The POS's receipt or order number");
+    visit_->add_flag("--json", visit_json_, "JSON (as POST /api/visits answers)");
 
     show_ = app.add_subcommand("visits", "Show a member's visits and win-back state");
     show_->add_option("store", store_)->required();
     show_->add_option("member_id", member_)->required();
+    show_->add_flag("--json", show_json_, "JSON");
 
     stats_ = app.add_subcommand("stats", "Members by win-back state, per store");
     stats_->add_option("--store", store_, "Only this store");
@@ -134,7 +143,21 @@ void VisitCommands::add_to(CLI::App& app) {
 std::optional<int> VisitCommands::run(const Runtime& rt, std::ostream& out, std::ostream& errors) {
     if (import_ && *import_) {
         RedisConnection redis(rt.redis);
+        import_options_.progress = !quiet_ && !import_json_ && ProgressBar::stderr_is_terminal();
         const auto r = import_visits(import_options_, rt.config, redis, rt.clock->now(), errors);
+        if (import_json_) {
+            out << nlohmann::json{{"rows", r.rows},
+                                  {"imported", r.rows - r.rejected},
+                                  {"latest", r.latest},
+                                  {"earlier", r.earlier},
+                                  {"duplicate", r.duplicate},
+                                  {"rejected", r.rejected},
+                                  {"unknown_members", r.unknown_members},
+                                  {"cancelled_reminders", r.cancelled}}
+                       .dump(2)
+                << "\n";
+            return r.rejected == 0 ? 0 : 3;
+        }
         out << "imported " << r.rows - r.rejected << " of " << r.rows << " rows: " << r.latest
             << " latest, " << r.earlier << " earlier, " << r.duplicate << " already recorded; "
             << r.rejected << " rejected\n";
@@ -162,6 +185,18 @@ int VisitCommands::run_visit(const Runtime& rt, std::ostream& out, std::ostream&
     VisitStore visits(redis, rt.config);
     const auto r = visits.record({*checked.visit}, rt.clock->now()).front();
     const auto* store = rt.config.find_store(store_);
+    if (visit_json_) {
+        nlohmann::json j{{"outcome", to_string(r.outcome)},
+                         {"member_known", r.member_known},
+                         {"at", format_instant(checked.visit->at, store->zone)},
+                         {"state", to_string(r.state)},
+                         {"cycle_days", r.cycle},
+                         {"cancelled_reminders", r.cancelled}};
+        if (r.state == WinbackState::active || r.state == WinbackState::returned)
+            j["lapse_date"] = format_date(date_of_day(r.lapse_day));
+        out << j.dump(2) << "\n";
+        return 0;
+    }
     out << member_ << " at " << format_instant(checked.visit->at, store->zone) << ": "
         << (r.outcome == VisitOutcome::latest    ? "recorded, the latest visit"
             : r.outcome == VisitOutcome::earlier ? "recorded, before the latest visit"
@@ -188,6 +223,27 @@ int VisitCommands::run_show(const Runtime& rt, std::ostream& out, std::ostream& 
         return 3;
     }
     const bool learned = learned_cycle(v->visit_days(), store->winback).has_value();
+    if (show_json_) {
+        auto history = nlohmann::json::array();
+        for (const auto& h : v->history) {
+            nlohmann::json e{{"at", format_instant(h.at, store->zone)}};
+            if (h.amount_cents) e["amount"] = format_amount(*h.amount_cents);
+            history.push_back(std::move(e));
+        }
+        nlohmann::json j{{"store", store_},
+                         {"member_id", member_},
+                         {"last_visit", format_instant(v->last, store->zone)},
+                         {"visits", v->visits},
+                         {"cycle_days", v->cycle},
+                         {"cycle_learned", learned},
+                         {"state", to_string(v->state)},
+                         {"reminders", v->step},
+                         {"history", std::move(history)}};
+        if (v->lapse_day) j["lapse_date"] = format_date(date_of_day(*v->lapse_day));
+        if (v->next_day) j["next_step_date"] = format_date(date_of_day(*v->next_day));
+        out << j.dump(2) << "\n";
+        return 0;
+    }
     out << "store        " << store_ << "\nmember_id    " << member_ << "\n"
         << "last visit   " << format_instant(v->last, store->zone) << "\n"
         << "visits       " << v->visits << " recorded, " << v->history.size() << " kept\n"
@@ -228,18 +284,7 @@ int VisitCommands::run_stats(const Runtime& rt, std::ostream& out) {
         const auto c = winbacks.counts(id, day_number(today));
         auto total = [&c](const char* k) { return c.totals.contains(k) ? c.totals.at(k) : 0; };
         if (json_) {
-            stores[id] = {{"date", format_date(today)},
-                          {"active", c.active},
-                          {"lapsed", c.lapsed},
-                          {"reminded", c.reminded},
-                          {"returned", c.returned},
-                          {"churned", c.churned},
-                          {"came_back", total("returned")},
-                          {"came_back_amount", format_amount(total("returned_cents"))},
-                          {"reminders", total("reminders")},
-                          {"followups", total("followups")},
-                          {"skipped_followups", total("skipped")},
-                          {"visits", total("visits")}};
+            stores[id] = winback_json(c, today);
             continue;
         }
         out << pad_right(id, 12) << pad_left(std::to_string(c.active), 8)

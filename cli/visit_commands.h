@@ -1,15 +1,16 @@
 // visit_commands.h — the visit and win-back commands of the `huitou` tool:
 //
-//   huitou import-visits FILE [--store S] [--batch N]     visits from a CSV
-//   huitou visit MEMBER --store S [--at T] [--amount X] [--id V]   one visit
-//   huitou visits STORE MEMBER                            a member's visits and win-back state
+//   huitou import-visits FILE [--store S] [--batch N] [--quiet] [--json]   visits from a CSV
+//   huitou visit MEMBER --store S [--at T] [--amount X] [--id V] [--json]  one visit
+//   huitou visits STORE MEMBER [--json]                   a member's visits and win-back state
 //   huitou stats [--store S] [--json]                     members by win-back state
 //
 // An import streams the file, checks each row (core/visit_row.h) and records
 // good rows in pipelined batches (io/visit_store.h); a bad row is reported as
 // "line N: <what is wrong>" and the rest are still imported. Importing a file
-// twice records nothing new. The commands register themselves on the CLI app,
-// so cli/main.cpp only adds and runs them.
+// twice records nothing new. On a terminal a progress line shows how far it
+// is (cli/progress_bar.h); --json prints the summary as JSON. The commands register themselves on
+// the CLI app, so cli/main.cpp only adds and runs them.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +30,7 @@ struct VisitImportOptions {
     std::string path;
     std::string default_store;  // for rows without a store column
     std::size_t batch = 1000;
+    bool progress = false;  // a progress line on `errors` (cli/progress_bar.h)
 };
 
 struct VisitImportReport {
@@ -66,7 +68,8 @@ class VisitCommands {
     CLI::App* stats_ = nullptr;
     VisitImportOptions import_options_;
     std::string store_, member_, at_, amount_, visit_id_;
-    bool json_ = false;
+    bool json_ = false, import_json_ = false, quiet_ = false, visit_json_ = false,
+         show_json_ = false;
 };
 
 }  // namespace huitou
