@@ -76,7 +76,7 @@ int worker_main(Channel channel, int argc, char** argv) {
     std::string outbox;
     app.add_option("--outbox", outbox,
                    "Outbox provider: write messages to this file (overrides config)");
-    CLI11_PARSE(app, argc, argv);
+    if (const auto status = parse_options(app, argc, argv)) return *status;
     try {
         setup_logging(std::string(to_string(channel)), common.log_level);
         Runtime rt = make_runtime(common);
