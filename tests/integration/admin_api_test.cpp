@@ -1,0 +1,236 @@
+// The admin API's read routes on a real admin server and a real Redis, with
+// the demo's members planned for 2027-09-15: every route answers real data,
+// the same JSON as the `huitou` tool's --json, and changes nothing; missing
+// tokens, bad parameters and unknown jobs get JSON errors naming what is wrong.
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "io/program_setup.h"
+#include "scheduler/admin_api.h"
+#include "scheduler/admin_server.h"
+#include "scheduler/consent_http.h"
+#include "tests/support/test_redis.h"
+
+using namespace huitou;
+using namespace huitou::test;
+
+namespace {
+
+const char* kNow = "2027-09-15T12:00:00+08:00";
+
+// Every key with its DUMP and whether it expires: what "changes nothing" means.
+std::map<std::string, std::string> snapshot(RedisConnection& redis) {
+    std::map<std::string, std::string> out;
+    std::string cursor = "0";
+    do {
+        const auto reply = redis.command({"SCAN", cursor, "COUNT", "1000"});
+        cursor = reply.elements[0].str;
+        for (const auto& key : reply.elements[1].elements) {
+            const auto dump = redis.command({"DUMP", key.str});
+            const auto ttl = redis.command({"PTTL", key.str});
+            out[key.str] = dump.str + (ttl.integer > 0 ? "|expires" : "|kept");
+        }
+    } while (cursor != "0");
+    return out;
+}
+
+nlohmann::json body_of(const httplib::Result& r) {
+    REQUIRE(r);
+    INFO(r->body);
+    REQUIRE(r->get_header_value("Content-Type") == "application/json");
+    return nlohmann::json::parse(r->body);
+}
+
+std::string error_of(const httplib::Result& r) {
+    return body_of(r).at("error").get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("the admin API serves preview, jobs, consent and stats as JSON") {
+    TestRedis server;
+    const std::vector<std::string> env{"HUITOU_REDIS_URL=" + server.url(),
+                                       std::string("HUITOU_NOW=") + kNow, "HUITOU_LOG_LEVEL=warn"};
+    auto huitou = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), bin("huitou"));
+        return run(args, env);
+    };
+    REQUIRE(huitou({"import", source("demo/members.csv")}).status == 0);
+    // Plans the day; no worker runs, so the jobs stay planned.
+    const auto once =
+        run({bin("huitou-scheduler"), "--once", "--set", "scheduler.once_wait_seconds=1", "--set",
+             "endpoints.sms=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
+             "endpoints.wechat=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
+             "endpoints.results=tcp://127.0.0.1:" + std::to_string(free_port())},
+            env);
+    INFO(once.out + once.err);
+    REQUIRE((once.status == 0 || once.status == 3));
+
+    // The embedded config, as the programs above read it.
+    CommonOptions common;
+    common.redis_url = server.url();
+    common.now = kNow;
+    Runtime rt = make_runtime(common);
+    rt.config.admin.listen = "127.0.0.1:0";
+    rt.config.admin.token = "s3cret";
+    const TemplateSet templates = load_templates(rt.config);
+    AdminApi api(rt.config, templates, rt.redis, *rt.clock);
+    ConsentHttpHandler consent_http(rt.config, rt.redis, *rt.clock);
+    AdminServer admin(rt.config.admin);
+    api.add_to(admin);
+    admin.on_post("/api/consent", std::ref(consent_http));
+    admin.start();
+    httplib::Client http("127.0.0.1", admin.port());
+    http.set_connection_timeout(5);
+    const httplib::Headers auth{{"Authorization", "Bearer s3cret"}};
+    auto get = [&](const std::string& path) { return http.Get(path.c_str(), auth); };
+    auto redis = server.connect();
+
+    SECTION("no token, or a wrong one: 401 as JSON") {
+        for (const char* path : {"/api/preview?date=2027-09-15", "/api/jobs", "/api/stats"}) {
+            auto r = http.Get(path);
+            REQUIRE(r);
+            CHECK(r->status == 401);
+            CHECK_THAT(error_of(r), Catch::Contains("token"));
+            r = http.Get(path, {{"Authorization", "Bearer s3cre"}});
+            REQUIRE(r);
+            CHECK(r->status == 401);
+        }
+    }
+
+    SECTION("preview: the CLI's JSON for the same day, and nothing written") {
+        const auto before = snapshot(redis);
+        const auto r = get("/api/preview?date=2027-09-15");
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        const auto body = body_of(r);
+        CHECK(snapshot(redis) == before);
+        const auto cli = huitou({"preview", "--date", "2027-09-15", "--json"});
+        REQUIRE(cli.status == 0);
+        CHECK(body == nlohmann::json::parse(cli.out));
+        CHECK(body.at("stores").size() == rt.config.stores.size());
+        CHECK(!body.at("stores").at(0).at("messages").empty());
+
+        const auto one = body_of(get("/api/preview?date=2027-09-15&store=toyland"));
+        REQUIRE(one.at("stores").size() == 1);
+        CHECK(one.at("stores").at(0).at("store") == "toyland");
+        CHECK(snapshot(redis) == before);
+    }
+
+    SECTION("bad parameters: 400 naming the parameter") {
+        for (const char* path : {"/api/preview?date=2027-13-01", "/api/preview",
+                                 "/api/preview?date=tomorrow", "/api/jobs?date=15.09.2027"}) {
+            INFO(path);
+            const auto r = get(path);
+            REQUIRE(r);
+            CHECK(r->status == 400);
+            CHECK_THAT(error_of(r), Catch::StartsWith("date:"));
+        }
+        auto r = get("/api/preview?date=2027-09-15&store=nowhere");
+        CHECK(r->status == 400);
+        CHECK_THAT(error_of(r), Catch::StartsWith("store:"));
+        r = get("/api/jobs?state=lost");
+        CHECK(r->status == 400);
+        CHECK_THAT(error_of(r), Catch::StartsWith("state:"));
+        r = get("/api/jobs?limit=0");
+        CHECK(r->status == 400);
+        CHECK_THAT(error_of(r), Catch::StartsWith("limit:"));
+        r = get("/api/consent");
+        CHECK(r->status == 400);
+        CHECK_THAT(error_of(r), Catch::StartsWith("member:"));
+    }
+
+    SECTION("jobs: the CLI's listing; one job by id; 404 for an unknown id") {
+        const auto r = get("/api/jobs?state=planned&member=T0001");
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        const auto body = body_of(r);
+        const auto& jobs = body.at("jobs");
+        REQUIRE(!jobs.empty());
+        for (const auto& j : jobs) {
+            CHECK(j.at("member_id") == "T0001");
+            CHECK(j.at("state") == "planned");
+            CHECK_THAT(j.at("to").get<std::string>(), Catch::Contains("****"));
+        }
+        const auto cli = huitou({"jobs", "--state", "planned", "--member", "T0001", "--json"});
+        REQUIRE(cli.status == 0);
+        CHECK(jobs == nlohmann::json::parse(cli.out));
+        CHECK(body.at("matched") == jobs.size());
+        CHECK(body.at("truncated") == false);
+
+        const auto all = body_of(get("/api/jobs?date=2027-09-15"));
+        REQUIRE(all.at("matched").get<std::size_t>() > 1);
+        const auto first = body_of(get("/api/jobs?date=2027-09-15&limit=1"));
+        CHECK(first.at("jobs").size() == 1);
+        CHECK(first.at("truncated") == true);
+        CHECK(body_of(get("/api/jobs?store=toyland&date=1999-01-01")).at("jobs").empty());
+
+        const std::string id = jobs.at(0).at("id");
+        const auto one = get("/api/jobs/" + id);
+        REQUIRE(one);
+        CHECK(one->status == 200);
+        const auto job = body_of(one);
+        CHECK(job.at("id") == id);
+        CHECK(job.at("store") == "toyland");
+        CHECK(!job.at("text").get<std::string>().empty());
+        CHECK(job.at("due").get<std::string>().starts_with("2027-09-15T"));
+
+        const auto unknown = get("/api/jobs/birthday:NOBODY:2027-09-15");
+        REQUIRE(unknown);
+        CHECK(unknown->status == 404);
+        CHECK_THAT(error_of(unknown), Catch::Contains("birthday:NOBODY:2027-09-15"));
+    }
+
+    SECTION("consent: per channel and the ledger, as huitou consent --json") {
+        const auto r = get("/api/consent?member=T0001");
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        const auto body = body_of(r);
+        const auto& store = body.at("stores").at(0);
+        CHECK(store.at("store") == "toyland");
+        CHECK(store.at("channels").at("sms").at("greetings") == true);
+        CHECK_THAT(store.at("channels").at("sms").at("address").get<std::string>(),
+                   Catch::Contains("****"));
+        CHECK(!store.at("ledger").empty());  // the import recorded the opt-ins
+        const auto cli = huitou({"consent", "T0001", "--json"});
+        REQUIRE(cli.status == 0);
+        CHECK(body == nlohmann::json::parse(cli.out));
+
+        const auto unknown = get("/api/consent?member=NOBODY");
+        REQUIRE(unknown);
+        CHECK(unknown->status == 404);
+        CHECK_THAT(error_of(unknown), Catch::Contains("NOBODY"));
+    }
+
+    SECTION("stats: jobs by state and win-back per store") {
+        const auto body = body_of(get("/api/stats"));
+        const auto& toyland = body.at("stores").at("toyland");
+        CHECK(toyland.at("jobs").at("planned").get<long long>() > 0);
+        const auto cli = huitou({"stats", "--json"});
+        REQUIRE(cli.status == 0);
+        CHECK(toyland.at("winback") == nlohmann::json::parse(cli.out).at("toyland"));
+        const auto counts = huitou({"jobs", "--json"});
+        CHECK(toyland.at("jobs") == nlohmann::json::parse(counts.out).at("toyland"));
+        CHECK(body_of(get("/api/stats?store=toyland")).at("stores").size() == 1);
+    }
+
+    SECTION("a wrong method is 405, an unknown path 404, both as JSON") {
+        auto r = http.Post("/api/jobs", auth, "{}", "application/json");
+        REQUIRE(r);
+        CHECK(r->status == 405);
+        CHECK(r->get_header_value("Allow") == "GET");
+        CHECK_THAT(error_of(r), Catch::Contains("POST"));
+        r = http.Delete("/api/consent", auth);
+        REQUIRE(r);
+        CHECK(r->status == 405);
+        CHECK(r->get_header_value("Allow") == "GET, POST");
+        r = get("/api/nothing");
+        REQUIRE(r);
+        CHECK(r->status == 404);
+        CHECK_THAT(error_of(r), Catch::Contains("/api/nothing"));
+    }
+}
