@@ -208,6 +208,12 @@ if wants dispatch; then
   out "## dispatch: $jobs jobs, huitou ($dispatch_workers huitou-sms workers, null provider) and BullMQ"
   for r in $(seq "$repeat"); do
     rcli flushall >/dev/null
+    # The jobs' members (bench/dispatch.cpp names them D1000000...), with SMS
+    # consent: claim_due checks consent and caps again at dispatch, and
+    # without them every job ends cancelled (no_consent).
+    awk -v n="$jobs" 'BEGIN { for (i = 0; i < n; i++)
+      printf "HSET hu:{bench1}:m:D%d name bench phone +86138%d sms_optin 1 wechat_optin 0\r\n",
+        1000000 + i, 10000000 + i }' | rcli --pipe >/dev/null
     worker_pids=()
     for w in $(seq "$dispatch_workers"); do
       "$bin/huitou-sms" --config "$config" --log-level warn &
