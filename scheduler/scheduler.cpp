@@ -323,11 +323,23 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
         }
         unrecorded_.push_back({std::move(*decoded.message), std::nullopt});
     }
-    // Results read but not yet in Redis stay first in line: one that meets
-    // an outage is recorded once Redis is back, never lost.
-    std::vector<Recording> results(std::make_move_iterator(unrecorded_.begin()),
-                                   std::make_move_iterator(unrecorded_.end()));
+    // A result the worker recorded (the usual case) is only counted here.
+    // The rest — from a worker that lost Redis, or an older worker — are
+    // recorded in one pipelined round trip. Results read but not yet in
+    // Redis stay first in line: one that meets an outage is recorded once
+    // Redis is back, never lost.
+    std::vector<Recording> results;
+    std::size_t handled = 0;
+    for (auto& recording : unrecorded_) {
+        if (recording.result.recorded) {
+            counted(recording.result, std::nullopt);
+            ++handled;
+        } else {
+            results.push_back(std::move(recording));
+        }
+    }
     unrecorded_.clear();
+    if (results.empty()) return handled;
     std::vector<std::optional<JobState>> states;
     try {
         states = jobs_.record_many(results);
@@ -336,15 +348,17 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
                            std::make_move_iterator(results.end()));
         throw;
     }
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        const auto& r = results[i].result;
-        ++stats_.results[std::string(to_string(r.outcome))];
-        metrics_.recorded(r);
-        outstanding_.erase(r.store + "|" + r.job_id);
-        spdlog::debug("{} {}: {} → {}", r.store, r.job_id, to_string(r.outcome),
-                      states[i] ? to_string(*states[i]) : "missing");
-    }
-    return results.size();
+    for (std::size_t i = 0; i < results.size(); ++i)
+        counted(results[i].result, states[i] ? to_string(*states[i]) : "missing");
+    return handled + results.size();
+}
+
+void Scheduler::counted(const ResultMessage& r, std::optional<std::string_view> state) {
+    ++stats_.results[std::string(to_string(r.outcome))];
+    metrics_.recorded(r);
+    outstanding_.erase(r.store + "|" + r.job_id);
+    spdlog::debug("{} {}: {} → {}", r.store, r.job_id, to_string(r.outcome),
+                  state ? *state : "recorded by the worker");
 }
 
 std::size_t Scheduler::count_due(SysSeconds now) {
