@@ -157,6 +157,11 @@ class Scheduler {
     // "store|job" pushed, no result yet → when (the dispatch window; --once)
     std::map<std::string, std::chrono::steady_clock::time_point> outstanding_;
     std::map<Channel, std::chrono::steady_clock::time_point> last_push_;  // a worker took a job
+    // How many jobs may be pushed without a result (dispatch_due learns it
+    // from pushes that would block); 0 until the first dispatch.
+    std::size_t window_ = 0;
+    bool window_blocked_ = false;  // a push would block since window_checked_
+    std::chrono::steady_clock::time_point window_checked_{};
     // The daemon serves only the stores whose lease it holds (replicas);
     // --once serves every store.
     bool serves(const std::string& store) const;
