@@ -40,6 +40,16 @@ class Reader {
         return value;
     }
 
+    bool boolean(const char* key) {
+        const auto it = object_.find(key);
+        if (it == object_.end() || it->is_null()) return false;
+        if (!it->is_boolean()) {
+            fail(std::string("\"") + key + "\" is not true or false");
+            return false;
+        }
+        return it->get<bool>();
+    }
+
     std::optional<long long> integer(const char* key, bool required) {
         const auto it = object_.find(key);
         if (it == object_.end() || it->is_null()) {
@@ -142,6 +152,7 @@ Frames encode(const ResultMessage& m) {
     if (!m.provider_ref.empty()) body["provider_ref"] = m.provider_ref;
     if (!m.error.empty()) body["error"] = m.error;
     if (m.retry_at) body["retry_at"] = seconds_of(*m.retry_at);
+    if (m.recorded) body["recorded"] = true;
     return {std::string(result_tag), body.dump()};
 }
 
@@ -191,6 +202,7 @@ Decoded<ResultMessage> decode_result(const std::vector<std::string_view>& frames
     const auto retry_at = r.integer("retry_at", false);
     const auto at = r.integer("at", true);
     m.worker = r.string("worker", false, 128);
+    m.recorded = r.boolean("recorded");
     if (!r.error().empty()) {
         out.error = r.error();
         return out;

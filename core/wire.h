@@ -6,7 +6,9 @@
 // ("huitou.job/1", "huitou.result/1"), frame 2 is a UTF-8 JSON object.
 // JSON because a person debugging with a sniffer can read it and every
 // language can write it (a POS integration, a test); the version frame lets a
-// later format live beside this one.
+// later format live beside this one. Optional fields may be added within a
+// version: a decoder ignores fields it does not know, and one absent reads
+// as its default (a result's "recorded" is such a field).
 //
 // Decoding never trusts the peer: wrong frame count, unknown tag, bad JSON,
 // missing or mistyped fields, oversized values all come back as an error
@@ -67,6 +69,10 @@ struct ResultMessage {
     std::optional<SysSeconds> retry_at;
     SysSeconds at{};     // when the worker finished
     std::string worker;  // which worker process
+    // The worker recorded this result in Redis itself (or there was nothing
+    // to record): the scheduler only counts it and forgets the job. Absent
+    // (older workers) or false: the scheduler records it, idempotently.
+    bool recorded = false;
 
     friend bool operator==(const ResultMessage&, const ResultMessage&) = default;
 };

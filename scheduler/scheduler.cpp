@@ -221,11 +221,22 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
         const auto last = last_push_.find(c);
         return last != last_push_.end() && last->second > busy_since;
     };
-    // At most `window` jobs pushed without a result: enough to keep every
+    // At most window_ jobs pushed without a result: enough to keep every
     // worker's queue full, few enough that little is claimed only to come
-    // back because the queues are full.
+    // back because the queues are full. It learns what the queues hold: a
+    // push that would block while the workers are busy sets it to what is
+    // in flight then, and each second without one widens it a quarter batch
+    // (workers joining, or going faster), up to 4 batches.
     const auto batch = static_cast<std::size_t>(config_.scheduler.dispatch_batch);
-    const std::size_t window = 4 * batch;
+    const std::size_t min_claim = std::max<std::size_t>(1, batch / 4);
+    const std::size_t max_window = 4 * batch;
+    if (window_ == 0) window_ = max_window;
+    const auto steady_now = std::chrono::steady_clock::now();
+    if (steady_now - window_checked_ >= std::chrono::seconds(1)) {
+        if (!window_blocked_) window_ = std::min(max_window, window_ + min_claim);
+        window_blocked_ = false;
+        window_checked_ = steady_now;
+    }
     for (const auto& [id, store] : config_.stores) {
         if (!serves(id)) continue;
         std::set<Channel> blocked;  // channels that would block this round
@@ -241,10 +252,8 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
             // jobs past their expiry.
             const bool working = busy(Channel::sms) || busy(Channel::wechat);
             const std::size_t room =
-                outstanding_.size() < window ? window - outstanding_.size() : 0;
-            if (working && (room < std::max<std::size_t>(1, batch / 4) ||
-                            (!writable(sms_) && !writable(wechat_))))
-                break;
+                outstanding_.size() < window_ ? window_ - outstanding_.size() : 0;
+            if (working && (room < min_claim || (!writable(sms_) && !writable(wechat_)))) break;
             const int limit = static_cast<int>(std::min<long long>(
                 store_room, static_cast<long long>(working ? std::min(batch, room) : batch)));
             auto claim = jobs_.claim_due(id, now, limit, &rules);
@@ -273,6 +282,11 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
                     outstanding_.insert_or_assign(job.store + "|" + job.id,
                                                   std::chrono::steady_clock::now());
                     continue;
+                }
+                if (!blocked.contains(job.channel) && busy(job.channel)) {
+                    // The busy workers' queues are full with what is in flight.
+                    window_ = std::max(2 * min_claim, outstanding_.size());
+                    window_blocked_ = true;
                 }
                 blocked.insert(job.channel);
                 back.emplace_back(&job, busy(job.channel) ? now : now + retry_delay_);
@@ -323,11 +337,23 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
         }
         unrecorded_.push_back({std::move(*decoded.message), std::nullopt});
     }
-    // Results read but not yet in Redis stay first in line: one that meets
-    // an outage is recorded once Redis is back, never lost.
-    std::vector<Recording> results(std::make_move_iterator(unrecorded_.begin()),
-                                   std::make_move_iterator(unrecorded_.end()));
+    // A result the worker recorded (the usual case) is only counted here.
+    // The rest — from a worker that lost Redis, or an older worker — are
+    // recorded in one pipelined round trip. Results read but not yet in
+    // Redis stay first in line: one that meets an outage is recorded once
+    // Redis is back, never lost.
+    std::vector<Recording> results;
+    std::size_t handled = 0;
+    for (auto& recording : unrecorded_) {
+        if (recording.result.recorded) {
+            counted(recording.result, std::nullopt);
+            ++handled;
+        } else {
+            results.push_back(std::move(recording));
+        }
+    }
     unrecorded_.clear();
+    if (results.empty()) return handled;
     std::vector<std::optional<JobState>> states;
     try {
         states = jobs_.record_many(results);
@@ -336,15 +362,17 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
                            std::make_move_iterator(results.end()));
         throw;
     }
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        const auto& r = results[i].result;
-        ++stats_.results[std::string(to_string(r.outcome))];
-        metrics_.recorded(r);
-        outstanding_.erase(r.store + "|" + r.job_id);
-        spdlog::debug("{} {}: {} → {}", r.store, r.job_id, to_string(r.outcome),
-                      states[i] ? to_string(*states[i]) : "missing");
-    }
-    return results.size();
+    for (std::size_t i = 0; i < results.size(); ++i)
+        counted(results[i].result, states[i] ? to_string(*states[i]) : "missing");
+    return handled + results.size();
+}
+
+void Scheduler::counted(const ResultMessage& r, std::optional<std::string_view> state) {
+    ++stats_.results[std::string(to_string(r.outcome))];
+    metrics_.recorded(r);
+    outstanding_.erase(r.store + "|" + r.job_id);
+    spdlog::debug("{} {}: {} → {}", r.store, r.job_id, to_string(r.outcome),
+                  state ? *state : "recorded by the worker");
 }
 
 std::size_t Scheduler::count_due(SysSeconds now) {

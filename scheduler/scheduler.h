@@ -107,8 +107,9 @@ class Scheduler {
     // Hands back jobs whose result deadline passed. Throws RedisError.
     void requeue_overdue(SysSeconds now);
 
-    // Waits up to `wait` (real time) for results and records all that arrived.
-    // Returns how many were recorded. Throws RedisError.
+    // Waits up to `wait` (real time) for results; records in Redis those the
+    // worker could not (wire.h: ResultMessage::recorded) and counts them all.
+    // Returns how many were handled. Throws RedisError.
     std::size_t handle_results(std::chrono::milliseconds wait);
 
     // The daemon: runs until stop_requested() or, if given, until the clock
@@ -129,6 +130,9 @@ class Scheduler {
 
   private:
     zmq::socket_t& socket_for(Channel channel);
+    // Counts a result recorded in Redis (`state`: the job's state after, if
+    // recorded here) and forgets its job's dispatch.
+    void counted(const ResultMessage& result, std::optional<std::string_view> state);
     // Clock time until the next thing to do: a due job or a store's midnight.
     std::chrono::seconds time_to_next_event(SysSeconds now);
     // How many planned jobs of all stores are due at `now`.
@@ -153,6 +157,11 @@ class Scheduler {
     // "store|job" pushed, no result yet → when (the dispatch window; --once)
     std::map<std::string, std::chrono::steady_clock::time_point> outstanding_;
     std::map<Channel, std::chrono::steady_clock::time_point> last_push_;  // a worker took a job
+    // How many jobs may be pushed without a result (dispatch_due learns it
+    // from pushes that would block); 0 until the first dispatch.
+    std::size_t window_ = 0;
+    bool window_blocked_ = false;  // a push would block since window_checked_
+    std::chrono::steady_clock::time_point window_checked_{};
     // The daemon serves only the stores whose lease it holds (replicas);
     // --once serves every store.
     bool serves(const std::string& store) const;

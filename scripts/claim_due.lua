@@ -27,6 +27,9 @@
 --     the same job is not counted twice.
 -- Claimed jobs enter the in-flight set with a deadline: no result by then
 -- and they are dispatched again.
+--
+-- Cost: each job's hash is read once (HGETALL, which is also the reply);
+-- the due and in-flight sets and the counts are written once a batch.
 local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local retention = ARGV[6]
 local gated = ARGV[8] ~= nil and ARGV[8] ~= ''
@@ -94,22 +97,41 @@ end
 
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
 local out = {0, 0, 0, 0}
+if #ids == 0 then return out end
+-- Batched writes: one ZREM of the claimed ids, one ZADD into the in-flight
+-- set, one HINCRBY per state whose count changed (in slices: unpack is bounded).
+local function each_slice(list, step, fn)
+  for i = 1, #list, step do fn(unpack(list, i, math.min(i + step - 1, #list))) end
+end
+each_slice(ids, 1000, function(...) redis.call('ZREM', KEYS[1], ...) end)
+local counts, inflight = {}, {}
+local function count(state, n) counts[state] = (counts[state] or 0) + n end
+
 local function finish(key, new_state, err)
-  redis.call('HSET', key, 'state', new_state, 'finished_at', now)
-  if err then redis.call('HSET', key, 'error', err) end
+  if err then
+    redis.call('HSET', key, 'state', new_state, 'finished_at', now, 'error', err)
+  else
+    redis.call('HSET', key, 'state', new_state, 'finished_at', now)
+  end
   redis.call('EXPIRE', key, retention)
-  redis.call('HINCRBY', KEYS[3], 'planned', -1)
-  redis.call('HINCRBY', KEYS[3], new_state, 1)
+  count('planned', -1)
+  count(new_state, 1)
 end
 
 for _, id in ipairs(ids) do
-  redis.call('ZREM', KEYS[1], id)
   local key = ARGV[4] .. id
-  local state = redis.call('HGET', key, 'state')
-  if state == 'planned' then
-    local expires = tonumber(redis.call('HGET', key, 'expires_at') or '0')
-    local attempts = tonumber(redis.call('HGET', key, 'attempts') or '0')
-    local held = false
+  -- The job's fields, read once: the checks use them, and the reply is
+  -- them with this dispatch's changes.
+  local flat = redis.call('HGETALL', key)
+  local job, at = {}, {}
+  for i = 1, #flat, 2 do
+    job[flat[i]] = flat[i + 1]
+    at[flat[i]] = i + 1
+  end
+  if job.state == 'planned' then
+    local expires = tonumber(job.expires_at or '0')
+    local attempts = tonumber(job.attempts or '0')
+    local held, reserve = false, false
     if expires > 0 and now >= expires then
       finish(key, 'expired')
       out[1] = out[1] + 1
@@ -119,8 +141,8 @@ for _, id in ipairs(ids) do
       out[2] = out[2] + 1
       held = true
     elseif gated then
-      local f = redis.call('HMGET', key, 'channel', 'to', 'marketing', 'member', 'kind', 'reserved')
-      local channel, to, marketing, member, kind, reserved = f[1], f[2], f[3], f[4], f[5], f[6]
+      local channel, to, marketing = job.channel, job.to, job.marketing
+      local member, kind, reserved = job.member, job.kind, job.reserved
       local opening = next_open(open[channel] or {}, now)
       if opening ~= now then
         held = true
@@ -134,7 +156,10 @@ for _, id in ipairs(ids) do
       else
         local suppression = channel == 'wechat' and KEYS[5] or KEYS[4]
         local mkey = ARGV[7] .. (member or '')
-        local m = redis.call('HMGET', mkey, channel .. '_optin', 'wechat_sub', 'ch')
+        -- Both opt-in fields are always written with a member: either one
+        -- present says the member exists, without an EXISTS.
+        local m = redis.call('HMGET', mkey, channel .. '_optin', 'wechat_sub', 'ch', 'sms_optin',
+                             'wechat_optin')
         local why = nil
         if to and redis.call('SISMEMBER', suppression, to) == 1 then
           why = 'opted_out'
@@ -145,10 +170,10 @@ for _, id in ipairs(ids) do
           local letter = letters[kind] or '?'
           why = check(m[3] or '', letter)
           if not why then
-            if redis.call('EXISTS', mkey) == 1 then
+            if m[4] or m[5] or redis.call('EXISTS', mkey) == 1 then
               redis.call('HSET', mkey, 'ch', with_contact(m[3] or '', letter))
             end
-            redis.call('HSET', key, 'reserved', '1')
+            reserve = true
           end
         end
         if why then
@@ -159,14 +184,32 @@ for _, id in ipairs(ids) do
       end
     end
     if not held then
-      redis.call('HSET', key, 'state', 'dispatched', 'attempts', attempts + 1,
-                 'dispatched_at', now)
-      redis.call('ZADD', KEYS[2], ARGV[3], id)
-      redis.call('HINCRBY', KEYS[3], 'planned', -1)
-      redis.call('HINCRBY', KEYS[3], 'dispatched', 1)
+      local changes = {state = 'dispatched', attempts = tostring(attempts + 1),
+                       dispatched_at = ARGV[1]}
+      if reserve then changes.reserved = '1' end
+      local args = {}
+      for field, value in pairs(changes) do
+        args[#args + 1] = field
+        args[#args + 1] = value
+        if at[field] then
+          flat[at[field]] = value
+        else
+          flat[#flat + 1] = field
+          flat[#flat + 1] = value
+        end
+      end
+      redis.call('HSET', key, unpack(args))
+      inflight[#inflight + 1] = ARGV[3]
+      inflight[#inflight + 1] = id
+      count('planned', -1)
+      count('dispatched', 1)
       out[#out + 1] = id
-      out[#out + 1] = redis.call('HGETALL', key)
+      out[#out + 1] = flat
     end
   end
+end
+each_slice(inflight, 1000, function(...) redis.call('ZADD', KEYS[2], ...) end)
+for state, n in pairs(counts) do
+  if n ~= 0 then redis.call('HINCRBY', KEYS[3], state, n) end
 end
 return out

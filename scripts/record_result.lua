@@ -13,16 +13,26 @@
 -- provider keeps `unsure_at`, and begin_send.lua asks the worker to verify
 -- before the next attempt sends.
 local key, id, outcome = KEYS[1], ARGV[1], ARGV[2]
-local state = redis.call('HGET', key, 'state')
+-- What this needs of the job, read at once.
+local f = redis.call('HMGET', key, 'state', 'dlr_status', 'dlr_at', 'attempts')
+local state = f[1]
 if not state then return 'missing' end
 if outcome == 'refused' then return state end
 if state ~= 'dispatched' and state ~= 'planned' and state ~= 'unknown' then return state end
 
-local function finish(new_state)
-  redis.call('HSET', key, 'state', new_state, 'finished_at', ARGV[3])
-  if ARGV[5] ~= '' then redis.call('HSET', key, 'error', ARGV[5]) end
-  if ARGV[6] ~= '' then redis.call('HSET', key, 'provider', ARGV[6]) end
-  if ARGV[7] ~= '' then redis.call('HSET', key, 'provider_ref', ARGV[7]) end
+local function finish(new_state, delivered_at)
+  local fields = {'state', new_state, 'finished_at', ARGV[3]}
+  local function put(field, value)
+    if value ~= '' then
+      fields[#fields + 1] = field
+      fields[#fields + 1] = value
+    end
+  end
+  put('error', ARGV[5])
+  put('provider', ARGV[6])
+  put('provider_ref', ARGV[7])
+  if delivered_at then put('delivered_at', delivered_at) end
+  redis.call('HSET', key, unpack(fields))
   redis.call('HDEL', key, 'sending')
   redis.call('ZREM', KEYS[2], id)
   redis.call('ZREM', KEYS[3], id)
@@ -34,10 +44,7 @@ end
 
 if outcome == 'sent' then
   -- A delivery report may have overtaken this record (record_delivery.lua).
-  if redis.call('HGET', key, 'dlr_status') == 'delivered' then
-    redis.call('HSET', key, 'delivered_at', redis.call('HGET', key, 'dlr_at'))
-    return finish('delivered')
-  end
+  if f[2] == 'delivered' then return finish('delivered', f[3] or '') end
   return finish('sent')
 end
 if outcome == 'unknown' then return finish('unknown') end
@@ -48,7 +55,7 @@ if outcome == 'failed' or outcome == 'consent_lost' then return finish('failed')
 -- the same result must not undo what came with it (unsure_at).
 if state == 'planned' then return state end
 local unsure = ARGV[10] and ARGV[10] ~= ''
-local attempts = tonumber(redis.call('HGET', key, 'attempts') or '0')
+local attempts = tonumber(f[4] or '0')
 if attempts >= tonumber(ARGV[9]) then
   -- Out of attempts: failed — unless this last one may have gone.
   return finish(unsure and 'unknown' or 'failed')

@@ -418,16 +418,20 @@ void Worker::flush() {
     for (const auto& p : pending_) {
         if (p.record) records.push_back({p.recording.result, p.recording.unsure_since});
     }
+    bool recorded = false;
     if (!records.empty()) {
         try {
             jobs_.record_many(records);
+            recorded = true;
         } catch (const RedisError& e) {
             // The scheduler records them from the result messages below.
             spdlog::warn("could not record {} results in Redis ({}); the scheduler will",
                          records.size(), e.what());
         }
     }
-    for (const auto& p : pending_) {
+    for (auto& p : pending_) {
+        // The scheduler records only what could not be recorded here.
+        p.recording.result.recorded = !p.record || recorded;
         if (!send_frames(results_out_, encode(p.recording.result))) {
             spdlog::warn("result queue full; {} is recorded in Redis only",
                          p.recording.result.job_id);

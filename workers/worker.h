@@ -19,7 +19,8 @@
 // problem stops this worker's channel for account_pause (it stops taking
 // jobs, logs an error, and takes jobs again after the pause).
 // The worker records as well as reports, so a result survives a scheduler
-// that is down; recording is idempotent, so both may do it.
+// that is down; the result says it was recorded, and the scheduler records
+// only those that were not (recording is idempotent, so both may do it).
 //
 // The one window where a job's fate is unknown is between the provider call
 // and the record: a crash there leaves the job claimed without an outcome,

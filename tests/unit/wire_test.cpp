@@ -85,3 +85,31 @@ TEST_CASE("a result with an unknown outcome is rejected") {
     const std::vector<std::string_view> frames{"huitou.result/1", body};
     CHECK_THAT(decode_result(frames).error, Catch::Contains("unknown \"outcome\""));
 }
+
+TEST_CASE("a result says whether the worker recorded it; older messages read as not recorded") {
+    ResultMessage result{"toyland",
+                         "birthday:M001:2027-09-15",
+                         Outcome::sent,
+                         "null",
+                         "",
+                         "",
+                         std::nullopt,
+                         *parse_instant("2027-09-15T10:00:00+08:00"),
+                         "sms@host:1"};
+    CHECK(encode(result)[1].find("recorded") == std::string::npos);
+    result.recorded = true;
+    const auto decoded = decode_result(views(encode(result)));
+    REQUIRE(decoded.message);
+    CHECK(decoded.message->recorded);
+    CHECK(*decoded.message == result);
+
+    const std::string old_body = R"({"store":"toyland","job_id":"j","outcome":"sent","at":1})";
+    const auto old = decode_result({"huitou.result/1", old_body});
+    REQUIRE(old.message);
+    CHECK_FALSE(old.message->recorded);
+
+    const std::string bad =
+        R"({"store":"toyland","job_id":"j","outcome":"sent","at":1,"recorded":"yes"})";
+    CHECK_THAT(decode_result({"huitou.result/1", bad}).error,
+               Catch::Contains("\"recorded\" is not true or false"));
+}
