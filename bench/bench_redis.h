@@ -64,17 +64,21 @@ inline long long info_field(RedisConnection& redis, const std::string& section,
 
 // Deletes every job of `store` and its due, in-flight and counts keys.
 inline void clear_jobs(RedisConnection& redis, const std::string& store) {
-    std::string cursor = "0";
-    do {
-        const auto reply = redis.command(
-            {"SCAN", cursor, "MATCH", keys::job_prefix(store) + "*", "COUNT", "10000"});
-        reply.expect_ok("SCAN");
-        cursor = reply.elements.at(0).str;
-        RedisCommand unlink{"UNLINK"};
-        for (const auto& k : reply.elements.at(1).elements)
-            unlink.push_back(k.str);
-        if (unlink.size() > 1) redis.command(unlink).expect_ok("UNLINK");
-    } while (cursor != "0");
+    // The jobs, and the open-jobs indexes by recipient: a run planned again
+    // on top of an old index would append to it, which a real day never does.
+    for (const auto& pattern :
+         {keys::job_prefix(store) + "*", keys::store_prefix(store) + "open:*"}) {
+        std::string cursor = "0";
+        do {
+            const auto reply = redis.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "10000"});
+            reply.expect_ok("SCAN");
+            cursor = reply.elements.at(0).str;
+            RedisCommand unlink{"UNLINK"};
+            for (const auto& k : reply.elements.at(1).elements)
+                unlink.push_back(k.str);
+            if (unlink.size() > 1) redis.command(unlink).expect_ok("UNLINK");
+        } while (cursor != "0");
+    }
     redis.command({"DEL", keys::due(store), keys::inflight(store), keys::counts(store)})
         .expect_ok("DEL");
 }

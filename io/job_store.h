@@ -22,6 +22,7 @@
 // Results are idempotent: recording the same one twice changes nothing.
 #pragma once
 
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,8 +78,19 @@ class JobStore {
   public:
     JobStore(RedisConnection& redis, const SchedulerConfig& config);
 
-    // Creates each job whose id is new; returns how many were created.
+    // Creates each job whose id is new; returns how many were created. A
+    // few hundred jobs of a store go in one script call (create_job.lua).
     std::size_t create(const std::vector<Job>& jobs);
+
+    // Creation pipelined behind other work, for planning: `send_create`
+    // appends the calls creating `jobs` and returns without waiting;
+    // `collect_created` reads the replies of the oldest batch sent and not
+    // yet collected and returns how many of its jobs were created. Until all
+    // are collected the connection must carry nothing else, and after an
+    // exception it must be dropped. Throws RedisError (also for NOSCRIPT: a
+    // server that lost its scripts in between).
+    void send_create(const std::vector<Job>& jobs);
+    std::size_t collect_created();
 
     // Dispatches up to `limit` jobs of `store` due at `now`. With `rules`
     // (the store's policy at `now`, core/delivery_policy.h) each job is
@@ -142,6 +154,7 @@ class JobStore {
     std::map<std::string, long long> counts(const std::string& store);
 
   private:
+    std::vector<LuaScript::Call> create_calls(const std::vector<Job>& jobs) const;
     LuaScript::Call begin_call(const std::string& store, const std::string& job_id, int attempt,
                                const std::string& worker, SysSeconds now) const;
     LuaScript::Call record_call(const ResultMessage& result,
@@ -150,6 +163,8 @@ class JobStore {
     RedisConnection& redis_;
     const SchedulerConfig& config_;
     LuaScript create_, claim_, release_, requeue_, begin_, record_, delivery_;
+    std::deque<std::size_t> unread_;  // script calls of each batch sent, not collected
+    bool create_loaded_ = false;
 };
 
 }  // namespace huitou

@@ -53,6 +53,10 @@ void LuaScript::load(RedisConnection& redis) const {
         throw RedisError("SCRIPT LOAD " + name_ + ": unexpected SHA " + reply.str);
 }
 
+void LuaScript::send(RedisConnection& redis, const Call& call) const {
+    redis.append(evalsha(call.keys, call.args));
+}
+
 RedisReply LuaScript::run(RedisConnection& redis, const std::vector<std::string>& keys,
                           const std::vector<std::string>& args) const {
     auto reply = redis.command(evalsha(keys, args));

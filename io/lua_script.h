@@ -33,13 +33,19 @@ class LuaScript {
     };
     std::vector<RedisReply> run_many(RedisConnection& redis, const std::vector<Call>& calls) const;
 
+    // Pipelining across other work: `send` appends one call without reading
+    // its reply (read it with redis.read(), in order). It does not handle
+    // NOSCRIPT: call `load` first. Throws RedisError.
+    void send(RedisConnection& redis, const Call& call) const;
+    // SCRIPT LOAD: makes sure the server has the script. Throws RedisError.
+    void load(RedisConnection& redis) const;
+
     const std::string& name() const { return name_; }
     const std::string& sha() const { return sha_; }
 
   private:
     RedisCommand evalsha(const std::vector<std::string>& keys,
                          const std::vector<std::string>& args) const;
-    void load(RedisConnection& redis) const;
 
     std::string name_;
     std::string source_;

@@ -234,25 +234,16 @@ void MemberStore::for_each_member(const std::string& store, std::size_t batch,
         reply.expect_ok("HLEN index");
         sizes.push_back(reply.integer);
     }
+    // The ids first (small indexes whole, several per round trip; a large
+    // one by HSCAN), then the members, a batch ahead.
     std::vector<std::string> ids;
-    auto deliver = [&](bool all) {
-        while (ids.size() >= batch || (all && !ids.empty())) {
-            const auto n = std::min(batch, ids.size());
-            const std::vector<std::string> chunk(ids.begin(), ids.begin() + static_cast<long>(n));
-            ids.erase(ids.begin(), ids.begin() + static_cast<long>(n));
-            const auto members = get_many(store, chunk);
-            if (!members.empty()) each(members);
-        }
-    };
-    // Small indexes are read whole, several per round trip; a large one by HSCAN.
     std::vector<std::string> small;
     long long small_size = 0;
     auto read_small = [&] {
-        for (const auto& id : ids_in(store, small))
-            ids.push_back(id);
+        for (auto& id : ids_in(store, small))
+            ids.push_back(std::move(id));
         small.clear();
         small_size = 0;
-        deliver(false);
     };
     for (std::size_t i = 0; i < partition.size(); ++i) {
         if (sizes[i] == 0) continue;
@@ -272,11 +263,39 @@ void MemberStore::for_each_member(const std::string& store, std::size_t batch,
             const auto& pairs = reply.elements[1].elements;  // id, "", id, "", ...
             for (std::size_t k = 0; k < pairs.size(); k += 2)
                 ids.push_back(pairs[k].str);
-            deliver(false);
         } while (cursor != "0");
     }
     if (!small.empty()) read_small();
-    deliver(true);
+    read_ahead(store, ids, batch, each);
+}
+
+void MemberStore::read_ahead(const std::string& store, const std::vector<std::string>& ids,
+                             std::size_t batch,
+                             const std::function<void(const std::vector<Member>&)>& each) {
+    batch = std::max<std::size_t>(batch, 1);
+    auto request = [&](std::size_t first) {
+        const std::size_t end = std::min(ids.size(), first + batch);
+        for (std::size_t i = first; i < end; ++i)
+            redis_.append({"HGETALL", keys::member(store, ids[i])});
+    };
+    // hiredis sends what was appended at the next read: the next batch is
+    // appended before this one's replies are read, so it reaches Redis then,
+    // and Redis reads it while `each` works on this one.
+    if (!ids.empty()) request(0);
+    for (std::size_t first = 0; first < ids.size(); first += batch) {
+        const std::size_t end = std::min(ids.size(), first + batch);
+        if (end < ids.size()) request(end);
+        std::vector<Member> members;
+        members.reserve(end - first);
+        for (std::size_t i = first; i < end; ++i) {
+            const auto reply = redis_.read();
+            reply.expect_ok("HGETALL member");
+            // An index entry whose member is gone is skipped (as in get_many).
+            if (!reply.elements.empty())
+                members.push_back(member_from_fields(store, ids[i], to_field_map(reply)));
+        }
+        if (!members.empty()) each(members);
+    }
 }
 
 }  // namespace huitou

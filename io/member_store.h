@@ -15,7 +15,8 @@
 // store's members in batches: the own-birthday indexes partition the members
 // (core/member_write.h), so it reads their sizes (HLEN) in one round trip,
 // their ids (HKEYS pipelined for small ones, HSCAN for large ones) and the
-// members with one pipelined HGETALL per batch.
+// members with one pipelined HGETALL per batch, sent a batch ahead so that
+// Redis reads while the planner works (read_ahead).
 #pragma once
 
 #include <functional>
@@ -64,9 +65,19 @@ class MemberStore {
     std::vector<Member> get_many(const std::string& store, const std::vector<std::string>& ids);
 
     // Calls `each` with every member of `store`, `batch` at a time (a member
-    // may come twice if it changes meanwhile). Throws RedisError.
+    // may come twice if it changes meanwhile), read as read_ahead does: the
+    // same precondition on `each`. The ids are listed first (about 50 bytes
+    // of client memory a member). Throws RedisError.
     void for_each_member(const std::string& store, std::size_t batch,
                          const std::function<void(const std::vector<Member>&)>& each);
+
+    // Calls `each` with the members `ids` that exist, `batch` at a time, in
+    // order. The next batch's HGETALLs are sent before `each` runs, so Redis
+    // reads them while the caller works: `each` must not use this store's
+    // connection, and after an exception the connection must be dropped
+    // (replies may be left unread). Throws RedisError.
+    void read_ahead(const std::string& store, const std::vector<std::string>& ids,
+                    std::size_t batch, const std::function<void(const std::vector<Member>&)>& each);
 
   private:
     // Upserts records naming distinct members.

@@ -10,10 +10,10 @@ namespace huitou {
 
 DayPlanner::DayPlanner(RedisConnection& redis, const Config& config, const TemplateSet& templates,
                        std::size_t batch)
-    : config_(config),
+    : redis_(redis),
+      config_(config),
       templates_(templates),
       batch_(std::max<std::size_t>(batch, 1)),
-      members_(redis),
       consent_(redis, config),
       winbacks_(redis, config.scheduler) {}
 
@@ -36,17 +36,16 @@ void DayPlanner::occasions(const StoreConfig& store, const Date& day, SysSeconds
         }
         each(batch);
     };
+    // The members come on a connection of their own, a batch ahead
+    // (MemberStore::read_ahead): Redis reads the next batch while this one is
+    // planned, and `each` may use the planner's connection meanwhile.
+    RedisConnection reader(redis_.endpoint());
+    MemberStore members(reader);
     if (pd.reads_all_members()) {
-        members_.for_each_member(store.id, batch_, plan);
+        members.for_each_member(store.id, batch_, plan);
         return;
     }
-    const auto ids = members_.ids_in(store.id, pd.index_sets);
-    for (std::size_t i = 0; i < ids.size(); i += batch_) {
-        const std::vector<std::string> chunk(
-            ids.begin() + static_cast<std::ptrdiff_t>(i),
-            ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + batch_)));
-        plan(members_.get_many(store.id, chunk));
-    }
+    members.read_ahead(store.id, members.ids_in(store.id, pd.index_sets), batch_, plan);
 }
 
 void DayPlanner::winbacks(const StoreConfig& store, const Date& day, SysSeconds now,

@@ -59,7 +59,9 @@ class DayPlanner {
                std::size_t batch);
 
     // The occasions of `store`'s local `day`, planned at `now`: `each` is
-    // called once per batch of members read. Throws RedisError.
+    // called once per batch of members read. The members are read on a
+    // second connection to the same server, the next batch sent before
+    // `each` runs on this one. Throws RedisError.
     void occasions(const StoreConfig& store, const Date& day, SysSeconds now,
                    const std::function<void(OccasionBatch&)>& each);
 
@@ -69,10 +71,10 @@ class DayPlanner {
                   const std::function<void(WinbackBatch&)>& each);
 
   private:
+    RedisConnection& redis_;
     const Config& config_;
     const TemplateSet& templates_;
     std::size_t batch_;
-    MemberStore members_;
     ConsentStore consent_;
     WinbackStore winbacks_;
 };

@@ -1,6 +1,7 @@
 #include "scheduler/scheduler.h"
 
 #include <algorithm>
+#include <deque>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -82,9 +83,20 @@ zmq::socket_t& Scheduler::socket_for(Channel channel) {
 PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day) {
     PlanReport report;
     const SysSeconds now = clock_.now();
-    std::vector<Job> jobs;
+    // The jobs go on a connection of their own, a batch behind: Redis creates
+    // one batch's jobs while the next batch is read and planned.
+    RedisConnection writer(redis_.endpoint());
+    JobStore creator(writer, config_.scheduler);
+    std::deque<std::vector<Job>> sent;
+    auto collect = [&] {
+        const auto created = creator.collect_created();
+        report.created += created;
+        metrics_.planned(sent.front(), created);
+        sent.pop_front();
+    };
     planner_.occasions(store, day, now, [&](OccasionBatch& batch) {
         report.members_read += batch.members_read;
+        std::vector<Job> jobs;
         for (auto& [member, name, v] : batch.verdicts) {
             ++report.candidates;
             ++report.occasions[std::string(to_string(v.kind))];
@@ -93,11 +105,12 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day) {
             else
                 ++report.skipped[v.reason];
         }
-        const auto created = jobs_.create(jobs);
-        report.created += created;
-        metrics_.planned(jobs, created);
-        jobs.clear();
+        creator.send_create(jobs);
+        sent.push_back(std::move(jobs));
+        if (sent.size() > 1) collect();
     });
+    while (!sent.empty())
+        collect();
     stats_.planned += report.created;
     spdlog::info("{} {}: occasions: {}; {} new jobs ({} members read), no message: {}", store.id,
                  format_date(day), summary(report.occasions), report.created, report.members_read,

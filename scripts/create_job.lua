@@ -1,24 +1,65 @@
--- create_job.lua — create a planned job unless its id exists (idempotent planning).
+-- create_job.lua — create planned jobs of one store, each unless its id exists
+-- (idempotent planning).
 --
--- KEYS[1] the job hash   KEYS[2] the store's due set   KEYS[3] the store's counts
--- KEYS[4] the open-jobs index of the job's day (hu:{S}:open:<expires_at>)
--- ARGV[1] job id   ARGV[2] due_at (Unix seconds)   ARGV[3] the index field,
--- "<channel>:<address>"   ARGV[4] when the index may go (Unix seconds)
--- ARGV[5..] field, value ...
--- Returns 1 when created, 0 when the job already existed.
+-- KEYS[1] the store's due set   KEYS[2] the store's counts
+-- ARGV[1] the store's key prefix ("hu:{toyland}:")
+-- then 15 values a job: its id and the values of the hash fields in `fields`
+-- below, in that order (core/job.h; io/job_store.cpp writes them). "" leaves
+-- a field out (no params, no error), and so does "0" for attempts: the
+-- scripts that read the hash take an absent field as its default.
+-- Returns how many jobs were created.
 --
--- The index lists the day's jobs by recipient, so an opt-out finds the jobs
--- it must cancel at once (record_consent.lua) without scanning. It only
--- lives for its day and a margin: a job can no longer go after its expiry.
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local fields = {}
-for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-redis.call('HINCRBY', KEYS[3], 'planned', 1)
-if ARGV[3] ~= '' then
-  local ids = redis.call('HGET', KEYS[4], ARGV[3])
-  redis.call('HSET', KEYS[4], ARGV[3], ids and (ids .. ' ' .. ARGV[1]) or ARGV[1])
-  redis.call('EXPIREAT', KEYS[4], ARGV[4])
+-- Each job is listed in the open-jobs index of its day (hu:{S}:open:<its
+-- expires_at>), field "<channel>:<to>", so an opt-out finds the jobs it must
+-- cancel at once (record_consent.lua) without scanning. The index only lives
+-- for its day and a margin: a job can no longer go after its expiry.
+--
+-- Batching is for speed: a script call costs Redis more than the few
+-- commands in it, so a festival day's hundreds of thousands of jobs go a few
+-- hundred a call, with one ZADD, one HINCRBY and one EXPIREAT per index for
+-- the call. The field names live here, not in the arguments: every argument
+-- becomes a Lua string, and that conversion was much of a job's cost. Job and
+-- index keys share the store's hash tag (the prefix): one cluster slot.
+local fields = {'kind', 'member', 'occasion', 'marketing', 'channel', 'to', 'text', 'params',
+                'due_at', 'expires_at', 'state', 'attempts', 'error', 'created_at'}
+local per_job = 1 + #fields
+local prefix = ARGV[1]
+local due = {}
+local expiry = {}
+local created = 0
+for i = 2, #ARGV, per_job do
+  local id = ARGV[i]
+  local key = prefix .. 'job:' .. id
+  if redis.call('EXISTS', key) == 0 then
+    local hash = {}
+    for f = 1, #fields do
+      local v = ARGV[i + f]
+      if v ~= '' and not (f == 12 and v == '0') then
+        hash[#hash + 1] = fields[f]
+        hash[#hash + 1] = v
+      end
+    end
+    redis.call('HSET', key, unpack(hash))
+    local channel, to, expires_at = ARGV[i + 5], ARGV[i + 6], ARGV[i + 10]
+    due[#due + 1] = ARGV[i + 9]
+    due[#due + 1] = id
+    created = created + 1
+    if to ~= '' then
+      local index = prefix .. 'open:' .. expires_at
+      local recipient = channel .. ':' .. to
+      -- A recipient has one job a day, nearly always: HSETNX is the one command.
+      if redis.call('HSETNX', index, recipient, id) == 0 then
+        redis.call('HSET', index, recipient, redis.call('HGET', index, recipient) .. ' ' .. id)
+      end
+      expiry[index] = tonumber(expires_at) + 86400
+    end
+  end
 end
-return 1
+if created > 0 then
+  redis.call('ZADD', KEYS[1], unpack(due))
+  redis.call('HINCRBY', KEYS[2], 'planned', created)
+end
+for index, at in pairs(expiry) do
+  redis.call('EXPIREAT', index, at)
+end
+return created
