@@ -12,16 +12,19 @@ using namespace huitou::test;
 TEST_CASE("huitou jobs lists by state, member and date; huitou dlq retries failed jobs") {
     TestRedis server;
     const std::vector<std::string> env{"HUITOU_REDIS_URL=" + server.url(),
-                                       "HUITOU_NOW=2027-09-15T12:00:00+08:00",
+                                       "HUITOU_NOW=2027-09-15T14:00:00+08:00",
                                        "HUITOU_LOG_LEVEL=warn"};
     auto huitou = [&](std::vector<std::string> args) {
         args.insert(args.begin(), bin("huitou"));
         return run(args, env);
     };
     REQUIRE(huitou({"import", source("demo/members.csv")}).status == 0);
-    // Plans the day; no worker is running, so every job stays planned.
+    // Plans the day; no worker is running, so every job stays planned. At
+    // 14:00 with no spread every job is due now (at 12:00, in the lunch
+    // break, none was, and --once had nothing left undispatched).
     const auto once =
         run({bin("huitou-scheduler"), "--once", "--set", "scheduler.once_wait_seconds=1", "--set",
+             "store_defaults.policy.spread_minutes=0", "--set",
              "endpoints.sms=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
              "endpoints.wechat=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
              "endpoints.results=tcp://127.0.0.1:" + std::to_string(free_port())},
