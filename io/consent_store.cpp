@@ -2,17 +2,11 @@
 
 #include <cassert>
 
+#include "io/redis_fields.h"
 #include "io/redis_keys.h"
 
 namespace huitou {
 namespace {
-
-FieldMap to_field_map(const RedisReply& flat) {
-    FieldMap fields;
-    for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2)
-        fields.emplace(flat.elements[i].str, flat.elements[i + 1].str);
-    return fields;
-}
 
 // Reads XRANGE entries into events, skipping what is not one.
 void read_entries(const RedisReply& reply, std::vector<ConsentEvent>& out, std::string* last_id) {
@@ -20,7 +14,7 @@ void read_entries(const RedisReply& reply, std::vector<ConsentEvent>& out, std::
         if (entry.elements.size() != 2) continue;
         if (last_id) *last_id = entry.elements[0].str;
         if (auto e =
-                consent_event_from_fields(entry.elements[0].str, to_field_map(entry.elements[1]))) {
+                consent_event_from_fields(entry.elements[0].str, field_map(entry.elements[1]))) {
             out.push_back(std::move(*e));
         }
     }

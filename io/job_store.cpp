@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/contact_history.h"
+#include "io/redis_fields.h"
 #include "io/redis_keys.h"
 
 namespace huitou {
@@ -19,14 +20,6 @@ constexpr std::size_t kJobsPerCall = 500;
 
 std::string seconds(SysSeconds t) {
     return std::to_string(t.time_since_epoch().count());
-}
-
-FieldMap to_field_map(const RedisReply& flat) {
-    FieldMap fields;
-    for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2) {
-        fields.emplace(flat.elements[i].str, flat.elements[i + 1].str);
-    }
-    return fields;
 }
 
 }  // namespace
@@ -150,8 +143,7 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
     result.cancelled = reply.elements[2].integer;
     result.deferred = reply.elements[3].integer;
     for (std::size_t i = 4; i + 1 < reply.elements.size(); i += 2) {
-        auto job =
-            job_from_fields(store, reply.elements[i].str, to_field_map(reply.elements[i + 1]));
+        auto job = job_from_fields(store, reply.elements[i].str, field_map(reply.elements[i + 1]));
         if (job) result.jobs.push_back(std::move(*job));
     }
     return result;
@@ -311,7 +303,7 @@ std::optional<Job> JobStore::get(const std::string& store, const std::string& jo
     const auto reply = redis_.command({"HGETALL", keys::job(store, job_id)});
     reply.expect_ok("HGETALL job");
     if (reply.elements.empty()) return std::nullopt;
-    return job_from_fields(store, job_id, to_field_map(reply));
+    return job_from_fields(store, job_id, field_map(reply));
 }
 
 long long JobStore::count_due(const std::string& store, SysSeconds now) {

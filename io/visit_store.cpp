@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/visit_cycle.h"
+#include "io/redis_fields.h"
 #include "io/redis_keys.h"
 
 namespace huitou {
@@ -13,14 +14,6 @@ std::string exact(double x) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.17g", x);
     return buf;
-}
-
-FieldMap to_field_map(const RedisReply& reply) {
-    FieldMap fields;
-    for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
-        fields.emplace(reply.elements[i].str, reply.elements[i + 1].str);
-    }
-    return fields;
 }
 
 }  // namespace
@@ -94,7 +87,7 @@ std::optional<VisitState> VisitStore::state(const std::string& store,
     const auto reply = redis_.command({"HGETALL", keys::visit_state(store, member_id)});
     reply.expect_ok("HGETALL visit state");
     if (reply.elements.empty()) return std::nullopt;
-    return visit_state_from_fields(to_field_map(reply));
+    return visit_state_from_fields(field_map(reply));
 }
 
 }  // namespace huitou

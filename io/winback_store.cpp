@@ -2,18 +2,11 @@
 
 #include <set>
 
+#include "io/redis_fields.h"
 #include "io/redis_keys.h"
 
 namespace huitou {
 namespace {
-
-FieldMap to_field_map(const RedisReply& reply) {
-    FieldMap fields;
-    for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
-        fields.emplace(reply.elements[i].str, reply.elements[i + 1].str);
-    }
-    return fields;
-}
 
 // The wb:counts field a transition adds one to.
 std::string counter_for(const WinbackStep& s) {
@@ -68,11 +61,10 @@ std::vector<WinbackCandidate> WinbackStore::read(const std::string& store,
         c.member_id = id;
         const auto visits = redis_.read();
         visits.expect_ok("HGETALL visit state");
-        if (!visits.elements.empty()) c.visits = visit_state_from_fields(to_field_map(visits));
+        if (!visits.elements.empty()) c.visits = visit_state_from_fields(field_map(visits));
         const auto member = redis_.read();
         member.expect_ok("HGETALL member");
-        if (!member.elements.empty())
-            c.member = member_from_fields(store, id, to_field_map(member));
+        if (!member.elements.empty()) c.member = member_from_fields(store, id, field_map(member));
         out.push_back(std::move(c));
     }
     return out;

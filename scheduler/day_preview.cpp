@@ -3,18 +3,12 @@
 #include <algorithm>
 #include <map>
 
+#include "io/redis_fields.h"
 #include "io/redis_keys.h"
 #include "scheduler/day_planner.h"
 
 namespace huitou {
 namespace {
-
-FieldMap to_field_map(const RedisReply& flat) {
-    FieldMap fields;
-    for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2)
-        fields.emplace(flat.elements[i].str, flat.elements[i + 1].str);
-    return fields;
-}
 
 // The reason an existing job of the day will not (or did not) reach the member.
 std::optional<std::string> ended_reason(const Job& job, const FieldMap& fields) {
@@ -69,7 +63,7 @@ std::vector<StorePreview> preview_day(RedisConnection& redis, const Config& conf
         for (const auto& v : verdicts) {
             const auto reply = redis.read();
             reply.expect_ok("HGETALL job");
-            FieldMap fields = to_field_map(reply);
+            FieldMap fields = field_map(reply);
             auto job =
                 fields.empty() ? std::nullopt : job_from_fields(id, v.verdict.occasion_id, fields);
             existing.emplace_back(std::move(job), std::move(fields));
