@@ -22,22 +22,6 @@ namespace {
 
 const char* kNow = "2027-09-15T12:00:00+08:00";
 
-// Every key with its DUMP and whether it expires: what "changes nothing" means.
-std::map<std::string, std::string> snapshot(RedisConnection& redis) {
-    std::map<std::string, std::string> out;
-    std::string cursor = "0";
-    do {
-        const auto reply = redis.command({"SCAN", cursor, "COUNT", "1000"});
-        cursor = reply.elements[0].str;
-        for (const auto& key : reply.elements[1].elements) {
-            const auto dump = redis.command({"DUMP", key.str});
-            const auto ttl = redis.command({"PTTL", key.str});
-            out[key.str] = dump.str + (ttl.integer > 0 ? "|expires" : "|kept");
-        }
-    } while (cursor != "0");
-    return out;
-}
-
 nlohmann::json body_of(const httplib::Result& r) {
     REQUIRE(r);
     INFO(r->body);

@@ -48,22 +48,6 @@ MemberRecord member(const std::string& id, const std::string& birthday, bool sms
     return r;
 }
 
-// Every key with its DUMP and whether it expires: what "changes nothing" means.
-std::map<std::string, std::string> snapshot(RedisConnection& redis) {
-    std::map<std::string, std::string> out;
-    std::string cursor = "0";
-    do {
-        const auto reply = redis.command({"SCAN", cursor, "COUNT", "1000"});
-        cursor = reply.elements[0].str;
-        for (const auto& key : reply.elements[1].elements) {
-            const auto dump = redis.command({"DUMP", key.str});
-            const auto ttl = redis.command({"PTTL", key.str});
-            out[key.str] = dump.str + (ttl.integer > 0 ? "|expires" : "|kept");
-        }
-    } while (cursor != "0");
-    return out;
-}
-
 }  // namespace
 
 TEST_CASE("preview lists the day's messages and reasons, and changes nothing") {

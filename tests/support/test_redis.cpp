@@ -65,4 +65,19 @@ void TestRedis::restart(bool crash) {
     start();
 }
 
+std::map<std::string, std::string> snapshot(RedisConnection& redis) {
+    std::map<std::string, std::string> out;
+    std::string cursor = "0";
+    do {
+        const auto reply = redis.command({"SCAN", cursor, "COUNT", "1000"});
+        cursor = reply.elements[0].str;
+        for (const auto& key : reply.elements[1].elements) {
+            const auto dump = redis.command({"DUMP", key.str});
+            const auto ttl = redis.command({"PTTL", key.str});
+            out[key.str] = dump.str + (ttl.integer > 0 ? "|expires" : "|kept");
+        }
+    } while (cursor != "0");
+    return out;
+}
+
 }  // namespace huitou::test

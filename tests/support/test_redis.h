@@ -5,6 +5,7 @@
 // Tests never share a server, so they can run in parallel and in any order.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -36,5 +37,9 @@ class TestRedis {
     int port_ = 0;
     std::unique_ptr<Process> server_;
 };
+
+// Every key with its DUMP and whether it expires: what "changes nothing"
+// means for a read-only command or route (compare before and after).
+std::map<std::string, std::string> snapshot(RedisConnection& redis);
 
 }  // namespace huitou::test
