@@ -12,17 +12,18 @@
 -- (an older dispatch of a job dispatched again since), "sending" (another
 -- worker holds it), "cancelled:opted_out" (the address opted out of the
 -- channel: the job ends cancelled here, atomically with the check).
-local state = redis.call('HGET', KEYS[1], 'state')
+
+-- One read of every field it looks at (this runs once a job; each HGET
+-- was a command of its own).
+local f = redis.call('HMGET', KEYS[1], 'state', 'attempts', 'sending', 'channel', 'to', 'unsure_at')
+local state, attempts, holder, channel, to, unsure = f[1], f[2], f[3], f[4], f[5], f[6]
 if not state then return 'missing' end
 if state ~= 'dispatched' then return 'state:' .. state end
-if redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[1] then return 'stale' end
+if attempts ~= ARGV[1] then return 'stale' end
 -- The same worker asking again lost the reply to its first ask (Redis went
 -- away): it has not sent, so the claim stands.
-local holder = redis.call('HGET', KEYS[1], 'sending')
 if holder and holder ~= ARGV[2] then return 'sending' end
 
-local channel = redis.call('HGET', KEYS[1], 'channel')
-local to = redis.call('HGET', KEYS[1], 'to')
 local suppression = channel == 'wechat' and KEYS[3] or KEYS[2]
 if to and redis.call('SISMEMBER', suppression, to) == 1 then
   redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_at', ARGV[3], 'error', 'opted_out')
@@ -34,6 +35,5 @@ if to and redis.call('SISMEMBER', suppression, to) == 1 then
 end
 
 redis.call('HSET', KEYS[1], 'sending', ARGV[2], 'sending_at', ARGV[3])
-local unsure = redis.call('HGET', KEYS[1], 'unsure_at')
 if unsure then return 'verify:' .. unsure end
 return 'ok'
