@@ -102,7 +102,7 @@ omit-empty = true
             std::vector<std::string>{}, dir.file("bearerbox.out"));
         // Its admin interface answers HTTP once it is up.
         // 30 s, not 10: a clean-clone test.sh on a loaded 2-core machine failed
-        // this test after 10.9 s, most likely here (a slow bearerbox start).
+        // this test after 10.9 s, at the sendsms-port wait below (smsbox slow to start).
         REQUIRE(eventually([&] { return port_open(admin_port); }, 30s));
         box = std::make_unique<Process>(
             std::vector<std::string>{smsbox, "-v", "0", dir.file("kannel.conf")},
