@@ -219,7 +219,14 @@ if wants dispatch; then
       "$bin/huitou-sms" --config "$config" --log-level warn &
       worker_pids+=($!)
     done
-    "$bin/bench_dispatch" --config "$config" --redis "$url" --jobs "$jobs" | sed "s/^/run $r: /" | block
+    # BENCH_PERF=<dir>: a whole-machine perf profile of the dispatch run
+    # (perf report --sort comm,dso,sym -i <dir>/dispatch-<run>.data).
+    profile=()
+    if [ -n "${BENCH_PERF:-}" ]; then
+      mkdir -p "$BENCH_PERF"
+      profile=(perf record -a -g -q -o "$BENCH_PERF/dispatch-$r.data" --)
+    fi
+    "${profile[@]}" "$bin/bench_dispatch" --config "$config" --redis "$url" --jobs "$jobs" | sed "s/^/run $r: /" | block
     for p in "${worker_pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
     worker_pids=()
   done

@@ -24,12 +24,28 @@ class BatchWriter {
 
     void add(MemberRecord record) {
         pending_.push_back(std::move(record));
-        if (pending_.size() >= batch_) flush();
+        if (pending_.size() >= batch_) send();
     }
 
-    void flush() {
+    // Sends the rows collected so far and returns while Redis applies them
+    // (the caller parses the next batch meanwhile); the previous batch's
+    // outcomes are counted first.
+    void send() {
+        collect();
         if (pending_.empty()) return;
-        for (const auto outcome : store_.upsert(pending_, &evidence_)) {
+        store_.begin_upsert(std::move(pending_), &evidence_);
+        pending_.clear();
+    }
+
+    // Everything sent and applied.
+    void flush() {
+        send();
+        collect();
+    }
+
+  private:
+    void collect() {
+        for (const auto outcome : store_.finish_upsert()) {
             switch (outcome) {
                 case WriteOutcome::created:
                     ++report_.created;
@@ -42,10 +58,8 @@ class BatchWriter {
                     break;
             }
         }
-        pending_.clear();
     }
 
-  private:
     MemberStore store_;
     std::size_t batch_;
     ImportReport& report_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <tuple>
 
 #include "core/consent.h"
@@ -104,23 +105,64 @@ MemberStore::MemberStore(RedisConnection& redis) : redis_(redis), apply_("apply_
 
 std::vector<WriteOutcome> MemberStore::upsert(const std::vector<MemberRecord>& records,
                                               const Evidence* evidence) {
-    std::vector<WriteOutcome> outcomes(records.size(), WriteOutcome::unchanged);
-    std::vector<const MemberRecord*> batch;
-    std::set<std::pair<std::string, std::string>> in_batch;
-    std::size_t first = 0;
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        const auto key = std::make_pair(records[i].store, records[i].id);
-        if (in_batch.contains(key)) {
-            upsert_distinct(batch, outcomes, first, evidence);
-            batch.clear();
-            in_batch.clear();
-            first = i;
+    begin_upsert(records, evidence);
+    return finish_upsert();
+}
+
+void MemberStore::begin_upsert(std::vector<MemberRecord> records, const Evidence* evidence) {
+    if (begun_) throw std::logic_error("begin_upsert: the previous batch is not finished");
+    Begun b;
+    b.records = std::move(records);
+    b.outcomes.assign(b.records.size(), WriteOutcome::unchanged);
+    b.evidence = evidence;
+    // A member named twice splits the batch into runs of distinct members,
+    // written in order; all but the last wait for Redis here.
+    std::set<std::pair<std::string_view, std::string_view>> in_run;
+    for (std::size_t i = 0; i < b.records.size(); ++i) {
+        const auto key = std::make_pair(std::string_view(b.records[i].store),
+                                        std::string_view(b.records[i].id));
+        if (in_run.contains(key)) {
+            upsert_distinct(b.last_group, b.outcomes, b.first, evidence);
+            b.last_group.clear();
+            in_run.clear();
+            b.first = i;
         }
-        batch.push_back(&records[i]);
-        in_batch.insert(key);
+        b.last_group.push_back(&b.records[i]);
+        in_run.insert(key);
     }
-    if (!batch.empty()) upsert_distinct(batch, outcomes, first, evidence);
-    return outcomes;
+    if (!script_loaded_) {
+        // send_round's calls do not handle NOSCRIPT themselves.
+        apply_.load(redis_);
+        script_loaded_ = true;
+    }
+    std::vector<std::size_t> all(b.last_group.size());
+    for (std::size_t i = 0; i < all.size(); ++i)
+        all[i] = i;
+    b.round = send_round(b.last_group, all, b.outcomes, b.first, evidence);
+    begun_ = std::move(b);
+}
+
+std::vector<WriteOutcome> MemberStore::finish_upsert() {
+    if (!begun_) return {};
+    // Moved out first: after an exception nothing is left half-begun.
+    Begun b = std::move(*begun_);
+    begun_.reset();
+    auto retry = collect_round(b.round);
+    if (!retry.empty()) {
+        // A concurrent writer changed some of them: those are read, merged
+        // and written again, waiting for Redis.
+        std::vector<const MemberRecord*> again;
+        std::vector<std::size_t> index;
+        for (const auto i : retry) {
+            again.push_back(b.last_group[i]);
+            index.push_back(b.first + i);
+        }
+        std::vector<WriteOutcome> outcomes(again.size(), WriteOutcome::unchanged);
+        upsert_distinct(again, outcomes, 0, b.evidence);
+        for (std::size_t k = 0; k < again.size(); ++k)
+            b.outcomes[index[k]] = outcomes[k];
+    }
+    return std::move(b.outcomes);
 }
 
 void MemberStore::upsert_distinct(const std::vector<const MemberRecord*>& records,
@@ -133,49 +175,75 @@ void MemberStore::upsert_distinct(const std::vector<const MemberRecord*>& record
     for (int round = 0; !pending.empty(); ++round) {
         if (round == 10)
             throw RedisError("member writes keep conflicting; is another import running?");
-        for (const auto i : pending)
-            redis_.append({"HGETALL", keys::member(records[i]->store, records[i]->id)});
-        // The members of one call share a store (one hash tag, one cluster
-        // slot). They are distinct members, so the order of their writes
-        // does not matter.
-        std::vector<LuaScript::Call> calls;
-        std::vector<std::vector<std::size_t>> applied;  // per call, the records it writes
-        std::map<std::string_view, std::size_t> open;   // store → its call being filled
-        ConsentChanges consent;
-        for (const auto i : pending) {
-            const auto reply = redis_.read();
-            reply.expect_ok("HGETALL member");
-            std::optional<FieldMap> stored;
-            if (!reply.elements.empty()) stored = to_field_map(reply);
-            const auto write = plan_member_write(stored, *records[i]);
-            if (write.outcome == WriteOutcome::unchanged) continue;
-            if (evidence) consent.add(*records[i], stored, write);
-            outcomes[first_index + i] = write.outcome;
-            const auto& store = records[i]->store;
-            auto it = open.find(store);
-            if (it == open.end() || calls[it->second].keys.size() == kWritesPerCall) {
-                calls.push_back({{}, {keys::store_prefix(store)}});
-                applied.emplace_back();
-                it = open.insert_or_assign(store, calls.size() - 1).first;
-            }
-            calls[it->second].keys.push_back(keys::member(store, records[i]->id));
-            append_script_args(*records[i], write, calls[it->second].args);
-            applied[it->second].push_back(i);
+        if (!script_loaded_) {
+            apply_.load(redis_);
+            script_loaded_ = true;
         }
-        // The evidence goes first: no consent flag changes without it.
-        if (evidence) consent.write(redis_, *evidence);
-        std::vector<std::size_t> retry;
-        const auto replies = apply_.run_many(redis_, calls);
-        for (std::size_t c = 0; c < replies.size(); ++c) {
-            replies[c].expect_ok("apply_member_write");
-            if (replies[c].elements.size() != applied[c].size())
-                throw RedisError("apply_member_write: unexpected reply");
-            for (std::size_t k = 0; k < applied[c].size(); ++k) {
-                if (replies[c].elements[k].integer == 0) retry.push_back(applied[c][k]);
-            }
-        }
-        pending = std::move(retry);
+        const auto sent = send_round(records, pending, outcomes, first_index, evidence);
+        pending = collect_round(sent);
     }
+}
+
+MemberStore::Round MemberStore::send_round(const std::vector<const MemberRecord*>& records,
+                                           const std::vector<std::size_t>& pending,
+                                           std::vector<WriteOutcome>& outcomes,
+                                           std::size_t first_index, const Evidence* evidence) {
+    for (const auto i : pending)
+        redis_.append({"HGETALL", keys::member(records[i]->store, records[i]->id)});
+    // The members of one call share a store (one hash tag, one cluster
+    // slot). They are distinct members, so the order of their writes
+    // does not matter.
+    Round round;
+    std::map<std::string_view, std::size_t> open;  // store → its call being filled
+    ConsentChanges consent;
+    for (const auto i : pending) {
+        const auto reply = redis_.read();
+        reply.expect_ok("HGETALL member");
+        std::optional<FieldMap> stored;
+        if (!reply.elements.empty()) stored = to_field_map(reply);
+        const auto write = plan_member_write(stored, *records[i]);
+        if (write.outcome == WriteOutcome::unchanged) continue;
+        if (evidence) consent.add(*records[i], stored, write);
+        outcomes[first_index + i] = write.outcome;
+        const auto& store = records[i]->store;
+        auto it = open.find(store);
+        if (it == open.end() || round.calls[it->second].keys.size() == kWritesPerCall) {
+            round.calls.push_back({{}, {keys::store_prefix(store)}});
+            round.applied.emplace_back();
+            it = open.insert_or_assign(store, round.calls.size() - 1).first;
+        }
+        round.calls[it->second].keys.push_back(keys::member(store, records[i]->id));
+        append_script_args(*records[i], write, round.calls[it->second].args);
+        round.applied[it->second].push_back(i);
+    }
+    // The evidence goes first: no consent flag changes without it.
+    if (evidence) consent.write(redis_, *evidence);
+    for (const auto& call : round.calls)
+        apply_.send(redis_, call);
+    redis_.flush();
+    return round;
+}
+
+std::vector<std::size_t> MemberStore::collect_round(const Round& round) {
+    std::vector<RedisReply> replies;
+    replies.reserve(round.calls.size());
+    for (std::size_t c = 0; c < round.calls.size(); ++c)
+        replies.push_back(redis_.read());
+    std::vector<std::size_t> retry;
+    for (std::size_t c = 0; c < replies.size(); ++c) {
+        if (replies[c].is_error() && replies[c].str.starts_with("NOSCRIPT")) {
+            // Redis lost its scripts since the load (a restart, SCRIPT
+            // FLUSH): nothing of this call ran, so it runs again.
+            replies[c] = apply_.run(redis_, round.calls[c].keys, round.calls[c].args);
+        }
+        replies[c].expect_ok("apply_member_write");
+        if (replies[c].elements.size() != round.applied[c].size())
+            throw RedisError("apply_member_write: unexpected reply");
+        for (std::size_t k = 0; k < round.applied[c].size(); ++k) {
+            if (replies[c].elements[k].integer == 0) retry.push_back(round.applied[c][k]);
+        }
+    }
+    return retry;
 }
 
 std::optional<Member> MemberStore::get(const std::string& store, const std::string& id) {

@@ -3,9 +3,11 @@
 // Upserts go in batches: one pipelined HGETALL for the batch, the pure merge
 // (core/member_write.h) in C++, then one pipelined script call per member that
 // applies the write if its guard still holds. Two round trips per batch,
-// whatever its size. A member named twice in one batch splits the batch, so
-// rows apply in file order. A write whose guard failed (someone changed the
-// member in between) is read and merged again.
+// whatever its size; an import waits for only one of them (begin_upsert /
+// finish_upsert: Redis applies batch N while the importer parses batch N+1).
+// A member named twice in one batch splits the batch, so rows apply in file
+// order. A write whose guard failed (someone changed the member in between)
+// is read and merged again.
 //
 // Planning reads members through the indexes (the ones a day's occasions
 // name, core/occasion.h), never by scanning the keyspace. An index is a hash
@@ -50,6 +52,16 @@ class MemberStore {
     std::vector<WriteOutcome> upsert(const std::vector<MemberRecord>& records,
                                      const Evidence* evidence = nullptr);
 
+    // upsert in two halves, for an import that parses the next batch while
+    // Redis writes this one: begin_upsert reads the members and sends their
+    // writes without waiting for Redis to apply them; finish_upsert waits,
+    // retries what a guard refused, and returns the outcomes. Between the two
+    // this connection must not be used (replies are left unread); after an
+    // exception it must be dropped. `evidence` must outlive finish_upsert.
+    // Throws RedisError; std::logic_error when a begin is not finished.
+    void begin_upsert(std::vector<MemberRecord> records, const Evidence* evidence = nullptr);
+    std::vector<WriteOutcome> finish_upsert();
+
     // The member, or nullopt. Throws RedisError.
     std::optional<Member> get(const std::string& store, const std::string& id);
 
@@ -80,13 +92,38 @@ class MemberStore {
                     std::size_t batch, const std::function<void(const std::vector<Member>&)>& each);
 
   private:
-    // Upserts records naming distinct members.
+    // One round of writes for records naming distinct members: the calls of
+    // apply_member_write and, per call, the records it writes.
+    struct Round {
+        std::vector<LuaScript::Call> calls;
+        std::vector<std::vector<std::size_t>> applied;
+    };
+    // A batch begun and not finished.
+    struct Begun {
+        std::vector<MemberRecord> records;
+        std::vector<const MemberRecord*> last_group;  // the distinct run still writing
+        std::size_t first = 0;                        // its first index in records
+        std::vector<WriteOutcome> outcomes;
+        const Evidence* evidence = nullptr;
+        Round round;
+    };
+
+    // Upserts records naming distinct members, waiting for Redis.
     void upsert_distinct(const std::vector<const MemberRecord*>& records,
                          std::vector<WriteOutcome>& outcomes, std::size_t first_index,
                          const Evidence* evidence);
+    // Reads records[pending], merges them, writes the consent evidence, and
+    // sends the writes (their replies unread).
+    Round send_round(const std::vector<const MemberRecord*>& records,
+                     const std::vector<std::size_t>& pending, std::vector<WriteOutcome>& outcomes,
+                     std::size_t first_index, const Evidence* evidence);
+    // Reads a round's replies; returns the records whose guard failed.
+    std::vector<std::size_t> collect_round(const Round& round);
 
     RedisConnection& redis_;
     LuaScript apply_;
+    bool script_loaded_ = false;
+    std::optional<Begun> begun_;
 };
 
 }  // namespace huitou

@@ -127,6 +127,14 @@ RedisReply RedisConnection::read() {
     return copy_reply(reply.get());
 }
 
+void RedisConnection::flush() {
+    if (!context_) fail("not connected");
+    int done = 0;
+    while (!done) {
+        if (redisBufferWrite(context_.get(), &done) != REDIS_OK) fail("connection lost");
+    }
+}
+
 RedisReply RedisConnection::command(const RedisCommand& args) {
     append(args);
     return read();

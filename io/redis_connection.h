@@ -64,6 +64,11 @@ class RedisConnection {
     // Pipelining: queue commands, then read one reply per command, in order.
     void append(const RedisCommand& args);
     RedisReply read();
+    // Writes the queued commands out now, without reading a reply, so that
+    // Redis works on them while the caller does something else (hiredis
+    // would otherwise send them at the next read()). Blocks until the kernel
+    // has taken every byte. Throws RedisError.
+    void flush();
     // Sends `commands` in one round trip and returns their replies.
     std::vector<RedisReply> pipeline(const std::vector<RedisCommand>& commands);
 

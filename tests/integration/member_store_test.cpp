@@ -308,3 +308,40 @@ TEST_CASE("a large own-birthday index is streamed with HSCAN") {
     CHECK(seen.size() == 250);
     CHECK(delivered >= 250);  // HSCAN may return an element twice; planning is idempotent
 }
+
+TEST_CASE("an upsert in two halves: Redis applies a batch while the caller goes on") {
+    TestRedis server;
+    auto redis = server.connect();
+    auto other = server.connect();
+    MemberStore store(redis);
+    const std::string m1 = keys::member("toyland", "M1");
+    auto record = [](std::string id, std::string name) {
+        return MemberRecord{"toyland", std::move(id), {{"name", std::move(name)}}, {}};
+    };
+
+    store.begin_upsert({record("M1", "王芳"), record("M2", "李强")});
+    // Sent, not waited for: a second begin before the finish is a bug.
+    CHECK_THROWS_AS(store.begin_upsert({record("M3", "x")}), std::logic_error);
+    CHECK(store.finish_upsert() ==
+          std::vector<WriteOutcome>{WriteOutcome::created, WriteOutcome::created});
+    CHECK(other.command({"HGET", m1, "name"}).str == "王芳");
+    // Nothing begun: nothing to finish.
+    CHECK(store.finish_upsert().empty());
+
+    SECTION("a member named twice in a batch: the later row wins") {
+        store.begin_upsert({record("M1", "王芳芳"), record("M1", "王小芳")});
+        store.finish_upsert();
+        store.begin_upsert({record("M1", "王小芳"), record("M2", "李强")});
+        CHECK(store.finish_upsert() ==
+              std::vector<WriteOutcome>{WriteOutcome::unchanged, WriteOutcome::unchanged});
+        CHECK(other.command({"HGET", m1, "name"}).str == "王小芳");
+    }
+    SECTION("Redis lost its scripts since they were loaded: the writes still land") {
+        other.command({"SCRIPT", "FLUSH"});
+        store.begin_upsert({record("M1", "周杰"), record("M4", "吴倩")});
+        CHECK(store.finish_upsert() ==
+              std::vector<WriteOutcome>{WriteOutcome::updated, WriteOutcome::created});
+        CHECK(other.command({"HGET", m1, "name"}).str == "周杰");
+        CHECK(other.command({"HGET", keys::member("toyland", "M4"), "name"}).str == "吴倩");
+    }
+}
