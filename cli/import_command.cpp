@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <sstream>
@@ -15,7 +16,10 @@
 namespace huitou {
 namespace {
 
-// Collects good rows and writes them a batch at a time.
+// Collects good rows and writes them a batch of one store at a time: one
+// store's batch is one transaction (its keys share a hash tag), which Redis
+// applies while the rows that follow are parsed. Rows of different stores are
+// independent; a store's rows keep their file order.
 class BatchWriter {
   public:
     BatchWriter(RedisConnection& redis, std::size_t batch, ImportReport& report,
@@ -23,27 +27,39 @@ class BatchWriter {
         : store_(redis), batch_(batch), report_(report), evidence_(std::move(evidence)) {}
 
     void add(MemberRecord record) {
-        pending_.push_back(std::move(record));
-        if (pending_.size() >= batch_) send();
-    }
-
-    // Sends the rows collected so far and returns while Redis applies them
-    // (the caller parses the next batch meanwhile); the previous batch's
-    // outcomes are counted first.
-    void send() {
-        collect();
-        if (pending_.empty()) return;
-        store_.begin_upsert(std::move(pending_), &evidence_);
-        pending_.clear();
+        auto& rows = pending_[record.store];
+        rows.push_back(std::move(record));
+        ++held_;
+        if (rows.size() >= batch_) {
+            send(rows);
+        } else if (held_ >= 4 * batch_) {
+            // Many stores, each a few rows: the fullest goes, so what is held
+            // in memory stays bounded.
+            send(std::max_element(
+                     pending_.begin(), pending_.end(),
+                     [](const auto& a, const auto& b) { return a.second.size() < b.second.size(); })
+                     ->second);
+        }
     }
 
     // Everything sent and applied.
     void flush() {
-        send();
+        for (auto& [store, rows] : pending_)
+            send(rows);
         collect();
     }
 
   private:
+    // Sends `rows` and returns while Redis applies them; the previous
+    // batch's outcomes are counted first.
+    void send(std::vector<MemberRecord>& rows) {
+        collect();
+        if (rows.empty()) return;
+        held_ -= rows.size();
+        store_.begin_upsert(std::move(rows), &evidence_);
+        rows.clear();
+    }
+
     void collect() {
         for (const auto outcome : store_.finish_upsert()) {
             switch (outcome) {
@@ -64,7 +80,8 @@ class BatchWriter {
     std::size_t batch_;
     ImportReport& report_;
     MemberStore::Evidence evidence_;
-    std::vector<MemberRecord> pending_;
+    std::map<std::string, std::vector<MemberRecord>> pending_;  // store → its rows
+    std::size_t held_ = 0;
 };
 
 std::string detect_format(const ImportOptions& o) {

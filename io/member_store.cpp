@@ -119,8 +119,8 @@ void MemberStore::begin_upsert(std::vector<MemberRecord> records, const Evidence
     // written in order; all but the last wait for Redis here.
     std::set<std::pair<std::string_view, std::string_view>> in_run;
     for (std::size_t i = 0; i < b.records.size(); ++i) {
-        const auto key = std::make_pair(std::string_view(b.records[i].store),
-                                        std::string_view(b.records[i].id));
+        const auto key =
+            std::make_pair(std::string_view(b.records[i].store), std::string_view(b.records[i].id));
         if (in_run.contains(key)) {
             upsert_distinct(b.last_group, b.outcomes, b.first, evidence);
             b.last_group.clear();
@@ -130,15 +130,10 @@ void MemberStore::begin_upsert(std::vector<MemberRecord> records, const Evidence
         b.last_group.push_back(&b.records[i]);
         in_run.insert(key);
     }
-    if (!script_loaded_) {
-        // send_round's calls do not handle NOSCRIPT themselves.
-        apply_.load(redis_);
-        script_loaded_ = true;
-    }
     std::vector<std::size_t> all(b.last_group.size());
     for (std::size_t i = 0; i < all.size(); ++i)
         all[i] = i;
-    b.round = send_round(b.last_group, all, b.outcomes, b.first, evidence);
+    b.round = send_watched_round(b.last_group, all, b.outcomes, b.first, evidence);
     begun_ = std::move(b);
 }
 
@@ -150,7 +145,7 @@ std::vector<WriteOutcome> MemberStore::finish_upsert() {
     auto retry = collect_round(b.round);
     if (!retry.empty()) {
         // A concurrent writer changed some of them: those are read, merged
-        // and written again, waiting for Redis.
+        // and written again through the script, waiting for Redis.
         std::vector<const MemberRecord*> again;
         std::vector<std::size_t> index;
         for (const auto i : retry) {
@@ -158,7 +153,7 @@ std::vector<WriteOutcome> MemberStore::finish_upsert() {
             index.push_back(b.first + i);
         }
         std::vector<WriteOutcome> outcomes(again.size(), WriteOutcome::unchanged);
-        upsert_distinct(again, outcomes, 0, b.evidence);
+        upsert_distinct(again, outcomes, 0, b.evidence, 1);
         for (std::size_t k = 0; k < again.size(); ++k)
             b.outcomes[index[k]] = outcomes[k];
     }
@@ -167,27 +162,133 @@ std::vector<WriteOutcome> MemberStore::finish_upsert() {
 
 void MemberStore::upsert_distinct(const std::vector<const MemberRecord*>& records,
                                   std::vector<WriteOutcome>& outcomes, std::size_t first_index,
-                                  const Evidence* evidence) {
+                                  const Evidence* evidence, int first_round) {
     std::vector<std::size_t> pending(records.size());
     for (std::size_t i = 0; i < records.size(); ++i)
         pending[i] = i;
-    // Guard failures are rare (a concurrent writer); each round retries only those.
-    for (int round = 0; !pending.empty(); ++round) {
+    // Conflicts are rare (a concurrent writer); each round retries only those.
+    for (int round = first_round; !pending.empty(); ++round) {
         if (round == 10)
             throw RedisError("member writes keep conflicting; is another import running?");
-        if (!script_loaded_) {
-            apply_.load(redis_);
-            script_loaded_ = true;
-        }
-        const auto sent = send_round(records, pending, outcomes, first_index, evidence);
+        auto sent = round == 0
+                        ? send_watched_round(records, pending, outcomes, first_index, evidence)
+                        : send_script_round(records, pending, outcomes, first_index, evidence);
         pending = collect_round(sent);
     }
 }
 
-MemberStore::Round MemberStore::send_round(const std::vector<const MemberRecord*>& records,
-                                           const std::vector<std::size_t>& pending,
-                                           std::vector<WriteOutcome>& outcomes,
-                                           std::size_t first_index, const Evidence* evidence) {
+namespace {
+
+// The plain commands of one member's write (what apply_member_write.lua does
+// past its guard), appended to `out`.
+void append_plain_writes(const std::string& prefix, const std::string& key, const std::string& id,
+                         const MemberWrite& w, std::vector<RedisCommand>& out) {
+    if (!w.set.empty()) {
+        RedisCommand hset{"HSET", key};
+        for (const auto& [f, v] : w.set) {
+            hset.push_back(f);
+            hset.push_back(v);
+        }
+        out.push_back(std::move(hset));
+    }
+    if (!w.clear.empty()) {
+        RedisCommand hdel{"HDEL", key};
+        hdel.insert(hdel.end(), w.clear.begin(), w.clear.end());
+        out.push_back(std::move(hdel));
+    }
+    for (const auto& e : w.index_remove)
+        out.push_back({e.score ? "ZREM" : "HDEL", prefix + e.key, id});
+    for (const auto& e : w.index_add) {
+        if (e.score) {
+            out.push_back({"ZADD", prefix + e.key, std::to_string(*e.score), id});
+        } else {
+            out.push_back({"HSET", prefix + e.key, id, ""});
+        }
+    }
+}
+
+}  // namespace
+
+MemberStore::Round MemberStore::send_watched_round(const std::vector<const MemberRecord*>& records,
+                                                   const std::vector<std::size_t>& pending,
+                                                   std::vector<WriteOutcome>& outcomes,
+                                                   std::size_t first_index,
+                                                   const Evidence* evidence) {
+    Round round;
+    round.watched = true;
+    // One transaction per store: its keys share a hash tag (one cluster slot).
+    std::vector<std::vector<std::size_t>> groups;
+    std::map<std::string_view, std::size_t> group_of;
+    for (const auto i : pending) {
+        const auto [it, added] = group_of.try_emplace(records[i]->store, groups.size());
+        if (added) groups.emplace_back();
+        groups[it->second].push_back(i);
+    }
+    for (const auto& members : groups) {
+        const std::string& store = records[members.front()]->store;
+        // WATCH before the reads: a change after them aborts the EXEC.
+        RedisCommand watch{"WATCH"};
+        for (const auto i : members)
+            watch.push_back(keys::member(store, records[i]->id));
+        redis_.append(watch);
+        for (std::size_t k = 0; k < members.size(); ++k)
+            redis_.append({"HGETALL", watch[k + 1]});
+        // The previous store's transaction answers first (one connection keeps the order).
+        while (round.read < round.applied.size())
+            read_transaction(round);
+        redis_.read().expect_ok("WATCH");
+        std::vector<RedisCommand> writes;
+        std::vector<std::size_t> written;
+        ConsentChanges consent;
+        const std::string prefix = keys::store_prefix(store);
+        for (std::size_t k = 0; k < members.size(); ++k) {
+            const auto i = members[k];
+            const auto reply = redis_.read();
+            reply.expect_ok("HGETALL member");
+            std::optional<FieldMap> stored;
+            if (!reply.elements.empty()) stored = to_field_map(reply);
+            const auto write = plan_member_write(stored, *records[i]);
+            if (write.outcome == WriteOutcome::unchanged) continue;
+            if (evidence) consent.add(*records[i], stored, write);
+            outcomes[first_index + i] = write.outcome;
+            append_plain_writes(prefix, watch[k + 1], records[i]->id, write, writes);
+            written.push_back(i);
+        }
+        // The evidence goes first: no consent flag changes without it.
+        if (evidence) consent.write(redis_, *evidence);
+        // Sent even when empty: EXEC also ends the WATCH.
+        redis_.append({"MULTI"});
+        for (const auto& w : writes)
+            redis_.append(w);
+        redis_.append({"EXEC"});
+        round.applied.push_back(std::move(written));
+        round.queued.push_back(writes.size());
+    }
+    redis_.flush();
+    return round;
+}
+
+void MemberStore::read_transaction(Round& round) {
+    const std::size_t t = round.read++;
+    redis_.read().expect_ok("MULTI");
+    for (std::size_t k = 0; k < round.queued[t]; ++k)
+        redis_.read().expect_ok("member write");
+    const auto exec = redis_.read();
+    exec.expect_ok("EXEC member writes");
+    if (exec.is_nil()) {
+        // A watched member changed after it was read: nothing was applied.
+        round.retry.insert(round.retry.end(), round.applied[t].begin(), round.applied[t].end());
+        return;
+    }
+    for (const auto& r : exec.elements)
+        r.expect_ok("member write");
+}
+
+MemberStore::Round MemberStore::send_script_round(const std::vector<const MemberRecord*>& records,
+                                                  const std::vector<std::size_t>& pending,
+                                                  std::vector<WriteOutcome>& outcomes,
+                                                  std::size_t first_index,
+                                                  const Evidence* evidence) {
     for (const auto i : pending)
         redis_.append({"HGETALL", keys::member(records[i]->store, records[i]->id)});
     // The members of one call share a store (one hash tag, one cluster
@@ -218,13 +319,23 @@ MemberStore::Round MemberStore::send_round(const std::vector<const MemberRecord*
     }
     // The evidence goes first: no consent flag changes without it.
     if (evidence) consent.write(redis_, *evidence);
+    if (!script_loaded_) {
+        // The calls below do not handle NOSCRIPT themselves.
+        apply_.load(redis_);
+        script_loaded_ = true;
+    }
     for (const auto& call : round.calls)
         apply_.send(redis_, call);
     redis_.flush();
     return round;
 }
 
-std::vector<std::size_t> MemberStore::collect_round(const Round& round) {
+std::vector<std::size_t> MemberStore::collect_round(Round& round) {
+    if (round.watched) {
+        while (round.read < round.applied.size())
+            read_transaction(round);
+        return std::move(round.retry);
+    }
     std::vector<RedisReply> replies;
     replies.reserve(round.calls.size());
     for (std::size_t c = 0; c < round.calls.size(); ++c)

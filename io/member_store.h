@@ -1,13 +1,16 @@
 // member_store.h — members in Redis: upsert from imports, read for planning.
 //
-// Upserts go in batches: one pipelined HGETALL for the batch, the pure merge
-// (core/member_write.h) in C++, then one pipelined script call per member that
-// applies the write if its guard still holds. Two round trips per batch,
-// whatever its size; an import waits for only one of them (begin_upsert /
-// finish_upsert: Redis applies batch N while the importer parses batch N+1).
-// A member named twice in one batch splits the batch, so rows apply in file
-// order. A write whose guard failed (someone changed the member in between)
-// is read and merged again.
+// Upserts go in batches, one transaction per store: WATCH of the batch's
+// members and their HGETALLs, the pure merge (core/member_write.h) in C++,
+// then MULTI, plain HSET/HDEL/ZADD/ZREM of the writes, EXEC — about a third
+// of the Redis time of doing the same in a script. Two round trips per
+// batch, whatever its size; an import waits for only one of them
+// (begin_upsert / finish_upsert: Redis applies batch N while the importer
+// parses batch N+1). A member named twice in one batch splits the batch, so
+// rows apply in file order. When a watched member changed between the read
+// and the EXEC (a consent change, a visit), nothing of that transaction is
+// applied and its members are read, merged and written again through
+// scripts/apply_member_write.lua, whose guards are per member.
 //
 // Planning reads members through the indexes (the ones a day's occasions
 // name, core/occasion.h), never by scanning the keyspace. An index is a hash
@@ -92,11 +95,18 @@ class MemberStore {
                     std::size_t batch, const std::function<void(const std::vector<Member>&)>& each);
 
   private:
-    // One round of writes for records naming distinct members: the calls of
-    // apply_member_write and, per call, the records it writes.
+    // One round of writes for records naming distinct members. The first
+    // round is one MULTI/EXEC per store under WATCH of its members (plain
+    // commands: a third of the Redis time of the script); a transaction that
+    // met a concurrent change applied nothing, and its members go again
+    // through apply_member_write, whose guards are per member.
     struct Round {
-        std::vector<LuaScript::Call> calls;
-        std::vector<std::vector<std::size_t>> applied;
+        bool watched = false;
+        std::vector<LuaScript::Call> calls;             // a script round's calls
+        std::vector<std::vector<std::size_t>> applied;  // per call or transaction: its records
+        std::vector<std::size_t> queued;                // per transaction: its commands
+        std::size_t read = 0;                           // transactions whose replies were read
+        std::vector<std::size_t> retry;                 // records of aborted transactions
     };
     // A batch begun and not finished.
     struct Begun {
@@ -108,17 +118,24 @@ class MemberStore {
         Round round;
     };
 
-    // Upserts records naming distinct members, waiting for Redis.
+    // Upserts records naming distinct members, waiting for Redis; rounds
+    // from `first_round` on (0: watched first, then scripts).
     void upsert_distinct(const std::vector<const MemberRecord*>& records,
                          std::vector<WriteOutcome>& outcomes, std::size_t first_index,
-                         const Evidence* evidence);
+                         const Evidence* evidence, int first_round = 0);
     // Reads records[pending], merges them, writes the consent evidence, and
     // sends the writes (their replies unread).
-    Round send_round(const std::vector<const MemberRecord*>& records,
-                     const std::vector<std::size_t>& pending, std::vector<WriteOutcome>& outcomes,
-                     std::size_t first_index, const Evidence* evidence);
-    // Reads a round's replies; returns the records whose guard failed.
-    std::vector<std::size_t> collect_round(const Round& round);
+    Round send_watched_round(const std::vector<const MemberRecord*>& records,
+                             const std::vector<std::size_t>& pending,
+                             std::vector<WriteOutcome>& outcomes, std::size_t first_index,
+                             const Evidence* evidence);
+    Round send_script_round(const std::vector<const MemberRecord*>& records,
+                            const std::vector<std::size_t>& pending,
+                            std::vector<WriteOutcome>& outcomes, std::size_t first_index,
+                            const Evidence* evidence);
+    // Reads the round's unread replies; returns the records to write again.
+    std::vector<std::size_t> collect_round(Round& round);
+    void read_transaction(Round& round);
 
     RedisConnection& redis_;
     LuaScript apply_;
