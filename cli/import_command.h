@@ -23,7 +23,10 @@ struct ImportOptions {
     std::string path;
     std::string format;         // "csv", "jsonl", or empty: from the file name
     std::string default_store;  // for rows without a store column
-    std::size_t batch = 1000;
+    // Rows per store per transaction. Redis 7.0 checks each WATCHed key
+    // against those already watched (quadratic in the batch): 500 measured
+    // faster than 1000 (docs/BENCHMARKS.md section 1).
+    std::size_t batch = 500;
     SysSeconds at{};        // when the import runs: the consent ledger's time for its changes
     bool progress = false;  // a progress line on `errors` (cli/progress_bar.h)
 };

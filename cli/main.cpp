@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"csv", "jsonl"}));
     import_cmd->add_option("--store", import.default_store,
                            "Store for rows without a store column");
-    import_cmd->add_option("--batch", import.batch, "Rows per Redis round trip")
+    import_cmd->add_option("--batch", import.batch, "Rows of one store per Redis transaction")
         ->check(CLI::Range(1, 100000));
     bool import_quiet = false, import_json = false;
     import_cmd->add_flag("--quiet", import_quiet, "No progress line on a terminal");
