@@ -16,7 +16,7 @@ namespace {
 // Jobs per create_job call: a call of 500 runs in a few milliseconds, and
 // its one ZADD of 1,000 values stays well under what Lua's unpack takes
 // (about 8,000).
-constexpr std::size_t kJobsPerCall = 500;
+constexpr std::size_t kCreatesPerCall = 500;
 
 std::string seconds(SysSeconds t) {
     return std::to_string(t.time_since_epoch().count());
@@ -73,10 +73,10 @@ std::vector<LuaScript::Call> JobStore::create_calls(const std::vector<Job>& jobs
     std::map<std::string_view, std::size_t> open;  // store → its call being filled
     for (const auto& job : jobs) {
         auto it = open.find(job.store);
-        if (it == open.end() || sizes[it->second] == kJobsPerCall) {
+        if (it == open.end() || sizes[it->second] == kCreatesPerCall) {
             calls.push_back(
                 {{keys::due(job.store), keys::counts(job.store)}, {keys::store_prefix(job.store)}});
-            calls.back().args.reserve(1 + kJobsPerCall * 15);
+            calls.back().args.reserve(1 + kCreatesPerCall * 15);
             sizes.push_back(0);
             it = open.insert_or_assign(job.store, calls.size() - 1).first;
         }
@@ -226,19 +226,86 @@ BeginSendReply parse_begin_send(const RedisReply& reply) {
 
 }  // namespace
 
-LuaScript::Call JobStore::begin_call(const std::string& store, const std::string& job_id,
-                                     int attempt, const std::string& worker, SysSeconds now) const {
-    return {{keys::job(store, job_id), keys::opt_outs(store, "sms"),
-             keys::opt_outs(store, "wechat"), keys::inflight(store), keys::counts(store)},
-            {std::to_string(attempt), worker, seconds(now), job_id,
-             std::to_string(config_.job_retention.count())}};
+namespace {
+
+// Jobs per begin_send / record_result call: a call costs Redis more than a
+// job inside it, and 100 keep a call well under a millisecond.
+constexpr std::size_t kSendsPerCall = 100;
+
+}  // namespace
+
+JobStore::JobCalls JobStore::begin_calls(const std::vector<const JobMessage*>& jobs,
+                                         const std::string& worker, SysSeconds now) const {
+    JobCalls out;
+    std::map<std::string_view, std::size_t> open;  // store → its call being filled
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        const JobMessage& job = *jobs[i];
+        auto it = open.find(job.store);
+        if (it == open.end() || out.items[it->second].size() == kSendsPerCall) {
+            out.calls.push_back(
+                {{keys::opt_outs(job.store, "sms"), keys::opt_outs(job.store, "wechat"),
+                  keys::inflight(job.store), keys::counts(job.store)},
+                 {worker, seconds(now), std::to_string(config_.job_retention.count())}});
+            out.items.emplace_back();
+            it = open.insert_or_assign(job.store, out.calls.size() - 1).first;
+        }
+        auto& call = out.calls[it->second];
+        call.keys.push_back(keys::job(job.store, job.job_id));
+        call.args.push_back(std::to_string(job.attempt));
+        call.args.push_back(job.job_id);
+        out.items[it->second].push_back(i);
+    }
+    return out;
+}
+
+JobStore::JobCalls JobStore::record_calls(const std::vector<Recording>& results) const {
+    JobCalls out;
+    std::map<std::string_view, std::size_t> open;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const ResultMessage& r = results[i].result;
+        auto it = open.find(r.store);
+        if (it == open.end() || out.items[it->second].size() == kSendsPerCall) {
+            out.calls.push_back(
+                {{keys::inflight(r.store), keys::due(r.store), keys::counts(r.store)},
+                 {std::to_string(config_.job_retention.count()),
+                  std::to_string(config_.max_attempts)}});
+            out.items.emplace_back();
+            it = open.insert_or_assign(r.store, out.calls.size() - 1).first;
+        }
+        auto& call = out.calls[it->second];
+        call.keys.push_back(keys::job(r.store, r.job_id));
+        const auto& unsure = results[i].unsure_since;
+        for (auto& a : {r.job_id, std::string(to_string(r.outcome)), seconds(r.at),
+                        seconds(r.retry_at.value_or(r.at)), r.error, r.provider, r.provider_ref,
+                        unsure ? seconds(*unsure) : std::string()})
+            call.args.push_back(a);
+        out.items[it->second].push_back(i);
+    }
+    return out;
+}
+
+std::vector<RedisReply> JobStore::run_job_calls(const LuaScript& script, const JobCalls& calls,
+                                                std::size_t jobs, std::string_view what) {
+    std::vector<RedisReply> answers(jobs);
+    const auto replies = script.run_many(redis_, calls.calls);
+    for (std::size_t c = 0; c < replies.size(); ++c) {
+        replies[c].expect_ok(what);
+        if (replies[c].elements.size() != calls.items[c].size())
+            throw RedisError(std::string(what) + ": unexpected reply");
+        for (std::size_t k = 0; k < calls.items[c].size(); ++k)
+            answers[calls.items[c][k]] = replies[c].elements[k];
+    }
+    return answers;
 }
 
 BeginSend JobStore::begin_send(const std::string& store, const std::string& job_id, int attempt,
                                const std::string& worker, SysSeconds now, std::string* detail,
                                SysSeconds* unsure_since) {
-    const auto call = begin_call(store, job_id, attempt, worker, now);
-    const auto r = parse_begin_send(begin_.run(redis_, call.keys, call.args));
+    JobMessage job;
+    job.store = store;
+    job.job_id = job_id;
+    job.attempt = attempt;
+    const auto r = begin_send_many({&job}, worker, now).at(0);
     if (detail) *detail = r.detail;
     if (unsure_since && r.verdict == BeginSend::verify) *unsure_since = r.unsure_since;
     return r.verdict;
@@ -246,46 +313,25 @@ BeginSend JobStore::begin_send(const std::string& store, const std::string& job_
 
 std::vector<BeginSendReply> JobStore::begin_send_many(const std::vector<const JobMessage*>& jobs,
                                                       const std::string& worker, SysSeconds now) {
-    std::vector<LuaScript::Call> calls;
-    calls.reserve(jobs.size());
-    for (const auto* job : jobs)
-        calls.push_back(begin_call(job->store, job->job_id, job->attempt, worker, now));
     std::vector<BeginSendReply> replies;
     replies.reserve(jobs.size());
-    for (const auto& reply : begin_.run_many(redis_, calls))
-        replies.push_back(parse_begin_send(reply));
+    for (const auto& answer :
+         run_job_calls(begin_, begin_calls(jobs, worker, now), jobs.size(), "begin_send"))
+        replies.push_back(parse_begin_send(answer));
     return replies;
-}
-
-LuaScript::Call JobStore::record_call(const ResultMessage& r,
-                                      std::optional<SysSeconds> unsure_since) const {
-    return {{keys::job(r.store, r.job_id), keys::inflight(r.store), keys::due(r.store),
-             keys::counts(r.store)},
-            {r.job_id, std::string(to_string(r.outcome)), seconds(r.at),
-             seconds(r.retry_at.value_or(r.at)), r.error, r.provider, r.provider_ref,
-             std::to_string(config_.job_retention.count()), std::to_string(config_.max_attempts),
-             unsure_since ? seconds(*unsure_since) : std::string()}};
 }
 
 std::optional<JobState> JobStore::record(const ResultMessage& r,
                                          std::optional<SysSeconds> unsure_since) {
-    const auto call = record_call(r, unsure_since);
-    const auto reply = record_.run(redis_, call.keys, call.args);
-    reply.expect_ok("record_result");
-    return parse_job_state(reply.str);
+    return record_many({Recording{r, unsure_since}}).at(0);
 }
 
 std::vector<std::optional<JobState>> JobStore::record_many(const std::vector<Recording>& results) {
-    std::vector<LuaScript::Call> calls;
-    calls.reserve(results.size());
-    for (const auto& r : results)
-        calls.push_back(record_call(r.result, r.unsure_since));
     std::vector<std::optional<JobState>> states;
     states.reserve(results.size());
-    for (const auto& reply : record_.run_many(redis_, calls)) {
-        reply.expect_ok("record_result");
-        states.push_back(parse_job_state(reply.str));
-    }
+    for (const auto& answer :
+         run_job_calls(record_, record_calls(results), results.size(), "record_result"))
+        states.push_back(parse_job_state(answer.str));
     return states;
 }
 

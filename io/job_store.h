@@ -155,10 +155,19 @@ class JobStore {
 
   private:
     std::vector<LuaScript::Call> create_calls(const std::vector<Job>& jobs) const;
-    LuaScript::Call begin_call(const std::string& store, const std::string& job_id, int attempt,
-                               const std::string& worker, SysSeconds now) const;
-    LuaScript::Call record_call(const ResultMessage& result,
-                                std::optional<SysSeconds> unsure_since) const;
+    // Script calls for many jobs: one a store and at most 100 jobs,
+    // with, per call, the indexes of the jobs it carries.
+    struct JobCalls {
+        std::vector<LuaScript::Call> calls;
+        std::vector<std::vector<std::size_t>> items;
+    };
+    JobCalls begin_calls(const std::vector<const JobMessage*>& jobs, const std::string& worker,
+                         SysSeconds now) const;
+    JobCalls record_calls(const std::vector<Recording>& results) const;
+    // Runs `calls` in one pipeline and returns each job's answer, in the
+    // order of the jobs.
+    std::vector<RedisReply> run_job_calls(const LuaScript& script, const JobCalls& calls,
+                                          std::size_t jobs, std::string_view what);
 
     RedisConnection& redis_;
     const SchedulerConfig& config_;

@@ -188,3 +188,98 @@ TEST_CASE("a stopping worker hands back only the dispatch it holds") {
         CHECK(jobs.begin_send("toyland", job.id, 1, "w2", t) == BeginSend::ok);
     }
 }
+
+TEST_CASE("a worker's batch begins and records in one script call a store") {
+    TestRedis server;
+    auto redis = server.connect();
+    SchedulerConfig cfg;
+    cfg.ack_timeout = 300s;
+    cfg.max_attempts = 3;
+    JobStore jobs(redis, cfg);
+    const SysSeconds t = at("2027-09-15T10:00:00+08:00");
+    // 150 jobs of toyland (two calls of at most 100) and 3 of babycare.
+    std::vector<Job> all;
+    for (int i = 0; i < 153; ++i) {
+        Job j = birthday_job("M" + std::to_string(i));
+        j.to = "+861380013" + std::to_string(1000 + i);
+        if (i >= 150) j.store = "babycare";
+        all.push_back(j);
+    }
+    REQUIRE(jobs.create(all) == 153);
+    const auto toyland = jobs.claim_due("toyland", t, 200);
+    const auto babycare = jobs.claim_due("babycare", t, 200);
+    REQUIRE(toyland.jobs.size() == 150);
+    REQUIRE(babycare.jobs.size() == 3);
+    // The stores interleaved, as a worker's queue has them.
+    std::vector<JobMessage> messages;
+    for (std::size_t i = 0; i < 150; ++i) {
+        const Job& j = toyland.jobs[i];
+        messages.push_back({j.store, j.id, j.member_id, j.kind, j.channel, j.to, j.text, {},
+                            j.attempts, j.expires_at});
+        if (i < 3) {
+            const Job& b = babycare.jobs[i];
+            messages.push_back({b.store, b.id, b.member_id, b.kind, b.channel, b.to, b.text, {},
+                                b.attempts, b.expires_at});
+        }
+    }
+    // messages: t0 b0 t1 b1 t2 b2 t3 t4 ... One has opted out since the
+    // claim (7), one is a stale copy (8).
+    redis.command({"SADD", keys::opt_outs("toyland", "sms"), messages[7].to});
+    messages[8].attempt = 7;
+    std::vector<const JobMessage*> batch;
+    for (const auto& m : messages)
+        batch.push_back(&m);
+
+    const auto replies = jobs.begin_send_many(batch, "w1", t);
+    REQUIRE(replies.size() == messages.size());
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+        INFO("job " << i << " " << messages[i].store << " " << replies[i].detail);
+        if (i == 7) {
+            CHECK(replies[i].verdict == BeginSend::cancelled);
+        } else if (i == 8) {
+            CHECK(replies[i].verdict == BeginSend::stale);
+        } else {
+            CHECK(replies[i].verdict == BeginSend::ok);
+        }
+    }
+    CHECK(jobs.counts("toyland").at("cancelled") == 1);
+    CHECK(jobs.counts("toyland").at("dispatched") == 149);
+    CHECK(redis.command({"ZSCORE", keys::inflight("toyland"), messages[7].job_id}).is_nil());
+
+    // The results, with a job recorded twice in one call: a retry, then the
+    // send that followed — it ends sent and out of the due set.
+    std::vector<Recording> results;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        if (i == 7 || i == 8) continue;
+        ResultMessage r;
+        r.store = messages[i].store;
+        r.job_id = messages[i].job_id;
+        r.outcome = i == 9 ? Outcome::retry : Outcome::sent;
+        r.retry_at = t + 60s;
+        r.provider = "outbox";
+        r.at = t;
+        results.push_back({r, std::nullopt});
+        if (i == 9) {
+            r.outcome = Outcome::sent;
+            results.push_back({r, std::nullopt});
+        }
+    }
+    const auto states = jobs.record_many(results);
+    REQUIRE(states.size() == results.size());
+    for (std::size_t k = 0; k < states.size(); ++k) {
+        INFO("result " << k);
+        CHECK(states[k] == (k == 7 ? JobState::planned : JobState::sent));
+    }
+    const auto counts = jobs.counts("toyland");
+    CHECK(counts.at("sent") == 148);
+    CHECK(counts.at("dispatched") == 1);  // the stale copy's job: still out with attempt 1
+    CHECK(counts.at("planned") == 0);
+    CHECK(jobs.counts("babycare").at("sent") == 3);
+    CHECK(redis.command({"ZCARD", keys::inflight("toyland")}).integer == 1);
+    CHECK(redis.command({"ZCARD", keys::due("toyland")}).integer == 0);
+    CHECK(redis.command({"ZCARD", keys::inflight("babycare")}).integer == 0);
+    // Recorded again (the scheduler's copy): nothing changes.
+    for (const auto& state : jobs.record_many(results))
+        CHECK(state == JobState::sent);
+    CHECK(jobs.counts("toyland") == counts);
+}
