@@ -10,7 +10,7 @@
 //
 // --baseline also times raw pipelined HGETALL over every member of the
 // stores, straight through hiredis (no copying into our reply type, no
-// decoding), batches of scheduler.dispatch_batch: the most any planner could
+// decoding), batches of scheduler.plan_batch: the most any planner could
 // do reading members from this Redis. A festival day's members per second
 // is reported as a share of it.
 //
@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
             for (int run = 1; run <= repeat; ++run)
                 raw.push_back(
                     raw_hgetall_rate(rt.redis, config, members,
-                                     static_cast<std::size_t>(config.scheduler.dispatch_batch)));
+                                     static_cast<std::size_t>(config.scheduler.plan_batch)));
             std::sort(rates.begin(), rates.end());
             std::sort(raw.begin(), raw.end());
             const double plan_median = rates[rates.size() / 2];

@@ -699,6 +699,7 @@ Config parse_config(std::string_view toml_text, std::string origin,
         s.retry_delay = positive_seconds(*t, "retry_delay_seconds", s.retry_delay);
         s.dispatch_batch =
             static_cast<int>(positive_integer(*t, "dispatch_batch", s.dispatch_batch));
+        s.plan_batch = static_cast<int>(positive_integer(*t, "plan_batch", s.plan_batch));
         s.max_in_flight = static_cast<int>(positive_integer(*t, "max_in_flight", s.max_in_flight));
         s.max_attempts = static_cast<int>(positive_integer(*t, "max_attempts", s.max_attempts));
         s.job_retention = std::chrono::days(positive_integer(*t, "job_retention_days", 35));

@@ -101,8 +101,12 @@ struct SchedulerConfig {
     std::chrono::seconds ack_timeout{300};  // dispatched without result → dispatched again
     std::chrono::seconds once_wait{30};     // --once: how long to wait for results (real time)
     std::chrono::seconds retry_delay{60};   // no worker reachable → try again after
-    int dispatch_batch = 500;               // jobs claimed per round trip
-    int max_attempts = 5;                   // dispatches before a job fails
+    // Jobs claimed per claim_due call. A claim is one script that holds
+    // Redis while it runs; 200 leaves room between claims for the workers'
+    // begin and record calls (bench: 19,420 jobs/s against 15,188 at 500).
+    int dispatch_batch = 200;
+    int plan_batch = 500;  // members read per pipelined round trip when planning
+    int max_attempts = 5;  // dispatches before a job fails
     std::chrono::seconds job_retention{35 * 86400};  // finished jobs kept this long
     // Jobs of a store dispatched and without a result, at most: the rest wait
     // in Redis. Keep it below what the workers send in ack_timeout, or jobs

@@ -38,7 +38,7 @@ std::vector<StorePreview> preview_day(RedisConnection& redis, const Config& conf
                                       const std::string& store_filter, SysSeconds now) {
     std::vector<StorePreview> out;
     DayPlanner planner(redis, config, templates,
-                       static_cast<std::size_t>(config.scheduler.dispatch_batch));
+                       static_cast<std::size_t>(config.scheduler.plan_batch));
     for (const auto& [id, store] : config.stores) {
         if (!store_filter.empty() && id != store_filter) continue;
         StorePreview p;

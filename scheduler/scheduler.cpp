@@ -54,7 +54,7 @@ Scheduler::Scheduler(const Config& config, const TemplateSet& templates, RedisCo
       templates_(templates),
       redis_(redis),
       clock_(clock),
-      planner_(redis, config, templates, static_cast<std::size_t>(config.scheduler.dispatch_batch)),
+      planner_(redis, config, templates, static_cast<std::size_t>(config.scheduler.plan_batch)),
       jobs_(redis, config.scheduler),
       visit_store_(redis, config),
       winbacks_(redis, config.scheduler),
