@@ -99,6 +99,19 @@ class ConsentChanges {
     std::map<std::tuple<std::string, Channel, bool>, std::vector<std::string>> members_;
 };
 
+// Reads the next reply — the member's HGETALL, sent before — and merges
+// `record` into it; notes the consent changes when `consent` is given.
+MemberWrite merge_next(RedisConnection& redis, const MemberRecord& record,
+                       ConsentChanges* consent) {
+    const auto reply = redis.read();
+    reply.expect_ok("HGETALL member");
+    std::optional<FieldMap> stored;
+    if (!reply.elements.empty()) stored = to_field_map(reply);
+    auto write = plan_member_write(stored, record);
+    if (consent && write.outcome != WriteOutcome::unchanged) consent->add(record, stored, write);
+    return write;
+}
+
 }  // namespace
 
 MemberStore::MemberStore(RedisConnection& redis) : redis_(redis), apply_("apply_member_write") {}
@@ -243,13 +256,8 @@ MemberStore::Round MemberStore::send_watched_round(const std::vector<const Membe
         const std::string prefix = keys::store_prefix(store);
         for (std::size_t k = 0; k < members.size(); ++k) {
             const auto i = members[k];
-            const auto reply = redis_.read();
-            reply.expect_ok("HGETALL member");
-            std::optional<FieldMap> stored;
-            if (!reply.elements.empty()) stored = to_field_map(reply);
-            const auto write = plan_member_write(stored, *records[i]);
+            const auto write = merge_next(redis_, *records[i], evidence ? &consent : nullptr);
             if (write.outcome == WriteOutcome::unchanged) continue;
-            if (evidence) consent.add(*records[i], stored, write);
             outcomes[first_index + i] = write.outcome;
             append_plain_writes(prefix, watch[k + 1], records[i]->id, write, writes);
             written.push_back(i);
@@ -298,13 +306,8 @@ MemberStore::Round MemberStore::send_script_round(const std::vector<const Member
     std::map<std::string_view, std::size_t> open;  // store → its call being filled
     ConsentChanges consent;
     for (const auto i : pending) {
-        const auto reply = redis_.read();
-        reply.expect_ok("HGETALL member");
-        std::optional<FieldMap> stored;
-        if (!reply.elements.empty()) stored = to_field_map(reply);
-        const auto write = plan_member_write(stored, *records[i]);
+        const auto write = merge_next(redis_, *records[i], evidence ? &consent : nullptr);
         if (write.outcome == WriteOutcome::unchanged) continue;
-        if (evidence) consent.add(*records[i], stored, write);
         outcomes[first_index + i] = write.outcome;
         const auto& store = records[i]->store;
         auto it = open.find(store);
