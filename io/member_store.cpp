@@ -7,18 +7,11 @@
 #include <tuple>
 
 #include "core/consent.h"
+#include "io/redis_fields.h"
 #include "io/redis_keys.h"
 
 namespace huitou {
 namespace {
-
-FieldMap to_field_map(const RedisReply& reply) {
-    FieldMap fields;
-    for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
-        fields.emplace(reply.elements[i].str, reply.elements[i + 1].str);
-    }
-    return fields;
-}
 
 // Members per apply_member_write call: a script call costs Redis more than
 // the few commands inside it, and 100 keep each call well under a millisecond.
@@ -106,7 +99,7 @@ MemberWrite merge_next(RedisConnection& redis, const MemberRecord& record,
     const auto reply = redis.read();
     reply.expect_ok("HGETALL member");
     std::optional<FieldMap> stored;
-    if (!reply.elements.empty()) stored = to_field_map(reply);
+    if (!reply.elements.empty()) stored = field_map(reply);
     auto write = plan_member_write(stored, record);
     if (consent && write.outcome != WriteOutcome::unchanged) consent->add(record, stored, write);
     return write;
@@ -364,7 +357,7 @@ std::optional<Member> MemberStore::get(const std::string& store, const std::stri
     const auto reply = redis_.command({"HGETALL", keys::member(store, id)});
     reply.expect_ok("HGETALL member");
     if (reply.elements.empty()) return std::nullopt;
-    return member_from_fields(store, id, to_field_map(reply));
+    return member_from_fields(store, id, field_map(reply));
 }
 
 std::vector<Member> MemberStore::in_index(const std::string& store, const std::string& suffix) {
@@ -399,7 +392,7 @@ std::vector<Member> MemberStore::get_many(const std::string& store,
         // An index entry whose member is gone is skipped; the next write of
         // that member's indexes cleans it.
         if (!reply.elements.empty())
-            members.push_back(member_from_fields(store, id, to_field_map(reply)));
+            members.push_back(member_from_fields(store, id, field_map(reply)));
     }
     return members;
 }
@@ -474,7 +467,7 @@ void MemberStore::read_ahead(const std::string& store, const std::vector<std::st
             reply.expect_ok("HGETALL member");
             // An index entry whose member is gone is skipped (as in get_many).
             if (!reply.elements.empty())
-                members.push_back(member_from_fields(store, ids[i], to_field_map(reply)));
+                members.push_back(member_from_fields(store, ids[i], field_map(reply)));
         }
         if (!members.empty()) each(members);
     }
