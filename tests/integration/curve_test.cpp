@@ -80,7 +80,11 @@ TEST_CASE("with CURVE on, only workers with an allowed key receive jobs") {
     }));
 
     auto good = worker(allowed, dir.file("allowed.key"), "allowed.jsonl", good_port);
-    REQUIRE(eventually([&] { return lines("allowed.jsonl") > 0; }, 20s));
+    const bool delivered = eventually([&] { return lines("allowed.jsonl") > 0; }, 20s);
+    // Shown only if it fails: what the programs said.
+    INFO("scheduler log:\n" << read_file(dir.file("scheduler.log")));
+    INFO("allowed worker log:\n" << read_file(dir.file("allowed.jsonl.log")));
+    REQUIRE(delivered);
     CHECK(lines("stranger.jsonl") == 0);
     CHECK(good.running());
     CHECK(intruder.running());

@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -105,20 +107,49 @@ RunResult run(const std::vector<std::string>& argv, const std::vector<std::strin
     return r;
 }
 
-int free_port() {
+namespace {
+
+// Whether `port` on 127.0.0.1 can be bound right now.
+bool bindable(int port) {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return false;
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        close(fd);
-        throw std::runtime_error("bind: no free port");
-    }
-    socklen_t len = sizeof addr;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     close(fd);
-    return ntohs(addr.sin_port);
+    return ok;
+}
+
+// The first port of the kernel's ephemeral range (32768 on Debian).
+int ephemeral_low() {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    int low = 0;
+    return range >> low ? low : 32768;
+}
+
+}  // namespace
+
+int free_port() {
+    // Not a port the kernel picked (bind to port 0): those come from the
+    // ephemeral range, from which every outgoing connection of every test
+    // running in parallel also takes its local port — one of them could take
+    // it between this call and the program's bind (seen: a scheduler that
+    // could not bind, a test waiting 20 s for messages that never came).
+    // Ports below that range are only ever taken by an explicit bind; each
+    // test process walks them from its own pid-derived start.
+    constexpr int first = 10000;
+    const int last = ephemeral_low() - 1;
+    if (last - first < 1000)
+        throw std::runtime_error("free_port: no room below the ephemeral range");
+    const int span = last - first + 1;
+    static std::atomic<unsigned> next{static_cast<unsigned>(getpid()) * 7919u};
+    for (int tries = 0; tries < span; ++tries) {
+        const int port = first + static_cast<int>(next++ % static_cast<unsigned>(span));
+        if (bindable(port)) return port;
+    }
+    throw std::runtime_error("free_port: no free port");
 }
 
 TempDir::TempDir() {

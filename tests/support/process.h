@@ -45,7 +45,8 @@ struct RunResult {
 RunResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
               std::chrono::seconds timeout = std::chrono::seconds(60));
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago, below the ephemeral
+// range (outgoing connections never take it meanwhile).
 int free_port();
 
 // A fresh temporary directory, removed by its destructor.
