@@ -64,8 +64,13 @@ class ConsentChanges {
     }
 
     void write(RedisConnection& redis, const MemberStore::Evidence& evidence) {
-        if (members_.empty()) return;
-        std::vector<std::vector<std::string>> commands;
+        for (const auto& reply : redis.pipeline(take_commands(evidence)))
+            reply.expect_ok("XADD consent");
+    }
+
+    // The ledger's XADDs, one per store, channel and direction; forgets them.
+    std::vector<RedisCommand> take_commands(const MemberStore::Evidence& evidence) {
+        std::vector<RedisCommand> commands;
         for (const auto& [key, ids] : members_) {
             const auto& [store, channel, opt_in] = key;
             ConsentEvent e;
@@ -83,9 +88,8 @@ class ConsentChanges {
             }
             commands.push_back(std::move(xadd));
         }
-        for (const auto& reply : redis.pipeline(commands))
-            reply.expect_ok("XADD consent");
         members_.clear();
+        return commands;
     }
 
   private:
@@ -255,10 +259,17 @@ MemberStore::Round MemberStore::send_watched_round(const std::vector<const Membe
             append_plain_writes(prefix, watch[k + 1], records[i]->id, write, writes);
             written.push_back(i);
         }
-        // The evidence goes first: no consent flag changes without it.
-        if (evidence) consent.write(redis_, *evidence);
-        // Sent even when empty: EXEC also ends the WATCH.
+        if (after_read_) after_read_();
+        // Sent even when empty: EXEC also ends the WATCH. The evidence goes
+        // first, in the same transaction: no consent flag changes without
+        // it, and an aborted transaction leaves no evidence of a change it
+        // did not make (the script round writes it then).
         redis_.append({"MULTI"});
+        if (evidence) {
+            auto ledger = consent.take_commands(*evidence);
+            writes.insert(writes.begin(), std::make_move_iterator(ledger.begin()),
+                          std::make_move_iterator(ledger.end()));
+        }
         for (const auto& w : writes)
             redis_.append(w);
         redis_.append({"EXEC"});

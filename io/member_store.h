@@ -65,6 +65,11 @@ class MemberStore {
     void begin_upsert(std::vector<MemberRecord> records, const Evidence* evidence = nullptr);
     std::vector<WriteOutcome> finish_upsert();
 
+    // For tests of the path a concurrent writer takes: called after a
+    // transaction's reads, before its writes are sent — a change made there
+    // aborts it, and its members are written again through the script.
+    void set_after_read_for_test(std::function<void()> hook) { after_read_ = std::move(hook); }
+
     // The member, or nullopt. Throws RedisError.
     std::optional<Member> get(const std::string& store, const std::string& id);
 
@@ -141,6 +146,7 @@ class MemberStore {
     LuaScript apply_;
     bool script_loaded_ = false;
     std::optional<Begun> begun_;
+    std::function<void()> after_read_;
 };
 
 }  // namespace huitou

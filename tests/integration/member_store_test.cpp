@@ -345,3 +345,43 @@ TEST_CASE("an upsert in two halves: Redis applies a batch while the caller goes 
         CHECK(other.command({"HGET", keys::member("toyland", "M4"), "name"}).str == "吴倩");
     }
 }
+
+TEST_CASE(
+    "a member changed between the read and the write is written again on top of the change") {
+    TestRedis server;
+    auto redis = server.connect();
+    auto other = server.connect();
+    MemberStore store(redis);
+    const std::string m1 = keys::member("toyland", "M1");
+    store.upsert({MemberRecord{"toyland", "M1", {{"name", "王芳"}, {"sms_optin", "0"}}, {}}});
+
+    // Another writer (the admin API, a second import) changes M1 after this
+    // batch read it and before its transaction runs: the transaction applies
+    // nothing, and the batch goes again through the script, merged with the
+    // change.
+    int changes = 0;
+    store.set_after_read_for_test([&] {
+        if (changes++ == 0) other.command({"HSET", m1, "gender", "F"});
+    });
+    const MemberStore::Evidence evidence{SysSeconds{std::chrono::seconds{1'800'000'000}},
+                                         "members.csv"};
+    const auto outcomes =
+        store.upsert({MemberRecord{"toyland", "M1", {{"name", "王小芳"}, {"sms_optin", "1"}}, {}},
+                      MemberRecord{"toyland", "M2", {{"name", "李强"}}, {}}},
+                     &evidence);
+    CHECK(changes == 1);
+    CHECK(outcomes == std::vector<WriteOutcome>{WriteOutcome::updated, WriteOutcome::created});
+    CHECK(other.command({"HGET", m1, "name"}).str == "王小芳");
+    CHECK(other.command({"HGET", m1, "gender"}).str == "F");  // the other writer's change stays
+    CHECK(other.command({"HGET", m1, "sms_optin"}).str == "1");
+    CHECK(other.command({"HGET", keys::member("toyland", "M2"), "name"}).str == "李强");
+    // The opt-in's evidence is written once: the aborted transaction took
+    // its copy with it.
+    const auto ledger = other.command({"XRANGE", keys::consent_log("toyland"), "-", "+"});
+    REQUIRE(ledger.elements.size() == 1);
+    std::string event;
+    for (const auto& part : ledger.elements[0].elements[1].elements)
+        event += part.str + " ";
+    CHECK_THAT(event, Catch::Contains("opt_in") && Catch::Contains("M1") &&
+                          Catch::Contains("members.csv"));
+}
