@@ -9,9 +9,10 @@
 // is rejected with the reason, at import already.
 //
 // libphonenumber is slow (ICU regular expressions: about 20 µs a number, half
-// of a member import). Plain 11-digit Chinese mobiles take a fast path that
-// remembers which 7-digit segments (号段) libphonenumber called mobile; every
-// other number, and the first of each segment, still goes to libphonenumber.
+// of a member import). Chinese mobiles written as 11 digits, plain or grouped
+// 3-4-4 by spaces or dashes, take a fast path that remembers which 7-digit
+// segments (号段) libphonenumber called mobile; every other number, and the
+// first of each segment, still goes to libphonenumber.
 #pragma once
 
 #include <optional>

@@ -39,7 +39,8 @@ TEST_CASE("logs see a masked number") {
 TEST_CASE("the fast path for 11-digit mobiles agrees with libphonenumber") {
     // Numbers in clusters of one 7-digit segment (号段), where the fast path
     // reuses the first answer, over every segment start 10..19 and plenty of
-    // random ones; written plain, with +86 and with 0086. Both the number and
+    // random ones; written plain, grouped 3-4-4 with spaces or dashes, with
+    // +86 and with 0086. Both the number and
     // the reason must be the same.
     std::uint64_t x = 0x9E3779B97F4A7C15ull;
     auto next = [&x] {
@@ -55,9 +56,12 @@ TEST_CASE("the fast path for 11-digit mobiles agrees with libphonenumber") {
             const auto suffix = k == 0 ? 0 : k == 1 ? 9999 : static_cast<int>(next() % 10000);
             char digits[16];
             std::snprintf(digits, sizeof digits, "%07ld%04d", segment, suffix);
-            const std::string forms[] = {digits, std::string("+86") + digits,
-                                         std::string("0086") + digits};
-            const auto& raw = forms[k % 3];
+            const std::string d(digits);
+            const std::string grouped = d.substr(0, 3) + " " + d.substr(3, 4) + " " + d.substr(7);
+            const std::string dashed = d.substr(0, 3) + "-" + d.substr(3, 4) + "-" + d.substr(7);
+            const std::string forms[] = {d,      "+86" + d,        "0086" + d, grouped,
+                                         dashed, "+86 " + grouped, "+86-" + d, "0086 " + dashed};
+            const auto& raw = forms[k % 8];
             std::string fast_error, slow_error;
             const auto fast = normalize_mobile(raw, &fast_error);
             const auto slow = normalize_mobile_slowly(raw, &slow_error);
@@ -75,7 +79,10 @@ TEST_CASE("the fast path for 11-digit mobiles agrees with libphonenumber") {
         GENERATE(as<std::string>{}, "+1 650 253 0000", "+44 7911 123456", "+852 9123 4567",
                  "+86 10 6234 5678", "0086 10 62345678", "+800 1234 5678", "1259313800138000",
                  "1795113800138000", "+8613800138000", "8613800138000", "13800138000x",
-                 "1380013800", "138001380001", "+86 138 0013 8000", "19912345678", "14012345678");
+                 "1380013800", "138001380001", "+86 138 0013 8000", "19912345678", "14012345678",
+                 // separators the fast path does not take: mixed, misplaced, doubled, leading
+                 "138 0013-8000", "1380 013 8000", "138  0013 8000", " 13800138000", "-13800138000",
+                 "+86  13800138000", "138 0013 800x", "+86 138-0013-8000 ");
     std::string fast_error, slow_error;
     CHECK(normalize_mobile(raw, &fast_error) == normalize_mobile_slowly(raw, &slow_error));
     CHECK(fast_error == slow_error);
