@@ -17,18 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$work"/*.log; do echo "== $f"; tail -20 "$f"; done >&2; exit 1; }
-# A port below the ephemeral range (which outgoing connections draw from), free now.
-free_port() { python3 -c 'import random, socket
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-while True:
-    p = random.randrange(10000, low)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass
-    finally:
-        s.close()'; }
+. "$(dirname "$0")/free_port.sh"
 
 admin=$(free_port) box=$(free_port) sendsms=$(free_port) smsc=$(free_port)
 sed -e "s/^admin-port = 13000/admin-port = $admin/" \

@@ -16,18 +16,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$work"/*.log; do echo "== $f"; tail -20 "$f"; done >&2; exit 1; }
 
-# A port below the ephemeral range (which outgoing connections draw from), free now.
-free_port() { python3 -c 'import random, socket
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-while True:
-    p = random.randrange(10000, low)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass
-    finally:
-        s.close()'; }
+. "$(dirname "$0")/free_port.sh"
 port=$(free_port)
 password=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
 sed -e "s/CHANGE-ME/$password/" "$src/deploy/redis/redis.conf" >"$work/redis.conf"
