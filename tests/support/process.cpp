@@ -135,8 +135,9 @@ int free_port() {
     // Not a port the kernel picked (bind to port 0): those come from the
     // ephemeral range, from which every outgoing connection of every test
     // running in parallel also takes its local port — one of them could take
-    // it between this call and the program's bind (seen: a scheduler that
-    // could not bind, a test waiting 20 s for messages that never came).
+    // it between this call and the program's bind (the likely cause of the
+    // CURVE test's 20 s wait for messages in two full runs; not caught in
+    // the act).
     // Ports below that range are only ever taken by an explicit bind; each
     // test process walks them from its own pid-derived start.
     constexpr int first = 10000;
