@@ -129,16 +129,9 @@ int main(int argc, char** argv) {
         bench::clear_jobs(redis, "bench");
         redis.command({"DEL", "hu:rate:{" + config.sms.account() + "}"}).expect_ok("DEL");
         JobStore store(redis, config.scheduler);
-        // Their members, with SMS consent: claim_due checks consent again at
-        // dispatch, and without it every job ends cancelled (no_consent).
+        // Each job's member, with SMS consent: claim_due checks consent again
+        // at dispatch, and without it every job ends cancelled (no_consent).
         std::vector<RedisCommand> members;
-        for (int i = 0; i < jobs_count; ++i) {
-            members.push_back({"HSET", keys::member("bench", "B" + std::to_string(i)), "name",
-                               "压测", "phone", "+86138" + std::to_string(10000000 + i),
-                               "sms_optin", "1", "wechat_optin", "0"});
-        }
-        for (const auto& r : redis.pipeline(members))
-            r.expect_ok("HSET member");
         std::vector<Job> backlog;
         for (int i = 0; i < jobs_count; ++i) {
             Job j;
@@ -153,8 +146,12 @@ int main(int argc, char** argv) {
             j.due_at = start;
             j.expires_at = start + 24h;
             j.created_at = start;
+            members.push_back({"HSET", keys::member(j.store, j.member_id), "name", "压测", "phone",
+                               j.to, "sms_optin", "1", "wechat_optin", "0"});
             backlog.push_back(std::move(j));
         }
+        for (const auto& r : redis.pipeline(members))
+            r.expect_ok("HSET member");
         store.create(backlog);
     }
 
