@@ -3,11 +3,12 @@
 # kannel start from it (ports, log and spool paths moved into a temporary
 # folder, the SMSC pointed at a closed loopback port), and the sendsms
 # interface accepts huitou's account and queues a Chinese message for the
-# SMSC. Skips when kannel is not installed.
+# SMSC. Fails when kannel is not installed: ./test.sh installs it
+# (tools/install-deps.sh test), so a missing one is a broken machine, not a pass.
 # Usage: kannel_conf_test.sh <source dir>
 set -euo pipefail
 src=$1
-[ -x /usr/sbin/bearerbox ] || { echo "kannel not installed; skipping"; exit 0; }
+[ -x /usr/sbin/bearerbox ] || { echo "FAIL: kannel is not installed (/usr/sbin/bearerbox; tools/install-deps.sh test installs it)" >&2; exit 1; }
 work=$(mktemp -d)
 pids=()
 cleanup() {
