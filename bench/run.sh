@@ -97,8 +97,10 @@ listen = ""
 retry_delay_seconds = 1
 [sms]
 provider = "null"
+bench = true
 [wechat]
 provider = "null"
+bench = true
 [store_defaults]
 festivals = ["spring_festival", "womens_day", "mothers_day", "childrens_day",
              "dragon_boat", "fathers_day", "mid_autumn", "double_ninth"]

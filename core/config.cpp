@@ -379,6 +379,13 @@ ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig d
         if (!ok) t->fail("provider", "unknown provider \"" + *v + "\" (known: " + known + ")");
         p.provider = *v;
     }
+    // `null` reports every job sent and sends nothing: one mistyped line must
+    // not silence a shop. Benchmarks say what they are.
+    const bool bench = t->get<bool>("bench", "true or false").value_or(false);
+    if (p.provider == "null" && !bench)
+        t->fail("provider",
+                "\"null\" sends nothing and reports every job sent; it is for benchmarks only "
+                "(set bench = true in this table to use it)");
     if (auto v = t->string("outbox_path")) p.outbox_path = *v;
     if (auto v = t->string("admin_listen")) {
         if (!v->empty() && !parse_listen_address(*v))

@@ -98,10 +98,23 @@ TEST_CASE("provider config errors name the key") {
                       Catch::StartsWith(message));
 }
 
-TEST_CASE("the null provider, for load tests, is known on both channels") {
+TEST_CASE("the null provider is for benchmarks only: refused unless the table says bench") {
     const Config c = parse_config(
-        "[sms]\nprovider = \"null\"\n[wechat]\nprovider = \"null\"\n[stores.a]\nname = \"a\"\n",
+        "[sms]\nprovider = \"null\"\nbench = true\n[wechat]\nprovider = \"null\"\nbench = "
+        "true\n[stores.a]\nname = \"a\"\n",
         "t.toml");
     CHECK(c.sms.provider == "null");
     CHECK(c.wechat.provider == "null");
+    for (const char* channel : {"sms", "wechat"}) {
+        const std::string text =
+            std::string("[") + channel + "]\nprovider = \"null\"\n[stores.a]\nname = \"a\"\n";
+        CHECK_THROWS_WITH(parse_config(text, "t.toml"),
+                          Catch::Contains(std::string(channel) + ".provider") &&
+                              Catch::Contains("benchmarks only"));
+        CHECK_THROWS_WITH(parse_config(std::string("[") + channel +
+                                           "]\nprovider = \"null\"\nbench = false\n"
+                                           "[stores.a]\nname = \"a\"\n",
+                                       "t.toml"),
+                          Catch::Contains("benchmarks only"));
+    }
 }
