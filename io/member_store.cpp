@@ -356,7 +356,7 @@ std::vector<std::size_t> MemberStore::collect_round(Round& round) {
         }
         replies[c].expect_ok("apply_member_write");
         if (replies[c].elements.size() != round.applied[c].size())
-            throw RedisError("apply_member_write: unexpected reply");
+            throw RedisReplyError("apply_member_write", "unexpected reply");
         for (std::size_t k = 0; k < round.applied[c].size(); ++k) {
             if (replies[c].elements[k].integer == 0) retry.push_back(round.applied[c][k]);
         }
@@ -444,7 +444,7 @@ void MemberStore::for_each_member(const std::string& store, std::size_t batch,
             const auto reply = redis_.command({"HSCAN", keys::index(store, partition[i]), cursor,
                                                "COUNT", std::to_string(batch)});
             reply.expect_ok("HSCAN index");
-            if (reply.elements.size() != 2) throw RedisError("HSCAN: unexpected reply");
+            if (reply.elements.size() != 2) throw RedisReplyError("HSCAN", "unexpected reply");
             cursor = reply.elements[0].str;
             const auto& pairs = reply.elements[1].elements;  // id, "", id, "", ...
             for (std::size_t k = 0; k < pairs.size(); k += 2)

@@ -28,8 +28,8 @@ RateDecision RateLimiter::decide(const std::vector<Keyed>& limits) {
     const auto reply = script_.run(redis_, keys, args);
     reply.expect_ok("gcra");
     if (reply.elements.size() != 3 + limits.size())
-        throw RedisError("gcra: unexpected reply of " + std::to_string(reply.elements.size()) +
-                         " elements");
+        throw RedisReplyError(
+            "gcra", "unexpected reply of " + std::to_string(reply.elements.size()) + " elements");
     RateDecision d;
     d.at = GcraTime{std::chrono::microseconds{reply.elements.back().integer}};
     if (reply.elements[0].integer == 1) return d;

@@ -49,8 +49,13 @@ RedisReply copy_reply(const redisReply* r) {
 
 }  // namespace
 
+RedisReplyError::RedisReplyError(std::string request, std::string reply)
+    : std::runtime_error("Redis refused " + request + ": " + reply),
+      request_(std::move(request)),
+      reply_(std::move(reply)) {}
+
 const RedisReply& RedisReply::expect_ok(std::string_view what) const {
-    if (is_error()) throw RedisError(std::string(what) + ": " + str);
+    if (is_error()) throw RedisReplyError(std::string(what), str);
     return *this;
 }
 

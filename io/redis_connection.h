@@ -5,10 +5,14 @@
 // member's name can never become part of a command. Replies are copied into
 // RedisReply values and freed at once.
 //
-// Errors in two kinds: a reply that *is* an error (WRONGTYPE, NOSCRIPT) comes
-// back as a value with type `error`, because the caller knows what it means;
-// a broken connection (refused, reset, timed out) throws RedisError, caught
-// by the process's main loop, which backs off and calls reconnect().
+// Errors in two kinds, kept apart because they call for opposite answers: a
+// broken connection (refused, reset, timed out) throws RedisError, caught by
+// the process's main loop, which backs off and calls reconnect() — waiting
+// helps. A reply that *is* an error (a Lua error, WRONGTYPE, OOM) comes back
+// as a value with type `error`, because the caller may know what it means
+// (NOSCRIPT); one it does not expect becomes RedisReplyError through
+// expect_ok — Redis is there and refused the request, so waiting does not
+// help: the caller fails the job or batch and says which script and reply.
 // Pipelining is explicit: append() any number of commands, then read() as
 // many replies. Not thread-safe: one connection per thread.
 #pragma once
@@ -26,9 +30,26 @@ struct redisContext;
 
 namespace huitou {
 
+// Redis cannot be reached: an outage, worth waiting out.
 class RedisError : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
+};
+
+// Redis answered with an error, or with a reply of the wrong shape: a bug or
+// damaged data, not an outage. Deliberately not a RedisError, so no outage
+// handler retries it forever.
+class RedisReplyError : public std::runtime_error {
+  public:
+    // `request`: the script or command ("claim_due", "HGETALL job");
+    // `reply`: what Redis said.
+    RedisReplyError(std::string request, std::string reply);
+    const std::string& request() const { return request_; }
+    const std::string& reply() const { return reply_; }
+
+  private:
+    std::string request_;
+    std::string reply_;
 };
 
 struct RedisReply {
@@ -40,8 +61,8 @@ struct RedisReply {
 
     bool is_nil() const { return type == Type::nil; }
     bool is_error() const { return type == Type::error; }
-    // Throws RedisError if the reply is an error reply (for commands whose
-    // failure is a bug or an environment problem, not an expected outcome).
+    // Throws RedisReplyError if the reply is an error reply (for commands
+    // whose failure is a bug or damaged data, not an expected outcome).
     const RedisReply& expect_ok(std::string_view what) const;
 };
 

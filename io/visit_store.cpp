@@ -66,7 +66,7 @@ std::vector<VisitRecorded> VisitStore::record(const std::vector<Visit>& visits, 
     out.reserve(visits.size());
     for (const auto& reply : record_.run_many(redis_, calls)) {
         reply.expect_ok("record_visit");
-        if (reply.elements.size() < 6) throw RedisError("record_visit: unexpected reply");
+        if (reply.elements.size() < 6) throw RedisReplyError("record_visit", "unexpected reply");
         VisitRecorded r;
         const auto& outcome = reply.elements[0].str;
         r.outcome = outcome == "latest"    ? VisitOutcome::latest

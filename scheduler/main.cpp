@@ -89,7 +89,8 @@ int main(int argc, char** argv) {
     } catch (const ConfigError& e) {
         std::cerr << "huitou-scheduler: " << e.what() << "\n";
         return 2;
-    } catch (const RedisError& e) {
+    } catch (const std::exception& e) {
+        // Anything else is one clear line and exit 1, never an abort.
         std::cerr << "huitou-scheduler: " << e.what() << "\n";
         return 1;
     }

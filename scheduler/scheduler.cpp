@@ -155,9 +155,33 @@ void Scheduler::plan_due_days(SysSeconds now) {
         const Date today = local_date(now, store.zone);
         const auto it = planned_day_.find(id);
         if (it != planned_day_.end() && it->second == today) continue;
-        plan_day(store, today);
-        plan_winbacks(store, today);
-        planned_day_.insert_or_assign(id, today);
+        // Planned again next turn if refused: planning is idempotent.
+        for_store(id, "plan", [&, &store = store] {
+            plan_day(store, today);
+            plan_winbacks(store, today);
+            planned_day_.insert_or_assign(id, today);
+        });
+    }
+}
+
+bool Scheduler::for_store(const std::string& store, std::string_view step,
+                          const std::function<void()>& work) {
+    try {
+        work();
+        return true;
+    } catch (const RedisReplyError& e) {
+        metrics_.redis_refused(e.request());
+        const auto now = std::chrono::steady_clock::now();
+        auto& logged = refusal_logged_[store + "|" + std::string(step) + "|" + e.what()];
+        if (logged == std::chrono::steady_clock::time_point{} ||
+            now - logged >= std::chrono::minutes(1)) {
+            logged = now;
+            spdlog::error(
+                "{}: {} ({}; a bug or damaged data, not an outage: this store's {} is skipped "
+                "this turn, the other stores go on)",
+                store, e.what(), step, step);
+        }
+        return false;
     }
 }
 
@@ -211,13 +235,15 @@ void Scheduler::requeue_overdue(SysSeconds now) {
     std::erase_if(outstanding_, [&](const auto& entry) { return entry.second < stale; });
     for (const auto& [id, store] : config_.stores) {
         if (!serves(id)) continue;
-        const auto r = jobs_.requeue_expired(id, now, config_.scheduler.dispatch_batch);
-        if (r.requeued || r.unknown) {
-            spdlog::warn("{}: {} jobs without a result dispatched again, {} of unknown fate", id,
-                         r.requeued, r.unknown);
-        }
-        stats_.requeued += static_cast<std::size_t>(r.requeued);
-        stats_.unknown += static_cast<std::size_t>(r.unknown);
+        for_store(id, "requeue", [&, &id = id] {
+            const auto r = jobs_.requeue_expired(id, now, config_.scheduler.dispatch_batch);
+            if (r.requeued || r.unknown) {
+                spdlog::warn("{}: {} jobs without a result dispatched again, {} of unknown fate",
+                             id, r.requeued, r.unknown);
+            }
+            stats_.requeued += static_cast<std::size_t>(r.requeued);
+            stats_.unknown += static_cast<std::size_t>(r.unknown);
+        });
     }
 }
 
@@ -252,70 +278,72 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
     }
     for (const auto& [id, store] : config_.stores) {
         if (!serves(id)) continue;
-        std::set<Channel> blocked;  // channels that would block this round
-        // The policy holds at dispatch too: windows, consent, caps (claim_due.lua).
-        const DispatchRules rules = dispatch_rules(store, now);
-        // Only as much in flight as the workers can send before the ack
-        // timeout; the rest waits in Redis rather than in socket buffers.
-        long long store_room = config_.scheduler.max_in_flight - jobs_.count_in_flight(id);
-        while (store_room > 0) {
-            // While the workers are busy, claim only what the window has room
-            // for, and nothing below a quarter batch (a claim is a script
-            // call). With no worker at all, claiming goes on: it is what ends
-            // jobs past their expiry.
-            const bool working = busy(Channel::sms) || busy(Channel::wechat);
-            const std::size_t room =
-                outstanding_.size() < window_ ? window_ - outstanding_.size() : 0;
-            if (working && (room < min_claim || (!writable(sms_) && !writable(wechat_)))) break;
-            const int limit = static_cast<int>(std::min<long long>(
-                store_room, static_cast<long long>(working ? std::min(batch, room) : batch)));
-            auto claim = jobs_.claim_due(id, now, limit, &rules);
-            store_room -= static_cast<long long>(claim.jobs.size());
-            stats_.expired += static_cast<std::size_t>(claim.expired);
-            stats_.cancelled += static_cast<std::size_t>(claim.cancelled);
-            stats_.outside_window += static_cast<std::size_t>(claim.deferred);
-            metrics_.expired(id, claim.expired);
-            if (claim.expired)
-                spdlog::warn("{}: {} jobs expired before they could go", id, claim.expired);
-            if (claim.cancelled) {
-                spdlog::info(
-                    "{}: {} jobs cancelled at dispatch (opted out, no consent, or over "
-                    "a cap since planning)",
-                    id, claim.cancelled);
-            }
-            std::vector<std::pair<const Job*, SysSeconds>> back;
-            for (const auto& job : claim.jobs) {
-                JobMessage m{job.store, job.id,   job.member_id, job.kind,     job.channel,
-                             job.to,    job.text, job.params,    job.attempts, job.expires_at};
-                if (!blocked.contains(job.channel) &&
-                    send_frames(socket_for(job.channel), encode(m))) {
-                    ++pushed;
-                    metrics_.dispatched(job);
-                    last_push_[job.channel] = std::chrono::steady_clock::now();
-                    outstanding_.insert_or_assign(job.store + "|" + job.id,
-                                                  std::chrono::steady_clock::now());
-                    continue;
+        for_store(id, "dispatch", [&, &id = id, &store = store] {
+            std::set<Channel> blocked;  // channels that would block this round
+            // The policy holds at dispatch too: windows, consent, caps (claim_due.lua).
+            const DispatchRules rules = dispatch_rules(store, now);
+            // Only as much in flight as the workers can send before the ack
+            // timeout; the rest waits in Redis rather than in socket buffers.
+            long long store_room = config_.scheduler.max_in_flight - jobs_.count_in_flight(id);
+            while (store_room > 0) {
+                // While the workers are busy, claim only what the window has room
+                // for, and nothing below a quarter batch (a claim is a script
+                // call). With no worker at all, claiming goes on: it is what ends
+                // jobs past their expiry.
+                const bool working = busy(Channel::sms) || busy(Channel::wechat);
+                const std::size_t room =
+                    outstanding_.size() < window_ ? window_ - outstanding_.size() : 0;
+                if (working && (room < min_claim || (!writable(sms_) && !writable(wechat_)))) break;
+                const int limit = static_cast<int>(std::min<long long>(
+                    store_room, static_cast<long long>(working ? std::min(batch, room) : batch)));
+                auto claim = jobs_.claim_due(id, now, limit, &rules);
+                store_room -= static_cast<long long>(claim.jobs.size());
+                stats_.expired += static_cast<std::size_t>(claim.expired);
+                stats_.cancelled += static_cast<std::size_t>(claim.cancelled);
+                stats_.outside_window += static_cast<std::size_t>(claim.deferred);
+                metrics_.expired(id, claim.expired);
+                if (claim.expired)
+                    spdlog::warn("{}: {} jobs expired before they could go", id, claim.expired);
+                if (claim.cancelled) {
+                    spdlog::info(
+                        "{}: {} jobs cancelled at dispatch (opted out, no consent, or over "
+                        "a cap since planning)",
+                        id, claim.cancelled);
                 }
-                if (!blocked.contains(job.channel) && busy(job.channel)) {
-                    // The busy workers' queues are full with what is in flight.
-                    window_ = std::max(2 * min_claim, outstanding_.size());
-                    window_blocked_ = true;
+                std::vector<std::pair<const Job*, SysSeconds>> back;
+                for (const auto& job : claim.jobs) {
+                    JobMessage m{job.store, job.id,   job.member_id, job.kind,     job.channel,
+                                 job.to,    job.text, job.params,    job.attempts, job.expires_at};
+                    if (!blocked.contains(job.channel) &&
+                        send_frames(socket_for(job.channel), encode(m))) {
+                        ++pushed;
+                        metrics_.dispatched(job);
+                        last_push_[job.channel] = std::chrono::steady_clock::now();
+                        outstanding_.insert_or_assign(job.store + "|" + job.id,
+                                                      std::chrono::steady_clock::now());
+                        continue;
+                    }
+                    if (!blocked.contains(job.channel) && busy(job.channel)) {
+                        // The busy workers' queues are full with what is in flight.
+                        window_ = std::max(2 * min_claim, outstanding_.size());
+                        window_blocked_ = true;
+                    }
+                    blocked.insert(job.channel);
+                    back.emplace_back(&job, busy(job.channel) ? now : now + retry_delay_);
+                    metrics_.deferred(job);
                 }
-                blocked.insert(job.channel);
-                back.emplace_back(&job, busy(job.channel) ? now : now + retry_delay_);
-                metrics_.deferred(job);
+                jobs_.release_many(back);
+                stats_.deferred += back.size();
+                // The claim's limit counts every job it took, sent here or not.
+                const auto taken = static_cast<long long>(claim.jobs.size()) + claim.expired +
+                                   claim.failed + claim.cancelled + claim.deferred;
+                if (taken < limit) break;
+                if (!blocked.empty()) break;  // the next claim would come back too
             }
-            jobs_.release_many(back);
-            stats_.deferred += back.size();
-            // The claim's limit counts every job it took, sent here or not.
-            const auto taken = static_cast<long long>(claim.jobs.size()) + claim.expired +
-                               claim.failed + claim.cancelled + claim.deferred;
-            if (taken < limit) break;
-            if (!blocked.empty()) break;  // the next claim would come back too
-        }
-        for (const Channel c : blocked) {
-            spdlog::debug("{}: no {} worker could take more jobs", id, to_string(c));
-        }
+            for (const Channel c : blocked) {
+                spdlog::debug("{}: no {} worker could take more jobs", id, to_string(c));
+            }
+        });
     }
     stats_.dispatched += pushed;
     return pushed;
@@ -374,6 +402,17 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
         unrecorded_.assign(std::make_move_iterator(results.begin()),
                            std::make_move_iterator(results.end()));
         throw;
+    } catch (const RedisReplyError& e) {
+        // Refused, not away: trying again would be refused again. The jobs
+        // stay as Redis has them (requeue_expired settles them) and the log
+        // says which results could not be recorded.
+        metrics_.redis_refused(e.request());
+        std::string ids;
+        for (const auto& r : results)
+            ids += (ids.empty() ? "" : " ") + r.result.store + "/" + r.result.job_id;
+        spdlog::error("{} (a bug or damaged data, not an outage): {} results not recorded: {}",
+                      e.what(), results.size(), ids);
+        return handled;
     }
     for (std::size_t i = 0; i < results.size(); ++i)
         counted(results[i].result, states[i] ? to_string(*states[i]) : "missing");
@@ -392,7 +431,9 @@ std::size_t Scheduler::count_due(SysSeconds now) {
     std::size_t due = 0;
     for (const auto& [id, store] : config_.stores) {
         if (!serves(id)) continue;
-        due += static_cast<std::size_t>(jobs_.count_due(id, now));
+        for_store(id, "count", [&, &id = id] {
+            due += static_cast<std::size_t>(jobs_.count_due(id, now));
+        });
     }
     return due;
 }
@@ -401,7 +442,9 @@ std::chrono::seconds Scheduler::time_to_next_event(SysSeconds now) {
     std::chrono::seconds wait{60};
     for (const auto& [id, store] : config_.stores) {
         if (!serves(id)) continue;
-        if (const auto due = jobs_.next_due(id)) wait = std::min(wait, *due - now);
+        for_store(id, "next due", [&, &id = id] {
+            if (const auto due = jobs_.next_due(id)) wait = std::min(wait, *due - now);
+        });
         const Date tomorrow{date::sys_days{local_date(now, store.zone)} + date::days{1}};
         wait = std::min(wait, start_of_day(tomorrow, store.zone) - now);
     }
@@ -434,6 +477,13 @@ void Scheduler::run(std::optional<SysSeconds> until) {
             outage.reached();
         } catch (const RedisError& e) {
             outage.recover(redis_, e);
+        } catch (const RedisReplyError& e) {
+            // Outside a store's steps (leases, visits): said, and the loop
+            // goes on; reconnecting would not help. A pause keeps a refusal
+            // that repeats every turn from filling the log.
+            metrics_.redis_refused(e.request());
+            spdlog::error("{} (a bug or damaged data, not an outage)", e.what());
+            std::this_thread::sleep_for(std::chrono::seconds(1));
         }
     }
     // Results that already arrived are recorded before leaving, and the
@@ -446,6 +496,8 @@ void Scheduler::run(std::optional<SysSeconds> until) {
             "stopping with Redis away ({}); other replicas take over when the leases "
             "run out",
             e.what());
+    } catch (const RedisReplyError& e) {
+        spdlog::error("stopping: {}; other replicas take over when the leases run out", e.what());
     }
 }
 

@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -101,10 +102,12 @@ class Scheduler {
     // returns how many were recorded. Throws RedisError.
     std::size_t handle_visits();
 
-    // Pushes every job due at `now`; returns how many were pushed. Throws RedisError.
+    // Pushes every job due at `now`; returns how many were pushed. Throws
+    // RedisError; a request Redis refuses costs only its store (for_store).
     std::size_t dispatch_due(SysSeconds now);
 
-    // Hands back jobs whose result deadline passed. Throws RedisError.
+    // Hands back jobs whose result deadline passed. Throws RedisError; a
+    // request Redis refuses costs only its store (for_store).
     void requeue_overdue(SysSeconds now);
 
     // Waits up to `wait` (real time) for results; records in Redis those the
@@ -154,6 +157,8 @@ class Scheduler {
     zmq::socket_t wechat_;
     zmq::socket_t results_;
     std::map<std::string, Date> planned_day_;  // store → the local day planned
+    // "store|step|reply" → when it was last logged (for_store).
+    std::map<std::string, std::chrono::steady_clock::time_point> refusal_logged_;
     // "store|job" pushed, no result yet → when (the dispatch window; --once)
     std::map<std::string, std::chrono::steady_clock::time_point> outstanding_;
     std::map<Channel, std::chrono::steady_clock::time_point> last_push_;  // a worker took a job
@@ -165,6 +170,13 @@ class Scheduler {
     // The daemon serves only the stores whose lease it holds (replicas);
     // --once serves every store.
     bool serves(const std::string& store) const;
+    // Runs `step` for `store`. A request Redis refused there (a script error,
+    // damaged data) costs only that store's step this turn: it is logged with
+    // the request and the reply (at most once a minute for the same store,
+    // step and reply) and counted, and the other stores go on — it is not an
+    // outage, so nothing reconnects or waits. Returns false when refused.
+    bool for_store(const std::string& store, std::string_view step,
+                   const std::function<void()>& work);
     StoreLeases leases_;
     bool use_leases_ = false;
     // Results read from the socket but not yet in Redis: one that meets an

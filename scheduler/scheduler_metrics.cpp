@@ -26,7 +26,11 @@ SchedulerMetrics::SchedulerMetrics()
       visits_(registry_.counter("huitou_visits_recorded_total",
                                 "Visits recorded from the point-of-sale ZeroMQ feed.")),
       reconnects_(registry_.counter("huitou_redis_reconnects_total",
-                                    "Successful reconnections to Redis after an error.")) {}
+                                    "Successful reconnections to Redis after an error.")),
+      refusals_(registry_.counter("huitou_redis_refusals_total",
+                                  "Requests Redis answered with an error (a script error, "
+                                  "damaged data): a bug to look at, not an outage.",
+                                  {"request"})) {}
 
 void SchedulerMetrics::planned(const std::vector<Job>& jobs, std::size_t created) {
     if (created == 0) return;
@@ -75,6 +79,10 @@ void SchedulerMetrics::visits(std::size_t n) {
 
 void SchedulerMetrics::redis_reconnected() {
     reconnects_.inc();
+}
+
+void SchedulerMetrics::redis_refused(std::string_view request) {
+    refusals_.inc({std::string(request)});
 }
 
 std::string_view kind_of_job_id(std::string_view job_id) {

@@ -43,12 +43,15 @@ class SchedulerMetrics {
     void dropped(std::string_view source);
     void visits(std::size_t n);
     void redis_reconnected();
+    // Redis refused `request` (a script error, damaged data): not an outage.
+    void redis_refused(std::string_view request);
 
     MetricsRegistry& registry() { return registry_; }
 
   private:
     MetricsRegistry registry_;
-    Counter planned_, dispatched_, deferred_, expired_, results_, dropped_, visits_, reconnects_;
+    Counter planned_, dispatched_, deferred_, expired_, results_, dropped_, visits_, reconnects_,
+        refusals_;
 };
 
 // The kind a job id starts with ("birthday:T0001:2027-09-15" → "birthday"),
