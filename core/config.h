@@ -106,7 +106,7 @@ struct SchedulerConfig {
     // begin and record calls (bench: 19,420 jobs/s against 15,188 at 500).
     int dispatch_batch = 200;
     int plan_batch = 500;  // members read per pipelined round trip when planning
-    int max_attempts = 5;  // dispatches before a job fails
+    int max_attempts = 5;  // provider calls (not dispatches, not deferrals) before a job fails
     std::chrono::seconds job_retention{35 * 86400};  // finished jobs kept this long
     // Jobs of a store dispatched and without a result, at most: the rest wait
     // in Redis. Keep it below what the workers send in ack_timeout, or jobs

@@ -11,8 +11,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 8> outcome_names{
-    "sent", "retry", "failed", "consent_lost", "account_problem", "refused", "expired", "unknown"};
+constexpr std::array<std::string_view, 9> outcome_names{
+    "sent",    "retry",   "failed",  "consent_lost", "account_problem",
+    "refused", "expired", "unknown", "deferred"};
 
 long long seconds_of(SysSeconds t) {
     return t.time_since_epoch().count();

@@ -55,6 +55,9 @@ enum class Outcome {
     refused,          // the worker would not send: already sent, or its fate unknown
     expired,          // it reached the worker after `expires_at`
     unknown,          // the provider may have it and cannot say: never sent again
+    deferred,         // not handed to the provider (a recipient cap, the send window,
+                      // the account's rate, a stopping worker): due again at
+                      // `retry_at`, and not an attempt
 };
 std::string_view to_string(Outcome o);
 std::optional<Outcome> parse_outcome(std::string_view s);

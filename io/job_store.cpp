@@ -32,6 +32,7 @@ JobStore::JobStore(RedisConnection& redis, const SchedulerConfig& config)
       release_("release_job"),
       requeue_("requeue_expired"),
       begin_("begin_send"),
+      mark_("mark_call"),
       record_("record_result"),
       delivery_("record_delivery") {}
 
@@ -201,8 +202,12 @@ RequeueResult JobStore::requeue_expired(const std::string& store, SysSeconds now
 namespace {
 
 BeginSendReply parse_begin_send(const RedisReply& reply) {
-    reply.expect_ok("begin_send");
     BeginSendReply r;
+    if (reply.is_error()) {
+        r.verdict = BeginSend::refused;
+        r.detail = RedisReplyError("begin_send", reply.str).what();
+        return r;
+    }
     r.detail = reply.str;
     const std::string& s = reply.str;
     if (s == "ok") {
@@ -237,6 +242,9 @@ constexpr std::size_t kSendsPerCall = 100;
 JobStore::JobCalls JobStore::begin_calls(const std::vector<const JobMessage*>& jobs,
                                          const std::string& worker, SysSeconds now) const {
     JobCalls out;
+    out.shared_keys = 4;  // begin_send.lua's KEYS and ARGV
+    out.shared_args = 3;
+    out.args_per_job = 2;
     std::map<std::string_view, std::size_t> open;  // store → its call being filled
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         const JobMessage& job = *jobs[i];
@@ -260,6 +268,9 @@ JobStore::JobCalls JobStore::begin_calls(const std::vector<const JobMessage*>& j
 
 JobStore::JobCalls JobStore::record_calls(const std::vector<Recording>& results) const {
     JobCalls out;
+    out.shared_keys = 3;  // record_result.lua's KEYS and ARGV
+    out.shared_args = 2;
+    out.args_per_job = 8;
     std::map<std::string_view, std::size_t> open;
     for (std::size_t i = 0; i < results.size(); ++i) {
         const ResultMessage& r = results[i].result;
@@ -286,14 +297,50 @@ JobStore::JobCalls JobStore::record_calls(const std::vector<Recording>& results)
 
 std::vector<RedisReply> JobStore::run_job_calls(const LuaScript& script, const JobCalls& calls,
                                                 std::size_t jobs, std::string_view what) {
+    return job_answers(script, calls, script.run_many(redis_, calls.calls), jobs, what);
+}
+
+LuaScript::Call JobStore::JobCalls::single(std::size_t c, std::size_t k) const {
+    const LuaScript::Call& call = calls[c];
+    LuaScript::Call one{{call.keys.begin(), call.keys.begin() + shared_keys},
+                        {call.args.begin(), call.args.begin() + shared_args}};
+    one.keys.push_back(call.keys[shared_keys + k]);
+    const auto first = call.args.begin() + shared_args + k * args_per_job;
+    one.args.insert(one.args.end(), first, first + args_per_job);
+    return one;
+}
+
+std::vector<RedisReply> JobStore::job_answers(const LuaScript& script, const JobCalls& calls,
+                                              const std::vector<RedisReply>& replies,
+                                              std::size_t jobs, std::string_view what) {
     std::vector<RedisReply> answers(jobs);
-    const auto replies = script.run_many(redis_, calls.calls);
-    for (std::size_t c = 0; c < replies.size(); ++c) {
-        replies[c].expect_ok(what);
-        if (replies[c].elements.size() != calls.items[c].size())
-            throw RedisError(std::string(what) + ": unexpected reply");
-        for (std::size_t k = 0; k < calls.items[c].size(); ++k)
-            answers[calls.items[c][k]] = replies[c].elements[k];
+    for (std::size_t c = 0; c < calls.calls.size(); ++c) {
+        const auto& items = calls.items[c];
+        if (replies[c].is_error() && items.size() > 1) {
+            // One job of the call, or the script, is at fault: find out which.
+            std::vector<LuaScript::Call> singles;
+            for (std::size_t k = 0; k < items.size(); ++k)
+                singles.push_back(calls.single(c, k));
+            const auto again = script.run_many(redis_, singles);
+            for (std::size_t k = 0; k < items.size(); ++k) {
+                if (again[k].is_error()) {
+                    answers[items[k]] = again[k];
+                } else if (again[k].elements.size() == 1) {
+                    answers[items[k]] = again[k].elements[0];
+                } else {
+                    throw RedisReplyError(std::string(what), "unexpected reply");
+                }
+            }
+            continue;
+        }
+        if (replies[c].is_error()) {
+            answers[items[0]] = replies[c];
+            continue;
+        }
+        if (replies[c].elements.size() != items.size())
+            throw RedisReplyError(std::string(what), "unexpected reply");
+        for (std::size_t k = 0; k < items.size(); ++k)
+            answers[items[k]] = replies[c].elements[k];
     }
     return answers;
 }
@@ -321,17 +368,56 @@ std::vector<BeginSendReply> JobStore::begin_send_many(const std::vector<const Jo
     return replies;
 }
 
+JobStore::MarkReply JobStore::mark_call(const JobMessage& job, const std::string& worker,
+                                        SysSeconds now, const std::vector<Recording>& results) {
+    const JobCalls records = record_calls(results);
+    const LuaScript::Call mark{{keys::job(job.store, job.job_id)},
+                               {worker, std::to_string(job.attempt), seconds(now)}};
+    std::vector<LuaScript::ScriptCall> calls;
+    calls.reserve(records.calls.size() + 1);
+    for (const auto& call : records.calls)
+        calls.push_back({&record_, &call});
+    calls.push_back({&mark_, &mark});
+    const auto replies = LuaScript::run_all(redis_, calls);
+    // The mark decides whether the call is made, whatever became of the records.
+    const RedisReply& marked = replies.back();
+    marked.expect_ok("mark_call");
+    MarkReply out;
+    out.ok = marked.str == "ok";
+    out.detail = marked.str;
+    try {
+        const std::vector<RedisReply> record_replies(replies.begin(), replies.end() - 1);
+        out.recorded = recorded_states(
+            results, job_answers(record_, records, record_replies, results.size(), "record_result"));
+    } catch (const RedisReplyError& e) {
+        out.records_refused = e.what();
+    }
+    return out;
+}
+
 std::optional<JobState> JobStore::record(const ResultMessage& r,
                                          std::optional<SysSeconds> unsure_since) {
     return record_many({Recording{r, unsure_since}}).at(0);
 }
 
 std::vector<std::optional<JobState>> JobStore::record_many(const std::vector<Recording>& results) {
+    return recorded_states(
+        results, run_job_calls(record_, record_calls(results), results.size(), "record_result"));
+}
+
+std::vector<std::optional<JobState>> JobStore::recorded_states(
+    const std::vector<Recording>& results, const std::vector<RedisReply>& answers) {
     std::vector<std::optional<JobState>> states;
     states.reserve(results.size());
-    for (const auto& answer :
-         run_job_calls(record_, record_calls(results), results.size(), "record_result"))
-        states.push_back(parse_job_state(answer.str));
+    std::string refused;
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+        if (answers[i].is_error()) {
+            refused += (refused.empty() ? "" : "; ") + results[i].result.store + "/" +
+                       results[i].result.job_id + ": " + answers[i].str;
+        }
+        states.push_back(parse_job_state(answers[i].str));
+    }
+    if (!refused.empty()) throw RedisReplyError("record_result", refused);
     return states;
 }
 

@@ -14,10 +14,12 @@
 //   release         dispatched → planned (the push itself failed)
 //   requeue_expired dispatched past its deadline → planned, or → unknown if
 //                   a worker began sending it
-//   begin_send      a worker's claim before calling the provider; the
-//                   consent check (an opted-out address → cancelled)
+//   begin_send      a worker's claim on a batch of jobs; the consent check
+//                   (an opted-out address → cancelled)
+//   mark_call       the one job whose provider call starts now: only a
+//                   marked job whose result never came can end `unknown`
 //   record_result   → sent / failed / expired / unknown, or back to planned
-//                   for a retry
+//                   for a retry (an attempt) or a deferral (not one)
 //   record_delivery sent → delivered (a delivery report)
 // Results are idempotent: recording the same one twice changes nothing.
 #pragma once
@@ -56,7 +58,8 @@ enum class BeginSend {
     already_finished,
     stale,
     held_elsewhere,
-    missing
+    missing,
+    refused  // Redis refused the request (a script error, damaged data): not sent
 };
 
 // One job's begin_send answer: the verdict, the script's reply ("ok",
@@ -121,16 +124,36 @@ class JobStore {
                          const std::string& worker, SysSeconds now, std::string* detail = nullptr,
                          SysSeconds* unsure_since = nullptr);
     // begin_send for each of `jobs` (their store, id and attempt), in one
-    // pipelined round trip; the answers in order.
+    // pipelined round trip; the answers in order. A job Redis refused (a
+    // script error on its data) answers `refused`, with Redis's reply in
+    // `detail`; the others are unaffected.
     std::vector<BeginSendReply> begin_send_many(const std::vector<const JobMessage*>& jobs,
                                                 const std::string& worker, SysSeconds now);
+
+    // mark_call's answer, and the states of the results recorded with it.
+    struct MarkReply {
+        bool ok = false;     // call the provider now
+        std::string detail;  // why not: "state:cancelled", "stale", ...
+        std::vector<std::optional<JobState>> recorded;
+        std::string records_refused;  // Redis refused the records: what it said
+    };
+    // Marks dispatch `job.attempt` of `job`, claimed by `worker` (begin_send),
+    // as in its provider call from `now` on (scripts/mark_call.lua), and
+    // records `results` in the same round trip: a worker's results of the
+    // jobs it handled before this one, so that a crash during this call
+    // leaves only this job without a result. Throws RedisError, and
+    // RedisReplyError when the mark itself was refused (do not call).
+    MarkReply mark_call(const JobMessage& job, const std::string& worker, SysSeconds now,
+                        const std::vector<Recording>& results = {});
 
     // Records a result; returns the job's state afterwards (nullopt: no such job).
     // `unsure_since`: a retry whose attempt may have reached the provider.
     std::optional<JobState> record(const ResultMessage& result,
                                    std::optional<SysSeconds> unsure_since = std::nullopt);
     // Records `results` in one pipelined round trip; returns each job's
-    // state afterwards, in order.
+    // state afterwards, in order. When Redis refuses some (a script error on
+    // their data), the others are recorded and then RedisReplyError names
+    // the refused ones.
     std::vector<std::optional<JobState>> record_many(const std::vector<Recording>& results);
 
     // Records a delivery report (status: delivered, undelivered, buffered,
@@ -155,23 +178,40 @@ class JobStore {
 
   private:
     std::vector<LuaScript::Call> create_calls(const std::vector<Job>& jobs) const;
-    // Script calls for many jobs: one a store and at most 100 jobs,
-    // with, per call, the indexes of the jobs it carries.
+    // Script calls for many jobs: one a store and at most 100 jobs, with,
+    // per call, the indexes of the jobs it carries. A call's keys are
+    // `shared_keys` common ones then one a job, its args `shared_args`
+    // common ones then `args_per_job` a job: so it can be split, one a job.
     struct JobCalls {
         std::vector<LuaScript::Call> calls;
         std::vector<std::vector<std::size_t>> items;
+        std::size_t shared_keys = 0, shared_args = 0, args_per_job = 0;
+        // Call `c` with only its `k`-th job.
+        LuaScript::Call single(std::size_t c, std::size_t k) const;
     };
     JobCalls begin_calls(const std::vector<const JobMessage*>& jobs, const std::string& worker,
                          SysSeconds now) const;
     JobCalls record_calls(const std::vector<Recording>& results) const;
+    // The states from record_result's `answers` to `results`; throws
+    // RedisReplyError naming the refused ones (after all were read).
+    static std::vector<std::optional<JobState>> recorded_states(
+        const std::vector<Recording>& results, const std::vector<RedisReply>& answers);
     // Runs `calls` in one pipeline and returns each job's answer, in the
-    // order of the jobs.
+    // order of the jobs (job_answers).
     std::vector<RedisReply> run_job_calls(const LuaScript& script, const JobCalls& calls,
                                           std::size_t jobs, std::string_view what);
+    // Each job's answer from `replies` to `calls`, in the order of the jobs.
+    // A call Redis refused (a script error: one job's damaged data, say) is
+    // run again one job a call, so the refusal costs only the job it is
+    // about: that job's answer is Redis's error reply. Throws RedisError,
+    // and RedisReplyError for a reply of the wrong shape.
+    std::vector<RedisReply> job_answers(const LuaScript& script, const JobCalls& calls,
+                                        const std::vector<RedisReply>& replies, std::size_t jobs,
+                                        std::string_view what);
 
     RedisConnection& redis_;
     const SchedulerConfig& config_;
-    LuaScript create_, claim_, release_, requeue_, begin_, record_, delivery_;
+    LuaScript create_, claim_, release_, requeue_, begin_, mark_, record_, delivery_;
     std::deque<std::size_t> unread_;  // script calls of each batch sent, not collected
     bool create_loaded_ = false;
 };

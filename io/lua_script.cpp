@@ -50,7 +50,7 @@ void LuaScript::load(RedisConnection& redis) const {
     const auto reply = redis.command({"SCRIPT", "LOAD", source_});
     reply.expect_ok("SCRIPT LOAD " + name_);
     if (reply.str != sha_)
-        throw RedisError("SCRIPT LOAD " + name_ + ": unexpected SHA " + reply.str);
+        throw RedisReplyError("SCRIPT LOAD " + name_, "unexpected SHA " + reply.str);
 }
 
 void LuaScript::send(RedisConnection& redis, const Call& call) const {
@@ -67,8 +67,17 @@ RedisReply LuaScript::run(RedisConnection& redis, const std::vector<std::string>
 
 std::vector<RedisReply> LuaScript::run_many(RedisConnection& redis,
                                             const std::vector<Call>& calls) const {
+    std::vector<ScriptCall> all;
+    all.reserve(calls.size());
     for (const auto& call : calls)
-        redis.append(evalsha(call.keys, call.args));
+        all.push_back({this, &call});
+    return run_all(redis, all);
+}
+
+std::vector<RedisReply> LuaScript::run_all(RedisConnection& redis,
+                                           const std::vector<ScriptCall>& calls) {
+    for (const auto& c : calls)
+        redis.append(c.script->evalsha(c.call->keys, c.call->args));
     std::vector<RedisReply> replies;
     replies.reserve(calls.size());
     bool missing = false;
@@ -77,10 +86,13 @@ std::vector<RedisReply> LuaScript::run_many(RedisConnection& redis,
         missing = missing || is_noscript(replies.back());
     }
     if (missing) {
-        load(redis);
+        const LuaScript* loaded = nullptr;
         for (std::size_t i = 0; i < calls.size(); ++i) {
-            if (is_noscript(replies[i]))
-                replies[i] = redis.command(evalsha(calls[i].keys, calls[i].args));
+            if (!is_noscript(replies[i])) continue;
+            const LuaScript& script = *calls[i].script;
+            if (loaded != &script) script.load(redis);
+            loaded = &script;
+            replies[i] = redis.command(script.evalsha(calls[i].call->keys, calls[i].call->args));
         }
     }
     return replies;

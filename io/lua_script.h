@@ -33,6 +33,16 @@ class LuaScript {
     };
     std::vector<RedisReply> run_many(RedisConnection& redis, const std::vector<Call>& calls) const;
 
+    // Calls of several scripts in one pipeline; replies in order. Calls
+    // answered NOSCRIPT are run again after their script is loaded, so the
+    // calls of one pipeline must not depend on each other's order.
+    struct ScriptCall {
+        const LuaScript* script;
+        const Call* call;  // not owned: outlives run_all
+    };
+    static std::vector<RedisReply> run_all(RedisConnection& redis,
+                                           const std::vector<ScriptCall>& calls);
+
     // Pipelining across other work: `send` appends one call without reading
     // its reply (read it with redis.read(), in order). It does not handle
     // NOSCRIPT: call `load` first. Throws RedisError.

@@ -13,7 +13,9 @@
 -- Returns { expired, failed, cancelled, deferred, id1, {field, value ...}, id2, {...} ... }.
 --
 -- A job past its expiry ends `expired` (a greeting is never sent late); one
--- dispatched max-attempts times ends `failed`. Then what may have changed
+-- whose provider was called max-attempts times (`calls`, mark_call.lua) ends
+-- `failed` — dispatches that never reached a provider call (a push lost with
+-- a worker, a hand-back, a deferral) are not attempts: the expiry bounds them. Then what may have changed
 -- since planning, for a first dispatch and a retry alike:
 --   - the window: outside the channel's open intervals a job waits for the
 --     next opening (deferred), or ends `expired` when none is left today;
@@ -131,13 +133,14 @@ for _, id in ipairs(ids) do
   if job.state == 'planned' then
     local expires = tonumber(job.expires_at or '0')
     local attempts = tonumber(job.attempts or '0')
+    local calls = tonumber(job.calls or '0')
     local held, reserve = false, false
     if expires > 0 and now >= expires then
       finish(key, 'expired')
       out[1] = out[1] + 1
       held = true
-    elseif attempts >= tonumber(ARGV[5]) then
-      finish(key, 'failed', 'dispatched ' .. attempts .. ' times without a result')
+    elseif calls >= tonumber(ARGV[5]) then
+      finish(key, 'failed', 'the provider was called ' .. calls .. ' times without success')
       out[2] = out[2] + 1
       held = true
     elseif gated then

@@ -15,8 +15,10 @@
 -- follows the event (the shop's record); an opt-out from any source but an
 -- import puts the address on the opt-out list, and only an opt-in from
 -- elsewhere than an import takes it off. An opt-out cancels, at once, the
--- jobs of today that go to the address on the channel and that no worker
--- began sending (found through the open-jobs index, not by a scan).
+-- jobs of today that go to the address on the channel and whose provider
+-- call no worker began (`calling`, mark_call.lua; a worker holding a claimed
+-- job finds it cancelled when it marks the call, and does not send) — found
+-- through the open-jobs index, not by a scan.
 local at, store, channel, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local member, address, source, detail = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local fields = {'at', at, 'store', store, 'channel', channel, 'event', event, 'source', source}
@@ -47,7 +49,7 @@ if event == 'opt_out' and address ~= '' then
   for id in string.gmatch(ids or '', '%S+') do
     local key = ARGV[9] .. id
     local state = redis.call('HGET', key, 'state')
-    if state == 'planned' or (state == 'dispatched' and redis.call('HEXISTS', key, 'sending') == 0) then
+    if state == 'planned' or (state == 'dispatched' and redis.call('HEXISTS', key, 'calling') == 0) then
       redis.call('HSET', key, 'state', 'cancelled', 'finished_at', at, 'error', 'opted_out')
       redis.call('ZREM', KEYS[5], id)
       redis.call('ZREM', KEYS[6], id)

@@ -16,6 +16,15 @@
 -- unknown: the provider may have it and cannot say, so it is never sent
 -- again. A retry that may have reached the provider keeps `unsure_at`, and
 -- begin_send.lua asks the worker to verify before the next attempt sends.
+--
+-- Attempts are provider calls (`calls`, counted by mark_call.lua), not
+-- dispatches: a `retry` (the provider's transient trouble) after max_attempts
+-- calls ends the job failed. A `deferred` job was never handed to the
+-- provider (a recipient cap, the send window, the account's rate, a worker
+-- that stopped, a verification that must wait) and an `account_problem` was
+-- refused by the provider for the account's sake, not the message's: both
+-- wait for `retry at` without using an attempt, bounded by the job's expiry
+-- (claim_due.lua ends it `expired` at its day's end), never `failed`.
 local retention, max_attempts = ARGV[1], tonumber(ARGV[2])
 local out = {}
 local leaving = {}   -- ids out of the in-flight set
@@ -31,7 +40,7 @@ local function record(key, a)
   local id, outcome, at, retry_at = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   local err, provider, ref, unsure_at = ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
   -- What this needs of the job, read at once.
-  local f = redis.call('HMGET', key, 'state', 'dlr_status', 'dlr_at', 'attempts')
+  local f = redis.call('HMGET', key, 'state', 'dlr_status', 'dlr_at', 'calls', 'calling')
   local state = f[1]
   if not state then return 'missing' end
   if outcome == 'refused' then return state end
@@ -50,7 +59,7 @@ local function record(key, a)
     put('provider_ref', ref)
     if delivered_at then put('delivered_at', delivered_at) end
     redis.call('HSET', key, unpack(fields))
-    redis.call('HDEL', key, 'sending')
+    redis.call('HDEL', key, 'sending', 'calling')
     redis.call('EXPIRE', key, retention)
     leaving[#leaving + 1] = id
     due[id] = false
@@ -66,15 +75,20 @@ local function record(key, a)
   if outcome == 'unknown' then return finish('unknown') end
   if outcome == 'expired' then return finish('expired') end
   if outcome == 'failed' or outcome == 'consent_lost' then return finish('failed') end
-  -- retry and account_problem: the message may still go, later. Recorded once:
-  -- the worker's record already handed the job back; the scheduler's copy of
-  -- the same result must not undo what came with it (unsure_at).
+  -- retry, deferred and account_problem: the message may still go, later.
+  -- Recorded once: the worker's record already handed the job back; the
+  -- scheduler's copy of the same result must not undo what came with it
+  -- (unsure_at).
   if state == 'planned' then return state end
   local unsure = unsure_at and unsure_at ~= ''
-  local attempts = tonumber(f[4] or '0')
-  if attempts >= max_attempts then
+  local calls = tonumber(f[4] or '0')
+  if outcome == 'retry' and calls >= max_attempts then
     -- Out of attempts: failed — unless this last one may have gone.
     return finish(unsure and 'unknown' or 'failed')
+  end
+  if outcome == 'account_problem' and f[5] then
+    -- The provider refused the call for the account's sake: not an attempt.
+    redis.call('HINCRBY', key, 'calls', -1)
   end
   redis.call('HSET', key, 'state', 'planned')
   if unsure then
@@ -83,7 +97,7 @@ local function record(key, a)
     redis.call('HDEL', key, 'unsure_at')
   end
   if err ~= '' then redis.call('HSET', key, 'error', err) end
-  redis.call('HDEL', key, 'sending')
+  redis.call('HDEL', key, 'sending', 'sending_at', 'calling')
   leaving[#leaving + 1] = id
   due[id] = retry_at
   move(state, 'planned')

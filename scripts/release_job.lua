@@ -7,8 +7,10 @@
 -- stopping worker handing back a job it did not send; then only that
 -- dispatch, and only if no other worker began it (its own begin_send may
 -- have run with the reply lost to a Redis outage).
--- Returns 1 when released, 0 when the job had moved on meanwhile.
+-- Returns 1 when released, 0 when the job had moved on meanwhile, or when
+-- its provider call was begun (`calling`): that one may have gone.
 if redis.call('HGET', KEYS[1], 'state') ~= 'dispatched' then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'calling') == 1 then return 0 end
 if ARGV[3] then
   if redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[3] then return 0 end
   local holder = redis.call('HGET', KEYS[1], 'sending')

@@ -3,10 +3,13 @@
 -- KEYS[1] in-flight set   KEYS[2] due set   KEYS[3] counts
 -- ARGV[1] now   ARGV[2] limit   ARGV[3] job key prefix   ARGV[4] retention (seconds)
 -- Returns { requeued, unknown }.
--- If no worker began sending it (no `sending` field), the push was lost with
--- a worker or a socket: it goes back to the due set to be dispatched again.
--- If a worker began sending and never recorded how it went, it may have
--- reached the member: its fate is unknown, and it is never sent again.
+-- If no provider call was begun (no `calling` field, mark_call.lua) — the
+-- push was lost with a worker or a socket, or a worker claimed it in a batch
+-- (`sending`) and died before its turn — it certainly did not reach the
+-- provider: it goes back to the due set to be dispatched again, and the
+-- claim is dropped. If a worker marked the call and never recorded how it
+-- went, it may have reached the member: its fate is unknown, and it is never
+-- sent again.
 local now = tonumber(ARGV[1])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
 local requeued, unknown = 0, 0
@@ -14,15 +17,16 @@ for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   local key = ARGV[3] .. id
   if redis.call('HGET', key, 'state') == 'dispatched' then
-    if redis.call('HEXISTS', key, 'sending') == 1 then
+    if redis.call('HEXISTS', key, 'calling') == 1 then
       redis.call('HSET', key, 'state', 'unknown', 'finished_at', now,
-                 'error', 'a worker began sending and recorded no result')
+                 'error', 'a worker called the provider and recorded no result')
       redis.call('EXPIRE', key, ARGV[4])
       redis.call('HINCRBY', KEYS[3], 'dispatched', -1)
       redis.call('HINCRBY', KEYS[3], 'unknown', 1)
       unknown = unknown + 1
     else
       redis.call('HSET', key, 'state', 'planned')
+      redis.call('HDEL', key, 'sending', 'sending_at')
       redis.call('ZADD', KEYS[2], now, id)
       redis.call('HINCRBY', KEYS[3], 'dispatched', -1)
       redis.call('HINCRBY', KEYS[3], 'planned', 1)

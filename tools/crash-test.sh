@@ -3,8 +3,9 @@
 # jobs to the outbox provider while a worker is SIGKILLed every few seconds,
 # the scheduler is killed twice and redis-server (AOF everysec) is restarted
 # once. Builds what it needs (build/, RelWithDebInfo) and prints the report;
-# exit 0 when every job ended, each sent job is in the outbox once, and the
-# counts add up. Extra arguments go to the harness, e.g. --jobs 50000 --keep /tmp/crash.
+# exit 0 when every job ended, each sent job is in the outbox once, the
+# counts add up and nothing was lost (failed 0, expired 0, unknown <= worker
+# kills). Extra arguments go to the harness, e.g. --jobs 50000 --keep /tmp/crash.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

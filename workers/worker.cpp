@@ -31,6 +31,12 @@ std::chrono::seconds ceil_seconds(std::chrono::microseconds d) {
     return std::chrono::ceil<std::chrono::seconds>(d);
 }
 
+// Since when an earlier attempt of a claimed job may have reached the provider.
+std::optional<SysSeconds> unsure_of(const BeginSendReply& claim) {
+    if (claim.verdict == BeginSend::verify) return claim.unsure_since;
+    return std::nullopt;
+}
+
 // "tcp://a:7301,tcp://b:7301": a worker serves every scheduler replica (each
 // binds its own endpoints; results may go to any, as Redis holds the state).
 std::vector<std::string> split_endpoints(const std::string& list) {
@@ -123,9 +129,7 @@ std::size_t Worker::poll(std::chrono::milliseconds wait) {
     // provider keeps its unsure mark, so the next attempt still verifies.
     auto hand_back = [&](const JobMessage& job, const BeginSendReply& claim, std::string why,
                          SysSeconds at) {
-        std::optional<SysSeconds> unsure;
-        if (claim.verdict == BeginSend::verify) unsure = claim.unsure_since;
-        report(job, {Outcome::retry, {}, std::move(why), at}, true, unsure);
+        report(job, {Outcome::deferred, {}, std::move(why), at}, true, unsure_of(claim));
     };
     auto claimed = [](const BeginSendReply& r) {
         return r.verdict == BeginSend::ok || r.verdict == BeginSend::verify;
@@ -139,6 +143,16 @@ std::size_t Worker::poll(std::chrono::milliseconds wait) {
             claims.push_back(&job);
         try {
             replies = jobs_.begin_send_many(claims, name_, clock_.now());
+        } catch (const RedisReplyError& e) {
+            // Redis refused the claim (a script error, damaged data): not an
+            // outage, and not to be sent. The batch fails, with the reason,
+            // where `huitou dlq` shows it.
+            spdlog::error("{} (a bug or damaged data, not an outage): {} jobs not sent, failed",
+                          e.what(), batch.size());
+            for (const auto& job : batch)
+                report(job, {Outcome::failed, {}, e.what(), std::nullopt}, true);
+            flush();
+            return handled;
         } catch (const RedisError&) {
             // Nothing of the batch was begun (or its answers were lost):
             // handled again, first, once Redis is back — begin_send lets this
@@ -200,7 +214,6 @@ void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
     const SysSeconds now = clock_.now();
     const BeginSend claim = claimed.verdict;
     const std::string& why = claimed.detail;
-    const SysSeconds since = claimed.unsure_since;
     if (claim == BeginSend::cancelled) {
         // begin_send ended the job; the scheduler learns it from Redis.
         ++stats_.cancelled;
@@ -209,21 +222,27 @@ void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
         report(job, {Outcome::refused, {}, "opted_out", std::nullopt}, false);
         return;
     }
+    if (claim == BeginSend::refused) {
+        refused_by_redis(job, why);
+        return;
+    }
     if (claim != BeginSend::ok && claim != BeginSend::verify) {
         ++stats_.refused;
         spdlog::info("{} {}: not sending ({})", job.store, job.job_id, why);
         report(job, {Outcome::refused, {}, why, std::nullopt}, false);
         return;
     }
+    // Until the provider says otherwise, an earlier attempt that may have
+    // gone stays unsure: every deferral below carries it on.
+    std::optional<SysSeconds> unsure = unsure_of(claimed);
     // Nothing leaves outside the store's send window, retries included: a
     // job that reaches the worker late goes back to wait for the opening.
     // Checked once the job is ours, so a stale copy never moves it.
-    if (!in_window(job, now)) return;
-    std::optional<SysSeconds> unsure;
-    if (claim == BeginSend::verify) {
+    if (!in_window(job, now, unsure)) return;
+    if (unsure) {
         Verification v;
         try {
-            v = sender_.verify(job, since, now);
+            v = sender_.verify(job, *unsure, now);
         } catch (const std::exception& e) {
             v = {Verification::Verdict::try_later, {}, e.what()};
         }
@@ -239,14 +258,21 @@ void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
                         std::nullopt},
                        true);
                 return;
-            case Verification::Verdict::try_later:
-                finish(job,
-                       {Outcome::retry, {}, "cannot verify yet: " + v.detail, std::nullopt, true},
-                       since);
+            case Verification::Verdict::try_later: {
+                // Not an attempt: nothing was sent, and the doubt stays.
+                std::uniform_real_distribution<double> unit(0.0, 1.0);
+                report(job,
+                       {Outcome::deferred,
+                        {},
+                        "cannot verify yet: " + v.detail,
+                        now + retry_backoff(job.attempt, provider_.backoff, unit(random_))},
+                       true, unsure);
                 return;
+            }
             case Verification::Verdict::not_sent:
                 spdlog::info("{} {}: the provider has no earlier copy; sending", job.store,
                              job.job_id);
+                unsure.reset();
                 break;
         }
     }
@@ -260,21 +286,29 @@ void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
             ++stats_.capped;
             metrics_.capped(channel_);
             const SysSeconds at = clock_.now();
-            report(
-                job,
-                {Outcome::retry, {}, "recipient limit " + cap.limit, at + ceil_seconds(cap.wait)},
-                true);
+            report(job,
+                   {Outcome::deferred,
+                    {},
+                    "recipient limit " + cap.limit,
+                    at + ceil_seconds(cap.wait)},
+                   true);
             return;
         }
         if (!wait_for_account(job)) return;
+    } catch (const RedisReplyError& e) {
+        refused_by_redis(job, e.what());
+        return;
     } catch (const RedisError& e) {
         // Claimed but not sent: hand it back through the scheduler (which
-        // records it once Redis is back), or it would end unknown.
-        report(job, {Outcome::retry, {}, e.what(), clock_.now() + 30s}, true);
+        // records it once Redis is back), or it would wait out its ack timeout.
+        report(job, {Outcome::deferred, {}, e.what(), clock_.now() + 30s}, true);
         throw;
     }
     // The account's rate may have made it wait past the window's end.
-    if (!in_window(job, clock_.now())) return;
+    if (!in_window(job, clock_.now(), std::nullopt)) return;
+    // The call mark, with the results of the jobs before this one: from
+    // here on a crash leaves this job, and only this one, `unknown`.
+    if (!mark_call(job)) return;
     SendResult result;
     const auto started = std::chrono::steady_clock::now();
     try {
@@ -284,17 +318,59 @@ void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
         result = {Outcome::retry, {}, e.what(), std::nullopt, true};
     }
     metrics_.provider_call(sender_.name(), channel_, std::chrono::steady_clock::now() - started);
-    finish(job, std::move(result), unsure);
+    finish(job, std::move(result));
 }
 
-bool Worker::in_window(const JobMessage& job, SysSeconds now) {
+bool Worker::mark_call(const JobMessage& job) {
+    std::vector<Recording> records;
+    for (const auto& p : pending_) {
+        if (p.record) records.push_back(p.recording);
+    }
+    JobStore::MarkReply mark;
+    try {
+        mark = jobs_.mark_call(job, name_, clock_.now(), records);
+    } catch (const RedisReplyError& e) {
+        // The mark was refused: the call must not be made. (Whether the
+        // records went is unknown: the scheduler records them again.)
+        push_pending(false);
+        refused_by_redis(job, e.what());
+        return false;
+    } catch (const RedisError&) {
+        // Neither the mark nor the records are known to have reached Redis:
+        // the results go to the scheduler to record, and the job, not
+        // called, goes back with them.
+        push_pending(false);
+        report(job, {Outcome::deferred, {}, "Redis failed", clock_.now() + 30s}, true);
+        throw;
+    }
+    if (!mark.records_refused.empty()) {
+        spdlog::error("Redis refused record_result (a bug or damaged data, not an outage): {}",
+                      mark.records_refused);
+    }
+    push_pending(mark.records_refused.empty());
+    if (mark.ok) return true;
+    // It moved on since the claim: an opt-out cancelled it, or it was
+    // dispatched again. Not ours to send, nor to record.
+    ++stats_.refused;
+    spdlog::info("{} {}: not sending ({})", job.store, job.job_id, mark.detail);
+    report(job, {Outcome::refused, {}, mark.detail, std::nullopt}, false);
+    return false;
+}
+
+void Worker::refused_by_redis(const JobMessage& job, const std::string& why) {
+    spdlog::error("{} {}: {} (a bug or damaged data, not an outage): not sent, failed", job.store,
+                  job.job_id, why);
+    report(job, {Outcome::failed, {}, why, std::nullopt}, true);
+}
+
+bool Worker::in_window(const JobMessage& job, SysSeconds now, std::optional<SysSeconds> unsure) {
     const auto* store = config_.find_store(job.store);
     if (!store) return true;  // not ours to judge; begin_send refuses what is not a job
     const auto window = check_window(*store, job.channel, now, job.expires_at);
     if (window.open) return true;
     ++stats_.outside_window;
     if (window.next) {
-        report(job, {Outcome::retry, {}, "outside the send window", window.next}, true);
+        report(job, {Outcome::deferred, {}, "outside the send window", window.next}, true, unsure);
     } else {
         report(job, {Outcome::expired, {}, "no send window left today", std::nullopt}, true);
     }
@@ -317,7 +393,7 @@ bool Worker::wait_for_account(const JobMessage& job) {
         if (d.verdict == RateDecision::Verdict::never || stop_requested() || d.wait > left) {
             // Hand it back: nothing was sent, and the claim is ours to release.
             report(job,
-                   {Outcome::retry,
+                   {Outcome::deferred,
                     {},
                     "account rate limit",
                     clock_.now() + std::max(1s, ceil_seconds(d.wait))},
@@ -329,7 +405,7 @@ bool Worker::wait_for_account(const JobMessage& job) {
     }
 }
 
-void Worker::finish(const JobMessage& job, SendResult result, std::optional<SysSeconds> unsure) {
+void Worker::finish(const JobMessage& job, SendResult result) {
     const SysSeconds now = clock_.now();
     if (result.outcome == Outcome::retry && !result.retry_at) {
         std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -357,8 +433,10 @@ void Worker::finish(const JobMessage& job, SendResult result, std::optional<SysS
                           result.error, e.what());
         }
     }
-    if (result.outcome == Outcome::retry && result.maybe_sent && !unsure) unsure = now;
-    if (!(result.outcome == Outcome::retry && result.maybe_sent)) unsure.reset();
+    // A retry whose request may have reached the provider is unsure from now:
+    // the next attempt asks the provider first.
+    std::optional<SysSeconds> unsure;
+    if (result.outcome == Outcome::retry && result.maybe_sent) unsure = now;
     report(job, std::move(result), true, unsure);
 }
 
@@ -395,6 +473,9 @@ void Worker::report(const JobMessage& job, SendResult result, bool record,
         case Outcome::account_problem:
             ++stats_.retried;
             break;
+        case Outcome::deferred:
+            ++stats_.deferred;
+            break;
         case Outcome::expired:
             ++stats_.expired;
             break;
@@ -416,19 +497,28 @@ void Worker::report(const JobMessage& job, SendResult result, bool record,
 void Worker::flush() {
     std::vector<Recording> records;
     for (const auto& p : pending_) {
-        if (p.record) records.push_back({p.recording.result, p.recording.unsure_since});
+        if (p.record) records.push_back(p.recording);
     }
     bool recorded = false;
     if (!records.empty()) {
         try {
             jobs_.record_many(records);
             recorded = true;
+        } catch (const RedisReplyError& e) {
+            // Not an outage: said once, loudly; the scheduler tries the
+            // same records from the result messages and says so too.
+            spdlog::error("{} (a bug or damaged data, not an outage) for {} results", e.what(),
+                          records.size());
         } catch (const RedisError& e) {
             // The scheduler records them from the result messages below.
             spdlog::warn("could not record {} results in Redis ({}); the scheduler will",
                          records.size(), e.what());
         }
     }
+    push_pending(recorded);
+}
+
+void Worker::push_pending(bool recorded) {
     for (auto& p : pending_) {
         // The scheduler records only what could not be recorded here.
         p.recording.result.recorded = !p.record || recorded;
@@ -449,6 +539,10 @@ void Worker::run() {
             outage.reached();
         } catch (const RedisError& e) {
             outage.recover(redis_, e);
+        } catch (const RedisReplyError& e) {
+            // Redis is there and refused something the jobs did not answer
+            // for already: say so and go on; reconnecting would not help.
+            spdlog::error("{} (a bug or damaged data, not an outage)", e.what());
         }
     }
     try {
@@ -457,6 +551,8 @@ void Worker::run() {
     } catch (const RedisError& e) {
         spdlog::warn("stopping with Redis away ({}): queued jobs go again after their ack timeout",
                      e.what());
+    } catch (const RedisReplyError& e) {
+        spdlog::error("stopping: {}; queued jobs go again after their ack timeout", e.what());
     }
 }
 

@@ -23,16 +23,21 @@
 // only those that were not (recording is idempotent, so both may do it).
 //
 // The one window where a job's fate is unknown is between the provider call
-// and the record: a crash there leaves the job claimed without an outcome,
-// and the scheduler marks it `unknown` rather than send it again.
+// and the record. Just before each call the worker marks the job
+// (JobStore::mark_call, in the same round trip as the records of the jobs
+// before it): a crash then leaves that one job marked without an outcome,
+// and the scheduler ends it `unknown` rather than send it again; the jobs
+// claimed and not yet called go out again.
 //
 // Jobs are handled in batches of what has arrived (at most kBatch): one
-// pipelined begin_send claims them all, each is sent in turn, and their
-// results are recorded in one pipelined round trip before they are pushed
-// (and before any wait for the account's rate). Three round trips per batch
-// instead of per job; the price is that a crash mid-batch leaves the batch's
-// sent jobs `unknown`, not one job, and that claimed jobs not yet begun when
-// a stop or a pause comes are handed back.
+// pipelined begin_send claims them all, then each is sent in turn, its mark
+// carrying the previous results; the last results are recorded after the
+// batch (and before any wait for the account's rate). Claimed jobs not yet
+// begun when a stop or a pause comes are handed back.
+//
+// Only a provider call is an attempt: a job handed back before its call (a
+// recipient cap, the window, the account's rate, a stop) is `deferred`, and
+// an account problem does not count either (record_result.lua).
 #pragma once
 
 #include <chrono>
@@ -70,6 +75,7 @@ struct WorkerStats {
     std::size_t outside_window = 0;  // reached it outside the store's send window: handed back
     std::size_t bad_messages = 0;
     std::size_t handed_back = 0;  // queued when the worker stopped, never begun
+    std::size_t deferred = 0;     // handed back before the provider call, due again later
 };
 
 class Worker {
@@ -119,12 +125,22 @@ class Worker {
     void handle(const JobMessage& job, const BeginSendReply& claim);
     // Records the pending results in one round trip, then pushes them.
     void flush();
+    // Pushes the pending results to the scheduler; `recorded`: in Redis already.
+    void push_pending(bool recorded);
+    // Marks `job` as in its provider call, recording the pending results in
+    // the same round trip; false (the job reported) if it may not be called.
+    bool mark_call(const JobMessage& job);
     // Waits for the account's rate; false if the job was handed back instead.
     bool wait_for_account(const JobMessage& job);
     // True inside the store's send window for the job's channel; else the
-    // job is handed back for the next opening (or expired) and false.
-    bool in_window(const JobMessage& job, SysSeconds now);
-    void finish(const JobMessage& job, SendResult result, std::optional<SysSeconds> unsure);
+    // job is handed back for the next opening (keeping `unsure`, an earlier
+    // attempt that may have gone) or expired, and false.
+    bool in_window(const JobMessage& job, SysSeconds now, std::optional<SysSeconds> unsure);
+    // Fails `job`: Redis refused a request about it (`why` says which and
+    // what Redis answered). Logged as an error: a bug or damaged data.
+    void refused_by_redis(const JobMessage& job, const std::string& why);
+    // Reports the provider's answer to the call.
+    void finish(const JobMessage& job, SendResult result);
     void report(const JobMessage& job, SendResult result, bool record,
                 std::optional<SysSeconds> unsure = std::nullopt);
     void pause(SysSeconds until, const std::string& why);

@@ -44,7 +44,12 @@ std::unique_ptr<Sender> make_sender(const ProviderConfig& provider, const Config
             config, provider, read_secret(provider.wechat.app_secret, "wechat.official.app_secret"),
             redis);
     }
-    if (provider.provider == "null") return std::make_unique<NullSender>();
+    if (provider.provider == "null") {
+        spdlog::warn(
+            "provider \"null\" (bench = true): nothing is sent, every job is reported "
+            "sent — a benchmark, not a shop");
+        return std::make_unique<NullSender>();
+    }
     return std::make_unique<OutboxSender>(provider.outbox_path, config);
 }
 
@@ -109,10 +114,10 @@ int worker_main(Channel channel, int argc, char** argv) {
         worker.run();
         const auto& s = worker.stats();
         spdlog::info(
-            "stopped: {} received, {} sent, {} failed, {} retried, {} refused, {} cancelled, {} "
-            "unknown, {} throttled, {} capped, {} malformed, {} handed back",
-            s.received, s.sent, s.failed, s.retried, s.refused, s.cancelled, s.unknown, s.throttled,
-            s.capped, s.bad_messages, s.handed_back);
+            "stopped: {} received, {} sent, {} failed, {} retried, {} deferred, {} refused, {} "
+            "cancelled, {} unknown, {} throttled, {} capped, {} malformed, {} handed back",
+            s.received, s.sent, s.failed, s.retried, s.deferred, s.refused, s.cancelled, s.unknown,
+            s.throttled, s.capped, s.bad_messages, s.handed_back);
         return 0;
     } catch (const ConfigError& e) {
         std::cerr << program << ": " << e.what() << "\n";

@@ -110,6 +110,27 @@ TEST_CASE("begin_send checks consent, delivery reports, unsure retries") {
     jobs.create({job});
     REQUIRE(jobs.claim_due("toyland", now, 10).jobs.size() == 1);
     REQUIRE(jobs.begin_send("toyland", job.id, 1, "w", now) == BeginSend::ok);
+    const auto message = [&](int attempt) {
+        return JobMessage{job.store, job.id, job.member_id, job.kind,      job.channel, job.to,
+                          job.text,  {},     attempt,       job.expires_at};
+    };
+
+    SECTION("an opt-out cancels a claimed job whose call has not begun; the mark refuses it") {
+        consent.record(
+            opt_out("toyland", Channel::sms, job.to, ConsentSource::sms_reply, "退订", now));
+        CHECK(jobs.get("toyland", job.id)->state == JobState::cancelled);
+        CHECK(jobs.mark_call(message(1), "w", now).detail == "state:cancelled");
+        CHECK(jobs.counts("toyland").at("cancelled") == 1);
+        CHECK(jobs.counts("toyland").at("dispatched") == 0);
+    }
+
+    SECTION("an opt-out does not cancel a job whose provider call has begun") {
+        REQUIRE(jobs.mark_call(message(1), "w", now).ok);
+        consent.record(
+            opt_out("toyland", Channel::sms, job.to, ConsentSource::sms_reply, "退订", now));
+        CHECK(jobs.get("toyland", job.id)->state == JobState::dispatched);
+        CHECK(jobs.record(result(job, Outcome::sent, now)) == JobState::sent);
+    }
 
     SECTION("a delivery report moves sent → delivered, once") {
         CHECK(jobs.record(result(job, Outcome::sent, now)) == JobState::sent);
@@ -130,6 +151,7 @@ TEST_CASE("begin_send checks consent, delivery reports, unsure retries") {
     }
 
     SECTION("a retry that may have gone: the next claim asks to verify") {
+        REQUIRE(jobs.mark_call(message(1), "w", now).ok);
         auto r = result(job, Outcome::retry, now);
         r.retry_at = now + 30s;
         CHECK(jobs.record(r, now) == JobState::planned);
@@ -140,10 +162,12 @@ TEST_CASE("begin_send checks consent, delivery reports, unsure retries") {
         CHECK(jobs.begin_send("toyland", job.id, 2, "w", now + 30s, nullptr, &since) ==
               BeginSend::verify);
         CHECK(since == now);
+        REQUIRE(jobs.mark_call(message(2), "w", now + 30s).ok);
         // A definite retry clears it.
         CHECK(jobs.record(result(job, Outcome::retry, now + 31s)) == JobState::planned);
         REQUIRE(jobs.claim_due("toyland", now + 40s, 10).jobs.size() == 1);
         CHECK(jobs.begin_send("toyland", job.id, 3, "w", now + 40s) == BeginSend::ok);
+        REQUIRE(jobs.mark_call(message(3), "w", now + 40s).ok);
         // Out of attempts while unsure: unknown, not failed — it may have gone.
         CHECK(jobs.record(result(job, Outcome::retry, now + 41s), now + 41s) == JobState::unknown);
     }

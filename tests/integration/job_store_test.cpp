@@ -29,6 +29,10 @@ Job birthday_job(const std::string& member) {
     return j;
 }
 
+JobMessage message(const Job& j, int attempt) {
+    return {j.store, j.id, j.member_id, j.kind, j.channel, j.to, j.text, {}, attempt, j.expires_at};
+}
+
 ResultMessage result(const Job& j, Outcome o, SysSeconds when) {
     ResultMessage r;
     r.store = j.store;
@@ -109,10 +113,28 @@ TEST_CASE("job transitions in Redis") {
               BeginSend::ok);
     }
 
-    SECTION("a worker that began sending and went silent leaves the job unknown, never resent") {
+    SECTION("a job claimed in a batch but never called goes out again when its worker dies") {
         jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10);
         CHECK(jobs.begin_send("toyland", job.id, 1, "w1", at("2027-09-15T10:00:01+08:00")) ==
               BeginSend::ok);
+        const auto r = jobs.requeue_expired("toyland", at("2027-09-15T10:06:00+08:00"), 10);
+        CHECK(r.requeued == 1);
+        CHECK(r.unknown == 0);
+        const auto again = jobs.claim_due("toyland", at("2027-09-15T10:06:00+08:00"), 10);
+        REQUIRE(again.jobs.size() == 1);
+        CHECK(jobs.begin_send("toyland", job.id, 2, "w2", at("2027-09-15T10:06:01+08:00")) ==
+              BeginSend::ok);
+        // The dead worker's claim is gone with it.
+        CHECK(jobs.mark_call(message(job, 1), "w1", at("2027-09-15T10:06:02+08:00")).detail ==
+              "stale");
+        CHECK(jobs.mark_call(message(job, 2), "w2", at("2027-09-15T10:06:02+08:00")).ok);
+    }
+
+    SECTION("a worker that called the provider and went silent leaves the job unknown") {
+        jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10);
+        CHECK(jobs.begin_send("toyland", job.id, 1, "w1", at("2027-09-15T10:00:01+08:00")) ==
+              BeginSend::ok);
+        CHECK(jobs.mark_call(message(job, 1), "w1", at("2027-09-15T10:00:02+08:00")).ok);
         const auto r = jobs.requeue_expired("toyland", at("2027-09-15T10:06:00+08:00"), 10);
         CHECK(r.unknown == 1);
         CHECK(jobs.get("toyland", job.id)->state == JobState::unknown);
@@ -124,11 +146,50 @@ TEST_CASE("job transitions in Redis") {
         }
     }
 
+    SECTION("only the claiming worker marks a call, and a marked job is not handed back") {
+        const SysSeconds t = at("2027-09-15T10:00:01+08:00");
+        jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10);
+        CHECK(jobs.mark_call(message(job, 1), "w1", t).detail == "sending");  // not claimed yet
+        REQUIRE(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
+        CHECK(jobs.mark_call(message(job, 1), "w2", t).detail == "sending");
+        CHECK(jobs.mark_call(message(job, 1), "w1", t).ok);
+        CHECK_FALSE(jobs.hand_back("toyland", job.id, 1, "w1", t));
+        CHECK(jobs.get("toyland", job.id)->state == JobState::dispatched);
+    }
+
+    SECTION("a claimed job that ended before its call is refused by the mark") {
+        const SysSeconds t = at("2027-09-15T10:00:01+08:00");
+        jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10);
+        REQUIRE(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
+        redis.command({"HSET", keys::job("toyland", job.id), "state", "cancelled"});
+        CHECK(jobs.mark_call(message(job, 1), "w1", t).detail == "state:cancelled");
+    }
+
+    SECTION("the mark carries the results of the jobs before it") {
+        const Job other = birthday_job("M2");
+        jobs.create({other});
+        const SysSeconds t = at("2027-09-15T10:00:01+08:00");
+        REQUIRE(jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10).jobs.size() == 2);
+        REQUIRE(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
+        REQUIRE(jobs.begin_send("toyland", other.id, 1, "w1", t) == BeginSend::ok);
+        REQUIRE(jobs.mark_call(message(job, 1), "w1", t).ok);
+        // NOSCRIPT for both scripts of the round trip: both loaded, both run.
+        redis.command({"SCRIPT", "FLUSH"}).expect_ok("flush");
+        const auto mark =
+            jobs.mark_call(message(other, 1), "w1", t, {{result(job, Outcome::sent, t), {}}});
+        CHECK(mark.ok);
+        REQUIRE(mark.recorded.size() == 1);
+        CHECK(mark.recorded[0] == JobState::sent);
+        CHECK(jobs.get("toyland", job.id)->state == JobState::sent);
+    }
+
     SECTION("a retry goes back to the due set until attempts run out") {
         for (int attempt = 1; attempt <= 3; ++attempt) {
             const SysSeconds now = at("2027-09-15T10:00:00+08:00") + std::chrono::minutes(attempt);
             const auto claim = jobs.claim_due("toyland", now, 10);
             REQUIRE(claim.jobs.size() == 1);
+            REQUIRE(jobs.begin_send("toyland", job.id, attempt, "w", now) == BeginSend::ok);
+            REQUIRE(jobs.mark_call(message(job, attempt), "w", now).ok);
             auto r = result(job, Outcome::retry, now);
             r.retry_at = now + 30s;
             r.error = "throttled";
@@ -136,6 +197,42 @@ TEST_CASE("job transitions in Redis") {
             CHECK(state == (attempt < 3 ? JobState::planned : JobState::failed));
         }
         CHECK(jobs.get("toyland", job.id)->error == "throttled");
+    }
+
+    SECTION("deferrals and account problems are not attempts: the job waits, never fails") {
+        // Ten times the attempts: deferred (no provider call), and refused
+        // by the provider for the account's sake (called, but not counted).
+        for (int dispatch = 1; dispatch <= 10 * cfg.max_attempts; ++dispatch) {
+            const SysSeconds now = at("2027-09-15T10:00:00+08:00") + std::chrono::minutes(dispatch);
+            const auto claim = jobs.claim_due("toyland", now, 10);
+            REQUIRE(claim.jobs.size() == 1);
+            CHECK(claim.failed == 0);
+            REQUIRE(jobs.begin_send("toyland", job.id, dispatch, "w", now) == BeginSend::ok);
+            auto r = result(job, dispatch % 2 ? Outcome::deferred : Outcome::account_problem, now);
+            if (r.outcome == Outcome::account_problem)
+                REQUIRE(jobs.mark_call(message(job, dispatch), "w", now).ok);
+            r.retry_at = now + 30s;
+            r.error = "recipient limit per day";
+            CHECK(jobs.record(r) == JobState::planned);
+        }
+        const SysSeconds later = at("2027-09-15T12:00:00+08:00");
+        const auto claim = jobs.claim_due("toyland", later, 10);
+        REQUIRE(claim.jobs.size() == 1);
+        const int dispatch = claim.jobs[0].attempts;
+        REQUIRE(jobs.begin_send("toyland", job.id, dispatch, "w", later) == BeginSend::ok);
+        REQUIRE(jobs.mark_call(message(job, dispatch), "w", later).ok);
+        CHECK(jobs.record(result(job, Outcome::sent, later)) == JobState::sent);
+    }
+
+    SECTION("a deferral past the day's end expires the job, never fails it") {
+        const SysSeconds t = at("2027-09-15T23:59:00+08:00");
+        REQUIRE(jobs.claim_due("toyland", t, 10).jobs.size() == 1);
+        auto r = result(job, Outcome::deferred, t);
+        r.retry_at = at("2027-09-16T09:00:00+08:00");
+        CHECK(jobs.record(r) == JobState::planned);
+        const auto day_after = jobs.claim_due("toyland", *r.retry_at, 10);
+        CHECK(day_after.expired == 1);
+        CHECK(jobs.get("toyland", job.id)->state == JobState::expired);
     }
 
     SECTION("a greeting past its day expires instead of going late") {
@@ -214,12 +311,28 @@ TEST_CASE("a worker's batch begins and records in one script call a store") {
     std::vector<JobMessage> messages;
     for (std::size_t i = 0; i < 150; ++i) {
         const Job& j = toyland.jobs[i];
-        messages.push_back({j.store, j.id, j.member_id, j.kind, j.channel, j.to, j.text, {},
-                            j.attempts, j.expires_at});
+        messages.push_back({j.store,
+                            j.id,
+                            j.member_id,
+                            j.kind,
+                            j.channel,
+                            j.to,
+                            j.text,
+                            {},
+                            j.attempts,
+                            j.expires_at});
         if (i < 3) {
             const Job& b = babycare.jobs[i];
-            messages.push_back({b.store, b.id, b.member_id, b.kind, b.channel, b.to, b.text, {},
-                                b.attempts, b.expires_at});
+            messages.push_back({b.store,
+                                b.id,
+                                b.member_id,
+                                b.kind,
+                                b.channel,
+                                b.to,
+                                b.text,
+                                {},
+                                b.attempts,
+                                b.expires_at});
         }
     }
     // messages: t0 b0 t1 b1 t2 b2 t3 t4 ... One has opted out since the

@@ -55,14 +55,27 @@ struct Rig {
     explicit Rig(const std::string& sms_toml)
         : config(parse_config("[stores.toyland]\nname = \"童乐玩具\"\n[sms]\n" + sms_toml,
                               "worker.toml")) {
-        jobs_out.bind("inproc://jobs");
+        // TCP on loopback, as the programs run: a worker that closes its job
+        // socket (a pause) and connects again is seen to leave (an inproc
+        // pipe of a closed socket can swallow the next push).
+        jobs_out.set(zmq::sockopt::immediate, true);
+        jobs_out.bind("tcp://127.0.0.1:*");
         results_in.bind("inproc://results");
         worker = std::make_unique<Worker>(Channel::sms, config, sender, worker_redis, zmq, clock,
-                                          "test-worker", "inproc://jobs", "inproc://results");
+                                          "test-worker", jobs_out.get(zmq::sockopt::last_endpoint),
+                                          "inproc://results");
     }
 
     // Creates, claims and pushes a job to `to`; returns its id.
     std::string dispatch(const std::string& to = "+8613800138000") {
+        create(to);
+        const auto pushed = push_due();
+        REQUIRE(pushed.size() == 1);
+        return pushed.front();
+    }
+
+    // Creates a job to `to`, due now; returns its id.
+    std::string create(const std::string& to = "+8613800138000") {
         Job j;
         j.store = "toyland";
         j.kind = Kind::birthday;
@@ -75,17 +88,24 @@ struct Rig {
         j.due_at = clock.now();
         j.expires_at = *parse_instant("2027-09-16T00:00:00+08:00");
         jobs.create({j});
-        return push_due().front();
+        return j.id;
     }
 
-    // Claims every due job and pushes it; the ids.
-    std::vector<std::string> push_due() {
+    // Claims every due job and pushes it; the ids pushed. A worker that just
+    // connected (after a pause) may not be attached yet: each push waits up
+    // to `wait` for one; a job nobody takes is released, as the scheduler
+    // does.
+    std::vector<std::string> push_due(std::chrono::milliseconds wait = 10s) {
         std::vector<std::string> ids;
         for (const auto& j : jobs.claim_due("toyland", clock.now(), 100).jobs) {
-            send_frames(jobs_out,
-                        encode(JobMessage{j.store, j.id, j.member_id, j.kind, j.channel, j.to,
-                                          j.text, j.params, j.attempts, j.expires_at}));
-            ids.push_back(j.id);
+            const auto frames =
+                encode(JobMessage{j.store, j.id, j.member_id, j.kind, j.channel, j.to, j.text,
+                                  j.params, j.attempts, j.expires_at});
+            if (eventually([&] { return send_frames(jobs_out, frames); }, wait)) {
+                ids.push_back(j.id);
+            } else {
+                jobs.release(j.store, j.id, clock.now());
+            }
         }
         return ids;
     }
@@ -95,11 +115,25 @@ struct Rig {
         const auto& s = worker->stats();
         return s.received;
     }
-    bool handle(std::size_t n) {
-        return eventually([&] {
-            worker->poll(10ms);
-            return handled() >= n;
-        });
+    bool handle(std::size_t n, std::chrono::milliseconds timeout = 10s) {
+        return eventually(
+            [&] {
+                worker->poll(10ms);
+                return handled() >= n;
+            },
+            timeout);
+    }
+    // handle(n), and when a push was lost — in the pipe of a job socket the
+    // worker closed for a pause — the job comes back after the ack timeout,
+    // as the scheduler would send it again.
+    bool deliver(std::size_t n) {
+        for (int tries = 0; tries < 3; ++tries) {
+            if (handle(n, 2s)) return true;
+            clock.advance(config.scheduler.ack_timeout + 1s);
+            jobs.requeue_expired("toyland", clock.now(), 100);
+            push_due();
+        }
+        return false;
     }
     double due_score(const std::string& id) {
         return std::stod(redis.command({"ZSCORE", keys::due("toyland"), id}).str);
@@ -173,8 +207,12 @@ TEST_CASE("an account problem stops the channel in this worker") {
     CHECK(rig.state(id) == JobState::planned);
     CHECK(rig.due_score(id) ==
           static_cast<double>((rig.clock.now() + 900s).time_since_epoch().count()));
-    // Jobs pushed now are not taken while paused.
-    rig.dispatch("+8613900139000");
+    // Jobs pushed now are not taken while paused: its job socket is closed,
+    // so the push finds nobody and the job stays due.
+    rig.create("+8613900139000");
+    for (int i = 0; i < 5; ++i)
+        rig.worker->poll(10ms);
+    CHECK(rig.push_due(300ms).empty());
     for (int i = 0; i < 5; ++i)
         rig.worker->poll(10ms);
     CHECK(rig.sender.sent.size() == 1);
@@ -185,9 +223,11 @@ TEST_CASE("an account problem stops the channel in this worker") {
     };
     rig.worker->poll(10ms);
     CHECK_FALSE(rig.worker->paused_until());
-    rig.push_due();
-    REQUIRE(rig.handle(2));
-    CHECK(rig.sender.sent.size() == 2);
+    // Both go now: the one the pause handed back and the one that waited.
+    CHECK(rig.push_due().size() == 2);
+    REQUIRE(rig.handle(3));
+    CHECK(rig.sender.sent.size() == 3);
+    CHECK(rig.state(id) == JobState::sent);
 }
 
 TEST_CASE("a batch: jobs that arrived together are claimed and recorded together") {
@@ -286,4 +326,97 @@ TEST_CASE("a send that may have gone is verified before the next attempt, never 
         CHECK(rig.sender.sent.size() == 2);
         CHECK(rig.state(id) == JobState::sent);
     }
+}
+
+TEST_CASE("only a provider call is an attempt: deferrals and account problems never fail a job") {
+    SECTION("an account problem, again and again, until the account is fixed") {
+        Rig rig("account_pause_seconds = 60\n");
+        rig.sender.answer = [](const JobMessage&) {
+            return SendResult{Outcome::account_problem, {}, "isv.AMOUNT_NOT_ENOUGH", std::nullopt};
+        };
+        const auto id = rig.dispatch();
+        const int rounds = rig.config.scheduler.max_attempts + 3;
+        for (int round = 1; round <= rounds; ++round) {
+            INFO("round " << round);
+            REQUIRE(rig.deliver(static_cast<std::size_t>(round)));
+            REQUIRE(rig.state(id) == JobState::planned);
+            rig.clock.advance(61s);
+            rig.worker->poll(10ms);  // the pause ends
+            REQUIRE(rig.push_due().size() == 1);
+        }
+        rig.sender.answer = [](const JobMessage& j) {
+            return SendResult{Outcome::sent, j.job_id, {}, std::nullopt};
+        };
+        REQUIRE(rig.deliver(static_cast<std::size_t>(rounds + 1)));
+        CHECK(rig.state(id) == JobState::sent);
+        CHECK(rig.worker->stats().failed == 0);
+    }
+    SECTION("a provider that cannot be asked yet, again and again, keeps the doubt") {
+        Rig rig("\n[store_defaults.policy]\nsend_windows = [\"00:00-24:00\"]\n");
+        rig.sender.answer = [](const JobMessage&) {
+            return SendResult{Outcome::retry, {}, "timed out", std::nullopt, true};
+        };
+        const auto id = rig.dispatch();
+        REQUIRE(rig.handle(1));
+        rig.sender.verdict = {Verification::Verdict::try_later, {}, "query API down"};
+        const int rounds = rig.config.scheduler.max_attempts + 3;
+        for (int round = 1; round <= rounds; ++round) {
+            INFO("round " << round);
+            rig.clock.advance(1801s);  // past the longest backoff
+            REQUIRE(rig.push_due().size() == 1);
+            REQUIRE(rig.handle(static_cast<std::size_t>(round + 1)));
+            REQUIRE(rig.state(id) == JobState::planned);
+        }
+        rig.sender.verdict = {Verification::Verdict::sent, "BIZ-1", "found"};
+        rig.clock.advance(1801s);
+        REQUIRE(rig.push_due().size() == 1);
+        REQUIRE(rig.handle(static_cast<std::size_t>(rounds + 2)));
+        CHECK(rig.state(id) == JobState::sent);
+        CHECK(rig.sender.sent.size() == 1);
+        CHECK(rig.sender.verifies == rounds + 1);
+    }
+}
+
+TEST_CASE("a deferral keeps an earlier attempt's doubt: the next attempt still verifies") {
+    // Open 09:00-12:00 and 14:00-20:00: a retry due at 12:30 waits for 14:00.
+    Rig rig("\n[store_defaults.policy]\nsend_windows = [\"09:00-12:00\", \"14:00-20:00\"]\n");
+    rig.sender.answer = [](const JobMessage&) {
+        return SendResult{Outcome::retry, {}, "timed out", std::nullopt, true};
+    };
+    const auto id = rig.dispatch();
+    REQUIRE(rig.handle(1));
+    REQUIRE(rig.state(id) == JobState::planned);
+    rig.sender.answer = [](const JobMessage& j) {
+        return SendResult{Outcome::sent, j.job_id, {}, std::nullopt};
+    };
+    rig.clock.set(*parse_instant("2027-09-15T12:30:00+08:00"));
+    REQUIRE(rig.push_due().size() == 1);
+    REQUIRE(rig.handle(2));
+    CHECK(rig.worker->stats().outside_window == 1);
+    CHECK(rig.sender.verifies == 0);
+    rig.clock.set(*parse_instant("2027-09-15T14:00:00+08:00"));
+    REQUIRE(rig.push_due().size() == 1);
+    REQUIRE(rig.handle(3));
+    // The provider cannot say whether the 10:00 attempt went: never sent again.
+    CHECK(rig.sender.verifies == 1);
+    CHECK(rig.sender.sent.size() == 1);
+    CHECK(rig.state(id) == JobState::unknown);
+}
+
+TEST_CASE("Redis refusing a job's request fails that job, not the batch, and is no outage") {
+    Rig rig("");
+    const auto good = rig.dispatch();
+    const auto bad = rig.dispatch("+8613900139000");
+    const auto also_good = rig.dispatch("+8613700137000");
+    // Damage the middle job, pushed already: its hash replaced by a string
+    // (WRONGTYPE for every script that reads it).
+    rig.redis.command({"DEL", keys::job("toyland", bad)});
+    rig.redis.command({"SET", keys::job("toyland", bad), "not a hash"});
+    REQUIRE(rig.handle(3));
+    CHECK(rig.state(good) == JobState::sent);
+    CHECK(rig.state(also_good) == JobState::sent);
+    CHECK(rig.sender.sent.size() == 2);
+    CHECK(rig.worker->stats().failed == 1);
+    // No outage: the worker's connection was never dropped.
+    CHECK(rig.worker_redis.reconnects() == 0);
 }
