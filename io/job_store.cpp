@@ -192,10 +192,12 @@ RequeueResult JobStore::requeue_expired(const std::string& store, SysSeconds now
                       std::to_string(config_.job_retention.count())});
     reply.expect_ok("requeue_expired");
     RequeueResult r;
-    if (reply.elements.size() == 2) {
-        r.requeued = reply.elements[0].integer;
-        r.unknown = reply.elements[1].integer;
-    }
+    if (reply.type != RedisReply::Type::array || reply.elements.size() < 2)
+        throw RedisReplyError("requeue_expired", "unexpected reply");
+    r.requeued = reply.elements[0].integer;
+    r.unknown = reply.elements[1].integer;
+    for (std::size_t i = 2; i < reply.elements.size(); ++i)
+        r.settled.push_back(reply.elements[i].str);
     return r;
 }
 

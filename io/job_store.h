@@ -49,6 +49,7 @@ struct ClaimResult {
 struct RequeueResult {
     long long requeued = 0;
     long long unknown = 0;
+    std::vector<std::string> settled;  // every job taken off the in-flight set
 };
 
 enum class BeginSend {

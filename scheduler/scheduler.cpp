@@ -241,6 +241,10 @@ void Scheduler::requeue_overdue(SysSeconds now) {
                 spdlog::warn("{}: {} jobs without a result dispatched again, {} of unknown fate",
                              id, r.requeued, r.unknown);
             }
+            // Their results will not come (their worker died, or a late one
+            // is recorded by Redis's rules): they must not hold the window.
+            for (const auto& job_id : r.settled)
+                outstanding_.erase(id + "|" + job_id);
             stats_.requeued += static_cast<std::size_t>(r.requeued);
             stats_.unknown += static_cast<std::size_t>(r.unknown);
         });

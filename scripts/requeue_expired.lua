@@ -2,7 +2,8 @@
 --
 -- KEYS[1] in-flight set   KEYS[2] due set   KEYS[3] counts
 -- ARGV[1] now   ARGV[2] limit   ARGV[3] job key prefix   ARGV[4] retention (seconds)
--- Returns { requeued, unknown }.
+-- Returns { requeued, unknown, id... }: the ids are every job taken off the
+-- in-flight set, so the scheduler stops waiting for their results.
 -- If no provider call was begun (no `calling` field, mark_call.lua) — the
 -- push was lost with a worker or a socket, or a worker claimed it in a batch
 -- (`sending`) and died before its turn — it certainly did not reach the
@@ -34,4 +35,6 @@ for _, id in ipairs(ids) do
     end
   end
 end
-return {requeued, unknown}
+local out = {requeued, unknown}
+for _, id in ipairs(ids) do out[#out + 1] = id end
+return out
