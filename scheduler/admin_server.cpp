@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/wire.h"
+#include "io/http_listener.h"
 
 namespace huitou {
 
@@ -115,9 +116,6 @@ void AdminServer::on_get(const std::string& path, GetHandler handler) {
 }
 
 void AdminServer::start() {
-    const auto address = parse_listen_address(impl_->config.listen);
-    if (!address)
-        throw ConfigError("admin.listen: expected host:port, got " + impl_->config.listen);
     auto& server = impl_->server;
     // A known path asked with a method it does not take: 405, not 404.
     for (const auto& [path, methods] : impl_->methods) {
@@ -136,13 +134,7 @@ void AdminServer::start() {
         server.Delete(path, refuse);
         server.Patch(path, refuse);
     }
-    if (address->port == 0) {
-        impl_->port = server.bind_to_any_port(address->host);
-        if (impl_->port < 0) impl_->port = 0;
-    } else if (server.bind_to_port(address->host, address->port)) {
-        impl_->port = address->port;
-    }
-    if (impl_->port == 0) throw ConfigError("admin.listen: cannot bind " + impl_->config.listen);
+    impl_->port = bind_exclusively(server, impl_->config.listen, "admin.listen");
     impl_->thread = std::thread([&server] { server.listen_after_bind(); });
     // stop() only reaches a server that is running: wait until it is.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);

@@ -63,7 +63,8 @@ class AdminServer {
     void on_get(const std::string& path, GetHandler handler);
 
     // Binds `config.listen` and serves in the background. Throws ConfigError
-    // when the address cannot be bound.
+    // when the address cannot be bound — taken by another process too: the
+    // port is never shared (io/http_listener.h).
     void start();
     // Stops serving and waits for the server thread. Idempotent.
     void stop();

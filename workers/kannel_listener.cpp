@@ -9,6 +9,7 @@
 #include "core/opt_out_reply.h"
 #include "core/phone_number.h"
 #include "io/consent_store.h"
+#include "io/http_listener.h"
 #include "io/job_store.h"
 #include "io/redis_connection.h"
 #include "workers/kannel_sender.h"
@@ -145,11 +146,6 @@ struct KannelListener::State {
 KannelListener::KannelListener(const Config& config, const RedisEndpoint& redis, const Clock& clock,
                                const std::string& listen)
     : state_(std::make_unique<State>(config, redis, clock)) {
-    const auto colon = listen.rfind(':');
-    if (colon == std::string::npos)
-        throw ConfigError("sms.kannel.listen: expected host:port, got \"" + listen + "\"");
-    const std::string host = listen.substr(0, colon);
-    const int port = std::atoi(listen.substr(colon + 1).c_str());
     auto& server = state_->server;
     server.Get("/kannel/dlr", [this](const httplib::Request& req, httplib::Response& res) {
         state_->on_dlr(req, res);
@@ -157,12 +153,7 @@ KannelListener::KannelListener(const Config& config, const RedisEndpoint& redis,
     server.Get("/kannel/mo", [this](const httplib::Request& req, httplib::Response& res) {
         state_->on_mo(req, res);
     });
-    if (port == 0) {
-        port_ = server.bind_to_any_port(host);
-    } else if (server.bind_to_port(host, port)) {
-        port_ = port;
-    }
-    if (port_ <= 0) throw ConfigError("sms.kannel.listen: cannot bind " + listen);
+    port_ = bind_exclusively(server, listen, "sms.kannel.listen");
     thread_ = std::thread([this] { state_->server.listen_after_bind(); });
 }
 

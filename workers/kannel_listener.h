@@ -38,8 +38,9 @@ Attribution attribute_receiver(const Config& config, const std::string& receiver
 
 class KannelListener {
   public:
-    // Binds `listen` ("host:port"; port 0 picks a free one). Throws ConfigError
-    // if it cannot bind, RedisError if Redis is unreachable.
+    // Binds `listen` ("host:port"; port 0 picks a free one), never sharing the
+    // port (io/http_listener.h). Throws ConfigError if it cannot bind (taken,
+    // not local), RedisError if Redis is unreachable.
     KannelListener(const Config& config, const RedisEndpoint& redis, const Clock& clock,
                    const std::string& listen);
     ~KannelListener();
