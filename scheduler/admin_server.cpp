@@ -6,15 +6,18 @@
 
 #include <httplib.h>
 #include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "core/wire.h"
 #include "io/http_listener.h"
+#include "io/secret.h"
 
 namespace huitou {
 
 struct AdminServer::Impl {
     AdminConfig config;
+    std::string token;
     std::map<std::string, std::set<std::string>> methods;  // path → methods routed
     httplib::Server server;
     std::thread thread;
@@ -49,8 +52,13 @@ std::string HttpRequest::param(const std::string& name) const {
     return it == query.end() ? std::string{} : it->second;
 }
 
-AdminServer::AdminServer(AdminConfig config) : impl_(std::make_unique<Impl>()) {
+std::string read_admin_token(const AdminConfig& config) {
+    return read_optional_secret(config.token, "admin.token", "HUITOU_ADMIN_TOKEN");
+}
+
+AdminServer::AdminServer(AdminConfig config, std::string token) : impl_(std::make_unique<Impl>()) {
     impl_->config = std::move(config);
+    impl_->token = std::move(token);
     auto& server = impl_->server;
     server.set_payload_max_length(max_body_bytes);
     server.set_read_timeout(std::chrono::seconds(10));
@@ -60,7 +68,7 @@ AdminServer::AdminServer(AdminConfig config) : impl_(std::make_unique<Impl>()) {
     });
     server.set_pre_routing_handler(
         [impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
-            const auto& token = impl->config.token;
+            const auto& token = impl->token;
             if (token.empty() || req.path == "/healthz" || req.path == "/readyz")
                 return httplib::Server::HandlerResponse::Unhandled;
             const auto header = req.get_header_value("Authorization");
@@ -115,7 +123,28 @@ void AdminServer::on_get(const std::string& path, GetHandler handler) {
         });
 }
 
+void check_admin_token(const AdminConfig& config, const std::string& token) {
+    const auto& listen = config.listen;
+    const auto address = parse_listen_address(listen);
+    if (!address) throw ConfigError("admin.listen: expected host:port, got \"" + listen + "\"");
+    if (token.empty() && !is_loopback_host(address->host)) {
+        throw ConfigError("admin.listen: " + listen +
+                          " is not a loopback address and no admin token is set: set "
+                          "admin.token_file, admin.token_env or HUITOU_ADMIN_TOKEN, or "
+                          "listen on 127.0.0.1");
+    }
+}
+
 void AdminServer::start() {
+    const auto& listen = impl_->config.listen;
+    check_admin_token(impl_->config, impl_->token);
+    if (impl_->token.empty()) {
+        spdlog::warn(
+            "admin server on {} without a token: anyone on this host may use it; consent opt-ins "
+            "over HTTP are refused until admin.token_file, admin.token_env or "
+            "HUITOU_ADMIN_TOKEN gives one",
+            listen);
+    }
     auto& server = impl_->server;
     // A known path asked with a method it does not take: 405, not 404.
     for (const auto& [path, methods] : impl_->methods) {
@@ -151,6 +180,10 @@ void AdminServer::stop() {
 
 int AdminServer::port() const {
     return impl_->port;
+}
+
+bool AdminServer::has_token() const {
+    return !impl_->token.empty();
 }
 
 }  // namespace huitou

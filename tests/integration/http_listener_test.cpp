@@ -23,11 +23,11 @@ TEST_CASE("a second listener on a taken port fails, naming the address") {
     SECTION("the admin server") {
         AdminConfig config;
         config.listen = "127.0.0.1:0";
-        AdminServer first(config);
+        AdminServer first(config, "t0k3n");
         first.start();
         REQUIRE(first.port() > 0);
         config.listen = "127.0.0.1:" + std::to_string(first.port());
-        AdminServer second(config);
+        AdminServer second(config, "t0k3n");
         try {
             second.start();
             FAIL("the second admin server started on " + config.listen);
