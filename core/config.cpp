@@ -411,6 +411,7 @@ ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig d
             if (c.dlr_mask > 31) k->fail("dlr_mask", "a bit mask of 1, 2, 4, 8, 16 (at most 31)");
             if (auto v = k->string("listen")) c.listen = *v;
             if (auto v = k->string("callback_url")) c.callback_url = *v;
+            c.callback_secret = secret(*k, "callback_secret");
             c.banned_words = string_list(*k, "banned_words", c.banned_words);
             k->reject_unknown();
         }

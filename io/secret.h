@@ -1,5 +1,5 @@
-// secret.h — a secret (provider credentials, CURVE keys, the admin
-// token), read where the config says it is.
+// secret.h — a secret (provider credentials, CURVE keys, the admin token,
+// the Kannel callback secret), read where the config says it is.
 //
 // `*_file` names a file (its content, trailing whitespace trimmed), `*_env`
 // an environment variable. Read once, at worker start-up; never logged,

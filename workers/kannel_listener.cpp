@@ -1,6 +1,7 @@
 #include "workers/kannel_listener.h"
 
 #include <httplib.h>
+#include <openssl/crypto.h>
 
 #include <mutex>
 
@@ -55,21 +56,45 @@ Attribution attribute_receiver(const Config& config, const std::string& receiver
 struct KannelListener::State {
     const Config& config;
     const Clock& clock;
+    const std::string secret;
     std::mutex mutex;  // the server's threads share one Redis connection
     RedisConnection redis;
     JobStore jobs;
     ConsentStore consent;
     httplib::Server server;
 
-    State(const Config& c, const RedisEndpoint& endpoint, const Clock& k)
-        : config(c), clock(k), redis(endpoint), jobs(redis, c.scheduler), consent(redis, c) {}
+    State(const Config& c, const RedisEndpoint& endpoint, const Clock& k, std::string s)
+        : config(c),
+          clock(k),
+          secret(std::move(s)),
+          redis(endpoint),
+          jobs(redis, c.scheduler),
+          consent(redis, c) {}
+
+    // Whether `req` carries the shared secret; a 403 when it does not. The
+    // request is not logged: its query may hold a wrong guess of the secret.
+    bool authentic(const httplib::Request& req, httplib::Response& res) const {
+        const auto key = req.get_param_value("key");
+        if (key.size() == secret.size() &&
+            CRYPTO_memcmp(key.data(), secret.data(), secret.size()) == 0) {
+            return true;
+        }
+        spdlog::warn("kannel: refused {} from {}: {} callback secret (key=)", req.path,
+                     req.remote_addr, key.empty() ? "no" : "a wrong");
+        res.status = 403;
+        return false;
+    }
 
     void on_dlr(const httplib::Request& req, httplib::Response& res) {
+        if (!authentic(req, res)) return;
         const auto store = req.get_param_value("store");
         const auto job = parse_callback_job_id(req.get_param_value("job"));
         const auto status = dlr_status(req.get_param_value("type"));
         if (!config.find_store(store) || !job || job->empty() || status.empty()) {
-            spdlog::warn("kannel: a delivery report that names no job of ours: {}", req.target);
+            spdlog::warn(
+                "kannel: a delivery report that names no job of ours: store \"{}\", job "
+                "\"{}\", type \"{}\"",
+                store, req.get_param_value("job"), req.get_param_value("type"));
             res.status = 400;
             return;
         }
@@ -89,6 +114,7 @@ struct KannelListener::State {
     }
 
     void on_mo(const httplib::Request& req, httplib::Response& res) {
+        if (!authentic(req, res)) return;
         const auto from = req.get_param_value("from");
         const auto to = req.get_param_value("to");
         const auto text = req.get_param_value("text");
@@ -144,8 +170,10 @@ struct KannelListener::State {
 };
 
 KannelListener::KannelListener(const Config& config, const RedisEndpoint& redis, const Clock& clock,
-                               const std::string& listen)
-    : state_(std::make_unique<State>(config, redis, clock)) {
+                               const std::string& listen, std::string secret)
+    : state_(std::make_unique<State>(config, redis, clock, std::move(secret))) {
+    if (state_->secret.empty())
+        throw ConfigError("sms.kannel.callback_secret: required for the Kannel listener");
     auto& server = state_->server;
     server.Get("/kannel/dlr", [this](const httplib::Request& req, httplib::Response& res) {
         state_->on_dlr(req, res);

@@ -45,10 +45,11 @@ TEST_CASE("a second listener on a taken port fails, naming the address") {
     SECTION("the Kannel listener") {
         const Config config = parse_config("[stores.a]\nname = \"A\"\n", "t.toml");
         FixedClock clock{*parse_instant("2027-09-15T10:00:00+08:00")};
-        KannelListener first(config, server.endpoint(), clock, "127.0.0.1:0");
+        KannelListener first(config, server.endpoint(), clock, "127.0.0.1:0",
+                             "k-secret-0123456789");
         const std::string listen = "127.0.0.1:" + std::to_string(first.port());
         try {
-            KannelListener second(config, server.endpoint(), clock, listen);
+            KannelListener second(config, server.endpoint(), clock, listen, "k-secret-0123456789");
             FAIL("the second Kannel listener started on " + listen);
         } catch (const ConfigError& e) {
             CHECK_THAT(e.what(), Catch::StartsWith("sms.kannel.listen: cannot listen on " + listen +
