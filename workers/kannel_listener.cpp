@@ -139,19 +139,29 @@ struct KannelListener::State {
         }
         const std::string detail = "reply \"" + text + "\" to " + to +
                                    (who.attributed ? "" : " (receiver not mapped to a store)");
+        // The events come from the request: checked here, refused with a 400
+        // (nothing recorded), never handed to the store to assert on.
+        std::vector<ConsentEvent> events;
+        for (const auto& store : who.stores) {
+            ConsentEvent e;
+            e.at = clock.now();
+            e.store = store;
+            e.channel = Channel::sms;
+            e.source = ConsentSource::sms_reply;
+            e.address = address;
+            e.detail = detail;
+            if (const auto problem = check_consent_event(e)) {
+                spdlog::warn("kannel: refused an opt-out reply: {}", *problem);
+                res.status = 400;
+                return;
+            }
+            events.push_back(std::move(e));
+        }
         std::lock_guard lock(mutex);
         try {
             long long cancelled = 0;
-            for (const auto& store : who.stores) {
-                ConsentEvent e;
-                e.at = clock.now();
-                e.store = store;
-                e.channel = Channel::sms;
-                e.source = ConsentSource::sms_reply;
-                e.address = address;
-                e.detail = detail;
+            for (const auto& e : events)
                 cancelled += consent.record(e).cancelled;
-            }
             spdlog::info("kannel: {} opted out of SMS ({} store(s)); {} jobs of today cancelled",
                          mask_phone(address), who.stores.size(), cancelled);
         } catch (const RedisError& e) {

@@ -18,7 +18,9 @@
 // to one store — and a refusal must never be lost — so the opt-out is
 // recorded for every store it could belong to: all stores sending through
 // this gateway when nobody claims it. Answers are empty 200s (the sms-service
-// must not turn them into reply SMS: max-messages = 0).
+// must not turn them into reply SMS: max-messages = 0). Refusals: 403 without
+// the secret, 400 for a report naming no job of ours or a reply naming no
+// sender.
 #pragma once
 
 #include <memory>

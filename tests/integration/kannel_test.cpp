@@ -350,6 +350,25 @@ TEST_CASE("the Kannel listener refuses callbacks without the shared secret", "[k
         CHECK(consent.is_refused("toyland", Channel::sms, "+8613900139000"));
     }
 
+    SECTION("an opt-out reply without a sender: 400, nothing recorded, the worker lives") {
+        // The event built from it names neither member nor address: it used to
+        // reach ConsentStore::record's assert and abort the process.
+        for (const char* query : {"&to=1069001&text=T", "&from=&to=1069001&text=T",
+                                  "&from=&to=&text=%E9%80%80%E8%AE%A2"}) {
+            INFO(query);
+            const auto r =
+                http.Get(("/kannel/mo?key=" + kCallbackSecret + std::string(query)).c_str());
+            REQUIRE(r);
+            CHECK(r->status == 400);
+        }
+        CHECK(consent.ledger("toyland").empty());
+        CHECK(consent.ledger("babycare").empty());
+        const auto r = http.Get((mo + "&key=" + kCallbackSecret).c_str());
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        CHECK(consent.is_refused("toyland", Channel::sms, "+8613900139000"));
+    }
+
     SECTION("the dlr-url huitou sends carries the secret; the secret must be URL-safe") {
         KannelSender sender(config, config.sms, "pw", kCallbackSecret);
         const auto url = sender.sendsms_url(message_of(job), "x");
