@@ -92,8 +92,16 @@ AdminServer::AdminServer(AdminConfig config, std::string token) : impl_(std::mak
             res.set_content(error_body(message), "application/json");
             return httplib::Server::HandlerResponse::Handled;
         }));
+    // What a handler did not catch: a 500, and a log line saying what.
     server.set_exception_handler(
-        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+            try {
+                if (ep) std::rethrow_exception(ep);
+            } catch (const std::exception& e) {
+                spdlog::error("{} {} over HTTP: {}", req.method, req.path, e.what());
+            } catch (...) {
+                spdlog::error("{} {} over HTTP: an unknown exception", req.method, req.path);
+            }
             res.status = 500;
             res.set_content(error_body("internal error"), "application/json");
         });

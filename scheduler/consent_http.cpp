@@ -86,6 +86,10 @@ HttpReply ConsentHttpHandler::operator()(std::string_view body) {
         spdlog::error("consent over HTTP: {}", ex.what());
         redis_.reset();
         return error(503, "storage unavailable, try again");
+    } catch (const RedisReplyError& ex) {
+        spdlog::error("{}: consent over HTTP: Redis refused {}: {}", e.store, ex.request(),
+                      ex.reply());
+        return error(500, "storage refused the request; the scheduler's log says which");
     }
 }
 

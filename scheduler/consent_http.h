@@ -15,7 +15,7 @@
 // is a 403, since anyone on the host could lift a member's opt-out; opt-outs
 // are always taken. Answers 200 with what changed, 400 with what is wrong,
 // 403 for a refused opt-in, 404 for an unknown member, 503 when Redis is
-// away.
+// away, 500 when Redis refuses the request (logged).
 // Runs on the admin server's threads with its own Redis connection.
 #pragma once
 

@@ -110,6 +110,10 @@ struct KannelListener::State {
             spdlog::error("kannel: delivery report not recorded: {}", e.what());
             redis_reconnect();
             res.status = 503;
+        } catch (const RedisReplyError& e) {
+            spdlog::error("{} {}: delivery report not recorded: Redis refused {}: {}", store, *job,
+                          e.request(), e.reply());
+            res.status = 500;
         }
     }
 
@@ -168,6 +172,10 @@ struct KannelListener::State {
             spdlog::error("kannel: opt-out not recorded: {}", e.what());
             redis_reconnect();
             res.status = 503;  // Kannel retries a failed get-url
+        } catch (const RedisReplyError& e) {
+            spdlog::error("kannel: opt-out from {} not recorded: Redis refused {}: {}",
+                          mask_phone(address), e.request(), e.reply());
+            res.status = 500;
         }
     }
 
@@ -185,6 +193,19 @@ KannelListener::KannelListener(const Config& config, const RedisEndpoint& redis,
     if (state_->secret.empty())
         throw ConfigError("sms.kannel.callback_secret: required for the Kannel listener");
     auto& server = state_->server;
+    // What a handler did not catch: a 500 and a log line, never the
+    // exception's text in a response header (httplib's default).
+    server.set_exception_handler(
+        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+            try {
+                if (ep) std::rethrow_exception(ep);
+            } catch (const std::exception& e) {
+                spdlog::error("kannel: {}: {}", req.path, e.what());
+            } catch (...) {
+                spdlog::error("kannel: {}: an unknown exception", req.path);
+            }
+            res.status = 500;
+        });
     server.Get("/kannel/dlr", [this](const httplib::Request& req, httplib::Response& res) {
         state_->on_dlr(req, res);
     });

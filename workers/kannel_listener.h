@@ -20,7 +20,7 @@
 // this gateway when nobody claims it. Answers are empty 200s (the sms-service
 // must not turn them into reply SMS: max-messages = 0). Refusals: 403 without
 // the secret, 400 for a report naming no job of ours or a reply naming no
-// sender.
+// sender; 503 when Redis is away, 500 when it refuses the request (logged).
 #pragma once
 
 #include <memory>
