@@ -411,6 +411,7 @@ ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig d
             if (c.dlr_mask > 31) k->fail("dlr_mask", "a bit mask of 1, 2, 4, 8, 16 (at most 31)");
             if (auto v = k->string("listen")) c.listen = *v;
             if (auto v = k->string("callback_url")) c.callback_url = *v;
+            c.callback_secret = secret(*k, "callback_secret");
             c.banned_words = string_list(*k, "banned_words", c.banned_words);
             k->reject_unknown();
         }
@@ -676,7 +677,16 @@ Config parse_config(std::string_view toml_text, std::string origin,
             }
             c.admin.listen = *v;
         }
-        if (auto v = t->string("token")) c.admin.token = *v;
+        // `token = ""` (the old default) holds no secret and means none.
+        if (auto v = t->string("token"); v && !v->empty()) {
+            t->fail("token",
+                    "the admin token is not read from the config: use admin.token_file, "
+                    "admin.token_env or the environment variable HUITOU_ADMIN_TOKEN");
+        }
+        if (auto v = t->string("token_file")) c.admin.token.file = *v;
+        if (auto v = t->string("token_env")) c.admin.token.env = *v;
+        if (!c.admin.token.file.empty() && !c.admin.token.env.empty())
+            t->fail("token_file", "give token_file or token_env, not both");
         t->reject_unknown();
     }
     if (auto t = root.table("curve")) {

@@ -91,10 +91,13 @@ struct CurveConfig {
     bool enabled() const { return !server_public_key.empty(); }
 };
 
-// The scheduler's admin HTTP server (visits today; the admin API later).
+// The scheduler's admin HTTP server: visits, consent, the admin API, metrics.
 struct AdminConfig {
     std::string listen = "127.0.0.1:7380";  // host:port; port 0 picks a free one; "" = off
-    std::string token;                      // bearer token required when set (HUITOU_ADMIN_TOKEN)
+    // The bearer token: admin.token_file / admin.token_env, else the variable
+    // HUITOU_ADMIN_TOKEN; none at all is allowed on loopback only
+    // (scheduler/admin_server.h). Never inline in the config.
+    SecretRef token;
 };
 
 struct SchedulerConfig {

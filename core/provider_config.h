@@ -56,6 +56,9 @@ struct KannelConfig {
     int dlr_mask = 31;  // 1 delivered, 2 failed, 4 buffered, 8 smsc ack, 16 smsc nack
     std::string listen = "127.0.0.1:13080";  // the worker's DLR/MO listener ("" = none)
     std::string callback_url = "http://127.0.0.1:13080";  // the listener as Kannel reaches it
+    // The shared secret Kannel's callbacks carry (?key=, in the dlr-url huitou
+    // sends and the get-url in kannel.conf); required when callbacks are on.
+    SecretRef callback_secret;
     std::vector<std::string> banned_words;
 };
 

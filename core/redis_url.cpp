@@ -19,9 +19,23 @@ std::string RedisEndpoint::describe() const {
     return "redis://" + host + ":" + std::to_string(port) + "/" + std::to_string(db);
 }
 
+std::string mask_redis_url(std::string_view url) {
+    const auto at = url.rfind('@');
+    if (at == std::string_view::npos) return std::string(url);
+    const auto scheme = url.find("://");
+    const std::size_t start = scheme != std::string_view::npos && scheme < at ? scheme + 3 : 0;
+    const std::string_view credentials = url.substr(start, at - start);
+    const auto colon = credentials.find(':');
+    // "user:password" keeps the user; a lone word before '@' is the password.
+    const std::string masked = colon == std::string_view::npos
+                                   ? "****"
+                                   : std::string(credentials.substr(0, colon)) + ":****";
+    return std::string(url.substr(0, start)) + masked + std::string(url.substr(at));
+}
+
 std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* error) {
     auto fail = [&](const std::string& why) -> std::optional<RedisEndpoint> {
-        if (error) *error = "Redis URL \"" + std::string(url) + "\": " + why;
+        if (error) *error = "Redis URL \"" + mask_redis_url(url) + "\": " + why;
         return std::nullopt;
     };
     RedisEndpoint ep;

@@ -3,7 +3,8 @@
 // redis://[[user]:password@]host[:port][/db] and unix:///path/to/redis.sock[?db=N].
 // The URL comes from --redis, HUITOU_REDIS_URL or the config; a password in
 // it is accepted for convenience, but docs/operations.md recommends the
-// environment so it never shows in `ps`.
+// environment so it never shows in `ps`. Messages never quote the password:
+// describe() leaves the credentials out, mask_redis_url() masks them.
 #pragma once
 
 #include <optional>
@@ -24,6 +25,14 @@ struct RedisEndpoint {
     std::string describe() const;
 };
 
+// Parses `url`. On failure `*error` quotes the URL with its credentials
+// masked (mask_redis_url), never the password.
 std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* error = nullptr);
+
+// `url` as a message may show it: whatever stands before the last '@'
+// (after the scheme) is credentials, kept as "user:****" or "****":
+// "redis://huitou:pw@h:6379/0" → "redis://huitou:****@h:6379/0". Works on
+// malformed URLs too: that is when they get quoted.
+std::string mask_redis_url(std::string_view url);
 
 }  // namespace huitou

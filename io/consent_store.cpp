@@ -1,6 +1,6 @@
 #include "io/consent_store.h"
 
-#include <cassert>
+#include <stdexcept>
 
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
@@ -26,7 +26,10 @@ ConsentStore::ConsentStore(RedisConnection& redis, const Config& config)
     : redis_(redis), config_(config), record_("record_consent") {}
 
 ConsentOutcome ConsentStore::record(const ConsentEvent& e) {
-    assert(!check_consent_event(e));
+    // Events are built from outside input (HTTP, replies, the CLI): refused,
+    // never asserted on. Callers check first and answer with the reason.
+    if (const auto problem = check_consent_event(e))
+        throw std::invalid_argument("consent event refused: " + *problem);
     const std::string channel(to_string(e.channel));
     // Today's jobs, in the store's time zone: they expire at the day's end.
     long long day_end = 0;

@@ -39,7 +39,10 @@ class ConsentStore {
     // cancels) must outlive the store.
     ConsentStore(RedisConnection& redis, const Config& config);
 
-    // Records `e` (check_consent_event must accept it: assert). Throws RedisError.
+    // Records `e`. Throws std::invalid_argument (nothing written) when
+    // check_consent_event refuses it — callers check first and answer with
+    // the reason; RedisError when Redis is away, RedisReplyError when it
+    // refuses the script.
     ConsentOutcome record(const ConsentEvent& e);
 
     // Whether `address` is on `store`'s opt-out list for `channel`. Throws RedisError.

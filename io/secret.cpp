@@ -6,6 +6,16 @@
 
 namespace huitou {
 
+namespace {
+
+void trim_end(std::string& value) {
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ' ||
+                              value.back() == '\t'))
+        value.pop_back();
+}
+
+}  // namespace
+
 std::string read_secret(const SecretRef& ref, const std::string& key) {
     std::string value;
     if (!ref.file.empty()) {
@@ -19,10 +29,21 @@ std::string read_secret(const SecretRef& ref, const std::string& key) {
     } else {
         throw ConfigError(key + ": configure " + key + "_file or " + key + "_env");
     }
-    while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ' ||
-                              value.back() == '\t'))
-        value.pop_back();
+    trim_end(value);
     if (value.empty()) throw ConfigError(key + ": the secret is empty");
+    return value;
+}
+
+std::string read_optional_secret(const SecretRef& ref, const std::string& key,
+                                 const std::string& fallback_env) {
+    if (!ref.empty()) return read_secret(ref, key);
+    const char* v = std::getenv(fallback_env.c_str());
+    if (!v) return {};
+    std::string value = v;
+    trim_end(value);
+    if (value.empty())
+        throw ConfigError(fallback_env + ": set but empty; unset it, or give " + key +
+                          " a value (" + key + "_file or " + key + "_env)");
     return value;
 }
 

@@ -75,6 +75,11 @@ HttpReply AdminApi::with_redis(const char* what, Read read) {
         spdlog::error("{} over HTTP: {}", what, e.what());
         redis_.reset();  // connect again on the next request
         return error(503, "storage unavailable, try again");
+    } catch (const RedisReplyError& e) {
+        // Redis is there and said no (damaged data, a script error): retrying
+        // will not help, and the connection is fine.
+        spdlog::error("{} over HTTP: Redis refused {}: {}", what, e.request(), e.reply());
+        return error(500, "storage refused the request; the scheduler's log says which");
     }
 }
 

@@ -10,7 +10,8 @@
 // admin_views.h), so a script may use either. Nothing here writes: a preview
 // runs the same read-only day planner as `huitou preview`. A bad parameter is
 // a 400 whose message starts with the parameter's name ("date: expected
-// YYYY-MM-DD, got ..."); Redis away is a 503. The handlers run on the admin
+// YYYY-MM-DD, got ..."); Redis away is a 503; Redis refusing a request
+// (RedisReplyError: damaged data, a script error) a logged 500. The handlers run on the admin
 // server's threads and share one Redis connection of their own, one request
 // at a time (these are operators' requests, not a hot path); job listings
 // scan (io/job_listing.h), so `limit` bounds the answer, not the work.
@@ -47,7 +48,8 @@ class AdminApi {
     static constexpr long long max_limit = 10000;
 
   private:
-    // Runs `read` with the API's Redis connection; a RedisError becomes 503.
+    // Runs `read` with the API's Redis connection; a RedisError becomes 503,
+    // a RedisReplyError 500 (both logged).
     template <typename Read>
     HttpReply with_redis(const char* what, Read read);
 

@@ -6,14 +6,18 @@
 
 #include <httplib.h>
 #include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "core/wire.h"
+#include "io/http_listener.h"
+#include "io/secret.h"
 
 namespace huitou {
 
 struct AdminServer::Impl {
     AdminConfig config;
+    std::string token;
     std::map<std::string, std::set<std::string>> methods;  // path → methods routed
     httplib::Server server;
     std::thread thread;
@@ -48,8 +52,13 @@ std::string HttpRequest::param(const std::string& name) const {
     return it == query.end() ? std::string{} : it->second;
 }
 
-AdminServer::AdminServer(AdminConfig config) : impl_(std::make_unique<Impl>()) {
+std::string read_admin_token(const AdminConfig& config) {
+    return read_optional_secret(config.token, "admin.token", "HUITOU_ADMIN_TOKEN");
+}
+
+AdminServer::AdminServer(AdminConfig config, std::string token) : impl_(std::make_unique<Impl>()) {
     impl_->config = std::move(config);
+    impl_->token = std::move(token);
     auto& server = impl_->server;
     server.set_payload_max_length(max_body_bytes);
     server.set_read_timeout(std::chrono::seconds(10));
@@ -59,7 +68,7 @@ AdminServer::AdminServer(AdminConfig config) : impl_(std::make_unique<Impl>()) {
     });
     server.set_pre_routing_handler(
         [impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
-            const auto& token = impl->config.token;
+            const auto& token = impl->token;
             if (token.empty() || req.path == "/healthz" || req.path == "/readyz")
                 return httplib::Server::HandlerResponse::Unhandled;
             const auto header = req.get_header_value("Authorization");
@@ -83,8 +92,16 @@ AdminServer::AdminServer(AdminConfig config) : impl_(std::make_unique<Impl>()) {
             res.set_content(error_body(message), "application/json");
             return httplib::Server::HandlerResponse::Handled;
         }));
+    // What a handler did not catch: a 500, and a log line saying what.
     server.set_exception_handler(
-        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+            try {
+                if (ep) std::rethrow_exception(ep);
+            } catch (const std::exception& e) {
+                spdlog::error("{} {} over HTTP: {}", req.method, req.path, e.what());
+            } catch (...) {
+                spdlog::error("{} {} over HTTP: an unknown exception", req.method, req.path);
+            }
             res.status = 500;
             res.set_content(error_body("internal error"), "application/json");
         });
@@ -114,10 +131,28 @@ void AdminServer::on_get(const std::string& path, GetHandler handler) {
         });
 }
 
+void check_admin_token(const AdminConfig& config, const std::string& token) {
+    const auto& listen = config.listen;
+    const auto address = parse_listen_address(listen);
+    if (!address) throw ConfigError("admin.listen: expected host:port, got \"" + listen + "\"");
+    if (token.empty() && !is_loopback_host(address->host)) {
+        throw ConfigError("admin.listen: " + listen +
+                          " is not a loopback address and no admin token is set: set "
+                          "admin.token_file, admin.token_env or HUITOU_ADMIN_TOKEN, or "
+                          "listen on 127.0.0.1");
+    }
+}
+
 void AdminServer::start() {
-    const auto address = parse_listen_address(impl_->config.listen);
-    if (!address)
-        throw ConfigError("admin.listen: expected host:port, got " + impl_->config.listen);
+    const auto& listen = impl_->config.listen;
+    check_admin_token(impl_->config, impl_->token);
+    if (impl_->token.empty()) {
+        spdlog::warn(
+            "admin server on {} without a token: anyone on this host may use it; consent opt-ins "
+            "over HTTP are refused until admin.token_file, admin.token_env or "
+            "HUITOU_ADMIN_TOKEN gives one",
+            listen);
+    }
     auto& server = impl_->server;
     // A known path asked with a method it does not take: 405, not 404.
     for (const auto& [path, methods] : impl_->methods) {
@@ -136,13 +171,7 @@ void AdminServer::start() {
         server.Delete(path, refuse);
         server.Patch(path, refuse);
     }
-    if (address->port == 0) {
-        impl_->port = server.bind_to_any_port(address->host);
-        if (impl_->port < 0) impl_->port = 0;
-    } else if (server.bind_to_port(address->host, address->port)) {
-        impl_->port = address->port;
-    }
-    if (impl_->port == 0) throw ConfigError("admin.listen: cannot bind " + impl_->config.listen);
+    impl_->port = bind_exclusively(server, impl_->config.listen, "admin.listen");
     impl_->thread = std::thread([&server] { server.listen_after_bind(); });
     // stop() only reaches a server that is running: wait until it is.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -159,6 +188,10 @@ void AdminServer::stop() {
 
 int AdminServer::port() const {
     return impl_->port;
+}
+
+bool AdminServer::has_token() const {
+    return !impl_->token.empty();
 }
 
 }  // namespace huitou

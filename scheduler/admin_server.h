@@ -8,10 +8,13 @@
 // server's threads, so they must not share a Redis connection with the
 // scheduler loop.
 //
-// When a token is configured (admin.token or HUITOU_ADMIN_TOKEN), every route
-// but GET /healthz and GET /readyz needs "Authorization: Bearer <token>"; without one the
-// server trusts whoever can reach the address, which is why it binds loopback
-// by default. Bodies are limited to 64 KiB. Every error is JSON
+// With a token (admin.token_file, admin.token_env or HUITOU_ADMIN_TOKEN: never
+// inline), every route but GET /healthz and GET /readyz needs
+// "Authorization: Bearer <token>", compared in constant time. Without one the
+// server trusts whoever can reach the address, so it starts without a token
+// only on a loopback address (127.0.0.0/8, ::1, localhost), with a warning;
+// the consent route then refuses opt-ins (scheduler/consent_http.h): what
+// lifts a member's refusal needs the token. Bodies are limited to 64 KiB. Every error is JSON
 // {"error": "..."}: 401 without the token, 404 for an unknown path, 405 (with
 // Allow) for a known path asked with another method. The routes themselves
 // are registered by their owners (metrics_routes.h, admin_api.h, ...).
@@ -45,12 +48,23 @@ struct HttpReply {
     std::string content_type = "application/json";
 };
 
+// The admin token where `config` says it is (admin.token_file or
+// admin.token_env), else HUITOU_ADMIN_TOKEN, else "" (none). Throws
+// ConfigError for a missing file or variable, or an empty token.
+std::string read_admin_token(const AdminConfig& config);
+
+// Throws ConfigError when `token` is empty and config.listen is not a
+// loopback address (or not host:port at all). AdminServer::start() checks it
+// too; main() calls it early, before waiting for Redis.
+void check_admin_token(const AdminConfig& config, const std::string& token);
+
 class AdminServer {
   public:
     using PostHandler = std::function<HttpReply(std::string_view body)>;
     using GetHandler = std::function<HttpReply(const HttpRequest&)>;
 
-    explicit AdminServer(AdminConfig config);
+    // `token`: the bearer token every request needs ("" = none; see start()).
+    AdminServer(AdminConfig config, std::string token);
     ~AdminServer();  // stops the server
     AdminServer(const AdminServer&) = delete;
     AdminServer& operator=(const AdminServer&) = delete;
@@ -63,13 +77,17 @@ class AdminServer {
     void on_get(const std::string& path, GetHandler handler);
 
     // Binds `config.listen` and serves in the background. Throws ConfigError
-    // when the address cannot be bound.
+    // when there is no token and the address is not loopback (logs a warning
+    // for loopback without a token), or when the address cannot be bound — taken by another process
+    // too: the port is never shared (io/http_listener.h).
     void start();
     // Stops serving and waits for the server thread. Idempotent.
     void stop();
 
     // The port bound (after start), e.g. when the config asked for port 0.
     int port() const;
+    // Whether requests need the bearer token.
+    bool has_token() const;
 
   private:
     struct Impl;

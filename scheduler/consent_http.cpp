@@ -18,8 +18,11 @@ HttpReply error(int status, const std::string& why) {
 }  // namespace
 
 ConsentHttpHandler::ConsentHttpHandler(const Config& config, RedisEndpoint redis,
-                                       const Clock& clock)
-    : config_(config), endpoint_(std::move(redis)), clock_(clock) {}
+                                       const Clock& clock, bool opt_in_allowed)
+    : config_(config),
+      endpoint_(std::move(redis)),
+      clock_(clock),
+      opt_in_allowed_(opt_in_allowed) {}
 
 HttpReply ConsentHttpHandler::operator()(std::string_view body) {
     const auto json = nlohmann::json::parse(body, nullptr, false);
@@ -37,6 +40,14 @@ HttpReply ConsentHttpHandler::operator()(std::string_view body) {
     const auto event = text("event");
     if (event != "opt_in" && event != "opt_out") return error(400, "event: opt_in or opt_out");
     e.opt_in = event == "opt_in";
+    if (e.opt_in && !opt_in_allowed_) {
+        spdlog::warn("{}: refused a consent opt-in over HTTP: the admin server has no token",
+                     e.store);
+        return error(403,
+                     "event: an opt-in over HTTP needs the admin token (admin.token_file, "
+                     "admin.token_env or HUITOU_ADMIN_TOKEN); record it at the counter with "
+                     "`huitou consent` meanwhile");
+    }
     const auto source = parse_consent_source(text("source"));
     if (!source || (*source != ConsentSource::wechat_event && *source != ConsentSource::api &&
                     *source != ConsentSource::counter)) {
@@ -75,6 +86,10 @@ HttpReply ConsentHttpHandler::operator()(std::string_view body) {
         spdlog::error("consent over HTTP: {}", ex.what());
         redis_.reset();
         return error(503, "storage unavailable, try again");
+    } catch (const RedisReplyError& ex) {
+        spdlog::error("{}: consent over HTTP: Redis refused {}: {}", e.store, ex.request(),
+                      ex.reply());
+        return error(500, "storage refused the request; the scheduler's log says which");
     }
 }
 

@@ -10,8 +10,12 @@
 // the channel is then looked up. Sources: wechat_event, api, counter. The
 // event goes through ConsentStore::record (core/consent.h's rules: an opt-out
 // is effective at once and cancels today's jobs to the address; an opt-in
-// from here lifts a member's earlier refusal). Answers 200 with what changed,
-// 400 with what is wrong, 404 for an unknown member, 503 when Redis is away.
+// from here lifts a member's earlier refusal). An opt-in is taken only when
+// the admin server requires its token: without one (loopback, no token) it
+// is a 403, since anyone on the host could lift a member's opt-out; opt-outs
+// are always taken. Answers 200 with what changed, 400 with what is wrong,
+// 403 for a refused opt-in, 404 for an unknown member, 503 when Redis is
+// away, 500 when Redis refuses the request (logged).
 // Runs on the admin server's threads with its own Redis connection.
 #pragma once
 
@@ -29,7 +33,10 @@ namespace huitou {
 class ConsentHttpHandler {
   public:
     // Connects to Redis lazily. `config` and `clock` must outlive the handler.
-    ConsentHttpHandler(const Config& config, RedisEndpoint redis, const Clock& clock);
+    // `opt_in_allowed`: whether the server authenticates its callers
+    // (AdminServer::has_token()); false refuses opt-ins.
+    ConsentHttpHandler(const Config& config, RedisEndpoint redis, const Clock& clock,
+                       bool opt_in_allowed);
 
     HttpReply operator()(std::string_view body);
 
@@ -37,6 +44,7 @@ class ConsentHttpHandler {
     const Config& config_;
     RedisEndpoint endpoint_;
     const Clock& clock_;
+    bool opt_in_allowed_;
     std::mutex mutex_;
     std::unique_ptr<RedisConnection> redis_;
 };

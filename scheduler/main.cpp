@@ -1,5 +1,4 @@
 // huitou-scheduler — plans each store's day and dispatches jobs to the workers.
-#include <cstdlib>
 #include <functional>
 #include <iostream>
 
@@ -30,7 +29,11 @@ int main(int argc, char** argv) {
     try {
         setup_logging("scheduler", common.log_level);
         Runtime rt = make_runtime(common);
-        if (const char* token = std::getenv("HUITOU_ADMIN_TOKEN")) rt.config.admin.token = token;
+        // Read at start, like every secret: a missing file or variable, or an
+        // exposed address without a token, stops here, before Redis is awaited.
+        const bool serve_admin = !once && !rt.config.admin.listen.empty();
+        const std::string admin_token = serve_admin ? read_admin_token(rt.config.admin) : "";
+        if (serve_admin) check_admin_token(rt.config.admin, admin_token);
         std::optional<SysSeconds> stop_at;
         if (!until.empty()) {
             std::string error;
@@ -64,9 +67,9 @@ int main(int argc, char** argv) {
         // The daemon listens for visits (POS feed and HTTP); --once does not.
         scheduler.listen_for_visits();
         VisitHttpHandler visit_http(rt.config, rt.redis, *rt.clock);
-        ConsentHttpHandler consent_http(rt.config, rt.redis, *rt.clock);
+        AdminServer admin(rt.config.admin, admin_token);
+        ConsentHttpHandler consent_http(rt.config, rt.redis, *rt.clock, admin.has_token());
         AdminApi admin_api(rt.config, templates, rt.redis, *rt.clock);
-        AdminServer admin(rt.config.admin);
         MetricsRoutes metrics_routes(scheduler.metrics(), rt.config, rt.redis, *rt.clock);
         if (!rt.config.admin.listen.empty()) {
             admin.on_post("/api/visits", std::ref(visit_http));
@@ -80,7 +83,7 @@ int main(int argc, char** argv) {
                      rt.config.admin.listen.empty()
                          ? std::string("-")
                          : "port " + std::to_string(admin.port()) +
-                               (rt.config.admin.token.empty() ? "" : ", bearer token required"));
+                               (admin.has_token() ? ", bearer token required" : ", no token"));
         scheduler.run(stop_at);
         admin.stop();
         spdlog::info("stopped; {} visits recorded from the feed, {} dropped",

@@ -46,6 +46,11 @@ HttpReply VisitHttpHandler::operator()(std::string_view body) {
         spdlog::error("visit over HTTP: {}", e.what());
         redis_.reset();  // connect again on the next request
         return {503, nlohmann::json{{"error", "storage unavailable, try again"}}.dump()};
+    } catch (const RedisReplyError& e) {
+        spdlog::error("visit over HTTP: Redis refused {}: {}", e.request(), e.reply());
+        return {500, nlohmann::json{{"error",
+                                     "storage refused the request; the scheduler's log says which"}}
+                         .dump()};
     }
 }
 

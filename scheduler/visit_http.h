@@ -5,7 +5,9 @@
 // connection, used under a mutex (visits are a few a second, not thousands).
 // Answers: 200 with what the visit changed ({"outcome": "latest" | "earlier"
 // | "duplicate", ...}: sending a visit again is harmless), 400 with what is
-// wrong with it, 503 when Redis cannot be reached (the POS should retry).
+// wrong with it, 503 when Redis cannot be reached (the POS should retry),
+// 500 when Redis refuses the request (RedisReplyError, logged: retrying
+// will not help).
 // A 2xx means the visit is in Redis.
 #pragma once
 

@@ -1,6 +1,7 @@
 #include "workers/kannel_listener.h"
 
 #include <httplib.h>
+#include <openssl/crypto.h>
 
 #include <mutex>
 
@@ -9,6 +10,7 @@
 #include "core/opt_out_reply.h"
 #include "core/phone_number.h"
 #include "io/consent_store.h"
+#include "io/http_listener.h"
 #include "io/job_store.h"
 #include "io/redis_connection.h"
 #include "workers/kannel_sender.h"
@@ -54,21 +56,45 @@ Attribution attribute_receiver(const Config& config, const std::string& receiver
 struct KannelListener::State {
     const Config& config;
     const Clock& clock;
+    const std::string secret;
     std::mutex mutex;  // the server's threads share one Redis connection
     RedisConnection redis;
     JobStore jobs;
     ConsentStore consent;
     httplib::Server server;
 
-    State(const Config& c, const RedisEndpoint& endpoint, const Clock& k)
-        : config(c), clock(k), redis(endpoint), jobs(redis, c.scheduler), consent(redis, c) {}
+    State(const Config& c, const RedisEndpoint& endpoint, const Clock& k, std::string s)
+        : config(c),
+          clock(k),
+          secret(std::move(s)),
+          redis(endpoint),
+          jobs(redis, c.scheduler),
+          consent(redis, c) {}
+
+    // Whether `req` carries the shared secret; a 403 when it does not. The
+    // request is not logged: its query may hold a wrong guess of the secret.
+    bool authentic(const httplib::Request& req, httplib::Response& res) const {
+        const auto key = req.get_param_value("key");
+        if (key.size() == secret.size() &&
+            CRYPTO_memcmp(key.data(), secret.data(), secret.size()) == 0) {
+            return true;
+        }
+        spdlog::warn("kannel: refused {} from {}: {} callback secret (key=)", req.path,
+                     req.remote_addr, key.empty() ? "no" : "a wrong");
+        res.status = 403;
+        return false;
+    }
 
     void on_dlr(const httplib::Request& req, httplib::Response& res) {
+        if (!authentic(req, res)) return;
         const auto store = req.get_param_value("store");
         const auto job = parse_callback_job_id(req.get_param_value("job"));
         const auto status = dlr_status(req.get_param_value("type"));
         if (!config.find_store(store) || !job || job->empty() || status.empty()) {
-            spdlog::warn("kannel: a delivery report that names no job of ours: {}", req.target);
+            spdlog::warn(
+                "kannel: a delivery report that names no job of ours: store \"{}\", job "
+                "\"{}\", type \"{}\"",
+                store, req.get_param_value("job"), req.get_param_value("type"));
             res.status = 400;
             return;
         }
@@ -84,10 +110,15 @@ struct KannelListener::State {
             spdlog::error("kannel: delivery report not recorded: {}", e.what());
             redis_reconnect();
             res.status = 503;
+        } catch (const RedisReplyError& e) {
+            spdlog::error("{} {}: delivery report not recorded: Redis refused {}: {}", store, *job,
+                          e.request(), e.reply());
+            res.status = 500;
         }
     }
 
     void on_mo(const httplib::Request& req, httplib::Response& res) {
+        if (!authentic(req, res)) return;
         const auto from = req.get_param_value("from");
         const auto to = req.get_param_value("to");
         const auto text = req.get_param_value("text");
@@ -112,25 +143,39 @@ struct KannelListener::State {
         }
         const std::string detail = "reply \"" + text + "\" to " + to +
                                    (who.attributed ? "" : " (receiver not mapped to a store)");
+        // The events come from the request: checked here, refused with a 400
+        // (nothing recorded), never handed to the store to assert on.
+        std::vector<ConsentEvent> events;
+        for (const auto& store : who.stores) {
+            ConsentEvent e;
+            e.at = clock.now();
+            e.store = store;
+            e.channel = Channel::sms;
+            e.source = ConsentSource::sms_reply;
+            e.address = address;
+            e.detail = detail;
+            if (const auto problem = check_consent_event(e)) {
+                spdlog::warn("kannel: refused an opt-out reply: {}", *problem);
+                res.status = 400;
+                return;
+            }
+            events.push_back(std::move(e));
+        }
         std::lock_guard lock(mutex);
         try {
             long long cancelled = 0;
-            for (const auto& store : who.stores) {
-                ConsentEvent e;
-                e.at = clock.now();
-                e.store = store;
-                e.channel = Channel::sms;
-                e.source = ConsentSource::sms_reply;
-                e.address = address;
-                e.detail = detail;
+            for (const auto& e : events)
                 cancelled += consent.record(e).cancelled;
-            }
             spdlog::info("kannel: {} opted out of SMS ({} store(s)); {} jobs of today cancelled",
                          mask_phone(address), who.stores.size(), cancelled);
         } catch (const RedisError& e) {
             spdlog::error("kannel: opt-out not recorded: {}", e.what());
             redis_reconnect();
             res.status = 503;  // Kannel retries a failed get-url
+        } catch (const RedisReplyError& e) {
+            spdlog::error("kannel: opt-out from {} not recorded: Redis refused {}: {}",
+                          mask_phone(address), e.request(), e.reply());
+            res.status = 500;
         }
     }
 
@@ -143,26 +188,31 @@ struct KannelListener::State {
 };
 
 KannelListener::KannelListener(const Config& config, const RedisEndpoint& redis, const Clock& clock,
-                               const std::string& listen)
-    : state_(std::make_unique<State>(config, redis, clock)) {
-    const auto colon = listen.rfind(':');
-    if (colon == std::string::npos)
-        throw ConfigError("sms.kannel.listen: expected host:port, got \"" + listen + "\"");
-    const std::string host = listen.substr(0, colon);
-    const int port = std::atoi(listen.substr(colon + 1).c_str());
+                               const std::string& listen, std::string secret)
+    : state_(std::make_unique<State>(config, redis, clock, std::move(secret))) {
+    if (state_->secret.empty())
+        throw ConfigError("sms.kannel.callback_secret: required for the Kannel listener");
     auto& server = state_->server;
+    // What a handler did not catch: a 500 and a log line, never the
+    // exception's text in a response header (httplib's default).
+    server.set_exception_handler(
+        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+            try {
+                if (ep) std::rethrow_exception(ep);
+            } catch (const std::exception& e) {
+                spdlog::error("kannel: {}: {}", req.path, e.what());
+            } catch (...) {
+                spdlog::error("kannel: {}: an unknown exception", req.path);
+            }
+            res.status = 500;
+        });
     server.Get("/kannel/dlr", [this](const httplib::Request& req, httplib::Response& res) {
         state_->on_dlr(req, res);
     });
     server.Get("/kannel/mo", [this](const httplib::Request& req, httplib::Response& res) {
         state_->on_mo(req, res);
     });
-    if (port == 0) {
-        port_ = server.bind_to_any_port(host);
-    } else if (server.bind_to_port(host, port)) {
-        port_ = port;
-    }
-    if (port_ <= 0) throw ConfigError("sms.kannel.listen: cannot bind " + listen);
+    port_ = bind_exclusively(server, listen, "sms.kannel.listen");
     thread_ = std::thread([this] { state_->server.listen_after_bind(); });
 }
 

@@ -1,5 +1,7 @@
 #include "workers/kannel_sender.h"
 
+#include <algorithm>
+
 #include "core/sms_template_check.h"
 #include "core/sms_text.h"
 
@@ -53,17 +55,33 @@ std::optional<std::string> parse_callback_job_id(const std::string& text) {
     return out;
 }
 
+void check_callback_secret(const std::string& secret) {
+    const bool url_safe = std::all_of(secret.begin(), secret.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_' || c == '.' || c == '~';
+    });
+    if (secret.size() < 16 || !url_safe) {
+        throw ConfigError(
+            "sms.kannel.callback_secret: expected at least 16 characters of A-Z a-z 0-9 - _ . ~ "
+            "(openssl rand -hex 32 makes one)");
+    }
+}
+
 KannelSender::KannelSender(const Config& config, const ProviderConfig& provider,
-                           std::string password)
-    : config_(config), provider_(provider), password_(std::move(password)) {}
+                           std::string password, std::string callback_secret)
+    : config_(config),
+      provider_(provider),
+      password_(std::move(password)),
+      callback_secret_(std::move(callback_secret)) {}
 
 std::string KannelSender::sendsms_url(const JobMessage& job, const std::string& text) const {
     const auto& k = provider_.kannel;
     const auto* store = config_.find_store(job.store);
     // %d is Kannel's placeholder for the report type; it must reach Kannel
     // as the two characters "%d", so the whole dlr-url is encoded once more.
-    const std::string dlr_url = k.callback_url + "/kannel/dlr?store=" + job.store +
-                                "&job=" + callback_job_id(job.job_id) + "&type=%d";
+    const std::string dlr_url = k.callback_url + "/kannel/dlr?key=" + callback_secret_ +
+                                "&store=" + job.store + "&job=" + callback_job_id(job.job_id) +
+                                "&type=%d";
     std::string url = k.sendsms_url + (k.sendsms_url.find('?') == std::string::npos ? "?" : "&");
     url += "username=" + percent_encode(k.username);
     url += "&password=" + percent_encode(password_);

@@ -6,7 +6,8 @@
 // is refused rather than cut. It goes to smsbox's sendsms interface as UTF-8
 // with coding=2 (UCS-2 on the air, for Chinese), from the store's sender
 // number, with a dlr-url that names the store and the job, so the delivery
-// report finds its job (workers/kannel_listener.h).
+// report finds its job, and carries the callback secret (key=), so the
+// listener can tell Kannel's report from a forged one (workers/kannel_listener.h).
 // Kannel's answers: 202 "0: Accepted for delivery" and 202 "3: Queued for
 // later delivery" both mean Kannel has the message — sent (the second is
 // never sent again: Kannel will deliver it); 503 is "try again later";
@@ -25,8 +26,10 @@ namespace huitou {
 
 class KannelSender final : public Sender {
   public:
-    // `password` is the sendsms-user password (io/secret.h).
-    KannelSender(const Config& config, const ProviderConfig& provider, std::string password);
+    // `password` is the sendsms-user password, `callback_secret` the secret the
+    // dlr-url carries (io/secret.h; check_callback_secret must accept it).
+    KannelSender(const Config& config, const ProviderConfig& provider, std::string password,
+                 std::string callback_secret);
 
     std::string_view name() const override { return "kannel"; }
     SendResult send(const JobMessage& job, SysSeconds now) override;
@@ -38,11 +41,18 @@ class KannelSender final : public Sender {
     const Config& config_;
     const ProviderConfig& provider_;
     std::string password_;
+    std::string callback_secret_;
     HttpClient http_;
 };
 
 // The composed SMS for `job` at `store` (signature, text, suffix on marketing).
 std::string compose_job_sms(const StoreConfig& store, const JobMessage& job);
+
+// Throws ConfigError (naming sms.kannel.callback_secret) unless `secret` is
+// at least 16 characters of A-Z a-z 0-9 - _ . ~: it travels inside Kannel's
+// URLs, where a '%' or '&' would be read as a placeholder or a parameter.
+// `openssl rand -hex 32` makes one.
+void check_callback_secret(const std::string& secret);
 
 // A job id as it travels in a callback URL: itself when it holds only
 // characters that need no escaping (A-Z a-z 0-9 - _ . :), else "~" + hex.

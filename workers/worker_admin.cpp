@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include "core/config.h"
+#include "io/http_listener.h"
 #include "io/redis_probe.h"
 
 namespace huitou {
@@ -24,8 +25,6 @@ WorkerAdmin::WorkerAdmin(const std::string& listen, const std::string& key,
                          MetricsRegistry& registry, RedisEndpoint redis,
                          std::function<bool()> connected)
     : impl_(std::make_unique<Impl>(std::move(redis), std::move(connected))) {
-    const auto address = parse_listen_address(listen);
-    if (!address) throw ConfigError(key + ": expected host:port, got \"" + listen + "\"");
     auto& server = impl_->server;
     server.set_read_timeout(std::chrono::seconds(10));
     server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
@@ -43,12 +42,7 @@ WorkerAdmin::WorkerAdmin(const std::string& listen, const std::string& key,
     server.Get("/metrics", [&registry](const httplib::Request&, httplib::Response& res) {
         res.set_content(registry.render(), std::string(MetricsRegistry::content_type));
     });
-    if (address->port == 0) {
-        impl_->port = std::max(server.bind_to_any_port(address->host), 0);
-    } else if (server.bind_to_port(address->host, address->port)) {
-        impl_->port = address->port;
-    }
-    if (impl_->port == 0) throw ConfigError(key + ": cannot bind " + listen);
+    impl_->port = bind_exclusively(server, listen, key);
     impl_->thread = std::thread([&server] { server.listen_after_bind(); });
     // stop() only reaches a server that is running: wait until it is.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);

@@ -24,7 +24,8 @@ class WorkerAdmin {
   public:
     // Binds `listen` ("host:port", port 0 picks a free one) and serves in the
     // background. `key` names the config key in errors. Throws ConfigError
-    // when it cannot bind. `registry` must outlive this object; `connected`
+    // when it cannot bind (the port taken, by another process too:
+    // io/http_listener.h). `registry` must outlive this object; `connected`
     // says whether a scheduler is there, from any thread.
     WorkerAdmin(const std::string& listen, const std::string& key, MetricsRegistry& registry,
                 RedisEndpoint redis, std::function<bool()> connected);

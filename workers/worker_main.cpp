@@ -23,12 +23,27 @@
 namespace huitou {
 namespace {
 
+// Whether Kannel calls this worker back (delivery reports, replies): then
+// the callback secret is required.
+bool kannel_callbacks(const ProviderConfig& provider) {
+    return provider.provider == "kannel" &&
+           (provider.kannel.dlr_mask > 0 || !provider.kannel.listen.empty());
+}
+
+std::string kannel_callback_secret(const ProviderConfig& provider) {
+    if (!kannel_callbacks(provider)) return {};
+    auto secret = read_secret(provider.kannel.callback_secret, "sms.kannel.callback_secret");
+    check_callback_secret(secret);
+    return secret;
+}
+
 std::unique_ptr<Sender> make_sender(const ProviderConfig& provider, const Config& config,
-                                    RedisConnection& redis) {
+                                    RedisConnection& redis, const std::string& callback_secret) {
     // Config loading has already refused unknown provider names.
     if (provider.provider == "kannel") {
         return std::make_unique<KannelSender>(
-            config, provider, read_secret(provider.kannel.password, "sms.kannel.password"));
+            config, provider, read_secret(provider.kannel.password, "sms.kannel.password"),
+            callback_secret);
     }
     if (provider.provider == "aliyun") {
         return std::make_unique<AliyunSender>(
@@ -90,16 +105,18 @@ int worker_main(Channel channel, int argc, char** argv) {
             provider.provider = "outbox";
             provider.outbox_path = outbox;
         }
+        // Secrets are read at start: a missing one stops here, before Redis is awaited.
+        const std::string callback_secret = kannel_callback_secret(provider);
         install_stop_signals();
         // A worker started before Redis waits for it: start order does not matter.
         auto connected = RedisOutage::connect_when_up(rt.redis);
         if (!connected) return 0;  // stopped before Redis came
         RedisConnection& redis = *connected;
-        auto sender = make_sender(provider, rt.config, redis);
+        auto sender = make_sender(provider, rt.config, redis, callback_secret);
         std::unique_ptr<KannelListener> listener;
         if (provider.provider == "kannel" && !provider.kannel.listen.empty()) {
             listener = std::make_unique<KannelListener>(rt.config, rt.redis, *rt.clock,
-                                                        provider.kannel.listen);
+                                                        provider.kannel.listen, callback_secret);
             spdlog::info("delivery reports and replies from Kannel on port {}", listener->port());
         }
         zmq::context_t zmq;

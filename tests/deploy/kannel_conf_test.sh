@@ -31,6 +31,10 @@ for key in admin-port smsbox-port bearerbox-port sendsms-port; do
   grep -q "^$key = 130" "$work/kannel.conf" && fail "$key was not moved to a free port"
 done
 
+# The get-url carries the callback secret huitou-sms checks (key=), on loopback.
+grep -q '^get-url = "http://127\.0\.0\.1:13080/kannel/mo?key=CHANGE-ME-CALLBACK&from=%p&to=%P&text=%a"$' \
+  "$work/kannel.conf" || fail "the get-url does not carry key=CHANGE-ME-CALLBACK on loopback"
+
 /usr/sbin/bearerbox -v 1 "$work/kannel.conf" >"$work/bearerbox.out.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$admin/" && break; sleep 0.1; done

@@ -4,11 +4,13 @@
 // tokens, bad parameters and unknown jobs get JSON errors naming what is wrong.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <map>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "io/consent_store.h"
 #include "io/program_setup.h"
 #include "scheduler/admin_api.h"
 #include "scheduler/admin_server.h"
@@ -60,11 +62,13 @@ TEST_CASE("the admin API serves preview, jobs, consent and stats as JSON") {
     common.now = kNow;
     Runtime rt = make_runtime(common);
     rt.config.admin.listen = "127.0.0.1:0";
-    rt.config.admin.token = "s3cret";
+    TempDir dir;
+    write_file(dir.file("admin-token"), "s3cret\n");
+    rt.config.admin.token.file = dir.file("admin-token");
     const TemplateSet templates = load_templates(rt.config);
     AdminApi api(rt.config, templates, rt.redis, *rt.clock);
-    ConsentHttpHandler consent_http(rt.config, rt.redis, *rt.clock);
-    AdminServer admin(rt.config.admin);
+    AdminServer admin(rt.config.admin, read_admin_token(rt.config.admin));
+    ConsentHttpHandler consent_http(rt.config, rt.redis, *rt.clock, admin.has_token());
     api.add_to(admin);
     admin.on_post("/api/consent", std::ref(consent_http));
     admin.start();
@@ -216,5 +220,103 @@ TEST_CASE("the admin API serves preview, jobs, consent and stats as JSON") {
         REQUIRE(r);
         CHECK(r->status == 404);
         CHECK_THAT(error_of(r), Catch::Contains("/api/nothing"));
+    }
+}
+
+TEST_CASE("the admin token: never inline; none only on loopback, and then no opt-in over HTTP") {
+    SECTION("an inline token is refused, naming the key and what to use") {
+        try {
+            parse_config("[admin]\ntoken = \"s3cret\"\n", "old.toml");
+            FAIL("an inline admin.token was accepted");
+        } catch (const ConfigError& e) {
+            CHECK_THAT(e.what(), Catch::StartsWith("old.toml: admin.token: "));
+            CHECK_THAT(e.what(), Catch::Contains("admin.token_file"));
+            CHECK_THAT(e.what(), Catch::Contains("HUITOU_ADMIN_TOKEN"));
+        }
+        CHECK(parse_config("[admin]\ntoken = \"\"\n[stores.a]\nname = \"A\"\n", "t.toml")
+                  .admin.token.empty());
+    }
+
+    SECTION("the token comes from a file, a named variable or HUITOU_ADMIN_TOKEN") {
+        TempDir dir;
+        write_file(dir.file("token"), "from-file\n");
+        ::unsetenv("HUITOU_ADMIN_TOKEN");
+        AdminConfig config;
+        CHECK(read_admin_token(config).empty());
+        ::setenv("HUITOU_ADMIN_TOKEN", "from-default-env", 1);
+        CHECK(read_admin_token(config) == "from-default-env");
+        config.token.file = dir.file("token");
+        CHECK(read_admin_token(config) == "from-file");
+        config.token = {"", "HUITOU_TEST_OTHER_TOKEN"};
+        ::setenv("HUITOU_TEST_OTHER_TOKEN", "from-named-env", 1);
+        CHECK(read_admin_token(config) == "from-named-env");
+        ::unsetenv("HUITOU_TEST_OTHER_TOKEN");
+        CHECK_THROWS_WITH(read_admin_token(config), Catch::Contains("admin.token_env"));
+        config.token = {};
+        ::setenv("HUITOU_ADMIN_TOKEN", "", 1);
+        CHECK_THROWS_WITH(read_admin_token(config), Catch::Contains("HUITOU_ADMIN_TOKEN"));
+        ::unsetenv("HUITOU_ADMIN_TOKEN");
+    }
+
+    SECTION("no token on a non-loopback address: the server does not start") {
+        AdminConfig config;
+        config.listen = "0.0.0.0:0";
+        AdminServer exposed(config, "");
+        CHECK_THROWS_WITH(exposed.start(),
+                          Catch::StartsWith("admin.listen: 0.0.0.0:0 is not a "
+                                            "loopback address and no admin token"));
+        AdminServer with_token(config, "t0k3n");
+        with_token.start();
+        CHECK(with_token.port() > 0);
+        config.listen = "127.0.0.1:0";
+        AdminServer loopback(config, "");
+        loopback.start();
+        CHECK(loopback.port() > 0);
+        CHECK_FALSE(loopback.has_token());
+    }
+
+    SECTION("on loopback without a token, POST /api/consent takes opt-outs, refuses opt-ins") {
+        TestRedis server;
+        const Config config = parse_config(
+            "[admin]\nlisten = \"127.0.0.1:0\"\n[stores.toyland]\nname = \"童乐玩具\"\n", "t.toml");
+        FixedClock clock(*parse_instant(kNow));
+        AdminServer admin(config.admin, "");
+        ConsentHttpHandler consent_http(config, server.endpoint(), clock, admin.has_token());
+        admin.on_post("/api/consent", std::ref(consent_http));
+        admin.start();
+        httplib::Client http("127.0.0.1", admin.port());
+        const std::string out =
+            R"({"store":"toyland","channel":"sms","event":"opt_out","source":"api","address":"13800138000"})";
+        auto r = http.Post("/api/consent", out, "application/json");
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        const std::string in =
+            R"({"store":"toyland","channel":"sms","event":"opt_in","source":"api","address":"13800138000"})";
+        r = http.Post("/api/consent", in, "application/json");
+        REQUIRE(r);
+        CHECK(r->status == 403);
+        CHECK_THAT(error_of(r), Catch::Contains("admin token"));
+        auto redis = server.connect();
+        ConsentStore consent(redis, config);
+        CHECK(consent.is_refused("toyland", Channel::sms, "+8613800138000"));
+        CHECK(consent.ledger("toyland").size() == 1);
+    }
+
+    SECTION("huitou-scheduler: an inline token or an exposed address without one, exit 2") {
+        // Redis is never reached: both are refused before the daemon waits for it.
+        ::unsetenv("HUITOU_ADMIN_TOKEN");
+        const std::vector<std::string> env{"HUITOU_REDIS_URL=redis://127.0.0.1:1/0",
+                                           "HUITOU_LOG_LEVEL=warn"};
+        auto scheduler = [&](std::vector<std::string> args) {
+            args.insert(args.begin(), bin("huitou-scheduler"));
+            return run(args, env, std::chrono::seconds(20));
+        };
+        auto r = scheduler({"--set", "admin.token=s3cret"});
+        CHECK(r.status == 2);
+        CHECK_THAT(r.err,
+                   Catch::Contains("admin.token: the admin token is not read from the config"));
+        r = scheduler({"--set", "admin.listen=0.0.0.0:" + std::to_string(free_port())});
+        CHECK(r.status == 2);
+        CHECK_THAT(r.err, Catch::Contains("is not a loopback address and no admin token is set"));
     }
 }

@@ -56,6 +56,21 @@ ConsentEvent opt_out(const std::string& store, Channel c, const std::string& add
     return e;
 }
 
+TEST_CASE("an event check_consent_event refuses is refused, not asserted on") {
+    TestRedis server;
+    auto redis = server.connect();
+    const Config config = parse_config("[stores.toyland]\nname = \"童乐玩具\"\n", "t.toml");
+    ConsentStore consent(redis, config);
+    const auto when = at("2027-09-15T12:00:00+08:00");
+    auto nobody = opt_out("toyland", Channel::sms, "", ConsentSource::sms_reply, "", when);
+    CHECK_THROWS_AS(consent.record(nobody), std::invalid_argument);
+    auto opt_in =
+        opt_out("toyland", Channel::sms, "+8613800138000", ConsentSource::sms_reply, "", when);
+    opt_in.opt_in = true;  // an SMS reply cannot opt in
+    CHECK_THROWS_WITH(consent.record(opt_in), Catch::Contains("not from sms_reply"));
+    CHECK(consent.ledger("toyland").empty());
+}
+
 TEST_CASE("opt-outs: ledger and suppression") {
     TestRedis server;
     auto redis = server.connect();

@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <regex>
 
+#include <httplib.h>
+
 #include "core/utf8.h"
 #include "io/consent_store.h"
 #include "io/http_client.h"
@@ -30,6 +32,9 @@ namespace {
 constexpr const char* bearerbox = "/usr/sbin/bearerbox";
 constexpr const char* smsbox = "/usr/sbin/smsbox";
 constexpr const char* fakesmsc = "/usr/lib/kannel/test/fakesmsc";
+// The shared secret in Kannel's callbacks: in the get-url here, in the
+// dlr-url KannelSender builds.
+const std::string kCallbackSecret = "cb-3f9a1c0d7e5b2468";
 
 // UCS-2 big-endian bytes (surrogate pairs allowed) → UTF-8.
 std::string utf16be_to_utf8(const std::string& bytes) {
@@ -93,7 +98,8 @@ concatenation = true
 group = sms-service
 keyword = default
 catch-all = yes
-get-url = ")" + callback + R"(/kannel/mo?from=%p&to=%P&text=%a"
+get-url = ")" + callback + R"(/kannel/mo?key=)" +
+                                                kCallbackSecret + R"(&from=%p&to=%P&text=%a"
 max-messages = 0
 omit-empty = true
 )");
@@ -225,7 +231,7 @@ TEST_CASE("Kannel: Chinese text arrives intact, the DLR marks it delivered, a re
     FixedClock clock{*parse_instant("2027-09-15T10:00:00+08:00")};
     // The listener first (Kannel's callbacks need its port), on a free port.
     Config config = kannel_config(0);
-    KannelListener listener(config, server.endpoint(), clock, "127.0.0.1:0");
+    KannelListener listener(config, server.endpoint(), clock, "127.0.0.1:0", kCallbackSecret);
     Kannel kannel(listener.port());
     config = kannel_config(kannel.sendsms_port);
     config.sms.kannel.callback_url = "http://127.0.0.1:" + std::to_string(listener.port());
@@ -233,7 +239,7 @@ TEST_CASE("Kannel: Chinese text arrives intact, the DLR marks it delivered, a re
     auto redis = server.connect();
     JobStore jobs(redis, config.scheduler);
     ConsentStore consent(redis, config);
-    KannelSender sender(config, config.sms, "kannel-test-pw");
+    KannelSender sender(config, config.sms, "kannel-test-pw", kCallbackSecret);
 
     Job job = sms_job("M1", "+8613800138000", "王女士，童乐玩具祝您生日快乐！🎂到店领礼物");
     REQUIRE(jobs.create({job}) == 1);
@@ -292,4 +298,93 @@ TEST_CASE("Kannel: Chinese text arrives intact, the DLR marks it delivered, a re
         },
         15s));
     CHECK(consent.ledger("toyland").back().detail.find("not mapped") != std::string::npos);
+}
+
+TEST_CASE("the Kannel listener refuses callbacks without the shared secret", "[kannel]") {
+    TestRedis server;
+    FixedClock clock{*parse_instant("2027-09-15T10:00:00+08:00")};
+    const Config config = kannel_config(0);
+    KannelListener listener(config, server.endpoint(), clock, "127.0.0.1:0", kCallbackSecret);
+    auto redis = server.connect();
+    JobStore jobs(redis, config.scheduler);
+    ConsentStore consent(redis, config);
+    Job job = sms_job("M1", "+8613800138000", "生日快乐");
+    REQUIRE(jobs.create({job}) == 1);
+    job = jobs.claim_due("toyland", clock.now(), 10).jobs.at(0);
+    REQUIRE(jobs.begin_send("toyland", job.id, job.attempts, "test", clock.now()) == BeginSend::ok);
+    jobs.record(ResultMessage{
+        "toyland", job.id, Outcome::sent, "kannel", job.id, {}, std::nullopt, clock.now(), "test"});
+    REQUIRE(jobs.get("toyland", job.id)->state == JobState::sent);
+
+    httplib::Client http("127.0.0.1", listener.port());
+    http.set_connection_timeout(5);
+    const std::string dlr = "/kannel/dlr?store=toyland&job=" + callback_job_id(job.id) + "&type=1";
+    const std::string mo = "/kannel/mo?from=%2B8613900139000&to=1069999&text=T";
+
+    SECTION("a forged delivery report or reply: 403, nothing recorded") {
+        for (const std::string key :
+             {std::string(), std::string("&key="), std::string("&key=cb-3f9a1c0d7e5b2469"),
+              std::string("&key=cb-3f9a1c0d7e5b246"), "&key=" + kCallbackSecret + "0"}) {
+            INFO(key);
+            auto r = http.Get((dlr + key).c_str());
+            REQUIRE(r);
+            CHECK(r->status == 403);
+            r = http.Get((mo + key).c_str());
+            REQUIRE(r);
+            CHECK(r->status == 403);
+        }
+        CHECK(jobs.get("toyland", job.id)->state == JobState::sent);
+        CHECK_FALSE(consent.is_refused("toyland", Channel::sms, "+8613900139000"));
+        CHECK_FALSE(consent.is_refused("babycare", Channel::sms, "+8613900139000"));
+        CHECK(consent.ledger("toyland").empty());
+    }
+
+    SECTION("with the secret, both are recorded") {
+        auto r = http.Get((dlr + "&key=" + kCallbackSecret).c_str());
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        CHECK(jobs.get("toyland", job.id)->state == JobState::delivered);
+        r = http.Get((mo + "&key=" + kCallbackSecret).c_str());
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        CHECK(consent.is_refused("toyland", Channel::sms, "+8613900139000"));
+    }
+
+    SECTION("an opt-out reply without a sender: 400, nothing recorded, the worker lives") {
+        // The event built from it names neither member nor address: it used to
+        // reach ConsentStore::record's assert and abort the process.
+        for (const char* query : {"&to=1069001&text=T", "&from=&to=1069001&text=T",
+                                  "&from=&to=&text=%E9%80%80%E8%AE%A2"}) {
+            INFO(query);
+            const auto r =
+                http.Get(("/kannel/mo?key=" + kCallbackSecret + std::string(query)).c_str());
+            REQUIRE(r);
+            CHECK(r->status == 400);
+        }
+        CHECK(consent.ledger("toyland").empty());
+        CHECK(consent.ledger("babycare").empty());
+        const auto r = http.Get((mo + "&key=" + kCallbackSecret).c_str());
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        CHECK(consent.is_refused("toyland", Channel::sms, "+8613900139000"));
+    }
+
+    SECTION("the dlr-url huitou sends carries the secret; the secret must be URL-safe") {
+        KannelSender sender(config, config.sms, "pw", kCallbackSecret);
+        const auto url = sender.sendsms_url(message_of(job), "x");
+        CHECK_THAT(url,
+                   Catch::Contains(percent_encode("/kannel/dlr?key=" + kCallbackSecret + "&")));
+        CHECK_NOTHROW(check_callback_secret("0123456789abcdef0123456789abcdef"));
+        for (const char* bad : {"", "short", "0123456789abcdef%41", "0123456789abcdef&x=1"}) {
+            INFO(bad);
+            CHECK_THROWS_WITH(check_callback_secret(bad),
+                              Catch::StartsWith("sms.kannel.callback_secret: "));
+        }
+        const auto inline_secret = [] {
+            parse_config("[stores.a]\nname = \"A\"\n[sms.kannel]\ncallback_secret = \"x\"\n",
+                         "t.toml");
+        };
+        CHECK_THROWS_WITH(inline_secret(), Catch::Contains("sms.kannel.callback_secret: secrets "
+                                                           "are not read from the config"));
+    }
 }

@@ -215,7 +215,7 @@ TEST_CASE("a WeChat unsubscribe over POST /api/consent cancels the member's WeCh
     REQUIRE(jobs.get("toyland", id)->channel == Channel::wechat);
 
     clock.set(*parse_instant("2027-09-15T09:00:00+08:00"));
-    ConsentHttpHandler handler(config, server.endpoint(), clock);
+    ConsentHttpHandler handler(config, server.endpoint(), clock, /*opt_in_allowed=*/true);
     CHECK(handler("{not json").status == 400);
     CHECK(handler(R"({"store":"toyland","channel":"wechat","event":"opt_in","source":"import",)"
                   R"("address":"oTOY_M01"})")

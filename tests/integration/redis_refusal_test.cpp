@@ -4,11 +4,21 @@
 // (worker_test.cpp), one store's step here.
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
+#include <httplib.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
 #include "io/job_store.h"
 #include "io/redis_keys.h"
 #include "io/zmq_frames.h"
+#include "scheduler/admin_api.h"
+#include "scheduler/consent_http.h"
 #include "scheduler/scheduler.h"
 #include "tests/support/test_redis.h"
+#include "workers/kannel_listener.h"
 
 using namespace huitou;
 using namespace huitou::test;
@@ -82,4 +92,71 @@ name = "乙"
     CHECK_THAT(scheduler.metrics().registry().render(),
                Catch::Contains("huitou_redis_refusals_total{request=\"claim_due\"}"));
     CHECK(redis.reconnects() == 0);
+}
+
+namespace {
+
+// Collects what spdlog's default logger says while it lives.
+class LogCapture {
+  public:
+    LogCapture() : previous_(spdlog::default_logger()) {
+        auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+        spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+    }
+    ~LogCapture() { spdlog::set_default_logger(previous_); }
+    std::string text() {
+        spdlog::default_logger()->flush();
+        return out_.str();
+    }
+
+  private:
+    std::ostringstream out_;
+    std::shared_ptr<spdlog::logger> previous_;
+};
+
+}  // namespace
+
+TEST_CASE("HTTP handlers answer Redis refusing a request with a logged 500, not a 503") {
+    TestRedis server;
+    const Config config = parse_config("[stores.toyland]\nname = \"童乐玩具\"\n", "t.toml");
+    FixedClock clock(*parse_instant("2027-09-15T12:00:00+08:00"));
+    auto redis = server.connect();
+    // Damaged data: the opt-out list and a member are strings, so the scripts
+    // and commands on them get WRONGTYPE.
+    redis.command({"SET", keys::opt_outs("toyland", "sms"), "damaged"});
+    redis.command({"SET", keys::member("toyland", "T0001"), "damaged"});
+    LogCapture log;
+
+    SECTION("POST /api/consent") {
+        ConsentHttpHandler handler(config, server.endpoint(), clock, true);
+        const auto reply = handler(
+            R"({"store":"toyland","channel":"sms","event":"opt_out","source":"api","address":"13800138000"})");
+        CHECK(reply.status == 500);
+        CHECK_THAT(nlohmann::json::parse(reply.body).at("error").get<std::string>(),
+                   Catch::StartsWith("storage refused the request"));
+        CHECK_THAT(log.text(), Catch::Contains("Redis refused record_consent"));
+        CHECK_THAT(log.text(), Catch::Contains("WRONGTYPE"));
+    }
+
+    SECTION("GET /api/consent") {
+        const TemplateSet templates = TemplateSet::load(config, nullptr);
+        AdminApi api(config, templates, server.endpoint(), clock);
+        HttpRequest req;
+        req.query["member"] = "T0001";
+        const auto reply = api.consent(req);
+        CHECK(reply.status == 500);
+        CHECK_THAT(log.text(), Catch::Contains("consent over HTTP: Redis refused"));
+    }
+
+    SECTION("Kannel's reply callback") {
+        const std::string secret = "0123456789abcdef0123";
+        KannelListener listener(config, server.endpoint(), clock, "127.0.0.1:0", secret);
+        httplib::Client http("127.0.0.1", listener.port());
+        const auto r = http.Get(
+            ("/kannel/mo?key=" + secret + "&from=%2B8613800138000&to=1069001&text=T").c_str());
+        REQUIRE(r);
+        CHECK(r->status == 500);
+        CHECK_FALSE(r->has_header("EXCEPTION_WHAT"));
+        CHECK_THAT(log.text(), Catch::Contains("not recorded: Redis refused record_consent"));
+    }
 }

@@ -2,6 +2,8 @@
 // the admin server's POST /api/visits, each bound on a free loopback port.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -28,7 +30,7 @@ results = "tcp://127.0.0.1:*"
 visits = "tcp://127.0.0.1:*"
 [admin]
 listen = "127.0.0.1:0"
-token = "s3cret"
+token_env = "HUITOU_TEST_ADMIN_TOKEN"
 [stores.ktv]
 name = "欢唱KTV"
 )",
@@ -85,7 +87,8 @@ TEST_CASE("visits posted to the admin server over HTTP") {
     const Config config = feed_config();
     FixedClock clock(*parse_instant("2027-09-15T20:00:00+08:00"));
     VisitHttpHandler handler(config, server.endpoint(), clock);
-    AdminServer admin(config.admin);
+    ::setenv("HUITOU_TEST_ADMIN_TOKEN", "s3cret", 1);
+    AdminServer admin(config.admin, read_admin_token(config.admin));
     admin.on_post("/api/visits", std::ref(handler));
     admin.start();
     REQUIRE(admin.port() > 0);

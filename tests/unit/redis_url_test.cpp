@@ -28,3 +28,23 @@ TEST_CASE("Redis URLs") {
     CHECK_THAT(error, Catch::Contains("bad port"));
     CHECK_FALSE(parse_redis_url("redis://host/db", &error));
 }
+
+TEST_CASE("a bad Redis URL is quoted with its credentials masked") {
+    std::string error;
+    for (const auto& [url, shown] : std::vector<std::pair<std::string, std::string>>{
+             {"redis://huitou:Pa55w0rd@host:99999/0", "redis://huitou:****@host:99999/0"},
+             {"redis://Pa55w0rd@host:notaport", "redis://****@host:notaport"},
+             {"redis://huitou:Pa:55@w0rd@host/x", "redis://huitou:****@host/x"},
+             {"http://huitou:Pa55w0rd@host", "http://huitou:****@host"},
+             {"huitou:Pa55w0rd@host:6379", "huitou:****@host:6379"},
+             {"redis://huitou:Pa55w0rd@/0", "redis://huitou:****@/0"}}) {
+        INFO(url);
+        CHECK_FALSE(parse_redis_url(url, &error));
+        CHECK_THAT(error, Catch::StartsWith("Redis URL \"" + shown + "\": "));
+        CHECK(error.find("Pa55") == std::string::npos);
+        CHECK(error.find("w0rd") == std::string::npos);
+        CHECK(mask_redis_url(url) == shown);
+    }
+    CHECK(mask_redis_url("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0");
+    CHECK(mask_redis_url("unix:///run/redis.sock?db=1") == "unix:///run/redis.sock?db=1");
+}

@@ -10,7 +10,7 @@ TEST_CASE("win-back settings: defaults, store defaults, per store") {
 visits = "ipc:///tmp/visits.ipc"
 [admin]
 listen = "0.0.0.0:8080"
-token = "s3cret"
+token_file = "/etc/huitou/admin-token"
 [store_defaults.winback]
 factor = 2
 floor_days = 5
@@ -40,7 +40,7 @@ enabled = false
     CHECK(toys.tier_cycle_days.empty());
     CHECK(c.endpoints.visits == "ipc:///tmp/visits.ipc");
     CHECK(c.admin.listen == "0.0.0.0:8080");
-    CHECK(c.admin.token == "s3cret");
+    CHECK(c.admin.token.file == "/etc/huitou/admin-token");
 
     const Config d = parse_config("[stores.a]\nname = \"A\"\n", "d.toml");
     const auto& w = d.find_store("a")->winback;
@@ -72,6 +72,10 @@ TEST_CASE("win-back config errors name the key") {
         {"[admin]\nlisten = \"localhost\"\n", "admin.listen: expected host:port"},
         {"[admin]\nlisten = \"127.0.0.1:99999\"\n", "admin.listen: expected host:port"},
         {"[admin]\ntoken = 5\n", "admin.token: expected a string"},
+        {"[admin]\ntoken = \"s3cret\"\n",
+         "admin.token: the admin token is not read from the config: use admin.token_file, "
+         "admin.token_env or the environment variable HUITOU_ADMIN_TOKEN"},
+        {"[admin]\ntoken_file = \"/a\"\ntoken_env = \"B\"\n", "admin.token_file: give"},
     }));
     CAPTURE(text);
     try {
