@@ -11,6 +11,12 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
+// A string field of a JSON object, or "" when absent or not a string.
+std::string text_of(const json& object, const char* name) {
+    const auto it = object.find(name);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string host_of(const std::string& url) {
     auto rest = url.substr(url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
     return rest.substr(0, rest.find('/'));
@@ -63,6 +69,29 @@ TencentSender::TencentSender(const Config& config, const ProviderConfig& provide
         throw ConfigError("sms.tencent: sdk_app_id and secret_id are required");
 }
 
+HttpResponse TencentSender::call(std::string_view action, const std::string& payload) {
+    Tc3Request request;
+    request.host = host_;
+    request.service = "sms";
+    request.payload = payload;
+    // Signed with the real time, whatever the worker's clock shows: Tencent
+    // refuses a request more than five minutes off its own clock.
+    const auto signed_at =
+        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    request.timestamp = signed_at;
+    const std::string authorization =
+        tc3_authorization(request, {provider_.tencent.secret_id, secret_key_});
+    return http_.perform(
+        {"POST",
+         provider_.tencent.endpoint,
+         {"Authorization: " + authorization, "Content-Type: " + std::string(request.content_type),
+          "Host: " + host_, "X-TC-Action: " + std::string(action), "X-TC-Version: 2021-01-11",
+          "X-TC-Timestamp: " + std::to_string(signed_at.time_since_epoch().count()),
+          "X-TC-Region: " + provider_.tencent.region},
+         payload,
+         provider_.http_timeout});
+}
+
 SendResult TencentSender::send(const JobMessage& job, SysSeconds now) {
     const auto* store = config_.find_store(job.store);
     const auto it = provider_.tencent.templates.find(provider_template_key(job.kind, job.params));
@@ -86,29 +115,9 @@ SendResult TencentSender::send(const JobMessage& job, SysSeconds now) {
         {"TemplateParamSet", params},
         {"SessionContext",
          job.job_id}}.dump();
-    Tc3Request request;
-    request.host = host_;
-    request.service = "sms";
-    request.payload = payload;
-    // Signed with the real time, whatever the worker's clock shows: Tencent
-    // refuses a request more than five minutes off its own clock.
-    const auto signed_at =
-        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    request.timestamp = signed_at;
-    const std::string authorization =
-        tc3_authorization(request, {provider_.tencent.secret_id, secret_key_});
     HttpResponse response;
     try {
-        response = http_.perform(
-            {"POST",
-             provider_.tencent.endpoint,
-             {"Authorization: " + authorization,
-              "Content-Type: " + std::string(request.content_type), "Host: " + host_,
-              "X-TC-Action: SendSms", "X-TC-Version: 2021-01-11",
-              "X-TC-Timestamp: " + std::to_string(signed_at.time_since_epoch().count()),
-              "X-TC-Region: " + provider_.tencent.region},
-             payload,
-             provider_.http_timeout});
+        response = call("SendSms", payload);
     } catch (const HttpError& e) {
         return {Outcome::retry, {}, e.what(), std::nullopt, e.maybe_sent()};
     }
@@ -130,6 +139,59 @@ SendResult TencentSender::send(const JobMessage& job, SysSeconds now) {
         return {Outcome::retry, {}, "tencent: no SendStatusSet in the answer", std::nullopt, true};
     return tencent_result(set[0].value("Code", ""), set[0].value("Message", ""),
                           set[0].value("SerialNo", ""), now);
+}
+
+Verification TencentSender::verify(const JobMessage& job, SysSeconds since, SysSeconds now) {
+    using Verdict = Verification::Verdict;
+    constexpr int limit = 100;  // the most Tencent returns; Offset is fixed at 0
+    // The attempt began at most a timeout before `since`; leave room for clocks.
+    const auto begin = std::chrono::floor<std::chrono::seconds>(since - provider_.http_timeout) -
+                       std::chrono::minutes{5};
+    if (now - begin >= std::chrono::days{7})
+        return {Verdict::unknown, {}, "past the seven days Tencent's status pull covers"};
+    const std::string payload =
+        json{{"BeginTime", begin.time_since_epoch().count()},
+             {"EndTime", (now + std::chrono::minutes{1}).time_since_epoch().count()},
+             {"Offset", 0},
+             {"Limit", limit},
+             {"PhoneNumber", job.to},
+             {"SmsSdkAppId", provider_.tencent.sdk_app_id}}
+            .dump();
+    HttpResponse response;
+    try {
+        response = call("PullSmsSendStatusByPhoneNumber", payload);
+    } catch (const HttpError& e) {
+        return {Verdict::try_later, {}, e.what()};
+    }
+    const auto body = json::parse(response.body, nullptr, false);
+    if (response.status != 200 || body.is_discarded() || !body.is_object() ||
+        !body.contains("Response") || !body["Response"].is_object())
+        return {Verdict::try_later, {}, "status pull: HTTP " + std::to_string(response.status)};
+    const auto& r = body["Response"];
+    if (r.contains("Error") && r["Error"].is_object()) {
+        const std::string code = text_of(r["Error"], "Code");
+        const std::string detail = "status pull: " + code + ": " + text_of(r["Error"], "Message");
+        // Tencent busy: ask again later. Anything else (not allowed, a bad
+        // parameter): the lookup cannot work, and the job must not go twice.
+        if (code.starts_with("InternalError") || code.starts_with("RequestLimitExceeded") ||
+            code.starts_with("LimitExceeded") || code.starts_with("ResourceUnavailable"))
+            return {Verdict::try_later, {}, detail};
+        return {Verdict::unknown, {}, detail};
+    }
+    const auto it = r.find("PullSmsSendStatusSet");
+    const json set = it != r.end() && it->is_array() ? *it : json::array();
+    for (const auto& s : set) {
+        if (s.is_object() && text_of(s, "SessionContext") == job.job_id) {
+            return {Verdict::sent, text_of(s, "SerialNo"),
+                    "in Tencent's delivery reports (" + text_of(s, "ReportStatus") + ")"};
+        }
+    }
+    if (set.size() >= static_cast<std::size_t>(limit))
+        return {
+            Verdict::unknown, {}, "status pull: 100 reports for the number, ours not among them"};
+    if (now - since < tencent_report_wait)
+        return {Verdict::try_later, {}, "no delivery report for it yet"};
+    return {Verdict::not_sent, {}, "no delivery report for it in Tencent's status pull"};
 }
 
 }  // namespace huitou

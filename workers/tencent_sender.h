@@ -28,14 +28,25 @@ class TencentSender final : public Sender {
 
     std::string_view name() const override { return "tencent"; }
     SendResult send(const JobMessage& job, SysSeconds now) override;
+    Verification verify(const JobMessage& job, SysSeconds since, SysSeconds now) override;
 
   private:
+    // POSTs `payload` as API `action`, signed (TC3) with the real time.
+    // Throws HttpError on transport failure.
+    HttpResponse call(std::string_view action, const std::string& payload);
+
     const Config& config_;
     const ProviderConfig& provider_;
     std::string secret_key_;
     std::string host_;  // the endpoint's host[:port], signed and sent as Host
     HttpClient http_;
 };
+
+// How long after an unsure attempt a message missing from the number's
+// delivery reports still counts as "not known yet" rather than "never sent".
+// Carriers' reports usually come within seconds; one that comes later than
+// this (a phone off for long) makes the message go twice.
+inline constexpr std::chrono::minutes tencent_report_wait{30};
 
 // The outcome of a Tencent SMS code (per-number or request-level).
 SendResult tencent_result(const std::string& code, const std::string& message,

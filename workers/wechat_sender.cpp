@@ -34,6 +34,13 @@ SendResult wechat_result(long errcode, const std::string& errmsg, const std::str
     switch (errcode) {
         case 0:
             return {Outcome::sent, msgid, {}, std::nullopt};
+        case 45065:
+            // "clientmsgid exist": a message with this client_msg_id already
+            // went — the resend of a message that may have gone (WeChat's mass
+            // send answers a repeated id so; for template messages the answer
+            // is not documented, and one with errcode 0 is as good).
+            return {
+                Outcome::sent, msgid.empty() ? "client_msg_id exists" : msgid, {}, std::nullopt};
         case 43004:  // the member does not follow the account
         case 43101:  // the member refused (unsubscribed) the notices
             return {Outcome::consent_lost, {}, error, std::nullopt};
@@ -118,17 +125,24 @@ SendResult WechatSender::send(const JobMessage& job, SysSeconds now) {
         } catch (const HttpError& e) {
             return {Outcome::retry, {}, e.what(), std::nullopt, e.maybe_sent()};
         }
+        // Only WeChat's own answer counts: HTTP 200 with an integer errcode.
+        // Anything else — a proxy's 502 {"message":"Bad Gateway"}, a 500, a
+        // 200 without errcode — is no answer: try again, and since the request
+        // went through, it may have gone.
         const auto answer = json::parse(response.body, nullptr, false);
-        if (answer.is_discarded() || !answer.is_object()) {
-            return {
-                Outcome::retry,
-                {},
-                "wechat: HTTP " + std::to_string(response.status) + " without a readable answer",
-                std::nullopt,
-                response.status >= 500 || response.status == 200};
+        const auto errcode = answer.is_object() ? answer.find("errcode") : answer.end();
+        if (response.status != 200 || !answer.is_object() || errcode == answer.end() ||
+            !errcode->is_number_integer()) {
+            return {Outcome::retry,
+                    {},
+                    "wechat: HTTP " + std::to_string(response.status) + " without an errcode",
+                    std::nullopt,
+                    response.status >= 500 || response.status == 200};
         }
-        const long code = answer.value("errcode", 0L);
-        const std::string msg = answer.value("errmsg", "");
+        const long code = errcode->get<long>();
+        const auto errmsg = answer.find("errmsg");
+        const std::string msg =
+            errmsg != answer.end() && errmsg->is_string() ? errmsg->get<std::string>() : "";
         if (code == 40001 || code == 42001) {
             // The shared token is stale: drop it (if still current), take a
             // fresh one, and call once more.
@@ -138,8 +152,9 @@ SendResult WechatSender::send(const JobMessage& job, SysSeconds now) {
                 Outcome::retry, {}, "wechat " + std::to_string(code) + ": " + msg, std::nullopt};
         }
         std::string msgid;
-        if (answer.contains("msgid")) {
-            const auto& m = answer["msgid"];
+        for (const char* name : {"msgid", "msg_id"}) {
+            if (!answer.contains(name) || !msgid.empty()) continue;
+            const auto& m = answer[name];
             msgid = m.is_string() ? m.get<std::string>() : m.dump();
         }
         return wechat_result(code, msg, msgid, now);

@@ -14,8 +14,11 @@
 // as a WeChat opt-out); 45009 (daily quota) → stop WeChat until the next
 // day, midnight Beijing time — the quota is the account's and WeChat counts
 // days in Beijing time, whatever the store's zone; 47003 → failed (errmsg
-// names the field). A request that may have arrived unanswered is resent only
-// within WeChat's ten-minute dedupe window, and only as a template message.
+// names the field). Only HTTP 200 with an integer errcode is WeChat's answer:
+// a proxy's 5xx, or a body without errcode, is a retry that may have gone. A
+// request that may have arrived unanswered is resent only within WeChat's
+// ten-minute dedupe window, and only as a template message, with the same
+// client_msg_id; a repeat answered 0 or 45065 ("clientmsgid exist") is sent.
 #pragma once
 
 #include <optional>

@@ -74,18 +74,32 @@ std::string WechatToken::fetch(bool force) {
                                          body.dump(),
                                          timeout_});
     const auto answer = json::parse(response.body, nullptr, false);
-    if (answer.is_discarded() || !answer.is_object())
+    // A token only from WeChat's own answer: HTTP 200 with a string
+    // access_token and no errcode but 0. A proxy's 5xx is a transport failure.
+    if (response.status != 200 || answer.is_discarded() || !answer.is_object())
         throw HttpError("wechat stable_token: HTTP " + std::to_string(response.status) +
                             " without a readable answer",
                         false);
-    if (answer.value("errcode", 0L) != 0 || !answer.contains("access_token")) {
-        const long code = answer.value("errcode", -1L);
-        const std::string msg = answer.value("errmsg", "");
-        if (code == -1) throw HttpError("wechat stable_token: system busy: " + msg, false);
+    const auto errcode = answer.find("errcode");
+    const auto token_field = answer.find("access_token");
+    const bool ok = (errcode == answer.end() || *errcode == 0) && token_field != answer.end() &&
+                    token_field->is_string() && !token_field->get<std::string>().empty();
+    if (!ok) {
+        const long code =
+            errcode != answer.end() && errcode->is_number_integer() ? errcode->get<long>() : -1;
+        const auto errmsg = answer.find("errmsg");
+        const std::string msg =
+            errmsg != answer.end() && errmsg->is_string() ? errmsg->get<std::string>() : "";
+        if (code == -1 || code == 0)
+            throw HttpError("wechat stable_token: no access_token (errcode " +
+                                std::to_string(code) + "): " + msg,
+                            false);
         throw WechatTokenError("wechat stable_token " + std::to_string(code) + ": " + msg, code);
     }
-    const std::string token = answer["access_token"].get<std::string>();
-    const long expires_in = answer.value("expires_in", 7200L);
+    const std::string token = token_field->get<std::string>();
+    const auto expires = answer.find("expires_in");
+    const long expires_in =
+        expires != answer.end() && expires->is_number_integer() ? expires->get<long>() : 7200L;
     // Cached until five minutes before it expires: then normal mode hands out a new one.
     const long ttl = std::max(30L, expires_in - 300);
     redis_.pipeline({{"HSET", key(), "token", token, "fetched_by_force", force ? "1" : "0"},

@@ -7,12 +7,16 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "core/utf8.h"
 #include "tests/support/http_server.h"
+#include "tests/support/process.h"
 #include "tests/support/test_redis.h"
 #include "workers/wechat_sender.h"
 
@@ -61,14 +65,32 @@ JobMessage job(Kind kind) {
 }
 
 // Plays WeChat: tokens from stable_token ("TOKEN1", "TOKEN2", ... on each
-// forced refresh), and a queue of errcodes for the message endpoints.
+// forced refresh), and a queue of errcodes for the message endpoints. A
+// template message's client_msg_id is deduplicated as WeChat documents it
+// (one message per openid + id): a repeat is not delivered again and is
+// answered with `duplicate_errcode` (0 with the first msgid, or 45065
+// "clientmsgid exist" as WeChat's mass send answers). Raw answers (status,
+// body) can stand in for WeChat's: a proxy's 502, a body without errcode.
 struct FakeWechat {
+    using Raw = std::pair<int, std::string>;
     std::atomic<int> token_fetches{0}, forced{0};
     std::atomic<int> generation{1};
     std::mutex mutex;
-    std::vector<long> errcodes;  // answered in order; 0 once empty
+    std::vector<long> errcodes;              // answered in order; 0 once empty
+    std::vector<Raw> raw_sends, raw_tokens;  // answered first, in order, instead of WeChat
+    std::vector<std::string> delivered;      // the bodies of the messages that went
+    std::map<std::string, long> ids;         // openid + client_msg_id → msgid
+    long duplicate_errcode = 0;
+    long next_msgid = 200228332;
     std::chrono::milliseconds token_delay{0}, send_delay{0};
     HttpServer http;  // last: stopped first, before the state its handlers read
+
+    static std::optional<Raw> pop(std::vector<Raw>& queue) {
+        if (queue.empty()) return std::nullopt;
+        Raw r = queue.front();
+        queue.erase(queue.begin());
+        return r;
+    }
 
     FakeWechat() {
         http.server().Post(
@@ -76,6 +98,14 @@ struct FakeWechat {
                 std::this_thread::sleep_for(token_delay);
                 const auto body = json::parse(req.body);
                 ++token_fetches;
+                {
+                    std::lock_guard lock(mutex);
+                    if (const auto raw = pop(raw_tokens)) {
+                        res.status = raw->first;
+                        res.set_content(raw->second, "application/json");
+                        return;
+                    }
+                }
                 if (body.value("secret", "") != "app-secret") {
                     res.set_content(R"({"errcode":40125,"errmsg":"invalid appsecret"})",
                                     "application/json");
@@ -91,19 +121,43 @@ struct FakeWechat {
                                 "application/json");
             });
         const auto send = [this](const httplib::Request& req, httplib::Response& res) {
-            std::this_thread::sleep_for(send_delay);
-            long code = 0;
+            std::optional<Raw> raw;
+            json answer;
             {
                 std::lock_guard lock(mutex);
-                if (!errcodes.empty()) {
+                raw = pop(raw_sends);
+                long code = 0;
+                if (!raw && !errcodes.empty()) {
                     code = errcodes.front();
                     errcodes.erase(errcodes.begin());
                 }
+                if (req.get_param_value("access_token") !=
+                    "TOKEN" + std::to_string(generation.load()))
+                    code = 40001;
+                answer = {{"errcode", code}, {"errmsg", code ? "as documented" : "ok"}};
+                if (!raw && code == 0) {
+                    // WeChat takes it (before any delay: a late answer, not a lost message).
+                    const auto body = json::parse(req.body);
+                    const std::string id = body.value("client_msg_id", "");
+                    const std::string key = body.value("touser", "") + "\n" + id;
+                    if (!id.empty() && ids.count(key)) {
+                        answer = {{"errcode", duplicate_errcode},
+                                  {"errmsg", duplicate_errcode ? "clientmsgid exist" : "ok"}};
+                        answer[duplicate_errcode ? "msg_id" : "msgid"] = ids[key];
+                    } else {
+                        const long msgid = next_msgid++;
+                        if (!id.empty()) ids[key] = msgid;
+                        delivered.push_back(req.body);
+                        answer["msgid"] = msgid;
+                    }
+                }
             }
-            if (req.get_param_value("access_token") != "TOKEN" + std::to_string(generation.load()))
-                code = 40001;
-            json answer{{"errcode", code}, {"errmsg", code ? "as documented" : "ok"}};
-            if (code == 0) answer["msgid"] = 200228332;
+            std::this_thread::sleep_for(send_delay);
+            if (raw) {
+                res.status = raw->first;
+                res.set_content(raw->second, "application/json");
+                return;
+            }
             res.set_content(answer.dump(), "application/json");
         };
         http.server().Post("/cgi-bin/message/template/send", send);
@@ -114,6 +168,15 @@ struct FakeWechat {
     void answer(std::vector<long> codes) {
         std::lock_guard lock(mutex);
         errcodes = std::move(codes);
+    }
+    void answer_raw(std::vector<Raw> sends, std::vector<Raw> tokens = {}) {
+        std::lock_guard lock(mutex);
+        raw_sends = std::move(sends);
+        raw_tokens = std::move(tokens);
+    }
+    std::vector<std::string> messages() {
+        std::lock_guard lock(mutex);
+        return delivered;
     }
 };
 
@@ -239,5 +302,78 @@ TEST_CASE("WeChat: shared token, template and subscription messages, error codes
               Verification::Verdict::unknown);
         CHECK(sender.verify(job(Kind::birthday), now, now + 60s).verdict ==
               Verification::Verdict::unknown);
+    }
+
+    SECTION("HTTP 500/502 with a JSON body without errcode: never sent; maybe gone, so retry") {
+        wechat.answer_raw({{502, R"({"message":"Bad Gateway"})"},
+                           {500, R"({"error":"internal"})"},
+                           {429, R"({"message":"Too Many Requests"})"}});
+        auto r = sender.send(job(Kind::birthday), now);
+        CHECK(r.outcome == Outcome::retry);
+        CHECK(r.maybe_sent);  // a 5xx may have been passed on: verify decides
+        r = sender.send(job(Kind::card_expiry), now);
+        CHECK(r.outcome == Outcome::retry);
+        CHECK(r.maybe_sent);
+        r = sender.send(job(Kind::birthday), now);  // a 4xx from a proxy: it did not go
+        CHECK(r.outcome == Outcome::retry);
+        CHECK_FALSE(r.maybe_sent);
+        CHECK(wechat.messages().empty());
+        // A subscription notice that may have gone cannot be resent blindly.
+        CHECK(sender.verify(job(Kind::birthday), now, now + 60s).verdict ==
+              Verification::Verdict::unknown);
+    }
+
+    SECTION("HTTP 200 without errcode (or with one that is not a number) is not sent either") {
+        wechat.answer_raw({{200, R"({"msgid":200228399})"},
+                           {200, R"({"errcode":"0","errmsg":"ok"})"},
+                           {200, R"([0])"}});
+        for (int i = 0; i < 3; ++i) {
+            const auto r = sender.send(job(Kind::birthday), now);
+            CHECK(r.outcome == Outcome::retry);
+            CHECK(r.maybe_sent);
+        }
+        CHECK(wechat.messages().empty());
+    }
+
+    SECTION("the token: only HTTP 200 with an access_token; nothing else is cached or used") {
+        const std::string key = "hu:wechat:{wx0123456789abcdef}:token";
+        wechat.answer_raw({}, {{502, R"({"message":"Bad Gateway"})"},
+                               {500, R"({"access_token":"PROXY","expires_in":7200})"},
+                               {200, R"({"expires_in":7200})"},
+                               {200, R"({"access_token":42,"expires_in":7200})"}});
+        for (int i = 0; i < 4; ++i) {
+            const auto r = sender.send(job(Kind::birthday), now);
+            CHECK(r.outcome == Outcome::retry);
+            CHECK_FALSE(r.maybe_sent);  // no message call was made
+            CHECK(redis.command({"EXISTS", key}).integer == 0);
+        }
+        CHECK(wechat.http.seen("/cgi-bin/message/subscribe/bizsend").empty());
+        CHECK(sender.send(job(Kind::birthday), now).outcome == Outcome::sent);
+        CHECK(redis.command({"HGET", key, "token"}).str == "TOKEN1");
+    }
+
+    SECTION("a timeout after WeChat took it: resent with the same client_msg_id, one message") {
+        wechat.duplicate_errcode = GENERATE(0L, 45065L);
+        CAPTURE(wechat.duplicate_errcode);
+        wechat.send_delay = 600ms;
+        const auto first = sender.send(job(Kind::card_expiry), now);
+        CHECK(first.outcome == Outcome::retry);
+        CHECK(first.maybe_sent);
+        REQUIRE(wechat.messages().size() == 1);  // WeChat has it; the answer was late
+        wechat.send_delay = 0ms;
+        // Within the ten-minute window the worker may send it again ...
+        REQUIRE(sender.verify(job(Kind::card_expiry), now, now + 60s).verdict ==
+                Verification::Verdict::not_sent);
+        const auto again = sender.send(job(Kind::card_expiry), now + 60s);
+        // ... WeChat recognises the id: one message, and the job is sent.
+        CHECK(again.outcome == Outcome::sent);
+        CHECK(again.provider_ref == "200228332");
+        REQUIRE(eventually(
+            [&] { return wechat.http.seen("/cgi-bin/message/template/send").size() == 2; }));
+        const auto calls = wechat.http.seen("/cgi-bin/message/template/send");
+        CHECK(json::parse(calls[0].body)["client_msg_id"] == "toyland:card_expiry:M1:2027-09-15");
+        CHECK(json::parse(calls[1].body)["client_msg_id"] ==
+              json::parse(calls[0].body)["client_msg_id"]);
+        CHECK(wechat.messages().size() == 1);
     }
 }

@@ -50,6 +50,9 @@ TEST_CASE("WeChat codes and ids") {
     CHECK(wechat_result(45009, "", "", now).retry_at == midnight);
     CHECK(wechat_result(47003, "argument invalid! data.thing1.value invalid", "", now).outcome ==
           Outcome::failed);
+    // A repeated client_msg_id: the message with that id already went.
+    CHECK(wechat_result(45065, "clientmsgid exist", "200228332", now).outcome == Outcome::sent);
+    CHECK(wechat_result(45065, "clientmsgid exist", "200228332", now).provider_ref == "200228332");
     CHECK(is_wechat_service_notice(Kind::card_expiry));
     CHECK_FALSE(is_wechat_service_notice(Kind::birthday));
     CHECK(wechat_client_msg_id("toyland", "card_expiry:M1:2027-09-15") ==
