@@ -18,14 +18,16 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 (cd "$build" && ctest --output-on-failure --parallel "$(nproc)" --timeout 600 "$@")
 
-# Fuzz the parsers that read outside input (CSV, wire, templates, visits) with
+# Fuzz the parsers that read outside input (CSV, wire, templates, visits,
+# JSON Lines members, the TOML config) with
 # libFuzzer for a bounded time each, starting from the seeds in fuzz/seeds.
 if [ $# -eq 0 ] && [ "${FUZZ_SECONDS:-30}" != 0 ]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DHUITOU_FUZZ=ON -DHUITOU_TESTS=OFF >/dev/null
   cmake --build build-fuzz --parallel "$(nproc)" \
-    --target huitou_csv_reader_fuzz huitou_wire_fuzz huitou_template_fuzz huitou_visit_fuzz
-  for target in csv_reader wire template visit; do
+    --target huitou_csv_reader_fuzz huitou_wire_fuzz huitou_template_fuzz huitou_visit_fuzz \
+    huitou_member_jsonl_fuzz huitou_config_fuzz
+  for target in csv_reader wire template visit member_jsonl config; do
     corpus=$(mktemp -d)
     echo "fuzzing $target for ${FUZZ_SECONDS:-30} s"
     # A sanitizer report (UBSan halts) fails the run even when libFuzzer

@@ -1,11 +1,10 @@
 #include "cli/import_command.h"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <ostream>
-#include <sstream>
+#include <set>
 
 #include "cli/progress_bar.h"
 #include "core/csv_reader.h"
@@ -92,53 +91,6 @@ std::string detect_format(const ImportOptions& o) {
     return "csv";
 }
 
-// The file as UTF-8. A UTF-8 file is scanned once and then streamed from
-// disk; a GBK (GB18030) file is converted in memory — such files come from
-// Excel, a few MB at most — with a note, so the person knows it was guessed.
-// Anything else is refused with the line and byte of the first bad byte.
-std::unique_ptr<std::istream> open_as_utf8(const std::string& path, std::ostream& errors) {
-    auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
-    if (!*file) throw ConfigError(path + ": cannot open the file");
-    Utf8Scan scan;
-    std::string chunk(1 << 16, '\0');
-    bool first = true;
-    while (!scan.problem()) {
-        file->read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-        const auto n = static_cast<std::size_t>(file->gcount());
-        if (n == 0) break;
-        const std::string_view bytes(chunk.data(), n);
-        if (first && starts_with_utf16_bom(bytes)) {
-            throw ConfigError(path +
-                              ": the file is UTF-16 (Excel's \"Unicode text\"); save it as "
-                              "\"CSV UTF-8\" instead");
-        }
-        first = false;
-        scan.feed(bytes);
-    }
-    scan.finish();
-    file->clear();
-    file->seekg(0);
-    if (!scan.problem()) return file;
-
-    const auto where = *scan.problem();
-    std::string bytes{std::istreambuf_iterator<char>(*file), std::istreambuf_iterator<char>()};
-    EncodingProblem gb_problem;
-    auto converted = gb18030_to_utf8(bytes, &gb_problem);
-    if (!converted) {
-        std::string detail;
-        if (gb_problem.offset != where.offset) {
-            detail = " (as GBK: line " + std::to_string(gb_problem.line) + ", byte offset " +
-                     std::to_string(gb_problem.offset) + ")";
-        }
-        throw ConfigError(path + ": line " + std::to_string(where.line) + ", byte offset " +
-                          std::to_string(where.offset) + ": not UTF-8, and not GBK/GB18030 either" +
-                          detail + "; save the file as \"CSV UTF-8\"");
-    }
-    errors << "note: " << path << " is not UTF-8 (line " << where.line << ", byte offset "
-           << where.offset << "); read it as GBK (GB18030) — check a few names after the import\n";
-    return std::make_unique<std::istringstream>(std::move(*converted));
-}
-
 }  // namespace
 
 ImportReport import_members(const ImportOptions& o, const Config& config, RedisConnection& redis,
@@ -158,6 +110,17 @@ ImportReport import_members(const ImportOptions& o, const Config& config, RedisC
         progress.clear();
         errors << "line " << line << ": " << why << "\n";
     };
+    // A row imported with fields left out: one line a field.
+    auto take = [&](std::size_t line, RowResult& result) {
+        if (!result.warnings.empty()) {
+            ++report.warned;
+            progress.clear();
+            for (const auto& why : result.warnings)
+                errors << "line " << line << ": warning: " << why << "\n";
+        }
+        writer.add(std::move(*result.record));
+    };
+    std::set<std::string> ignored_keys;  // JSON keys already named
 
     if (detect_format(o) == "jsonl") {
         std::string line;
@@ -168,8 +131,14 @@ ImportReport import_members(const ImportOptions& o, const Config& config, RedisC
             ++report.rows;
             progress.row();
             auto result = parser.parse_json(line);
+            for (const auto& key : result.ignored_keys) {
+                if (!ignored_keys.insert(key).second) continue;
+                progress.clear();
+                errors << "note: ignoring key \"" << key << "\" (first on line " << n
+                       << "): not a member field\n";
+            }
             if (result.record)
-                writer.add(std::move(*result.record));
+                take(n, result);
             else
                 reject(n, result.error);
         }
@@ -202,7 +171,7 @@ ImportReport import_members(const ImportOptions& o, const Config& config, RedisC
             }
             auto result = parser.parse_csv(record->fields);
             if (result.record)
-                writer.add(std::move(*result.record));
+                take(record->line, result);
             else
                 reject(record->line, result.error);
         }

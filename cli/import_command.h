@@ -1,13 +1,15 @@
 // import_command.h — `huitou import FILE`: members from CSV or JSON Lines.
 //
 // Streams the file, checks every row (core/member_row.h), and upserts good
-// rows in batches (io/member_store.h). A bad row is reported as
+// rows in batches (io/member_store.h). A row that cannot be imported (a bad
+// member_id or store, a row that cannot be read) is reported as
 // "line N: <what is wrong>" on stderr and the other rows are still imported;
-// the exit status says whether anything was rejected. Importing a file twice
-// changes nothing the second time (every row reports "unchanged"). Changes
-// of sms_optin / wechat_optin are written to the consent ledger (source
-// import, the file as detail); an import never lifts a member's own opt-out
-// (core/consent.h).
+// a row imported without a bad field as "line N: warning: <field ...>; left
+// out". The exit status says whether anything was rejected or left out. JSON
+// keys that are no member field are named once each, like unknown CSV columns. Importing a file
+// twice changes nothing the second time (every row reports "unchanged"). Changes of sms_optin /
+// wechat_optin are written to the consent ledger (source import, the file as detail); an import
+// never lifts a member's own opt-out (core/consent.h).
 #pragma once
 
 #include <cstddef>
@@ -37,9 +39,10 @@ struct ImportReport {
     std::size_t updated = 0;
     std::size_t unchanged = 0;
     std::size_t rejected = 0;
+    std::size_t warned = 0;  // imported, with a bad field left out (and its stored value kept)
 };
 
-// Imports; writes one line per rejected row to `errors`. Throws RedisError
+// Imports; writes one line per rejected row and per field left out to `errors`. Throws RedisError
 // (the import can simply be run again) and ConfigError (unreadable file, bad header).
 ImportReport import_members(const ImportOptions& options, const Config& config,
                             RedisConnection& redis, std::ostream& errors);

@@ -162,15 +162,18 @@ int main(int argc, char** argv) {
                                             {"created", r.created},
                                             {"updated", r.updated},
                                             {"unchanged", r.unchanged},
-                                            {"rejected", r.rejected}}
+                                            {"rejected", r.rejected},
+                                            {"warned", r.warned}}
                                  .dump(2)
                           << "\n";
-                return r.rejected == 0 ? 0 : 3;
+                return r.rejected == 0 && r.warned == 0 ? 0 : 3;
             }
             std::cout << "imported " << r.rows - r.rejected << " of " << r.rows
                       << " rows: " << r.created << " new, " << r.updated << " updated, "
-                      << r.unchanged << " unchanged; " << r.rejected << " rejected\n";
-            return r.rejected == 0 ? 0 : 3;
+                      << r.unchanged << " unchanged; " << r.rejected << " rejected";
+            if (r.warned != 0) std::cout << "; " << r.warned << " with fields left out";
+            std::cout << "\n";
+            return r.rejected == 0 && r.warned == 0 ? 0 : 3;
         }
         if (*holidays_cmd)
             return calendar_holidays(rt.config, holidays_year, holidays_store, std::cout, std::cerr,

@@ -7,6 +7,7 @@
 
 #include "cli/progress_bar.h"
 #include "core/csv_reader.h"
+#include "core/text_encoding.h"
 #include "core/visit_cycle.h"
 #include "core/visit_row.h"
 #include "io/visit_store.h"
@@ -73,11 +74,12 @@ class VisitBatch {
 
 VisitImportReport import_visits(const VisitImportOptions& o, const Config& config,
                                 RedisConnection& redis, SysSeconds now, std::ostream& errors) {
-    std::ifstream in(o.path, std::ios::binary);
-    if (!in) throw ConfigError(o.path + ": cannot open the file");
     if (!o.default_store.empty() && !config.find_store(o.default_store)) {
         throw ConfigError("--store " + o.default_store + ": not a store in " + config.origin);
     }
+    // GBK files from Excel are converted, as for members.
+    const auto input = open_as_utf8(o.path, errors);
+    std::istream& in = *input;
     CsvReader reader(in);
     const auto header = reader.next();
     if (!header) throw ConfigError(o.path + ": the file is empty");

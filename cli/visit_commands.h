@@ -5,7 +5,9 @@
 //   huitou visits STORE MEMBER [--json]                   a member's visits and win-back state
 //   huitou stats [--store S] [--json]                     members by win-back state
 //
-// An import streams the file, checks each row (core/visit_row.h) and records
+// An import reads the file as UTF-8 — a GBK (GB18030) file from Excel is
+// converted, with a note, as for members (core/text_encoding.h) — streams
+// it, checks each row (core/visit_row.h) and records
 // good rows in pipelined batches (io/visit_store.h); a bad row is reported as
 // "line N: <what is wrong>" and the rest are still imported. Importing a file
 // twice records nothing new. On a terminal a progress line shows how far it

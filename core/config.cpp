@@ -1,9 +1,12 @@
 #include "core/config.h"
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <functional>
+#include <limits>
 #include <set>
+#include <type_traits>
 
 #include <toml++/toml.h>
 
@@ -42,9 +45,6 @@ class Table {
     std::optional<std::string> string(std::string_view key) {
         return get<std::string>(key, "a string");
     }
-    std::optional<long long> integer(std::string_view key) {
-        return get<int64_t>(key, "an integer");
-    }
 
     std::optional<Table> table(std::string_view key) {
         used_.insert(std::string(key));
@@ -82,15 +82,37 @@ class Table {
     std::set<std::string> used_;
 };
 
-long long positive_integer(Table& t, std::string_view key, long long dflt) {
-    const auto v = t.integer(key);
-    if (!v) return dflt;
-    if (*v <= 0) t.fail(key, "must be positive");
+// An integer that must lie in [lo, hi], from `node` (the value of `key`, or
+// one element of its array). Every integer read from the config goes through
+// here: TOML integers are 64-bit and the fields they land in are smaller, so
+// a value is never narrowed unchecked (3000000000 never becomes negative).
+long long checked_integer(Table& t, std::string_view key, const toml::node& node, long long lo,
+                          long long hi) {
+    const auto v = node.value_exact<int64_t>();
+    if (!v) t.fail(key, "expected an integer");
+    if (*v < lo || *v > hi) {
+        t.fail(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                        ", got " + std::to_string(*v));
+    }
     return *v;
 }
 
-std::chrono::seconds positive_seconds(Table& t, std::string_view key, std::chrono::seconds dflt) {
-    return std::chrono::seconds(positive_integer(t, key, dflt.count()));
+// The integer at `key` in [lo, hi], or `dflt` when the key is absent; of
+// `dflt`'s type, which [lo, hi] must fit.
+template <class Int>
+Int integer_in(Table& t, std::string_view key, long long lo, long long hi, Int dflt) {
+    static_assert(std::is_integral_v<Int>);
+    assert(lo >= std::numeric_limits<Int>::min() && hi <= std::numeric_limits<Int>::max());
+    t.mark_read(key);
+    const auto* node = t.raw().get(key);
+    if (!node) return dflt;
+    return static_cast<Int>(checked_integer(t, key, *node, lo, hi));
+}
+
+// Whole seconds in [lo, hi].
+std::chrono::seconds seconds_in(Table& t, std::string_view key, long long lo, long long hi,
+                                std::chrono::seconds dflt) {
+    return std::chrono::seconds(integer_in(t, key, lo, hi, dflt.count()));
 }
 
 std::chrono::seconds time_of_day(Table& t, std::string_view key, std::chrono::seconds dflt) {
@@ -114,51 +136,38 @@ std::vector<Channel> channel_list(Table& t, std::string_view key, std::vector<Ch
     return out;
 }
 
-int bounded_integer(Table& t, std::string_view key, int dflt, int low, int high) {
-    const auto v = t.integer(key);
-    if (!v) return dflt;
-    if (*v < low || *v > high) {
-        t.fail(key, "must be between " + std::to_string(low) + " and " + std::to_string(high));
-    }
-    return static_cast<int>(*v);
-}
-
 // [winback] of a store or of [store_defaults]; keys it lacks keep `w`'s values.
 void read_winback(Table& t, WinbackConfig& w) {
     if (auto v = t.get<bool>("enabled", "true or false")) w.enabled = *v;
-    w.min_visits = bounded_integer(t, "min_visits", w.min_visits, 2, 100);
-    w.recent_intervals = bounded_integer(t, "recent_intervals", w.recent_intervals, 1, 100);
+    w.min_visits = integer_in(t, "min_visits", 2, 100, w.min_visits);
+    w.recent_intervals = integer_in(t, "recent_intervals", 1, 100, w.recent_intervals);
     if (auto v = t.get<double>("factor", "a number")) {
         if (*v < 1.0 || *v > 10.0) t.fail("factor", "must be between 1.0 and 10.0");
         w.factor = *v;
     }
-    w.floor_days = bounded_integer(t, "floor_days", w.floor_days, 1, 3650);
-    w.default_cycle_days = bounded_integer(t, "default_cycle_days", w.default_cycle_days, 1, 3650);
+    w.floor_days = integer_in(t, "floor_days", 1, 3650, w.floor_days);
+    w.default_cycle_days = integer_in(t, "default_cycle_days", 1, 3650, w.default_cycle_days);
     if (auto tiers = t.table("tier_cycle_days")) {
         w.tier_cycle_days.clear();
         for (const auto& [tier, node] : tiers->raw()) {
-            w.tier_cycle_days[std::string(tier.str())] =
-                bounded_integer(*tiers, tier.str(), 0, 1, 3650);
+            w.tier_cycle_days[std::string(tier.str())] = integer_in(*tiers, tier.str(), 1, 3650, 0);
         }
     }
     if (const auto* a = t.array("followup_days")) {
         w.followup_days.clear();
         for (const auto& node : *a) {
-            const auto days = node.value<int64_t>();
-            if (!days || *days < 2 || *days > 3650) {
-                t.fail("followup_days", "expected whole numbers of days, each at least 2");
-            }
-            if (!w.followup_days.empty() && *days < w.followup_days.back()) {
+            const int days = static_cast<int>(checked_integer(t, "followup_days", node, 2, 3650));
+            if (!w.followup_days.empty() && days < w.followup_days.back()) {
                 t.fail("followup_days", "gaps must grow: each at least the one before");
             }
-            w.followup_days.push_back(static_cast<int>(*days));
+            w.followup_days.push_back(days);
         }
         if (w.followup_days.size() > 5) t.fail("followup_days", "at most 5 follow-ups");
     }
-    w.churn_days = bounded_integer(t, "churn_days", w.churn_days, 1, 3650);
-    w.max_absence_days = bounded_integer(t, "max_absence_days", w.max_absence_days, 1, 36500);
-    w.recheck_days = bounded_integer(t, "recheck_days", w.recheck_days, 1, 3650);
-    w.history = bounded_integer(t, "history", w.history, 2, 200);
+    w.churn_days = integer_in(t, "churn_days", 1, 3650, w.churn_days);
+    w.max_absence_days = integer_in(t, "max_absence_days", 1, 36500, w.max_absence_days);
+    w.recheck_days = integer_in(t, "recheck_days", 1, 3650, w.recheck_days);
+    w.history = integer_in(t, "history", 2, 200, w.history);
     if (w.history < w.min_visits || w.history < w.recent_intervals + 1) {
         t.fail("history", "must be at least min_visits and recent_intervals + 1");
     }
@@ -199,11 +208,10 @@ void read_policy(Table& t, PolicyConfig& p) {
                                     std::pair{"wechat_windows", &p.wechat_windows}}) {
         if (t.raw().contains(key)) *slot = window_list(t, key);
     }
-    p.spread = std::chrono::minutes(
-        bounded_integer(t, "spread_minutes", static_cast<int>(p.spread.count()), 0, 1440));
-    p.max_per_day = bounded_integer(t, "max_per_day", p.max_per_day, 1, 10);
-    p.max_per_week = bounded_integer(t, "max_per_week", p.max_per_week, 1, 70);
-    p.max_per_30_days = bounded_integer(t, "max_per_30_days", p.max_per_30_days, 1, 300);
+    p.spread = std::chrono::minutes(integer_in(t, "spread_minutes", 0, 1440, p.spread.count()));
+    p.max_per_day = integer_in(t, "max_per_day", 1, 10, p.max_per_day);
+    p.max_per_week = integer_in(t, "max_per_week", 1, 70, p.max_per_week);
+    p.max_per_30_days = integer_in(t, "max_per_30_days", 1, 300, p.max_per_30_days);
     if (p.max_per_week < p.max_per_day) t.fail("max_per_week", "must be at least max_per_day");
     if (p.max_per_30_days < p.max_per_week)
         t.fail("max_per_30_days", "must be at least max_per_week");
@@ -213,7 +221,7 @@ void read_policy(Table& t, PolicyConfig& p) {
             const std::string kind(key.str());
             const auto k = parse_kind(kind);
             if (!k) cooldowns->fail(kind, "unknown kind (known: " + kind_list() + ")");
-            p.cooldown_days[*k] = bounded_integer(*cooldowns, kind, 0, 0, kContactHistoryDays);
+            p.cooldown_days[*k] = integer_in(*cooldowns, kind, 0, kContactHistoryDays, 0);
         }
         cooldowns->reject_unknown();
     }
@@ -238,7 +246,7 @@ void read_store_settings(Table& t, StoreConfig& s) {
         s.sms_signature = *v;
     }
     if (auto v = t.string("sms_unsubscribe")) s.sms_unsubscribe = *v;
-    s.sms_max_parts = static_cast<int>(positive_integer(t, "sms_max_parts", s.sms_max_parts));
+    s.sms_max_parts = integer_in(t, "sms_max_parts", 1, 10, s.sms_max_parts);
     if (auto v = t.string("sms_from")) s.sms_from = *v;
 }
 
@@ -253,13 +261,6 @@ std::vector<std::string> string_list(Table& t, std::string_view key,
         out.push_back(*v);
     }
     return out;
-}
-
-long long non_negative_integer(Table& t, std::string_view key, long long dflt) {
-    const auto v = t.integer(key);
-    if (!v) return dflt;
-    if (*v < 0) t.fail(key, "must not be negative");
-    return *v;
 }
 
 // A secret written into the file itself is refused: config files get copied,
@@ -351,18 +352,15 @@ std::map<std::string, WechatTemplate> wechat_templates(Table& parent) {
 }
 
 void read_rate(Table& t, RateLimitConfig& r) {
-    r.per_second = static_cast<int>(non_negative_integer(t, "rate_per_second", r.per_second));
-    r.burst = static_cast<int>(non_negative_integer(t, "rate_burst", r.burst));
-    r.max_wait =
-        std::chrono::milliseconds(non_negative_integer(t, "rate_max_wait_ms", r.max_wait.count()));
-    r.guard = std::chrono::milliseconds(non_negative_integer(t, "rate_guard_ms", r.guard.count()));
-    if (r.guard > std::chrono::milliseconds(1000)) t.fail("rate_guard_ms", "at most 1000");
+    r.per_second = integer_in(t, "rate_per_second", 0, 100'000, r.per_second);
+    r.burst = integer_in(t, "rate_burst", 0, 100'000, r.burst);
+    r.max_wait = std::chrono::milliseconds(
+        integer_in(t, "rate_max_wait_ms", 0, 3'600'000, r.max_wait.count()));
+    r.guard = std::chrono::milliseconds(integer_in(t, "rate_guard_ms", 0, 1000, r.guard.count()));
     r.recipient_per_minute =
-        static_cast<int>(non_negative_integer(t, "recipient_per_minute", r.recipient_per_minute));
-    r.recipient_per_hour =
-        static_cast<int>(non_negative_integer(t, "recipient_per_hour", r.recipient_per_hour));
-    r.recipient_per_day =
-        static_cast<int>(non_negative_integer(t, "recipient_per_day", r.recipient_per_day));
+        integer_in(t, "recipient_per_minute", 0, 1'000'000, r.recipient_per_minute);
+    r.recipient_per_hour = integer_in(t, "recipient_per_hour", 0, 1'000'000, r.recipient_per_hour);
+    r.recipient_per_day = integer_in(t, "recipient_per_day", 0, 1'000'000, r.recipient_per_day);
 }
 
 ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig dflt) {
@@ -392,11 +390,11 @@ ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig d
             t->fail("admin_listen", "expected host:port (e.g. 127.0.0.1:9464), got \"" + *v + "\"");
         p.admin_listen = *v;
     }
-    p.http_timeout =
-        std::chrono::milliseconds(positive_integer(*t, "http_timeout_ms", p.http_timeout.count()));
-    p.account_pause = positive_seconds(*t, "account_pause_seconds", p.account_pause);
-    p.backoff.base = positive_seconds(*t, "backoff_base_seconds", p.backoff.base);
-    p.backoff.cap = positive_seconds(*t, "backoff_cap_seconds", p.backoff.cap);
+    p.http_timeout = std::chrono::milliseconds(
+        integer_in(*t, "http_timeout_ms", 1, 600'000, p.http_timeout.count()));
+    p.account_pause = seconds_in(*t, "account_pause_seconds", 1, 7 * 86400, p.account_pause);
+    p.backoff.base = seconds_in(*t, "backoff_base_seconds", 1, 86400, p.backoff.base);
+    p.backoff.cap = seconds_in(*t, "backoff_cap_seconds", 1, 7 * 86400, p.backoff.cap);
     if (p.backoff.cap < p.backoff.base)
         t->fail("backoff_cap_seconds", "must be at least backoff_base_seconds");
     read_rate(*t, p.rate);
@@ -407,8 +405,8 @@ ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig d
             if (auto v = k->string("username")) c.username = *v;
             c.password = secret(*k, "password");
             if (auto v = k->string("smsc")) c.smsc = *v;
-            c.dlr_mask = static_cast<int>(non_negative_integer(*k, "dlr_mask", c.dlr_mask));
-            if (c.dlr_mask > 31) k->fail("dlr_mask", "a bit mask of 1, 2, 4, 8, 16 (at most 31)");
+            // A bit mask of 1, 2, 4, 8, 16.
+            c.dlr_mask = integer_in(*k, "dlr_mask", 0, 31, c.dlr_mask);
             if (auto v = k->string("listen")) c.listen = *v;
             if (auto v = k->string("callback_url")) c.callback_url = *v;
             c.callback_secret = secret(*k, "callback_secret");
@@ -463,15 +461,6 @@ bool is_festival_template_name(std::string_view name) {
     return is_festival_key(variant) && variant != "sms" && variant != "wechat";
 }
 
-long long integer_in(Table& t, std::string_view key, long long lo, long long hi, long long dflt) {
-    const auto v = t.integer(key);
-    if (!v) return dflt;
-    if (*v < lo || *v > hi) {
-        t.fail(key, "must be " + std::to_string(lo) + ".." + std::to_string(hi));
-    }
-    return *v;
-}
-
 std::string festival_keys(const Config& c) {
     std::string keys;
     for (const auto& f : c.festivals)
@@ -501,23 +490,20 @@ void read_store_occasions(Table& t, StoreConfig& s, const Config& c) {
     }
     if (auto lead = t.table("lead_days")) {
         auto& l = s.lead_days;
-        l.birthday = static_cast<int>(integer_in(*lead, "birthday", 0, 60, l.birthday));
-        l.child_birthday =
-            static_cast<int>(integer_in(*lead, "child_birthday", 0, 60, l.child_birthday));
-        l.festival = static_cast<int>(integer_in(*lead, "festival", 0, 60, l.festival));
+        l.birthday = integer_in(*lead, "birthday", 0, 60, l.birthday);
+        l.child_birthday = integer_in(*lead, "child_birthday", 0, 60, l.child_birthday);
+        l.festival = integer_in(*lead, "festival", 0, 60, l.festival);
         lead->reject_unknown();
     }
     if (const auto* a = t.array("card_expiry_days")) {
         std::vector<int> days;
         for (const auto& node : *a) {
-            const auto v = node.value<int64_t>();
-            if (!v || *v < 0 || *v > 366) {
-                t.fail("card_expiry_days", "expected whole days 0..366 before expiry");
+            // Whole days before expiry.
+            const int v = static_cast<int>(checked_integer(t, "card_expiry_days", node, 0, 366));
+            if (std::find(days.begin(), days.end(), v) != days.end()) {
+                t.fail("card_expiry_days", "names " + std::to_string(v) + " twice");
             }
-            if (std::find(days.begin(), days.end(), *v) != days.end()) {
-                t.fail("card_expiry_days", "names " + std::to_string(*v) + " twice");
-            }
-            days.push_back(static_cast<int>(*v));
+            days.push_back(v);
         }
         std::sort(days.begin(), days.end(), std::greater<>());
         s.card_expiry_days = std::move(days);
@@ -711,17 +697,16 @@ Config parse_config(std::string_view toml_text, std::string origin,
     }
     if (auto t = root.table("scheduler")) {
         auto& s = c.scheduler;
-        s.ack_timeout = positive_seconds(*t, "ack_timeout_seconds", s.ack_timeout);
-        s.once_wait = positive_seconds(*t, "once_wait_seconds", s.once_wait);
-        s.retry_delay = positive_seconds(*t, "retry_delay_seconds", s.retry_delay);
-        s.dispatch_batch =
-            static_cast<int>(positive_integer(*t, "dispatch_batch", s.dispatch_batch));
-        s.plan_batch = static_cast<int>(positive_integer(*t, "plan_batch", s.plan_batch));
-        s.max_in_flight = static_cast<int>(positive_integer(*t, "max_in_flight", s.max_in_flight));
-        s.max_attempts = static_cast<int>(positive_integer(*t, "max_attempts", s.max_attempts));
-        s.job_retention = std::chrono::days(positive_integer(*t, "job_retention_days", 35));
-        s.lease = positive_seconds(*t, "lease_seconds",
-                                   std::chrono::duration_cast<std::chrono::seconds>(s.lease));
+        s.ack_timeout = seconds_in(*t, "ack_timeout_seconds", 1, 86400, s.ack_timeout);
+        s.once_wait = seconds_in(*t, "once_wait_seconds", 1, 3600, s.once_wait);
+        s.retry_delay = seconds_in(*t, "retry_delay_seconds", 1, 86400, s.retry_delay);
+        s.dispatch_batch = integer_in(*t, "dispatch_batch", 1, 10'000, s.dispatch_batch);
+        s.plan_batch = integer_in(*t, "plan_batch", 1, 10'000, s.plan_batch);
+        s.max_in_flight = integer_in(*t, "max_in_flight", 1, 1'000'000, s.max_in_flight);
+        s.max_attempts = integer_in(*t, "max_attempts", 1, 100, s.max_attempts);
+        s.job_retention = std::chrono::days(integer_in(*t, "job_retention_days", 1, 3650, 35));
+        s.lease = seconds_in(*t, "lease_seconds", 1, 3600,
+                             std::chrono::duration_cast<std::chrono::seconds>(s.lease));
         t->reject_unknown();
     }
     if (auto t = root.table("templates")) {

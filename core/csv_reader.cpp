@@ -1,20 +1,31 @@
 #include "core/csv_reader.h"
 
+#include <cassert>
+
 namespace huitou {
 
 namespace {
 constexpr int eof = std::char_traits<char>::eof();
 }
 
-CsvReader::CsvReader(std::istream& in, std::size_t max_field_bytes)
-    : buf_(in.rdbuf()), max_field_bytes_(max_field_bytes) {}
+CsvReader::CsvReader(std::istream& in, std::size_t max_field_bytes, std::size_t max_record_lines)
+    : buf_(in.rdbuf()), max_field_bytes_(max_field_bytes), max_record_lines_(max_record_lines) {
+    assert(max_record_lines >= 1);
+}
 
 int CsvReader::peek() {
+    if (replay_pos_ < replay_.size()) return static_cast<unsigned char>(replay_[replay_pos_]);
     return buf_ ? buf_->sgetc() : eof;
 }
 
 int CsvReader::get() {
-    const int c = buf_ ? buf_->sbumpc() : eof;
+    int c;
+    if (replay_pos_ < replay_.size()) {
+        c = static_cast<unsigned char>(replay_[replay_pos_++]);
+    } else {
+        c = buf_ ? buf_->sbumpc() : eof;
+    }
+    if (capturing_ && c != eof) captured_.push_back(static_cast<char>(c));
     if (c == '\n') ++line_;
     return c;
 }
@@ -35,6 +46,24 @@ void CsvReader::skip_rest_of_line() {
     }
 }
 
+CsvRecord CsvReader::reject(CsvRecord record, std::string why) {
+    record.error = std::move(why);
+    if (line_ > record.line) {
+        // The record ran past the line it started on: whatever opened it
+        // (most often a stray quote) may have swallowed good rows. Read again
+        // from the next line, the bytes after the first line end included.
+        captured_.append(replay_, replay_pos_);
+        replay_ = std::move(captured_);
+        replay_pos_ = 0;
+        captured_.clear();
+        line_ = record.line + 1;
+    } else {
+        skip_rest_of_line();
+    }
+    capturing_ = false;
+    return record;
+}
+
 std::optional<CsvRecord> CsvReader::next() {
     if (at_start_) {
         at_start_ = false;
@@ -46,6 +75,12 @@ std::optional<CsvRecord> CsvReader::next() {
         }
     }
     for (;;) {
+        if (replay_pos_ == replay_.size() && !replay_.empty()) {
+            replay_.clear();
+            replay_pos_ = 0;
+        }
+        capturing_ = false;
+        captured_.clear();
         if (peek() == eof) return std::nullopt;
         CsvRecord record;
         record.line = line_;
@@ -58,17 +93,17 @@ std::optional<CsvRecord> CsvReader::next() {
             field.clear();
             was_quoted = after_quote = false;
         };
-        auto fail = [&](std::string why) {
-            record.error = std::move(why);
-            skip_rest_of_line();
-            return record;
+        auto too_long = [&] {
+            return reject(std::move(record),
+                          "a field is longer than " + std::to_string(max_field_bytes_) + " bytes");
         };
         for (;;) {
             const int c = get();
             if (quoted) {
                 if (c == eof) {
-                    record.error = "a quoted field is not closed before the end of the file";
-                    return record;
+                    return reject(std::move(record),
+                                  "a quoted field opened on this line is not closed before the "
+                                  "end of the file (a stray quote?)");
                 }
                 if (c == '"') {
                     if (peek() == '"') {
@@ -80,31 +115,28 @@ std::optional<CsvRecord> CsvReader::next() {
                     }
                     continue;
                 }
-                // Keep line breaks inside quotes as "\n", whatever the file used.
-                if (c == '\r') {
-                    if (peek() == '\n')
-                        get();
-                    else
-                        ++line_;
+                if (c == '\r' || c == '\n') {
+                    // Keep line breaks inside quotes as "\n", whatever the file used.
+                    if (c == '\r') {
+                        if (peek() == '\n')
+                            get();
+                        else
+                            ++line_;
+                    }
                     field.push_back('\n');
+                    if (line_ - record.line >= max_record_lines_) {
+                        return reject(std::move(record),
+                                      "a quoted field opened on this line runs on for more than " +
+                                          std::to_string(max_record_lines_) +
+                                          " lines (a stray quote?)");
+                    }
+                    // From here on the bytes are kept, to be read again
+                    // should the record turn out to be broken.
+                    capturing_ = true;
                 } else {
                     field.push_back(static_cast<char>(c));
                 }
-                if (field.size() > max_field_bytes_) {
-                    // Resynchronise at the closing quote's line, if any.
-                    while (quoted) {
-                        const int d = get();
-                        if (d == eof) break;
-                        if (d == '"') {
-                            if (peek() == '"')
-                                get();
-                            else
-                                quoted = false;
-                        }
-                    }
-                    return fail("a field is longer than " + std::to_string(max_field_bytes_) +
-                                " bytes");
-                }
+                if (field.size() > max_field_bytes_) return too_long();
                 continue;
             }
             if (c == ',') {
@@ -122,8 +154,8 @@ std::optional<CsvRecord> CsvReader::next() {
                 break;
             }
             if (after_quote) {
-                return fail("unexpected text after a closing quote in field " +
-                            std::to_string(record.fields.size() + 1));
+                return reject(std::move(record), "unexpected text after a closing quote in field " +
+                                                     std::to_string(record.fields.size() + 1));
             }
             if (c == '"' && field.empty() && !was_quoted) {
                 quoted = was_quoted = true;
@@ -131,13 +163,10 @@ std::optional<CsvRecord> CsvReader::next() {
             }
             // A stray quote inside an unquoted field is kept as text, as Excel does.
             field.push_back(static_cast<char>(c));
-            if (field.size() > max_field_bytes_) {
-                return fail("a field is longer than " + std::to_string(max_field_bytes_) +
-                            " bytes");
-            }
+            if (field.size() > max_field_bytes_) return too_long();
         }
         // A blank line is one empty field: skip it.
-        if (record.fields.size() == 1 && record.fields[0].empty() && record.error.empty()) continue;
+        if (record.fields.size() == 1 && record.fields[0].empty()) continue;
         return record;
     }
 }

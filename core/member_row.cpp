@@ -44,6 +44,76 @@ bool is_valid_openid(std::string_view v) {
 
 }  // namespace
 
+std::string_view MemberRowParser::column_name(Column c) {
+    switch (c) {
+        case Column::member_id:
+            return "member_id";
+        case Column::store:
+            return "store";
+        case Column::name:
+            return "name";
+        case Column::gender:
+            return "gender";
+        case Column::birthday:
+            return "birthday";
+        case Column::phone:
+            return "phone";
+        case Column::wechat_openid:
+            return "wechat_openid";
+        case Column::tier:
+            return "tier";
+        case Column::card_expires:
+            return "card_expires";
+        case Column::sms_optin:
+            return "sms_optin";
+        case Column::wechat_optin:
+            return "wechat_optin";
+        case Column::wechat_subscribed:
+            return "wechat_subscribed";
+        case Column::child_name:
+            return "child name";
+        case Column::child_birthday:
+            return "child birthday";
+        case Column::child_gender:
+            return "child gender";
+        case Column::ignored:
+            break;
+    }
+    return "an ignored column";
+}
+
+std::string MemberRowParser::read_children(const ChildCellTable& cells,
+                                           std::vector<Child>& children) {
+    for (int n = 1; n <= kMaxChildren; ++n) {
+        const auto& c = cells[static_cast<std::size_t>(n)];
+        const std::string which = "child " + std::to_string(n) + ": ";
+        if (c.name.empty()) {
+            if (c.birthday.empty() && c.gender.empty()) continue;
+            return which + "a birthday or gender is given but no name";
+        }
+        Child child;
+        child.name = c.name;
+        if (has_control_characters(c.name)) return which + "the name holds control characters";
+        if (count_code_points(c.name) > 20) return which + "the name is longer than 20 characters";
+        if (!c.birthday.empty()) {
+            std::string why;
+            child.birthday =
+                parse_birthday(canonical_date_text(c.birthday).value_or(c.birthday), &why);
+            if (!child.birthday) return which + why;
+        }
+        if (!c.gender.empty()) {
+            const auto g = parse_gender(c.gender);
+            if (!g) return which + "gender \"" + c.gender + "\" is not F/M (女/男)";
+            child.gender = *g;
+        }
+        for (const auto& other : children) {
+            if (other.name == child.name) return "two children are named \"" + child.name + "\"";
+        }
+        children.push_back(std::move(child));
+    }
+    return {};
+}
+
 MemberRowParser::MemberRowParser(StoreCheck is_known_store, std::string default_store)
     : is_known_store_(std::move(is_known_store)), default_store_(std::move(default_store)) {}
 
@@ -167,6 +237,8 @@ RowResult MemberRowParser::parse_json(std::string_view line) const {
     }
     if (!object.is_object()) return {std::nullopt, "expected a JSON object"};
     std::vector<Cell> cells;
+    std::vector<std::string> warnings;
+    std::vector<std::string> ignored;
     auto text_of = [](const nlohmann::json& value) -> std::optional<std::string> {
         if (value.is_string()) return value.get<std::string>();
         if (value.is_boolean()) return value.get<bool>() ? "1" : "0";
@@ -175,19 +247,24 @@ RowResult MemberRowParser::parse_json(std::string_view line) const {
         return std::nullopt;
     };
     bool has_children = false;
+    bool children_bad = false;  // left out, with a warning
     for (const auto& [key, value] : object.items()) {
         if (key == "children") {
             has_children = true;
             if (value.is_null()) continue;
-            if (!value.is_array()) return {std::nullopt, "\"children\" must be an array"};
-            if (value.size() > kMaxChildren) {
-                return {std::nullopt, "more than " + std::to_string(kMaxChildren) + " children"};
+            std::string why;
+            if (!value.is_array()) {
+                why = "\"children\" must be an array";
+            } else if (value.size() > kMaxChildren) {
+                why = "more than " + std::to_string(kMaxChildren) + " children";
             }
             int n = 0;
-            for (const auto& child : value) {
+            for (const auto& child : value.is_array() ? value : nlohmann::json::array()) {
+                if (!why.empty()) break;
                 ++n;
                 if (!child.is_object()) {
-                    return {std::nullopt, "child " + std::to_string(n) + " must be an object"};
+                    why = "child " + std::to_string(n) + " must be an object";
+                    break;
                 }
                 for (const auto& [field, column] : {std::pair{"name", Column::child_name},
                                                     std::pair{"birthday", Column::child_birthday},
@@ -195,36 +272,71 @@ RowResult MemberRowParser::parse_json(std::string_view line) const {
                     if (!child.contains(field)) continue;
                     const auto text = text_of(child[field]);
                     if (!text) {
-                        return {std::nullopt, "child " + std::to_string(n) + ": \"" + field +
-                                                  "\" must be a string"};
+                        why = "child " + std::to_string(n) + ": \"" + field + "\" must be a string";
+                        break;
                     }
                     cells.push_back({column, n, *text});
                 }
             }
+            if (!why.empty()) {
+                warnings.push_back(why + "; children left out");
+                children_bad = true;
+            }
             continue;
         }
         const auto column = column_named(key);
-        if (!column) continue;  // extra keys are the shop's own data
+        if (!column) {
+            // The shop's own data, or a typo ("brithday"): named, never silent.
+            ignored.push_back(key);
+            continue;
+        }
         const auto text = text_of(value);
-        if (!text) return {std::nullopt, "\"" + key + "\" must be a string"};
+        if (!text) {
+            const std::string why = "\"" + key + "\" must be a string";
+            if (column->first == Column::member_id || column->first == Column::store)
+                return {std::nullopt, why};
+            warnings.push_back(why + "; left out");
+            if (column->second != 0) children_bad = true;
+            continue;
+        }
         has_children = has_children || column->second != 0;
         cells.push_back({column->first, column->second, *text});
     }
-    return check(cells, has_children);
+    if (children_bad) {
+        // Children are one field: some of them is none of them.
+        std::erase_if(cells, [](const Cell& c) { return c.child != 0; });
+        has_children = false;
+    }
+    auto result = check(cells, has_children);
+    result.warnings.insert(result.warnings.begin(), warnings.begin(), warnings.end());
+    result.ignored_keys = std::move(ignored);
+    return result;
 }
 
 RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_children) const {
     MemberRecord r;
+    std::vector<std::string> warnings;
     bool have_id = false;
     auto set = [&r](std::string_view f, std::string v) { r.set[std::string(f)] = std::move(v); };
     auto clear = [&r](std::string_view f) { r.clear.emplace_back(f); };
-    struct ChildCells {
-        std::string name, birthday, gender;
+    // A bad value of a field that is not the member's key: the field is
+    // neither set nor cleared (what is stored stays) and the row says why.
+    auto leave_out = [&warnings](std::string why) {
+        warnings.push_back(std::move(why) + "; left out");
     };
-    std::array<ChildCells, kMaxChildren + 1> child_cells;  // by child number
+    ChildCellTable child_cells;
+    bool children_bad = false;
     for (const auto& [column, child, raw] : cells) {
+        const bool is_key = column == Column::member_id || column == Column::store;
         if (!is_valid_utf8(raw)) {
-            return {std::nullopt, "not valid UTF-8 (is the file saved as GBK? save it as UTF-8)"};
+            const std::string why = "not valid UTF-8 (is the file saved as GBK? save it as UTF-8)";
+            if (is_key) return {std::nullopt, why};
+            if (child != 0) {
+                children_bad = true;
+            } else {
+                leave_out(std::string(column_name(column)) + " is " + why);
+            }
+            continue;
         }
         const std::string v(trim(raw));
         switch (column) {
@@ -244,10 +356,11 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
                 break;
             case Column::name:
                 if (has_control_characters(v))
-                    return {std::nullopt, "name holds control characters"};
-                if (count_code_points(v) > 50)
-                    return {std::nullopt, "name is longer than 50 characters"};
-                v.empty() ? clear(field::name) : set(field::name, v);
+                    leave_out("name holds control characters");
+                else if (count_code_points(v) > 50)
+                    leave_out("name is longer than 50 characters");
+                else
+                    v.empty() ? clear(field::name) : set(field::name, v);
                 break;
             case Column::gender:
                 if (v.empty()) {
@@ -255,7 +368,7 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
                 } else if (const auto g = parse_gender(v)) {
                     set(field::gender, std::string(to_string(*g)));
                 } else {
-                    return {std::nullopt, "gender \"" + v + "\" is not F/M (女/男)"};
+                    leave_out("gender \"" + v + "\" is not F/M (女/男)");
                 }
                 break;
             case Column::birthday:
@@ -264,8 +377,7 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
                 } else {
                     std::string why;
                     const auto b = parse_birthday(canonical_date_text(v).value_or(v), &why);
-                    if (!b) return {std::nullopt, why};
-                    set(field::birthday, format_birthday(*b));
+                    b ? set(field::birthday, format_birthday(*b)) : leave_out(why);
                 }
                 break;
             case Column::phone:
@@ -274,24 +386,24 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
                 } else {
                     std::string why;
                     const auto e164 = normalize_mobile(v, &why);
-                    if (!e164) return {std::nullopt, why};
-                    set(field::phone, *e164);
+                    e164 ? set(field::phone, *e164) : leave_out(why);
                 }
                 break;
             case Column::wechat_openid:
                 if (v.empty())
                     clear(field::wechat_openid);
-                else if (!is_valid_openid(v)) {
-                    return {std::nullopt, "wechat_openid \"" + v + "\" is not an openid"};
-                } else
+                else if (!is_valid_openid(v))
+                    leave_out("wechat_openid \"" + v + "\" is not an openid");
+                else
                     set(field::wechat_openid, v);
                 break;
             case Column::tier:
                 if (has_control_characters(v))
-                    return {std::nullopt, "tier holds control characters"};
-                if (count_code_points(v) > 32)
-                    return {std::nullopt, "tier is longer than 32 characters"};
-                v.empty() ? clear(field::tier) : set(field::tier, v);
+                    leave_out("tier holds control characters");
+                else if (count_code_points(v) > 32)
+                    leave_out("tier is longer than 32 characters");
+                else
+                    v.empty() ? clear(field::tier) : set(field::tier, v);
                 break;
             case Column::card_expires:
                 if (v.empty()) {
@@ -299,7 +411,7 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
                 } else if (const auto d = parse_date(canonical_date_text(v).value_or(v))) {
                     set(field::card_expires, format_date(*d));
                 } else {
-                    return {std::nullopt, "card_expires \"" + v + "\" is not a date YYYY-MM-DD"};
+                    leave_out("card_expires \"" + v + "\" is not a date YYYY-MM-DD");
                 }
                 break;
             case Column::sms_optin:
@@ -311,7 +423,9 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
                 } else if (const auto flag = parse_flag(v)) {
                     set(name, *flag ? "1" : "0");
                 } else {
-                    return {std::nullopt, std::string(name) + " \"" + v + "\" is not yes/no (1/0)"};
+                    // Never a consent: a new member has none (member_write.h),
+                    // a stored member keeps what the ledger last recorded.
+                    leave_out(std::string(name) + " \"" + v + "\" is not yes/no (1/0)");
                 }
                 break;
             }
@@ -320,7 +434,7 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
                 if (const auto flag = v.empty() ? std::optional<bool>(false) : parse_flag(v)) {
                     *flag ? set(field::wechat_subscribed, "1") : clear(field::wechat_subscribed);
                 } else {
-                    return {std::nullopt, "wechat_subscribed \"" + v + "\" is not yes/no (1/0)"};
+                    leave_out("wechat_subscribed \"" + v + "\" is not yes/no (1/0)");
                 }
                 break;
             case Column::child_name:
@@ -336,50 +450,28 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
                 break;
         }
     }
-    if (has_children) {
-        std::vector<Child> children;
-        for (int n = 1; n <= kMaxChildren; ++n) {
-            const auto& c = child_cells[static_cast<std::size_t>(n)];
-            const std::string which = "child " + std::to_string(n) + ": ";
-            if (c.name.empty()) {
-                if (c.birthday.empty() && c.gender.empty()) continue;
-                return {std::nullopt, which + "a birthday or gender is given but no name"};
-            }
-            Child child;
-            child.name = c.name;
-            if (has_control_characters(c.name))
-                return {std::nullopt, which + "the name holds control characters"};
-            if (count_code_points(c.name) > 20)
-                return {std::nullopt, which + "the name is longer than 20 characters"};
-            if (!c.birthday.empty()) {
-                std::string why;
-                child.birthday =
-                    parse_birthday(canonical_date_text(c.birthday).value_or(c.birthday), &why);
-                if (!child.birthday) return {std::nullopt, which + why};
-            }
-            if (!c.gender.empty()) {
-                const auto g = parse_gender(c.gender);
-                if (!g)
-                    return {std::nullopt, which + "gender \"" + c.gender + "\" is not F/M (女/男)"};
-                child.gender = *g;
-            }
-            for (const auto& other : children) {
-                if (other.name == child.name) {
-                    return {std::nullopt, "two children are named \"" + child.name + "\""};
-                }
-            }
-            children.push_back(std::move(child));
-        }
-        children.empty() ? clear(field::children)
-                         : set(field::children, encode_children(std::move(children)));
-    }
     if (!have_id) return {std::nullopt, "member_id is missing"};
     if (r.store.empty()) r.store = default_store_;
     if (r.store.empty()) return {std::nullopt, "store is missing (add a store column or --store)"};
     if (!is_valid_store_id(r.store) || !is_known_store_(r.store)) {
         return {std::nullopt, "store \"" + r.store + "\" is not in the config"};
     }
-    return {std::move(r), {}};
+    if (has_children) {
+        // Children are one field: one bad child leaves all of them out.
+        std::string why = children_bad ? "a child's cell is not valid UTF-8" : "";
+        if (why.empty()) {
+            std::vector<Child> children;
+            why = read_children(child_cells, children);
+            if (why.empty()) {
+                children.empty() ? clear(field::children)
+                                 : set(field::children, encode_children(std::move(children)));
+            }
+        }
+        if (!why.empty()) warnings.push_back(why + "; children left out");
+    }
+    RowResult result{std::move(r), {}};
+    result.warnings = std::move(warnings);
+    return result;
 }
 
 }  // namespace huitou

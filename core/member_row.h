@@ -7,18 +7,24 @@
 // merge with what is stored happens in member_write.h.
 //
 // Every value is checked here, strictly, with a reason a shop assistant can
-// act on ("phone \"1380013\" is not a valid number"). Column names may be the
+// act on ("phone \"1380013\" is not a valid number"). Only the member's key
+// (member_id, store) or a row that cannot be read rejects the row: any other
+// bad value is left out of the record — neither set nor cleared, so what is
+// stored stays — with a warning, and the member is still imported (a typo in
+// the gender must not cost her the birthday greeting). Column names may be the
 // English keys or the Chinese headers shops use (会员号, 姓名, 手机, ...);
-// unknown columns are ignored and reported once. A CSV header and a JSON Lines
-// object go through the same checks.
+// unknown columns (and JSON keys) are ignored and named. A CSV header and a
+// JSON Lines object go through the same checks.
 //
 // Children come as numbered CSV columns (child1_name, child1_birthday,
 // child1_gender, child2_..., up to child9; 孩子1姓名, 孩子1生日, 孩子1性别) or as
 // a JSON array "children": [{"name", "birthday", "gender"}]. Like any field
 // they are all-or-nothing: a row that has child columns (or the key) states
-// all of the member's children, and one without them keeps what is stored.
+// all of the member's children, and one without them keeps what is stored;
+// one bad child leaves the children out (with a warning), not the member.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -37,8 +43,13 @@ struct MemberRecord {
 };
 
 struct RowResult {
-    std::optional<MemberRecord> record;  // set when the row is good
+    std::optional<MemberRecord> record;  // set when the row is imported
     std::string error;                   // otherwise, what is wrong
+    // With a record: each field left out, and why ("gender \"X\" is not F/M
+    // (女/男); left out").
+    std::vector<std::string> warnings;
+    // JSON Lines: the object's keys that are no member field ("brithday").
+    std::vector<std::string> ignored_keys;
 };
 
 class MemberRowParser {
@@ -87,6 +98,13 @@ class MemberRowParser {
     };
     // A column name's meaning, and for child columns the child's number.
     static std::optional<std::pair<Column, int>> column_named(std::string_view name);
+    static std::string_view column_name(Column c);
+    struct ChildCells {
+        std::string name, birthday, gender;
+    };
+    using ChildCellTable = std::array<ChildCells, kMaxChildren + 1>;  // by child number
+    // The children the cells describe, appended to `children`; or why not.
+    static std::string read_children(const ChildCellTable& cells, std::vector<Child>& children);
     RowResult check(const std::vector<Cell>& cells, bool has_children) const;
 
     StoreCheck is_known_store_;

@@ -1,8 +1,13 @@
 #include "core/text_encoding.h"
 
+#include <fstream>
+#include <iterator>
 #include <memory>
+#include <sstream>
 
 #include <unicode/ucnv.h>
+
+#include "core/config.h"
 
 namespace huitou {
 
@@ -85,6 +90,49 @@ std::optional<std::string> gb18030_to_utf8(std::string_view bytes, EncodingProbl
     }
     out.resize(static_cast<std::size_t>(target - out.data()));
     return out;
+}
+
+std::unique_ptr<std::istream> open_as_utf8(const std::string& path, std::ostream& notes) {
+    auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
+    if (!*file) throw ConfigError(path + ": cannot open the file");
+    Utf8Scan scan;
+    std::string chunk(1 << 16, '\0');
+    bool first = true;
+    while (!scan.problem()) {
+        file->read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        const auto n = static_cast<std::size_t>(file->gcount());
+        if (n == 0) break;
+        const std::string_view bytes(chunk.data(), n);
+        if (first && starts_with_utf16_bom(bytes)) {
+            throw ConfigError(path +
+                              ": the file is UTF-16 (Excel's \"Unicode text\"); save it as "
+                              "\"CSV UTF-8\" instead");
+        }
+        first = false;
+        scan.feed(bytes);
+    }
+    scan.finish();
+    file->clear();
+    file->seekg(0);
+    if (!scan.problem()) return file;
+
+    const auto where = *scan.problem();
+    std::string bytes{std::istreambuf_iterator<char>(*file), std::istreambuf_iterator<char>()};
+    EncodingProblem gb_problem;
+    auto converted = gb18030_to_utf8(bytes, &gb_problem);
+    if (!converted) {
+        std::string detail;
+        if (gb_problem.offset != where.offset) {
+            detail = " (as GBK: line " + std::to_string(gb_problem.line) + ", byte offset " +
+                     std::to_string(gb_problem.offset) + ")";
+        }
+        throw ConfigError(path + ": line " + std::to_string(where.line) + ", byte offset " +
+                          std::to_string(where.offset) + ": not UTF-8, and not GBK/GB18030 either" +
+                          detail + "; save the file as \"CSV UTF-8\"");
+    }
+    notes << "note: " << path << " is not UTF-8 (line " << where.line << ", byte offset "
+          << where.offset << "); read it as GBK (GB18030) — check a few names after the import\n";
+    return std::make_unique<std::istringstream>(std::move(*converted));
 }
 
 }  // namespace huitou

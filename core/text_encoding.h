@@ -15,7 +15,10 @@
 #pragma once
 
 #include <cstddef>
+#include <istream>
+#include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -55,5 +58,14 @@ bool starts_with_utf16_bom(std::string_view bytes);
 // undecodable byte in `problem` when they are not GB18030.
 std::optional<std::string> gb18030_to_utf8(std::string_view bytes,
                                            EncodingProblem* problem = nullptr);
+
+// The file at `path` as UTF-8, for the member and the visit import alike. A
+// UTF-8 file is scanned once and then streamed from disk; a GBK (GB18030)
+// file is converted in memory — such files come from Excel, a few MB at
+// most — with a note on `notes`, so the person knows it was guessed.
+// Throws ConfigError (core/config.h) for a file that cannot be opened, a
+// UTF-16 file, and one in neither encoding (naming the line and byte offset
+// of the first bad byte).
+std::unique_ptr<std::istream> open_as_utf8(const std::string& path, std::ostream& notes);
 
 }  // namespace huitou

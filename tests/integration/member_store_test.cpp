@@ -50,8 +50,8 @@ SCENARIO("importing members into a real Redis") {
         "member_id,store,name,gender,birthday,phone,sms_optin\n"
         "M1,toyland,王芳,F,1990-09-15,13800138001,1\n"
         "M2,toyland,李强,M,--09-15,13800138002,0\n"
-        "M3,toyland,坏电话,F,1990-01-01,12345,1\n"             // line 4: bad phone
-        "M4,nowhere,张三,M,1990-01-01,13800138004,1\n"         // line 5: unknown store
+        "M3,toyland,坏电话,F,1990-01-01,12345,1\n"             // line 4: bad phone (left out)
+        "M4,nowhere,张三,M,1990-01-01,13800138004,1\n"         // line 5: unknown store (rejected)
         "M5,babycare,\"孙, 丽\",F,1993-02-29,13800138005,1\n"  // line 6: no 29 Feb in 1993
         "M6,babycare,\"周\n杰\",M,1989-02-28,13800138006,1\n"  // line 7: a name over two lines
         "M7,babycare,吴倩,F,1994-09-16,13800138007,yes\n";     // line 9
@@ -60,15 +60,17 @@ SCENARIO("importing members into a real Redis") {
         std::string errors;
         const auto report = import_text(redis, dir, "members.csv", csv, &errors);
 
-        THEN("the good rows are stored and each bad row is reported by its line") {
+        THEN("a bad key rejects its row, a bad field is left out; each is reported by its line") {
             CHECK(report.rows == 7);
-            CHECK(report.created == 3);
-            CHECK(report.rejected == 4);
-            CHECK_THAT(errors, Catch::Contains("line 4: phone \"12345\""));
+            CHECK(report.created == 6);
+            CHECK(report.rejected == 1);
+            CHECK(report.warned == 3);
+            CHECK_THAT(errors, Catch::Contains("line 4: warning: phone \"12345\""));
             CHECK_THAT(errors, Catch::Contains("line 5: store \"nowhere\" is not in the config"));
-            CHECK_THAT(errors,
-                       Catch::Contains("line 6: birthday \"1993-02-29\" is not a real date"));
-            CHECK_THAT(errors, Catch::Contains("line 7: name holds control characters"));
+            CHECK_THAT(errors, Catch::Contains("line 6: warning: birthday \"1993-02-29\" is not a "
+                                               "real date"));
+            CHECK_THAT(errors, Catch::Contains("line 7: warning: name holds control characters; "
+                                               "left out"));
             MemberStore store(redis);
             const auto m1 = store.get("toyland", "M1");
             REQUIRE(m1);
@@ -77,7 +79,13 @@ SCENARIO("importing members into a real Redis") {
             CHECK(m1->sms_optin);
             CHECK_FALSE(m1->wechat_optin);
             CHECK(store.get("babycare", "M7")->sms_optin);
-            CHECK_FALSE(store.get("toyland", "M3"));
+            const auto m3 = store.get("toyland", "M3");
+            REQUIRE(m3);  // without a phone, with her birthday
+            CHECK(m3->phone.empty());
+            CHECK(m3->birthday);
+            CHECK_FALSE(store.get("babycare", "M5")->birthday);
+            CHECK(store.get("babycare", "M6")->name.empty());
+            CHECK_FALSE(store.get("toyland", "M4"));
         }
         THEN("the birthday index holds the members of each month-day") {
             CHECK(index_members(redis, keys::index("toyland", "bd:09-15")) ==
@@ -91,7 +99,7 @@ SCENARIO("importing members into a real Redis") {
             THEN("nothing changes") {
                 CHECK(again.created == 0);
                 CHECK(again.updated == 0);
-                CHECK(again.unchanged == 3);
+                CHECK(again.unchanged == 6);
                 CHECK(redis.command({"DBSIZE"}).integer == before);
             }
         }
@@ -109,6 +117,32 @@ SCENARIO("importing members into a real Redis") {
                 const auto m1 = MemberStore(redis).get("toyland", "M1");
                 CHECK(m1->name == "王芳");
                 CHECK(m1->phone == "+8613800138001");
+            }
+        }
+        WHEN("a later file has bad values for stored fields") {
+            std::string err;
+            const auto update = import_text(
+                redis, dir, "typos.csv",
+                "member_id,store,name,gender,birthday,phone,sms_optin,wechat_openid,tier\n"
+                "M1,toyland,王芳芳,X,1990-02-30,12345,maybe,oTOY_,\"\x01\"\n",
+                &err);
+            THEN("the good field is written, the stored values of the bad ones stay") {
+                CHECK(update.updated == 1);
+                CHECK(update.rejected == 0);
+                CHECK(update.warned == 1);
+                const auto m1 = MemberStore(redis).get("toyland", "M1");
+                REQUIRE(m1);
+                CHECK(m1->name == "王芳芳");
+                CHECK(m1->gender == Gender::female);
+                CHECK(m1->phone == "+8613800138001");
+                CHECK(m1->sms_optin);
+                CHECK(m1->birthday == parse_birthday("1990-09-15"));
+                CHECK(index_members(redis, keys::index("toyland", "bd:09-15")) ==
+                      std::vector<std::string>{"M1", "M2"});
+                for (const auto* field :
+                     {"gender", "birthday", "phone", "sms_optin", "wechat_openid", "tier"}) {
+                    CHECK_THAT(err, Catch::Contains("line 2: warning: " + std::string(field)));
+                }
             }
         }
         WHEN("one file names a member twice") {
@@ -346,8 +380,7 @@ TEST_CASE("an upsert in two halves: Redis applies a batch while the caller goes 
     }
 }
 
-TEST_CASE(
-    "a member changed between the read and the write is written again on top of the change") {
+TEST_CASE("a member changed between the read and the write is written again on top of the change") {
     TestRedis server;
     auto redis = server.connect();
     auto other = server.connect();

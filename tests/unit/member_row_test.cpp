@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "core/member_row.h"
 
 using namespace huitou;
@@ -10,6 +12,13 @@ MemberRowParser parser(std::string default_store = {}) {
                            std::move(default_store));
 }
 using Row = std::vector<std::string>;
+// What the row says is wrong: its error, or the warnings of fields left out.
+std::string problems(const RowResult& r) {
+    std::string out = r.error;
+    for (const auto& w : r.warnings)
+        out += (out.empty() ? "" : " | ") + w;
+    return out;
+}
 const Row header{"member_id",     "store", "name",         "gender",    "birthday",    "phone",
                  "wechat_openid", "tier",  "card_expires", "sms_optin", "wechat_optin"};
 }  // namespace
@@ -47,29 +56,67 @@ TEST_CASE("empty cells clear fields; absent columns are left alone") {
     CHECK_FALSE(r.record->set.contains("gender"));
 }
 
-TEST_CASE("every bad value is named") {
+TEST_CASE("a bad key rejects the row, named") {
     auto p = parser();
     REQUIRE(p.set_header(header).empty());
     Row good{"M001", "toyland", "王芳", "F", "1990-08-15", "13800138000", "", "", "", "1", "0"};
     const auto [column, value, fragment] = GENERATE(table<std::size_t, std::string, std::string>({
         {0, "", "member_id is empty"},
         {0, "M 001", "member_id \"M 001\" may hold only"},
+        {0, "M\xCD\xF5", "not valid UTF-8"},
         {1, "nowhere", "store \"nowhere\" is not in the config"},
-        {2, "王\x01芳", "name holds control characters"},
-        {2, std::string(51 * 3, 'a'), "name is longer than 50"},
-        {3, "X", "gender \"X\" is not F/M"},
-        {4, "1990-02-30", "not a real date"},
-        {5, "1380013", "phone \"1380013\" is not"},
-        {5, "010-62345678", "is not a mobile number"},
-        {6, "oops!", "wechat_openid \"oops!\" is not an openid"},
-        {8, "2028-13-01", "card_expires \"2028-13-01\" is not a date"},
-        {9, "maybe", "sms_optin \"maybe\" is not yes/no"},
-        {2, "\xCD\xF5\xB7\xBC", "not valid UTF-8"},
     }));
     good[column] = value;
     const auto r = p.parse_csv(good);
     CHECK_FALSE(r.record);
     CHECK_THAT(r.error, Catch::Contains(fragment));
+}
+
+TEST_CASE("any other bad value is left out, named, and the member imported") {
+    auto p = parser();
+    REQUIRE(p.set_header(header).empty());
+    Row good{"M001",          "toyland", "王芳",       "F", "1990-08-15", "13800138000",
+             "oTOY_wangfang", "金卡",    "2028-03-31", "1", "0"};
+    const auto [column, field, value, fragment] =
+        GENERATE(table<std::size_t, std::string, std::string, std::string>({
+            {2, "name", "王\x01芳", "name holds control characters; left out"},
+            {2, "name", std::string(51 * 3, 'a'), "name is longer than 50"},
+            {2, "name", "\xCD\xF5\xB7\xBC", "name is not valid UTF-8"},
+            {3, "gender", "X", "gender \"X\" is not F/M (女/男); left out"},
+            {4, "birthday", "1990-02-30", "not a real date; left out"},
+            {5, "phone", "1380013", "phone \"1380013\" is not"},
+            {5, "phone", "010-62345678", "is not a mobile number"},
+            {6, "openid", "oTOY_", "wechat_openid \"oTOY_\" is not an openid; left out"},
+            {7, "tier", std::string(33 * 3, 'a'), "tier is longer than 32 characters; left out"},
+            {8, "card_expires", "2028-13-01", "card_expires \"2028-13-01\" is not a date"},
+            {9, "sms_optin", "maybe", "sms_optin \"maybe\" is not yes/no (1/0); left out"},
+            {10, "wechat_optin", "Y E S", "wechat_optin \"Y E S\" is not yes/no"},
+        }));
+    good[column] = value;
+    const auto r = p.parse_csv(good);
+    REQUIRE(r.record);
+    REQUIRE(r.warnings.size() == 1);
+    CHECK_THAT(r.warnings[0], Catch::Contains(fragment));
+    // Neither set nor cleared: what is stored stays.
+    CHECK_FALSE(r.record->set.contains(field));
+    CHECK(std::find(r.record->clear.begin(), r.record->clear.end(), field) ==
+          r.record->clear.end());
+    // The rest of the row is there.
+    CHECK(r.record->set.size() == 8);
+    CHECK(r.record->id == "M001");
+}
+
+TEST_CASE("several bad fields: each named, the good ones kept") {
+    auto p = parser();
+    REQUIRE(p.set_header(header).empty());
+    const auto r = p.parse_csv(
+        {"M001", "toyland", "王芳", "X", "1990-08-15", "1380013", "oTOY_w", "", "", "1", "0"});
+    REQUIRE(r.record);
+    REQUIRE(r.warnings.size() == 2);
+    CHECK_THAT(r.warnings[0], Catch::StartsWith("gender"));
+    CHECK_THAT(r.warnings[1], Catch::StartsWith("phone"));
+    CHECK(r.record->set.at("birthday") == "1990-08-15");
+    CHECK(r.record->set.at("openid") == "oTOY_w");
 }
 
 TEST_CASE("dates and phones as shops type them") {
@@ -89,13 +136,13 @@ TEST_CASE("dates and phones as shops type them") {
     }
     SECTION("a day-first date is not guessed") {
         const auto r = p.parse_csv({"M1", "15/8/1990"});
-        CHECK_FALSE(r.record);
-        CHECK_THAT(r.error, Catch::Contains("birthday \"15/8/1990\""));
+        REQUIRE(r.record);
+        CHECK_FALSE(r.record->set.contains("birthday"));
+        CHECK_THAT(problems(r), Catch::Contains("birthday \"15/8/1990\""));
     }
     SECTION("a loose date that does not exist is named as written") {
         const auto r = p.parse_csv({"M1", "1990/2/30"});
-        CHECK_FALSE(r.record);
-        CHECK_THAT(r.error, Catch::Contains("not a real date"));
+        CHECK_THAT(problems(r), Catch::Contains("not a real date"));
     }
     SECTION("+86, spaces, dashes and 0086 make the same number") {
         const auto written =
@@ -121,10 +168,10 @@ TEST_CASE("names with emoji and rare CJK characters count as characters") {
         fifty += "𠮷";
     CHECK(p.parse_csv({"M1", fifty}).record);
     r = p.parse_csv({"M1", fifty + "😀"});
-    CHECK_THAT(r.error, Catch::Contains("longer than 50 characters"));
+    CHECK_THAT(problems(r), Catch::Contains("longer than 50 characters"));
     SECTION("a 1 MB name is refused by its length") {
         r = p.parse_csv({"M1", std::string(1 << 20, 'a')});
-        CHECK_THAT(r.error, Catch::Contains("longer than 50 characters"));
+        CHECK_THAT(problems(r), Catch::Contains("longer than 50 characters"));
     }
 }
 
@@ -148,8 +195,24 @@ TEST_CASE("JSON Lines rows go through the same checks") {
     CHECK(r.record->clear == std::vector<std::string>{"tier"});
     CHECK_THAT(p.parse_json("{\"member_id\": ").error, Catch::Contains("not valid JSON"));
     CHECK_THAT(p.parse_json("[1,2]").error, Catch::Contains("expected a JSON object"));
-    CHECK_THAT(p.parse_json(R"({"member_id":"M9","store":"babycare","name":["a"]})").error,
-               Catch::Contains("\"name\" must be a string"));
+    r = p.parse_json(R"({"member_id":"M9","store":"babycare","name":["a"],"gender":"F"})");
+    REQUIRE(r.record);
+    CHECK(r.warnings == std::vector<std::string>{"\"name\" must be a string; left out"});
+    CHECK(r.record->set.at("gender") == "F");
+    CHECK_FALSE(r.record->set.contains("name"));
+    CHECK_THAT(p.parse_json(R"({"member_id":["M9"],"store":"babycare"})").error,
+               Catch::Contains("\"member_id\" must be a string"));
+    CHECK_THAT(p.parse_json(R"({"member_id":"M9","store":7.5})").error,
+               Catch::Contains("\"store\" must be a string"));
+}
+
+TEST_CASE("JSON Lines keys that are no member field are named, not dropped silently") {
+    auto p = parser("toyland");
+    const auto r = p.parse_json(R"({"member_id":"M1","brithday":"1990-08-15","name":"王芳"})");
+    REQUIRE(r.record);
+    CHECK(r.ignored_keys == std::vector<std::string>{"brithday"});
+    CHECK(r.record->set.at("name") == "王芳");
+    CHECK(p.parse_json(R"({"member_id":"M1","生日":"1990-08-15"})").ignored_keys.empty());
 }
 
 TEST_CASE("lunar birthdays import as written, checked against the calendar") {
@@ -158,7 +221,7 @@ TEST_CASE("lunar birthdays import as written, checked against the calendar") {
     CHECK(p.parse_csv({"M1", "lunar:1990-08-15"}).record->set.at("birthday") == "lunar:1990-08-15");
     CHECK(p.parse_csv({"M1", "lunar:--leap04-10"}).record->set.at("birthday") ==
           "lunar:--leap04-10");
-    CHECK_THAT(p.parse_csv({"M1", "lunar:1990-leap04-10"}).error,
+    CHECK_THAT(problems(p.parse_csv({"M1", "lunar:1990-leap04-10"})),
                Catch::Contains("lunar 1990 has no leap 4th month (its leap month is the 5th)"));
 }
 
@@ -207,8 +270,12 @@ TEST_CASE("children come as numbered columns and state all of a member's childre
             {{"M1", std::string(21 * 3, 'a'), "", "", "", "", ""}, "child 1: the name is longer"},
         }));
         const auto r = p.parse_csv(row);
-        CHECK_FALSE(r.record);
-        CHECK_THAT(r.error, Catch::Contains(fragment));
+        REQUIRE(r.record);  // the member, without her children
+        CHECK_FALSE(r.record->set.contains("children"));
+        CHECK(r.record->clear.empty());
+        REQUIRE(r.warnings.size() == 1);
+        CHECK_THAT(r.warnings[0],
+                   Catch::Contains(fragment) && Catch::EndsWith("children left out"));
     }
     SECTION("a file without child columns keeps the stored children") {
         REQUIRE(p.set_header({"member_id", "name"}).empty());
@@ -236,10 +303,18 @@ TEST_CASE("children in JSON Lines") {
     CHECK(p.parse_json(R"({"member_id":"M1","children":null})").record->clear ==
           std::vector<std::string>{"children"});
     CHECK_FALSE(p.parse_json(R"({"member_id":"M1"})").record->set.contains("children"));
-    CHECK_THAT(p.parse_json(R"({"member_id":"M1","children":"小明"})").error,
-               Catch::Contains("\"children\" must be an array"));
-    CHECK_THAT(p.parse_json(R"({"member_id":"M1","children":[{"birthday":"2019-06-01"}]})").error,
-               Catch::Contains("child 1: a birthday or gender is given but no name"));
-    CHECK_THAT(p.parse_json(R"({"member_id":"M1","children":[{"name":"小明"},"x"]})").error,
-               Catch::Contains("child 2 must be an object"));
+    const auto [json, fragment] = GENERATE(table<std::string, std::string>({
+        {R"({"member_id":"M1","children":"小明"})", "\"children\" must be an array"},
+        {R"({"member_id":"M1","children":[{"birthday":"2019-06-01"}]})",
+         "child 1: a birthday or gender is given but no name"},
+        {R"({"member_id":"M1","children":[{"name":"小明"},"x"]})", "child 2 must be an object"},
+        {R"({"member_id":"M1","children":[{"name":["小明"]}]})",
+         "child 1: \"name\" must be a string"},
+    }));
+    CAPTURE(json);
+    r = p.parse_json(json);
+    REQUIRE(r.record);  // the member, without her children
+    CHECK_FALSE(r.record->set.contains("children"));
+    CHECK(r.record->clear.empty());
+    CHECK_THAT(problems(r), Catch::Contains(fragment) && Catch::EndsWith("children left out"));
 }
