@@ -47,6 +47,18 @@ RedisReply copy_reply(const redisReply* r) {
     return out;
 }
 
+// Error replies of a server that cannot serve yet: loading its data after a
+// restart, busy in a long script, without its master, a cluster slot moving.
+// They say nothing about the request: they are an outage to wait out (a
+// RedisError), not a refusal (RedisReplyError) that would fail a job.
+bool not_ready(std::string_view error) {
+    for (std::string_view prefix :
+         {"LOADING ", "BUSY ", "MASTERDOWN ", "TRYAGAIN ", "CLUSTERDOWN ", "READONLY "}) {
+        if (error.starts_with(prefix)) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 RedisReplyError::RedisReplyError(std::string request, std::string reply)
@@ -129,6 +141,12 @@ RedisReply RedisConnection::read() {
     if (redisGetReply(context_.get(), &raw) != REDIS_OK || !raw) fail("connection lost");
     std::unique_ptr<redisReply, void (*)(void*)> reply(static_cast<redisReply*>(raw),
                                                        freeReplyObject);
+    if (reply->type == REDIS_REPLY_ERROR && not_ready({reply->str, reply->len})) {
+        // The rest of a pipeline's replies are unread: the context goes too.
+        const std::string error(reply->str, reply->len);
+        context_.reset();
+        throw RedisError("Redis " + endpoint_.describe() + ": not ready: " + error);
+    }
     return copy_reply(reply.get());
 }
 

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <sstream>
+#include <thread>
 
 #include <httplib.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -42,6 +43,30 @@ Job notice(const std::string& store, const std::string& member, SysSeconds due) 
 }
 
 }  // namespace
+
+TEST_CASE("a server that is not ready (LOADING, BUSY) is an outage, not a refusal") {
+    // After a restart Redis answers LOADING until its data is read; in a long
+    // script, BUSY. Neither says anything about the request: a job must wait,
+    // not fail (the crash test once failed 24 jobs on LOADING).
+    TestRedis server;
+    auto admin = server.connect();
+    admin.command({"CONFIG", "SET", "busy-reply-threshold", "50"}).expect_ok("CONFIG SET");
+    std::thread busy([&server] {
+        auto c = server.connect();
+        // About a second of work in one script: the server is busy meanwhile.
+        c.command({"EVAL",
+                   "local t = redis.call('TIME'); local s = tonumber(t[1]) * 1000000 + t[2] "
+                   "repeat local n = redis.call('TIME') until tonumber(n[1]) * 1000000 + n[2] - s > 1000000",
+                   "0"});
+    });
+    std::this_thread::sleep_for(300ms);
+    auto c = server.connect();
+    CHECK_THROWS_AS(c.command({"GET", "k"}), RedisError);
+    busy.join();
+    // And once the server is ready again, the connection serves as before.
+    c.reconnect();
+    CHECK(c.command({"PING"}).str == "PONG");
+}
 
 TEST_CASE("a store whose data Redis refuses does not stop the other stores") {
     TestRedis server;
