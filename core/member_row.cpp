@@ -232,7 +232,8 @@ RowResult MemberRowParser::parse_json(std::string_view line) const {
     nlohmann::json object;
     try {
         object = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+        // parse_error, and out_of_range for a number beyond a double (8e888).
         return {std::nullopt, std::string("not valid JSON: ") + e.what()};
     }
     if (!object.is_object()) return {std::nullopt, "expected a JSON object"};
