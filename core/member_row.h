@@ -44,12 +44,12 @@ struct MemberRecord {
 
 struct RowResult {
     std::optional<MemberRecord> record;  // set when the row is imported
-    std::string error;                   // otherwise, what is wrong
+    std::string error = {};              // otherwise, what is wrong
     // With a record: each field left out, and why ("gender \"X\" is not F/M
     // (女/男); left out").
-    std::vector<std::string> warnings;
+    std::vector<std::string> warnings = {};
     // JSON Lines: the object's keys that are no member field ("brithday").
-    std::vector<std::string> ignored_keys;
+    std::vector<std::string> ignored_keys = {};
 };
 
 class MemberRowParser {
