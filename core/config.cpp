@@ -231,6 +231,56 @@ void read_policy(Table& t, PolicyConfig& p) {
     t.reject_unknown();
 }
 
+// A share in [0, 0.5] of a TOML number (0.1) or integer (0).
+double share_value(Table& t, std::string_view key, const toml::node& node) {
+    double v = 0;
+    if (const auto d = node.value_exact<double>()) {
+        v = *d;
+    } else if (const auto i = node.value_exact<int64_t>()) {
+        v = static_cast<double>(*i);
+    } else {
+        t.fail(key, "expected a share between 0 and 0.5 (0.1 = 10 %)");
+    }
+    if (!(v >= 0.0 && v <= 0.5)) t.fail(key, "must be between 0 and 0.5 (0.1 = 10 %)");
+    return v;
+}
+
+// [effect] of a store or of [store_defaults]; keys it lacks keep `e`'s values.
+void read_effect(Table& t, EffectConfig& e) {
+    if (auto holdout = t.table("holdout")) {
+        for (const auto& [key, node] : holdout->raw()) {
+            const std::string kind(key.str());
+            const auto k = parse_kind(kind);
+            if (!k) holdout->fail(kind, "unknown kind (known: " + kind_list() + ")");
+            holdout->mark_read(kind);
+            e.holdout[*k] = share_value(*holdout, kind, node);
+        }
+    }
+    if (auto windows = t.table("window_days")) {
+        for (const auto& [key, node] : windows->raw()) {
+            const std::string kind(key.str());
+            const auto k = parse_kind(kind);
+            if (!k) windows->fail(kind, "unknown kind (known: " + kind_list() + ")");
+            if (*k == Kind::card_expiry)
+                windows->fail(kind,
+                              "a card's window runs to its last day: set card_expiry_grace_days");
+            e.window_days[*k] = integer_in(*windows, kind, 1, 365, 0);
+        }
+    }
+    e.card_expiry_grace_days =
+        integer_in(t, "card_expiry_grace_days", 0, 365, e.card_expiry_grace_days);
+    if (const auto* node = t.raw().get("sms_part_price")) {
+        t.mark_read("sms_part_price");
+        const auto d = node->value<double>();
+        if (!d || *d < 0 || *d > 100)
+            t.fail("sms_part_price", "expected yuan per part, 0 to 100 (0.05)");
+        e.sms_part_price = *d;
+    }
+    e.min_group_size = integer_in(t, "min_group_size", 1, 1000000, e.min_group_size);
+    e.keep_days = integer_in(t, "keep_days", 30, 3650, e.keep_days);
+    t.reject_unknown();
+}
+
 void read_store_settings(Table& t, StoreConfig& s) {
     if (auto zone = t.string("timezone")) {
         s.zone_name = *zone;
@@ -240,6 +290,7 @@ void read_store_settings(Table& t, StoreConfig& s) {
     s.send_time = time_of_day(t, "send_time", s.send_time);
     if (auto w = t.table("winback")) read_winback(*w, s.winback);
     if (auto p = t.table("policy")) read_policy(*p, s.policy);
+    if (auto e = t.table("effect")) read_effect(*e, s.effect);
     if (auto v = t.string("sms_signature")) {
         if (v->empty() || v->find("【") != std::string::npos || v->find("】") != std::string::npos)
             t.fail("sms_signature", "the bare name, without 【】, not empty");

@@ -28,6 +28,7 @@
 
 #include <date/tz.h>
 
+#include "core/effect_config.h"
 #include "core/holidays.h"
 #include "core/job.h"
 #include "core/policy_config.h"
@@ -70,6 +71,7 @@ struct StoreConfig {
     std::string sms_from;
     WinbackConfig winback;  // [winback]: visit cycles and reminders (winback_config.h)
     PolicyConfig policy;    // [policy]: windows, caps, cooldowns, consent (policy_config.h)
+    EffectConfig effect;    // [effect]: holdout, attribution windows, SMS price (effect_config.h)
 };
 
 struct Endpoints {
