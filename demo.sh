@@ -10,7 +10,7 @@
 # held back today by the 中秋 greeting's cooldown, will not come). It previews
 # the day first (huitou preview), then prints the messages that went out (at
 # most one a member, spread over the send window), a summary and the win-back
-# stats, and stops everything it started. Messages go to outbox files (the outbox provider),
+# stats and the effect report (messaged vs held out), and stops everything it started. Messages go to outbox files (the outbox provider),
 # never to a phone.
 #
 #   HUITOU_DEMO_DAY=2027-09-15 ./demo.sh     # which day to simulate
@@ -134,3 +134,6 @@ cat outbox/*.jsonl 2>/dev/null | grep -o '"sent_at":"[^"]*"' | cut -d'"' -f4 | c
 echo
 echo "-- win-back: members by state (huitou stats)"
 HUITOU_NOW="${day}T23:59:00+08:00" "$bin/huitou" "${common[@]}" stats | sed 's/^/   /'
+echo
+echo "-- did it work? messaged vs held out (huitou report; a day is far too little data: docs/effect.md)"
+HUITOU_NOW="${day}T23:59:00+08:00" "$bin/huitou" "${common[@]}" report --store toyland --from "$day" --to "$day" | sed 's/^/   /'

@@ -17,6 +17,7 @@
 #include "cli/outbox_command.h"
 #include "cli/policy_commands.h"
 #include "cli/progress_bar.h"
+#include "cli/report_command.h"
 #include "cli/visit_commands.h"
 #include "io/job_store.h"
 #include "io/member_store.h"
@@ -137,6 +138,8 @@ int main(int argc, char** argv) {
     policy_commands.add_to(app);
     JobCommands job_commands;
     job_commands.add_to(app, jobs_cmd);
+    ReportCommand report_command;
+    report_command.add_to(app);
 
     if (const auto status = parse_options(app, argc, argv)) return *status;
     if (*outbox_cmd) {
@@ -180,6 +183,7 @@ int main(int argc, char** argv) {
                                      calendar_json);
         if (const auto status = visit_commands.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = policy_commands.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status = report_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
             return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);

@@ -59,11 +59,8 @@ bool is_held_out(double share, double draw, std::string_view period,
                  const std::optional<HoldoutRecord>& last) {
     if (last && last->period == period) return last->held;
     if (last && last->held) return false;
-    if (share <= 0) return false;
-    // Held out last time excludes the member now; compensate so the long-run
-    // share is `share` (the header).
-    const double threshold = share / (1.0 - share);
-    return draw < threshold;
+    // Never more than the share (the header).
+    return draw < share;
 }
 
 std::optional<HoldoutRecord> holdout_record_after(bool held, std::string_view period,
@@ -72,6 +69,22 @@ std::optional<HoldoutRecord> holdout_record_after(bool held, std::string_view pe
     if (last && last->held && last->period != period)
         return HoldoutRecord{std::string(period), false};
     return std::nullopt;
+}
+
+void apply_holdout(Verdict& v, std::string_view store, const EffectConfig& effect,
+                   const std::optional<HoldoutRecord>& last) {
+    if (!v.job || v.job->state != JobState::planned) return;
+    Job& job = *v.job;
+    const std::string period = holdout_period(job.kind, job.occasion_date, job_id_detail(job.id));
+    const bool held =
+        is_held_out(effect.holdout_share(job.kind),
+                    holdout_draw(store, job.member_id, job.kind, period), period, last);
+    const auto record = holdout_record_after(held, period, last);
+    job.holdout_record = record ? format_holdout_record(*record) : std::string();
+    if (!held) return;
+    job.state = JobState::held;
+    v.reason = "holdout";
+    v.detail = "held out of " + period + " to measure the effect; never sent";
 }
 
 }  // namespace huitou

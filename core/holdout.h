@@ -12,9 +12,12 @@
 // keeps, per kind, the last period a member was held out (and, once a
 // member held out before is messaged, that period with "messaged"), and
 // the rule reads it (io/job_store.h writes it with the job, atomically).
-// Excluding the members held out last time would shrink the share, so the
-// hash is compared with share / (1 − share): in the long run a member is
-// held out with probability s' (1 − p) = p, i.e. p = the share.
+// The hash is compared with the share itself, so a period never holds out
+// more than the share; in the long run, since the members held out last
+// time sit this one out, it holds p = s (1 − p), i.e. s / (1 + s): 9.1 %
+// for 10 %. (Comparing with s / (1 − s) would reach s in the long run, but
+// hold out s / (1 − s) the first time — 43 % for 30 % — and a shop loses
+// those messages; a slightly smaller control group costs only precision.)
 //
 // The period is what one message is about: the year of a birthday, the day
 // of a festival, the card's last day (every reminder of it), the absence of
@@ -25,6 +28,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/delivery_policy.h"
+#include "core/effect_config.h"
 #include "core/job.h"
 
 namespace huitou {
@@ -63,5 +68,14 @@ bool is_held_out(double share, double draw, std::string_view period,
 // when nothing needs writing (messaged, and not held out last time).
 std::optional<HoldoutRecord> holdout_record_after(bool held, std::string_view period,
                                                   const std::optional<HoldoutRecord>& last);
+
+// The holdout applied to a verdict of the delivery policy: a message that
+// goes (`v.job`) to a member chosen for the holdout becomes a `held` job
+// with reason "holdout"; it keeps its place in the day (its slot, its caps),
+// so a held member is planned exactly as a messaged one and only the
+// sending differs. `last` is the member's record for the kind; the job
+// carries the record to write (Job::holdout_record).
+void apply_holdout(Verdict& v, std::string_view store, const EffectConfig& effect,
+                   const std::optional<HoldoutRecord>& last);
 
 }  // namespace huitou

@@ -11,8 +11,9 @@ namespace {
 constexpr std::array<std::string_view, 5> kind_names{"birthday", "child_birthday", "festival",
                                                      "card_expiry", "winback"};
 constexpr std::array<std::string_view, 2> channel_names{"sms", "wechat"};
-constexpr std::array<std::string_view, 8> state_names{
-    "planned", "dispatched", "sent", "delivered", "failed", "expired", "cancelled", "unknown"};
+constexpr std::array<std::string_view, 9> state_names{"planned",   "dispatched", "sent",
+                                                      "delivered", "failed",     "expired",
+                                                      "cancelled", "unknown",    "held"};
 
 template <typename Enum, std::size_t N>
 std::optional<Enum> find_name(const std::array<std::string_view, N>& names, std::string_view s) {
@@ -66,6 +67,17 @@ std::string make_job_id(Kind kind, std::string_view member_id, const Date& occas
         id += detail;
     }
     return id;
+}
+
+std::string_view job_id_detail(std::string_view id) {
+    // Kind, member and date hold no ':' (member ids: core/member.h).
+    std::size_t pos = 0;
+    for (int i = 0; i < 3; ++i) {
+        pos = id.find(':', pos);
+        if (pos == std::string_view::npos) return {};
+        ++pos;
+    }
+    return id.substr(pos);
 }
 
 FieldMap to_fields(const Job& job) {

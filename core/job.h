@@ -8,7 +8,9 @@
 //
 // States: planned → dispatched → sent → delivered, or it ends failed, expired,
 // cancelled or unknown (the worker may have called the provider but no result
-// was recorded: never sent again, shown to the operator). A job holds the
+// was recorded: never sent again, shown to the operator). A job born `held`
+// is a member of the holdout group (core/holdout.h): planned like the others,
+// never dispatched, so the report can compare. A job holds the
 // rendered text, so what the preview showed is what goes out.
 #pragma once
 
@@ -24,7 +26,17 @@ namespace huitou {
 
 enum class Kind { birthday, child_birthday, festival, card_expiry, winback };
 enum class Channel { sms, wechat };
-enum class JobState { planned, dispatched, sent, delivered, failed, expired, cancelled, unknown };
+enum class JobState {
+    planned,
+    dispatched,
+    sent,
+    delivered,
+    failed,
+    expired,
+    cancelled,
+    unknown,
+    held  // held out of the message to measure its effect (core/holdout.h): never sent
+};
 
 std::string_view to_string(Kind k);
 std::string_view to_string(Channel c);
@@ -33,7 +45,7 @@ std::optional<Kind> parse_kind(std::string_view s);
 std::optional<Channel> parse_channel(std::string_view s);
 std::optional<JobState> parse_job_state(std::string_view s);
 
-// Sent, delivered, failed, expired, cancelled and unknown never change again
+// Sent, delivered, failed, expired, cancelled, unknown and held never change again
 // (except sent → delivered, which a delivery report may add).
 bool is_terminal(JobState s);
 
@@ -56,6 +68,10 @@ struct Job {
     int attempts = 0;
     std::string error;  // the last failure, if any
     SysSeconds created_at{};
+    // Planning only, not a field of the stored job: the member's group for
+    // this kind to record with the job ("<period> h|m", core/holdout.h), or
+    // empty when nothing needs recording.
+    std::string holdout_record;
 
     friend bool operator==(const Job&, const Job&) = default;
 };
@@ -64,6 +80,8 @@ struct Job {
 // card-expiry step) is appended as ":<detail>" when given.
 std::string make_job_id(Kind kind, std::string_view member_id, const Date& occasion,
                         std::string_view detail = {});
+// The detail of a job id ("mid_autumn" of "festival:M1:2027-09-15:mid_autumn"), or empty.
+std::string_view job_id_detail(std::string_view id);
 
 // The hash fields of a job in Redis, and back. `job_from_fields` returns
 // nullopt when a required field is missing or malformed.

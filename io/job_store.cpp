@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/contact_history.h"
+#include "core/sms_text.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
 
@@ -76,8 +77,9 @@ std::vector<LuaScript::Call> JobStore::create_calls(const std::vector<Job>& jobs
         auto it = open.find(job.store);
         if (it == open.end() || sizes[it->second] == kCreatesPerCall) {
             calls.push_back(
-                {{keys::due(job.store), keys::counts(job.store)}, {keys::store_prefix(job.store)}});
-            calls.back().args.reserve(1 + kCreatesPerCall * 15);
+                {{keys::due(job.store), keys::counts(job.store)},
+                 {keys::store_prefix(job.store), std::to_string(config_.job_retention.count())}});
+            calls.back().args.reserve(2 + kCreatesPerCall * 17);
             sizes.push_back(0);
             it = open.insert_or_assign(job.store, calls.size() - 1).first;
         }
@@ -99,6 +101,8 @@ std::vector<LuaScript::Call> JobStore::create_calls(const std::vector<Job>& jobs
         a.push_back(std::to_string(job.attempts));
         a.push_back(job.error);
         a.push_back(seconds(job.created_at));
+        a.push_back(std::to_string(job.channel == Channel::sms ? sms_parts(job.text) : 0));
+        a.push_back(job.holdout_record);
     }
     return calls;
 }

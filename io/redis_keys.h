@@ -30,10 +30,15 @@
 //   hu:{S}:wb:reminded    zset   reminded members by the day of their next step
 //   hu:{S}:wb:churned     zset   churned members by the day they churned
 //   hu:{S}:wb:counts      hash   win-back events, cumulative (visits, reminders, returned, ...)
+//   hu:{S}:holdout:<kind> hash   member → last holdout group for the kind (core/holdout.h)
+//   hu:{S}:fx:touch       zset   every job planned, messaged or held out, by due time
+//   hu:{S}:fx:sent        hash   job id → when it was sent (io/effect_store.h)
 #pragma once
 
 #include <string>
 #include <string_view>
+
+#include "core/job.h"
 
 namespace huitou::keys {
 
@@ -86,6 +91,17 @@ inline std::string visit_state(std::string_view store, std::string_view member) 
 // "lapse", "returned", "lapsed", "reminded", "churned", "counts"
 inline std::string winback(std::string_view store, std::string_view name) {
     return store_prefix(store) + "wb:" + std::string(name);
+}
+
+// The effect report's records (io/effect_store.h).
+inline std::string holdout(std::string_view store, Kind kind) {
+    return store_prefix(store) + "holdout:" + std::string(to_string(kind));
+}
+inline std::string touches(std::string_view store) {
+    return store_prefix(store) + "fx:touch";
+}
+inline std::string sent_times(std::string_view store) {
+    return store_prefix(store) + "fx:sent";
 }
 
 }  // namespace huitou::keys

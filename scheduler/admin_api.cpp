@@ -13,6 +13,7 @@
 #include "io/winback_store.h"
 #include "scheduler/admin_views.h"
 #include "scheduler/day_preview.h"
+#include "scheduler/effect_report.h"
 
 namespace huitou {
 namespace {
@@ -63,6 +64,8 @@ void AdminApi::add_to(AdminServer& server) {
     server.on_get("/api/jobs/(.+)", [this](const HttpRequest& r) { return job(r); });
     server.on_get("/api/consent", [this](const HttpRequest& r) { return consent(r); });
     server.on_get("/api/stats", [this](const HttpRequest& r) { return stats(r); });
+    server.on_get("/api/v1/stores/([^/]+)/report",
+                  [this](const HttpRequest& r) { return report(r); });
 }
 
 template <typename Read>
@@ -81,6 +84,30 @@ HttpReply AdminApi::with_redis(const char* what, Read read) {
         spdlog::error("{} over HTTP: Redis refused {}: {}", what, e.request(), e.reply());
         return error(500, "storage refused the request; the scheduler's log says which");
     }
+}
+
+HttpReply AdminApi::report(const HttpRequest& req) {
+    const std::string& id = req.path_params.at(0);
+    const StoreConfig* store = config_.find_store(id);
+    if (!store) return error(404, unknown_store(id));
+    std::optional<Date> days[2];
+    for (int i = 0; i < 2; ++i) {
+        const std::string name = i == 0 ? "from" : "to";
+        const auto text = req.param(name);
+        if (text.empty()) return error(400, name + ": required, YYYY-MM-DD");
+        days[i] = parse_date(text);
+        if (!days[i]) return error(400, name + ": expected YYYY-MM-DD, got \"" + text + "\"");
+    }
+    if (const auto why = check_report_range(*days[0], *days[1]); !why.empty())
+        return error(400, why);
+    const auto format = req.param("format");
+    if (!format.empty() && format != "json" && format != "csv")
+        return error(400, "format: \"" + format + "\" is not json or csv");
+    return with_redis("report", [&](RedisConnection& redis) {
+        const auto r = effect_report(redis, *store, *days[0], *days[1]);
+        if (format == "csv") return HttpReply{200, effect_csv(r), "text/csv; charset=utf-8"};
+        return ok(effect_json(r, *store, *days[0], *days[1]));
+    });
 }
 
 HttpReply AdminApi::preview(const HttpRequest& req) {
@@ -102,7 +129,7 @@ HttpReply AdminApi::jobs(const HttpRequest& req) {
         if (!filter.state) {
             return error(400, "state: \"" + state +
                                   "\" is not a job state (planned, dispatched, sent, delivered, "
-                                  "failed, expired, cancelled, unknown)");
+                                  "failed, expired, cancelled, unknown, held)");
         }
     }
     filter.member_id = req.param("member");

@@ -5,6 +5,8 @@
 //   GET /api/jobs/<id>[?store=S]                 one job (404 when no store has it)
 //   GET /api/consent?member=ID[&store=S]         consent per channel and the ledger
 //   GET /api/stats[?store=S]                     per store: jobs by state, win-back
+//   GET /api/v1/stores/<S>/report?from=D&to=D[&format=csv]   the effect report
+//                                                (scheduler/effect_report.h)
 //
 // Each answer is the JSON the `huitou` tool prints with --json (day_preview.h,
 // admin_views.h), so a script may use either. Nothing here writes: a preview
@@ -43,6 +45,7 @@ class AdminApi {
     HttpReply job(const HttpRequest& req);  // path_params[0]: the job id
     HttpReply consent(const HttpRequest& req);
     HttpReply stats(const HttpRequest& req);
+    HttpReply report(const HttpRequest& req);  // path_params[0]: the store
 
     static constexpr long long default_limit = 100;
     static constexpr long long max_limit = 10000;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/holdout.h"
 #include "core/occasion.h"
 #include "core/visit_cycle.h"
 #include "core/winback.h"
@@ -15,7 +16,28 @@ DayPlanner::DayPlanner(RedisConnection& redis, const Config& config, const Templ
       templates_(templates),
       batch_(std::max<std::size_t>(batch, 1)),
       consent_(redis, config),
+      effects_(redis),
       winbacks_(redis, config.scheduler) {}
+
+void DayPlanner::hold_out(const StoreConfig& store, std::vector<DayVerdict*>& verdicts) {
+    // Only the kinds with a share read their records: a festival without a
+    // holdout costs nothing more.
+    std::map<Kind, std::vector<DayVerdict*>> by_kind;
+    for (DayVerdict* v : verdicts) {
+        if (!v->verdict.job || v->verdict.job->state != JobState::planned) continue;
+        if (store.effect.holdout_share(v->verdict.kind) <= 0) continue;
+        by_kind[v->verdict.job->kind].push_back(v);
+    }
+    for (auto& [kind, group] : by_kind) {
+        std::vector<std::string> members;
+        members.reserve(group.size());
+        for (const DayVerdict* v : group)
+            members.push_back(v->verdict.job->member_id);
+        const auto records = effects_.holdout_records(store.id, kind, members);
+        for (std::size_t i = 0; i < group.size(); ++i)
+            apply_holdout(group[i]->verdict, store.id, store.effect, records[i]);
+    }
+}
 
 void DayPlanner::occasions(const StoreConfig& store, const Date& day, SysSeconds now,
                            const std::function<void(OccasionBatch&)>& each) {
@@ -34,6 +56,10 @@ void DayPlanner::occasions(const StoreConfig& store, const Date& day, SysSeconds
             for (auto& v : plan_member_day(in, store, templates_))
                 batch.verdicts.push_back({m.id, m.name, std::move(v)});
         }
+        std::vector<DayVerdict*> all;
+        for (auto& v : batch.verdicts)
+            all.push_back(&v);
+        hold_out(store, all);
         each(batch);
     };
     // The members come on a connection of their own, a batch ahead
@@ -84,8 +110,11 @@ void DayPlanner::winbacks(const StoreConfig& store, const Date& day, SysSeconds 
                     *m, std::move(occasions), {refusal.first, refusal.second}, day, now};
                 for (auto& v : plan_member_day(in, store, templates_)) {
                     if (v.occasion_id != id) continue;
-                    step = settle_winback(std::move(step), v, day, store);
-                    batch.verdicts.push_back({m->id, m->name, std::move(v)});
+                    DayVerdict dv{m->id, m->name, std::move(v)};
+                    std::vector<DayVerdict*> one{&dv};
+                    hold_out(store, one);  // a held reminder moves the steps as a sent one
+                    step = settle_winback(std::move(step), dv.verdict, day, store);
+                    batch.verdicts.push_back(std::move(dv));
                 }
                 if (step.occasion) {  // no verdict for it: nothing moves today
                     step = WinbackStep{};

@@ -10,6 +10,8 @@
 //     and their step (core/winback.h); a message step goes through the
 //     policy together with the member's occasions of the day, so a win-back
 //     waits behind a birthday, and for its cooldown after any message.
+// Then the holdout (core/holdout.h): a message to a member chosen for it
+// becomes a held job, with the member's last group read per batch.
 // The scheduler writes what comes out (jobs; win-back transitions) and
 // `huitou preview` prints it. Nothing here writes to Redis: a preview changes
 // nothing, and it is what planning does because it is the same code.
@@ -25,6 +27,7 @@
 #include "core/delivery_policy.h"
 #include "core/message_template.h"
 #include "io/consent_store.h"
+#include "io/effect_store.h"
 #include "io/member_store.h"
 #include "io/redis_connection.h"
 #include "io/winback_store.h"
@@ -71,11 +74,15 @@ class DayPlanner {
                   const std::function<void(WinbackBatch&)>& each);
 
   private:
+    // The holdout (core/holdout.h) on `verdicts`, with the members' records read.
+    void hold_out(const StoreConfig& store, std::vector<DayVerdict*>& verdicts);
+
     RedisConnection& redis_;
     const Config& config_;
     const TemplateSet& templates_;
     std::size_t batch_;
     ConsentStore consent_;
+    EffectStore effects_;
     WinbackStore winbacks_;
 };
 

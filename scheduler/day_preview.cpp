@@ -19,6 +19,8 @@ std::optional<std::string> ended_reason(const Job& job, const FieldMap& fields) 
             return std::string("failed");
         case JobState::unknown:
             return std::string("unknown");
+        case JobState::held:
+            return std::string("holdout");
         case JobState::cancelled: {
             const auto it = fields.find("error");
             const std::string why = it == fields.end() ? std::string() : it->second;
@@ -78,8 +80,8 @@ std::vector<StorePreview> preview_day(RedisConnection& redis, const Config& conf
             std::string detail = v.detail;
             if (job) {
                 reason = ended_reason(*job, fields);
-                if (reason) detail = job->error;
-            } else if (!v.job) {
+                if (reason && job->state != JobState::held) detail = job->error;
+            } else if (!v.job || v.job->state == JobState::held) {
                 reason = v.reason;
             }
             if (reason) {

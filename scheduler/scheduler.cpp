@@ -8,6 +8,7 @@
 
 #include "core/visit_wire.h"
 #include "core/wire.h"
+#include "io/effect_store.h"
 #include "io/program_setup.h"
 #include "io/redis_outage.h"
 #include "io/zmq_frames.h"
@@ -100,10 +101,8 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day) {
         for (auto& [member, name, v] : batch.verdicts) {
             ++report.candidates;
             ++report.occasions[std::string(to_string(v.kind))];
-            if (v.job)
-                jobs.push_back(std::move(*v.job));
-            else
-                ++report.skipped[v.reason];
+            if (!v.job || v.job->state == JobState::held) ++report.skipped[v.reason];
+            if (v.job) jobs.push_back(std::move(*v.job));
         }
         creator.send_create(jobs);
         sent.push_back(std::move(jobs));
@@ -159,6 +158,12 @@ void Scheduler::plan_due_days(SysSeconds now) {
         for_store(id, "plan", [&, &store = store] {
             plan_day(store, today);
             plan_winbacks(store, today);
+            // The effect report's records older than the store keeps them.
+            const auto cutoff = start_of_day(
+                Date{date::sys_days{today} - date::days{store.effect.keep_days}}, store.zone);
+            if (const auto n = EffectStore(redis_).trim(store.id, cutoff))
+                spdlog::info("{}: {} messages older than {} days forgotten by the effect report",
+                             store.id, n, store.effect.keep_days);
             planned_day_.insert_or_assign(id, today);
         });
     }
@@ -435,9 +440,8 @@ std::size_t Scheduler::count_due(SysSeconds now) {
     std::size_t due = 0;
     for (const auto& [id, store] : config_.stores) {
         if (!serves(id)) continue;
-        for_store(id, "count", [&, &id = id] {
-            due += static_cast<std::size_t>(jobs_.count_due(id, now));
-        });
+        for_store(id, "count",
+                  [&, &id = id] { due += static_cast<std::size_t>(jobs_.count_due(id, now)); });
     }
     return due;
 }

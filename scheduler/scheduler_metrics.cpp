@@ -41,6 +41,7 @@ void SchedulerMetrics::planned(const std::vector<Job>& jobs, std::size_t created
         return;
     }
     for (const auto& job : jobs) {
+        if (job.state == JobState::held) continue;  // never sent: not a message planned
         planned_.inc(
             {job.store, std::string(to_string(job.kind)), std::string(to_string(job.channel))});
     }

@@ -2,12 +2,21 @@
 -- (idempotent planning).
 --
 -- KEYS[1] the store's due set   KEYS[2] the store's counts
--- ARGV[1] the store's key prefix ("hu:{toyland}:")
--- then 15 values a job: its id and the values of the hash fields in `fields`
--- below, in that order (core/job.h; io/job_store.cpp writes them). "" leaves
--- a field out (no params, no error), and so does "0" for attempts: the
--- scripts that read the hash take an absent field as its default.
+-- ARGV[1] the store's key prefix ("hu:{toyland}:")   ARGV[2] retention (s): a
+-- held job is finished at birth and kept this long after its expiry
+-- then 17 values a job: its id, the values of the hash fields in `fields`
+-- below, in that order (core/job.h; io/job_store.cpp writes them), its SMS
+-- parts and its holdout record. "" leaves a field out (no params, no error),
+-- and so does "0" for attempts: the scripts that read the hash take an
+-- absent field as its default.
 -- Returns how many jobs were created.
+--
+-- A job created `held` (the holdout group, core/holdout.h) is never due: it
+-- joins neither the due set nor the open-jobs index, and counts as held.
+-- Every job created, held or not, is listed for the effect report
+-- (hu:{S}:fx:touch, io/effect_store.h), and its holdout record, when it has
+-- one, becomes the member's record for the kind — with the job, in one
+-- script, so a replan never sees one without the other.
 --
 -- Each job is listed in the open-jobs index of its day (hu:{S}:open:<its
 -- expires_at>), field "<channel>:<to>", so an opt-out finds the jobs it must
@@ -22,12 +31,14 @@
 -- index keys share the store's hash tag (the prefix): one cluster slot.
 local fields = {'kind', 'member', 'occasion', 'marketing', 'channel', 'to', 'text', 'params',
                 'due_at', 'expires_at', 'state', 'attempts', 'error', 'created_at'}
-local per_job = 1 + #fields
+local per_job = 1 + #fields + 2
 local prefix = ARGV[1]
 local due = {}
 local expiry = {}
-local created = 0
-for i = 2, #ARGV, per_job do
+local touches = {}
+local created, held = 0, 0
+local retention = tonumber(ARGV[2])
+for i = 3, #ARGV, per_job do
   local id = ARGV[i]
   local key = prefix .. 'job:' .. id
   if redis.call('EXISTS', key) == 0 then
@@ -40,11 +51,22 @@ for i = 2, #ARGV, per_job do
       end
     end
     redis.call('HSET', key, unpack(hash))
-    local channel, to, expires_at = ARGV[i + 5], ARGV[i + 6], ARGV[i + 10]
-    due[#due + 1] = ARGV[i + 9]
-    due[#due + 1] = id
-    created = created + 1
-    if to ~= '' then
+    local kind, member, channel, to = ARGV[i + 1], ARGV[i + 2], ARGV[i + 5], ARGV[i + 6]
+    local due_at, expires_at, state = ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
+    local parts, record = ARGV[i + #fields + 1], ARGV[i + #fields + 2]
+    local is_held = state == 'held'
+    touches[#touches + 1] = due_at
+    touches[#touches + 1] = id .. '|' .. (is_held and 'h' or 'm') .. '|' .. channel .. '|' .. parts
+    if record ~= '' then redis.call('HSET', prefix .. 'holdout:' .. kind, member, record) end
+    if is_held then
+      held = held + 1
+      redis.call('EXPIREAT', key, tonumber(expires_at) + retention)
+    else
+      due[#due + 1] = due_at
+      due[#due + 1] = id
+      created = created + 1
+    end
+    if to ~= '' and not is_held then
       local index = prefix .. 'open:' .. expires_at
       local recipient = channel .. ':' .. to
       -- A recipient has one job a day, nearly always: HSETNX is the one command.
@@ -59,7 +81,9 @@ if created > 0 then
   redis.call('ZADD', KEYS[1], unpack(due))
   redis.call('HINCRBY', KEYS[2], 'planned', created)
 end
+if held > 0 then redis.call('HINCRBY', KEYS[2], 'held', held) end
+if #touches > 0 then redis.call('ZADD', prefix .. 'fx:touch', unpack(touches)) end
 for index, at in pairs(expiry) do
   redis.call('EXPIREAT', index, at)
 end
-return created
+return created + held

@@ -10,6 +10,8 @@
 -- attempt may have reached the provider, Unix seconds; '' when it surely did
 -- not)
 -- Returns the state of each result's job afterwards, or "missing", in order.
+-- A job that ends sent (or delivered) leaves when it went in the store's
+-- hu:{S}:fx:sent, for the effect report (io/effect_store.h).
 -- Idempotent: a result for a job that has already ended changes nothing, so
 -- the worker and the scheduler may both record the same result. A late
 -- result for a job marked unknown settles it. "unknown" ends the job
@@ -30,6 +32,8 @@ local out = {}
 local leaving = {}   -- ids out of the in-flight set
 local due = {}       -- id → retry time (back in the due set) or false (out of it)
 local counts = {}    -- state → change
+local sent = {}      -- job id, when: for the effect report (hu:{S}:fx:sent)
+local sent_key = nil
 
 local function move(from, to)
   counts[from] = (counts[from] or 0) - 1
@@ -64,6 +68,12 @@ local function record(key, a)
     leaving[#leaving + 1] = id
     due[id] = false
     move(state, new_state)
+    if new_state == 'sent' or new_state == 'delivered' then
+      -- The job's key is "<store prefix>job:<id>": the store's record is beside it.
+      sent_key = sent_key or (string.sub(key, 1, #key - #id - 4) .. 'fx:sent')
+      sent[#sent + 1] = id
+      sent[#sent + 1] = at
+    end
     return new_state
   end
 
@@ -121,6 +131,7 @@ for id, at in pairs(due) do
 end
 if #gone > 0 then redis.call('ZREM', KEYS[2], unpack(gone)) end
 if #back > 0 then redis.call('ZADD', KEYS[2], unpack(back)) end
+if #sent > 0 then redis.call('HSET', sent_key, unpack(sent)) end
 for state, n in pairs(counts) do
   if n ~= 0 then redis.call('HINCRBY', KEYS[3], state, n) end
 end

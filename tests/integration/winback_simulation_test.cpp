@@ -73,6 +73,10 @@ send_time = "14:00"
 [store_defaults.winback]
 followup_days = [10, 20]
 churn_days = 30
+# This simulation is about when reminders go; the win-back holdout (held
+# members get none) has its own test (effect_report_test.cpp).
+[store_defaults.effect]
+holdout = { winback = 0, festival = 0 }
 [stores.ktv]
 name = "欢唱KTV"
 [stores.ktv.winback]

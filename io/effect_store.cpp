@@ -1,0 +1,158 @@
+#include "io/effect_store.h"
+
+#include <charconv>
+
+#include "core/visit_state.h"
+#include "io/redis_fields.h"
+#include "io/redis_keys.h"
+
+namespace huitou {
+
+EffectStore::EffectStore(RedisConnection& redis) : redis_(redis) {}
+
+std::vector<std::optional<HoldoutRecord>> EffectStore::holdout_records(
+    const std::string& store, Kind kind, const std::vector<std::string>& members) {
+    std::vector<std::optional<HoldoutRecord>> out(members.size());
+    if (members.empty()) return out;
+    RedisCommand cmd{"HMGET", keys::holdout(store, kind)};
+    cmd.insert(cmd.end(), members.begin(), members.end());
+    const auto reply = redis_.command(cmd);
+    reply.expect_ok("HMGET holdout");
+    for (std::size_t i = 0; i < members.size() && i < reply.elements.size(); ++i) {
+        if (reply.elements[i].type == RedisReply::Type::string)
+            out[i] = parse_holdout_record(reply.elements[i].str);
+    }
+    return out;
+}
+
+namespace {
+
+std::string seconds_text(SysSeconds t) {
+    return std::to_string(t.time_since_epoch().count());
+}
+
+std::optional<long long> number(std::string_view s) {
+    long long v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+// "<job id>|<m|h>|<channel>|<parts>" due at `due` → a touch; nullopt when
+// damaged (skipped: one bad entry must not hide a whole report).
+std::optional<Touch> parse_touch(std::string_view entry, SysSeconds due) {
+    std::vector<std::string_view> parts;
+    for (std::size_t pos = 0;;) {
+        const auto bar = entry.find('|', pos);
+        parts.push_back(entry.substr(pos, bar - pos));
+        if (bar == std::string_view::npos) break;
+        pos = bar + 1;
+    }
+    if (parts.size() != 4) return std::nullopt;
+    Touch t;
+    t.job_id = std::string(parts[0]);
+    const auto first = parts[0].find(':');
+    const auto second = first == std::string_view::npos ? first : parts[0].find(':', first + 1);
+    if (second == std::string_view::npos) return std::nullopt;
+    const auto kind = parse_kind(parts[0].substr(0, first));
+    const auto date = parse_date(parts[0].substr(second + 1, 10));
+    const auto channel = parse_channel(parts[2]);
+    const auto sms_parts = number(parts[3]);
+    if (!kind || !date || !channel || !sms_parts || (parts[1] != "h" && parts[1] != "m"))
+        return std::nullopt;
+    t.member_id = std::string(parts[0].substr(first + 1, second - first - 1));
+    t.kind = *kind;
+    t.occasion = *date;
+    t.period = holdout_period(*kind, *date, job_id_detail(parts[0]));
+    t.held = parts[1] == "h";
+    t.channel = *channel;
+    t.sms_parts = static_cast<int>(*sms_parts);
+    t.planned_at = due;
+    return t;
+}
+
+}  // namespace
+
+std::vector<Touch> EffectStore::touches(const std::string& store, SysSeconds from, SysSeconds to) {
+    const auto reply = redis_.command({"ZRANGE", keys::touches(store), seconds_text(from),
+                                       seconds_text(to), "BYSCORE", "WITHSCORES"});
+    reply.expect_ok("ZRANGE touches");
+    std::vector<Touch> out;
+    for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+        const auto due = number(reply.elements[i + 1].str);
+        if (!due) continue;
+        if (auto t = parse_touch(reply.elements[i].str, SysSeconds{std::chrono::seconds{*due}}))
+            out.push_back(std::move(*t));
+    }
+    // When each messaged one went: HMGET in slices, one round trip.
+    constexpr std::size_t kSlice = 1000;
+    std::vector<std::size_t> messaged;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (!out[i].held) messaged.push_back(i);
+    }
+    std::vector<RedisCommand> commands;
+    for (std::size_t first = 0; first < messaged.size(); first += kSlice) {
+        RedisCommand cmd{"HMGET", keys::sent_times(store)};
+        for (std::size_t k = first; k < std::min(messaged.size(), first + kSlice); ++k)
+            cmd.push_back(out[messaged[k]].job_id);
+        commands.push_back(std::move(cmd));
+    }
+    const auto replies = redis_.pipeline(commands);
+    for (std::size_t c = 0; c < replies.size(); ++c) {
+        replies[c].expect_ok("HMGET sent times");
+        for (std::size_t e = 0; e < replies[c].elements.size(); ++e) {
+            const auto& r = replies[c].elements[e];
+            if (r.type != RedisReply::Type::string) continue;
+            if (const auto at = number(r.str))
+                out[messaged[c * kSlice + e]].sent_at = SysSeconds{std::chrono::seconds{*at}};
+        }
+    }
+    return out;
+}
+
+std::map<std::string, std::vector<VisitPoint>> EffectStore::visits(
+    const std::string& store, const std::vector<std::string>& members) {
+    // A thousand members a round trip: the replies of a whole store would not fit.
+    constexpr std::size_t kSlice = 1000;
+    std::map<std::string, std::vector<VisitPoint>> out;
+    for (std::size_t first = 0; first < members.size(); first += kSlice) {
+        const std::size_t last = std::min(members.size(), first + kSlice);
+        std::vector<RedisCommand> commands;
+        for (std::size_t i = first; i < last; ++i)
+            commands.push_back({"HGETALL", keys::visit_state(store, members[i])});
+        const auto replies = redis_.pipeline(commands);
+        for (std::size_t i = first; i < last; ++i) {
+            replies[i - first].expect_ok("HGETALL visits");
+            const auto state = visit_state_from_fields(field_map(replies[i - first]));
+            if (!state) continue;
+            auto& points = out[members[i]];
+            for (const auto& v : state->history)
+                points.push_back({v.at, v.amount_cents});
+        }
+    }
+    return out;
+}
+
+long long EffectStore::trim(const std::string& store, SysSeconds before) {
+    // A slice at a time: a festival's million entries never come in one reply.
+    const std::string cutoff = "(" + seconds_text(before);
+    long long trimmed = 0;
+    while (true) {
+        const auto old = redis_.command(
+            {"ZRANGE", keys::touches(store), "-inf", cutoff, "BYSCORE", "LIMIT", "0", "5000"});
+        old.expect_ok("ZRANGE old touches");
+        if (old.elements.empty()) return trimmed;
+        RedisCommand forget{"HDEL", keys::sent_times(store)};
+        RedisCommand drop{"ZREM", keys::touches(store)};
+        for (const auto& e : old.elements) {
+            forget.push_back(e.str.substr(0, e.str.find('|')));
+            drop.push_back(e.str);
+        }
+        const auto replies = redis_.pipeline({forget, drop});
+        for (const auto& r : replies)
+            r.expect_ok("trim touches");
+        trimmed += replies[1].integer;
+    }
+}
+
+}  // namespace huitou

@@ -1,0 +1,55 @@
+// effect_store.h — what the effect report needs from Redis: the members'
+// holdout records, the messages planned (messaged and held out) with when
+// each was sent, and the members' visits.
+//
+//   hu:{S}:holdout:<kind>  hash  member → their last group for the kind,
+//                                "<period> h|m" (core/holdout.h)
+//   hu:{S}:fx:touch        zset  every job planned, messaged or held out, by
+//                                due time: "<job id>|<m|h>|<channel>|<SMS parts>"
+//   hu:{S}:fx:sent         hash  job id → when the provider took it (Unix s)
+// The first two are written with the job, in the same script
+// (scripts/create_job.lua), the third with its result
+// (scripts/record_result.lua); the visits are the members' own kept
+// history (hu:{S}:v:<member>, scripts/record_visit.lua). `trim` drops what
+// is older than the store's effect.keep_days.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/effect.h"
+#include "core/holdout.h"
+#include "core/job.h"
+#include "io/redis_connection.h"
+
+namespace huitou {
+
+class EffectStore {
+  public:
+    explicit EffectStore(RedisConnection& redis);
+
+    // The records of `members` for `kind`, in order (nullopt: none, or
+    // unreadable). One round trip. Throws RedisError.
+    std::vector<std::optional<HoldoutRecord>> holdout_records(
+        const std::string& store, Kind kind, const std::vector<std::string>& members);
+
+    // The jobs of `store` planned (due) in [from, to], messaged and held
+    // out, with when each was sent. Throws RedisError.
+    std::vector<Touch> touches(const std::string& store, SysSeconds from, SysSeconds to);
+
+    // The kept visits of each of `members` (their last winback.history),
+    // by member; one round trip. Throws RedisError.
+    std::map<std::string, std::vector<VisitPoint>> visits(const std::string& store,
+                                                          const std::vector<std::string>& members);
+
+    // Forgets the touches due before `before` and their sent times; returns
+    // how many. Throws RedisError.
+    long long trim(const std::string& store, SysSeconds before);
+
+  private:
+    RedisConnection& redis_;
+};
+
+}  // namespace huitou

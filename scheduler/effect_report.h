@@ -1,0 +1,38 @@
+// effect_report.h — a store's effect report over some days: read from Redis
+// (io/effect_store.h), computed by the pure core (core/effect.h).
+//
+// `huitou report` and GET /api/v1/stores/<S>/report both call it, so the
+// terminal and a script get the same numbers. It reads the messages planned
+// in the days asked for and in the longest attribution window after them (a
+// later message may take a visit from an earlier one: last touch), and the
+// kept visits of every member they name. Reads only.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config.h"
+#include "core/effect.h"
+#include "io/redis_connection.h"
+
+namespace huitou {
+
+// At most this many days in one report: a report reads every message of
+// its days, so a range is bounded like any other read.
+inline constexpr int kMaxReportDays = 366;
+
+// "" when [from, to] can be reported, else what is wrong ("to: before from").
+std::string check_report_range(const Date& from, const Date& to);
+
+// The report of `store` for messages planned on its local days [from, to].
+// Throws RedisError.
+EffectReport effect_report(RedisConnection& redis, const StoreConfig& store, const Date& from,
+                           const Date& to);
+
+// The JSON both doors answer: {"store", "from", "to", "kinds": [...]}
+// (core/effect.h's fields, money in yuan).
+nlohmann::json effect_json(const EffectReport& report, const StoreConfig& store, const Date& from,
+                           const Date& to);
+
+}  // namespace huitou
