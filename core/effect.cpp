@@ -1,6 +1,7 @@
 #include "core/effect.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstdio>
 #include <tuple>
@@ -113,6 +114,7 @@ Interval wilson_interval(long long successes, long long n, double z) {
 }
 
 Interval newcombe_difference(long long x1, long long n1, long long x2, long long n2, double z) {
+    assert(n1 > 0 && n2 > 0 && 0 <= x1 && x1 <= n1 && 0 <= x2 && x2 <= n2);
     const double p1 = static_cast<double>(x1) / static_cast<double>(n1);
     const double p2 = static_cast<double>(x2) / static_cast<double>(n2);
     const Interval w1 = wilson_interval(x1, n1, z);
