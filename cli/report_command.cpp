@@ -76,7 +76,11 @@ void print_effect_report(const EffectReport& report, const StoreConfig& store, c
                 << points(k.lift_interval->high) << "）";
         }
         if (k.lift) out << "\n";
-        if (k.extra_members) out << "  多回来的会员：约 " << yuan(*k.extra_members) << " 人";
+        if (k.extra_members) {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%.1f", *k.extra_members);
+            out << "  多回来的会员：约 " << buf << " 人";
+        }
         if (k.cost_per_extra_yuan)
             out << "，每多回来一位约花 " << yuan(*k.cost_per_extra_yuan) << " 元";
         if (k.extra_members) out << "\n";
