@@ -441,3 +441,48 @@ TEST_CASE(
     CHECK(report.kinds[0].messaged.came_back == static_cast<long long>(messaged.size()));
     CHECK(report.kinds[0].held.came_back == static_cast<long long>(held.size()));
 }
+
+TEST_CASE(
+    "a job's send time reaches the effect report: its result, or a receipt proving an "
+    "unknown job went") {
+    TestRedis server;
+    auto redis = server.connect();
+    const Config config = parse_config(kConfig, "effect.toml");
+    JobStore jobs(redis, config.scheduler);
+    const SysSeconds due = *parse_instant("2027-09-15T10:00:00+08:00");
+    std::vector<Job> planned;
+    for (const char* member : {"F0001", "F0002"}) {
+        Job j;
+        j.store = "toyland";
+        j.kind = Kind::festival;
+        j.member_id = member;
+        j.occasion_date = *parse_date("2027-09-15");
+        j.id = make_job_id(j.kind, j.member_id, j.occasion_date, "mid_autumn");
+        j.to = phone_of(1);
+        j.text = "【童乐玩具】中秋快乐";
+        j.due_at = due;
+        j.expires_at = due + 12h;
+        j.created_at = due - 10h;
+        planned.push_back(j);
+    }
+    REQUIRE(jobs.create(planned) == 2);
+    // F0001's call may have reached the provider: unknown; then its receipt comes.
+    redis.command({"HSET", keys::job("toyland", planned[0].id), "state", "unknown"});
+    CHECK(jobs.record_delivery("toyland", planned[0].id, "delivered", due + 5min) ==
+          JobState::delivered);
+    EffectStore effects(redis);
+    const auto touches = effects.touches("toyland", due - 1h, due + 1h);
+    REQUIRE(touches.size() == 2);
+    for (const auto& t : touches) {
+        INFO(t.job_id);
+        CHECK(t.member_id == (t.job_id == planned[0].id ? "F0001" : "F0002"));
+        CHECK(t.kind == Kind::festival);
+        CHECK(t.period == "2027-09-15:mid_autumn");
+        CHECK(t.sms_parts == 1);
+        CHECK_FALSE(t.held);
+        if (t.job_id == planned[0].id)
+            CHECK(t.sent_at == due + 5min);
+        else
+            CHECK_FALSE(t.sent_at);  // planned, never sent: counts from its due time
+    }
+}

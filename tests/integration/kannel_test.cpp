@@ -322,7 +322,7 @@ TEST_CASE("the Kannel listener refuses callbacks without the shared secret", "[k
     const std::string mo = "/kannel/mo?from=%2B8613900139000&to=1069999&text=T";
 
     SECTION("a forged delivery report or reply: 403, nothing recorded") {
-        for (const std::string key :
+        for (const std::string& key :
              {std::string(), std::string("&key="), std::string("&key=cb-3f9a1c0d7e5b2469"),
               std::string("&key=cb-3f9a1c0d7e5b246"), "&key=" + kCallbackSecret + "0"}) {
             INFO(key);
