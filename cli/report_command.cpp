@@ -69,7 +69,7 @@ void print_effect_report(const EffectReport& report, const StoreConfig& store, c
             out << "，短信 " << k.messaged.sms_parts << " 条计费，约 " << yuan(k.cost_yuan)
                 << " 元";
         out << "\n";
-        print_group("对照组（不发送）：", k.held, k.held_rate, out);
+        if (k.held.members > 0) print_group("对照组（不发送）：", k.held, k.held_rate, out);
         if (k.lift) out << "  差别：" << points(*k.lift) << " 个百分点";
         if (k.lift_interval) {
             out << "（95% 区间 " << points(k.lift_interval->low) << " 到 "

@@ -83,6 +83,7 @@ void apply_holdout(Verdict& v, std::string_view store, const EffectConfig& effec
     job.holdout_record = record ? format_holdout_record(*record) : std::string();
     if (!held) return;
     job.state = JobState::held;
+    job.error = "holdout";  // what `huitou jobs` and GET /api/jobs/<id> show as its reason
     v.reason = "holdout";
     v.detail = "held out of " + period + " to measure the effect; never sent";
 }

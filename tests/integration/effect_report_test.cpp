@@ -20,6 +20,7 @@
 #include "io/winback_store.h"
 #include "scheduler/admin_api.h"
 #include "scheduler/day_planner.h"
+#include "scheduler/day_preview.h"
 #include "scheduler/effect_report.h"
 #include "scheduler/scheduler.h"
 #include "tests/support/test_redis.h"
@@ -171,6 +172,16 @@ TEST_CASE_METHOD(Festival,
             }
         });
         CHECK(again == held);
+        // The preview shows them as planned: held out, the reason `holdout`.
+        const auto previews = preview_day(redis, config, templates, *parse_date("2027-09-15"),
+                                          "toyland", clock.now());
+        REQUIRE(previews.size() == 1);
+        std::set<std::string> shown;
+        for (const auto& s : previews[0].skipped) {
+            if (s.reason == "holdout") shown.insert(s.member_id);
+        }
+        CHECK(shown == held);
+        CHECK(previews[0].messages.size() == sent.size());
     }
 
     SECTION("the next festival never holds out a member held out of this one") {

@@ -110,6 +110,7 @@ TEST_CASE("a planned message to a member chosen for the holdout becomes a held j
     apply_holdout(v, "toyland", effect, std::nullopt);
     REQUIRE(v.job);
     CHECK(v.job->state == JobState::held);
+    CHECK(v.job->error == "holdout");
     CHECK(v.reason == "holdout");
     CHECK(v.job->holdout_record == "2027-09-15:mid_autumn h");
 
