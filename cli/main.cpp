@@ -1,5 +1,5 @@
 // huitou — the command-line tool: import members, inspect jobs and config,
-// consent and previews.
+// consent and previews, API keys.
 //
 // Exit statuses (docs/operations.md): 0 success; 1 an environment failure
 // (Redis unreachable or failing); 2 a usage or configuration error (CLI11's
@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/apikey_commands.h"
 #include "cli/calendar_command.h"
 #include "cli/import_command.h"
 #include "cli/job_commands.h"
@@ -140,6 +141,8 @@ int main(int argc, char** argv) {
     job_commands.add_to(app, jobs_cmd);
     ReportCommand report_command;
     report_command.add_to(app);
+    ApiKeyCommands apikey_commands;
+    apikey_commands.add_to(app);
 
     if (const auto status = parse_options(app, argc, argv)) return *status;
     if (*outbox_cmd) {
@@ -184,6 +187,7 @@ int main(int argc, char** argv) {
         if (const auto status = visit_commands.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = policy_commands.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = report_command.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status = apikey_commands.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
             return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);

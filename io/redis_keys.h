@@ -33,6 +33,11 @@
 //   hu:{S}:holdout:<kind> hash   member → last holdout group for the kind (core/holdout.h)
 //   hu:{S}:fx:touch       zset   every job planned, messaged or held out, by due time
 //   hu:{S}:fx:sent        hash   job id → when it was sent (io/effect_store.h)
+// Not per store either, all under one tag, {apikeys} (io/api_key_store.h):
+//   hu:{apikeys}:k:<id>   hash   an API key: name, stores, scope, hash (of the token),
+//                                created_at, revoked_at
+//   hu:{apikeys}:ids      set    every key's id, revoked ones too
+//   hu:{apikeys}:names    hash   name → id of the live keys
 #pragma once
 
 #include <string>
@@ -102,6 +107,18 @@ inline std::string touches(std::string_view store) {
 }
 inline std::string sent_times(std::string_view store) {
     return store_prefix(store) + "fx:sent";
+}
+
+// API keys (io/api_key_store.h): one hash tag for all of them, so adding
+// and revoking a key is one transaction on a cluster too.
+inline std::string api_key(std::string_view id) {
+    return "hu:{apikeys}:k:" + std::string(id);
+}
+inline std::string api_key_ids() {
+    return "hu:{apikeys}:ids";
+}
+inline std::string api_key_names() {
+    return "hu:{apikeys}:names";
 }
 
 }  // namespace huitou::keys

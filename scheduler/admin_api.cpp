@@ -14,6 +14,7 @@
 #include "scheduler/admin_views.h"
 #include "scheduler/day_preview.h"
 #include "scheduler/effect_report.h"
+#include "scheduler/store_access.h"
 
 namespace huitou {
 namespace {
@@ -88,8 +89,8 @@ HttpReply AdminApi::with_redis(const char* what, Read read) {
 
 HttpReply AdminApi::report(const HttpRequest& req) {
     const std::string& id = req.path_params.at(0);
+    if (auto refusal = refuse(req, config_, id)) return *refusal;
     const StoreConfig* store = config_.find_store(id);
-    if (!store) return error(404, unknown_store(id));
     std::optional<Date> days[2];
     for (int i = 0; i < 2; ++i) {
         const std::string name = i == 0 ? "from" : "to";

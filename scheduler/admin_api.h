@@ -6,7 +6,8 @@
 //   GET /api/consent?member=ID[&store=S]         consent per channel and the ledger
 //   GET /api/stats[?store=S]                     per store: jobs by state, win-back
 //   GET /api/v1/stores/<S>/report?from=D&to=D[&format=csv]   the effect report
-//                                                (scheduler/effect_report.h)
+//                                                (scheduler/effect_report.h); also
+//                                                for an API key of S (store_access.h)
 //
 // Each answer is the JSON the `huitou` tool prints with --json (day_preview.h,
 // admin_views.h), so a script may use either. Nothing here writes: a preview

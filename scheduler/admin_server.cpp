@@ -1,5 +1,6 @@
 #include "scheduler/admin_server.h"
 
+#include <cassert>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -9,8 +10,10 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "core/api_key.h"
 #include "core/wire.h"
 #include "io/http_listener.h"
+#include "io/redis_connection.h"
 #include "io/secret.h"
 
 namespace huitou {
@@ -18,6 +21,7 @@ namespace huitou {
 struct AdminServer::Impl {
     AdminConfig config;
     std::string token;
+    KeyChecker check_key;
     std::map<std::string, std::set<std::string>> methods;  // path → methods routed
     httplib::Server server;
     std::thread thread;
@@ -35,8 +39,55 @@ bool same_secret(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+// Who the request this thread is handling comes from: set by the
+// pre-routing handler, read by the route's wrapper. httplib runs both for one
+// request on one thread, one after the other, and the pre-routing handler
+// sets it for every request, so nothing leaks from one request to the next.
+thread_local Identity current_identity;
+
+// Who a request is, or the refusal to send instead.
+struct Verdict {
+    std::optional<Identity> who;
+    int status = 0;
+    std::string message;
+};
+
+Verdict refused(int status, std::string message) {
+    return {std::nullopt, status, std::move(message)};
+}
+
+Verdict admitted(Identity who) {
+    return {std::move(who), 0, {}};
+}
+
+Verdict identify(const std::string& admin_token, const AdminServer::KeyChecker& check_key,
+                 const httplib::Request& req) {
+    const auto header = req.get_header_value("Authorization");
+    const bool bearer = header.starts_with("Bearer ");
+    const std::string_view presented = bearer ? std::string_view(header).substr(7) : "";
+    if (!admin_token.empty() && bearer && same_secret(presented, admin_token))
+        return admitted(Identity::admin());
+    if (bearer && has_api_key_prefix(presented)) {
+        std::optional<Identity> key;
+        if (check_key) key = check_key(presented);
+        if (!key) return refused(401, "the API key is not valid: unknown, revoked or malformed");
+        if (!req.path.starts_with("/api/v1/")) {
+            return refused(403,
+                           "an API key reaches /api/v1/ only; this route takes the admin "
+                           "token");
+        }
+        return admitted(std::move(*key));
+    }
+    // No token configured: the server is on loopback, and whoever reaches it
+    // is the operator, as before keys existed.
+    if (admin_token.empty()) return admitted(Identity::admin());
+    return refused(401, "a valid bearer token is required");
+}
+
 HttpRequest to_request(const httplib::Request& req) {
     HttpRequest r;
+    r.method = req.method;
+    r.identity = current_identity;
     r.body = req.body;
     for (const auto& [name, value] : req.params)
         r.query[name] = value;
@@ -66,21 +117,32 @@ AdminServer::AdminServer(AdminConfig config, std::string token) : impl_(std::mak
     server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
         res.set_content("{\"status\":\"ok\"}", "application/json");
     });
-    server.set_pre_routing_handler(
-        [impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
-            const auto& token = impl->token;
-            if (token.empty() || req.path == "/healthz" || req.path == "/readyz")
-                return httplib::Server::HandlerResponse::Unhandled;
-            const auto header = req.get_header_value("Authorization");
-            if (header.starts_with("Bearer ") &&
-                same_secret(std::string_view(header).substr(7), token)) {
-                return httplib::Server::HandlerResponse::Unhandled;
-            }
-            res.status = 401;
-            res.set_header("WWW-Authenticate", "Bearer");
-            res.set_content(error_body("a valid bearer token is required"), "application/json");
-            return httplib::Server::HandlerResponse::Handled;
-        });
+    server.set_pre_routing_handler([impl = impl_.get()](const httplib::Request& req,
+                                                        httplib::Response& res) {
+        current_identity = Identity{};
+        if (req.path == "/healthz" || req.path == "/readyz")
+            return httplib::Server::HandlerResponse::Unhandled;
+        Verdict verdict;
+        try {
+            verdict = identify(impl->token, impl->check_key, req);
+        } catch (const RedisError& e) {
+            spdlog::error("{} {}: cannot check the API key: {}", req.method, req.path, e.what());
+            verdict = refused(503, "storage unavailable, try again");
+        } catch (const std::exception& e) {
+            spdlog::error("{} {}: cannot check the API key: {}", req.method, req.path, e.what());
+            verdict = refused(500,
+                              "the API key could not be checked; the scheduler's log "
+                              "says why");
+        }
+        if (verdict.who) {
+            current_identity = std::move(*verdict.who);
+            return httplib::Server::HandlerResponse::Unhandled;
+        }
+        res.status = verdict.status;
+        if (verdict.status == 401) res.set_header("WWW-Authenticate", "Bearer");
+        res.set_content(error_body(verdict.message), "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+    });
     // httplib's own answers (no route, a malformed request) get a JSON body
     // too; a handler's reply already has one.
     server.set_error_handler(httplib::Server::HandlerWithResponse(
@@ -112,23 +174,39 @@ AdminServer::~AdminServer() {
 }
 
 void AdminServer::on_post(const std::string& path, PostHandler handler) {
-    impl_->methods[path].insert("POST");
-    impl_->server.Post(
-        path, [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
-            const auto reply = handler(req.body);
-            res.status = reply.status;
-            res.set_content(reply.body, reply.content_type);
-        });
+    on("POST", path,
+       [handler = std::move(handler)](const HttpRequest& req) { return handler(req.body); });
 }
 
 void AdminServer::on_get(const std::string& path, GetHandler handler) {
-    impl_->methods[path].insert("GET");
-    impl_->server.Get(
-        path, [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
-            const auto reply = handler(to_request(req));
-            res.status = reply.status;
-            res.set_content(reply.body, reply.content_type);
-        });
+    on("GET", path, std::move(handler));
+}
+
+void AdminServer::on(const std::string& method, const std::string& path, Handler handler) {
+    impl_->methods[path].insert(method);
+    auto serve = [handler = std::move(handler)](const httplib::Request& req,
+                                                httplib::Response& res) {
+        const auto reply = handler(to_request(req));
+        res.status = reply.status;
+        res.set_content(reply.body, reply.content_type);
+    };
+    auto& server = impl_->server;
+    if (method == "GET")
+        server.Get(path, std::move(serve));
+    else if (method == "POST")
+        server.Post(path, std::move(serve));
+    else if (method == "PUT")
+        server.Put(path, std::move(serve));
+    else if (method == "PATCH")
+        server.Patch(path, std::move(serve));
+    else if (method == "DELETE")
+        server.Delete(path, std::move(serve));
+    else
+        assert(!"AdminServer::on: GET, POST, PUT, PATCH or DELETE");
+}
+
+void AdminServer::set_key_checker(KeyChecker checker) {
+    impl_->check_key = std::move(checker);
 }
 
 void check_admin_token(const AdminConfig& config, const std::string& token) {
@@ -167,9 +245,9 @@ void AdminServer::start() {
         };
         if (!methods.contains("GET")) server.Get(path, refuse);
         if (!methods.contains("POST")) server.Post(path, refuse);
-        server.Put(path, refuse);
-        server.Delete(path, refuse);
-        server.Patch(path, refuse);
+        if (!methods.contains("PUT")) server.Put(path, refuse);
+        if (!methods.contains("DELETE")) server.Delete(path, refuse);
+        if (!methods.contains("PATCH")) server.Patch(path, refuse);
     }
     impl_->port = bind_exclusively(server, impl_->config.listen, "admin.listen");
     impl_->thread = std::thread([&server] { server.listen_after_bind(); });

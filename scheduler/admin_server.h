@@ -1,42 +1,64 @@
-// admin_server.h — the scheduler's HTTP server, for operators and point-of-sale systems.
+// admin_server.h — the scheduler's HTTP server, for operators, point-of-sale
+// systems and programs with an API key.
 //
 // cpp-httplib, wrapped once here (the rest of the code never includes
 // httplib.h): a listening socket bound at start-up — 127.0.0.1 unless the
 // config says otherwise — served by httplib's thread pool in the background.
 // Handlers are plain functions from a request (body, query parameters, the
-// path's captured parts) to a status and a JSON body; they run on the
-// server's threads, so they must not share a Redis connection with the
-// scheduler loop.
+// path's captured parts, who is asking) to a status and a JSON body; they run
+// on the server's threads, so they must not share a Redis connection with
+// the scheduler loop.
 //
-// With a token (admin.token_file, admin.token_env or HUITOU_ADMIN_TOKEN: never
-// inline), every route but GET /healthz and GET /readyz needs
-// "Authorization: Bearer <token>", compared in constant time. Without one the
-// server trusts whoever can reach the address, so it starts without a token
-// only on a loopback address (127.0.0.0/8, ::1, localhost), with a warning;
-// the consent route then refuses opt-ins (scheduler/consent_http.h): what
-// lifts a member's refusal needs the token. Bodies are limited to 64 KiB. Every error is JSON
-// {"error": "..."}: 401 without the token, 404 for an unknown path, 405 (with
-// Allow) for a known path asked with another method. The routes themselves
-// are registered by their owners (metrics_routes.h, admin_api.h, ...).
+// Who is asking (core/identity.h) is settled before any route runs, for every
+// request but GET /healthz and GET /readyz:
+//   - "Authorization: Bearer <admin token>" (admin.token_file, admin.token_env
+//     or HUITOU_ADMIN_TOKEN: never inline), compared in constant time: the
+//     admin, every store, every route;
+//   - "Bearer hk_..." — an API key, checked by the KeyChecker on every
+//     request (nothing cached: a revoked key is refused at once). A key
+//     reaches /api/v1/ only: elsewhere a valid key is a 403, the operator's
+//     routes are not for programs. Which stores and methods it may use
+//     within /api/v1/ is each route's check (scheduler/store_access.h);
+//   - anything else is a 401 with WWW-Authenticate: Bearer.
+// Without an admin token the server trusts whoever can reach the address as
+// the admin, so it starts only on a loopback address (127.0.0.0/8, ::1,
+// localhost), with a warning; the consent route then refuses opt-ins
+// (scheduler/consent_http.h). A request presenting an API key is still that
+// key (a wrong one a 401), never the admin. A KeyChecker that throws
+// RedisError is a 503, any other exception a 500: never a crash.
+//
+// Bodies are limited to 64 KiB. Every error is JSON {"error": "..."}: 401,
+// 403, 404 for an unknown path, 405 (with Allow) for a known path asked with
+// another method. The routes themselves are registered by their owners
+// (metrics_routes.h, admin_api.h, ...).
 #pragma once
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/config.h"
+#include "core/identity.h"
 
 namespace huitou {
 
 // What a handler sees of a request. `path_params` are the regex groups of the
 // route's pattern ("/api/jobs/([^/]+)" → {"<id>"}); both are URL-decoded.
+// `identity` is who is asking, filled by the server; default-constructed it
+// may touch no store.
 struct HttpRequest {
+    std::string method = "GET";
     std::string body;
     std::map<std::string, std::string> query;  // the last value of each parameter
     std::vector<std::string> path_params;
+    Identity identity;
+
+    // Whether the method changes something: anything but GET and HEAD.
+    bool writes() const { return method != "GET" && method != "HEAD"; }
 
     // The query parameter `name`, or "" when absent.
     std::string param(const std::string& name) const;
@@ -62,6 +84,11 @@ class AdminServer {
   public:
     using PostHandler = std::function<HttpReply(std::string_view body)>;
     using GetHandler = std::function<HttpReply(const HttpRequest&)>;
+    using Handler = GetHandler;
+    // The live key `token` ("hk_...") is, else nullopt. Called from the
+    // server's threads, for each request with a key. Throws RedisError when
+    // it cannot tell (a 503).
+    using KeyChecker = std::function<std::optional<Identity>(std::string_view token)>;
 
     // `token`: the bearer token every request needs ("" = none; see start()).
     AdminServer(AdminConfig config, std::string token);
@@ -75,6 +102,13 @@ class AdminServer {
     // matched against the whole path; its groups become path_params.
     // GET /readyz, like /healthz, needs no token.
     void on_get(const std::string& path, GetHandler handler);
+    // Adds a route for `method` (GET, POST, PUT, PATCH or DELETE), as on_get;
+    // the handler sees the method, the body and the identity.
+    void on(const std::string& method, const std::string& path, Handler handler);
+
+    // Lets API keys in (under /api/v1/); call before start(). Without a
+    // checker every key is a 401.
+    void set_key_checker(KeyChecker checker);
 
     // Binds `config.listen` and serves in the background. Throws ConfigError
     // when there is no token and the address is not loopback (logs a warning

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "io/api_key_store.h"
 #include "io/program_setup.h"
 #include "io/redis_outage.h"
 #include "scheduler/admin_api.h"
@@ -67,7 +68,12 @@ int main(int argc, char** argv) {
         // The daemon listens for visits (POS feed and HTTP); --once does not.
         scheduler.listen_for_visits();
         VisitHttpHandler visit_http(rt.config, rt.redis, *rt.clock);
+        // API keys are looked up in Redis on every request, on a connection
+        // of their own (io/api_key_store.h); declared first, so it outlives
+        // the server's threads.
+        ApiKeyChecker api_keys(rt.redis);
         AdminServer admin(rt.config.admin, admin_token);
+        admin.set_key_checker(std::ref(api_keys));
         ConsentHttpHandler consent_http(rt.config, rt.redis, *rt.clock, admin.has_token());
         AdminApi admin_api(rt.config, templates, rt.redis, *rt.clock);
         MetricsRoutes metrics_routes(scheduler.metrics(), rt.config, rt.redis, *rt.clock);
