@@ -3,7 +3,10 @@
 #include <httplib.h>
 #include <openssl/crypto.h>
 
+#include <atomic>
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -57,7 +60,8 @@ struct KannelListener::State {
     const Config& config;
     const Clock& clock;
     const std::string secret;
-    std::mutex mutex;  // the server's threads share one Redis connection
+    std::mutex mutex;                   // the server's threads share one Redis connection
+    std::atomic<bool> listened{false};  // listen_after_bind has returned
     RedisConnection redis;
     JobStore jobs;
     ConsentStore consent;
@@ -213,11 +217,20 @@ KannelListener::KannelListener(const Config& config, const RedisEndpoint& redis,
         state_->on_mo(req, res);
     });
     port_ = bind_exclusively(server, listen, "sms.kannel.listen");
-    thread_ = std::thread([this] { state_->server.listen_after_bind(); });
+    thread_ = std::thread([this] {
+        state_->server.listen_after_bind();
+        state_->listened = true;
+    });
 }
 
 KannelListener::~KannelListener() {
-    state_->server.stop();
+    // httplib's stop() only reaches a server already listening: one stopped
+    // before its thread got there would listen for ever (a test hung so,
+    // once). Stop until the thread has come out.
+    while (!state_->listened) {
+        state_->server.stop();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     if (thread_.joinable()) thread_.join();
 }
 
