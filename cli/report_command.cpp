@@ -100,6 +100,8 @@ void ReportCommand::add_to(CLI::App& app) {
     auto* json = command_->add_flag("--json", json_, "JSON (as GET /api/v1/stores/<S>/report)");
     auto* csv = command_->add_flag("--csv", csv_, "CSV, one row per kind, for a spreadsheet");
     json->excludes(csv);
+    command_->add_option("--by", by_, "month: one report per calendar month of the range")
+        ->check(CLI::IsMember({"month"}));
 }
 
 std::optional<int> ReportCommand::run(const Runtime& rt, std::ostream& out, std::ostream& errors) {
@@ -115,6 +117,25 @@ std::optional<int> ReportCommand::run(const Runtime& rt, std::ostream& out, std:
         return 2;
     }
     RedisConnection redis(rt.redis);
+    if (by_ == "month") {
+        const auto months = effect_report_by_month(redis, *store, *from, *to);
+        const auto ranges = report_months(*from, *to);
+        if (json_) {
+            out << effect_json_by_month(months, *store, *from, *to).dump(2) << "\n";
+            return 0;
+        }
+        for (std::size_t i = 0; i < months.size(); ++i) {
+            if (csv_) {
+                const std::string csv = effect_csv(months[i]);
+                // One header row for all months.
+                out << (i == 0 ? csv : csv.substr(csv.find('\n') + 1));
+                continue;
+            }
+            if (i > 0) out << "\n";
+            print_effect_report(months[i], *store, ranges[i].first, ranges[i].second, out);
+        }
+        return 0;
+    }
     const auto report = effect_report(redis, *store, *from, *to);
     if (json_)
         out << effect_json(report, *store, *from, *to).dump(2) << "\n";

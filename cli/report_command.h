@@ -1,13 +1,15 @@
 // report_command.h — `huitou report`: did the messages bring members back?
 //
 //   huitou report --store toyland --from 2027-09-01 --to 2027-09-30 [--json | --csv]
+//                 [--by month]
 //
 // Per kind of message, the members messaged and those held out
 // (core/holdout.h), how many of each came back within the kind's window,
 // what they spent, the lift with its 95 % interval, and what the SMS cost
 // (core/effect.h; docs/effect.md says how to read it). --json prints what
 // GET /api/v1/stores/<S>/report answers; --csv one row per kind, for a
-// spreadsheet. A bad store or date is exit status 2.
+// spreadsheet. --by month: the same, month by month (a month's messages
+// and the visits after them). A bad store or date is exit status 2.
 #pragma once
 
 #include <iosfwd>
@@ -29,7 +31,7 @@ class ReportCommand {
 
   private:
     CLI::App* command_ = nullptr;
-    std::string store_, from_, to_;
+    std::string store_, from_, to_, by_;
     bool json_ = false, csv_ = false;
 };
 

@@ -102,9 +102,22 @@ HttpReply AdminApi::report(const HttpRequest& req) {
     if (const auto why = check_report_range(*days[0], *days[1]); !why.empty())
         return error(400, why);
     const auto format = req.param("format");
+    const auto by = req.param("by");
+    if (!by.empty() && by != "month") return error(400, "by: \"" + by + "\" is not month");
     if (!format.empty() && format != "json" && format != "csv")
         return error(400, "format: \"" + format + "\" is not json or csv");
     return with_redis("report", [&](RedisConnection& redis) {
+        if (by == "month") {
+            const auto months = effect_report_by_month(redis, *store, *days[0], *days[1]);
+            if (format != "csv")
+                return ok(effect_json_by_month(months, *store, *days[0], *days[1]));
+            std::string csv;
+            for (const auto& m : months) {
+                const auto rows = effect_csv(m);
+                csv += csv.empty() ? rows : rows.substr(rows.find('\n') + 1);
+            }
+            return HttpReply{200, csv, "text/csv; charset=utf-8"};
+        }
         const auto r = effect_report(redis, *store, *days[0], *days[1]);
         if (format == "csv") return HttpReply{200, effect_csv(r), "text/csv; charset=utf-8"};
         return ok(effect_json(r, *store, *days[0], *days[1]));

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -30,9 +32,23 @@ std::string check_report_range(const Date& from, const Date& to);
 EffectReport effect_report(RedisConnection& redis, const StoreConfig& store, const Date& from,
                            const Date& to);
 
+// The calendar months of [from, to], clipped to it: [(2027-09-14, 2027-09-30),
+// (2027-10-01, 2027-10-31), ...].
+std::vector<std::pair<Date, Date>> report_months(const Date& from, const Date& to);
+
+// The report month by month: one EffectReport per month of [from, to]
+// (report_months), in order, from one read. Throws RedisError.
+std::vector<EffectReport> effect_report_by_month(RedisConnection& redis, const StoreConfig& store,
+                                                 const Date& from, const Date& to);
+
 // The JSON both doors answer: {"store", "from", "to", "kinds": [...]}
 // (core/effect.h's fields, money in yuan).
 nlohmann::json effect_json(const EffectReport& report, const StoreConfig& store, const Date& from,
                            const Date& to);
+
+// {"store", "store_name", "from", "to", "by": "month", "periods": [core/effect.h's JSON per
+// month]}.
+nlohmann::json effect_json_by_month(const std::vector<EffectReport>& months,
+                                    const StoreConfig& store, const Date& from, const Date& to);
 
 }  // namespace huitou

@@ -5,6 +5,7 @@
 // endpoint share, through `huitou report`, and over HTTP.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <set>
 
 #include <httplib.h>
@@ -239,6 +240,20 @@ TEST_CASE_METHOD(Festival,
         CHECK(k.cost_yuan == Approx(0.05 * static_cast<double>(k.messaged.sms_parts)));
         CHECK(k.messaged.sms_parts >= static_cast<long long>(sent.size()));
 
+        // Month by month: September has the festival, October nothing; the
+        // months are the calendar's, clipped to the range.
+        const auto months = effect_report_by_month(redis, store, *parse_date("2027-09-14"),
+                                                   *parse_date("2027-10-31"));
+        REQUIRE(months.size() == 2);
+        CHECK(months[0].from == *parse_date("2027-09-14"));
+        CHECK(months[0].to == *parse_date("2027-09-30"));
+        REQUIRE(months[0].kinds.size() == 1);
+        CHECK(months[0].kinds[0].messaged.came_back == messaged_back);
+        CHECK(months[1].from == *parse_date("2027-10-01"));
+        CHECK(months[1].kinds.empty());
+        CHECK(report_months(*parse_date("2027-12-31"), *parse_date("2028-01-01")).size() == 2);
+        CHECK(report_months(*parse_date("2027-09-15"), *parse_date("2027-09-15")).size() == 1);
+
         // `huitou report`, the same numbers.
         write_file(dir.file("effect.toml"), kConfig);
         const std::vector<std::string> env{"HUITOU_REDIS_URL=" + server.url(),
@@ -258,6 +273,14 @@ TEST_CASE_METHOD(Festival,
         REQUIRE(text.status == 0);
         CHECK_THAT(text.out, Catch::Contains("节日问候"));
         CHECK_THAT(text.out, Catch::Contains("对照组"));
+        const auto by_month =
+            run({bin("huitou"), "--config", dir.file("effect.toml"), "report", "--store", "toyland",
+                 "--from", "2027-09-01", "--to", "2027-10-31", "--by", "month", "--csv"},
+                env);
+        REQUIRE(by_month.status == 0);
+        // One header, then September's festival row; October has no kind.
+        CHECK(std::count(by_month.out.begin(), by_month.out.end(), '\n') == 2);
+        CHECK_THAT(by_month.out, Catch::Contains("festival,2027-09-01,2027-09-30"));
         const auto bad = run({bin("huitou"), "--config", dir.file("effect.toml"), "report",
                               "--store", "toyland", "--from", "2027-09-30", "--to", "2027-09-01"},
                              env);
@@ -286,6 +309,20 @@ TEST_CASE_METHOD(Festival,
         CHECK(r->status == 200);
         CHECK_THAT(r->get_header_value("Content-Type"), Catch::Contains("text/csv"));
         CHECK_THAT(r->body, Catch::Contains("festival"));
+        r = http.Get("/api/v1/stores/toyland/report?from=2027-09-01&to=2027-10-31&by=month", auth);
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        {
+            const auto j = nlohmann::json::parse(r->body);
+            CHECK(j.at("by") == "month");
+            REQUIRE(j.at("periods").size() == 2);
+            CHECK(j.at("periods").at(0).at("kinds").at(0).at("held").at("came_back") == held_back);
+            CHECK(j.at("periods").at(1).at("kinds").empty());
+        }
+        r = http.Get("/api/v1/stores/toyland/report?from=2027-09-01&to=2027-09-30&by=week", auth);
+        REQUIRE(r);
+        CHECK(r->status == 400);
+        CHECK_THAT(r->body, Catch::Contains("by: "));
         r = http.Get("/api/v1/stores/nowhere/report?from=2027-09-01&to=2027-09-30", auth);
         REQUIRE(r);
         CHECK(r->status == 404);
