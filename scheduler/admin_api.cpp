@@ -151,8 +151,8 @@ HttpReply AdminApi::member(const HttpRequest& req) {
             return error(404, "member: no member \"" + id + "\" in store " + store);
         // Consent flags changed here are the shop's record, as an import's:
         // the ledger says api and who; the opt-out list is not touched.
-        const MemberStore::Evidence evidence{clock_.now(), req.identity.describe(),
-                                             ConsentSource::api};
+        const MemberStore::Evidence evidence{
+            clock_.now(), req.method + " member by " + req.identity.describe(), ConsentSource::api};
         const auto outcome = members.upsert({std::move(*body.record)}, &evidence).at(0);
         const auto m = members.get(store, id);
         if (!m) return error(409, "member: deleted while being written; try again");

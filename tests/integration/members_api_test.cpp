@@ -163,6 +163,10 @@ TEST_CASE("members API: GET, PUT and PATCH one member through the import's code"
         REQUIRE(r);
         CHECK(r->status == 400);
         CHECK_THAT(json_of(r).at("error").get<std::string>(), Catch::StartsWith("member_id:"));
+        r = http.Delete(path("toyland", "M01").c_str(), w);  // not yet (issue 18)
+        REQUIRE(r);
+        CHECK(r->status == 405);
+        CHECK(r->get_header_value("Allow") == "GET, PATCH, PUT");
         const std::string big = R"({"name": ")" + std::string(70 * 1024, 'a') + R"("})";
         r = http.Put(path("toyland", "M01").c_str(), w, big, "application/json");
         REQUIRE(r);
@@ -182,7 +186,7 @@ TEST_CASE("members API: GET, PUT and PATCH one member through the import's code"
         CHECK(e.opt_in);
         CHECK(e.channel == Channel::sms);
         CHECK(e.member == "M01");
-        CHECK_THAT(e.detail, Catch::Contains("pos-sync"));
+        CHECK(e.detail == "PUT member by API key " + writer->key.id + " (pos-sync)");
         CHECK(e.at == now);
         // Withdrawn by a PATCH: an api opt-out of the flag.
         r = http.Patch(path("toyland", "M01").c_str(), w, R"({"sms_optin": 0})",
