@@ -48,8 +48,8 @@ void append_script_args(const MemberRecord& r, const MemberWrite& w, std::vector
     }
 }
 
-// An import batch's consent changes, one ledger event per store, channel
-// and direction, naming its members (core/consent.h).
+// A batch's consent changes: for an import one ledger event per store,
+// channel and direction, naming its members; else one per member (core/consent.h).
 class ConsentChanges {
   public:
     void add(const MemberRecord& r, const std::optional<FieldMap>& stored, const MemberWrite& w) {
@@ -78,15 +78,27 @@ class ConsentChanges {
             e.store = store;
             e.channel = channel;
             e.opt_in = opt_in;
-            e.source = ConsentSource::import;
-            e.members = ids;
+            e.source = evidence.source;
             e.detail = evidence.detail;
-            std::vector<std::string> xadd{"XADD", keys::consent_log(store), "*"};
-            for (const auto& [f, v] : to_fields(e)) {
-                xadd.push_back(f);
-                xadd.push_back(v);
+            auto add = [&commands, &store](const ConsentEvent& event) {
+                std::vector<std::string> xadd{"XADD", keys::consent_log(store), "*"};
+                for (const auto& [f, v] : to_fields(event)) {
+                    xadd.push_back(f);
+                    xadd.push_back(v);
+                }
+                commands.push_back(std::move(xadd));
+            };
+            if (evidence.source == ConsentSource::import) {
+                e.members = ids;
+                add(e);
+                continue;
             }
-            commands.push_back(std::move(xadd));
+            // Not an import: an event per member, as the ledger's other
+            // sources name theirs (check_consent_event).
+            for (const auto& id : ids) {
+                e.member = id;
+                add(e);
+            }
         }
         members_.clear();
         return commands;

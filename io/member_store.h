@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/consent.h"
 #include "core/member.h"
 #include "core/member_row.h"
 #include "core/member_write.h"
@@ -42,10 +43,16 @@ class MemberStore {
   public:
     explicit MemberStore(RedisConnection& redis);
 
-    // Where an import's consent changes come from, for the ledger.
+    // Where a write's consent changes come from, for the ledger. An import
+    // (the default) writes one event per batch, store, channel and direction
+    // naming its members; any other source (api: a member written over
+    // /api/v1) one event per member and change, naming the member. Either way
+    // only the shop's flag changes: no source here takes an address off the
+    // opt-out list (core/consent.h).
     struct Evidence {
         SysSeconds at{};
-        std::string detail;  // the file imported
+        std::string detail;  // the file imported; for the API, who wrote
+        ConsentSource source = ConsentSource::import;
     };
 
     // Stores `records` in order; returns each one's outcome. With `evidence`,

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "core/member_body.h"
 #include "core/visit_cycle.h"
 #include "io/consent_store.h"
 #include "io/job_listing.h"
@@ -42,6 +43,15 @@ std::string unknown_store(const std::string& store) {
     return "store: \"" + store + "\" is not a configured store";
 }
 
+// A member as `huitou member S ID --json` prints it: store, member_id and
+// the stored fields.
+nlohmann::json member_json(const Member& m) {
+    nlohmann::json j{{"store", m.store}, {"member_id", m.id}};
+    for (const auto& [field, value] : to_fields(m))
+        j[field] = value;
+    return j;
+}
+
 std::optional<Date> date_param(const HttpRequest& req, std::string* why) {
     const auto text = req.param("date");
     if (text.empty()) {
@@ -67,6 +77,10 @@ void AdminApi::add_to(AdminServer& server) {
     server.on_get("/api/stats", [this](const HttpRequest& r) { return stats(r); });
     server.on_get("/api/v1/stores/([^/]+)/report",
                   [this](const HttpRequest& r) { return report(r); });
+    for (const char* method : {"GET", "PUT", "PATCH"}) {
+        server.on(method, "/api/v1/stores/([^/]+)/members/([^/]+)",
+                  [this](const HttpRequest& r) { return member(r); });
+    }
 }
 
 template <typename Read>
@@ -121,6 +135,41 @@ HttpReply AdminApi::report(const HttpRequest& req) {
         const auto r = effect_report(redis, *store, *days[0], *days[1]);
         if (format == "csv") return HttpReply{200, effect_csv(r), "text/csv; charset=utf-8"};
         return ok(effect_json(r, *store, *days[0], *days[1]));
+    });
+}
+
+HttpReply AdminApi::member(const HttpRequest& req) {
+    const std::string& store = req.path_params.at(0);
+    const std::string& id = req.path_params.at(1);
+    if (auto refusal = refuse(req, config_, store)) return *refusal;
+    if (!is_valid_member_id(id)) {
+        return error(400, "member_id: \"" + id +
+                              "\" may hold only letters, digits, '.', '_' and '-' (at most 64)");
+    }
+    if (req.method == "GET") {
+        return with_redis("member lookup", [&](RedisConnection& redis) {
+            const auto m = MemberStore(redis).get(store, id);
+            if (!m) return error(404, "member: no member \"" + id + "\" in store " + store);
+            return ok(member_json(*m));
+        });
+    }
+    const MemberRowParser parser(
+        [this](std::string_view s) { return config_.find_store(s) != nullptr; });
+    const auto mode = req.method == "PUT" ? MemberWriteMode::replace : MemberWriteMode::merge;
+    auto body = read_member_body(parser, req.body, store, id, mode);
+    if (!body.record) return error(400, body.error);
+    return with_redis("member write", [&](RedisConnection& redis) {
+        MemberStore members(redis);
+        if (mode == MemberWriteMode::merge && !members.get(store, id))
+            return error(404, "member: no member \"" + id + "\" in store " + store);
+        // Consent flags changed here are the shop's record, as an import's:
+        // the ledger says api and who; the opt-out list is not touched.
+        const MemberStore::Evidence evidence{
+            clock_.now(), req.method + " member by " + req.identity.describe(), ConsentSource::api};
+        const auto outcome = members.upsert({std::move(*body.record)}, &evidence).at(0);
+        const auto m = members.get(store, id);
+        if (!m) return error(409, "member: deleted while being written; try again");
+        return HttpReply{outcome == WriteOutcome::created ? 201 : 200, member_json(*m).dump()};
     });
 }
 

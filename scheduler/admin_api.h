@@ -1,4 +1,5 @@
-// admin_api.h — the admin API's read routes: preview, jobs, consent, stats.
+// admin_api.h — the admin API's routes: preview, jobs, consent, stats, the
+// effect report, and members.
 //
 //   GET /api/preview?date=YYYY-MM-DD[&store=S]   what a day sends and why not the rest
 //   GET /api/jobs?state=&member=&date=&store=&limit=   jobs that match, by store and id
@@ -8,9 +9,13 @@
 //   GET /api/v1/stores/<S>/report?from=D&to=D[&format=csv]   the effect report
 //                                                (scheduler/effect_report.h); also
 //                                                for an API key of S (store_access.h)
+//   GET|PUT|PATCH /api/v1/stores/<S>/members/<id>   one member: read, replace, merge
+//                                                (core/member_body.h; the import's
+//                                                parser and writer, consent changes
+//                                                in the ledger with source api)
 //
 // Each answer is the JSON the `huitou` tool prints with --json (day_preview.h,
-// admin_views.h), so a script may use either. Nothing here writes: a preview
+// admin_views.h), so a script may use either. Only the member routes write; a preview
 // runs the same read-only day planner as `huitou preview`. A bad parameter is
 // a 400 whose message starts with the parameter's name ("date: expected
 // YYYY-MM-DD, got ..."); Redis away is a 503; Redis refusing a request
@@ -47,6 +52,11 @@ class AdminApi {
     HttpReply consent(const HttpRequest& req);
     HttpReply stats(const HttpRequest& req);
     HttpReply report(const HttpRequest& req);  // path_params[0]: the store
+    // path_params: the store, the member id. GET: 200 or 404. PUT (replace)
+    // and PATCH (merge): 201 when the member is new (PUT only), else 200;
+    // PATCH of a member that does not exist is a 404. Both answer the
+    // member as stored, as GET does.
+    HttpReply member(const HttpRequest& req);
 
     static constexpr long long default_limit = 100;
     static constexpr long long max_limit = 10000;
