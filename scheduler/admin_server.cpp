@@ -1,5 +1,6 @@
 #include "scheduler/admin_server.h"
 
+#include <atomic>
 #include <cassert>
 #include <chrono>
 #include <set>
@@ -22,6 +23,7 @@ struct AdminServer::Impl {
     AdminConfig config;
     std::string token;
     KeyChecker check_key;
+    std::atomic<bool> listened{false};  // the server thread's listen has returned
     std::map<std::string, std::set<std::string>> methods;  // path → methods routed
     httplib::Server server;
     std::thread thread;
@@ -250,7 +252,11 @@ void AdminServer::start() {
         if (!methods.contains("PATCH")) server.Patch(path, refuse);
     }
     impl_->port = bind_exclusively(server, impl_->config.listen, "admin.listen");
-    impl_->thread = std::thread([&server] { server.listen_after_bind(); });
+    impl_->listened = false;
+    impl_->thread = std::thread([impl = impl_.get()] {
+        impl->server.listen_after_bind();
+        impl->listened = true;
+    });
     // stop() only reaches a server that is running: wait until it is.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (!server.is_running() && std::chrono::steady_clock::now() < deadline) {
@@ -260,7 +266,12 @@ void AdminServer::start() {
 
 void AdminServer::stop() {
     if (!impl_ || !impl_->thread.joinable()) return;
-    impl_->server.stop();
+    // stop() misses a server not yet listening (a loaded machine may take
+    // longer than start()'s wait): stop until the thread has come out.
+    while (!impl_->listened) {
+        impl_->server.stop();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     impl_->thread.join();
 }
 
