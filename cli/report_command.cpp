@@ -1,6 +1,5 @@
 #include "cli/report_command.h"
 
-#include <cmath>
 #include <cstdio>
 #include <ostream>
 
@@ -39,12 +38,6 @@ std::string points(double difference) {  // percentage points, signed
     return buf;
 }
 
-std::string yuan(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", v);
-    return buf;
-}
-
 void print_group(const char* label, const GroupOutcome& g, const std::optional<double>& rate,
                  std::ostream& out) {
     out << "  " << label << g.members << " 人，回店 " << g.came_back << " 人（" << percent(rate)
@@ -66,7 +59,7 @@ void print_effect_report(const EffectReport& report, const StoreConfig& store, c
         print_group("收到消息：", k.messaged, k.messaged_rate, out);
         out << "    已发出 " << k.messaged.sent << " 条";
         if (k.messaged.sms_parts > 0)
-            out << "，短信 " << k.messaged.sms_parts << " 条计费，约 " << yuan(k.cost_yuan)
+            out << "，短信 " << k.messaged.sms_parts << " 条计费，约 " << format_yuan(k.cost_yuan)
                 << " 元";
         out << "\n";
         if (k.held.members > 0) print_group("对照组（不发送）：", k.held, k.held_rate, out);
@@ -82,7 +75,7 @@ void print_effect_report(const EffectReport& report, const StoreConfig& store, c
             out << "  多回来的会员：约 " << buf << " 人";
         }
         if (k.cost_per_extra_yuan)
-            out << "，每多回来一位约花 " << yuan(*k.cost_per_extra_yuan) << " 元";
+            out << "，每多回来一位约花 " << format_yuan(*k.cost_per_extra_yuan) << " 元";
         if (k.extra_members) out << "\n";
         out << "  " << k.verdict << "\n";
     }
@@ -124,13 +117,11 @@ std::optional<int> ReportCommand::run(const Runtime& rt, std::ostream& out, std:
             out << effect_json_by_month(months, *store, *from, *to).dump(2) << "\n";
             return 0;
         }
+        if (csv_) {
+            out << effect_csv_by_month(months);
+            return 0;
+        }
         for (std::size_t i = 0; i < months.size(); ++i) {
-            if (csv_) {
-                const std::string csv = effect_csv(months[i]);
-                // One header row for all months.
-                out << (i == 0 ? csv : csv.substr(csv.find('\n') + 1));
-                continue;
-            }
             if (i > 0) out << "\n";
             print_effect_report(months[i], *store, ranges[i].first, ranges[i].second, out);
         }

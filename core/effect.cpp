@@ -24,10 +24,6 @@ std::string fixed(double v, int places) {
     return buf;
 }
 
-std::string yuan(double amount) {
-    return format_amount(std::llround(amount * 100));
-}
-
 std::string per_hundred(double share) {
     return fixed(share * 100, 1);
 }
@@ -260,9 +256,9 @@ std::string effect_csv(const EffectReport& report) {
             k.enough ? "true" : "false",
             std::to_string(k.messaged.sent),
             std::to_string(k.messaged.sms_parts),
-            yuan(k.cost_yuan),
+            format_yuan(k.cost_yuan),
             optional_fixed(k.extra_members, 1),
-            k.cost_per_extra_yuan ? yuan(*k.cost_per_extra_yuan) : std::string(),
+            k.cost_per_extra_yuan ? format_yuan(*k.cost_per_extra_yuan) : std::string(),
             k.verdict,
         };
         for (std::size_t i = 0; i < cells.size(); ++i) {
@@ -287,10 +283,10 @@ nlohmann::json to_json(const EffectReport& report) {
             {"enough", k.enough},
             {"lift", optional_number(k.lift)},
             {"lift_interval", interval},
-            {"cost_yuan", yuan(k.cost_yuan)},
+            {"cost_yuan", format_yuan(k.cost_yuan)},
             {"extra_members", optional_number(k.extra_members)},
             {"cost_per_extra_yuan", k.cost_per_extra_yuan
-                                        ? nlohmann::json(yuan(*k.cost_per_extra_yuan))
+                                        ? nlohmann::json(format_yuan(*k.cost_per_extra_yuan))
                                         : nlohmann::json(nullptr)},
             {"verdict", k.verdict},
         });
@@ -301,6 +297,10 @@ nlohmann::json to_json(const EffectReport& report) {
             {"sms_part_price_yuan", report.sms_part_price},
             {"interval", "Newcombe 1998 method 10 (hybrid score), 95%"},
             {"kinds", kinds}};
+}
+
+std::string format_yuan(double amount) {
+    return format_amount(std::llround(amount * 100));
 }
 
 }  // namespace huitou

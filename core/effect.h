@@ -162,6 +162,9 @@ std::string effect_verdict(const KindEffect& k, int min_group_size);
 // spreadsheet program needs one to read the Chinese verdict.
 std::string effect_csv(const EffectReport& report);
 
+// Yuan as the report prints them: 26.85 → "26.85" (rounded to the fen).
+std::string format_yuan(double amount);
+
 // The report as JSON for --json and the HTTP endpoint: dates "YYYY-MM-DD",
 // money in yuan strings and cents, rates as numbers, null when not known.
 nlohmann::json to_json(const EffectReport& report);

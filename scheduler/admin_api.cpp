@@ -125,12 +125,7 @@ HttpReply AdminApi::report(const HttpRequest& req) {
             const auto months = effect_report_by_month(redis, *store, *days[0], *days[1]);
             if (format != "csv")
                 return ok(effect_json_by_month(months, *store, *days[0], *days[1]));
-            std::string csv;
-            for (const auto& m : months) {
-                const auto rows = effect_csv(m);
-                csv += csv.empty() ? rows : rows.substr(rows.find('\n') + 1);
-            }
-            return HttpReply{200, csv, "text/csv; charset=utf-8"};
+            return HttpReply{200, effect_csv_by_month(months), "text/csv; charset=utf-8"};
         }
         const auto r = effect_report(redis, *store, *days[0], *days[1]);
         if (format == "csv") return HttpReply{200, effect_csv(r), "text/csv; charset=utf-8"};

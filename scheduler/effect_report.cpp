@@ -76,6 +76,15 @@ std::vector<EffectReport> effect_report_by_month(RedisConnection& redis, const S
     return out;
 }
 
+std::string effect_csv_by_month(const std::vector<EffectReport>& months) {
+    std::string csv;
+    for (const auto& m : months) {
+        const auto rows = effect_csv(m);
+        csv += csv.empty() ? rows : rows.substr(rows.find('\n') + 1);
+    }
+    return csv;
+}
+
 nlohmann::json effect_json_by_month(const std::vector<EffectReport>& months,
                                     const StoreConfig& store, const Date& from, const Date& to) {
     auto periods = nlohmann::json::array();

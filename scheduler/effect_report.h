@@ -46,6 +46,10 @@ std::vector<EffectReport> effect_report_by_month(RedisConnection& redis, const S
 nlohmann::json effect_json(const EffectReport& report, const StoreConfig& store, const Date& from,
                            const Date& to);
 
+// The months as one CSV: one header row, then each month's rows (they name
+// their month in `from` and `to`).
+std::string effect_csv_by_month(const std::vector<EffectReport>& months);
+
 // {"store", "store_name", "from", "to", "by": "month", "periods": [core/effect.h's JSON per
 // month]}.
 nlohmann::json effect_json_by_month(const std::vector<EffectReport>& months,
