@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/embedded_files.h"
 #include "io/api_key_store.h"
 #include "io/program_setup.h"
 #include "io/redis_outage.h"
@@ -82,6 +83,11 @@ int main(int argc, char** argv) {
             admin.on_post("/api/consent", std::ref(consent_http));
             metrics_routes.add_to(admin);
             admin_api.add_to(admin);
+            // The /api/v1 routes described (docs/openapi.json, embedded):
+            // any caller the server admits may read it.
+            admin.on_get("/api/v1/openapi.json", [](const HttpRequest&) {
+                return HttpReply{200, std::string(embedded_file("docs/openapi.json").value())};
+            });
             admin.start();
         }
         spdlog::info("visits on {} (ZeroMQ) and {} (HTTP POST /api/visits)",

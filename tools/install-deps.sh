@@ -11,7 +11,7 @@ build_packages=(
   libphonenumber-dev libicu-dev libcurl4-openssl-dev libssl-dev libcpp-httplib-dev
   redis-server
 )
-test_packages=(catch2 clang libclang-rt-14-dev kannel kannel-extras curl python3 systemd prometheus)
+test_packages=(catch2 clang libclang-rt-14-dev kannel kannel-extras curl python3 python3-jsonschema systemd prometheus)
 
 case "${1:-all}" in
   build) wanted=("${build_packages[@]}") ;;
