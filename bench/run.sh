@@ -14,6 +14,10 @@
 #   dispatch  bench_dispatch (huitou-sms workers, null provider) and BullMQ
 #             (bench/bullmq/dispatch.cjs) on the same Redis, same jobs count
 #   ratelimit bench_rate_limit and bench/bullmq/rate_limit.cjs: 4 workers, 200/s
+#   api       bench_api: members upserted over HTTP (huitou-scheduler's admin
+#             server), one PUT a member and members:batch of 1,000, next to
+#             huitou import of the same members (at most 100,000; single
+#             PUTs at most 20,000)
 # Writes the raw results, with the machine and the command, to
 # bench/results/<UTC time>[-quick].md, and prints them. --only import,plan
 # runs a subset (import always runs first when plan or visits are asked for).
@@ -26,7 +30,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-members=1000000 jobs=200000 repeat=3 quick=0 build=1 only="import,plan,visits,dispatch,ratelimit"
+members=1000000 jobs=200000 repeat=3 quick=0 build=1 only="import,plan,visits,dispatch,ratelimit,api"
 dispatch_workers=${DISPATCH_WORKERS:-2}
 bullmq_concurrency=${BULLMQ_CONCURRENCY:-1,10,50,100,200}
 args="$*"
@@ -59,8 +63,8 @@ export NODE_PATH="$root/$work/node_modules"
 
 if [ $build = 1 ]; then
   cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DHUITOU_TESTS=ON >/dev/null
-  ninja -C build-bench huitou huitou-sms bench_gen_members bench_plan bench_dispatch \
-    bench_rate_limit >&2
+  ninja -C build-bench huitou huitou-sms huitou-scheduler bench_gen_members bench_plan \
+    bench_dispatch bench_rate_limit bench_api >&2
 fi
 bin=build-bench/bin
 
@@ -256,6 +260,43 @@ if wants ratelimit; then
     "$bin/bench_rate_limit" --workers 4 --rate 200 --burst 10 --jobs "$rl_jobs" --redis "$url" | block || true
     rcli flushall >/dev/null
     node bench/bullmq/rate_limit.cjs --port "$port" --workers 4 --rate 200 --jobs "$rl_jobs" | block
+  done
+fi
+
+# --- 5. members over HTTP ------------------------------------------------------
+if wants api; then
+  api_members=$(( members < 100000 ? members : 100000 ))
+  single_members=$(( api_members < 20000 ? api_members : 20000 ))
+  out ""
+  out "## api: members upserted over HTTP, next to huitou import ($api_members members; single PUTs $single_members)"
+  head -n $((api_members + 1)) "$run/members.csv" >"$run/api-members.csv"
+  api_port=$(free_port)
+  for r in $(seq "$repeat"); do
+    rcli flushall >/dev/null
+    t0=$(secs)
+    "$bin/huitou" --config "$config" --log-level warn import "$run/api-members.csv" >"$run/import.out"
+    t1=$(secs)
+    out ""
+    out "run $r: huitou import: $api_members members, $(rate "$api_members" "$t0" "$t1") members/s"
+    rcli flushall >/dev/null
+    # The scheduler as it runs in a shop: planning on, its admin server with a token.
+    HUITOU_ADMIN_TOKEN=bench-token "$bin/huitou-scheduler" --config "$config" --log-level warn \
+      --now 2027-09-16T08:00:00+08:00 --set "admin.listen=127.0.0.1:$api_port" \
+      >"$run/scheduler.log" 2>&1 &
+    scheduler_pid=$!
+    worker_pids+=("$scheduler_pid")
+    for _ in $(seq 100); do curl -fs "http://127.0.0.1:$api_port/healthz" >/dev/null && break; sleep 0.1; done
+    for c in 1 4 8; do
+      rcli flushall >/dev/null
+      "$bin/bench_api" --members-file "$run/api-members.csv" --port "$api_port" --token bench-token \
+        --mode batch --connections "$c" | sed 's/^/- /' | block
+    done
+    for c in 1 4; do
+      rcli flushall >/dev/null
+      "$bin/bench_api" --members-file "$run/api-members.csv" --port "$api_port" --token bench-token \
+        --mode single --connections "$c" --limit "$single_members" | sed 's/^/- /' | block
+    done
+    kill "$scheduler_pid"; wait "$scheduler_pid" 2>/dev/null || true
   done
 fi
 
