@@ -32,7 +32,8 @@ std::string describe(const ConsentEvent& e, const date::time_zone* zone) {
     std::string when = format_instant(e.at, zone);
     when = when.substr(0, 10) + " " + when.substr(11, 5);
     std::string out = std::string(e.opt_in ? "opt-in" : "opt-out") + " by " +
-                      std::string(to_string(e.source)) + " on " + when;
+                      std::string(to_string(e.source)) + (e.shop_record ? " (shop record)" : "") +
+                      " on " + when;
     if (!e.detail.empty()) out += " (" + e.detail + ")";
     return out;
 }
@@ -71,11 +72,11 @@ std::optional<std::string> check_consent_event(const ConsentEvent& e) {
 }
 
 bool is_refusal(const ConsentEvent& e) {
-    return !e.opt_in && e.source != ConsentSource::import;
+    return !e.opt_in && e.source != ConsentSource::import && !e.shop_record;
 }
 
 bool lifts_refusal(const ConsentEvent& e) {
-    return e.opt_in && e.source != ConsentSource::import;
+    return e.opt_in && e.source != ConsentSource::import && !e.shop_record;
 }
 
 FieldMap to_fields(const ConsentEvent& e) {
@@ -89,6 +90,7 @@ FieldMap to_fields(const ConsentEvent& e) {
     if (!e.address.empty()) f["address"] = e.address;
     if (!e.members.empty()) f["members"] = join(e.members);
     f["detail"] = e.detail;
+    if (e.shop_record) f["record"] = "shop";
     return f;
 }
 
@@ -118,6 +120,7 @@ std::optional<ConsentEvent> consent_event_from_fields(std::string id, const Fiel
     e.address = get("address");
     e.members = split(get("members"));
     e.detail = get("detail");
+    e.shop_record = get("record") == "shop";
     return e;
 }
 

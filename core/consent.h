@@ -56,6 +56,11 @@ struct ConsentEvent {
     std::string address;               // E.164 phone or openid, when known
     std::vector<std::string> members;  // an import batch: every member it changed
     std::string detail;                // reply text, provider answer, note, file name
+    // A change of the shop's consent flag written with the member (a member
+    // write through the API; an import is one by its source): the shop's
+    // record, not the member's word — it neither refuses nor lifts a
+    // refusal. Stored as the field record=shop.
+    bool shop_record = false;
 
     friend bool operator==(const ConsentEvent&, const ConsentEvent&) = default;
 };
@@ -66,8 +71,9 @@ struct ConsentEvent {
 // an import names its members.
 std::optional<std::string> check_consent_event(const ConsentEvent& e);
 
-// An opt-out the member made (every source but import): the address goes on
-// the store's opt-out list, where only lifts_refusal events take it off.
+// An opt-out the member made (every source but import, and no shop record):
+// the address goes on the store's opt-out list, where only lifts_refusal
+// events take it off.
 bool is_refusal(const ConsentEvent& e);
 bool lifts_refusal(const ConsentEvent& e);
 

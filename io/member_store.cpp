@@ -94,7 +94,9 @@ class ConsentChanges {
                 continue;
             }
             // Not an import: an event per member, as the ledger's other
-            // sources name theirs (check_consent_event).
+            // sources name theirs (check_consent_event). Still the shop's
+            // flag written with the member, not the member's own word.
+            e.shop_record = true;
             for (const auto& id : ids) {
                 e.member = id;
                 add(e);

@@ -73,6 +73,33 @@ TEST_CASE("precedence: an import never lifts a member's own refusal", "[consent]
     CHECK(wechat.marketing);  // a refusal is per channel
 }
 
+TEST_CASE("a member write's flag change is the shop's record, not the member's word", "[consent]") {
+    // The member replied T; then the POS wrote her with sms_optin 1 through
+    // the API. The write's event is kept (and says so), but the refusal is
+    // still the one that explains why nothing is sent.
+    auto write = event(Channel::sms, true, ConsentSource::api);
+    write.shop_record = true;
+    write.detail = "PUT member by API key 3f7kq2ab (pos-sync)";
+    CHECK_FALSE(lifts_refusal(write));
+    auto unticked = write;
+    unticked.opt_in = false;
+    CHECK_FALSE(is_refusal(unticked));
+    CHECK(lifts_refusal(event(Channel::sms, true, ConsentSource::api)));  // a consent event
+
+    const auto fields = to_fields(write);
+    CHECK(fields.at("record") == "shop");
+    CHECK(consent_event_from_fields("", fields) == write);
+    CHECK_FALSE(to_fields(event(Channel::sms, true, ConsentSource::api)).contains("record"));
+
+    const std::vector<ConsentEvent> events{event(Channel::sms, false, ConsentSource::sms_reply),
+                                           write};
+    const auto* zone = date::locate_zone("Asia/Shanghai");
+    const auto sms = explain_consent(member(), Channel::sms, /*refused=*/true, false, events, zone);
+    CHECK_THAT(sms.why, Catch::Contains("refused") && Catch::Contains("sms_reply"));
+    const auto agreed = explain_consent(member(), Channel::sms, false, false, {write}, zone);
+    CHECK_THAT(agreed.why, Catch::Contains("(shop record)"));
+}
+
 TEST_CASE("no consent: service notices only; not subscribed: WeChat notices only", "[consent]") {
     const auto* zone = date::locate_zone("Asia/Shanghai");
     Member m = member();
