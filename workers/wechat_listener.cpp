@@ -96,6 +96,7 @@ struct WechatListener::State {
     const std::string app_id;
     std::mutex mutex;                   // the server's threads share one Redis connection
     std::atomic<bool> listened{false};  // listen_after_bind has returned
+    bool stale = false;                 // Redis was lost and not reached again yet (under mutex)
     RedisConnection redis;
     JobStore jobs;
     ConsentStore consent;
@@ -136,6 +137,10 @@ struct WechatListener::State {
 
     // Claims the request's nonce; a refusal if it was seen. Throws RedisError.
     std::optional<Refusal> claim_nonce(const httplib::Request& req) {
+        if (stale) {
+            redis.reconnect();  // the first Redis call of a request after an outage
+            stale = false;
+        }
         const auto nonce = req.get_param_value("nonce");
         const auto r = redis
                            .command({"SET", nonce_key(nonce), "1", "NX", "EX",
@@ -228,6 +233,7 @@ struct WechatListener::State {
         try {
             redis.reconnect();
         } catch (const RedisError&) {
+            stale = true;  // the next request tries again first
         }
         res.status = 503;  // WeChat retries a push it got no answer to
     }

@@ -24,6 +24,7 @@
 #include "io/consent_store.h"
 #include "io/job_store.h"
 #include "tests/support/http_server.h"
+#include "tests/support/process.h"
 #include "tests/support/test_redis.h"
 #include "workers/wechat_crypt.h"
 #include "workers/wechat_event.h"
@@ -500,6 +501,26 @@ TEST_CASE("WeChat message server: every door knows who is knocking", "[wechat]")
     }
 }
 
+TEST_CASE("WeChat message server: Redis away is a 503, and WeChat's retry is taken", "[wechat]") {
+    Fixture f;
+    WechatListener listener(f.config, f.server.endpoint(), f.clock, "127.0.0.1:0", kToken);
+    const auto ts = f.timestamp();
+    const auto unfollow = event_xml("oFAN_R", "unsubscribe");
+    f.server.stop();
+    auto r = post(listener.port(), unfollow, ts, "51");
+    REQUIRE(r);
+    CHECK(r->status == 503);
+    f.server.start();
+    // WeChat retries the same request: same nonce, same signature.
+    r = post(listener.port(), unfollow, ts, "51");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == "success");
+    auto redis = f.server.connect();
+    ConsentStore consent(redis, f.config);
+    CHECK(consent.is_refused("toyland", Channel::wechat, "oFAN_R"));
+}
+
 TEST_CASE("WeChat safe mode: AES-256-CBC with the EncodingAESKey", "[wechat]") {
     // Computed apart from huitou, in Python (cryptography 38):
     //   key = b64decode(EncodingAESKey + "="); iv = key[:16]
@@ -596,4 +617,65 @@ TEST_CASE("WeChat message server config: errors name the key", "[wechat]") {
                       Catch::Contains("wechat.official.token"));
     CHECK_THROWS_WITH(make_wechat_crypt("abc", kAppId, "wechat.official.encoding_aes_key"),
                       Catch::Contains("wechat.official.encoding_aes_key: expected 43"));
+}
+
+TEST_CASE("huitou-wechat runs the message server when wechat.official.listen is set", "[wechat]") {
+    TestRedis server;
+    TempDir dir;
+    const int port = free_port();
+    const std::string now = "2027-09-15T14:00:00+08:00";
+    const std::vector<std::string> env{"HUITOU_REDIS_URL=" + server.url(), "HUITOU_NOW=" + now,
+                                       "HUITOU_LOG_LEVEL=warn", "WX_TOKEN=" + kToken};
+    const auto args = [&](const std::string& token_env) {
+        return std::vector<std::string>{
+            bin("huitou-wechat"),
+            "--outbox",
+            dir.file("wechat.jsonl"),
+            "--set",
+            "endpoints.wechat=tcp://127.0.0.1:" + std::to_string(free_port()),
+            "--set",
+            "endpoints.results=tcp://127.0.0.1:" + std::to_string(free_port()),
+            "--set",
+            "wechat.official.app_id=" + kAppId,
+            "--set",
+            "wechat.official.listen=127.0.0.1:" + std::to_string(port),
+            "--set",
+            "wechat.official.token_env=" + token_env};
+    };
+
+    SECTION("a Token of the wrong shape stops it at start, naming the key") {
+        auto bad_env = env;
+        bad_env.push_back("WX_BAD=not-a-token!");
+        const auto r = run(args("WX_BAD"), bad_env, std::chrono::seconds(20));
+        CHECK(r.status == 2);
+        CHECK_THAT(r.err, Catch::Contains("wechat.official.token"));
+    }
+    SECTION("the URL check and an unsubscribe reach it") {
+        Process wechat(args("WX_TOKEN"), env, dir.file("wechat.log"));
+        const auto ts = std::to_string(parse_instant(now)->time_since_epoch().count());
+        httplib::Client http("127.0.0.1", port);
+        http.set_connection_timeout(1);
+        std::string echoed;
+        const bool up = eventually([&] {
+            const auto r = http.Get(("/wechat?signature=" + sign({kToken, ts, "41"}) +
+                                     "&timestamp=" + ts + "&nonce=41&echostr=hello")
+                                        .c_str());
+            if (r && r->status == 200) echoed = r->body;
+            return r && r->status == 200;
+        });
+        INFO(read_file(dir.file("wechat.log")));
+        REQUIRE(up);
+        CHECK(echoed == "hello");
+        const auto r = post(port, event_xml("oPROG_1", "unsubscribe"), ts, "42");
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        auto redis = server.connect();
+        const auto stores = wechat_stores(parse_config(default_config_text(), "huitou.toml"));
+        REQUIRE_FALSE(stores.empty());
+        for (const auto& store : stores) {
+            INFO(store);
+            CHECK(redis.command({"SISMEMBER", "hu:{" + store + "}:optout:wechat", "oPROG_1"})
+                      .integer == 1);
+        }
+    }
 }
