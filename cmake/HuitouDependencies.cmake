@@ -13,6 +13,7 @@ find_package(date REQUIRED)                   # libhowardhinnant-date-dev
 find_package(ICU REQUIRED COMPONENTS uc i18n) # libicu-dev
 find_package(OpenSSL REQUIRED)                # libssl-dev
 find_package(CURL REQUIRED)                   # libcurl4-openssl-dev
+find_package(EXPAT REQUIRED)                  # libexpat1-dev (WeChat's XML events)
 
 # hiredis 0.14 ships a config that only sets variables.
 find_path(HIREDIS_INCLUDE_DIR hiredis/hiredis.h REQUIRED)

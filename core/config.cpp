@@ -490,6 +490,21 @@ ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig d
         if (auto v = w->string("app_id")) c.app_id = *v;
         c.app_secret = secret(*w, "app_secret");
         c.templates = wechat_templates(*w);
+        if (auto v = w->string("listen")) {
+            if (!v->empty() && !parse_listen_address(*v))
+                w->fail("listen", "expected host:port (e.g. 127.0.0.1:13090), got \"" + *v + "\"");
+            c.listen = *v;
+        }
+        c.token = secret(*w, "token");
+        c.encoding_aes_key = secret(*w, "encoding_aes_key");
+        if (!c.listen.empty() && c.token.empty())
+            w->fail("token_file",
+                    "the message server (listen) needs the account's server Token: set token_file "
+                    "or token_env");
+        if (!c.listen.empty() && c.app_id.empty())
+            w->fail("app_id", "the message server (listen) needs the account's app_id");
+        if (c.listen.empty() && !c.encoding_aes_key.empty())
+            w->fail("encoding_aes_key_file", "only used by the message server: set listen too");
         w->reject_unknown();
     }
     t->reject_unknown();

@@ -99,6 +99,13 @@ struct WechatConfig {
     std::string app_id;
     SecretRef app_secret;
     std::map<std::string, WechatTemplate> templates;  // kind → template
+    // The account's message server (workers/wechat_listener.h): where
+    // huitou-wechat listens for WeChat's pushes ("" = it does not), the
+    // server Token set in the account's settings (required with `listen`),
+    // and the EncodingAESKey when the account is in safe mode.
+    std::string listen;
+    SecretRef token;
+    SecretRef encoding_aes_key;
 };
 
 struct ProviderConfig {

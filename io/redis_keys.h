@@ -22,7 +22,8 @@
 //   hu:{S}:open:<t>       hash   the jobs of the day ending at t, by recipient: what an
 //                                opt-out cancels at once (expires a day after t)
 // Not per store: hu:rate:{...} (io/rate_limiter.h), hu:wechat:{<appid>}:...
-// (workers/wechat_token.h).
+// (workers/wechat_token.h; :msg:<msgid> workers/wechat_msgids.h; :nonce:<n>
+// workers/wechat_listener.h).
 //   hu:{S}:v:<member>     hash   a member's visits and win-back state (core/visit_state.h)
 //   hu:{S}:wb:lapse       zset   active and returned members by lapse day (day number)
 //   hu:{S}:wb:returned    zset   the returned among them, by lapse day

@@ -9,6 +9,7 @@ build_packages=(
   libzmq3-dev cppzmq-dev libhiredis-dev nlohmann-json3-dev libtomlplusplus-dev
   libcli11-dev libspdlog-dev libkainjow-mustache-dev libhowardhinnant-date-dev
   libphonenumber-dev libicu-dev libcurl4-openssl-dev libssl-dev libcpp-httplib-dev
+  libexpat1-dev
   redis-server
 )
 test_packages=(catch2 clang libclang-rt-14-dev kannel kannel-extras curl python3 python3-jsonschema systemd prometheus)

@@ -25,6 +25,15 @@ std::string hmac(const EVP_MD* md, std::string_view key, std::string_view messag
     return std::string(reinterpret_cast<const char*>(out), out_len);
 }
 
+std::string digest(const EVP_MD* md, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int out_len = 0;
+    if (EVP_Digest(data.data(), data.size(), out, &out_len, md, nullptr) != 1) {
+        throw std::runtime_error(std::string("OpenSSL ") + EVP_MD_get0_name(md) + " failed");
+    }
+    return std::string(reinterpret_cast<const char*>(out), out_len);
+}
+
 }  // namespace
 
 std::string hmac_sha1(std::string_view key, std::string_view message) {
@@ -36,12 +45,11 @@ std::string hmac_sha256(std::string_view key, std::string_view message) {
 }
 
 std::string sha256(std::string_view data) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int out_len = 0;
-    if (EVP_Digest(data.data(), data.size(), out, &out_len, EVP_sha256(), nullptr) != 1) {
-        throw std::runtime_error("OpenSSL SHA-256 failed");
-    }
-    return std::string(reinterpret_cast<const char*>(out), out_len);
+    return digest(EVP_sha256(), data);
+}
+
+std::string sha1(std::string_view data) {
+    return digest(EVP_sha1(), data);
 }
 
 std::string hex_lower(std::string_view bytes) {

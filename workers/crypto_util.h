@@ -30,6 +30,10 @@ std::string hmac_sha256(std::string_view key, std::string_view message);
 // Raw 32-byte SHA-256 of `data`. Throws std::runtime_error if OpenSSL fails.
 std::string sha256(std::string_view data);
 
+// Raw 20-byte SHA-1 of `data` (WeChat's message-server signatures). Throws
+// std::runtime_error if OpenSSL fails.
+std::string sha1(std::string_view data);
+
 // Lower-case hexadecimal of arbitrary bytes ("\x01\xab" -> "01ab").
 std::string hex_lower(std::string_view bytes);
 

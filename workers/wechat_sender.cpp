@@ -1,10 +1,12 @@
 #include "workers/wechat_sender.h"
 
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "core/wechat_fields.h"
 #include "workers/aliyun_sender.h"
 #include "workers/crypto_util.h"
+#include "workers/wechat_msgids.h"
 
 namespace huitou {
 namespace {
@@ -65,6 +67,7 @@ SendResult wechat_result(long errcode, const std::string& errmsg, const std::str
 WechatSender::WechatSender(const Config& /*config*/, const ProviderConfig& provider,
                            std::string app_secret, RedisConnection& redis)
     : provider_(provider),
+      redis_(redis),
       token_(redis, http_, provider.wechat, std::move(app_secret), provider.http_timeout) {
     if (provider_.wechat.app_id.empty())
         throw ConfigError("wechat.official.app_id: required for the wechat provider");
@@ -157,9 +160,25 @@ SendResult WechatSender::send(const JobMessage& job, SysSeconds now) {
             const auto& m = answer[name];
             msgid = m.is_string() ? m.get<std::string>() : m.dump();
         }
-        return wechat_result(code, msg, msgid, now);
+        auto result = wechat_result(code, msg, msgid, now);
+        if (result.outcome == Outcome::sent && !msgid.empty()) remember(job, msgid);
+        return result;
     }
     return {Outcome::retry, {}, "wechat: token refresh did not help", std::nullopt};
+}
+
+void WechatSender::remember(const JobMessage& job, const std::string& msgid) {
+    // The message went: a lost lookup costs only its delivery event (the job
+    // stays sent), so a Redis failure here is logged, not the send's result.
+    try {
+        remember_wechat_msgid(redis_, provider_.wechat.app_id, msgid, job.store, job.job_id);
+    } catch (const RedisError& e) {
+        spdlog::warn("{} {}: msgid {} not kept, its delivery event will be ignored: {}", job.store,
+                     job.job_id, msgid, e.what());
+    } catch (const RedisReplyError& e) {
+        spdlog::warn("{} {}: msgid {} not kept, its delivery event will be ignored: {}", job.store,
+                     job.job_id, msgid, e.reply());
+    }
 }
 
 Verification WechatSender::verify(const JobMessage& job, SysSeconds since, SysSeconds now) {

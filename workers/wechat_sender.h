@@ -19,6 +19,8 @@
 // request that may have arrived unanswered is resent only within WeChat's
 // ten-minute dedupe window, and only as a template message, with the same
 // client_msg_id; a repeat answered 0 or 45065 ("clientmsgid exist") is sent.
+// A message WeChat took leaves its msgid → store and job in Redis
+// (workers/wechat_msgids.h), so its delivery event finds the job.
 #pragma once
 
 #include <optional>
@@ -46,7 +48,11 @@ class WechatSender final : public Sender {
     std::optional<std::string> body(const JobMessage& job, std::string* error) const;
 
   private:
+    // Keeps msgid → job for the delivery event (workers/wechat_msgids.h).
+    void remember(const JobMessage& job, const std::string& msgid);
+
     const ProviderConfig& provider_;
+    RedisConnection& redis_;
     HttpClient http_;
     WechatToken token_;
 };

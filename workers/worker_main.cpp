@@ -16,6 +16,7 @@
 #include "workers/null_sender.h"
 #include "workers/outbox_sender.h"
 #include "workers/tencent_sender.h"
+#include "workers/wechat_listener.h"
 #include "workers/wechat_sender.h"
 #include "workers/worker.h"
 #include "workers/worker_admin.h"
@@ -35,6 +36,26 @@ std::string kannel_callback_secret(const ProviderConfig& provider) {
     auto secret = read_secret(provider.kannel.callback_secret, "sms.kannel.callback_secret");
     check_callback_secret(secret);
     return secret;
+}
+
+// The WeChat message server's secrets, read at start like the others: the
+// Token, and the safe-mode key when one is configured.
+struct WechatServerSecrets {
+    std::string token;
+    std::optional<WechatCrypt> crypt;
+};
+std::optional<WechatServerSecrets> wechat_server_secrets(Channel channel,
+                                                         const ProviderConfig& provider) {
+    const auto& w = provider.wechat;
+    if (channel != Channel::wechat || w.listen.empty()) return std::nullopt;
+    WechatServerSecrets s{read_secret(w.token, "wechat.official.token"), std::nullopt};
+    check_wechat_token(s.token, "wechat.official.token");
+    if (!w.encoding_aes_key.empty()) {
+        s.crypt =
+            make_wechat_crypt(read_secret(w.encoding_aes_key, "wechat.official.encoding_aes_key"),
+                              w.app_id, "wechat.official.encoding_aes_key");
+    }
+    return s;
 }
 
 std::unique_ptr<Sender> make_sender(const ProviderConfig& provider, const Config& config,
@@ -107,6 +128,7 @@ int worker_main(Channel channel, int argc, char** argv) {
         }
         // Secrets are read at start: a missing one stops here, before Redis is awaited.
         const std::string callback_secret = kannel_callback_secret(provider);
+        const auto wechat_secrets = wechat_server_secrets(channel, provider);
         install_stop_signals();
         // A worker started before Redis waits for it: start order does not matter.
         auto connected = RedisOutage::connect_when_up(rt.redis);
@@ -118,6 +140,14 @@ int worker_main(Channel channel, int argc, char** argv) {
             listener = std::make_unique<KannelListener>(rt.config, rt.redis, *rt.clock,
                                                         provider.kannel.listen, callback_secret);
             spdlog::info("delivery reports and replies from Kannel on port {}", listener->port());
+        }
+        std::unique_ptr<WechatListener> wechat_listener;
+        if (wechat_secrets) {
+            wechat_listener = std::make_unique<WechatListener>(
+                rt.config, rt.redis, *rt.clock, provider.wechat.listen, wechat_secrets->token,
+                wechat_secrets->crypt);
+            spdlog::info("the account's message server on port {} (/wechat{})",
+                         wechat_listener->port(), wechat_secrets->crypt ? ", safe mode" : "");
         }
         zmq::context_t zmq;
         const auto& endpoint =
