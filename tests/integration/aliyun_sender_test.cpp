@@ -541,6 +541,7 @@ TEST_CASE("Aliyun SmsReport pushed: delivered, or kept failed with the carrier's
 
         // The same push again (Aliyun does not promise once): nothing changes.
         const auto before = snapshot(redis);
+        clock.advance(10min);  // later, but the report's own time is what is kept
         const auto again = FakeAliyun::push(listener.port(), key, aliyun.reports());
         REQUIRE(again);
         CHECK(again->status == 200);

@@ -580,6 +580,7 @@ TEST_CASE("Tencent status callback pushed: found by its SerialNo, delivered or f
         CHECK(redis.command({"EXISTS", "hu:rcpt:{tencent:1400006666}:sid:" + serial}).integer == 0);
         // A duplicate push changes nothing (its SerialNos are no longer ours).
         const auto before = snapshot(redis);
+        clock.advance(10min);  // later, but the report's own time is what is kept
         const auto again = FakeTencent::push(listener.port(), key, tencent.reports());
         REQUIRE(again);
         CHECK(again->status == 200);
