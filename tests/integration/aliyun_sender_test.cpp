@@ -21,6 +21,7 @@
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
 #include "tests/support/provider_signatures.h"
+#include "tests/support/sent_jobs.h"
 #include "tests/support/test_redis.h"
 #include "workers/aliyun_sender.h"
 #include "workers/receipt_listener.h"
@@ -455,50 +456,6 @@ id = "SMS_153055065"
 params = ["honorific", "store"]
 )",
                         "aliyun-receipts.toml");
-}
-
-// A birthday job of `store` to `phone`, sent through `sender` and recorded
-// sent as the worker does it: its receipt noted first (Worker::report).
-std::string send_job(JobStore& jobs, ReceiptIndex& index, Sender& sender, const Clock& clock,
-                     const std::string& store, const std::string& member,
-                     const std::string& phone) {
-    Job j;
-    j.store = store;
-    j.kind = Kind::birthday;
-    j.member_id = member;
-    j.occasion_date = *parse_date("2027-09-15");
-    j.id = make_job_id(j.kind, member, j.occasion_date);
-    j.to = phone;
-    j.text = "生日快乐";
-    j.params = {{"honorific", "王女士"}, {"store", "童乐玩具"}};
-    j.due_at = clock.now();
-    j.expires_at = *parse_instant("2099-01-01T00:00:00+08:00");
-    REQUIRE(jobs.create({j}) == 1);
-    const auto claimed = jobs.claim_due(store, clock.now(), 10);
-    REQUIRE(claimed.jobs.size() == 1);
-    const Job& c = claimed.jobs.front();
-    REQUIRE(jobs.begin_send(store, c.id, c.attempts, "test", clock.now()) == BeginSend::ok);
-    const JobMessage m{c.store, c.id,   c.member_id, c.kind,     c.channel,
-                       c.to,    c.text, c.params,    c.attempts, c.expires_at};
-    const auto result = sender.send(m, clock.now());
-    INFO(result.error);
-    REQUIRE(result.outcome == Outcome::sent);
-    index.await(m, result.provider_ref, clock.now());
-    jobs.record({store,
-                 c.id,
-                 Outcome::sent,
-                 "aliyun",
-                 result.provider_ref,
-                 {},
-                 std::nullopt,
-                 clock.now(),
-                 "test"});
-    return c.id;
-}
-
-std::string job_field(RedisConnection& redis, const std::string& store, const std::string& id,
-                      const std::string& field) {
-    return redis.command({"HGET", "hu:{" + store + "}:job:" + id, field}).str;
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
 #include "tests/support/provider_signatures.h"
+#include "tests/support/sent_jobs.h"
 #include "tests/support/test_redis.h"
 #include "workers/receipt_listener.h"
 #include "workers/receipt_poller.h"
@@ -164,18 +165,25 @@ struct FakeTencent {
             if (r.report_status.empty() || r.pulled) continue;
             if (static_cast<long long>(set.size()) == limit) break;
             r.pulled = true;
-            set.push_back({{"UserReceiveTime", r.report_at},
-                           {"CountryCode", "86"},
-                           {"SubscriberNumber", r.phone.substr(3)},
-                           {"PhoneNumber", r.phone},
-                           {"SerialNo", r.serial_no},
-                           {"ReportStatus", r.report_status},
-                           {"Description", r.report_status == "SUCCESS" ? "DELIVRD" : "MK:0001"},
-                           {"SessionContext", r.session_context}});
+            set.push_back(status_entry(r));
         }
+        status_set(res, set);
+    }
+    // A PullSmsSendStatus entry (2021-01-11) for a reported message.
+    static json status_entry(const TencentRecord& r) {
+        return {{"UserReceiveTime", r.report_at},
+                {"CountryCode", "86"},
+                {"SubscriberNumber", r.phone.substr(3)},
+                {"PhoneNumber", r.phone},
+                {"SerialNo", r.serial_no},
+                {"ReportStatus", r.report_status},
+                {"Description", r.report_status == "SUCCESS" ? "DELIVRD" : "MK:0001"},
+                {"SessionContext", r.session_context}};
+    }
+    static void status_set(httplib::Response& res, const json& set) {
         res.set_content(json{{"Response",
                               {{"PullSmsSendStatusSet", set},
-                               {"RequestId", "c0aabda6-cf91-4f3e-a81f-9198114a2279"}}}}
+                               {"RequestId", "b0aabda6-cf91-4f3e-a81f-9198114a2279"}}}}
                             .dump(),
                         "application/json");
     }
@@ -281,20 +289,9 @@ struct FakeTencent {
                 continue;
             if (skipped++ < offset) continue;
             if (static_cast<long long>(set.size()) == limit) break;
-            set.push_back({{"UserReceiveTime", r.report_at},
-                           {"CountryCode", "86"},
-                           {"SubscriberNumber", r.phone.substr(3)},
-                           {"PhoneNumber", r.phone},
-                           {"SerialNo", r.serial_no},
-                           {"ReportStatus", r.report_status},
-                           {"Description", r.report_status == "SUCCESS" ? "DELIVRD" : "UNDELIV"},
-                           {"SessionContext", r.session_context}});
+            set.push_back(status_entry(r));
         }
-        res.set_content(json{{"Response",
-                              {{"PullSmsSendStatusSet", set},
-                               {"RequestId", "b0aabda6-cf91-4f3e-a81f-9198114a2279"}}}}
-                            .dump(),
-                        "application/json");
+        status_set(res, set);
     }
 };
 
@@ -494,50 +491,6 @@ id = "449739"
 params = ["honorific", "store"]
 )",
                         "tencent-receipts.toml");
-}
-
-// A birthday job of `store` to `phone`, sent through `sender` and recorded
-// sent as the worker does it: its receipt noted first (Worker::report).
-std::string send_job(JobStore& jobs, ReceiptIndex& index, Sender& sender, const Clock& clock,
-                     const std::string& store, const std::string& member,
-                     const std::string& phone) {
-    Job j;
-    j.store = store;
-    j.kind = Kind::birthday;
-    j.member_id = member;
-    j.occasion_date = *parse_date("2027-09-15");
-    j.id = make_job_id(j.kind, member, j.occasion_date);
-    j.to = phone;
-    j.text = "生日快乐";
-    j.params = {{"honorific", "王女士"}, {"store", "童乐玩具"}};
-    j.due_at = clock.now();
-    j.expires_at = *parse_instant("2099-01-01T00:00:00+08:00");
-    REQUIRE(jobs.create({j}) == 1);
-    const auto claimed = jobs.claim_due(store, clock.now(), 10);
-    REQUIRE(claimed.jobs.size() == 1);
-    const Job& c = claimed.jobs.front();
-    REQUIRE(jobs.begin_send(store, c.id, c.attempts, "test", clock.now()) == BeginSend::ok);
-    const JobMessage m{c.store, c.id,   c.member_id, c.kind,     c.channel,
-                       c.to,    c.text, c.params,    c.attempts, c.expires_at};
-    const auto result = sender.send(m, clock.now());
-    INFO(result.error);
-    REQUIRE(result.outcome == Outcome::sent);
-    index.await(m, result.provider_ref, clock.now());
-    jobs.record({store,
-                 c.id,
-                 Outcome::sent,
-                 "tencent",
-                 result.provider_ref,
-                 {},
-                 std::nullopt,
-                 clock.now(),
-                 "test"});
-    return c.id;
-}
-
-std::string job_field(RedisConnection& redis, const std::string& store, const std::string& id,
-                      const std::string& field) {
-    return redis.command({"HGET", "hu:{" + store + "}:job:" + id, field}).str;
 }
 
 }  // namespace
