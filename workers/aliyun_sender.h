@@ -1,16 +1,17 @@
 // aliyun_sender.h — SMS through Aliyun (Dysmsapi 2017-05-25, SendSms).
 //
 // Aliyun sends registered templates, not free text: the job's kind maps to a
-// TemplateCode and an ordered list of job params, sent as TemplateParam
-// (a JSON object of strings); SignName is the store's SMS signature; OutId is
-// "<store>/<job id>" (core/sms_receipt.h: what a receipt names); the phone number is sent as Aliyun
-// wants it (11 digits for the mainland, country code + number elsewhere). Requests are RPC-style
-// GETs signed with HMAC-SHA1 (workers/aliyun_signature.h). SendSms is not idempotent: after a
-// timeout the job is marked "may have gone", and before it is sent again `verify` asks
-// QuerySendDetails for the number on the day of that attempt (Beijing time) and looks for our
-// OutId. Answers map to outcomes as docs/providers.md lists (Code "OK" → sent with BizId;
-// isv.BUSINESS_LIMIT_CONTROL → the next minute/hour/day; account codes → stop the channel; message
-// codes → failed).
+// TemplateCode and an ordered list of job params, sent as TemplateParam (a
+// JSON object of strings); SignName is the store's SMS signature; OutId is
+// "<store>/<job id>" (core/sms_receipt.h: what a receipt names); the phone
+// number is sent as Aliyun wants it (11 digits for the mainland, country code
+// + number elsewhere). Requests are RPC-style GETs signed with HMAC-SHA1
+// (workers/aliyun_signature.h). SendSms is not idempotent: after a timeout
+// the job is marked "may have gone", and before it is sent again `verify`
+// asks QuerySendDetails for the number on the day of that attempt (Beijing
+// time) and looks for our OutId. Answers map to outcomes as docs/providers.md
+// lists (Code "OK" → sent with BizId; isv.BUSINESS_LIMIT_CONTROL → the next
+// minute/hour/day; account codes → stop the channel; message codes → failed).
 #pragma once
 
 #include <string>
