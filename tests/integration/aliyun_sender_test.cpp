@@ -598,6 +598,13 @@ TEST_CASE("Aliyun receipts polled: QuerySendDetails on a schedule, given up afte
         CHECK(queries(aliyun.http).size() == 2);
     }
 
+    SECTION("on its own thread, as huitou-sms runs it") {
+        aliyun.report_all(3, "DELIVERED");
+        poller.start();
+        clock.advance(120s);
+        CHECK(eventually([&] { return jobs.get("toyland", id)->state == JobState::delivered; }));
+    }
+
     SECTION("it failed: the carrier's code is kept, the job stays sent") {
         aliyun.report_all(2, "MK:0001");
         clock.advance(120s);
