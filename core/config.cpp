@@ -414,6 +414,16 @@ void read_rate(Table& t, RateLimitConfig& r) {
     r.recipient_per_day = integer_in(t, "recipient_per_day", 0, 1'000'000, r.recipient_per_day);
 }
 
+// A provider's `receipts`: "off", "push" or "poll".
+ReceiptMode receipt_mode(Table& t, ReceiptMode dflt) {
+    const auto v = t.string("receipts");
+    if (!v) return dflt;
+    if (*v == "off") return ReceiptMode::off;
+    if (*v == "push") return ReceiptMode::push;
+    if (*v == "poll") return ReceiptMode::poll;
+    t.fail("receipts", "expected \"off\", \"push\" or \"poll\", got \"" + *v + "\"");
+}
+
 ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig dflt) {
     auto t = root.table(key);
     if (!t) return dflt;
@@ -471,6 +481,7 @@ ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig d
             c.access_key_secret = secret(*a, "access_key_secret");
             c.templates = provider_templates(*a);
             c.banned_words = string_list(*a, "banned_words", c.banned_words);
+            c.receipts = receipt_mode(*a, c.receipts);
             a->reject_unknown();
         }
         if (auto tc = t->table("tencent")) {
@@ -482,7 +493,22 @@ ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig d
             c.secret_key = secret(*tc, "secret_key");
             c.templates = provider_templates(*tc);
             c.banned_words = string_list(*tc, "banned_words", c.banned_words);
+            c.receipts = receipt_mode(*tc, c.receipts);
             tc->reject_unknown();
+        }
+        if (auto r = t->table("receipts")) {
+            auto& c = p.receipts;
+            if (auto v = r->string("listen")) {
+                if (!parse_listen_address(*v))
+                    r->fail("listen",
+                            "expected host:port (e.g. 127.0.0.1:13081), got \"" + *v + "\"");
+                c.listen = *v;
+            }
+            c.callback_secret = secret(*r, "callback_secret");
+            c.poll_interval = seconds_in(*r, "poll_interval_seconds", 1, 86400, c.poll_interval);
+            c.poll_per_second = integer_in(*r, "poll_per_second", 1, 1000, c.poll_per_second);
+            c.poll_batch = integer_in(*r, "poll_batch", 1, 100'000, c.poll_batch);
+            r->reject_unknown();
         }
     } else if (auto w = t->table("official")) {
         auto& c = p.wechat;

@@ -17,6 +17,24 @@ ProviderConfig make_provider_config(std::string provider, std::string outbox_pat
     return p;
 }
 
+std::string_view to_string(ReceiptMode mode) {
+    switch (mode) {
+        case ReceiptMode::push:
+            return "push";
+        case ReceiptMode::poll:
+            return "poll";
+        case ReceiptMode::off:
+            break;
+    }
+    return "off";
+}
+
+ReceiptMode ProviderConfig::receipt_mode() const {
+    if (provider == "aliyun") return aliyun.receipts;
+    if (provider == "tencent") return tencent.receipts;
+    return ReceiptMode::off;
+}
+
 const std::vector<std::string>& ProviderConfig::banned_words() const {
     static const std::vector<std::string> none;
     if (provider == "kannel") return kannel.banned_words;

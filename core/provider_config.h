@@ -62,6 +62,24 @@ struct KannelConfig {
     std::vector<std::string> banned_words;
 };
 
+// How delivery receipts reach huitou from Aliyun or Tencent
+// (docs/providers.md): not at all (the default: both ways need the account
+// set up at the provider), pushed to the SMS worker's receipt listener, or
+// asked for by its poller.
+enum class ReceiptMode { off, push, poll };
+std::string_view to_string(ReceiptMode mode);
+
+// [sms.receipts]: the listener that takes pushed receipts and the poller's pace.
+struct ReceiptsConfig {
+    std::string listen = "127.0.0.1:13081";  // host:port of the receipt listener
+    // The secret the callback URL configured at the provider carries (?key=);
+    // required when a provider's receipts are pushed.
+    SecretRef callback_secret;
+    std::chrono::seconds poll_interval{60};  // between rounds of the poller
+    int poll_per_second = 5;                 // provider calls a second, at most
+    int poll_batch = 200;                    // Aliyun jobs asked about in a round, at most
+};
+
 // A provider template: its id there, and which job params fill it, in order.
 struct ProviderTemplate {
     std::string id;
@@ -74,6 +92,7 @@ struct AliyunConfig {
     SecretRef access_key_secret;
     std::map<std::string, ProviderTemplate> templates;  // kind → TemplateCode + params
     std::vector<std::string> banned_words;
+    ReceiptMode receipts = ReceiptMode::off;
 };
 
 struct TencentConfig {
@@ -84,6 +103,7 @@ struct TencentConfig {
     SecretRef secret_key;
     std::map<std::string, ProviderTemplate> templates;  // kind → TemplateId + ordered params
     std::vector<std::string> banned_words;              // default: Tencent's published examples
+    ReceiptMode receipts = ReceiptMode::off;
 };
 
 // A WeChat template message or subscription notice: its template id and
@@ -120,7 +140,11 @@ struct ProviderConfig {
     AliyunConfig aliyun;
     TencentConfig tencent;
     WechatConfig wechat;
+    ReceiptsConfig receipts;
 
+    // How the configured provider's receipts come (off for those huitou
+    // takes none from this way: Kannel has its own listener).
+    ReceiptMode receipt_mode() const;
     // The banned words of the configured provider (empty for outbox).
     const std::vector<std::string>& banned_words() const;
     // The account this provider sends from, for rate-limit keys.

@@ -34,6 +34,9 @@
 //   hu:{S}:holdout:<kind> hash   member → last holdout group for the kind (core/holdout.h)
 //   hu:{S}:fx:touch       zset   every job planned, messaged or held out, by due time
 //   hu:{S}:fx:sent        hash   job id → when it was sent (io/effect_store.h)
+//   hu:{S}:rcpt           zset   sent jobs awaiting a polled receipt, by when to ask
+//                                next (io/receipt_index.h); hu:rcpt:{<account>}:sid:<id>
+//                                string: a provider message id's "<store>/<job id>"
 // Not per store either, all under one tag, {apikeys} (io/api_key_store.h):
 //   hu:{apikeys}:k:<id>   hash   an API key: name, stores, scope, hash (of the token),
 //                                created_at, revoked_at
@@ -108,6 +111,17 @@ inline std::string touches(std::string_view store) {
 }
 inline std::string sent_times(std::string_view store) {
     return store_prefix(store) + "fx:sent";
+}
+
+// Delivery receipts (io/receipt_index.h): the store's sent jobs whose
+// receipt huitou asks the provider for, by when to ask next; and, per
+// provider account (its own hash tag), the job a provider's message id
+// (Tencent's SerialNo) belongs to.
+inline std::string receipt_waits(std::string_view store) {
+    return store_prefix(store) + "rcpt";
+}
+inline std::string receipt_serial(std::string_view account, std::string_view serial) {
+    return "hu:rcpt:{" + std::string(account) + "}:sid:" + std::string(serial);
 }
 
 // API keys (io/api_key_store.h): one hash tag for all of them, so adding

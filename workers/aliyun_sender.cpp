@@ -1,10 +1,12 @@
 #include "workers/aliyun_sender.h"
 
+#include <algorithm>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "core/civil_time.h"
+#include "core/sms_receipt.h"
 #include "workers/crypto_util.h"
 
 namespace huitou {
@@ -126,7 +128,7 @@ SendResult AliyunSender::send(const JobMessage& job, SysSeconds now) {
                          {"SignName", store->sms_signature},
                          {"TemplateCode", it->second.id},
                          {"TemplateParam", params.dump()},
-                         {"OutId", job.job_id}},
+                         {"OutId", receipt_ref(job.store, job.job_id)}},
                         now);
     } catch (const HttpError& e) {
         return {Outcome::retry, {}, e.what(), std::nullopt, e.maybe_sent()};
@@ -145,39 +147,65 @@ SendResult AliyunSender::send(const JobMessage& job, SysSeconds now) {
                          now);
 }
 
-Verification AliyunSender::verify(const JobMessage& job, SysSeconds since, SysSeconds now) {
-    const Date day = local_date(since, beijing());
+AliyunSender::Lookup AliyunSender::look_up(const std::string& e164, SysSeconds sent_at,
+                                           const std::string& biz_id,
+                                           const std::vector<std::string>& out_ids,
+                                           SysSeconds now) {
+    using Status = Lookup::Status;
+    const Date day = local_date(sent_at, beijing());
     const std::string send_date = date::format("%Y%m%d", date::sys_days{day});
-    HttpResponse response;
     for (int page = 1; page <= 20; ++page) {
+        AliyunParams params{{"Action", "QuerySendDetails"},
+                            {"PhoneNumber", aliyun_phone(e164)},
+                            {"SendDate", send_date},
+                            {"PageSize", "50"},
+                            {"CurrentPage", std::to_string(page)}};
+        if (!biz_id.empty()) params["BizId"] = biz_id;
+        HttpResponse response;
         try {
-            response = call({{"Action", "QuerySendDetails"},
-                             {"PhoneNumber", aliyun_phone(job.to)},
-                             {"SendDate", send_date},
-                             {"PageSize", "50"},
-                             {"CurrentPage", std::to_string(page)}},
-                            now);
+            response = call(std::move(params), now);
         } catch (const HttpError& e) {
-            return {Verification::Verdict::try_later, {}, e.what()};
+            return {Status::failed, 0, {}, {}, e.what()};
         }
         const auto body = json::parse(response.body, nullptr, false);
         if (body.is_discarded() || !body.is_object() || body.value("Code", "") != "OK") {
             const std::string code = body.is_object() ? body.value("Code", "")
                                                       : "HTTP " + std::to_string(response.status);
-            return {Verification::Verdict::try_later, {}, "QuerySendDetails: " + code};
+            return {Status::failed, 0, {}, {}, "QuerySendDetails: " + code};
         }
         const auto dtos = body.contains("SmsSendDetailDTOs")
                               ? body["SmsSendDetailDTOs"].value("SmsSendDetailDTO", json::array())
                               : json::array();
         for (const auto& d : dtos) {
-            if (d.is_object() && d.value("OutId", "") == job.job_id) {
-                return {Verification::Verdict::sent, d.value("BizId", job.job_id),
-                        "found by OutId in QuerySendDetails"};
-            }
+            if (!d.is_object()) continue;
+            const std::string out_id = d.value("OutId", "");
+            if (std::find(out_ids.begin(), out_ids.end(), out_id) == out_ids.end()) continue;
+            const auto status = d.find("SendStatus");
+            return {Status::found,
+                    status != d.end() && status->is_number_integer() ? status->get<long long>() : 0,
+                    d.value("ErrCode", ""),
+                    d.value("BizId", ""),
+                    {}};
         }
         if (dtos.size() < 50) break;
     }
-    return {Verification::Verdict::not_sent, {}, "not in QuerySendDetails for " + send_date};
+    return {Status::not_listed, 0, {}, {}, "not in QuerySendDetails for " + send_date};
+}
+
+Verification AliyunSender::verify(const JobMessage& job, SysSeconds since, SysSeconds now) {
+    // Our reference, or the job id alone (what was sent before it named the store).
+    const auto found =
+        look_up(job.to, since, {}, {receipt_ref(job.store, job.job_id), job.job_id}, now);
+    switch (found.status) {
+        case Lookup::Status::found:
+            return {Verification::Verdict::sent, found.biz_id.empty() ? job.job_id : found.biz_id,
+                    "found by OutId in QuerySendDetails"};
+        case Lookup::Status::not_listed:
+            return {Verification::Verdict::not_sent, {}, found.error};
+        case Lookup::Status::failed:
+            break;
+    }
+    return {Verification::Verdict::try_later, {}, found.error};
 }
 
 }  // namespace huitou

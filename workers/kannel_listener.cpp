@@ -1,21 +1,15 @@
 #include "workers/kannel_listener.h"
 
-#include <httplib.h>
-#include <openssl/crypto.h>
-
-#include <atomic>
-#include <chrono>
 #include <mutex>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "core/opt_out_reply.h"
 #include "core/phone_number.h"
 #include "io/consent_store.h"
-#include "io/http_listener.h"
 #include "io/job_store.h"
 #include "io/redis_connection.h"
+#include "workers/callback_server.h"
 #include "workers/kannel_sender.h"
 
 namespace huitou {
@@ -60,33 +54,23 @@ struct KannelListener::State {
     const Config& config;
     const Clock& clock;
     const std::string secret;
-    std::mutex mutex;                   // the server's threads share one Redis connection
-    std::atomic<bool> listened{false};  // listen_after_bind has returned
+    std::mutex mutex;  // the server's threads share one Redis connection
     RedisConnection redis;
     JobStore jobs;
     ConsentStore consent;
-    httplib::Server server;
+    CallbackServer http;  // last: stopped first, before what its handlers use
 
     State(const Config& c, const RedisEndpoint& endpoint, const Clock& k, std::string s)
         : config(c),
           clock(k),
-          secret(std::move(s)),
+          secret(s),
           redis(endpoint),
           jobs(redis, c.scheduler),
-          consent(redis, c) {}
+          consent(redis, c),
+          http("kannel", std::move(s)) {}
 
-    // Whether `req` carries the shared secret; a 403 when it does not. The
-    // request is not logged: its query may hold a wrong guess of the secret.
     bool authentic(const httplib::Request& req, httplib::Response& res) const {
-        const auto key = req.get_param_value("key");
-        if (key.size() == secret.size() &&
-            CRYPTO_memcmp(key.data(), secret.data(), secret.size()) == 0) {
-            return true;
-        }
-        spdlog::warn("kannel: refused {} from {}: {} callback secret (key=)", req.path,
-                     req.remote_addr, key.empty() ? "no" : "a wrong");
-        res.status = 403;
-        return false;
+        return http.authentic(req, res);
     }
 
     void on_dlr(const httplib::Request& req, httplib::Response& res) {
@@ -196,42 +180,16 @@ KannelListener::KannelListener(const Config& config, const RedisEndpoint& redis,
     : state_(std::make_unique<State>(config, redis, clock, std::move(secret))) {
     if (state_->secret.empty())
         throw ConfigError("sms.kannel.callback_secret: required for the Kannel listener");
-    auto& server = state_->server;
-    // What a handler did not catch: a 500 and a log line, never the
-    // exception's text in a response header (httplib's default).
-    server.set_exception_handler(
-        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-            try {
-                if (ep) std::rethrow_exception(ep);
-            } catch (const std::exception& e) {
-                spdlog::error("kannel: {}: {}", req.path, e.what());
-            } catch (...) {
-                spdlog::error("kannel: {}: an unknown exception", req.path);
-            }
-            res.status = 500;
-        });
+    auto& server = state_->http.server();
     server.Get("/kannel/dlr", [this](const httplib::Request& req, httplib::Response& res) {
         state_->on_dlr(req, res);
     });
     server.Get("/kannel/mo", [this](const httplib::Request& req, httplib::Response& res) {
         state_->on_mo(req, res);
     });
-    port_ = bind_exclusively(server, listen, "sms.kannel.listen");
-    thread_ = std::thread([this] {
-        state_->server.listen_after_bind();
-        state_->listened = true;
-    });
+    port_ = state_->http.start(listen, "sms.kannel.listen");
 }
 
-KannelListener::~KannelListener() {
-    // httplib's stop() only reaches a server already listening: one stopped
-    // before its thread got there would listen for ever (a test hung so,
-    // once). Stop until the thread has come out.
-    while (!state_->listened) {
-        state_->server.stop();
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    if (thread_.joinable()) thread_.join();
-}
+KannelListener::~KannelListener() = default;
 
 }  // namespace huitou

@@ -25,7 +25,6 @@
 
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/clock.h"
@@ -60,7 +59,6 @@ class KannelListener {
     struct State;
     std::unique_ptr<State> state_;
     int port_ = 0;
-    std::thread thread_;
 };
 
 }  // namespace huitou

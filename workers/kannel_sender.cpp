@@ -55,15 +55,15 @@ std::optional<std::string> parse_callback_job_id(const std::string& text) {
     return out;
 }
 
-void check_callback_secret(const std::string& secret) {
+void check_callback_secret(const std::string& secret, const std::string& key) {
     const bool url_safe = std::all_of(secret.begin(), secret.end(), [](char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                c == '-' || c == '_' || c == '.' || c == '~';
     });
     if (secret.size() < 16 || !url_safe) {
-        throw ConfigError(
-            "sms.kannel.callback_secret: expected at least 16 characters of A-Z a-z 0-9 - _ . ~ "
-            "(openssl rand -hex 32 makes one)");
+        throw ConfigError(key +
+                          ": expected at least 16 characters of A-Z a-z 0-9 - _ . ~ "
+                          "(openssl rand -hex 32 makes one)");
     }
 }
 

@@ -48,11 +48,12 @@ class KannelSender final : public Sender {
 // The composed SMS for `job` at `store` (signature, text, suffix on marketing).
 std::string compose_job_sms(const StoreConfig& store, const JobMessage& job);
 
-// Throws ConfigError (naming sms.kannel.callback_secret) unless `secret` is
-// at least 16 characters of A-Z a-z 0-9 - _ . ~: it travels inside Kannel's
-// URLs, where a '%' or '&' would be read as a placeholder or a parameter.
-// `openssl rand -hex 32` makes one.
-void check_callback_secret(const std::string& secret);
+// Throws ConfigError (naming `key`) unless `secret` is at least 16
+// characters of A-Z a-z 0-9 - _ . ~: it travels inside callback URLs (Kannel's,
+// the providers' receipt URLs), where a '%' or '&' would be read as a
+// placeholder or a parameter. `openssl rand -hex 32` makes one.
+void check_callback_secret(const std::string& secret,
+                           const std::string& key = "sms.kannel.callback_secret");
 
 // A job id as it travels in a callback URL: itself when it holds only
 // characters that need no escaping (A-Z a-z 0-9 - _ . :), else "~" + hex.

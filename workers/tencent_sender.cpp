@@ -107,14 +107,13 @@ SendResult TencentSender::send(const JobMessage& job, SysSeconds now) {
         const auto p = job.params.find(name);
         params.push_back(p == job.params.end() ? std::string() : p->second);
     }
-    const std::string payload = json{
-        {"PhoneNumberSet", json::array({job.to})},
-        {"SmsSdkAppId", provider_.tencent.sdk_app_id},
-        {"SignName", store->sms_signature},
-        {"TemplateId", it->second.id},
-        {"TemplateParamSet", params},
-        {"SessionContext",
-         job.job_id}}.dump();
+    const std::string payload = json{{"PhoneNumberSet", json::array({job.to})},
+                                     {"SmsSdkAppId", provider_.tencent.sdk_app_id},
+                                     {"SignName", store->sms_signature},
+                                     {"TemplateId", it->second.id},
+                                     {"TemplateParamSet", params},
+                                     {"SessionContext", receipt_ref(job.store, job.job_id)}}
+                                    .dump();
     HttpResponse response;
     try {
         response = call("SendSms", payload);
@@ -180,8 +179,11 @@ Verification TencentSender::verify(const JobMessage& job, SysSeconds since, SysS
     }
     const auto it = r.find("PullSmsSendStatusSet");
     const json set = it != r.end() && it->is_array() ? *it : json::array();
+    // Our reference, or the job id alone (what was sent before it named the store).
+    const std::string ref = receipt_ref(job.store, job.job_id);
     for (const auto& s : set) {
-        if (s.is_object() && text_of(s, "SessionContext") == job.job_id) {
+        const std::string session = s.is_object() ? text_of(s, "SessionContext") : "";
+        if (session == ref || session == job.job_id) {
             return {Verdict::sent, text_of(s, "SerialNo"),
                     "in Tencent's delivery reports (" + text_of(s, "ReportStatus") + ")"};
         }
@@ -192,6 +194,48 @@ Verification TencentSender::verify(const JobMessage& job, SysSeconds since, SysS
     if (now - since < tencent_report_wait)
         return {Verdict::try_later, {}, "no delivery report for it yet"};
     return {Verdict::not_sent, {}, "no delivery report for it in Tencent's status pull"};
+}
+
+TencentSender::Pull TencentSender::pull_reports(int limit) {
+    Pull out;
+    const std::string payload =
+        json{{"Limit", limit}, {"SmsSdkAppId", provider_.tencent.sdk_app_id}}.dump();
+    HttpResponse response;
+    try {
+        response = call("PullSmsSendStatus", payload);
+    } catch (const HttpError& e) {
+        out.error = e.what();
+        return out;
+    }
+    const auto body = json::parse(response.body, nullptr, false);
+    if (response.status != 200 || !body.is_object() || !body.contains("Response") ||
+        !body["Response"].is_object()) {
+        out.error = "PullSmsSendStatus: HTTP " + std::to_string(response.status);
+        return out;
+    }
+    const auto& r = body["Response"];
+    if (r.contains("Error") && r["Error"].is_object()) {
+        out.error = "PullSmsSendStatus: " + text_of(r["Error"], "Code") + ": " +
+                    text_of(r["Error"], "Message");
+        return out;
+    }
+    const auto it = r.find("PullSmsSendStatusSet");
+    if (it == r.end() || !it->is_array()) return out;  // nothing reported since the last pull
+    out.got = it->size();
+    for (const auto& s : *it) {
+        if (!s.is_object()) continue;
+        SmsReceipt receipt;
+        receipt.ref = text_of(s, "SessionContext");
+        receipt.provider_ref = text_of(s, "SerialNo");
+        receipt.phone = text_of(s, "PhoneNumber");
+        receipt.delivered = text_of(s, "ReportStatus") == "SUCCESS";
+        receipt.detail = text_of(s, "Description");
+        const auto at = s.find("UserReceiveTime");
+        if (at != s.end() && at->is_number_integer())
+            receipt.at = SysSeconds{std::chrono::seconds{at->get<long long>()}};
+        out.receipts.push_back(std::move(receipt));
+    }
+    return out;
 }
 
 }  // namespace huitou

@@ -468,6 +468,7 @@ void Worker::report(const JobMessage& job, SendResult result, bool record,
     switch (result.outcome) {
         case Outcome::sent:
             ++stats_.sent;
+            note_receipt_wait(job, result.provider_ref, now);
             break;
         case Outcome::retry:
         case Outcome::account_problem:
@@ -492,6 +493,17 @@ void Worker::report(const JobMessage& job, SendResult result, bool record,
     spdlog::info("{} {} → {}: {}{}", job.store, job.job_id, to, to_string(result.outcome),
                  result.error.empty() ? "" : " (" + result.error + ")");
     pending_.push_back(Pending{Recording{std::move(r), unsure}, record});
+}
+
+void Worker::note_receipt_wait(const JobMessage& job, const std::string& provider_ref,
+                               SysSeconds now) {
+    if (!receipts_) return;
+    try {
+        receipts_->await(job, provider_ref, now);
+    } catch (const std::exception& e) {
+        // The message went; only its receipt may not find it.
+        spdlog::warn("{} {}: not noted as awaiting a receipt: {}", job.store, job.job_id, e.what());
+    }
 }
 
 void Worker::flush() {

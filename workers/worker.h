@@ -54,6 +54,7 @@
 #include "io/curve.h"
 #include "io/job_store.h"
 #include "io/rate_limiter.h"
+#include "io/receipt_index.h"
 #include "io/redis_connection.h"
 #include "workers/connection_watch.h"
 #include "workers/sender.h"
@@ -101,6 +102,10 @@ class Worker {
     // each is due again now. Returns how many were handed back. Throws RedisError.
     std::size_t hand_back_queued();
 
+    // Notes each job sent as awaiting the provider's receipt in `index`
+    // (io/receipt_index.h), which must outlive the worker; nullptr: none.
+    void set_receipt_index(ReceiptIndex* index) { receipts_ = index; }
+
     const WorkerStats& stats() const { return stats_; }
     WorkerMetrics& metrics() { return metrics_; }  // for GET /metrics
     // A scheduler is connected to the job socket (any thread; for GET /readyz).
@@ -144,6 +149,8 @@ class Worker {
     void report(const JobMessage& job, SendResult result, bool record,
                 std::optional<SysSeconds> unsure = std::nullopt);
     void pause(SysSeconds until, const std::string& why);
+    // A job went: note what its receipt will need (best effort, logged).
+    void note_receipt_wait(const JobMessage& job, const std::string& provider_ref, SysSeconds now);
     void connect_jobs();
 
     Channel channel_;
@@ -171,6 +178,7 @@ class Worker {
     WorkerStats stats_;
     WorkerMetrics metrics_;
     std::vector<Pending> pending_;  // results of the batch being handled
+    ReceiptIndex* receipts_ = nullptr;
 };
 
 }  // namespace huitou

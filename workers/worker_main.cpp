@@ -15,6 +15,9 @@
 #include "workers/kannel_sender.h"
 #include "workers/null_sender.h"
 #include "workers/outbox_sender.h"
+#include "workers/receipt_listener.h"
+#include "workers/receipt_poller.h"
+#include "workers/receipt_recorder.h"
 #include "workers/tencent_sender.h"
 #include "workers/wechat_listener.h"
 #include "workers/wechat_sender.h"
@@ -56,6 +59,45 @@ std::optional<WechatServerSecrets> wechat_server_secrets(Channel channel,
                               w.app_id, "wechat.official.encoding_aes_key");
     }
     return s;
+}
+
+// The secret the providers' receipt pushes carry, when they are pushed.
+std::string receipts_callback_secret(const ProviderConfig& provider) {
+    if (provider.receipt_mode() != ReceiptMode::push) return {};
+    auto secret = read_secret(provider.receipts.callback_secret, "sms.receipts.callback_secret");
+    check_callback_secret(secret, "sms.receipts.callback_secret");
+    return secret;
+}
+
+// The receipt listener or poller the provider's receipts need, if any; after
+// the worker, so they count in its metrics.
+struct Receipts {
+    std::unique_ptr<ReceiptListener> listener;
+    std::unique_ptr<ReceiptPoller> poller;
+};
+Receipts start_receipts(const ProviderConfig& provider, const Runtime& rt, Worker& worker,
+                        const std::string& callback_secret) {
+    Receipts r;
+    const auto mode = provider.receipt_mode();
+    if (mode == ReceiptMode::off) return r;
+    const Counter counter = receipt_counter(worker.metrics().registry());
+    if (mode == ReceiptMode::push) {
+        r.listener = std::make_unique<ReceiptListener>(rt.config, provider, rt.redis, *rt.clock,
+                                                       callback_secret, counter);
+        spdlog::info("{} receipts pushed to port {} ({})", provider.provider, r.listener->port(),
+                     ReceiptListener::path(provider.provider));
+        return r;
+    }
+    const bool aliyun = provider.provider == "aliyun";
+    r.poller = std::make_unique<ReceiptPoller>(
+        rt.config, provider, rt.redis, *rt.clock,
+        aliyun ? read_secret(provider.aliyun.access_key_secret, "sms.aliyun.access_key_secret")
+               : read_secret(provider.tencent.secret_key, "sms.tencent.secret_key"),
+        counter);
+    r.poller->start();
+    spdlog::info("{} receipts polled every {} s", provider.provider,
+                 provider.receipts.poll_interval.count());
+    return r;
 }
 
 std::unique_ptr<Sender> make_sender(const ProviderConfig& provider, const Config& config,
@@ -129,6 +171,9 @@ int worker_main(Channel channel, int argc, char** argv) {
         // Secrets are read at start: a missing one stops here, before Redis is awaited.
         const std::string callback_secret = kannel_callback_secret(provider);
         const auto wechat_secrets = wechat_server_secrets(channel, provider);
+}
+
+        const std::string receipts_secret = receipts_callback_secret(provider);
         install_stop_signals();
         // A worker started before Redis waits for it: start order does not matter.
         auto connected = RedisOutage::connect_when_up(rt.redis);
@@ -154,6 +199,9 @@ int worker_main(Channel channel, int argc, char** argv) {
             channel == Channel::sms ? rt.config.endpoints.sms : rt.config.endpoints.wechat;
         Worker worker(channel, rt.config, *sender, redis, zmq, *rt.clock, worker_name(channel),
                       endpoint, rt.config.endpoints.results, &provider);
+        ReceiptIndex receipt_index(redis, provider);
+        if (receipt_index.needed()) worker.set_receipt_index(&receipt_index);
+        const auto receipts = start_receipts(provider, rt, worker, receipts_secret);
         const auto admin = start_worker_admin(channel, provider, worker, rt.redis);
         spdlog::info("sending {} through {}{}; jobs from {}", to_string(channel), sender->name(),
                      provider.provider == "outbox" ? " (" + provider.outbox_path + ")" : "",

@@ -16,10 +16,17 @@
 #include <nlohmann/json.hpp>
 
 #include "core/civil_time.h"
+#include "io/job_store.h"
+#include "io/receipt_index.h"
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
 #include "tests/support/provider_signatures.h"
+#include "tests/support/sent_jobs.h"
+#include "tests/support/test_redis.h"
 #include "workers/aliyun_sender.h"
+#include "workers/receipt_listener.h"
+#include "workers/receipt_poller.h"
+#include "workers/receipt_recorder.h"
 
 using namespace huitou;
 using namespace huitou::test;
@@ -82,6 +89,9 @@ struct AliyunRecord {
     std::string out_id;
     std::string biz_id;
     SysSeconds at;  // on the fake's clock
+    // The carrier's report: SendStatus 1 waiting, 2 failed, 3 delivered.
+    int send_status = 3;
+    std::string err_code = "DELIVERED";
 };
 
 // Plays Dysmsapi 2017-05-25 with its own signature check and its own records.
@@ -100,6 +110,9 @@ struct FakeAliyun {
     std::set<std::string> nonces;
     int refused = 0;  // requests refused for their signature
     int next_biz = 1;
+    // The report a message SendSms takes gets (QuerySendDetails and the push).
+    int send_status = 3;
+    std::string err_code = "DELIVERED";
     HttpServer http;  // last: stopped first, before the state its handlers read
 
     explicit FakeAliyun(SysSeconds now) : clock(now) {
@@ -115,6 +128,38 @@ struct FakeAliyun {
     std::vector<AliyunRecord> sent() {
         std::lock_guard lock(mutex);
         return records;
+    }
+    // Sets the carrier's report of every message sent so far.
+    void report_all(int status, const std::string& code) {
+        std::lock_guard lock(mutex);
+        for (auto& r : records) {
+            r.send_status = status;
+            r.err_code = code;
+        }
+    }
+    // The SmsReport array (HTTP 批量推送) for the messages with a final report.
+    std::string reports() {
+        std::lock_guard lock(mutex);
+        json array = json::array();
+        for (const auto& r : records) {
+            if (r.send_status == 1) continue;
+            array.push_back({{"phone_number", r.phone},
+                             {"send_time", aliyun_time(r.at)},
+                             {"report_time", aliyun_time(r.at + 5s)},
+                             {"success", r.send_status == 3},
+                             {"err_code", r.err_code},
+                             {"err_msg", r.send_status == 3 ? "用户接收成功" : "用户关机"},
+                             {"sms_size", "1"},
+                             {"biz_id", r.biz_id},
+                             {"out_id", r.out_id}});
+        }
+        return array.dump();
+    }
+    // Pushes `body` to huitou's receipt URL, as Aliyun's SmsReport does.
+    static httplib::Result push(int port, const std::string& query, const std::string& body) {
+        httplib::Client client("127.0.0.1", port);
+        client.set_connection_timeout(5);
+        return client.Post(("/aliyun/report" + query).c_str(), body, "application/json");
     }
 
     static void answer(httplib::Response& res, int status, json body) {
@@ -165,7 +210,7 @@ struct FakeAliyun {
                 std::string phone;
                 biz_id = "900619746936498440^" + std::to_string(next_biz++);
                 while (std::getline(numbers, phone, ','))
-                    records.push_back({phone, p["OutId"], biz_id, clock});
+                    records.push_back({phone, p["OutId"], biz_id, clock, send_status, err_code});
             }
         }
         std::this_thread::sleep_for(delay);
@@ -191,8 +236,9 @@ struct FakeAliyun {
             if (r.phone != p["PhoneNumber"] || day != p["SendDate"]) continue;
             if (!p["BizId"].empty() && r.biz_id != p["BizId"]) continue;
             found.push_back({{"PhoneNum", r.phone},
-                             {"SendStatus", 3},
-                             {"ErrCode", "DELIVERED"},
+                             {"SendStatus", r.send_status},
+                             {"ErrCode", r.err_code},
+                             {"BizId", r.biz_id},
                              {"TemplateCode", "SMS_153055065"},
                              {"Content", "【童乐玩具】王女士，童乐玩具祝您生日快乐！"},
                              {"SendDate", aliyun_time(r.at)},
@@ -257,7 +303,8 @@ TEST_CASE("Aliyun SendSms: request, signature and answers") {
         CHECK(r.provider_ref == "900619746936498440^1");
         CHECK(aliyun.refused == 0);
         REQUIRE(aliyun.sent().size() == 1);
-        CHECK(aliyun.sent()[0].out_id == "birthday:M1:2027-09-15");
+        // The OutId names the store and the job: what a receipt must find.
+        CHECK(aliyun.sent()[0].out_id == "toyland/birthday:M1:2027-09-15");
         REQUIRE(eventually([&] { return aliyun.http.seen().size() == 1; }));
         const auto req = aliyun.http.seen().front();
         CHECK(req.param("Action") == "SendSms");
@@ -276,7 +323,7 @@ TEST_CASE("Aliyun SendSms: request, signature and answers") {
         CHECK(req.param("TemplateCode") == "SMS_153055065");
         CHECK(json::parse(req.param("TemplateParam")) ==
               json{{"honorific", "王女士"}, {"store", "童乐玩具"}});
-        CHECK(req.param("OutId") == "birthday:M1:2027-09-15");
+        CHECK(req.param("OutId") == "toyland/birthday:M1:2027-09-15");
         // A fresh nonce per request (the fake refuses a nonce used twice).
         CHECK(sender.send(job(), now).outcome == Outcome::sent);
         REQUIRE(eventually([&] { return aliyun.http.seen().size() == 2; }));
@@ -379,5 +426,217 @@ TEST_CASE("Aliyun SendSms: request, signature and answers") {
         CHECK(q[before].param("CurrentPage") == "1");
         CHECK(q[before + 2].param("CurrentPage") == "3");
         CHECK(q[before + 2].param("SendDate") == "20270915");  // Beijing's day, not UTC's
+    }
+}
+
+namespace {
+
+const std::string kReceiptSecret = "rcpt-5e1d0c9b8a7f6e5d";
+
+Config receipts_config(const std::string& endpoint, const std::string& mode) {
+    return parse_config(R"(
+[stores.toyland]
+name = "童乐玩具"
+[stores.babycare]
+name = "贝贝母婴"
+[sms]
+provider = "aliyun"
+http_timeout_ms = 2000
+[sms.receipts]
+listen = "127.0.0.1:0"
+callback_secret_env = "UNUSED"
+poll_per_second = 1000
+[sms.aliyun]
+endpoint = ")" + endpoint + R"(/"
+access_key_id = "testId"
+access_key_secret_env = "UNUSED"
+receipts = ")" + mode + R"("
+[sms.aliyun.templates.birthday]
+id = "SMS_153055065"
+params = ["honorific", "store"]
+)",
+                        "aliyun-receipts.toml");
+}
+
+}  // namespace
+
+TEST_CASE("Aliyun SmsReport pushed: delivered, or kept failed with the carrier's code",
+          "[receipts]") {
+    TestRedis server;
+    FixedClock clock{*parse_instant("2027-09-15T10:00:00+08:00")};
+    FakeAliyun aliyun(clock.now());
+    const Config config = receipts_config(aliyun.http.url(), "push");
+    MetricsRegistry metrics;
+    const Counter counter = receipt_counter(metrics);
+    ReceiptListener listener(config, config.sms, server.endpoint(), clock, kReceiptSecret, counter);
+    auto redis = server.connect();
+    JobStore jobs(redis, config.scheduler);
+    ReceiptIndex index(redis, config.sms);
+    CHECK_FALSE(index.needed());  // Aliyun's push echoes our OutId: no note needed
+    AliyunSender sender(config, config.sms, secret);
+    const std::string key = "?key=" + kReceiptSecret;
+
+    // Two stores, one member id: the reference tells their jobs apart.
+    const auto id = send_job(jobs, index, sender, clock, "toyland", "M1", "+8613800138000");
+    aliyun.report_all(2, "MK:0001");
+    const auto other = send_job(jobs, index, sender, clock, "babycare", "M1", "+8613800138000");
+    REQUIRE(id == other);
+    CHECK(aliyun.sent()[0].out_id == "toyland/" + id);
+    CHECK(aliyun.sent()[1].out_id == "babycare/" + id);
+
+    SECTION("the fake pushes both reports: one delivered, one failed and kept so") {
+        const auto r = FakeAliyun::push(listener.port(), key, aliyun.reports());
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        CHECK(json::parse(r->body) == json{{"code", 0}, {"msg", "成功"}});
+        CHECK(jobs.get("babycare", id)->state == JobState::delivered);
+        CHECK(jobs.get("toyland", id)->state == JobState::sent);
+        CHECK(job_field(redis, "toyland", id, "dlr_status") == "undelivered");
+        CHECK(job_field(redis, "toyland", id, "dlr_detail") == "MK:0001 用户关机");
+        CHECK(counter.value({"aliyun", "push", "delivered"}) == 1);
+        CHECK(counter.value({"aliyun", "push", "undelivered"}) == 1);
+
+        // The same push again (Aliyun does not promise once): nothing changes.
+        const auto before = snapshot(redis);
+        clock.advance(10min);  // later, but the report's own time is what is kept
+        const auto again = FakeAliyun::push(listener.port(), key, aliyun.reports());
+        REQUIRE(again);
+        CHECK(again->status == 200);
+        CHECK(snapshot(redis) == before);
+    }
+
+    SECTION("without the secret, or with a wrong one: 403, nothing recorded") {
+        const auto before = snapshot(redis);
+        for (const std::string& q :
+             {std::string(), std::string("?key="), std::string("?key=rcpt-5e1d0c9b8a7f6e5e"),
+              "?key=" + kReceiptSecret + "x", "?secret=" + kReceiptSecret}) {
+            INFO(q);
+            const auto r = FakeAliyun::push(listener.port(), q, aliyun.reports());
+            REQUIRE(r);
+            CHECK(r->status == 403);
+        }
+        CHECK(snapshot(redis) == before);
+        CHECK(counter.value({"aliyun", "push", "forbidden"}) == 5);
+    }
+
+    SECTION("a malformed body: 400 naming what is wrong, nothing recorded") {
+        const auto before = snapshot(redis);
+        auto good = json::parse(aliyun.reports());
+        good[1]["success"] = "yes";  // the first is fine: still nothing is recorded
+        const auto r = FakeAliyun::push(listener.port(), key, good.dump());
+        REQUIRE(r);
+        CHECK(r->status == 400);
+        CHECK(json::parse(r->body) == json{{"error", "[1].success: expected true or false"}});
+        const auto r2 = FakeAliyun::push(listener.port(), key, "{\"code\":0}");
+        REQUIRE(r2);
+        CHECK(r2->status == 400);
+        CHECK(json::parse(r2->body)["error"] == "body: expected a JSON array of reports");
+        CHECK(snapshot(redis) == before);
+    }
+
+    SECTION("a report for a job huitou does not know: accepted, counted, nothing changes") {
+        const auto before = snapshot(redis);
+        auto reports = json::parse(aliyun.reports());
+        reports[0]["out_id"] = "toyland/birthday:M9:2027-09-15";  // no such job
+        reports[1]["out_id"] = "nosuchstore/" + id;               // no such store
+        reports.push_back(reports[0]);
+        reports[2]["out_id"] = "";  // another system's message on the account
+        const auto r = FakeAliyun::push(listener.port(), key, reports.dump());
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        CHECK(json::parse(r->body)["code"] == 0);
+        CHECK(counter.value({"aliyun", "push", "unknown_job"}) == 3);
+        CHECK(snapshot(redis) == before);
+    }
+}
+
+TEST_CASE("Aliyun receipts polled: QuerySendDetails on a schedule, given up after 72 h",
+          "[receipts]") {
+    TestRedis server;
+    FixedClock clock{*parse_instant("2027-09-15T10:00:00+08:00")};
+    FakeAliyun aliyun(clock.now());
+    const Config config = receipts_config(aliyun.http.url(), "poll");
+    MetricsRegistry metrics;
+    const Counter counter = receipt_counter(metrics);
+    auto redis = server.connect();
+    JobStore jobs(redis, config.scheduler);
+    ReceiptIndex index(redis, config.sms);
+    REQUIRE(index.needed());
+    AliyunSender sender(config, config.sms, secret);
+    ReceiptPoller poller(config, config.sms, server.endpoint(), clock, secret, counter);
+    const auto waiting = [&](const std::string& store) {
+        return redis.command({"ZCARD", "hu:{" + store + "}:rcpt"}).integer;
+    };
+
+    aliyun.send_status = 1;  // the carrier has not reported yet
+    const auto id = send_job(jobs, index, sender, clock, "toyland", "M1", "+8613800138000");
+    CHECK(waiting("toyland") == 1);
+
+    // Not asked before a minute has passed.
+    poller.round();
+    CHECK(queries(aliyun.http).empty());
+    clock.advance(61s);
+    poller.round();
+    REQUIRE(eventually([&] { return queries(aliyun.http).size() == 1; }));
+    auto q = queries(aliyun.http).back();
+    CHECK(q.param("PhoneNumber") == "13800138000");
+    CHECK(q.param("SendDate") == "20270915");
+    CHECK(q.param("BizId") == aliyun.sent()[0].biz_id);
+    CHECK(jobs.get("toyland", id)->state == JobState::sent);  // waiting: asked again later
+    poller.round();
+    CHECK(queries(aliyun.http).size() == 1);  // not again in the same minute
+
+    SECTION("the receipt comes: delivered, and no longer asked about") {
+        aliyun.report_all(3, "DELIVERED");
+        clock.advance(120s);
+        poller.round();
+        CHECK(jobs.get("toyland", id)->state == JobState::delivered);
+        CHECK(waiting("toyland") == 0);
+        CHECK(counter.value({"aliyun", "poll", "delivered"}) == 1);
+        clock.advance(3h);
+        poller.round();
+        CHECK(queries(aliyun.http).size() == 2);
+    }
+
+    SECTION("on its own thread, as huitou-sms runs it") {
+        aliyun.report_all(3, "DELIVERED");
+        poller.start();
+        clock.advance(120s);
+        CHECK(eventually([&] { return jobs.get("toyland", id)->state == JobState::delivered; }));
+    }
+
+    SECTION("it failed: the carrier's code is kept, the job stays sent") {
+        aliyun.report_all(2, "MK:0001");
+        clock.advance(120s);
+        poller.round();
+        CHECK(jobs.get("toyland", id)->state == JobState::sent);
+        CHECK(job_field(redis, "toyland", id, "dlr_status") == "undelivered");
+        CHECK(job_field(redis, "toyland", id, "dlr_detail") == "MK:0001");
+        CHECK(waiting("toyland") == 0);
+    }
+
+    SECTION("no receipt in 72 hours: given up, the job stays sent") {
+        for (int i = 0; i < 40 && waiting("toyland") > 0; ++i) {
+            clock.advance(2h);
+            poller.round();
+        }
+        CHECK(waiting("toyland") == 0);
+        CHECK(jobs.get("toyland", id)->state == JobState::sent);
+        CHECK(counter.value({"aliyun", "poll", "gave_up"}) == 1);
+        // Asked on the schedule, not on every round: 1, 3, 10, 30, 60 min,
+        // then every 2 h up to 72 h.
+        CHECK(queries(aliyun.http).size() < 42);
+    }
+
+    SECTION("a message sent with the job id alone as OutId (before the store was in it)") {
+        // Asked by number, day and BizId, it is still this job's.
+        aliyun.report_all(3, "DELIVERED");
+        {
+            std::lock_guard lock(aliyun.mutex);
+            aliyun.records[0].out_id = id;
+        }
+        clock.advance(120s);
+        poller.round();
+        CHECK(jobs.get("toyland", id)->state == JobState::delivered);
     }
 }

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <httplib.h>
+
 #include "tests/support/test_redis.h"
 
 using namespace huitou;
@@ -189,4 +191,46 @@ TEST_CASE_METHOD(Programs, "huitou calendar converts dates and lists festivals")
     CHECK(run({bin("huitou"), "calendar", "holidays", "2100"}, {}).status == 2);
     CHECK(run({bin("huitou"), "calendar", "holidays", "2027", "--store", "nowhere"}, {}).status ==
           2);
+}
+
+TEST_CASE_METHOD(Programs, "huitou-sms takes Aliyun's pushed receipts behind the secret",
+                 "[receipts]") {
+    const int port = free_port();
+    write_file(dir.file("aliyun.toml"), R"([stores.toyland]
+name = "童乐玩具"
+[sms]
+provider = "aliyun"
+[sms.aliyun]
+access_key_id = "testId"
+access_key_secret_env = "ALIYUN_SECRET"
+receipts = "push"
+[sms.receipts]
+listen = "127.0.0.1:)" + std::to_string(port) +
+                                            R"("
+callback_secret_env = "RECEIPTS_SECRET"
+)");
+    auto with = env;
+    with.push_back("ALIYUN_SECRET=testSecret");
+    // Pushed receipts without the secret configured: refused at start, one line.
+    const auto r = run(args("huitou-sms", {"--config", dir.file("aliyun.toml")}), with, 30s);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("sms.receipts.callback_secret"));
+
+    with.push_back("RECEIPTS_SECRET=rcpt-5e1d0c9b8a7f6e5d");
+    Process sms(args("huitou-sms", {"--config", dir.file("aliyun.toml")}), with,
+                dir.file("huitou-sms.log"));
+    httplib::Client client("127.0.0.1", port);
+    client.set_connection_timeout(1);
+    REQUIRE(eventually(
+        [&] { return static_cast<bool>(client.Post("/aliyun/report", "[]", "application/json")); },
+        20s));
+    const auto forged = client.Post("/aliyun/report", "[]", "application/json");
+    REQUIRE(forged);
+    CHECK(forged->status == 403);
+    const auto ok =
+        client.Post("/aliyun/report?key=rcpt-5e1d0c9b8a7f6e5d", "[]", "application/json");
+    REQUIRE(ok);
+    CHECK(ok->status == 200);
+    CHECK(nlohmann::json::parse(ok->body) == nlohmann::json{{"code", 0}, {"msg", "成功"}});
+    CHECK(sms.stop() == 0);
 }

@@ -16,9 +16,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/job_store.h"
+#include "io/receipt_index.h"
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
 #include "tests/support/provider_signatures.h"
+#include "tests/support/sent_jobs.h"
+#include "tests/support/test_redis.h"
+#include "workers/receipt_listener.h"
+#include "workers/receipt_poller.h"
+#include "workers/receipt_recorder.h"
 #include "workers/tencent_sender.h"
 
 using namespace huitou;
@@ -77,6 +84,7 @@ struct TencentRecord {
     long long sent_at = 0;      // on the fake's clock
     std::string report_status;  // "SUCCESS", "FAIL", or "" (no report yet)
     long long report_at = 0;
+    bool pulled = false;  // handed out by PullSmsSendStatus (each report once)
 };
 
 // Plays Tencent Cloud SMS 2021-01-11 with its own signature check.
@@ -124,6 +132,61 @@ struct FakeTencent {
         std::lock_guard lock(mutex);
         return records;
     }
+    // The status callback array (短信下发状态回调) for the reported messages.
+    std::string reports() {
+        std::lock_guard lock(mutex);
+        json array = json::array();
+        for (const auto& r : records) {
+            if (r.report_status.empty()) continue;
+            const bool ok = r.report_status == "SUCCESS";
+            array.push_back({{"user_receive_time", "2027-09-15 10:00:05"},
+                             {"nationcode", "86"},
+                             {"mobile", r.phone.substr(3)},
+                             {"report_status", r.report_status},
+                             {"errmsg", ok ? "DELIVRD" : "MK:0001"},
+                             {"description", ok ? "用户短信送达成功" : "用户关机"},
+                             {"sid", r.serial_no}});
+        }
+        return array.dump();
+    }
+    // Posts `body` to huitou's callback URL, as Tencent's status callback does.
+    static httplib::Result push(int port, const std::string& query, const std::string& body) {
+        httplib::Client client("127.0.0.1", port);
+        client.set_connection_timeout(5);
+        return client.Post(("/tencent/report" + query).c_str(), body, "application/json");
+    }
+    // PullSmsSendStatus: the account's reports not handed out before, each once.
+    void pull_account(const json& body, httplib::Response& res) {
+        const long long limit = body.value("Limit", 0LL);
+        if (limit < 1 || limit > 100 || body.value("SmsSdkAppId", "") != "1400006666")
+            return error(res, "InvalidParameterValue", "Limit or SmsSdkAppId");
+        json set = json::array();
+        for (auto& r : records) {
+            if (r.report_status.empty() || r.pulled) continue;
+            if (static_cast<long long>(set.size()) == limit) break;
+            r.pulled = true;
+            set.push_back(status_entry(r));
+        }
+        status_set(res, set);
+    }
+    // A PullSmsSendStatus entry (2021-01-11) for a reported message.
+    static json status_entry(const TencentRecord& r) {
+        return {{"UserReceiveTime", r.report_at},
+                {"CountryCode", "86"},
+                {"SubscriberNumber", r.phone.substr(3)},
+                {"PhoneNumber", r.phone},
+                {"SerialNo", r.serial_no},
+                {"ReportStatus", r.report_status},
+                {"Description", r.report_status == "SUCCESS" ? "DELIVRD" : "MK:0001"},
+                {"SessionContext", r.session_context}};
+    }
+    static void status_set(httplib::Response& res, const json& set) {
+        res.set_content(json{{"Response",
+                              {{"PullSmsSendStatusSet", set},
+                               {"RequestId", "b0aabda6-cf91-4f3e-a81f-9198114a2279"}}}}
+                            .dump(),
+                        "application/json");
+    }
     std::vector<SeenRequest> seen(const std::string& action) {
         std::vector<SeenRequest> out;
         for (const auto& s : http.seen())
@@ -170,6 +233,7 @@ struct FakeTencent {
         if (!body.is_object()) return error(res, "InvalidParameter", "body");
         const std::string action = req.get_header_value("X-TC-Action");
         if (action == "PullSmsSendStatusByPhoneNumber") return pull(body, res);
+        if (action == "PullSmsSendStatus") return pull_account(body, res);
         if (action != "SendSms") return error(res, "InvalidAction", action);
         json set = json::array();
         for (const auto& number : body.value("PhoneNumberSet", json::array())) {
@@ -225,20 +289,9 @@ struct FakeTencent {
                 continue;
             if (skipped++ < offset) continue;
             if (static_cast<long long>(set.size()) == limit) break;
-            set.push_back({{"UserReceiveTime", r.report_at},
-                           {"CountryCode", "86"},
-                           {"SubscriberNumber", r.phone.substr(3)},
-                           {"PhoneNumber", r.phone},
-                           {"SerialNo", r.serial_no},
-                           {"ReportStatus", r.report_status},
-                           {"Description", r.report_status == "SUCCESS" ? "DELIVRD" : "UNDELIV"},
-                           {"SessionContext", r.session_context}});
+            set.push_back(status_entry(r));
         }
-        res.set_content(json{{"Response",
-                              {{"PullSmsSendStatusSet", set},
-                               {"RequestId", "b0aabda6-cf91-4f3e-a81f-9198114a2279"}}}}
-                            .dump(),
-                        "application/json");
+        status_set(res, set);
     }
 };
 
@@ -294,7 +347,7 @@ TEST_CASE("Tencent SendSms: signature, body and answers") {
         CHECK(body["TemplateId"] == "449739");
         CHECK(body["TemplateParamSet"] == json::array({"王女士", "童乐玩具"}));
         // Our job id travels as SessionContext: the status pull echoes it.
-        CHECK(body["SessionContext"] == "birthday:M1:2027-09-15");
+        CHECK(body["SessionContext"] == "toyland/birthday:M1:2027-09-15");
     }
 
     SECTION("a wrong secret: the fake's own check refuses it, AuthFailure.SignatureFailure") {
@@ -404,5 +457,183 @@ TEST_CASE("Tencent SendSms: signature, body and answers") {
         TencentSender unreachable(nowhere, nowhere.sms, secret_key);
         CHECK(unreachable.verify(job(), now, now + 60s).verdict ==
               Verification::Verdict::try_later);
+    }
+}
+
+namespace {
+
+const std::string kReceiptSecret = "rcpt-5e1d0c9b8a7f6e5d";
+
+Config receipts_config(const std::string& endpoint, const std::string& mode) {
+    return parse_config(R"(
+[stores.toyland]
+name = "童乐玩具"
+sms_signature = "童乐玩具店"
+[stores.babycare]
+name = "贝贝母婴"
+[sms]
+provider = "tencent"
+http_timeout_ms = 2000
+[sms.receipts]
+listen = "127.0.0.1:0"
+callback_secret_env = "UNUSED"
+poll_per_second = 1000
+[sms.tencent]
+endpoint = ")" + endpoint + R"("
+region = "ap-guangzhou"
+sdk_app_id = "1400006666"
+secret_id = ")" + secret_id +
+                            R"("
+secret_key_file = "/nonexistent"
+receipts = ")" + mode + R"("
+[sms.tencent.templates.birthday]
+id = "449739"
+params = ["honorific", "store"]
+)",
+                        "tencent-receipts.toml");
+}
+
+}  // namespace
+
+TEST_CASE("Tencent status callback pushed: found by its SerialNo, delivered or failed",
+          "[receipts]") {
+    TestRedis server;
+    FixedClock clock{*parse_instant("2027-09-15T10:00:00+08:00")};
+    FakeTencent tencent(clock.now());
+    const Config config = receipts_config(tencent.http.url(), "push");
+    MetricsRegistry metrics;
+    const Counter counter = receipt_counter(metrics);
+    ReceiptListener listener(config, config.sms, server.endpoint(), clock, kReceiptSecret, counter);
+    auto redis = server.connect();
+    JobStore jobs(redis, config.scheduler);
+    ReceiptIndex index(redis, config.sms);
+    REQUIRE(index.needed());  // the push names Tencent's SerialNo only
+    TencentSender sender(config, config.sms, secret_key);
+    const std::string key = "?key=" + kReceiptSecret;
+
+    const auto id = send_job(jobs, index, sender, clock, "toyland", "M1", "+8613800138000");
+    tencent.report = "FAIL";
+    const auto other = send_job(jobs, index, sender, clock, "babycare", "M1", "+8613800138000");
+    REQUIRE(id == other);
+    const auto serial = tencent.sent()[0].serial_no;
+    CHECK(redis.command({"GET", "hu:rcpt:{tencent:1400006666}:sid:" + serial}).str ==
+          "toyland/" + id);
+    CHECK(redis.command({"TTL", "hu:rcpt:{tencent:1400006666}:sid:" + serial}).integer > 71 * 3600);
+
+    SECTION("the fake pushes both: one delivered, one failed with the carrier's code") {
+        const auto r = FakeTencent::push(listener.port(), key, tencent.reports());
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        CHECK(json::parse(r->body) == json{{"result", 0}, {"errmsg", "OK"}});
+        CHECK(jobs.get("toyland", id)->state == JobState::delivered);
+        CHECK(jobs.get("babycare", id)->state == JobState::sent);
+        CHECK(job_field(redis, "babycare", id, "dlr_status") == "undelivered");
+        CHECK(job_field(redis, "babycare", id, "dlr_detail") == "MK:0001 用户关机");
+        // The SerialNo notes have done their work.
+        CHECK(redis.command({"EXISTS", "hu:rcpt:{tencent:1400006666}:sid:" + serial}).integer == 0);
+        // A duplicate push changes nothing (its SerialNos are no longer ours).
+        const auto before = snapshot(redis);
+        clock.advance(10min);  // later, but the report's own time is what is kept
+        const auto again = FakeTencent::push(listener.port(), key, tencent.reports());
+        REQUIRE(again);
+        CHECK(again->status == 200);
+        CHECK(snapshot(redis) == before);
+        CHECK(counter.value({"tencent", "push", "unknown_job"}) == 2);
+    }
+
+    SECTION("without the secret: 403, nothing recorded") {
+        const auto before = snapshot(redis);
+        for (const std::string& q :
+             {std::string(), std::string("?key=x"), "?key=" + kReceiptSecret.substr(1)}) {
+            const auto r = FakeTencent::push(listener.port(), q, tencent.reports());
+            REQUIRE(r);
+            CHECK(r->status == 403);
+        }
+        CHECK(snapshot(redis) == before);
+    }
+
+    SECTION("a malformed body: 400 naming what is wrong, nothing recorded") {
+        const auto before = snapshot(redis);
+        auto reports = json::parse(tencent.reports());
+        reports[1]["report_status"] = "DELIVERED";
+        const auto r = FakeTencent::push(listener.port(), key, reports.dump());
+        REQUIRE(r);
+        CHECK(r->status == 400);
+        CHECK(json::parse(r->body)["error"] ==
+              "[1].report_status: expected \"SUCCESS\" or \"FAIL\"");
+        CHECK(snapshot(redis) == before);
+    }
+
+    SECTION("a SerialNo huitou never noted: accepted, counted, nothing changes") {
+        const auto before = snapshot(redis);
+        auto reports = json::parse(tencent.reports());
+        reports[0]["sid"] = "2019:someone-elses";
+        reports.erase(1);
+        const auto r = FakeTencent::push(listener.port(), key, reports.dump());
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        CHECK(counter.value({"tencent", "push", "unknown_job"}) == 1);
+        CHECK(snapshot(redis) == before);
+    }
+}
+
+TEST_CASE("Tencent receipts polled: PullSmsSendStatus, each report once, by SessionContext",
+          "[receipts]") {
+    TestRedis server;
+    FixedClock clock{*parse_instant("2027-09-15T10:00:00+08:00")};
+    FakeTencent tencent(clock.now());
+    const Config config = receipts_config(tencent.http.url(), "poll");
+    MetricsRegistry metrics;
+    const Counter counter = receipt_counter(metrics);
+    auto redis = server.connect();
+    JobStore jobs(redis, config.scheduler);
+    ReceiptIndex index(redis, config.sms);
+    CHECK_FALSE(index.needed());  // SessionContext names the job: no note
+    TencentSender sender(config, config.sms, secret_key);
+    ReceiptPoller poller(config, config.sms, server.endpoint(), clock, secret_key, counter);
+
+    tencent.report = "";  // not reported yet
+    const auto id = send_job(jobs, index, sender, clock, "toyland", "M1", "+8613800138000");
+    const auto other = send_job(jobs, index, sender, clock, "babycare", "M1", "+8613800138000");
+    CHECK(poller.round() == clock.now() + config.sms.receipts.poll_interval);
+    CHECK(jobs.get("toyland", id)->state == JobState::sent);
+
+    {
+        std::lock_guard lock(tencent.mutex);
+        tencent.records[0].report_status = "SUCCESS";
+        tencent.records[1].report_status = "FAIL";
+    }
+    // Another system's message on the account, and one of a job long gone.
+    tencent.add("+8613900139000", "", clock.now(), "SUCCESS");
+    tencent.add("+8613900139000", "toyland/birthday:M9:2027-09-15", clock.now(), "SUCCESS");
+    poller.round();
+    CHECK(jobs.get("toyland", id)->state == JobState::delivered);
+    CHECK(jobs.get("babycare", other)->state == JobState::sent);
+    CHECK(job_field(redis, "babycare", other, "dlr_status") == "undelivered");
+    CHECK(job_field(redis, "babycare", other, "dlr_detail") == "MK:0001");
+    CHECK(counter.value({"tencent", "poll", "unknown_job"}) == 2);
+    CHECK(counter.value({"tencent", "poll", "delivered"}) == 1);
+
+    // Handed out once: the next round finds nothing new and changes nothing.
+    const auto before = snapshot(redis);
+    poller.round();
+    CHECK(snapshot(redis) == before);
+
+    SECTION("a full page is followed by another pull at once") {
+        for (int i = 0; i < 150; ++i)
+            tencent.add("+8613900139000", "", clock.now(), "SUCCESS");
+        const auto pulls = tencent.seen("PullSmsSendStatus").size();
+        CHECK(poller.round() == clock.now() + config.sms.receipts.poll_interval);
+        REQUIRE(eventually([&] { return tencent.seen("PullSmsSendStatus").size() == pulls + 2; }));
+        CHECK(counter.value({"tencent", "poll", "unknown_job"}) == 152);
+    }
+
+    SECTION("a failing pull (a refused signature): nothing handed out, asked again later") {
+        tencent.add("+8613800138000", "toyland/" + id, clock.now(), "SUCCESS");
+        ReceiptPoller bad(config, config.sms, server.endpoint(), clock, "not-the-key", counter);
+        CHECK(bad.round() == clock.now() + config.sms.receipts.poll_interval);
+        CHECK(tencent.sent().back().pulled == false);
+        poller.round();
+        CHECK(tencent.sent().back().pulled == true);
     }
 }

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "io/consent_store.h"
+#include "io/receipt_index.h"
 #include "io/redis_keys.h"
 #include "io/zmq_frames.h"
 #include "tests/support/test_redis.h"
@@ -419,4 +420,48 @@ TEST_CASE("Redis refusing a job's request fails that job, not the batch, and is 
     CHECK(rig.worker->stats().failed == 1);
     // No outage: the worker's connection was never dropped.
     CHECK(rig.worker_redis.reconnects() == 0);
+}
+
+TEST_CASE("a job sent is noted for its receipt when the provider's receipts need it",
+          "[receipts]") {
+    SECTION("Tencent, pushed: its SerialNo names the job, for 72 hours") {
+        Rig rig(R"(provider = "tencent"
+[sms.tencent]
+sdk_app_id = "1400006666"
+secret_id = "id"
+receipts = "push"
+)");
+        ReceiptIndex index(rig.worker_redis, rig.config.sms);
+        rig.worker->set_receipt_index(&index);
+        const auto id = rig.dispatch();
+        REQUIRE(rig.handle(1));
+        REQUIRE(rig.state(id) == JobState::sent);
+        const std::string key = "hu:rcpt:{tencent:1400006666}:sid:ref-" + id;
+        CHECK(rig.redis.command({"GET", key}).str == "toyland/" + id);
+        CHECK(rig.redis.command({"TTL", key}).integer > 71 * 3600);
+    }
+    SECTION("Aliyun, polled: the store's index, first asked a minute after") {
+        Rig rig(R"(provider = "aliyun"
+[sms.aliyun]
+access_key_id = "id"
+receipts = "poll"
+)");
+        ReceiptIndex index(rig.worker_redis, rig.config.sms);
+        rig.worker->set_receipt_index(&index);
+        const auto id = rig.dispatch();
+        REQUIRE(rig.handle(1));
+        REQUIRE(rig.state(id) == JobState::sent);
+        CHECK(rig.redis.command({"ZSCORE", "hu:{toyland}:rcpt", id}).str ==
+              std::to_string((rig.clock.now() + 60s).time_since_epoch().count()));
+    }
+    SECTION("receipts off: nothing is noted") {
+        Rig rig("provider = \"aliyun\"\n[sms.aliyun]\naccess_key_id = \"id\"\n");
+        ReceiptIndex index(rig.worker_redis, rig.config.sms);
+        CHECK_FALSE(index.needed());
+        rig.worker->set_receipt_index(&index);
+        const auto id = rig.dispatch();
+        REQUIRE(rig.handle(1));
+        REQUIRE(rig.state(id) == JobState::sent);
+        CHECK(rig.redis.command({"EXISTS", "hu:{toyland}:rcpt"}).integer == 0);
+    }
 }

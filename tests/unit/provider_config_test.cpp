@@ -94,6 +94,16 @@ TEST_CASE("provider config errors name the key") {
          "t.toml: sms.backoff_cap_seconds: must be at least"},
         {"[stores.b]\nname = \"b\"\nsms_signature = \"【b】\"\n",
          "t.toml: stores.b.sms_signature: the bare name"},
+        {"[sms.aliyun]\nreceipts = \"pull\"\n",
+         "t.toml: sms.aliyun.receipts: expected \"off\", \"push\" or \"poll\", got \"pull\""},
+        {"[sms.tencent]\nreceipts = true\n", "t.toml: sms.tencent.receipts: expected a string"},
+        {"[sms.receipts]\nlisten = \"13081\"\n", "t.toml: sms.receipts.listen: expected host:port"},
+        {"[sms.receipts]\ncallback_secret = \"x\"\n",
+         "t.toml: sms.receipts.callback_secret: secrets are not read from the config"},
+        {"[sms.receipts]\npoll_per_second = 0\n",
+         "t.toml: sms.receipts.poll_per_second: must be between 1 and 1000, got 0"},
+        {"[sms.receipts]\npoll_intervall_seconds = 5\n",
+         "t.toml: sms.receipts.poll_intervall_seconds: unknown key"},
     }));
     CHECK_THROWS_WITH(parse_config("[stores.a]\nname = \"a\"\n" + text, "t.toml"),
                       Catch::StartsWith(message));
@@ -118,4 +128,42 @@ TEST_CASE("the null provider is for benchmarks only: refused unless the table sa
                                        "t.toml"),
                           Catch::Contains("benchmarks only"));
     }
+}
+
+TEST_CASE("receipts: off by default, push or poll per provider, one [sms.receipts] block") {
+    const auto dflt =
+        parse_config("[stores.a]\nname = \"a\"\n[sms]\nprovider = \"aliyun\"\n", "t.toml");
+    CHECK(dflt.sms.aliyun.receipts == ReceiptMode::off);
+    CHECK(dflt.sms.tencent.receipts == ReceiptMode::off);
+    CHECK(dflt.sms.receipt_mode() == ReceiptMode::off);
+    CHECK(dflt.sms.receipts.listen == "127.0.0.1:13081");
+    CHECK(dflt.sms.receipts.poll_interval == std::chrono::seconds(60));
+    CHECK(dflt.sms.receipts.poll_per_second == 5);
+    const auto c = parse_config(R"([stores.a]
+name = "a"
+[sms]
+provider = "tencent"
+[sms.aliyun]
+receipts = "poll"
+[sms.tencent]
+receipts = "push"
+[sms.receipts]
+listen = "0.0.0.0:9000"
+callback_secret_file = "/etc/huitou/receipts.key"
+poll_interval_seconds = 30
+poll_per_second = 2
+poll_batch = 50
+)",
+                                "t.toml");
+    CHECK(c.sms.aliyun.receipts == ReceiptMode::poll);
+    CHECK(c.sms.receipt_mode() == ReceiptMode::push);  // the configured provider's
+    CHECK(c.sms.receipts.listen == "0.0.0.0:9000");
+    CHECK(c.sms.receipts.callback_secret.file == "/etc/huitou/receipts.key");
+    CHECK(c.sms.receipts.poll_interval == std::chrono::seconds(30));
+    CHECK(c.sms.receipts.poll_per_second == 2);
+    CHECK(c.sms.receipts.poll_batch == 50);
+    CHECK(to_string(ReceiptMode::poll) == "poll");
+    // Kannel has its own listener: no receipts mode of these.
+    CHECK(parse_config("[stores.a]\nname = \"a\"\n[sms]\nprovider = \"kannel\"\n", "t.toml")
+              .sms.receipt_mode() == ReceiptMode::off);
 }
