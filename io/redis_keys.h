@@ -33,11 +33,15 @@
 //   hu:{S}:holdout:<kind> hash   member → last holdout group for the kind (core/holdout.h)
 //   hu:{S}:fx:touch       zset   every job planned, messaged or held out, by due time
 //   hu:{S}:fx:sent        hash   job id → when it was sent (io/effect_store.h)
+//   hu:{S}:event:<id>     string an API event's first answer, kept 30 days: the same
+//                                event_id again records nothing (core/event_body.h)
 // Not per store either, all under one tag, {apikeys} (io/api_key_store.h):
 //   hu:{apikeys}:k:<id>   hash   an API key: name, stores, scope, hash (of the token),
 //                                created_at, revoked_at
 //   hu:{apikeys}:ids      set    every key's id, revoked ones too
 //   hu:{apikeys}:names    hash   name → id of the live keys
+// Per caller, not per store (scheduler/idempotency_store.h):
+//   hu:idem:{<caller>}:<digest>  string  an Idempotency-Key's request and answer, 24 h
 #pragma once
 
 #include <string>
@@ -109,6 +113,11 @@ inline std::string sent_times(std::string_view store) {
     return store_prefix(store) + "fx:sent";
 }
 
+// An event id sent to POST /api/v1/stores/<S>/events, with its first answer.
+inline std::string event(std::string_view store, std::string_view event_id) {
+    return store_prefix(store) + "event:" + std::string(event_id);
+}
+
 // API keys (io/api_key_store.h): one hash tag for all of them, so adding
 // and revoking a key is one transaction on a cluster too.
 inline std::string api_key(std::string_view id) {
@@ -119,6 +128,12 @@ inline std::string api_key_ids() {
 }
 inline std::string api_key_names() {
     return "hu:{apikeys}:names";
+}
+
+// An Idempotency-Key's record: `caller` is "admin" or "key:<id>", `digest`
+// the hex SHA-256 of the key (any printable text, up to 255 characters).
+inline std::string idempotency(std::string_view caller, std::string_view digest) {
+    return "hu:idem:{" + std::string(caller) + "}:" + std::string(digest);
 }
 
 }  // namespace huitou::keys
