@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/api_key.h"
+#include "core/event_body.h"
 #include "core/idempotency.h"
 #include "io/api_key_store.h"
 #include "io/consent_store.h"
@@ -519,6 +520,25 @@ TEST_CASE("events: visit, card renewal, consent; the same event_id records once"
         CHECK(json_of(r).at("duplicate") == true);
         CHECK(consent.ledger("toyland").size() == before);
         CHECK_FALSE(consent.is_refused("toyland", Channel::sms, "+8613800138001"));
+    }
+
+    SECTION("record_consent takes the once-key with the event: taken, nothing is recorded") {
+        // Two requests racing past the GET: the script decides, atomically.
+        ConsentEvent e;
+        e.at = a.now;
+        e.store = "toyland";
+        e.channel = Channel::sms;
+        e.source = ConsentSource::api;
+        e.member = "M01";
+        e.address = "+8613800138001";
+        e.detail = "race";
+        const OnceKey once{keys::event("toyland", "C7"), "{}", kEventIdKeepSeconds};
+        const auto before = consent.ledger("toyland").size();
+        CHECK_FALSE(consent.record(e, &once).duplicate);
+        CHECK(consent.ledger("toyland").size() == before + 1);
+        CHECK(a.redis.command({"TTL", once.key}).integer > 0);
+        CHECK(consent.record(e, &once).duplicate);
+        CHECK(consent.ledger("toyland").size() == before + 1);
     }
 
     SECTION("errors name the field; an unknown member is a 404") {
