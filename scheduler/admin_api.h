@@ -19,7 +19,7 @@
 //                                                event_id once (admin_events.cpp)
 //
 // Each answer is the JSON the `huitou` tool prints with --json (day_preview.h,
-// admin_views.h), so a script may use either. Only the member routes write; a preview
+// admin_views.h), so a script may use either. Only the member and event routes write; a preview
 // runs the same read-only day planner as `huitou preview`. A bad parameter is
 // a 400 whose message starts with the parameter's name ("date: expected
 // YYYY-MM-DD, got ..."); Redis away is a 503; Redis refusing a request
