@@ -765,6 +765,9 @@ Config parse_config(std::string_view toml_text, std::string origin,
         if (auto v = t->string("token_env")) c.admin.token.env = *v;
         if (!c.admin.token.file.empty() && !c.admin.token.env.empty())
             t->fail("token_file", "give token_file or token_env, not both");
+        c.admin.api_requests_per_second = integer_in(*t, "api_requests_per_second", 1, 1000000,
+                                                     c.admin.api_requests_per_second);
+        c.admin.api_burst = integer_in(*t, "api_burst", 0, 1000000, c.admin.api_burst);
         t->reject_unknown();
     }
     if (auto t = root.table("curve")) {

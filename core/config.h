@@ -100,6 +100,10 @@ struct AdminConfig {
     // HUITOU_ADMIN_TOKEN; none at all is allowed on loopback only
     // (scheduler/admin_server.h). Never inline in the config.
     SecretRef token;
+    // Requests a second one API key may make, and how many more at once from
+    // idle (core/api_rate_limit.h); the admin token is not limited.
+    long long api_requests_per_second = 50;
+    long long api_burst = 100;
 };
 
 struct SchedulerConfig {

@@ -56,6 +56,12 @@ MemberBody read_member_body(const MemberRowParser& parser, std::string_view body
     } catch (const nlohmann::json::exception& e) {
         return {std::nullopt, std::string("body: not valid JSON: ") + e.what()};
     }
+    return read_member_object(parser, std::move(object), store, id, mode);
+}
+
+MemberBody read_member_object(const MemberRowParser& parser, nlohmann::json object,
+                              const std::string& store, const std::string& id,
+                              MemberWriteMode mode) {
     if (!object.is_object()) return {std::nullopt, "body: expected a JSON object"};
     // The URL names the member; the body may repeat it, not contradict it.
     for (const auto& [key, want] : {std::pair<std::string, const std::string&>{"member_id", id},

@@ -26,6 +26,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "core/member_row.h"
 
 namespace huitou {
@@ -41,6 +43,11 @@ struct MemberBody {
 // caller: a valid member id, a configured store). `parser` is the import's.
 MemberBody read_member_body(const MemberRowParser& parser, std::string_view body,
                             const std::string& store, const std::string& id, MemberWriteMode mode);
+
+// The same for a body already parsed: one item of members:batch.
+MemberBody read_member_object(const MemberRowParser& parser, nlohmann::json object,
+                              const std::string& store, const std::string& id,
+                              MemberWriteMode mode);
 
 // A parser warning as an API error: "birthday \"x\" is not a date; left out"
 // → "birthday: \"x\" is not a date".

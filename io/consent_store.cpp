@@ -25,7 +25,7 @@ void read_entries(const RedisReply& reply, std::vector<ConsentEvent>& out, std::
 ConsentStore::ConsentStore(RedisConnection& redis, const Config& config)
     : redis_(redis), config_(config), record_("record_consent") {}
 
-ConsentOutcome ConsentStore::record(const ConsentEvent& e) {
+ConsentOutcome ConsentStore::record(const ConsentEvent& e, const OnceKey* once) {
     // Events are built from outside input (HTTP, replies, the CLI): refused,
     // never asserted on. Callers check first and answer with the reason.
     if (const auto problem = check_consent_event(e))
@@ -39,17 +39,35 @@ ConsentOutcome ConsentStore::record(const ConsentEvent& e) {
                       .time_since_epoch()
                       .count();
     }
-    const auto reply =
-        record_.run(redis_,
-                    {keys::consent_log(e.store), keys::opt_outs(e.store, channel),
-                     keys::member(e.store, e.member), keys::open_jobs(e.store, day_end),
-                     keys::due(e.store), keys::inflight(e.store), keys::counts(e.store)},
-                    {std::to_string(e.at.time_since_epoch().count()), e.store, channel,
-                     e.opt_in ? "opt_in" : "opt_out", e.member, e.address,
-                     std::string(to_string(e.source)), e.detail, keys::job_prefix(e.store),
-                     std::to_string(config_.scheduler.job_retention.count())});
+    std::vector<std::string> script_keys{keys::consent_log(e.store),
+                                         keys::opt_outs(e.store, channel),
+                                         keys::member(e.store, e.member),
+                                         keys::open_jobs(e.store, day_end),
+                                         keys::due(e.store),
+                                         keys::inflight(e.store),
+                                         keys::counts(e.store)};
+    std::vector<std::string> args{std::to_string(e.at.time_since_epoch().count()),
+                                  e.store,
+                                  channel,
+                                  e.opt_in ? "opt_in" : "opt_out",
+                                  e.member,
+                                  e.address,
+                                  std::string(to_string(e.source)),
+                                  e.detail,
+                                  keys::job_prefix(e.store),
+                                  std::to_string(config_.scheduler.job_retention.count())};
+    if (once) {
+        script_keys.push_back(once->key);
+        args.push_back(once->value);
+        args.push_back(std::to_string(once->keep_seconds));
+    }
+    const auto reply = record_.run(redis_, script_keys, args);
     reply.expect_ok("record_consent");
     ConsentOutcome out;
+    if (reply.elements.size() == 2 && reply.elements[0].integer < 0) {
+        out.duplicate = true;
+        return out;
+    }
     if (reply.elements.size() == 2) {
         out.newly_refused = reply.elements[0].integer == 1;
         out.cancelled = reply.elements[1].integer;

@@ -31,6 +31,16 @@ namespace huitou {
 struct ConsentOutcome {
     bool newly_refused = false;  // the address joined the opt-out list
     long long cancelled = 0;     // jobs of today cancelled by it
+    bool duplicate = false;      // the once-key was there: nothing recorded
+};
+
+// A key the event takes atomically with its recording (an API event's id):
+// when it exists already, nothing is recorded. `value` is stored for
+// `keep_seconds`.
+struct OnceKey {
+    std::string key;
+    std::string value;
+    long long keep_seconds = 0;
 };
 
 class ConsentStore {
@@ -43,7 +53,9 @@ class ConsentStore {
     // check_consent_event refuses it — callers check first and answer with
     // the reason; RedisError when Redis is away, RedisReplyError when it
     // refuses the script.
-    ConsentOutcome record(const ConsentEvent& e);
+    // With `once`, the event is recorded only if once->key is free (and then
+    // takes it): ConsentOutcome::duplicate otherwise.
+    ConsentOutcome record(const ConsentEvent& e, const OnceKey* once = nullptr);
 
     // Whether `address` is on `store`'s opt-out list for `channel`. Throws RedisError.
     bool is_refused(const std::string& store, Channel channel, const std::string& address);

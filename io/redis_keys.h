@@ -37,11 +37,15 @@
 //   hu:{S}:rcpt           zset   sent jobs awaiting a polled receipt, by when to ask
 //                                next (io/receipt_index.h); hu:rcpt:{<account>}:sid:<id>
 //                                string: a provider message id's "<store>/<job id>"
+//   hu:{S}:event:<id>     string an API event's first answer, kept 30 days: the same
+//                                event_id again records nothing (core/event_body.h)
 // Not per store either, all under one tag, {apikeys} (io/api_key_store.h):
 //   hu:{apikeys}:k:<id>   hash   an API key: name, stores, scope, hash (of the token),
 //                                created_at, revoked_at
 //   hu:{apikeys}:ids      set    every key's id, revoked ones too
 //   hu:{apikeys}:names    hash   name → id of the live keys
+// Per caller, not per store (scheduler/idempotency_store.h):
+//   hu:idem:{<caller>}:<digest>  string  an Idempotency-Key's request and answer, 24 h
 #pragma once
 
 #include <string>
@@ -123,6 +127,10 @@ inline std::string receipt_waits(std::string_view store) {
 inline std::string receipt_serial(std::string_view account, std::string_view serial) {
     return "hu:rcpt:{" + std::string(account) + "}:sid:" + std::string(serial);
 }
+// An event id sent to POST /api/v1/stores/<S>/events, with its first answer.
+inline std::string event(std::string_view store, std::string_view event_id) {
+    return store_prefix(store) + "event:" + std::string(event_id);
+}
 
 // API keys (io/api_key_store.h): one hash tag for all of them, so adding
 // and revoking a key is one transaction on a cluster too.
@@ -134,6 +142,12 @@ inline std::string api_key_ids() {
 }
 inline std::string api_key_names() {
     return "hu:{apikeys}:names";
+}
+
+// An Idempotency-Key's record: `caller` is "admin" or "key:<id>", `digest`
+// the hex SHA-256 of the key (any printable text, up to 255 characters).
+inline std::string idempotency(std::string_view caller, std::string_view digest) {
+    return "hu:idem:{" + std::string(caller) + "}:" + std::string(digest);
 }
 
 }  // namespace huitou::keys

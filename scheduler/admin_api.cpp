@@ -5,12 +5,15 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "core/batch_body.h"
 #include "core/member_body.h"
 #include "core/visit_cycle.h"
 #include "io/consent_store.h"
 #include "io/job_listing.h"
 #include "io/job_store.h"
+#include "io/member_eraser.h"
 #include "io/member_store.h"
+#include "io/redis_keys.h"
 #include "io/winback_store.h"
 #include "scheduler/admin_views.h"
 #include "scheduler/day_preview.h"
@@ -77,14 +80,21 @@ void AdminApi::add_to(AdminServer& server) {
     server.on_get("/api/stats", [this](const HttpRequest& r) { return stats(r); });
     server.on_get("/api/v1/stores/([^/]+)/report",
                   [this](const HttpRequest& r) { return report(r); });
-    for (const char* method : {"GET", "PUT", "PATCH"}) {
+    server.on("POST", "/api/v1/stores/([^/]+)/members:batch",
+              [this](const HttpRequest& r) { return member_batch(r); });
+    server.on("POST", "/api/v1/stores/([^/]+)/events",
+              [this](const HttpRequest& r) { return event(r); });
+    server.on("POST", "/api/v1/stores/([^/]+)/events:batch",
+              [this](const HttpRequest& r) { return event_batch(r); });
+    opt_in_allowed_ = server.has_token();
+    for (const char* method : {"GET", "PUT", "PATCH", "DELETE"}) {
         server.on(method, "/api/v1/stores/([^/]+)/members/([^/]+)",
                   [this](const HttpRequest& r) { return member(r); });
     }
 }
 
-template <typename Read>
-HttpReply AdminApi::with_redis(const char* what, Read read) {
+HttpReply AdminApi::with_redis(const char* what,
+                               const std::function<HttpReply(RedisConnection&)>& read) {
     std::lock_guard lock(mutex_);
     try {
         if (!redis_) redis_ = std::make_unique<RedisConnection>(endpoint_);
@@ -148,6 +158,28 @@ HttpReply AdminApi::member(const HttpRequest& req) {
             return ok(member_json(*m));
         });
     }
+    if (req.method == "DELETE") {
+        return with_redis("member erasure", [&](RedisConnection& redis) {
+            std::optional<Erasure> erased;
+            try {
+                erased = MemberEraser(redis, config_).erase(store, id);
+            } catch (const std::runtime_error& e) {
+                if (dynamic_cast<const RedisError*>(&e) || dynamic_cast<const RedisReplyError*>(&e))
+                    throw;
+                return error(409, "member: kept changing while being erased; try again");
+            }
+            if (!erased) return error(404, "member: no member \"" + id + "\" in store " + store);
+            spdlog::info("erased member {} of store {} for {}", id, store, req.identity.describe());
+            return ok({{"store", store},
+                       {"member_id", id},
+                       {"erased",
+                        {{"jobs", erased->jobs},
+                         {"effect_touches", erased->touches},
+                         {"consent_events", erased->consent_events},
+                         {"consent_events_rewritten", erased->consent_rewritten},
+                         {"visits", erased->visits}}}});
+        });
+    }
     const MemberRowParser parser(
         [this](std::string_view s) { return config_.find_store(s) != nullptr; });
     const auto mode = req.method == "PUT" ? MemberWriteMode::replace : MemberWriteMode::merge;
@@ -165,6 +197,105 @@ HttpReply AdminApi::member(const HttpRequest& req) {
         const auto m = members.get(store, id);
         if (!m) return error(409, "member: deleted while being written; try again");
         return HttpReply{outcome == WriteOutcome::created ? 201 : 200, member_json(*m).dump()};
+    });
+}
+
+HttpReply AdminApi::member_batch(const HttpRequest& req) {
+    const std::string& store = req.path_params.at(0);
+    if (auto refusal = refuse(req, config_, store)) return *refusal;
+    auto batch = read_batch_body(req.body, "members", {"mode"});
+    if (batch.status != 0) return error(batch.status, batch.error);
+    auto mode = MemberWriteMode::replace;
+    if (const auto it = batch.options.find("mode"); it != batch.options.end()) {
+        if (*it == "merge")
+            mode = MemberWriteMode::merge;
+        else if (*it != "replace")
+            return error(400, "mode: " + it->dump() + " is not \"replace\" or \"merge\"");
+    }
+    // Each item through the single route's code (core/member_body.h).
+    const MemberRowParser parser(
+        [this](std::string_view s) { return config_.find_store(s) != nullptr; });
+    std::vector<BatchResult> results(batch.items.size());
+    std::vector<MemberRecord> records;
+    std::vector<std::size_t> placed;  // records[k] is item placed[k]
+    for (std::size_t i = 0; i < batch.items.size(); ++i) {
+        auto& item = batch.items[i];
+        auto& r = results[i];
+        r.index = i;
+        std::string id;
+        if (item.is_object()) {
+            // "id" or, as in PUT and the import, "member_id"
+            const auto named = item.find("id");
+            const auto member_id = item.find("member_id");
+            if (named != item.end() && named->is_string()) id = named->get<std::string>();
+            if (member_id != item.end() && member_id->is_string()) {
+                if (!id.empty() && id != member_id->get<std::string>()) {
+                    r.status = 400;
+                    r.error =
+                        "member_id: " + member_id->dump() + " is not the item's id \"" + id + "\"";
+                    continue;
+                }
+                id = member_id->get<std::string>();
+            }
+            item.erase("id");
+        }
+        r.id = id;
+        if (!item.is_object()) {
+            r.status = 400;
+            r.error = "body: expected a JSON object";
+            continue;
+        }
+        if (!is_valid_member_id(id)) {
+            r.status = 400;
+            r.error = id.empty() ? "id: required, the member's id"
+                                 : "id: \"" + id +
+                                       "\" may hold only letters, digits, '.', '_' and '-' (at "
+                                       "most 64)";
+            continue;
+        }
+        auto body = read_member_object(parser, std::move(item), store, id, mode);
+        if (!body.record) {
+            r.status = 400;
+            r.error = body.error;
+            continue;
+        }
+        records.push_back(std::move(*body.record));
+        placed.push_back(i);
+    }
+    return with_redis("member batch", [&](RedisConnection& redis) {
+        if (mode == MemberWriteMode::merge && !records.empty()) {
+            // A merge names a member that exists, as PATCH does.
+            std::vector<RedisCommand> exists;
+            for (const auto& rec : records)
+                exists.push_back({"EXISTS", keys::member(store, rec.id)});
+            const auto replies = redis.pipeline(exists);
+            std::vector<MemberRecord> kept;
+            std::vector<std::size_t> kept_at;
+            for (std::size_t k = 0; k < records.size(); ++k) {
+                if (replies[k].expect_ok("EXISTS member").integer == 1) {
+                    kept.push_back(std::move(records[k]));
+                    kept_at.push_back(placed[k]);
+                    continue;
+                }
+                auto& r = results[placed[k]];
+                r.status = 404;
+                r.error = "member: no member \"" + r.id + "\" in store " + store;
+            }
+            records = std::move(kept);
+            placed = std::move(kept_at);
+        }
+        const MemberStore::Evidence evidence{
+            clock_.now(), "members:batch by " + req.identity.describe(), ConsentSource::api};
+        const auto outcomes = records.empty() ? std::vector<WriteOutcome>{}
+                                              : MemberStore(redis).upsert(records, &evidence);
+        for (std::size_t k = 0; k < outcomes.size(); ++k) {
+            auto& r = results[placed[k]];
+            r.status = outcomes[k] == WriteOutcome::created ? 201 : 200;
+            r.outcome = outcomes[k] == WriteOutcome::created   ? "created"
+                        : outcomes[k] == WriteOutcome::updated ? "updated"
+                                                               : "unchanged";
+        }
+        return ok(batch_answer(results, {"created", "updated", "unchanged"}));
     });
 }
 

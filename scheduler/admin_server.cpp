@@ -1,7 +1,10 @@
 #include "scheduler/admin_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <cctype>
+#include <charconv>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -12,10 +15,14 @@
 #include <nlohmann/json.hpp>
 
 #include "core/api_key.h"
+#include "core/api_rate_limit.h"
+#include "core/batch_body.h"
+#include "core/idempotency.h"
 #include "core/wire.h"
 #include "io/http_listener.h"
 #include "io/redis_connection.h"
 #include "io/secret.h"
+#include "scheduler/idempotency_store.h"
 
 namespace huitou {
 
@@ -23,6 +30,8 @@ struct AdminServer::Impl {
     AdminConfig config;
     std::string token;
     KeyChecker check_key;
+    IdempotencyStore* replays = nullptr;
+    std::unique_ptr<ApiRateLimit> rate;
     std::atomic<bool> listened{false};  // the server thread's listen has returned
     std::map<std::string, std::set<std::string>> methods;  // path → methods routed
     httplib::Server server;
@@ -89,6 +98,13 @@ Verdict identify(const std::string& admin_token, const AdminServer::KeyChecker& 
 HttpRequest to_request(const httplib::Request& req) {
     HttpRequest r;
     r.method = req.method;
+    r.path = req.path;
+    for (const auto& [name, value] : req.headers) {
+        std::string lower = name;
+        for (auto& c : lower)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        r.headers[lower] = value;
+    }
     r.identity = current_identity;
     r.body = req.body;
     for (const auto& [name, value] : req.params)
@@ -98,7 +114,104 @@ HttpRequest to_request(const httplib::Request& req) {
     return r;
 }
 
+// The steady clock as the limiter's time: only differences matter.
+GcraTime steady_now() {
+    return GcraTime(std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now().time_since_epoch()));
+}
+
+// Who keeps an Idempotency-Key's record: the admin, or one API key.
+std::string caller_of(const Identity& who) {
+    return who.kind == Identity::Kind::admin ? "admin" : "key:" + who.id;
+}
+
+// Runs `handler` for `r` under its Idempotency-Key `key`: the work once, the
+// answer kept; a retry of the same request answered from the record.
+HttpReply run_once(IdempotencyStore& replays, const HttpRequest& r, const std::string& key,
+                   const AdminServer::Handler& handler, httplib::Response& res) {
+    if (const auto why = check_idempotency_key(key)) return {400, error_body(*why)};
+    std::string target = r.path;
+    for (const auto& [name, value] : r.query)
+        target += "&" + name + "=" + value;
+    const auto fingerprint = request_fingerprint(r.method, target, r.body);
+    const auto caller = caller_of(r.identity);
+    std::optional<IdempotencyRecord> found;
+    try {
+        found = replays.claim(caller, key, fingerprint);
+    } catch (const RedisError& e) {
+        spdlog::error("{} {}: cannot check the Idempotency-Key: {}", r.method, r.path, e.what());
+        return {503, error_body("storage unavailable, try again")};
+    }
+    switch (decide(found, fingerprint)) {
+        case IdempotencyVerdict::replay:
+            res.set_header("Idempotent-Replayed", "true");
+            return {found->status, found->body, found->content_type};
+        case IdempotencyVerdict::in_flight:
+            return {409,
+                    error_body("Idempotency-Key: a request with this key is still in progress; "
+                               "retry shortly")};
+        case IdempotencyVerdict::mismatch:
+            return {422, error_body("Idempotency-Key: reused with a different request")};
+        case IdempotencyVerdict::run:
+            break;
+    }
+    HttpReply reply;
+    try {
+        reply = handler(r);
+    } catch (...) {
+        try {
+            replays.release(caller, key);
+        } catch (const std::exception&) {
+            // the record expires after kIdempotencyPendingSeconds
+        }
+        throw;
+    }
+    try {
+        if (is_kept(reply.status)) {
+            replays.keep(caller, key,
+                         IdempotencyRecord{fingerprint, false, reply.status, reply.content_type,
+                                           reply.body});
+        } else {
+            replays.release(caller, key);
+        }
+    } catch (const std::exception& e) {
+        // The work is done and its answer goes out; a retry within
+        // kIdempotencyPendingSeconds gets a 409, later it runs again.
+        spdlog::error("{} {}: cannot keep the Idempotency-Key's answer: {}", r.method, r.path,
+                      e.what());
+    }
+    return reply;
+}
+
+// The Content-Length a request announces, or nullopt (none, or chunked).
+std::optional<std::size_t> content_length(const httplib::Request& req) {
+    if (!req.has_header("Content-Length")) return std::nullopt;
+    const auto text = req.get_header_value("Content-Length");
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return n;
+}
+
+std::string too_large(std::string_view path) {
+    return "body: larger than " + std::to_string(body_limit(path) / 1024) + " KiB" +
+           (path.ends_with(":batch") ? std::string()
+                                     : std::string("; send many items to a :batch route"));
+}
+
 }  // namespace
+
+std::size_t body_limit(std::string_view path) {
+    return path.ends_with(":batch") ? kMaxBatchBodyBytes : max_body_bytes;
+}
+
+std::string HttpRequest::header(std::string_view name) const {
+    std::string lower(name);
+    for (auto& c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto it = headers.find(lower);
+    return it == headers.end() ? std::string{} : it->second;
+}
 
 std::string HttpRequest::param(const std::string& name) const {
     const auto it = query.find(name);
@@ -113,7 +226,11 @@ AdminServer::AdminServer(AdminConfig config, std::string token) : impl_(std::mak
     impl_->config = std::move(config);
     impl_->token = std::move(token);
     auto& server = impl_->server;
-    server.set_payload_max_length(max_body_bytes);
+    impl_->rate = std::make_unique<ApiRateLimit>(impl_->config.api_requests_per_second,
+                                                 impl_->config.api_burst);
+    // httplib's one limit is the largest route's; each route's own is
+    // checked before the body is read (pre-routing) and again after.
+    server.set_payload_max_length(kMaxBatchBodyBytes);
     server.set_read_timeout(std::chrono::seconds(10));
     impl_->methods["/healthz"].insert("GET");
     server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
@@ -124,6 +241,12 @@ AdminServer::AdminServer(AdminConfig config, std::string token) : impl_(std::mak
         current_identity = Identity{};
         if (req.path == "/healthz" || req.path == "/readyz")
             return httplib::Server::HandlerResponse::Unhandled;
+        if (const auto length = content_length(req); length && *length > body_limit(req.path)) {
+            res.status = 413;
+            res.set_header("Connection", "close");  // the body stays unread
+            res.set_content(error_body(too_large(req.path)), "application/json");
+            return httplib::Server::HandlerResponse::Handled;
+        }
         Verdict verdict;
         try {
             verdict = identify(impl->token, impl->check_key, req);
@@ -135,6 +258,20 @@ AdminServer::AdminServer(AdminConfig config, std::string token) : impl_(std::mak
             verdict = refused(500,
                               "the API key could not be checked; the scheduler's log "
                               "says why");
+        }
+        if (verdict.who && verdict.who->kind == Identity::Kind::api_key) {
+            if (const auto wait = impl->rate->admit(verdict.who->id, steady_now())) {
+                const auto seconds = (wait->count() + 999999) / 1000000;
+                res.status = 429;
+                res.set_header("Retry-After", std::to_string(std::max<long long>(1, seconds)));
+                res.set_content(
+                    error_body("rate: " + verdict.who->describe() + " sent more than " +
+                               std::to_string(impl->rate->per_second()) +
+                               " requests a second (admin.api_requests_per_second); retry "
+                               "after Retry-After seconds"),
+                    "application/json");
+                return httplib::Server::HandlerResponse::Handled;
+            }
         }
         if (verdict.who) {
             current_identity = std::move(*verdict.who);
@@ -151,7 +288,7 @@ AdminServer::AdminServer(AdminConfig config, std::string token) : impl_(std::mak
         [](const httplib::Request& req, httplib::Response& res) {
             if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
             const std::string message = res.status == 404   ? "no such path: " + req.path
-                                        : res.status == 413 ? "the body is too large"
+                                        : res.status == 413 ? too_large(req.path)
                                                             : "a malformed request";
             res.set_content(error_body(message), "application/json");
             return httplib::Server::HandlerResponse::Handled;
@@ -186,9 +323,19 @@ void AdminServer::on_get(const std::string& path, GetHandler handler) {
 
 void AdminServer::on(const std::string& method, const std::string& path, Handler handler) {
     impl_->methods[path].insert(method);
-    auto serve = [handler = std::move(handler)](const httplib::Request& req,
-                                                httplib::Response& res) {
-        const auto reply = handler(to_request(req));
+    auto serve = [handler = std::move(handler), impl = impl_.get()](const httplib::Request& req,
+                                                                    httplib::Response& res) {
+        if (req.body.size() > body_limit(req.path)) {  // chunked: no Content-Length to check
+            res.status = 413;
+            res.set_content(error_body(too_large(req.path)), "application/json");
+            return;
+        }
+        const auto r = to_request(req);
+        const bool once = impl->replays && r.writes() && req.path.starts_with("/api/v1/") &&
+                          req.has_header("Idempotency-Key");
+        const auto reply =
+            once ? run_once(*impl->replays, r, r.header("Idempotency-Key"), handler, res)
+                 : handler(r);
         res.status = reply.status;
         res.set_content(reply.body, reply.content_type);
     };
@@ -209,6 +356,10 @@ void AdminServer::on(const std::string& method, const std::string& path, Handler
 
 void AdminServer::set_key_checker(KeyChecker checker) {
     impl_->check_key = std::move(checker);
+}
+
+void AdminServer::set_idempotency_store(IdempotencyStore* store) {
+    impl_->replays = store;
 }
 
 void check_admin_token(const AdminConfig& config, const std::string& token) {

@@ -27,10 +27,24 @@
 // key (a wrong one a 401), never the admin. A KeyChecker that throws
 // RedisError is a 503, any other exception a 500: never a crash.
 //
-// Bodies are limited to 64 KiB. Every error is JSON {"error": "..."}: 401,
-// 403, 404 for an unknown path, 405 (with Allow) for a known path asked with
-// another method. The routes themselves are registered by their owners
-// (metrics_routes.h, admin_api.h, ...).
+// Bodies are limited to 64 KiB, 2 MiB on the :batch routes (core/batch_body.h):
+// a Content-Length over the limit is a 413 before the body is read (the
+// pre-routing handler); a chunked body is read up to 2 MiB (httplib's one
+// server-wide limit) and then refused as well. An API key may send
+// admin.api_requests_per_second (core/api_rate_limit.h, in memory): beyond,
+// a 429 with Retry-After; the admin token is not limited.
+//
+// Idempotency-Key (core/idempotency.h) is handled here, once, for every
+// write under /api/v1/ (POST, PUT, PATCH, DELETE), not per route: the first
+// answer is kept in Redis (scheduler/idempotency_store.h) per caller and key
+// and given again, with "Idempotent-Replayed: true", to a retry of the same
+// request; the same key on another request is a 422, on one still running a
+// 409. Without a store (set_idempotency_store) the header is ignored.
+//
+// Every error is JSON {"error": "..."}: 401, 403, 404 for an unknown path,
+// 405 (with Allow) for a known path asked with another method, 413, 429.
+// The routes themselves are registered by their owners (metrics_routes.h,
+// admin_api.h, ...).
 #pragma once
 
 #include <functional>
@@ -46,14 +60,29 @@
 
 namespace huitou {
 
+class IdempotencyStore;
+
+// The body limit of a request to `path`: 2 MiB for a :batch route, else 64 KiB.
+std::size_t body_limit(std::string_view path);
+
+// io/http_client.h has an HttpRequest of its own (a request huitou sends),
+// and the test programs link both: this inline namespace gives the server's
+// its own name for the linker (huitou::admin_http::HttpRequest), so the two
+// types' inline functions never stand in for each other (an ODR clash that
+// crashed a test once this struct grew). Code still says HttpRequest; no
+// file includes both headers.
+inline namespace admin_http {
+
 // What a handler sees of a request. `path_params` are the regex groups of the
 // route's pattern ("/api/jobs/([^/]+)" → {"<id>"}); both are URL-decoded.
 // `identity` is who is asking, filled by the server; default-constructed it
 // may touch no store.
 struct HttpRequest {
     std::string method = "GET";
+    std::string path;  // decoded, without the query
     std::string body;
-    std::map<std::string, std::string> query;  // the last value of each parameter
+    std::map<std::string, std::string> headers;  // names in lower case; the last of each
+    std::map<std::string, std::string> query;    // the last value of each parameter
     std::vector<std::string> path_params;
     Identity identity;
 
@@ -62,7 +91,11 @@ struct HttpRequest {
 
     // The query parameter `name`, or "" when absent.
     std::string param(const std::string& name) const;
+    // The header `name` (any case), or "" when absent.
+    std::string header(std::string_view name) const;
 };
+
+}  // namespace admin_http
 
 struct HttpReply {
     int status = 200;
@@ -109,6 +142,10 @@ class AdminServer {
     // Lets API keys in (under /api/v1/); call before start(). Without a
     // checker every key is a 401.
     void set_key_checker(KeyChecker checker);
+
+    // Keeps Idempotency-Key answers in `store` (not owned; outlives the
+    // server); call before start(). Without one the header is ignored.
+    void set_idempotency_store(IdempotencyStore* store);
 
     // Binds `config.listen` and serves in the background. Throws ConfigError
     // when there is no token and the address is not loopback (logs a warning

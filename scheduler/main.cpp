@@ -10,6 +10,7 @@
 #include "io/redis_outage.h"
 #include "scheduler/admin_api.h"
 #include "scheduler/admin_server.h"
+#include "scheduler/idempotency_store.h"
 #include "scheduler/consent_http.h"
 #include "scheduler/metrics_routes.h"
 #include "scheduler/scheduler.h"
@@ -73,8 +74,10 @@ int main(int argc, char** argv) {
         // of their own (io/api_key_store.h); declared first, so it outlives
         // the server's threads.
         ApiKeyChecker api_keys(rt.redis);
+        IdempotencyStore replays(rt.redis);  // Idempotency-Key answers, likewise
         AdminServer admin(rt.config.admin, admin_token);
         admin.set_key_checker(std::ref(api_keys));
+        admin.set_idempotency_store(&replays);
         ConsentHttpHandler consent_http(rt.config, rt.redis, *rt.clock, admin.has_token());
         AdminApi admin_api(rt.config, templates, rt.redis, *rt.clock);
         MetricsRoutes metrics_routes(scheduler.metrics(), rt.config, rt.redis, *rt.clock);

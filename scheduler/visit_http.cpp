@@ -8,6 +8,20 @@
 
 namespace huitou {
 
+nlohmann::json visit_answer(const VisitRecorded& r) {
+    nlohmann::json reply{{"outcome", to_string(r.outcome)},
+                         {"member_known", r.member_known},
+                         {"state", to_string(r.state)},
+                         {"cycle_days", r.cycle},  // 15, or 17.5
+                         {"cancelled_reminders", r.cancelled}};
+    if (r.cycle == static_cast<double>(static_cast<long long>(r.cycle)))
+        reply["cycle_days"] = static_cast<long long>(r.cycle);
+    if (r.state == WinbackState::active || r.state == WinbackState::returned) {
+        reply["lapse_date"] = format_date(date_of_day(r.lapse_day));
+    }
+    return reply;
+}
+
 VisitHttpHandler::VisitHttpHandler(const Config& config, RedisEndpoint redis, const Clock& clock)
     : config_(config), endpoint_(std::move(redis)), clock_(clock) {}
 
@@ -31,17 +45,7 @@ HttpReply VisitHttpHandler::operator()(std::string_view body) {
         if (!redis_) redis_ = std::make_unique<RedisConnection>(endpoint_);
         VisitStore store(*redis_, config_);
         const auto r = store.record({*checked.visit}, clock_.now()).front();
-        nlohmann::json reply{{"outcome", to_string(r.outcome)},
-                             {"member_known", r.member_known},
-                             {"state", to_string(r.state)},
-                             {"cycle_days", r.cycle},  // 15, or 17.5
-                             {"cancelled_reminders", r.cancelled}};
-        if (r.cycle == static_cast<double>(static_cast<long long>(r.cycle)))
-            reply["cycle_days"] = static_cast<long long>(r.cycle);
-        if (r.state == WinbackState::active || r.state == WinbackState::returned) {
-            reply["lapse_date"] = format_date(date_of_day(r.lapse_day));
-        }
-        return {200, reply.dump()};
+        return {200, visit_answer(r).dump()};
     } catch (const RedisError& e) {
         spdlog::error("visit over HTTP: {}", e.what());
         redis_.reset();  // connect again on the next request

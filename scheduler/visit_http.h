@@ -14,13 +14,20 @@
 #include <mutex>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
 #include "core/clock.h"
 #include "core/config.h"
+
 #include "io/redis_connection.h"
 #include "io/visit_store.h"
 #include "scheduler/admin_server.h"
 
 namespace huitou {
+
+// What a recorded visit changed, as /api/visits answers it (and the visit
+// events of /api/v1/stores/<S>/events): outcome, member_known, state,
+// cycle_days, cancelled_reminders, lapse_date (active and returned members).
+nlohmann::json visit_answer(const VisitRecorded& r);
 
 class VisitHttpHandler {
   public:

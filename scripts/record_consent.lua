@@ -8,7 +8,11 @@
 -- ARGV[1] at   ARGV[2] store   ARGV[3] channel   ARGV[4] event (opt_in | opt_out)
 -- ARGV[5] member or ""   ARGV[6] address (E.164 or openid) or ""   ARGV[7] source
 -- ARGV[8] detail   ARGV[9] job key prefix   ARGV[10] retention (s) of a job that ends here
--- Returns { 1 if the address joined the opt-out set else 0, jobs cancelled }.
+-- KEYS[8] (optional) an API event's id record, set to ARGV[11] for ARGV[12] s
+-- Returns { 1 if the address joined the opt-out set else 0, jobs cancelled },
+-- or { -1, 0 } when KEYS[8] exists: the event was recorded before, nothing
+-- changes (the id is taken with the event, so a repeat can never reorder
+-- consent: an old opt-in replayed after a later opt-out).
 --
 -- The rules are core/consent.h's: every event is appended, repeats included
 -- (the ledger is evidence of what arrived); the member's flag for the channel
@@ -19,6 +23,9 @@
 -- call no worker began (`calling`, mark_call.lua; a worker holding a claimed
 -- job finds it cancelled when it marks the call, and does not send) — found
 -- through the open-jobs index, not by a scan.
+if KEYS[8] and not redis.call('SET', KEYS[8], ARGV[11], 'NX', 'EX', ARGV[12]) then
+  return {-1, 0}
+end
 local at, store, channel, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local member, address, source, detail = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local fields = {'at', at, 'store', store, 'channel', channel, 'event', event, 'source', source}

@@ -60,6 +60,10 @@ TEST_CASE("config errors name the file and the key") {
          "t.toml: sms.provider: unknown provider"},
         {"[stores.a]\nname=\"a\"\nchannels = [\"fax\"]\n",
          "t.toml: stores.a.channels: expected channel names"},
+        {"[admin]\napi_requests_per_second = 0\n[stores.a]\nname=\"a\"\n",
+         "t.toml: admin.api_requests_per_second: must be between 1 and 1000000, got 0"},
+        {"[admin]\napi_burst = -1\n[stores.a]\nname=\"a\"\n",
+         "t.toml: admin.api_burst: must be between 0 and 1000000, got -1"},
         {"", "t.toml: stores: configure at least one store"},
         {"[stores.a\nname=\"a\"\n", "t.toml:1:"},
     }));

@@ -1,0 +1,140 @@
+#include "io/member_eraser.h"
+
+#include <stdexcept>
+
+#include "core/member_write.h"
+#include "io/redis_fields.h"
+#include "io/redis_keys.h"
+
+namespace huitou {
+namespace {
+
+constexpr Kind kKinds[] = {Kind::birthday, Kind::child_birthday, Kind::festival, Kind::card_expiry,
+                           Kind::winback};
+
+// Whether job id `<kind>:<member>:<date>[:<detail>]` is member `id`'s (a SCAN
+// pattern is only a first cut: "*:M1:*" also matches a detail "M1").
+bool names_member(std::string_view job_id, std::string_view id) {
+    const auto first = job_id.find(':');
+    if (first == std::string_view::npos) return false;
+    const auto rest = job_id.substr(first + 1);
+    return rest.starts_with(id) && rest.size() > id.size() && rest[id.size()] == ':';
+}
+
+// Glob metacharacters escaped, so a member id matches only itself.
+std::string glob_literal(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+void add_list(std::vector<std::string>& args, const std::vector<std::string>& items) {
+    args.push_back(std::to_string(items.size()));
+    args.insert(args.end(), items.begin(), items.end());
+}
+
+}  // namespace
+
+MemberEraser::MemberEraser(RedisConnection& redis, const Config& config)
+    : redis_(redis), config_(config), erase_("erase_member") {}
+
+std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::string& id) {
+    const std::string prefix = keys::store_prefix(store);
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        const auto stored = field_map(
+            redis_.command({"HGETALL", keys::member(store, id)}).expect_ok("HGETALL member"));
+        if (stored.empty()) return std::nullopt;
+        const Member m = member_from_fields(store, id, stored);
+
+        // The ledger's last entry now: the script looks at what came after.
+        const auto newest =
+            redis_.command({"XREVRANGE", keys::consent_log(store), "+", "-", "COUNT", "1"});
+        newest.expect_ok("XREVRANGE consent");
+        std::string last;
+        if (!newest.elements.empty() && !newest.elements[0].elements.empty())
+            last = newest.elements[0].elements[0].str;
+        std::vector<std::string> ledger;
+        for (const auto& e : ConsentStore(redis_, config_).events_about(m))
+            ledger.push_back(e.id);
+
+        std::vector<std::string> jobs;
+        const std::string pattern = keys::job_prefix(store) + "*:" + glob_literal(id) + ":*";
+        std::string cursor = "0";
+        do {
+            const auto reply = redis_.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+            reply.expect_ok("SCAN jobs");
+            if (reply.elements.size() != 2) break;
+            cursor = reply.elements[0].str;
+            for (const auto& key : reply.elements[1].elements) {
+                const auto job_id = key.str.substr(keys::job_prefix(store).size());
+                if (names_member(job_id, id)) jobs.push_back(job_id);
+            }
+        } while (cursor != "0");
+
+        std::vector<std::string> touches;
+        cursor = "0";
+        do {
+            const auto reply = redis_.command({"ZSCAN", keys::touches(store), cursor, "MATCH",
+                                               "*:" + glob_literal(id) + ":*", "COUNT", "1000"});
+            reply.expect_ok("ZSCAN fx:touch");
+            if (reply.elements.size() != 2) break;
+            cursor = reply.elements[0].str;
+            const auto& flat = reply.elements[1].elements;
+            for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
+                const std::string_view entry = flat[i].str;
+                if (names_member(entry.substr(0, entry.find('|')), id))
+                    touches.push_back(flat[i].str);
+            }
+        } while (cursor != "0");
+
+        std::vector<std::string> script_keys{keys::member(store, id),  keys::visit_state(store, id),
+                                             keys::consent_log(store), keys::due(store),
+                                             keys::inflight(store),    keys::counts(store),
+                                             keys::touches(store),     keys::sent_times(store)};
+        for (const char* set : {"lapse", "returned", "lapsed", "reminded", "churned"})
+            script_keys.push_back(keys::winback(store, set));
+        for (const Kind k : kKinds)
+            script_keys.push_back(keys::holdout(store, k));
+
+        std::vector<std::string> args{id, prefix, m.phone, m.wechat_openid, last};
+        // The guard: the fields the index entries below come from.
+        std::vector<std::string> guard;
+        for (const auto f : {field::birthday, field::card_expires, field::children}) {
+            const auto it = stored.find(std::string(f));
+            guard.emplace_back(f);
+            guard.push_back(it == stored.end() ? std::string() : it->second);
+        }
+        args.push_back(std::to_string(guard.size() / 2));
+        args.insert(args.end(), guard.begin(), guard.end());
+        const auto entries = member_index_entries(m);
+        args.push_back(std::to_string(entries.size()));
+        for (const auto& e : entries) {
+            args.push_back(e.key);
+            args.push_back(e.score ? "z" : "s");
+        }
+        add_list(args, jobs);
+        add_list(args, touches);
+        add_list(args, ledger);
+
+        const auto reply = erase_.run(redis_, script_keys, args);
+        reply.expect_ok("erase_member");
+        if (reply.elements.empty()) throw RedisReplyError("erase_member", "an empty reply");
+        const auto status = reply.elements[0].integer;
+        if (status == 0) return std::nullopt;
+        if (status < 0) continue;  // a concurrent write moved the indexes: read again
+        if (reply.elements.size() < 6) throw RedisReplyError("erase_member", "a short reply");
+        Erasure out;
+        out.jobs = reply.elements[1].integer;
+        out.touches = reply.elements[2].integer;
+        out.consent_events = reply.elements[3].integer;
+        out.consent_rewritten = reply.elements[4].integer;
+        out.visits = reply.elements[5].integer != 0;
+        return out;
+    }
+    throw std::runtime_error("member " + id + " kept changing while being erased");
+}
+
+}  // namespace huitou
