@@ -171,8 +171,6 @@ int worker_main(Channel channel, int argc, char** argv) {
         // Secrets are read at start: a missing one stops here, before Redis is awaited.
         const std::string callback_secret = kannel_callback_secret(provider);
         const auto wechat_secrets = wechat_server_secrets(channel, provider);
-}
-
         const std::string receipts_secret = receipts_callback_secret(provider);
         install_stop_signals();
         // A worker started before Redis waits for it: start order does not matter.
