@@ -23,8 +23,10 @@
 #include "io/consent_store.h"
 #include "io/job_store.h"
 #include "io/redis_keys.h"
+#include "io/visit_store.h"
 #include "io/webhook_dispatcher.h"
 #include "io/webhook_store.h"
+#include "io/winback_store.h"
 #include "tests/integration/daemons.h"
 #include "tests/support/test_redis.h"
 
@@ -420,4 +422,88 @@ TEST_CASE(
     const auto list = run({bin("huitou"), "webhooks", "list", "--json"}, d.env);
     CHECK(list.out.find(id) != std::string::npos);
     CHECK(list.out.find("whsec_") == std::string::npos);
+}
+
+TEST_CASE("webhook events from the dispatch, worker, visit and win-back scripts") {
+    TestRedis server;
+    auto redis = server.connect();
+    const Config config = webhook_config();
+    const SysSeconds now = at("2027-09-15T10:00:00+08:00");
+    WebhookStore(redis).add("https://crm.example.com/h", false, {"toyland"}, webhook_event_types(),
+                            {"toyland"}, now);
+    JobStore jobs(redis, config.scheduler);
+    auto types = [&] {
+        std::vector<std::string> out;
+        for (const auto& [id, member, type] : stream(redis, "toyland"))
+            out.push_back(type + " " + member);
+        return out;
+    };
+    auto data = [&](std::size_t i) {
+        const auto r = redis.command({"XRANGE", keys::webhook_events("toyland"), "-", "+"});
+        const auto& f = r.elements.at(i).elements[1].elements;
+        return nlohmann::json::parse(f[f.size() - 1].str);
+    };
+
+    SECTION("claim_due: expired is skipped, out of attempts is failed") {
+        Job late = job("M1", 1, now - 48h), tried = job("M2", 1, now);
+        REQUIRE(jobs.create({late, tried}) == 2);
+        redis.command({"HSET", keys::job("toyland", tried.id), "calls",
+                       std::to_string(config.scheduler.max_attempts)});
+        jobs.claim_due("toyland", now, 10, nullptr);
+        const auto t = types();
+        CHECK(std::set<std::string>(t.begin(), t.end()) ==
+              std::set<std::string>{"message.skipped M1", "message.failed M2"});
+    }
+    SECTION("begin_send: an address that opted out is skipped") {
+        const Job j = job("M3", 1, now);
+        REQUIRE(jobs.create({j}) == 1);
+        REQUIRE(jobs.claim_due("toyland", now, 10, nullptr).jobs.size() == 1);
+        redis.command({"SADD", keys::opt_outs("toyland", "sms"), j.to});
+        CHECK(jobs.begin_send("toyland", j.id, 1, "sms@test", now) == BeginSend::cancelled);
+        CHECK(types() == std::vector<std::string>{"message.skipped M3"});
+        CHECK(data(0)["reason"] == "opted_out");
+    }
+    SECTION("a visit: the reminder it makes unneeded is skipped, and the member came back") {
+        VisitStore visits(redis, config);
+        const auto visit = [&](const char* when, const char* day) {
+            return Visit{"toyland", "W1", at(when), *parse_date(day), std::string("t:") + when,
+                         12800};
+        };
+        visits.record({visit("2027-08-01T12:00:00+08:00", "2027-08-01")}, now);
+        redis.command({"HSET", keys::visit_state("toyland", "W1"), "state", "reminded", "step", "2",
+                       "msgs", "1"});
+        Job reached = job("W1", 1, now), next = job("W1", 2, now);
+        reached.kind = next.kind = Kind::winback;
+        reached.id = "winback:W1:2027-08-01:1";
+        next.id = "winback:W1:2027-08-01:2";
+        REQUIRE(jobs.create({reached, next}) == 2);
+        jobs.record(sent(reached, now));
+        visits.record({visit("2027-09-15T12:00:00+08:00", "2027-09-15")}, now);
+        CHECK(types() == std::vector<std::string>{"message.sent W1", "message.skipped W1",
+                                                  "member.came_back W1"});
+        CHECK(data(1)["reason"] == "came_back");
+        CHECK(data(2)["message"] == "winback:W1:2027-08-01:1");
+        CHECK(data(2)["absent_since"] == "2027-08-01");
+        CHECK(data(2)["amount_cents"] == "12800");
+    }
+    SECTION("a win-back step whose member came back meanwhile: its fresh job is skipped") {
+        VisitStore(redis, config)
+            .record({Visit{"toyland", "W2", at("2027-09-10T12:00:00+08:00"),
+                           *parse_date("2027-09-10"), "t:1", std::nullopt}},
+                    now);
+        Job fresh = job("W2", 1, now);
+        fresh.kind = Kind::winback;
+        fresh.id = "winback:W2:2027-07-01:1";
+        REQUIRE(jobs.create({fresh}) == 1);
+        WinbackTransition t;
+        t.member_id = "W2";
+        t.before.last_date = *parse_date("2027-07-01");  // read before the visit
+        t.step.state = WinbackState::reminded;
+        t.step.step = 1;
+        t.step.job = fresh;
+        CHECK(WinbackStore(redis, config.scheduler).apply("toyland", {t}, now) ==
+              std::vector<bool>{false});
+        CHECK(types() == std::vector<std::string>{"message.skipped W2"});
+        CHECK(data(0)["reason"] == "came_back");
+    }
 }
