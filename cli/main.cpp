@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/apikey_commands.h"
+#include "cli/webhook_commands.h"
 #include "cli/calendar_command.h"
 #include "cli/import_command.h"
 #include "cli/job_commands.h"
@@ -143,6 +144,8 @@ int main(int argc, char** argv) {
     report_command.add_to(app);
     ApiKeyCommands apikey_commands;
     apikey_commands.add_to(app);
+    WebhookCommands webhook_commands;
+    webhook_commands.add_to(app);
 
     if (const auto status = parse_options(app, argc, argv)) return *status;
     if (*outbox_cmd) {
@@ -188,6 +191,7 @@ int main(int argc, char** argv) {
         if (const auto status = policy_commands.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = report_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = apikey_commands.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status = webhook_commands.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
             return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);

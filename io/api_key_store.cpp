@@ -5,21 +5,13 @@
 #include <stdexcept>
 #include <tuple>
 
-#include <openssl/rand.h>
-
 #include "core/api_key.h"
+#include "io/random_bytes.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
 
 namespace huitou {
 namespace {
-
-std::string random_bytes(std::size_t n) {
-    std::string out(n, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
-        throw std::runtime_error("no random bytes for an API key (OpenSSL RAND_bytes failed)");
-    return out;
-}
 
 std::string join_stores(bool all, const std::vector<std::string>& stores) {
     if (all) return "*";
@@ -109,7 +101,8 @@ std::optional<ApiKeyStore::Added> ApiKeyStore::add(const std::string& name, bool
     // look again.
     for (;;) {
         const auto token =
-            format_api_key(random_bytes(api_key_id_bytes), random_bytes(api_key_secret_bytes));
+            format_api_key(random_bytes(api_key_id_bytes, "an API key"),
+                           random_bytes(api_key_secret_bytes, "an API key"));
         const std::string id = *api_key_id(token);
         const auto key = keys::api_key(id);
         redis_.command({"WATCH", keys::api_key_names(), key}).expect_ok("WATCH");

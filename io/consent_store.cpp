@@ -45,7 +45,9 @@ ConsentOutcome ConsentStore::record(const ConsentEvent& e, const OnceKey* once) 
                                          keys::open_jobs(e.store, day_end),
                                          keys::due(e.store),
                                          keys::inflight(e.store),
-                                         keys::counts(e.store)};
+                                         keys::counts(e.store),
+                                         keys::webhooks_on(e.store),
+                                         keys::webhook_events(e.store)};
     std::vector<std::string> args{std::to_string(e.at.time_since_epoch().count()),
                                   e.store,
                                   channel,

@@ -138,7 +138,8 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
     }
     const auto reply = claim_.run(redis_,
                                   {keys::due(store), keys::inflight(store), keys::counts(store),
-                                   keys::opt_outs(store, "sms"), keys::opt_outs(store, "wechat")},
+                                   keys::opt_outs(store, "sms"), keys::opt_outs(store, "wechat"),
+                                   keys::webhooks_on(store), keys::webhook_events(store)},
                                   args);
     reply.expect_ok("claim_due");
     ClaimResult result;
@@ -248,7 +249,7 @@ constexpr std::size_t kSendsPerCall = 100;
 JobStore::JobCalls JobStore::begin_calls(const std::vector<const JobMessage*>& jobs,
                                          const std::string& worker, SysSeconds now) const {
     JobCalls out;
-    out.shared_keys = 4;  // begin_send.lua's KEYS and ARGV
+    out.shared_keys = 6;  // begin_send.lua's KEYS and ARGV
     out.shared_args = 3;
     out.args_per_job = 2;
     std::map<std::string_view, std::size_t> open;  // store → its call being filled
@@ -258,7 +259,8 @@ JobStore::JobCalls JobStore::begin_calls(const std::vector<const JobMessage*>& j
         if (it == open.end() || out.items[it->second].size() == kSendsPerCall) {
             out.calls.push_back(
                 {{keys::opt_outs(job.store, "sms"), keys::opt_outs(job.store, "wechat"),
-                  keys::inflight(job.store), keys::counts(job.store)},
+                  keys::inflight(job.store), keys::counts(job.store),
+                  keys::webhooks_on(job.store), keys::webhook_events(job.store)},
                  {worker, seconds(now), std::to_string(config_.job_retention.count())}});
             out.items.emplace_back();
             it = open.insert_or_assign(job.store, out.calls.size() - 1).first;
@@ -274,7 +276,7 @@ JobStore::JobCalls JobStore::begin_calls(const std::vector<const JobMessage*>& j
 
 JobStore::JobCalls JobStore::record_calls(const std::vector<Recording>& results) const {
     JobCalls out;
-    out.shared_keys = 3;  // record_result.lua's KEYS and ARGV
+    out.shared_keys = 5;  // record_result.lua's KEYS and ARGV
     out.shared_args = 2;
     out.args_per_job = 8;
     std::map<std::string_view, std::size_t> open;
@@ -283,7 +285,8 @@ JobStore::JobCalls JobStore::record_calls(const std::vector<Recording>& results)
         auto it = open.find(r.store);
         if (it == open.end() || out.items[it->second].size() == kSendsPerCall) {
             out.calls.push_back(
-                {{keys::inflight(r.store), keys::due(r.store), keys::counts(r.store)},
+                {{keys::inflight(r.store), keys::due(r.store), keys::counts(r.store),
+                  keys::webhooks_on(r.store), keys::webhook_events(r.store)},
                  {std::to_string(config_.job_retention.count()),
                   std::to_string(config_.max_attempts)}});
             out.items.emplace_back();
@@ -431,7 +434,9 @@ std::optional<JobState> JobStore::record_delivery(const std::string& store,
                                                   const std::string& job_id,
                                                   const std::string& status, SysSeconds at,
                                                   const std::string& detail) {
-    const auto reply = delivery_.run(redis_, {keys::job(store, job_id), keys::counts(store)},
+    const auto reply = delivery_.run(redis_,
+                                     {keys::job(store, job_id), keys::counts(store),
+                                      keys::webhooks_on(store), keys::webhook_events(store)},
                                      {status, seconds(at), detail});
     reply.expect_ok("record_delivery");
     return parse_job_state(reply.str);

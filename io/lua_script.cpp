@@ -21,6 +21,32 @@ std::string sha1_hex(std::string_view text) {
     return out;
 }
 
+// A line "--#include <name>" becomes the embedded scripts/<name>.lua: the
+// few helpers several scripts share (webhook_event.lua) are written once.
+// Redis sees one script, so its SHA covers what was included.
+std::string with_includes(std::string_view source) {
+    static constexpr std::string_view directive = "--#include ";
+    std::string out;
+    std::size_t start = 0;
+    while (start < source.size()) {
+        std::size_t end = source.find('\n', start);
+        if (end == std::string::npos) end = source.size();
+        const std::string_view line = source.substr(start, end - start);
+        if (line.starts_with(directive)) {
+            const std::string name(line.substr(directive.size()));
+            const auto included = embedded_file("scripts/" + name + ".lua");
+            if (!included) throw std::logic_error("no embedded script " + name + " to include");
+            out += *included;
+            if (!out.ends_with('\n')) out += '\n';
+        } else {
+            out.append(line);
+            out += '\n';
+        }
+        start = end + 1;
+    }
+    return out;
+}
+
 bool is_noscript(const RedisReply& r) {
     return r.is_error() && r.str.starts_with("NOSCRIPT");
 }
@@ -30,7 +56,7 @@ bool is_noscript(const RedisReply& r) {
 LuaScript::LuaScript(std::string_view name) : name_(name) {
     const auto source = embedded_file("scripts/" + std::string(name) + ".lua");
     if (!source) throw std::logic_error("no embedded script " + std::string(name));
-    source_ = *source;
+    source_ = with_includes(*source);
     sha_ = sha1_hex(source_);
 }
 

@@ -46,6 +46,20 @@
 //   hu:{apikeys}:names    hash   name → id of the live keys
 // Per caller, not per store (scheduler/idempotency_store.h):
 //   hu:idem:{<caller>}:<digest>  string  an Idempotency-Key's request and answer, 24 h
+// Webhooks (io/webhook_store.h, docs/webhooks.md): endpoints under {webhooks},
+//   hu:{webhooks}:e:<E>   hash   an endpoint: url, secret, stores, events, created_at
+//   hu:{webhooks}:ids     set    every endpoint's id
+// and per store S and endpoint E, beside the store's data:
+//   hu:{S}:wh:on          string "1" while an endpoint covers the store: the scripts
+//                                write events only then
+//   hu:{S}:wh:events      stream the store's events (t, m, at, d), trimmed by age
+//   hu:{S}:wh:cur:<E>     string the last stream id E has taken in
+//   hu:{S}:wh:due:<E>     zset   E's events being delivered (one head a member), by
+//                                next attempt (Unix s)
+//   hu:{S}:wh:q:<E>       hash   member → stream ids waiting for E, head first
+//   hu:{S}:wh:try:<E>     hash   stream id → attempts made
+//   hu:{S}:wh:replay:<E>  list   stream ids to deliver again (webhooks replay)
+//   hu:{S}:wh:log:<E>     stream E's delivery attempts, capped
 #pragma once
 
 #include <string>
@@ -148,6 +162,24 @@ inline std::string api_key_names() {
 // the hex SHA-256 of the key (any printable text, up to 255 characters).
 inline std::string idempotency(std::string_view caller, std::string_view digest) {
     return "hu:idem:{" + std::string(caller) + "}:" + std::string(digest);
+}
+// Webhooks (io/webhook_store.h). Endpoints belong to no store: one tag.
+inline std::string webhook_endpoint(std::string_view id) {
+    return "hu:{webhooks}:e:" + std::string(id);
+}
+inline std::string webhook_endpoint_ids() {
+    return "hu:{webhooks}:ids";
+}
+inline std::string webhooks_on(std::string_view store) {
+    return store_prefix(store) + "wh:on";
+}
+inline std::string webhook_events(std::string_view store) {
+    return store_prefix(store) + "wh:events";
+}
+// "cur", "due", "q", "try", "replay", "log": one endpoint's state in the store.
+inline std::string webhook_state(std::string_view store, std::string_view name,
+                                 std::string_view endpoint) {
+    return store_prefix(store) + "wh:" + std::string(name) + ":" + std::string(endpoint);
 }
 
 }  // namespace huitou::keys

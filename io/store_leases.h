@@ -46,6 +46,10 @@ class StoreLeases {
     void release_all();
 
     const std::string& token() const { return token_; }
+    // Each held store and until when (steady clock) it counts as held.
+    const std::map<std::string, std::chrono::steady_clock::time_point>& held_until() const {
+        return held_until_;
+    }
 
   private:
     RedisConnection& redis_;

@@ -8,6 +8,7 @@
 #include "io/api_key_store.h"
 #include "io/program_setup.h"
 #include "io/redis_outage.h"
+#include "io/webhook_dispatcher.h"
 #include "scheduler/admin_api.h"
 #include "scheduler/admin_server.h"
 #include "scheduler/idempotency_store.h"
@@ -99,7 +100,15 @@ int main(int argc, char** argv) {
                          ? std::string("-")
                          : "port " + std::to_string(admin.port()) +
                                (admin.has_token() ? ", bearer token required" : ", no token"));
+        // Webhooks go out on a thread of their own (io/webhook_dispatcher.h),
+        // for the stores whose lease this replica holds.
+        WebhookDispatcher webhooks(
+            rt.config, rt.redis, *rt.clock,
+            [&scheduler](const std::string& store) { return scheduler.serves_now(store); },
+            &scheduler.metrics().registry());
+        webhooks.start();
         scheduler.run(stop_at);
+        webhooks.stop();
         admin.stop();
         spdlog::info("stopped; {} visits recorded from the feed, {} dropped",
                      scheduler.stats().visits, scheduler.stats().bad_visits);

@@ -463,6 +463,12 @@ bool Scheduler::serves(const std::string& store) const {
     return !use_leases_ || leases_.holds(store);
 }
 
+bool Scheduler::serves_now(const std::string& store) const {
+    std::lock_guard lock(served_mutex_);
+    const auto it = served_until_.find(store);
+    return it != served_until_.end() && std::chrono::steady_clock::now() < it->second;
+}
+
 void Scheduler::run(std::optional<SysSeconds> until) {
     RedisOutage outage;
     use_leases_ = true;
@@ -474,6 +480,10 @@ void Scheduler::run(std::optional<SysSeconds> until) {
             // replica that had it may have died halfway through its day.
             for (const auto& store : leases_.refresh())
                 planned_day_.erase(store);
+            {
+                std::lock_guard lock(served_mutex_);
+                served_until_ = leases_.held_until();
+            }
             plan_due_days(now);
             requeue_overdue(now);
             dispatch_due(now);
@@ -498,6 +508,10 @@ void Scheduler::run(std::optional<SysSeconds> until) {
     // stores handed to another replica at once.
     try {
         handle_results(std::chrono::milliseconds(0));
+        {
+            std::lock_guard lock(served_mutex_);
+            served_until_.clear();
+        }
         leases_.release_all();
     } catch (const RedisError& e) {
         spdlog::warn(

@@ -20,6 +20,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -128,6 +129,10 @@ class Scheduler {
     };
     OnceResult run_once();
 
+    // Thread-safe: whether the daemon serves `store` now (holds its lease);
+    // false before run() starts. For the webhook dispatcher's thread.
+    bool serves_now(const std::string& store) const;
+
     const SchedulerStats& stats() const { return stats_; }
     SchedulerMetrics& metrics() { return metrics_; }  // for GET /metrics
 
@@ -179,6 +184,9 @@ class Scheduler {
                    const std::function<void()>& work);
     StoreLeases leases_;
     bool use_leases_ = false;
+    // A copy of leases_.held_until() for other threads (serves_now).
+    mutable std::mutex served_mutex_;
+    std::map<std::string, std::chrono::steady_clock::time_point> served_until_;
     // Results read from the socket but not yet in Redis: one that meets an
     // outage stays first in line, so a result is never lost with Redis away.
     std::deque<Recording> unrecorded_;

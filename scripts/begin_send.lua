@@ -4,7 +4,8 @@
 -- worker's batch): one script call instead of one a job.
 --
 -- KEYS[1] SMS opt-out set   KEYS[2] WeChat opt-out set   KEYS[3] in-flight set
--- KEYS[4] counts            KEYS[4 + j] job j's hash
+-- KEYS[4] counts   KEYS[5] webhook flag (hu:{S}:wh:on)   KEYS[6] webhook events
+-- KEYS[6 + j] job j's hash
 -- ARGV[1] worker name   ARGV[2] now   ARGV[3] retention (seconds) for a job
 -- that ends here; then for each job j: ARGV[2 + 2j] the dispatch's attempt
 -- number, ARGV[3 + 2j] the job id
@@ -14,13 +15,16 @@
 -- (already sent, failed, ...), "stale" (an older dispatch of a job
 -- dispatched again since), "sending" (another worker holds it),
 -- "cancelled:opted_out" (the address opted out of the channel: the job ends
--- cancelled here, atomically with the check).
+-- cancelled here, atomically with the check, and reported as the webhook
+-- event message.skipped, reason opted_out: webhook_event.lua).
+--#include webhook_event
 local worker, now, retention = ARGV[1], ARGV[2], ARGV[3]
 local out, ended = {}, {}
 
 local function begin(key, attempt, id)
   -- One read of every field it looks at.
-  local f = redis.call('HMGET', key, 'state', 'attempts', 'sending', 'channel', 'to', 'unsure_at')
+  local f = redis.call('HMGET', key, 'state', 'attempts', 'sending', 'channel', 'to', 'unsure_at',
+                       'member', 'kind')
   local state, attempts, holder, channel, to, unsure = f[1], f[2], f[3], f[4], f[5], f[6]
   if not state then return 'missing' end
   if state ~= 'dispatched' then return 'state:' .. state end
@@ -34,6 +38,8 @@ local function begin(key, attempt, id)
     redis.call('HSET', key, 'state', 'cancelled', 'finished_at', now, 'error', 'opted_out')
     redis.call('EXPIRE', key, retention)
     ended[#ended + 1] = id
+    webhook_event(KEYS[5], KEYS[6], 'message.skipped', f[7], now,
+                  {job_id = id, kind = f[8] or '', channel = channel or '', reason = 'opted_out'})
     return 'cancelled:opted_out'
   end
 
@@ -42,8 +48,8 @@ local function begin(key, attempt, id)
   return 'ok'
 end
 
-for j = 1, #KEYS - 4 do
-  out[j] = begin(KEYS[4 + j], ARGV[2 + 2 * j], ARGV[3 + 2 * j])
+for j = 1, #KEYS - 6 do
+  out[j] = begin(KEYS[6 + j], ARGV[2 + 2 * j], ARGV[3 + 2 * j])
 end
 -- The cancelled jobs leave the in-flight set and move in the counts once.
 if #ended > 0 then

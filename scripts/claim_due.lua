@@ -3,6 +3,7 @@
 --
 -- KEYS[1] due set   KEYS[2] in-flight set   KEYS[3] counts
 -- KEYS[4] the store's SMS opt-out set   KEYS[5] its WeChat opt-out set
+-- KEYS[6] webhook flag (hu:{S}:wh:on)   KEYS[7] webhook events (hu:{S}:wh:events)
 -- ARGV[1] now   ARGV[2] limit   ARGV[3] ack deadline   ARGV[4] job key prefix
 -- ARGV[5] max attempts   ARGV[6] retention (seconds) for jobs that end here
 -- The delivery policy's rules for the store's day (all "" to skip them):
@@ -30,8 +31,13 @@
 -- Claimed jobs enter the in-flight set with a deadline: no result by then
 -- and they are dispatched again.
 --
+-- Webhooks (webhook_event.lua): a job that ends here is message.skipped
+-- (reason: expired, opted_out, no_consent, capped, cooldown) or, out of
+-- attempts, message.failed.
+--
 -- Cost: each job's hash is read once (HGETALL, which is also the reply);
 -- the due and in-flight sets and the counts are written once a batch.
+--#include webhook_event
 local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local retention = ARGV[6]
 local gated = ARGV[8] ~= nil and ARGV[8] ~= ''
@@ -109,7 +115,7 @@ each_slice(ids, 1000, function(...) redis.call('ZREM', KEYS[1], ...) end)
 local counts, inflight = {}, {}
 local function count(state, n) counts[state] = (counts[state] or 0) + n end
 
-local function finish(key, new_state, err)
+local function finish(key, new_state, err, id, job)
   if err then
     redis.call('HSET', key, 'state', new_state, 'finished_at', now, 'error', err)
   else
@@ -118,6 +124,15 @@ local function finish(key, new_state, err)
   redis.call('EXPIRE', key, retention)
   count('planned', -1)
   count(new_state, 1)
+  local event = {job_id = id, kind = job.kind or '', channel = job.channel or ''}
+  if new_state == 'failed' then
+    event.error = err
+    webhook_event(KEYS[6], KEYS[7], 'message.failed', job.member, now, event)
+  else
+    event.reason = new_state == 'expired' and 'expired' or err
+    if new_state == 'expired' and err then event.detail = err end
+    webhook_event(KEYS[6], KEYS[7], 'message.skipped', job.member, now, event)
+  end
 end
 
 for _, id in ipairs(ids) do
@@ -136,11 +151,12 @@ for _, id in ipairs(ids) do
     local calls = tonumber(job.calls or '0')
     local held, reserve = false, false
     if expires > 0 and now >= expires then
-      finish(key, 'expired')
+      finish(key, 'expired', nil, id, job)
       out[1] = out[1] + 1
       held = true
     elseif calls >= tonumber(ARGV[5]) then
-      finish(key, 'failed', 'the provider was called ' .. calls .. ' times without success')
+      finish(key, 'failed', 'the provider was called ' .. calls .. ' times without success',
+             id, job)
       out[2] = out[2] + 1
       held = true
     elseif gated then
@@ -153,7 +169,7 @@ for _, id in ipairs(ids) do
           redis.call('ZADD', KEYS[1], opening, id)
           out[4] = out[4] + 1
         else
-          finish(key, 'expired', 'no send window left today')
+          finish(key, 'expired', 'no send window left today', id, job)
           out[1] = out[1] + 1
         end
       else
@@ -180,7 +196,7 @@ for _, id in ipairs(ids) do
           end
         end
         if why then
-          finish(key, 'cancelled', why)
+          finish(key, 'cancelled', why, id, job)
           out[3] = out[3] + 1
           held = true
         end

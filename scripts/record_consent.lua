@@ -5,12 +5,13 @@
 -- KEYS[3] the member hash (when ARGV[5] names a member; else any key of the store)
 -- KEYS[4] today's open-jobs index of the store (hu:{S}:open:<day end>)
 -- KEYS[5] due set   KEYS[6] in-flight set   KEYS[7] job counts
+-- KEYS[8] webhook flag (hu:{S}:wh:on)   KEYS[9] webhook events (hu:{S}:wh:events)
 -- ARGV[1] at   ARGV[2] store   ARGV[3] channel   ARGV[4] event (opt_in | opt_out)
 -- ARGV[5] member or ""   ARGV[6] address (E.164 or openid) or ""   ARGV[7] source
 -- ARGV[8] detail   ARGV[9] job key prefix   ARGV[10] retention (s) of a job that ends here
--- KEYS[8] (optional) an API event's id record, set to ARGV[11] for ARGV[12] s
+-- KEYS[10] (optional) an API event's id record, set to ARGV[11] for ARGV[12] s
 -- Returns { 1 if the address joined the opt-out set else 0, jobs cancelled },
--- or { -1, 0 } when KEYS[8] exists: the event was recorded before, nothing
+-- or { -1, 0 } when KEYS[10] exists: the event was recorded before, nothing
 -- changes (the id is taken with the event, so a repeat can never reorder
 -- consent: an old opt-in replayed after a later opt-out).
 --
@@ -23,7 +24,11 @@
 -- call no worker began (`calling`, mark_call.lua; a worker holding a claimed
 -- job finds it cancelled when it marks the call, and does not send) — found
 -- through the open-jobs index, not by a scan.
-if KEYS[8] and not redis.call('SET', KEYS[8], ARGV[11], 'NX', 'EX', ARGV[12]) then
+-- Webhooks (webhook_event.lua): consent.changed for every event recorded,
+-- like the ledger, and message.skipped (reason opted_out) for each job an
+-- opt-out cancels.
+--#include webhook_event
+if KEYS[10] and not redis.call('SET', KEYS[10], ARGV[11], 'NX', 'EX', ARGV[12]) then
   return {-1, 0}
 end
 local at, store, channel, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -37,6 +42,9 @@ if address ~= '' then
 end
 fields[#fields + 1] = 'detail'; fields[#fields + 1] = detail
 redis.call('XADD', KEYS[1], '*', unpack(fields))
+webhook_event(KEYS[8], KEYS[9], 'consent.changed', member, at,
+              {channel = channel, event = event, source = source, address = address,
+               detail = detail})
 
 if member ~= '' and redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('HSET', KEYS[3], channel .. '_optin', event == 'opt_in' and '1' or '0')
@@ -55,7 +63,8 @@ if event == 'opt_out' and address ~= '' then
   local ids = redis.call('HGET', KEYS[4], channel .. ':' .. address)
   for id in string.gmatch(ids or '', '%S+') do
     local key = ARGV[9] .. id
-    local state = redis.call('HGET', key, 'state')
+    local job = redis.call('HMGET', key, 'state', 'member', 'kind')
+    local state = job[1]
     if state == 'planned' or (state == 'dispatched' and redis.call('HEXISTS', key, 'calling') == 0) then
       redis.call('HSET', key, 'state', 'cancelled', 'finished_at', at, 'error', 'opted_out')
       redis.call('ZREM', KEYS[5], id)
@@ -64,6 +73,8 @@ if event == 'opt_out' and address ~= '' then
       redis.call('HINCRBY', KEYS[7], state, -1)
       redis.call('HINCRBY', KEYS[7], 'cancelled', 1)
       cancelled = cancelled + 1
+      webhook_event(KEYS[8], KEYS[9], 'message.skipped', job[2], at,
+                    {job_id = id, kind = job[3] or '', channel = channel, reason = 'opted_out'})
     end
   end
 end

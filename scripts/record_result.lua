@@ -3,7 +3,8 @@
 -- one script call, and the sets and counts written once a call.
 --
 -- KEYS[1] in-flight set   KEYS[2] due set   KEYS[3] counts
--- KEYS[3 + j] result j's job hash
+-- KEYS[4] webhook flag (hu:{S}:wh:on)   KEYS[5] webhook events (hu:{S}:wh:events)
+-- KEYS[5 + j] result j's job hash
 -- ARGV[1] retention (seconds)   ARGV[2] max attempts
 -- then 8 a result, from ARGV[3 + 8(j-1)]: job id, outcome (wire.h), at,
 -- retry at, error, provider, provider ref, unsure (when a retry's earlier
@@ -27,6 +28,10 @@
 -- refused by the provider for the account's sake, not the message's: both
 -- wait for `retry at` without using an attempt, bounded by the job's expiry
 -- (claim_due.lua ends it `expired` at its day's end), never `failed`.
+-- Webhook events (webhook_event.lua): message.sent (and message.delivered
+-- after it when a report overtook the record), message.failed,
+-- message.skipped for `expired`; nothing for `unknown` (no one can say).
+--#include webhook_event
 local retention, max_attempts = ARGV[1], tonumber(ARGV[2])
 local out = {}
 local leaving = {}   -- ids out of the in-flight set
@@ -44,7 +49,8 @@ local function record(key, a)
   local id, outcome, at, retry_at = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   local err, provider, ref, unsure_at = ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
   -- What this needs of the job, read at once.
-  local f = redis.call('HMGET', key, 'state', 'dlr_status', 'dlr_at', 'calls', 'calling')
+  local f = redis.call('HMGET', key, 'state', 'dlr_status', 'dlr_at', 'calls', 'calling',
+                       'member', 'kind', 'channel', 'dlr_detail')
   local state = f[1]
   if not state then return 'missing' end
   if outcome == 'refused' then return state end
@@ -68,6 +74,25 @@ local function record(key, a)
     leaving[#leaving + 1] = id
     due[id] = false
     move(state, new_state)
+    local event = {job_id = id, kind = f[7] or '', channel = f[8] or ''}
+    if new_state == 'sent' or new_state == 'delivered' then
+      event.provider, event.provider_ref = provider, ref
+      webhook_event(KEYS[4], KEYS[5], 'message.sent', f[6], at, event)
+      if new_state == 'delivered' then
+        event.delivered_at = delivered_at
+        webhook_event(KEYS[4], KEYS[5], 'message.delivered', f[6], delivered_at, event)
+      elseif f[2] == 'undelivered' or f[2] == 'rejected' then
+        -- A failure report overtook this record (record_delivery.lua).
+        event.status, event.error = f[2], f[9] or ''
+        webhook_event(KEYS[4], KEYS[5], 'message.failed', f[6], f[3] or at, event)
+      end
+    elseif new_state == 'failed' then
+      event.provider, event.error = provider, err
+      webhook_event(KEYS[4], KEYS[5], 'message.failed', f[6], at, event)
+    elseif new_state == 'expired' then
+      event.reason = 'expired'
+      webhook_event(KEYS[4], KEYS[5], 'message.skipped', f[6], at, event)
+    end
     if new_state == 'sent' or new_state == 'delivered' then
       -- The job's key is "<store prefix>job:<id>": the store's record is beside it.
       sent_key = sent_key or (string.sub(key, 1, #key - #id - 4) .. 'fx:sent')
@@ -114,8 +139,8 @@ local function record(key, a)
   return 'planned'
 end
 
-for j = 1, #KEYS - 3 do
-  out[j] = record(KEYS[3 + j], 3 + 8 * (j - 1))
+for j = 1, #KEYS - 5 do
+  out[j] = record(KEYS[5 + j], 3 + 8 * (j - 1))
 end
 -- The sets and counts, once for the call. `due` keeps each job's last
 -- change, so two results of one job in a call end as the second left it.

@@ -5,6 +5,7 @@
 -- KEYS[1] the member's visit state (hu:{S}:v:<m>)   KEYS[2] the member hash
 -- KEYS[3] wb:lapse   KEYS[4] wb:returned   KEYS[5] wb:lapsed   KEYS[6] wb:reminded
 -- KEYS[7] wb:churned   KEYS[8] wb:counts   KEYS[9] the job due set   KEYS[10] job counts
+-- KEYS[11] webhook flag (hu:{S}:wh:on)   KEYS[12] webhook events (hu:{S}:wh:events)
 -- ARGV[1] member id   ARGV[2] job key prefix   ARGV[3] visit key   ARGV[4] at (Unix s)
 -- ARGV[5] its local day number   ARGV[6] its local date   ARGV[7] amount in cents or ""
 -- ARGV[8] history kept   ARGV[9] min_visits   ARGV[10] recent_intervals   ARGV[11] factor
@@ -21,6 +22,11 @@
 -- winback:<m>:<date>:<1..n> are cancelled, and a member whom a reminder had
 -- reached is counted as returned. A second visit on the same day changes no
 -- state: the absence is counted in days.
+-- Webhooks (webhook_event.lua): message.skipped (reason came_back) for each
+-- job cancelled, and member.came_back when a member a reminder had reached
+-- returns (state reminded or churned → returned), with the visit and the
+-- last win-back message that reached them.
+--#include webhook_event
 local v, member = KEYS[1], KEYS[2]
 local id, job_prefix, key = ARGV[1], ARGV[2], ARGV[3]
 local at, day, date = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
@@ -103,7 +109,7 @@ if at > last then
     -- A new day: the absence is over.
     local old_date = redis.call('HGET', v, 'last_date')
     local step = tonumber(redis.call('HGET', v, 'step') or '0')
-    local reached = false
+    local reached, reached_by = false, nil
     if old_date then
       for s = 1, max_messages do
         local job_id = 'winback:' .. id .. ':' .. old_date .. ':' .. s
@@ -117,11 +123,16 @@ if at > last then
           redis.call('HINCRBY', KEYS[10], 'planned', -1)
           redis.call('HINCRBY', KEYS[10], 'cancelled', 1)
           cancelled = cancelled + 1
+          webhook_event(KEYS[11], KEYS[12], 'message.skipped', id, now,
+                        {job_id = job_id, kind = 'winback',
+                         channel = redis.call('HGET', job, 'channel') or '', reason = 'came_back'})
         elseif job_state == 'dispatched' or job_state == 'sent' or job_state == 'delivered'
             or job_state == 'unknown' then
           reached = true
+          reached_by = job_id
         elseif not job_state and s <= step and redis.call('HGET', v, 'msgs') ~= '0' then
           reached = true  -- ended and gone after the retention time: it went out then
+          reached_by = job_id
         end
       end
     end
@@ -130,6 +141,10 @@ if at > last then
       new_state = 'returned'
       redis.call('HINCRBY', KEYS[8], 'returned', 1)
       if cents ~= '' then redis.call('HINCRBY', KEYS[8], 'returned_cents', cents) end
+      webhook_event(KEYS[11], KEYS[12], 'member.came_back', id, at,
+                    {visited_at = string.format('%d', at), visit_date = date,
+                     amount_cents = cents, visit_key = key, absent_since = old_date,
+                     message = reached_by or ''})
     elseif state == 'returned' then
       new_state = 'returned'
     end

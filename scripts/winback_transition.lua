@@ -4,6 +4,7 @@
 -- KEYS[1] the member's visit state (hu:{S}:v:<m>)   KEYS[2] wb:lapse   KEYS[3] wb:returned
 -- KEYS[4] wb:lapsed   KEYS[5] wb:reminded   KEYS[6] wb:churned   KEYS[7] wb:counts
 -- KEYS[8] the job due set   KEYS[9] job counts
+-- KEYS[10] webhook flag (hu:{S}:wh:on)   KEYS[11] webhook events (hu:{S}:wh:events)
 -- ARGV[1] member id   ARGV[2..4] expected last_date, state, step (the guard)
 -- ARGV[5] new state   ARGV[6] new step   ARGV[7] day number: the member's new index score
 -- ARGV[8] a wb:counts field to increment, or ""   ARGV[9] the step's job id, or ""
@@ -15,6 +16,9 @@
 -- belongs to the absence that just ended, is cancelled here; a visit after
 -- this script finds the job by its id and cancels it itself. Either way a
 -- member who came back gets no reminder for the absence they ended.
+-- The job cancelled here is the webhook event message.skipped, reason
+-- came_back (webhook_event.lua).
+--#include webhook_event
 local v, id = KEYS[1], ARGV[1]
 local last_date = redis.call('HGET', v, 'last_date')
 local state = redis.call('HGET', v, 'state') or 'active'
@@ -29,6 +33,9 @@ if last_date ~= ARGV[2] or state ~= ARGV[3] or step ~= ARGV[4] then
       redis.call('ZREM', KEYS[8], ARGV[9])
       redis.call('HINCRBY', KEYS[9], 'planned', -1)
       redis.call('HINCRBY', KEYS[9], 'cancelled', 1)
+      webhook_event(KEYS[10], KEYS[11], 'message.skipped', id, ARGV[11],
+                    {job_id = ARGV[9], kind = 'winback',
+                     channel = redis.call('HGET', job, 'channel') or '', reason = 'came_back'})
     end
   end
   return 0

@@ -1,0 +1,509 @@
+// Webhooks end to end: events written with the changes that make them, a
+// receiver on loopback that is down, then answers 500, then comes back —
+// every event arrives at least once, in order per member, signed (checked
+// by the receiver with its own HMAC code) — a dispatcher restarted in the
+// middle losing nothing, replay, the log; and, with the real daemons, a
+// receiver that hangs while the scheduler sends every job.
+#include <catch2/catch.hpp>
+
+#include <httplib.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config.h"
+#include "core/webhook_plan.h"
+#include "io/consent_store.h"
+#include "io/job_store.h"
+#include "io/redis_keys.h"
+#include "io/visit_store.h"
+#include "io/webhook_dispatcher.h"
+#include "io/webhook_store.h"
+#include "io/winback_store.h"
+#include "tests/integration/daemons.h"
+#include "tests/support/test_redis.h"
+
+using namespace huitou;
+using namespace huitou::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+SysSeconds at(const char* text) {
+    return *parse_instant(text);
+}
+
+// The receiver's own check, as a shop's developer would write it from
+// docs/webhooks.md: HMAC-SHA256 of "<timestamp>.<body>", hex, after "v1=".
+bool signature_valid(const std::string& secret, const std::string& timestamp,
+                     const std::string& body, const std::string& header) {
+    const std::string message = timestamp + "." + body;
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &n);
+    char hex[2 * EVP_MAX_MD_SIZE + 1];
+    for (unsigned int i = 0; i < n; ++i)
+        std::snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+    const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    return header == "v1=" + std::string(hex, 2 * n) &&
+           std::llabs(now - std::stoll(timestamp)) < 300;
+}
+
+struct Received {
+    std::string id, type, member;
+    bool signed_ok = false;
+};
+
+// A webhook receiver on 127.0.0.1:<port>: answers 200, 500, or holds the
+// call until released.
+class Receiver {
+  public:
+    enum class Mode { ok, error, hang };
+    Receiver(int port, std::string secret) : secret_(std::move(secret)) {
+        server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+            std::unique_lock lock(mutex_);
+            Received r;
+            const auto body = nlohmann::json::parse(req.body);
+            r.id = body.at("id");
+            r.type = body.at("type");
+            r.member =
+                body.at("member_id").is_null() ? "" : body.at("member_id").get<std::string>();
+            r.signed_ok =
+                req.get_header_value("Huitou-Webhook-Id") == r.id &&
+                signature_valid(secret_, req.get_header_value("Huitou-Webhook-Timestamp"), req.body,
+                                req.get_header_value("Huitou-Webhook-Signature"));
+            calls_.push_back(r);
+            if (mode_ == Mode::hang) {
+                ++hanging_;
+                changed_.notify_all();
+                changed_.wait_for(lock, 60s, [this] { return mode_ != Mode::hang; });
+                --hanging_;
+                res.status = 503;
+                return;
+            }
+            if (mode_ == Mode::error) {
+                res.status = 500;
+                return;
+            }
+            delivered_.push_back(r);
+            res.status = 204;
+        });
+        if (!server_.bind_to_port("127.0.0.1", port))
+            throw std::runtime_error("receiver: cannot bind");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+        while (!server_.is_running())
+            std::this_thread::sleep_for(1ms);
+    }
+    ~Receiver() {
+        set_mode(Mode::ok);
+        server_.stop();
+        thread_.join();
+    }
+    void set_mode(Mode m) {
+        std::lock_guard lock(mutex_);
+        mode_ = m;
+        changed_.notify_all();
+    }
+    std::vector<Received> calls() {
+        std::lock_guard lock(mutex_);
+        return calls_;
+    }
+    std::vector<Received> delivered() {
+        std::lock_guard lock(mutex_);
+        return delivered_;
+    }
+    int hanging() {
+        std::lock_guard lock(mutex_);
+        return hanging_;
+    }
+
+  private:
+    std::string secret_;
+    httplib::Server server_;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    Mode mode_ = Mode::ok;
+    int hanging_ = 0;
+    std::vector<Received> calls_, delivered_;
+};
+
+// The store's events as the stream holds them: (event id, member, type).
+std::vector<std::tuple<std::string, std::string, std::string>> stream(RedisConnection& redis,
+                                                                      const std::string& store) {
+    std::vector<std::tuple<std::string, std::string, std::string>> out;
+    const auto r = redis.command({"XRANGE", keys::webhook_events(store), "-", "+"});
+    for (const auto& e : r.elements) {
+        std::map<std::string, std::string> f;
+        for (std::size_t i = 0; i + 1 < e.elements[1].elements.size(); i += 2)
+            f[e.elements[1].elements[i].str] = e.elements[1].elements[i + 1].str;
+        out.emplace_back(webhook_event_id(store, e.elements[0].str), f["m"], f["t"]);
+    }
+    return out;
+}
+
+Config webhook_config() {
+    return parse_config(R"(
+[stores.toyland]
+name = "童乐玩具"
+[stores.ktv]
+name = "欢唱KTV"
+)",
+                        "webhooks.toml");
+}
+
+Job job(const std::string& member, int n, SysSeconds now) {
+    Job j;
+    j.store = "toyland";
+    j.kind = Kind::birthday;
+    j.member_id = member;
+    j.occasion_date = *parse_date("2027-09-15");
+    j.id = make_job_id(j.kind, member, j.occasion_date) + ":" + std::to_string(n);
+    j.channel = Channel::sms;
+    j.to = "+861380013800" + member.substr(1);
+    j.text = "生日快乐";
+    j.due_at = now;
+    j.expires_at = now + 24h;
+    j.created_at = now;
+    return j;
+}
+
+ResultMessage sent(const Job& j, SysSeconds now) {
+    ResultMessage r;
+    r.store = j.store;
+    r.job_id = j.id;
+    r.outcome = Outcome::sent;
+    r.provider = "outbox";
+    r.at = now;
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("webhook events are written with the change, only while an endpoint covers the store") {
+    TestRedis server;
+    auto redis = server.connect();
+    const Config config = webhook_config();
+    const SysSeconds now = at("2027-09-15T10:00:00+08:00");
+    JobStore jobs(redis, config.scheduler);
+    const Job first = job("M1", 1, now);
+    REQUIRE(jobs.create({first}) == 1);
+    jobs.record(sent(first, now));
+    CHECK(redis.command({"EXISTS", keys::webhook_events("toyland")}).integer == 0);
+
+    WebhookStore hooks(redis);
+    const auto e = hooks.add("https://crm.example.com/h", false, {"toyland"}, webhook_event_types(),
+                             {"toyland", "ktv"}, now);
+    CHECK(redis.command({"EXISTS", keys::webhooks_on("toyland")}).integer == 1);
+    CHECK(redis.command({"EXISTS", keys::webhooks_on("ktv")}).integer == 0);
+
+    jobs.record_delivery("toyland", first.id, "delivered", now + 5s, "");
+    const Job second = job("M2", 1, now), third = job("M2", 2, now);
+    REQUIRE(jobs.create({second, third}) == 2);
+    auto failed = sent(second, now);
+    failed.outcome = Outcome::failed;
+    failed.error = "invalid number";
+    jobs.record(failed);
+    jobs.record(sent(third, now));
+    jobs.record_delivery("toyland", third.id, "undelivered", now + 9s, "MK:0001");
+    ConsentEvent opt_out;
+    opt_out.store = "toyland";
+    opt_out.member = "M3";
+    opt_out.address = "+8613800138003";
+    opt_out.channel = Channel::sms;
+    opt_out.opt_in = false;
+    opt_out.source = ConsentSource::sms_reply;
+    opt_out.at = now;
+    opt_out.detail = "T";
+    ConsentStore(redis, config).record(opt_out);
+
+    const auto events = stream(redis, "toyland");
+    std::vector<std::string> types;
+    for (const auto& [id, member, type] : events)
+        types.push_back(type + " " + member);
+    CHECK(types == std::vector<std::string>{"message.delivered M1", "message.failed M2",
+                                            "message.sent M2", "message.failed M2",
+                                            "consent.changed M3"});
+    // The data of the carrier's failure.
+    const auto r = redis.command({"XRANGE", keys::webhook_events("toyland"), "-", "+"});
+    const auto data = nlohmann::json::parse(r.elements[3].elements[1].elements[7].str);
+    CHECK(data["status"] == "undelivered");
+    CHECK(data["error"] == "MK:0001");
+    CHECK(data["job_id"] == third.id);
+
+    SECTION("removing the endpoint stops the events") {
+        REQUIRE(hooks.remove(e.id, {"toyland", "ktv"}));
+        CHECK(redis.command({"EXISTS", keys::webhooks_on("toyland")}).integer == 0);
+        const Job fourth = job("M4", 1, now);
+        jobs.create({fourth});
+        jobs.record(sent(fourth, now));
+        CHECK(stream(redis, "toyland").size() == events.size());
+        CHECK_FALSE(hooks.remove(e.id, {"toyland", "ktv"}));
+    }
+}
+
+TEST_CASE("webhook delivery: down, then 500, then back; order per member; restart; replay") {
+    TestRedis server;
+    auto redis = server.connect();
+    const Config config = webhook_config();
+    FixedClock clock{at("2027-09-15T10:00:00+08:00")};
+    WebhookStore hooks(redis);
+    const int port = free_port();
+    const auto endpoint =
+        hooks.add("http://127.0.0.1:" + std::to_string(port) + "/hook", false, {"toyland"},
+                  webhook_event_types(), {"toyland", "ktv"}, clock.now());
+    JobStore jobs(redis, config.scheduler);
+    // Five members, two messages each: sent, then delivered or failed.
+    auto make_events = [&](int round) {
+        for (int m = 0; m < 5; ++m) {
+            const Job j = job("M" + std::to_string(m), round, clock.now());
+            REQUIRE(jobs.create({j}) == 1);
+            jobs.record(sent(j, clock.now()));
+            jobs.record_delivery("toyland", j.id, m % 2 ? "undelivered" : "delivered",
+                                 clock.now() + 1s, "");
+        }
+    };
+    make_events(1);
+    make_events(2);
+    MetricsRegistry metrics, metrics_after;  // a registry a process: one a dispatcher
+    WebhookDispatchOptions options;
+    options.timeout = 2000ms;
+    const auto everyone = [](const std::string&) { return true; };
+    auto dispatcher = std::make_unique<WebhookDispatcher>(config, server.endpoint(), clock,
+                                                          everyone, &metrics, options);
+
+    // Down: one call a member (the head), each refused, each due again later.
+    CHECK(dispatcher->run_round() == 5);
+    const auto due_key = keys::webhook_state("toyland", "due", endpoint.id);
+    CHECK(redis.command({"ZCARD", due_key}).integer == 5);
+    CHECK(dispatcher->run_round() == 0);  // nothing due before the backoff
+    auto log = hooks.log("toyland", endpoint.id, 100);
+    REQUIRE(log.size() == 5);
+    CHECK(log[0].result == "retry");
+    CHECK(log[0].status == 0);
+    CHECK_FALSE(log[0].error.empty());
+
+    // Answers 500: the heads again, nothing else.
+    auto receiver = std::make_unique<Receiver>(port, endpoint.secret);
+    receiver->set_mode(Receiver::Mode::error);
+    clock.advance(15s);
+    CHECK(dispatcher->run_round() == 5);
+    CHECK(receiver->calls().size() == 5);
+    std::set<std::string> heads;
+    for (const auto& c : receiver->calls())
+        heads.insert(c.member);
+    CHECK(heads.size() == 5);
+    log = hooks.log("toyland", endpoint.id, 1);
+    CHECK(log[0].status == 500);
+    CHECK(log[0].attempt == 2);
+
+    // The dispatcher restarts (a scheduler killed): everything is in Redis.
+    dispatcher.reset();
+    make_events(3);
+    dispatcher = std::make_unique<WebhookDispatcher>(config, server.endpoint(), clock, everyone,
+                                                     &metrics_after, options);
+    receiver->set_mode(Receiver::Mode::ok);
+    const auto events = stream(redis, "toyland");
+    REQUIRE(events.size() == 30);
+    for (int round = 0; round < 100 && receiver->delivered().size() < events.size(); ++round) {
+        clock.advance(1h);
+        dispatcher->run_round();
+    }
+    const auto delivered = receiver->delivered();
+    // Every event at least once, each call signed.
+    std::set<std::string> ids;
+    for (const auto& d : delivered) {
+        ids.insert(d.id);
+        CHECK(d.signed_ok);
+    }
+    CHECK(ids.size() == events.size());
+    for (const auto& c : receiver->calls())
+        CHECK(c.signed_ok);
+    // In order per member: each member's first receipts follow the stream.
+    std::map<std::string, std::vector<std::string>> expected, got;
+    for (const auto& [id, member, type] : events)
+        expected[member].push_back(id);
+    std::set<std::string> seen;
+    for (const auto& d : delivered)
+        if (seen.insert(d.id).second) got[d.member].push_back(d.id);
+    CHECK(got == expected);
+    CHECK(redis.command({"ZCARD", due_key}).integer == 0);
+    CHECK(redis.command({"HLEN", keys::webhook_state("toyland", "q", endpoint.id)}).integer == 0);
+    CHECK(metrics_after.render().find("huitou_webhook_calls_total{store=\"toyland\",endpoint=\"" +
+                                      endpoint.id + "\",result=\"delivered\"} 30") !=
+          std::string::npos);
+
+    SECTION("replay delivers kept events again, with their ids") {
+        const auto real_now =
+            std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+        CHECK(hooks.replay("toyland", endpoint, real_now - 1h, real_now + 1h) == 30);
+        for (int round = 0; round < 20 && receiver->delivered().size() < 60; ++round)
+            dispatcher->run_round();
+        CHECK(receiver->delivered().size() == 60);
+    }
+    SECTION("an endpoint that wants fewer types gets only those") {
+        const auto fewer = hooks.add("http://127.0.0.1:" + std::to_string(port) + "/hook", false,
+                                     {"toyland"}, {"message.failed"}, {"toyland"}, clock.now());
+        dispatcher.reset();  // reads the endpoints again
+        dispatcher = std::make_unique<WebhookDispatcher>(config, server.endpoint(), clock, everyone,
+                                                         nullptr, options);
+        make_events(4);
+        const auto before = receiver->delivered().size();
+        for (int round = 0; round < 20; ++round)
+            dispatcher->run_round();
+        // The first endpoint: 10 events; the second: the 2 failures of M1 and M3.
+        CHECK(receiver->delivered().size() == before + 10 + 2);
+        CHECK(hooks.log("toyland", fewer.id, 100).size() == 2);
+    }
+}
+
+TEST_CASE(
+    "webhooks: a receiver that hangs does not delay sending; the daemon delivers after a restart") {
+    Daemons d;
+    d.import_members(40);
+    const int port = free_port();
+    auto add = run({bin("huitou"), "webhooks", "add", "--url",
+                    "http://127.0.0.1:" + std::to_string(port) + "/hook", "--store", "toyland",
+                    "--events", "message.sent"},
+                   d.env);
+    REQUIRE(add.status == 0);
+    CHECK(add.err.find("warning: plain http://") != std::string::npos);
+    std::istringstream lines(add.out);
+    std::string id, secret;
+    lines >> id >> secret;
+    REQUIRE(is_webhook_id(id));
+    Receiver receiver(port, secret);
+    receiver.set_mode(Receiver::Mode::hang);
+
+    {
+        auto scheduler = d.scheduler("scheduler.log");
+        auto worker = d.sms_worker("sms.log");
+        // Every job goes out while the receiver holds the webhook calls.
+        REQUIRE(eventually([&] { return receiver.hanging() > 0; }, 30s));
+        REQUIRE(eventually([&] { return d.counts()["sent"] == 40; }, 60s));
+        CHECK(receiver.delivered().empty());
+        CHECK(receiver.hanging() > 0);
+        // Killed with the events undelivered.
+        scheduler.signal(SIGKILL);
+        scheduler.wait(5s);
+    }
+    receiver.set_mode(Receiver::Mode::ok);
+    auto scheduler = d.scheduler("scheduler2.log");
+    REQUIRE(eventually(
+        [&] {
+            std::set<std::string> ids;
+            for (const auto& r : receiver.delivered())
+                ids.insert(r.id);
+            return ids.size() == 40;
+        },
+        60s));
+    for (const auto& r : receiver.delivered()) {
+        CHECK(r.type == "message.sent");
+        CHECK(r.signed_ok);
+    }
+    const auto log = run(
+        {bin("huitou"), "webhooks", "log", "--endpoint", id, "--limit", "500", "--json"}, d.env);
+    REQUIRE(log.status == 0);
+    const auto attempts = nlohmann::json::parse(log.out)["attempts"];
+    std::size_t ok = 0;
+    for (const auto& a : attempts)
+        ok += a["result"] == "delivered" ? 1 : 0;
+    CHECK(ok >= 40);
+    const auto list = run({bin("huitou"), "webhooks", "list", "--json"}, d.env);
+    CHECK(list.out.find(id) != std::string::npos);
+    CHECK(list.out.find("whsec_") == std::string::npos);
+}
+
+TEST_CASE("webhook events from the dispatch, worker, visit and win-back scripts") {
+    TestRedis server;
+    auto redis = server.connect();
+    const Config config = webhook_config();
+    const SysSeconds now = at("2027-09-15T10:00:00+08:00");
+    WebhookStore(redis).add("https://crm.example.com/h", false, {"toyland"}, webhook_event_types(),
+                            {"toyland"}, now);
+    JobStore jobs(redis, config.scheduler);
+    auto types = [&] {
+        std::vector<std::string> out;
+        for (const auto& [id, member, type] : stream(redis, "toyland"))
+            out.push_back(type + " " + member);
+        return out;
+    };
+    auto data = [&](std::size_t i) {
+        const auto r = redis.command({"XRANGE", keys::webhook_events("toyland"), "-", "+"});
+        const auto& f = r.elements.at(i).elements[1].elements;
+        return nlohmann::json::parse(f[f.size() - 1].str);
+    };
+
+    SECTION("claim_due: expired is skipped, out of attempts is failed") {
+        Job late = job("M1", 1, now - 48h), tried = job("M2", 1, now);
+        REQUIRE(jobs.create({late, tried}) == 2);
+        redis.command({"HSET", keys::job("toyland", tried.id), "calls",
+                       std::to_string(config.scheduler.max_attempts)});
+        jobs.claim_due("toyland", now, 10, nullptr);
+        const auto t = types();
+        CHECK(std::set<std::string>(t.begin(), t.end()) ==
+              std::set<std::string>{"message.skipped M1", "message.failed M2"});
+    }
+    SECTION("begin_send: an address that opted out is skipped") {
+        const Job j = job("M3", 1, now);
+        REQUIRE(jobs.create({j}) == 1);
+        REQUIRE(jobs.claim_due("toyland", now, 10, nullptr).jobs.size() == 1);
+        redis.command({"SADD", keys::opt_outs("toyland", "sms"), j.to});
+        CHECK(jobs.begin_send("toyland", j.id, 1, "sms@test", now) == BeginSend::cancelled);
+        CHECK(types() == std::vector<std::string>{"message.skipped M3"});
+        CHECK(data(0)["reason"] == "opted_out");
+    }
+    SECTION("a visit: the reminder it makes unneeded is skipped, and the member came back") {
+        VisitStore visits(redis, config);
+        const auto visit = [&](const char* when, const char* day) {
+            return Visit{"toyland", "W1", at(when), *parse_date(day), std::string("t:") + when,
+                         12800};
+        };
+        visits.record({visit("2027-08-01T12:00:00+08:00", "2027-08-01")}, now);
+        redis.command({"HSET", keys::visit_state("toyland", "W1"), "state", "reminded", "step", "2",
+                       "msgs", "1"});
+        Job reached = job("W1", 1, now), next = job("W1", 2, now);
+        reached.kind = next.kind = Kind::winback;
+        reached.id = "winback:W1:2027-08-01:1";
+        next.id = "winback:W1:2027-08-01:2";
+        REQUIRE(jobs.create({reached, next}) == 2);
+        jobs.record(sent(reached, now));
+        visits.record({visit("2027-09-15T12:00:00+08:00", "2027-09-15")}, now);
+        CHECK(types() == std::vector<std::string>{"message.sent W1", "message.skipped W1",
+                                                  "member.came_back W1"});
+        CHECK(data(1)["reason"] == "came_back");
+        CHECK(data(2)["message"] == "winback:W1:2027-08-01:1");
+        CHECK(data(2)["absent_since"] == "2027-08-01");
+        CHECK(data(2)["amount_cents"] == "12800");
+    }
+    SECTION("a win-back step whose member came back meanwhile: its fresh job is skipped") {
+        VisitStore(redis, config)
+            .record({Visit{"toyland", "W2", at("2027-09-10T12:00:00+08:00"),
+                           *parse_date("2027-09-10"), "t:1", std::nullopt}},
+                    now);
+        Job fresh = job("W2", 1, now);
+        fresh.kind = Kind::winback;
+        fresh.id = "winback:W2:2027-07-01:1";
+        REQUIRE(jobs.create({fresh}) == 1);
+        WinbackTransition t;
+        t.member_id = "W2";
+        t.before.last_date = *parse_date("2027-07-01");  // read before the visit
+        t.step.state = WinbackState::reminded;
+        t.step.step = 1;
+        t.step.job = fresh;
+        CHECK(WinbackStore(redis, config.scheduler).apply("toyland", {t}, now) ==
+              std::vector<bool>{false});
+        CHECK(types() == std::vector<std::string>{"message.skipped W2"});
+        CHECK(data(0)["reason"] == "came_back");
+    }
+}
