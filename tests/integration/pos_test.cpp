@@ -138,9 +138,12 @@ nlohmann::json member_body(int i) {
     std::snprintf(phone, sizeof phone, "139%08d", 10000000 + i);
     std::snprintf(birthday, sizeof birthday, "19%02d-%02d-%02d", 70 + i % 30, 1 + i % 12,
                   1 + i % 28);
-    return {{"member_id", member_id(i)}, {"name", "会员" + std::to_string(i)},
-            {"birthday", birthday},      {"phone", phone},
-            {"sms_optin", 1},            {"tier", i % 3 == 0 ? "金卡" : "银卡"}};
+    return {{"member_id", member_id(i)},
+            {"name", "会员" + std::to_string(i)},
+            {"birthday", birthday},
+            {"phone", phone},
+            {"sms_optin", 1},
+            {"tier", i % 3 == 0 ? "金卡" : "银卡"}};
 }
 
 // Visit k of member i: distinct days from June to mid-September 2027.
@@ -155,9 +158,12 @@ nlohmann::json visit_event(int i, int k) {
 }
 
 nlohmann::json consent_event(int i) {
-    return {{"event_id", "c-" + member_id(i)}, {"type", "consent"},
-            {"member_id", member_id(i)},       {"channel", "sms"},
-            {"event", "opt_out"},              {"evidence", "told the cashier: no more SMS"}};
+    return {{"event_id", "c-" + member_id(i)},
+            {"type", "consent"},
+            {"member_id", member_id(i)},
+            {"channel", "sms"},
+            {"event", "opt_out"},
+            {"evidence", "told the cashier: no more SMS"}};
 }
 
 struct Client {
@@ -215,10 +221,10 @@ TEST_CASE("a POS writes 10,000 members and 50,000 visits while the daemons plan 
     d.import_members(kBirthdayMembers);  // today's birthdays: messages, so webhooks
 
     Receiver receiver;  // down: nothing listens on its port yet
-    const auto added = run({bin("huitou"), "webhooks", "add", "--url",
-                            "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hook",
-                            "--store", "toyland"},
-                           d.env);
+    const auto added =
+        run({bin("huitou"), "webhooks", "add", "--url",
+             "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hook", "--store", "toyland"},
+            d.env);
     INFO(added.err);
     REQUIRE(added.status == 0);
     std::string endpoint_id, secret;
@@ -226,8 +232,8 @@ TEST_CASE("a POS writes 10,000 members and 50,000 visits while the daemons plan 
     REQUIRE(secret.size() >= 16);
 
     const int port = free_port();
-    auto scheduler = d.scheduler("scheduler.log",
-                                 {"--set", "admin.listen=127.0.0.1:" + std::to_string(port)});
+    auto scheduler =
+        d.scheduler("scheduler.log", {"--set", "admin.listen=127.0.0.1:" + std::to_string(port)});
     auto worker = d.sms_worker("sms.log");
     {
         httplib::Client probe("127.0.0.1", port);
@@ -255,9 +261,9 @@ TEST_CASE("a POS writes 10,000 members and 50,000 visits while the daemons plan 
         const auto r1 = c.post(base + "members:batch", body, key);
         const auto r2 = c.post(base + "members:batch", body, key);
         if (!r1 || !r2 || r1->status != 200 || r2->status != 200) {
-            tally.problem("members batch " + std::to_string(b) + ": " +
-                          (r1 ? std::to_string(r1->status) + " " + r1->body.substr(0, 200)
-                              : "no answer"));
+            tally.problem(
+                "members batch " + std::to_string(b) + ": " +
+                (r1 ? std::to_string(r1->status) + " " + r1->body.substr(0, 200) : "no answer"));
             return;
         }
         if (r2->body != r1->body || r2->get_header_value("Idempotent-Replayed") != "true")
@@ -289,9 +295,9 @@ TEST_CASE("a POS writes 10,000 members and 50,000 visits while the daemons plan 
         const auto key = "visits-" + std::to_string(b);
         const auto r = c.post(base + "events:batch", body, key);
         if (!r || r->status != 200) {
-            tally.problem("visits batch " + std::to_string(b) + ": " +
-                          (r ? std::to_string(r->status) + " " + r->body.substr(0, 200)
-                             : "no answer"));
+            tally.problem(
+                "visits batch " + std::to_string(b) + ": " +
+                (r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : "no answer"));
             return;
         }
         const auto a = nlohmann::json::parse(r->body);
@@ -364,7 +370,8 @@ TEST_CASE("a POS writes 10,000 members and 50,000 visits while the daemons plan 
     CHECK(missing == 0);
     CHECK(wrong_visits == 0);
     int opt_outs = 0;
-    for (const auto& entry : redis.command({"XRANGE", keys::consent_log("toyland"), "-", "+"}).elements) {
+    for (const auto& entry :
+         redis.command({"XRANGE", keys::consent_log("toyland"), "-", "+"}).elements) {
         const auto& f = entry.elements.at(1).elements;
         for (std::size_t k = 0; k + 1 < f.size(); k += 2) {
             if (f[k].str == "detail" && f[k + 1].str.find("told the cashier") != std::string::npos)
@@ -427,8 +434,8 @@ TEST_CASE("a POS writes 10,000 members and 50,000 visits while the daemons plan 
     for (const auto& [id, n] : seen.times)
         repeated += n > 1;
     CHECK(repeated >= 25);  // the 25 refused calls came again: at least once, not exactly once
-    const auto log = run({bin("huitou"), "webhooks", "log", "--endpoint", endpoint_id, "--json"},
-                         d.env);
+    const auto log =
+        run({bin("huitou"), "webhooks", "log", "--endpoint", endpoint_id, "--json"}, d.env);
     CHECK(log.status == 0);
     (void)worker;
     (void)scheduler;
