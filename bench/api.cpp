@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
     std::string members_file, host = "127.0.0.1", token, mode = "batch";
     int port = 0, connections = 4;
     std::size_t batch = 1000, limit = static_cast<std::size_t>(-1);
+    bool nodelay = true;
     app.add_option("--members-file", members_file, "bench_gen_members' CSV")->required();
     app.add_option("--host", host);
     app.add_option("--port", port, "the admin server's port")->required();
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
     app.add_option("--connections", connections)->check(CLI::Range(1, 64));
     app.add_option("--batch", batch, "members a batch request")->check(CLI::Range(1, 1000));
     app.add_option("--limit", limit, "write at most this many members");
+    app.add_option("--nodelay", nodelay, "the client's TCP_NODELAY (a POS may not set it)");
     CLI11_PARSE(app, argc, argv);
 
     std::vector<Request> requests;
@@ -116,6 +118,7 @@ int main(int argc, char** argv) {
         threads.emplace_back([&] {
             httplib::Client http(host, port);
             http.set_keep_alive(true);
+            http.set_tcp_nodelay(nodelay);
             http.set_read_timeout(120);
             const httplib::Headers auth{{"Authorization", "Bearer " + token}};
             std::vector<double> mine;

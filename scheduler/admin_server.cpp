@@ -232,6 +232,11 @@ AdminServer::AdminServer(AdminConfig config, std::string token) : impl_(std::mak
     // checked before the body is read (pre-routing) and again after.
     server.set_payload_max_length(kMaxBatchBodyBytes);
     server.set_read_timeout(std::chrono::seconds(10));
+    // A POS keeps its connection open: without TCP_NODELAY an answer written
+    // in two parts waits for the client's delayed ACK (40 ms), and one
+    // keep-alive connection manages about 16 requests a second
+    // (bench/run.sh --only api, docs/BENCHMARKS.md).
+    server.set_tcp_nodelay(true);
     impl_->methods["/healthz"].insert("GET");
     server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
         res.set_content("{\"status\":\"ok\"}", "application/json");

@@ -96,7 +96,8 @@ class Receiver {
             res.status = 204;
         });
         thread_ = std::thread([this] { server_.listen("127.0.0.1", port_); });
-        server_.wait_until_ready();
+        for (int i = 0; i < 500 && !server_.is_running(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 
     void stop() {
