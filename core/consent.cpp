@@ -1,5 +1,7 @@
 #include "core/consent.h"
 
+#include "core/separated_list.h"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -9,24 +11,6 @@ namespace {
 
 constexpr std::array<std::string_view, 6> source_names{"import",       "counter", "sms_reply",
                                                        "wechat_event", "api",     "provider"};
-
-std::string join(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& s : items)
-        out += (out.empty() ? "" : " ") + s;
-    return out;
-}
-
-std::vector<std::string> split(std::string_view text) {
-    std::vector<std::string> out;
-    while (!text.empty()) {
-        const auto space = text.find(' ');
-        if (space != 0) out.emplace_back(text.substr(0, space));
-        if (space == std::string_view::npos) break;
-        text.remove_prefix(space + 1);
-    }
-    return out;
-}
 
 std::string describe(const ConsentEvent& e, const date::time_zone* zone) {
     std::string when = format_instant(e.at, zone);
@@ -88,7 +72,7 @@ FieldMap to_fields(const ConsentEvent& e) {
     f["source"] = to_string(e.source);
     if (!e.member.empty()) f["member"] = e.member;
     if (!e.address.empty()) f["address"] = e.address;
-    if (!e.members.empty()) f["members"] = join(e.members);
+    if (!e.members.empty()) f["members"] = join_list(e.members, ' ');
     f["detail"] = e.detail;
     if (e.shop_record) f["record"] = "shop";
     return f;
@@ -118,7 +102,7 @@ std::optional<ConsentEvent> consent_event_from_fields(std::string id, const Fiel
     e.source = *source;
     e.member = get("member");
     e.address = get("address");
-    e.members = split(get("members"));
+    e.members = split_list(get("members"), ' ');
     e.detail = get("detail");
     e.shop_record = get("record") == "shop";
     return e;

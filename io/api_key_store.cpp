@@ -1,4 +1,5 @@
 #include "io/api_key_store.h"
+#include "core/separated_list.h"
 
 #include <algorithm>
 #include <cassert>
@@ -12,25 +13,6 @@
 
 namespace huitou {
 namespace {
-
-std::string join_stores(bool all, const std::vector<std::string>& stores) {
-    if (all) return "*";
-    std::string out;
-    for (const auto& s : stores)
-        out += (out.empty() ? "" : ",") + s;
-    return out;
-}
-
-std::vector<std::string> split_stores(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const auto comma = std::min(text.find(',', start), text.size());
-        if (comma > start) out.push_back(text.substr(start, comma - start));
-        start = comma + 1;
-    }
-    return out;
-}
 
 long long seconds(SysSeconds t) {
     return t.time_since_epoch().count();
@@ -51,7 +33,7 @@ std::optional<ApiKeyInfo> info_of(const std::string& id, const FieldMap& f) {
     k.name = field("name");
     const auto stores = field("stores");
     k.all_stores = stores == "*";
-    if (!k.all_stores) k.stores = split_stores(stores);
+    if (!k.all_stores) k.stores = split_list(stores, ',');
     // Damaged data reads as the narrower scope.
     k.scope = parse_scope(field("scope")).value_or(Scope::read);
     try {
@@ -100,9 +82,8 @@ std::optional<ApiKeyStore::Added> ApiKeyStore::add(const std::string& name, bool
     // name, or (one time in 2^40) the same id, makes EXEC apply nothing; then
     // look again.
     for (;;) {
-        const auto token =
-            format_api_key(random_bytes(api_key_id_bytes, "an API key"),
-                           random_bytes(api_key_secret_bytes, "an API key"));
+        const auto token = format_api_key(random_bytes(api_key_id_bytes, "an API key"),
+                                          random_bytes(api_key_secret_bytes, "an API key"));
         const std::string id = *api_key_id(token);
         const auto key = keys::api_key(id);
         redis_.command({"WATCH", keys::api_key_names(), key}).expect_ok("WATCH");
@@ -127,8 +108,9 @@ std::optional<ApiKeyStore::Added> ApiKeyStore::add(const std::string& name, bool
         info.created_at = now;
         const auto replies =
             redis_.pipeline({{"MULTI"},
-                             {"HSET", key, "name", name, "stores", join_stores(all_stores, stores),
-                              "scope", std::string(to_string(scope)), "hash", api_key_digest(token),
+                             {"HSET", key, "name", name, "stores",
+                              all_stores ? std::string("*") : join_list(stores, ','), "scope",
+                              std::string(to_string(scope)), "hash", api_key_digest(token),
                               "created_at", std::to_string(seconds(now))},
                              {"SADD", keys::api_key_ids(), id},
                              {"HSET", keys::api_key_names(), name, id},

@@ -1,4 +1,5 @@
 #include "io/webhook_store.h"
+#include "core/separated_list.h"
 
 #include <algorithm>
 #include <cassert>
@@ -11,24 +12,6 @@
 
 namespace huitou {
 namespace {
-
-std::string join(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& s : items)
-        out += (out.empty() ? "" : ",") + s;
-    return out;
-}
-
-std::vector<std::string> split(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const auto comma = std::min(text.find(',', start), text.size());
-        if (comma > start) out.push_back(text.substr(start, comma - start));
-        start = comma + 1;
-    }
-    return out;
-}
 
 std::string text_of(const FieldMap& f, const char* name) {
     const auto it = f.find(name);
@@ -51,8 +34,8 @@ std::optional<WebhookEndpoint> endpoint_of(const std::string& id, const FieldMap
     e.secret = text_of(f, "secret");
     const auto stores = text_of(f, "stores");
     e.all_stores = stores == "*";
-    if (!e.all_stores) e.stores = split(stores);
-    e.events = split(text_of(f, "events"));
+    if (!e.all_stores) e.stores = split_list(stores, ',');
+    e.events = split_list(text_of(f, "events"), ',');
     e.created_at = SysSeconds{std::chrono::seconds{number(text_of(f, "created_at"))}};
     return e;
 }
@@ -87,11 +70,11 @@ WebhookEndpoint WebhookStore::add(const std::string& url, bool all_stores,
         const auto taken = redis_.command({"HSETNX", key, "url", url});
         taken.expect_ok("add webhook");
         if (taken.integer != 1) continue;
-        const auto written =
-            redis_.pipeline({{"HSET", key, "secret", e.secret, "stores",
-                              all_stores ? std::string("*") : join(stores), "events", join(events),
-                              "created_at", std::to_string(now.time_since_epoch().count())},
-                             {"SADD", keys::webhook_endpoint_ids(), e.id}});
+        const auto written = redis_.pipeline(
+            {{"HSET", key, "secret", e.secret, "stores",
+              all_stores ? std::string("*") : join_list(stores, ','), "events",
+              join_list(events, ','), "created_at", std::to_string(now.time_since_epoch().count())},
+             {"SADD", keys::webhook_endpoint_ids(), e.id}});
         for (const auto& r : written)
             r.expect_ok("add webhook");
         break;
