@@ -32,7 +32,7 @@ HttpClient::HttpClient() {
 
 HttpClient::~HttpClient() = default;
 
-HttpResponse HttpClient::perform(const HttpRequest& request) {
+HttpResponse HttpClient::perform(const OutgoingRequest& request) {
     CURL* curl = static_cast<CURL*>(handle_.get());
     curl_easy_reset(curl);
     HttpResponse response;

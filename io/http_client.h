@@ -31,7 +31,7 @@ class HttpError : public std::runtime_error {
     bool maybe_sent_;
 };
 
-struct HttpRequest {
+struct OutgoingRequest {
     std::string method = "GET";  // GET or POST
     std::string url;
     std::vector<std::string> headers;  // "Name: value"
@@ -52,7 +52,7 @@ class HttpClient {
     HttpClient& operator=(const HttpClient&) = delete;
 
     // Performs `request`. Throws HttpError on transport failure.
-    HttpResponse perform(const HttpRequest& request);
+    HttpResponse perform(const OutgoingRequest& request);
 
   private:
     struct Free {

@@ -321,7 +321,7 @@ void WebhookDispatcher::perform(std::vector<Call>& calls) {
             const long long ts = std::chrono::duration_cast<std::chrono::seconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count();
-            HttpRequest request;
+            OutgoingRequest request;
             request.method = "POST";
             request.url = c.endpoint->url;
             request.timeout = options_.timeout;

@@ -65,14 +65,6 @@ class IdempotencyStore;
 // The body limit of a request to `path`: 2 MiB for a :batch route, else 64 KiB.
 std::size_t body_limit(std::string_view path);
 
-// io/http_client.h has an HttpRequest of its own (a request huitou sends),
-// and the test programs link both: this inline namespace gives the server's
-// its own name for the linker (huitou::admin_http::HttpRequest), so the two
-// types' inline functions never stand in for each other (an ODR clash that
-// crashed a test once this struct grew). Code still says HttpRequest; no
-// file includes both headers.
-inline namespace admin_http {
-
 // What a handler sees of a request. `path_params` are the regex groups of the
 // route's pattern ("/api/jobs/([^/]+)" → {"<id>"}); both are URL-decoded.
 // `identity` is who is asking, filled by the server; default-constructed it
@@ -94,8 +86,6 @@ struct HttpRequest {
     // The header `name` (any case), or "" when absent.
     std::string header(std::string_view name) const;
 };
-
-}  // namespace admin_http
 
 struct HttpReply {
     int status = 200;
