@@ -23,6 +23,13 @@ Identity Identity::admin() {
     return who;
 }
 
+Identity Identity::nobody() {
+    Identity who;
+    who.kind = Kind::nobody;
+    who.name = "nobody";
+    return who;
+}
+
 bool Identity::covers(std::string_view store) const {
     return all_stores || std::find(stores.begin(), stores.end(), store) != stores.end();
 }
@@ -39,6 +46,10 @@ std::string Identity::describe() const {
             return "admin";
         case Kind::api_key:
             return "API key " + id + " (" + name + ")";
+        case Kind::account:
+            return "account " + id;
+        case Kind::nobody:
+            return "not signed in";
     }
     return name;
 }

@@ -41,18 +41,22 @@ struct Identity {
     enum class Kind {
         admin,    // the admin token, or anyone on loopback when no token is set
         api_key,  // a key from `huitou apikey add`
-        // account: a person of the console (issue 17), with a session
+        account,  // a person of the console with a session (`huitou user add`)
+        nobody,   // a console page asked without a session: no store, no write
     };
 
     Kind kind = Kind::api_key;
-    std::string id;    // the key's public id ("" for admin); later the account's login
+    std::string id;    // the key's public id, the account's login ("" for admin)
     std::string name;  // for logs and answers: "admin", the key's name
     bool all_stores = false;
     std::vector<std::string> stores;  // the stores granted when !all_stores
     Scope scope = Scope::read;
+    std::string role;  // an account's: "owner" or "staff" ("" for the others)
 
     // The admin: every store, write.
     static Identity admin();
+    // Not signed in: no store, read only.
+    static Identity nobody();
 
     // Whether the identity's stores include `store` (configured or not).
     bool covers(std::string_view store) const;

@@ -30,6 +30,7 @@ struct AdminServer::Impl {
     AdminConfig config;
     std::string token;
     KeyChecker check_key;
+    SessionChecker check_session;
     IdempotencyStore* replays = nullptr;
     std::unique_ptr<ApiRateLimit> rate;
     std::atomic<bool> listened{false};  // the server thread's listen has returned
@@ -55,6 +56,78 @@ bool same_secret(std::string_view a, std::string_view b) {
 // request on one thread, one after the other, and the pre-routing handler
 // sets it for every request, so nothing leaks from one request to the next.
 thread_local Identity current_identity;
+thread_local std::string current_csrf;  // the session's CSRF token, likewise
+
+// A console error page: plain HTML, the message escaped.
+std::string html_error(int status, std::string_view message) {
+    std::string escaped;
+    for (const char c : message) {
+        switch (c) {
+            case '<':
+                escaped += "&lt;";
+                break;
+            case '>':
+                escaped += "&gt;";
+                break;
+            case '&':
+                escaped += "&amp;";
+                break;
+            case '"':
+                escaped += "&quot;";
+                break;
+            case '\'':
+                escaped += "&#39;";
+                break;
+            default:
+                escaped += c;
+        }
+    }
+    return "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+           "<title>" +
+           std::to_string(status) +
+           "</title>"
+           "<link rel=\"stylesheet\" href=\"/static/console.css\"></head><body><main "
+           "class=\"error\">"
+           "<h1>" +
+           std::to_string(status) + "</h1><p>" + escaped +
+           "</p><p><a href=\"/\">返回首页</a></p></main></body></html>";
+}
+
+// What every console answer carries: no framing by other sites, scripts,
+// styles and forms of this origin only, nothing cached (pages show members'
+// data), no Referer with a member's id leaving the site.
+void set_console_headers(httplib::Response& res) {
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                   "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                   "base-uri 'none'");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Referrer-Policy", "same-origin");
+    if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
+}
+
+// Who a console request is: the cookie's session, else the admin for the
+// admin token (scripts), else nobody. Throws what the checker throws.
+Identity identify_console(const std::string& admin_token,
+                          const AdminServer::SessionChecker& check_session,
+                          const httplib::Request& req) {
+    current_csrf.clear();
+    HttpRequest probe;
+    probe.headers["cookie"] = req.get_header_value("Cookie");
+    if (const auto token = probe.cookie(kSessionCookie); !token.empty() && check_session) {
+        if (auto session = check_session(token)) {
+            current_csrf = std::move(session->csrf);
+            return std::move(session->who);
+        }
+    }
+    const auto header = req.get_header_value("Authorization");
+    if (!admin_token.empty() && header.starts_with("Bearer ") &&
+        same_secret(std::string_view(header).substr(7), admin_token))
+        return Identity::admin();
+    return Identity::nobody();
+}
 
 // Who a request is, or the refusal to send instead.
 struct Verdict {
@@ -106,6 +179,7 @@ HttpRequest to_request(const httplib::Request& req) {
         r.headers[lower] = value;
     }
     r.identity = current_identity;
+    r.csrf = current_csrf;
     r.body = req.body;
     for (const auto& [name, value] : req.params)
         r.query[name] = value;
@@ -213,6 +287,38 @@ std::string HttpRequest::header(std::string_view name) const {
     return it == headers.end() ? std::string{} : it->second;
 }
 
+std::string HttpRequest::cookie(std::string_view name) const {
+    const auto it = headers.find("cookie");
+    if (it == headers.end()) return {};
+    std::string_view rest = it->second;
+    while (!rest.empty()) {
+        const auto end = rest.find(';');
+        auto pair = rest.substr(0, end);
+        rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+        while (!pair.empty() && pair.front() == ' ')
+            pair.remove_prefix(1);
+        const auto eq = pair.find('=');
+        if (eq != std::string_view::npos && pair.substr(0, eq) == name)
+            return std::string(pair.substr(eq + 1));
+    }
+    return {};
+}
+
+HttpReply HttpReply::html(std::string body, int status) {
+    return HttpReply{status, std::move(body), "text/html; charset=utf-8"};
+}
+
+HttpReply HttpReply::redirect(std::string location) {
+    HttpReply reply{303, {}, "text/html; charset=utf-8"};
+    reply.headers.emplace_back("Location", std::move(location));
+    return reply;
+}
+
+bool is_console_path(std::string_view path) {
+    return !path.starts_with("/api/") && path != "/api" && path != "/metrics" &&
+           path != "/healthz" && path != "/readyz";
+}
+
 std::string HttpRequest::param(const std::string& name) const {
     const auto it = query.find(name);
     return it == query.end() ? std::string{} : it->second;
@@ -244,13 +350,32 @@ AdminServer::AdminServer(AdminConfig config, std::string token) : impl_(std::mak
     server.set_pre_routing_handler([impl = impl_.get()](const httplib::Request& req,
                                                         httplib::Response& res) {
         current_identity = Identity{};
+        current_csrf.clear();
         if (req.path == "/healthz" || req.path == "/readyz")
             return httplib::Server::HandlerResponse::Unhandled;
+        const bool console = is_console_path(req.path);
         if (const auto length = content_length(req); length && *length > body_limit(req.path)) {
             res.status = 413;
             res.set_header("Connection", "close");  // the body stays unread
-            res.set_content(error_body(too_large(req.path)), "application/json");
+            if (console)
+                res.set_content(html_error(413, "提交的内容太大"), "text/html; charset=utf-8");
+            else
+                res.set_content(error_body(too_large(req.path)), "application/json");
             return httplib::Server::HandlerResponse::Handled;
+        }
+        if (console) {
+            try {
+                current_identity = identify_console(impl->token, impl->check_session, req);
+                return httplib::Server::HandlerResponse::Unhandled;
+            } catch (const std::exception& e) {
+                spdlog::error("{} {}: cannot check the session: {}", req.method, req.path,
+                              e.what());
+                res.status = 503;
+                set_console_headers(res);
+                res.set_content(html_error(503, "数据暂时无法读取，请稍后再试"),
+                                "text/html; charset=utf-8");
+                return httplib::Server::HandlerResponse::Handled;
+            }
         }
         Verdict verdict;
         try {
@@ -292,6 +417,14 @@ AdminServer::AdminServer(AdminConfig config, std::string token) : impl_(std::mak
     server.set_error_handler(httplib::Server::HandlerWithResponse(
         [](const httplib::Request& req, httplib::Response& res) {
             if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+            if (is_console_path(req.path)) {
+                set_console_headers(res);
+                res.set_content(html_error(res.status, res.status == 404   ? "没有这个页面"
+                                                       : res.status == 405 ? "不支持这种请求"
+                                                                           : "请求有误"),
+                                "text/html; charset=utf-8");
+                return httplib::Server::HandlerResponse::Handled;
+            }
             const std::string message = res.status == 404   ? "no such path: " + req.path
                                         : res.status == 413 ? too_large(req.path)
                                                             : "a malformed request";
@@ -299,18 +432,23 @@ AdminServer::AdminServer(AdminConfig config, std::string token) : impl_(std::mak
             return httplib::Server::HandlerResponse::Handled;
         }));
     // What a handler did not catch: a 500, and a log line saying what.
-    server.set_exception_handler(
-        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-            try {
-                if (ep) std::rethrow_exception(ep);
-            } catch (const std::exception& e) {
-                spdlog::error("{} {} over HTTP: {}", req.method, req.path, e.what());
-            } catch (...) {
-                spdlog::error("{} {} over HTTP: an unknown exception", req.method, req.path);
-            }
-            res.status = 500;
+    server.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+                                    std::exception_ptr ep) {
+        try {
+            if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+            spdlog::error("{} {} over HTTP: {}", req.method, req.path, e.what());
+        } catch (...) {
+            spdlog::error("{} {} over HTTP: an unknown exception", req.method, req.path);
+        }
+        res.status = 500;
+        if (is_console_path(req.path)) {
+            set_console_headers(res);
+            res.set_content(html_error(500, "内部错误，日志里有原因"), "text/html; charset=utf-8");
+        } else {
             res.set_content(error_body("internal error"), "application/json");
-        });
+        }
+    });
 }
 
 AdminServer::~AdminServer() {
@@ -336,12 +474,28 @@ void AdminServer::on(const std::string& method, const std::string& path, Handler
             return;
         }
         const auto r = to_request(req);
+        if (is_console_path(r.path)) {
+            // A session's form must carry its CSRF token: a page of another
+            // site can make the browser post here with the cookie, not with
+            // the token. /login checks its own (there is no session yet).
+            if (r.writes() && r.identity.kind == Identity::Kind::account && r.path != "/login" &&
+                !(!r.csrf.empty() && same_secret(r.param("csrf"), r.csrf))) {
+                res.status = 403;
+                set_console_headers(res);
+                res.set_content(html_error(403, "表单已过期，请返回刷新页面后再提交"),
+                                "text/html; charset=utf-8");
+                return;
+            }
+        }
         const bool once = impl->replays && r.writes() && req.path.starts_with("/api/v1/") &&
                           req.has_header("Idempotency-Key");
         const auto reply =
             once ? run_once(*impl->replays, r, r.header("Idempotency-Key"), handler, res)
                  : handler(r);
         res.status = reply.status;
+        for (const auto& [name, value] : reply.headers)
+            res.set_header(name, value);
+        if (is_console_path(r.path)) set_console_headers(res);
         res.set_content(reply.body, reply.content_type);
     };
     auto& server = impl_->server;
@@ -361,6 +515,10 @@ void AdminServer::on(const std::string& method, const std::string& path, Handler
 
 void AdminServer::set_key_checker(KeyChecker checker) {
     impl_->check_key = std::move(checker);
+}
+
+void AdminServer::set_session_checker(SessionChecker checker) {
+    impl_->check_session = std::move(checker);
 }
 
 void AdminServer::set_idempotency_store(IdempotencyStore* store) {

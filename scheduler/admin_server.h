@@ -41,7 +41,22 @@
 // request; the same key on another request is a 422, on one still running a
 // 409. Without a store (set_idempotency_store) the header is ignored.
 //
-// Every error is JSON {"error": "..."}: 401, 403, 404 for an unknown path,
+// The console (console/console.h) shares the server, behind a door of its
+// own: every path outside /api/, /metrics, /healthz and /readyz is a console
+// path (is_console_path). There the caller is the session of the cookie
+// huitou_session (the SessionChecker, io/account_store.h), or the admin for
+// a request bearing the admin token (scripts, tests), or else
+// Identity::nobody() — the page then sends the browser to /login. The
+// loopback-without-token rule does not apply: a console page always needs a
+// person. A console write (POST) by a session must carry the session's CSRF
+// token in its form field "csrf" (compared in constant time; POST /login has
+// its own check) or it is a 403 before any route runs. Console answers carry
+// security headers (no framing, same-origin scripts and styles only, no
+// caching) and errors are HTML, not JSON. An API path never accepts the
+// cookie, so a page on another site cannot make a browser write through the
+// API.
+//
+// Every API error is JSON {"error": "..."}: 401, 403, 404 for an unknown path,
 // 405 (with Allow) for a known path asked with another method, 413, 429.
 // The routes themselves are registered by their owners (metrics_routes.h,
 // admin_api.h, ...).
@@ -77,6 +92,7 @@ struct HttpRequest {
     std::map<std::string, std::string> query;    // the last value of each parameter
     std::vector<std::string> path_params;
     Identity identity;
+    std::string csrf;  // the session's CSRF token (console, with a session), else ""
 
     // Whether the method changes something: anything but GET and HEAD.
     bool writes() const { return method != "GET" && method != "HEAD"; }
@@ -85,12 +101,34 @@ struct HttpRequest {
     std::string param(const std::string& name) const;
     // The header `name` (any case), or "" when absent.
     std::string header(std::string_view name) const;
+    // The cookie `name` of the Cookie header, or "" when absent.
+    std::string cookie(std::string_view name) const;
 };
 
 struct HttpReply {
     int status = 200;
     std::string body;
     std::string content_type = "application/json";
+    // Extra headers (Set-Cookie, Location, ...), in order; a name may repeat.
+    std::vector<std::pair<std::string, std::string>> headers = {};
+
+    // An HTML page.
+    static HttpReply html(std::string body, int status = 200);
+    // 303 See Other to `location` (after a form's POST, or to /login).
+    static HttpReply redirect(std::string location);
+};
+
+// Whether `path` is the console's (anything outside /api/, /metrics,
+// /healthz and /readyz).
+bool is_console_path(std::string_view path);
+
+// The cookie that carries a console session's token.
+inline constexpr std::string_view kSessionCookie = "huitou_session";
+
+// A signed-in console session: who, and the token its forms must carry.
+struct ConsoleSession {
+    Identity who;  // Kind::account
+    std::string csrf;
 };
 
 // The admin token where `config` says it is (admin.token_file or
@@ -112,6 +150,11 @@ class AdminServer {
     // server's threads, for each request with a key. Throws RedisError when
     // it cannot tell (a 503).
     using KeyChecker = std::function<std::optional<Identity>(std::string_view token)>;
+    // The live session of the cookie's `token`, else nullopt (unknown,
+    // expired, a disabled account); touching it keeps it alive. Called from
+    // the server's threads for each console request with the cookie. Throws
+    // RedisError when it cannot tell (a 503).
+    using SessionChecker = std::function<std::optional<ConsoleSession>(std::string_view token)>;
 
     // `token`: the bearer token every request needs ("" = none; see start()).
     AdminServer(AdminConfig config, std::string token);
@@ -132,6 +175,10 @@ class AdminServer {
     // Lets API keys in (under /api/v1/); call before start(). Without a
     // checker every key is a 401.
     void set_key_checker(KeyChecker checker);
+
+    // Lets console sessions in; call before start(). Without a checker no
+    // cookie is a session (console pages then see Identity::nobody()).
+    void set_session_checker(SessionChecker checker);
 
     // Keeps Idempotency-Key answers in `store` (not owned; outlives the
     // server); call before start(). Without one the header is ignored.

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "console/console.h"
 #include "core/embedded_files.h"
 #include "io/api_key_store.h"
 #include "io/program_setup.h"
@@ -11,8 +12,8 @@
 #include "io/webhook_dispatcher.h"
 #include "scheduler/admin_api.h"
 #include "scheduler/admin_server.h"
-#include "scheduler/idempotency_store.h"
 #include "scheduler/consent_http.h"
+#include "scheduler/idempotency_store.h"
 #include "scheduler/metrics_routes.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/visit_http.h"
@@ -81,12 +82,14 @@ int main(int argc, char** argv) {
         admin.set_idempotency_store(&replays);
         ConsentHttpHandler consent_http(rt.config, rt.redis, *rt.clock, admin.has_token());
         AdminApi admin_api(rt.config, templates, rt.redis, *rt.clock);
+        Console console(rt.config, templates, rt.redis, *rt.clock);
         MetricsRoutes metrics_routes(scheduler.metrics(), rt.config, rt.redis, *rt.clock);
         if (!rt.config.admin.listen.empty()) {
             admin.on_post("/api/visits", std::ref(visit_http));
             admin.on_post("/api/consent", std::ref(consent_http));
             metrics_routes.add_to(admin);
             admin_api.add_to(admin);
+            console.add_to(admin);
             // The /api/v1 routes described (docs/openapi.json, embedded):
             // any caller the server admits may read it.
             admin.on_get("/api/v1/openapi.json", [](const HttpRequest&) {
