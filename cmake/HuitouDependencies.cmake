@@ -37,6 +37,14 @@ add_library(kainjow::mustache INTERFACE IMPORTED)
 set_target_properties(kainjow::mustache PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES ${MUSTACHE_INCLUDE_DIR})
 
+# libsodium-dev: no CMake config; Argon2id for the console's passwords.
+find_path(SODIUM_INCLUDE_DIR sodium.h REQUIRED)
+find_library(SODIUM_LIBRARY NAMES sodium REQUIRED)
+add_library(sodium::sodium UNKNOWN IMPORTED)
+set_target_properties(sodium::sodium PROPERTIES
+  IMPORTED_LOCATION ${SODIUM_LIBRARY}
+  INTERFACE_INCLUDE_DIRECTORIES ${SODIUM_INCLUDE_DIR})
+
 # libcpp-httplib-dev: a compiled library with a pkg-config file only.
 find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
 find_library(HTTPLIB_LIBRARY NAMES cpp-httplib REQUIRED)

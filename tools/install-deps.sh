@@ -9,10 +9,11 @@ build_packages=(
   libzmq3-dev cppzmq-dev libhiredis-dev nlohmann-json3-dev libtomlplusplus-dev
   libcli11-dev libspdlog-dev libkainjow-mustache-dev libhowardhinnant-date-dev
   libphonenumber-dev libicu-dev libcurl4-openssl-dev libssl-dev libcpp-httplib-dev
-  libexpat1-dev
+  libexpat1-dev libsodium-dev
   redis-server
 )
-test_packages=(catch2 clang libclang-rt-14-dev kannel kannel-extras curl python3 python3-jsonschema systemd prometheus)
+test_packages=(catch2 clang libclang-rt-14-dev kannel kannel-extras curl python3 python3-jsonschema systemd prometheus
+  chromium chromium-driver python3-selenium fonts-noto-cjk)
 
 case "${1:-all}" in
   build) wanted=("${build_packages[@]}") ;;
