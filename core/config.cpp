@@ -299,6 +299,8 @@ void read_store_settings(Table& t, StoreConfig& s) {
     if (auto v = t.string("sms_unsubscribe")) s.sms_unsubscribe = *v;
     s.sms_max_parts = integer_in(t, "sms_max_parts", 1, 10, s.sms_max_parts);
     if (auto v = t.string("sms_from")) s.sms_from = *v;
+    if (auto v = t.get<bool>("approve_before_send", "true or false"))
+        s.approve_before_send = *v;
 }
 
 std::vector<std::string> string_list(Table& t, std::string_view key,

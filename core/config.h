@@ -69,6 +69,9 @@ struct StoreConfig {
     std::string sms_unsubscribe = "回TD退订";
     int sms_max_parts = 3;
     std::string sms_from;
+    // Nothing of a day leaves before someone approves that day in the console
+    // (core/day_approval.h): the scheduler claims only the approved jobs.
+    bool approve_before_send = false;
     WinbackConfig winback;  // [winback]: visit cycles and reminders (winback_config.h)
     PolicyConfig policy;    // [policy]: windows, caps, cooldowns, consent (policy_config.h)
     EffectConfig effect;    // [effect]: holdout, attribution windows, SMS price (effect_config.h)

@@ -5,6 +5,7 @@
 
 #include "core/consent.h"
 #include "core/contact_history.h"
+#include "core/day_approval.h"
 #include "core/visit_cycle.h"
 
 namespace huitou {
@@ -74,7 +75,8 @@ std::vector<OpenInterval> store_open_intervals(const StoreConfig& store, Channel
 DispatchRules dispatch_rules(const StoreConfig& store, SysSeconds now) {
     const Date day = local_date(now, store.zone);
     return {day_number(day), store_open_intervals(store, Channel::sms, day),
-            store_open_intervals(store, Channel::wechat, day), &store.policy};
+            store_open_intervals(store, Channel::wechat, day), &store.policy,
+            approval_day(store, now)};
 }
 
 WindowCheck check_window(const StoreConfig& store, Channel channel, SysSeconds now,

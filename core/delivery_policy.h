@@ -81,6 +81,9 @@ struct DispatchRules {
     int today = 0;  // the store's local day number
     std::vector<OpenInterval> sms, wechat;
     const PolicyConfig* policy = nullptr;
+    // The day whose approval each job needs (core/day_approval.h), or
+    // nullopt: the store sends without approval.
+    std::optional<Date> approval;
 
     const std::vector<OpenInterval>& open(Channel c) const {
         return c == Channel::sms ? sms : wechat;

@@ -35,7 +35,8 @@ JobStore::JobStore(RedisConnection& redis, const SchedulerConfig& config)
       begin_("begin_send"),
       mark_("mark_call"),
       record_("record_result"),
-      delivery_("record_delivery") {}
+      delivery_("record_delivery"),
+      cancel_("cancel_jobs") {}
 
 std::size_t JobStore::create(const std::vector<Job>& jobs) {
     std::size_t created = 0;
@@ -136,11 +137,20 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
                      std::string(p.caps_apply_to_notices ? "1" : "0") +
                          (p.notices_need_optin ? "1" : "0")});
     }
-    const auto reply = claim_.run(redis_,
-                                  {keys::due(store), keys::inflight(store), keys::counts(store),
-                                   keys::opt_outs(store, "sms"), keys::opt_outs(store, "wechat"),
-                                   keys::webhooks_on(store), keys::webhook_events(store)},
-                                  args);
+    std::vector<std::string> claim_keys{keys::due(store),
+                                        keys::inflight(store),
+                                        keys::counts(store),
+                                        keys::opt_outs(store, "sms"),
+                                        keys::opt_outs(store, "wechat"),
+                                        keys::webhooks_on(store),
+                                        keys::webhook_events(store)};
+    // A store that sends only what was approved: the day's record
+    // (core/day_approval.h; claim_due.lua checks each job against it).
+    if (rules && rules->approval) {
+        args.emplace_back("1");
+        claim_keys.push_back(keys::approval(store, format_date(*rules->approval)));
+    }
+    const auto reply = claim_.run(redis_, claim_keys, args);
     reply.expect_ok("claim_due");
     ClaimResult result;
     if (reply.elements.size() < 4) return result;
@@ -153,6 +163,23 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
         if (job) result.jobs.push_back(std::move(*job));
     }
     return result;
+}
+
+std::vector<std::optional<JobState>> JobStore::cancel_planned(
+    const std::string& store, const std::vector<std::string>& job_ids, const std::string& error,
+    const std::string& reason, SysSeconds now) {
+    std::vector<std::string> args{seconds(now), keys::job_prefix(store),
+                                  std::to_string(config_.job_retention.count()), error, reason};
+    args.insert(args.end(), job_ids.begin(), job_ids.end());
+    const auto reply = cancel_.run(redis_,
+                                   {keys::due(store), keys::inflight(store), keys::counts(store),
+                                    keys::webhooks_on(store), keys::webhook_events(store)},
+                                   args);
+    reply.expect_ok("cancel_jobs");
+    std::vector<std::optional<JobState>> states;
+    for (const auto& e : reply.elements)
+        states.push_back(parse_job_state(e.str));
+    return states;
 }
 
 bool JobStore::release(const std::string& store, const std::string& job_id, SysSeconds retry_at) {

@@ -21,6 +21,8 @@
 //   record_result   → sent / failed / expired / unknown, or back to planned
 //                   for a retry (an attempt) or a deferral (not one)
 //   record_delivery sent → delivered (a delivery report)
+//   cancel_planned  planned → cancelled, by a person (the console's hold);
+//                   cancel_job.lua, the one way every script cancels
 // Results are idempotent: recording the same one twice changes nothing.
 #pragma once
 
@@ -163,6 +165,17 @@ class JobStore {
                                             const std::string& status, SysSeconds at,
                                             const std::string& detail = {});
 
+    // Cancels each of `job_ids` of `store` that is still planned
+    // (scripts/cancel_jobs.lua): it ends cancelled with `error`, reported to
+    // webhooks as message.skipped with `reason`. Returns the state each job
+    // was in, in order (nullopt: no such job): `planned` ones are cancelled
+    // now, the others were left as they were (a dispatched job may be at the
+    // provider already). Throws RedisError.
+    std::vector<std::optional<JobState>> cancel_planned(const std::string& store,
+                                                        const std::vector<std::string>& job_ids,
+                                                        const std::string& error,
+                                                        const std::string& reason, SysSeconds now);
+
     std::optional<Job> get(const std::string& store, const std::string& job_id);
 
     // How many planned jobs of `store` are due at `now`.
@@ -212,7 +225,7 @@ class JobStore {
 
     RedisConnection& redis_;
     const SchedulerConfig& config_;
-    LuaScript create_, claim_, release_, requeue_, begin_, mark_, record_, delivery_;
+    LuaScript create_, claim_, release_, requeue_, begin_, mark_, record_, delivery_, cancel_;
     std::deque<std::size_t> unread_;  // script calls of each batch sent, not collected
     bool create_loaded_ = false;
 };

@@ -21,6 +21,10 @@
 //   hu:{S}:optout:<ch>    set    addresses (E.164 or openid) that refused channel ch
 //   hu:{S}:open:<t>       hash   the jobs of the day ending at t, by recipient: what an
 //                                opt-out cancels at once (expires a day after t)
+//   hu:{S}:approved:<date> hash  a day's approval (core/day_approval.h): by, at, and
+//                                "j:<job id>" for each job approved; claim_due.lua
+//                                claims a job of an approve_before_send store only
+//                                when listed here (approve_day.lua writes it)
 // Not per store: hu:rate:{...} (io/rate_limiter.h), hu:wechat:{<appid>}:...
 // (workers/wechat_token.h; :msg:<msgid> workers/wechat_msgids.h; :nonce:<n>
 // workers/wechat_listener.h).
@@ -111,6 +115,10 @@ inline std::string opt_outs(std::string_view store, std::string_view channel) {
 // expires_at), by recipient: field "<channel>:<address>", value the job ids.
 inline std::string open_jobs(std::string_view store, long long day_end) {
     return store_prefix(store) + "open:" + std::to_string(day_end);
+}
+// A store's approval of its local day `date` ("YYYY-MM-DD").
+inline std::string approval(std::string_view store, std::string_view date) {
+    return store_prefix(store) + "approved:" + std::string(date);
 }
 inline std::string visit_state(std::string_view store, std::string_view member) {
     return store_prefix(store) + "v:" + std::string(member);

@@ -11,6 +11,8 @@
 -- ARGV[9] SMS open intervals today "begin-end,begin-end" (Unix seconds)
 -- ARGV[10] WeChat open intervals   ARGV[11] caps "day week 30days"
 -- ARGV[12] cooldowns by kind letter "w3 f0"   ARGV[13] "<caps_apply_to_notices><notices_need_optin>" as 0/1
+-- ARGV[14] "1" when the store's jobs need the day's approval (core/day_approval.h),
+-- KEYS[8] then that day's approval record (hu:{S}:approved:<date>)
 -- Returns { expired, failed, cancelled, deferred, id1, {field, value ...}, id2, {...} ... }.
 --
 -- A job past its expiry ends `expired` (a greeting is never sent late); one
@@ -28,6 +30,13 @@
 --     more message, else `cancelled` (capped, cooldown); the dispatch is then
 --     recorded in the history and the job marked `reserved`, so a retry of
 --     the same job is not counted twice.
+--   - approval: for a store that sends only what a person approved
+--     (approve_before_send), a job the day's record does not list
+--     (approve_day.lua writes "j:<id>") is not claimed: it is due again at
+--     its expiry, where it ends `expired` unless approved meanwhile (the
+--     approval makes it due at once). This is may_claim() of
+--     core/day_approval.h, checked here, in Redis, so it holds for every
+--     scheduler replica and across restarts. Counted as deferred.
 -- Claimed jobs enter the in-flight set with a deadline: no result by then
 -- and they are dispatched again.
 --
@@ -41,6 +50,7 @@
 local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local retention = ARGV[6]
 local gated = ARGV[8] ~= nil and ARGV[8] ~= ''
+local approval = ARGV[14] == '1'
 
 local function intervals(text)
   local out = {}
@@ -159,6 +169,10 @@ for _, id in ipairs(ids) do
              id, job)
       out[2] = out[2] + 1
       held = true
+    elseif approval and redis.call('HEXISTS', KEYS[8], 'j:' .. id) == 0 then
+      held = true
+      redis.call('ZADD', KEYS[1], expires > 0 and expires or now + 300, id)
+      out[4] = out[4] + 1
     elseif gated then
       local channel, to, marketing = job.channel, job.to, job.marketing
       local member, kind, reserved = job.member, job.kind, job.reserved

@@ -28,6 +28,7 @@
 -- like the ledger, and message.skipped (reason opted_out) for each job an
 -- opt-out cancels.
 --#include webhook_event
+--#include cancel_job
 if KEYS[10] and not redis.call('SET', KEYS[10], ARGV[11], 'NX', 'EX', ARGV[12]) then
   return {-1, 0}
 end
@@ -59,6 +60,7 @@ if address ~= '' and source ~= 'import' then
 end
 
 local cancelled = 0
+local k = {due = KEYS[5], inflight = KEYS[6], counts = KEYS[7], on = KEYS[8], events = KEYS[9]}
 if event == 'opt_out' and address ~= '' then
   local ids = redis.call('HGET', KEYS[4], channel .. ':' .. address)
   for id in string.gmatch(ids or '', '%S+') do
@@ -66,15 +68,9 @@ if event == 'opt_out' and address ~= '' then
     local job = redis.call('HMGET', key, 'state', 'member', 'kind')
     local state = job[1]
     if state == 'planned' or (state == 'dispatched' and redis.call('HEXISTS', key, 'calling') == 0) then
-      redis.call('HSET', key, 'state', 'cancelled', 'finished_at', at, 'error', 'opted_out')
-      redis.call('ZREM', KEYS[5], id)
-      redis.call('ZREM', KEYS[6], id)
-      redis.call('EXPIRE', key, ARGV[10])
-      redis.call('HINCRBY', KEYS[7], state, -1)
-      redis.call('HINCRBY', KEYS[7], 'cancelled', 1)
+      cancel_job(k, id, key, {state = state, member = job[2], kind = job[3], channel = channel},
+                 at, 'opted_out', 'opted_out', ARGV[10])
       cancelled = cancelled + 1
-      webhook_event(KEYS[8], KEYS[9], 'message.skipped', job[2], at,
-                    {job_id = id, kind = job[3] or '', channel = channel, reason = 'opted_out'})
     end
   end
 end

@@ -1,0 +1,64 @@
+#include "io/day_approvals.h"
+
+#include "core/day_approval.h"
+#include "io/redis_fields.h"
+#include "io/redis_keys.h"
+
+namespace huitou {
+
+namespace {
+
+std::string seconds(SysSeconds t) {
+    return std::to_string(t.time_since_epoch().count());
+}
+
+}  // namespace
+
+DayApprovals::DayApprovals(RedisConnection& redis, const Config& config)
+    : redis_(redis), config_(config), approve_("approve_day") {}
+
+std::optional<DayApproval> DayApprovals::get(const std::string& store, const Date& day) {
+    const auto reply = redis_.command({"HGETALL", keys::approval(store, format_date(day))});
+    reply.expect_ok("HGETALL approval");
+    const FieldMap fields = field_map(reply);
+    if (fields.empty()) return std::nullopt;
+    DayApproval a;
+    for (const auto& [field, value] : fields) {
+        if (field == "by")
+            a.by = value;
+        else if (field == "at")
+            a.at = SysSeconds{std::chrono::seconds{std::stoll(value)}};
+        else if (field.starts_with("j:"))
+            a.jobs.insert(field.substr(2));
+    }
+    return a;
+}
+
+std::pair<long long, long long> DayApprovals::approve(const std::string& store, const Date& day,
+                                                      const std::string& who,
+                                                      const std::vector<std::string>& approve,
+                                                      const std::vector<std::string>& cancel,
+                                                      SysSeconds now) {
+    const auto* zone = config_.find_store(store)->zone;
+    const Date next{date::sys_days{day} + date::days{1}};
+    const SysSeconds keep_until = start_of_day(next, zone) + config_.scheduler.job_retention;
+    std::vector<std::string> args{seconds(now),
+                                  who,
+                                  keys::job_prefix(store),
+                                  std::to_string(config_.scheduler.job_retention.count()),
+                                  seconds(keep_until),
+                                  not_approved_error(who),
+                                  std::to_string(approve.size())};
+    args.insert(args.end(), approve.begin(), approve.end());
+    args.insert(args.end(), cancel.begin(), cancel.end());
+    const auto reply = approve_.run(
+        redis_,
+        {keys::approval(store, format_date(day)), keys::due(store), keys::inflight(store),
+         keys::counts(store), keys::webhooks_on(store), keys::webhook_events(store)},
+        args);
+    reply.expect_ok("approve_day");
+    if (reply.elements.size() < 2) return {0, 0};
+    return {reply.elements[0].integer, reply.elements[1].integer};
+}
+
+}  // namespace huitou
