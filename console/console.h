@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "console/console_page.h"
+#include "console/today_page.h"
 
 namespace huitou {
 
@@ -36,6 +37,7 @@ class Console {
 
   private:
     ConsoleContext context_;
+    TodayPage today_{context_};
 };
 
 }  // namespace huitou

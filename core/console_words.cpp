@@ -7,7 +7,7 @@ namespace huitou {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 24> reasons{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 25> reasons{{
     {"no_consent", "未同意接收"},
     {"opted_out", "已退订"},
     {"no_channel", "没有可用的手机号或微信"},
@@ -15,6 +15,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 24> reasons{
     {"quiet_hours", "夜间/午休不发送，今天已没有可发送的时段"},
     {"capped_day", "今日已发送"},
     {"capped_week", "本周消息已达上限"},
+    {"capped_30_days", "近30天消息已达上限"},
     {"capped", "频次上限"},
     {"cooldown", "刚发过消息，间隔太短"},
     {"merged", "已合并到同一天的另一条消息"},
@@ -94,6 +95,25 @@ std::string error_words(std::string_view error) {
     if (error.starts_with(unapproved))
         return std::string(error.substr(unapproved.size())) + " 审批时未勾选";
     return reason_words(error);
+}
+
+std::string skip_words(std::string_view reason, std::string_view detail) {
+    if ((reason == "held" || reason == "not_approved" || reason == "cancelled") &&
+        (detail.starts_with("held by staff ") || detail.starts_with("not approved by ")))
+        return error_words(detail);
+    if (reason == "capped") {
+        // core/delivery_policy.cpp's cap_detail: "1 a day: ...", "3 in 7 days", "6 in 30 days".
+        if (detail.find(" a day") != std::string_view::npos) return reason_words("capped_day");
+        if (detail.find(" in 7 days") != std::string_view::npos) return reason_words("capped_week");
+        if (detail.find(" in 30 days") != std::string_view::npos)
+            return reason_words("capped_30_days");
+    }
+    if (reason == "merged" && detail.starts_with("into ")) {
+        const auto id = detail.substr(5);
+        if (const auto kind = parse_kind(id.substr(0, id.find(':'))))
+            return "已合并到同一天的" + std::string(kind_words(*kind)) + "消息";
+    }
+    return reason_words(reason);
 }
 
 }  // namespace huitou

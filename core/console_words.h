@@ -29,5 +29,10 @@ std::string reason_words(std::string_view reason);
 // A cancelled job's error as staff read it: the code's words, or the
 // sentence itself ("held by staff 小李" → "店员 小李 暂停了今天的消息").
 std::string error_words(std::string_view error);
+// Why a member of a day gets nothing, as the day page says it: day_preview's
+// reason with its detail — a held or unapproved job names the person
+// (error_words), "capped" says which cap ("1 a day: ..." → 今日已发送),
+// "merged" says into which message (已合并到同一天的生日消息).
+std::string skip_words(std::string_view reason, std::string_view detail);
 
 }  // namespace huitou

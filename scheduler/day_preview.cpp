@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/day_approval.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
 #include "scheduler/day_planner.h"
@@ -25,6 +26,9 @@ std::optional<std::string> ended_reason(const Job& job, const FieldMap& fields) 
             const auto it = fields.find("error");
             const std::string why = it == fields.end() ? std::string() : it->second;
             // claim_due and record_consent name the rule: opted_out, no_consent, capped, ...
+            // A person's cancel is a sentence naming them (core/day_approval.h).
+            if (why.starts_with(held_error(""))) return std::string("held");
+            if (why.starts_with(not_approved_error(""))) return std::string("not_approved");
             return why.empty() || why.find(' ') != std::string::npos ? std::string("cancelled")
                                                                      : why;
         }
