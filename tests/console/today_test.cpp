@@ -394,3 +394,33 @@ TEST_CASE("approval before send: nothing of the store leaves before a person app
     CHECK(job_of(f, "toyland", unticked)->state == JobState::cancelled);
     CHECK(sent_to("babycare").size() == 6);
 }
+
+TEST_CASE("approval before send: a day nobody approved ends expired, as late greetings do",
+          "[console]") {
+    ConsoleFixture f;  // planned at 12:00
+    const auto once_at = [&](const std::string& now) {
+        std::vector<std::string> env = f.env;
+        env[1] = "HUITOU_NOW=" + now;
+        const auto r =
+            run({bin("huitou-scheduler"), "--once", "--set", "scheduler.once_wait_seconds=1",
+                 "--set", "endpoints.sms=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
+                 "endpoints.wechat=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
+                 "endpoints.results=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
+                 "stores.toyland.approve_before_send=true"},
+                env);
+        INFO(r.out << r.err);
+        CHECK((r.status == 0 || r.status == 3));
+    };
+    const std::string job = "birthday:T0002:2027-09-15";
+    // Due since 13:35 but not approved: not dispatched, still planned.
+    once_at("2027-09-15T16:00:00+08:00");
+    CHECK(job_of(f, "toyland", job)->state == JobState::planned);
+    // It waits at its day's end (its expiry), not at its own time.
+    auto redis = f.redis_server.connect();
+    const auto score = redis.command({"ZSCORE", "hu:{toyland}:due", job});
+    CHECK(score.str ==
+          std::to_string(job_of(f, "toyland", job)->expires_at.time_since_epoch().count()));
+    // The day is over: it expired, never sent.
+    once_at("2027-09-16T00:00:30+08:00");
+    CHECK(job_of(f, "toyland", job)->state == JobState::expired);
+}
