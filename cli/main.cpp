@@ -12,6 +12,7 @@
 
 #include "cli/apikey_commands.h"
 #include "cli/webhook_commands.h"
+#include "cli/approve_command.h"
 #include "cli/calendar_command.h"
 #include "cli/import_command.h"
 #include "cli/job_commands.h"
@@ -146,6 +147,8 @@ int main(int argc, char** argv) {
     apikey_commands.add_to(app);
     WebhookCommands webhook_commands;
     webhook_commands.add_to(app);
+    ApproveCommand approve_command;
+    approve_command.add_to(app);
 
     if (const auto status = parse_options(app, argc, argv)) return *status;
     if (*outbox_cmd) {
@@ -192,6 +195,7 @@ int main(int argc, char** argv) {
         if (const auto status = report_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = apikey_commands.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = webhook_commands.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status = approve_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
             return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);

@@ -7,6 +7,7 @@
 #include "io/day_approvals.h"
 #include "io/http_client.h"
 #include "io/job_store.h"
+#include "scheduler/day_approval_view.h"
 #include "scheduler/day_preview.h"
 
 namespace huitou {
@@ -277,18 +278,11 @@ HttpReply TodayPage::approve(const HttpRequest& req) {
     const auto shown = form_values(req.body, "shown");
     const auto ticked = form_values(req.body, "job");
     return ctx_.with_redis(req, "approve", [&](RedisConnection& redis) {
-        // The day's planned jobs as the page showed them: the same view.
-        const auto previews =
-            preview_day(redis, ctx_.config(), ctx_.templates(), today, store_id, now);
-        std::vector<std::string> planned;
-        for (const auto& m : previews.at(0).messages)
-            if (m.state == "planned") planned.push_back(m.job_id);
-        const auto plan = plan_approval(planned, shown, ticked);
-        const auto [approved, cancelled] =
-            DayApprovals(redis, ctx_.config())
-                .approve(store_id, today, actor(req.identity), plan.approve, plan.cancel, now);
-        return HttpReply::redirect(today_path(store_id) + "?approved=" + std::to_string(approved) +
-                                   "&cancelled=" + std::to_string(cancelled));
+        const auto done = approve_day(redis, ctx_.config(), ctx_.templates(), store_id, today,
+                                      actor(req.identity), shown, ticked, now);
+        return HttpReply::redirect(today_path(store_id) +
+                                   "?approved=" + std::to_string(done.approved) +
+                                   "&cancelled=" + std::to_string(done.cancelled));
     });
 }
 

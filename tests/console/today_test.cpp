@@ -424,3 +424,41 @@ TEST_CASE("approval before send: a day nobody approved ends expired, as late gre
     once_at("2027-09-16T00:00:30+08:00");
     CHECK(job_of(f, "toyland", job)->state == JobState::expired);
 }
+
+TEST_CASE("huitou approve: the same approval from a terminal", "[console]") {
+    ConsoleFixture f;
+    f.rt.config.stores.at("toyland").approve_before_send = true;
+    const std::string on = "stores.toyland.approve_before_send=true";
+    const std::string except = "festival:T0007:2027-09-15:mid_autumn";
+
+    SECTION(
+        "refused, with nothing written, for a store without approval, another day, a bad "
+        "--except") {
+        auto r =
+            f.huitou({"approve", "--store", "toyland", "--date", "2027-09-15", "--by", "boss"});
+        CHECK(r.status == 2);
+        CHECK_THAT(r.err, Catch::Contains("approve_before_send is off"));
+        r = f.huitou(
+            {"--set", on, "approve", "--store", "toyland", "--date", "2027-09-16", "--by", "boss"});
+        CHECK(r.status == 2);
+        CHECK_THAT(r.err, Catch::Contains("only the store's today (2027-09-15)"));
+        r = f.huitou({"--set", on, "approve", "--store", "toyland", "--date", "2027-09-15", "--by",
+                      "boss", "--except", "birthday:T0004:2027-09-15"});
+        CHECK(r.status == 2);
+        CHECK_THAT(r.err, Catch::Contains("--except birthday:T0004:2027-09-15: not a planned"));
+        const auto page = f.get("/stores/toyland/today", f.session("boss"));
+        CHECK_THAT(page->body, Catch::Contains("今天的消息还没有批准"));
+    }
+    SECTION("approved but one: the page says who, the one is cancelled") {
+        const auto r = f.huitou({"--set", on, "approve", "--store", "toyland", "--date",
+                                 "2027-09-15", "--by", "boss", "--except", except});
+        INFO(r.err);
+        CHECK(r.status == 0);
+        CHECK_THAT(r.out, Catch::Contains("8 messages may go, 1 cancelled"));
+        CHECK(job_of(f, "toyland", except)->error == "not approved by boss");
+        const auto page = f.get("/stores/toyland/today", f.session("boss"));
+        CHECK_THAT(page->body,
+                   Catch::Contains("今天的消息已由 <b>boss</b> 在 2027-09-15 12:00 批准"));
+        CHECK(page_messages(page->body).size() == 8);
+    }
+}
