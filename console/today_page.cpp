@@ -177,7 +177,7 @@ HttpReply TodayPage::show(const HttpRequest& req) {
             const bool needs = store.approve_before_send && is_today && planned && !approved;
             if (needs) ++waiting;
             std::string state = m.state == "new"
-                                    ? std::string("当天安排")
+                                    ? std::string("待安排")
                                     : std::string(state_words(
                                           parse_job_state(m.state).value_or(JobState::planned)));
             nlohmann::json j{{"member", m.member_id},
@@ -192,6 +192,7 @@ HttpReply TodayPage::show(const HttpRequest& req) {
                              {"state_code", m.state},
                              {"text", m.text},
                              {"holdable", is_today && planned},
+                             {"actions", is_today && planned},
                              {"waiting", needs},
                              {"approved", store.approve_before_send && approved}};
             if (!m.merged.empty()) {
@@ -232,8 +233,8 @@ HttpReply TodayPage::show(const HttpRequest& req) {
             data["approve_form"] = is_today && waiting > 0;
             data["waiting"] = waiting;
         }
-        return ctx_.page(req, {"今日消息 · " + format_date(day), store_id, ConsoleTab::today},
-                         render_view("today", data));
+        const std::string title = is_today ? "今日消息" : day_label(day) + "的消息";
+        return ctx_.page(req, {title, store_id, ConsoleTab::today}, render_view("today", data));
     });
 }
 
