@@ -140,9 +140,10 @@ AccountStore::Changed AccountStore::set_disabled(const std::string& login, bool 
             .expect_ok("HSET account disabled");
         end_sessions(login);
     } else {
-        redis_.pipeline({{"HDEL", key, "disabled"},
-                         {"HSET", key, "changed_at", text(now)},
-                         {"DEL", keys::account_failures(login)}});
+        for (const auto& r : redis_.pipeline({{"HDEL", key, "disabled"},
+                                              {"HSET", key, "changed_at", text(now)},
+                                              {"DEL", keys::account_failures(login)}}))
+            r.expect_ok("enable account");
     }
     return Changed::done;
 }
@@ -239,7 +240,9 @@ std::optional<ConsoleSession> AccountStore::find_session(std::string_view token,
         return std::nullopt;
     }
     const auto ttl = (session_ends_at(created, now, limits) - now).count();
-    redis_.pipeline({{"HSET", key, "seen_at", text(now)}, {"EXPIRE", key, std::to_string(ttl)}});
+    for (const auto& r : redis_.pipeline(
+             {{"HSET", key, "seen_at", text(now)}, {"EXPIRE", key, std::to_string(ttl)}}))
+        r.expect_ok("touch session");
     return ConsoleSession{account->identity(), field_of(s, "csrf")};
 }
 
