@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/apikey_commands.h"
+#include "cli/user_commands.h"
 #include "cli/webhook_commands.h"
 #include "cli/calendar_command.h"
 #include "cli/import_command.h"
@@ -146,6 +147,8 @@ int main(int argc, char** argv) {
     apikey_commands.add_to(app);
     WebhookCommands webhook_commands;
     webhook_commands.add_to(app);
+    UserCommands user_commands;
+    user_commands.add_to(app);
 
     if (const auto status = parse_options(app, argc, argv)) return *status;
     if (*outbox_cmd) {
@@ -192,6 +195,9 @@ int main(int argc, char** argv) {
         if (const auto status = report_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = apikey_commands.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = webhook_commands.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status =
+                user_commands.run(rt, std::cin, stdin_is_terminal(), std::cout, std::cerr))
+            return *status;
         if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
             return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);

@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "console/console_page.h"
+#include "console/login_page.h"
 
 namespace huitou {
 
@@ -36,6 +37,7 @@ class Console {
 
   private:
     ConsoleContext context_;
+    LoginPage login_;
 };
 
 }  // namespace huitou

@@ -180,6 +180,7 @@ HttpRequest to_request(const httplib::Request& req) {
     }
     r.identity = current_identity;
     r.csrf = current_csrf;
+    r.remote_addr = req.remote_addr;
     r.body = req.body;
     for (const auto& [name, value] : req.params)
         r.query[name] = value;
