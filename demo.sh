@@ -137,3 +137,22 @@ HUITOU_NOW="${day}T23:59:00+08:00" "$bin/huitou" "${common[@]}" stats | sed 's/^
 echo
 echo "-- did it work? messaged vs held out (huitou report; a day is far too little data: docs/effect.md)"
 HUITOU_NOW="${day}T23:59:00+08:00" "$bin/huitou" "${common[@]}" report --store toyland --from "$day" --to "$day" | sed 's/^/   /'
+
+# On a terminal, the shop's console on the demo's data until Enter (a demo
+# owner account with a fresh password; the scheduler's clock stays at 23:30
+# of the demo day, after the send windows, so nothing more is sent). Without
+# a terminal (CI, scripts) the demo ends here.
+if [ -t 0 ] && [ -t 1 ]; then
+  password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+  printf '%s\n' "$password" | "$bin/huitou" "${common[@]}" user add demo --role owner --all >/dev/null
+  HUITOU_NOW="${day}T23:30:00+08:00" "$bin/huitou-scheduler" "${common[@]}" >"$work/console.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$admin_port") 2>/dev/null && break
+    sleep 0.1
+  done
+  echo
+  echo "-- the shop's console (docs/console.md): http://127.0.0.1:$admin_port/"
+  echo "   user demo, password $password — it shows $day as of 23:30; press Enter to stop"
+  read -r _
+fi

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/apikey_commands.h"
+#include "cli/user_commands.h"
 #include "cli/webhook_commands.h"
 #include "cli/approve_command.h"
 #include "cli/calendar_command.h"
@@ -147,6 +148,8 @@ int main(int argc, char** argv) {
     apikey_commands.add_to(app);
     WebhookCommands webhook_commands;
     webhook_commands.add_to(app);
+    UserCommands user_commands;
+    user_commands.add_to(app);
     ApproveCommand approve_command;
     approve_command.add_to(app);
 
@@ -195,6 +198,9 @@ int main(int argc, char** argv) {
         if (const auto status = report_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = apikey_commands.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = webhook_commands.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status =
+                user_commands.run(rt, std::cin, stdin_is_terminal(), std::cout, std::cerr))
+            return *status;
         if (const auto status = approve_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
             return *status;

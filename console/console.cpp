@@ -18,7 +18,7 @@ HttpReply static_file(const char* path, const char* type) {
 
 Console::Console(const Config& config, const TemplateSet& templates, RedisEndpoint redis,
                  const Clock& clock)
-    : context_(config, templates, std::move(redis), clock) {}
+    : context_(config, templates, std::move(redis), clock), login_(context_) {}
 
 Console::~Console() = default;
 
@@ -48,6 +48,7 @@ void Console::add_to(AdminServer& server) {
         return HttpReply::redirect("/stores/" + url_encode(store) + "/today");
     });
     // The pages, each its own module:
+    login_.add_to(server);
     today_.add_to(server);
 }
 

@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "console/console_page.h"
+#include "console/login_page.h"
 #include "console/today_page.h"
 
 namespace huitou {
@@ -37,6 +38,7 @@ class Console {
 
   private:
     ConsoleContext context_;
+    LoginPage login_;
     TodayPage today_{context_};
 };
 

@@ -806,6 +806,17 @@ Config parse_config(std::string_view toml_text, std::string origin,
                              std::chrono::duration_cast<std::chrono::seconds>(s.lease));
         t->reject_unknown();
     }
+    if (auto t = root.table("console")) {
+        auto& k = c.console;
+        k.session.idle = std::chrono::minutes(integer_in(
+            *t, "session_idle_minutes", 1, 24 * 60,
+            std::chrono::duration_cast<std::chrono::minutes>(k.session.idle).count()));
+        k.session.lifetime = std::chrono::hours(integer_in(
+            *t, "session_max_hours", 1, 7 * 24,
+            std::chrono::duration_cast<std::chrono::hours>(k.session.lifetime).count()));
+        if (auto v = t->get<bool>("secure_cookies", "true or false")) k.secure_cookies = *v;
+        t->reject_unknown();
+    }
     if (auto t = root.table("templates")) {
         if (auto v = t->string("dir")) c.template_dir = *v;
         if (auto v = t->string("locale")) c.locale = *v;

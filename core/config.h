@@ -33,6 +33,7 @@
 #include "core/job.h"
 #include "core/policy_config.h"
 #include "core/provider_config.h"
+#include "core/session_limits.h"
 #include "core/winback_config.h"
 
 namespace huitou {
@@ -109,6 +110,12 @@ struct AdminConfig {
     long long api_burst = 100;
 };
 
+// [console] (console/console.h, docs/security.md): the console's sessions.
+struct ConsoleConfig {
+    SessionLimits session;        // session_idle_minutes, session_max_hours
+    bool secure_cookies = false;  // true behind TLS: cookies get Secure
+};
+
 struct SchedulerConfig {
     std::chrono::seconds ack_timeout{300};  // dispatched without result → dispatched again
     std::chrono::seconds once_wait{30};     // --once: how long to wait for results (real time)
@@ -136,6 +143,7 @@ struct Config {
     AdminConfig admin;
     CurveConfig curve;
     SchedulerConfig scheduler;
+    ConsoleConfig console;
     std::string template_dir;  // empty: only the embedded templates
     std::string locale = "zh-CN";
     std::map<std::string, StoreConfig, std::less<>> stores;

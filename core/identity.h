@@ -69,4 +69,11 @@ struct Identity {
     std::string describe() const;
 };
 
+// A signed-in console session (io/account_store.h): who, and the CSRF token
+// its forms must carry.
+struct ConsoleSession {
+    Identity who;  // Kind::account
+    std::string csrf;
+};
+
 }  // namespace huitou

@@ -48,6 +48,14 @@
 //                                created_at, revoked_at
 //   hu:{apikeys}:ids      set    every key's id, revoked ones too
 //   hu:{apikeys}:names    hash   name → id of the live keys
+// Console accounts, all under {accounts} (io/account_store.h):
+//   hu:{accounts}:u:<login>   hash  role, stores, hash (Argon2id), disabled,
+//                                   created_at, changed_at, last_login_at
+//   hu:{accounts}:logins      set   every login
+//   hu:{accounts}:f:<login>   hash  failures in a row, wait_until; 1 h TTL
+//   hu:{accounts}:s:<digest>  hash  a session (SHA-256 of its token): login,
+//                                   csrf, created_at, seen_at; EXPIRE backstop
+//   hu:{accounts}:ls:<login>  set   the digests of a login's sessions
 // Per caller, not per store (scheduler/idempotency_store.h):
 //   hu:idem:{<caller>}:<digest>  string  an Idempotency-Key's request and answer, 24 h
 // Webhooks (io/webhook_store.h, docs/webhooks.md): endpoints under {webhooks},
@@ -164,6 +172,24 @@ inline std::string api_key_ids() {
 }
 inline std::string api_key_names() {
     return "hu:{apikeys}:names";
+}
+
+// Console accounts and sessions (io/account_store.h): one tag for all, so
+// disabling an account and ending its sessions is one slot on a cluster.
+inline std::string account(std::string_view login) {
+    return "hu:{accounts}:u:" + std::string(login);
+}
+inline std::string account_logins() {
+    return "hu:{accounts}:logins";
+}
+inline std::string account_failures(std::string_view login) {
+    return "hu:{accounts}:f:" + std::string(login);
+}
+inline std::string session(std::string_view digest) {
+    return "hu:{accounts}:s:" + std::string(digest);
+}
+inline std::string account_sessions(std::string_view login) {
+    return "hu:{accounts}:ls:" + std::string(login);
 }
 
 // An Idempotency-Key's record: `caller` is "admin" or "key:<id>", `digest`

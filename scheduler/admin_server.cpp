@@ -180,6 +180,7 @@ HttpRequest to_request(const httplib::Request& req) {
     }
     r.identity = current_identity;
     r.csrf = current_csrf;
+    r.remote_addr = req.remote_addr;
     r.body = req.body;
     for (const auto& [name, value] : req.params)
         r.query[name] = value;
@@ -556,6 +557,11 @@ void AdminServer::start() {
         const auto refuse = [allow](const httplib::Request& req, httplib::Response& res) {
             res.status = 405;
             res.set_header("Allow", allow);
+            if (is_console_path(req.path)) {
+                set_console_headers(res);
+                res.set_content(html_error(405, "不支持这种请求"), "text/html; charset=utf-8");
+                return;
+            }
             res.set_content(error_body(req.method + " is not allowed here; use " + allow),
                             "application/json");
         };

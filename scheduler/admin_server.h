@@ -93,6 +93,7 @@ struct HttpRequest {
     std::vector<std::string> path_params;
     Identity identity;
     std::string csrf;  // the session's CSRF token (console, with a session), else ""
+    std::string remote_addr;  // the peer's address, for log lines (a proxy's, behind one)
 
     // Whether the method changes something: anything but GET and HEAD.
     bool writes() const { return method != "GET" && method != "HEAD"; }
@@ -125,11 +126,8 @@ bool is_console_path(std::string_view path);
 // The cookie that carries a console session's token.
 inline constexpr std::string_view kSessionCookie = "huitou_session";
 
-// A signed-in console session: who, and the token its forms must carry.
-struct ConsoleSession {
-    Identity who;  // Kind::account
-    std::string csrf;
-};
+// ConsoleSession (who, and the token its forms must carry) is in
+// core/identity.h: io/account_store.h makes them.
 
 // The admin token where `config` says it is (admin.token_file or
 // admin.token_env), else HUITOU_ADMIN_TOKEN, else "" (none). Throws

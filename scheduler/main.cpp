@@ -6,6 +6,7 @@
 
 #include "console/console.h"
 #include "core/embedded_files.h"
+#include "io/account_store.h"
 #include "io/api_key_store.h"
 #include "io/program_setup.h"
 #include "io/redis_outage.h"
@@ -77,9 +78,12 @@ int main(int argc, char** argv) {
         // the server's threads.
         ApiKeyChecker api_keys(rt.redis);
         IdempotencyStore replays(rt.redis);  // Idempotency-Key answers, likewise
+        // Console sessions (io/account_store.h), likewise.
+        AccountSessionChecker sessions(rt.redis, *rt.clock, rt.config.console.session);
         AdminServer admin(rt.config.admin, admin_token);
         admin.set_key_checker(std::ref(api_keys));
         admin.set_idempotency_store(&replays);
+        admin.set_session_checker(std::ref(sessions));
         ConsentHttpHandler consent_http(rt.config, rt.redis, *rt.clock, admin.has_token());
         AdminApi admin_api(rt.config, templates, rt.redis, *rt.clock);
         Console console(rt.config, templates, rt.redis, *rt.clock);

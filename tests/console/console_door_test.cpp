@@ -66,6 +66,11 @@ TEST_CASE("console door: sessions, the store gate, CSRF and headers", "[console]
             CHECK(r->get_header_value("X-Content-Type-Options") == "nosniff");
         }
         CHECK(f.get("/no/such/page", staff)->status == 404);
+        const auto wrong_method = f.post("/stores/toyland", {{"csrf", f.csrf(staff)}}, staff);
+        REQUIRE(wrong_method);
+        CHECK(wrong_method->status == 405);
+        CHECK(wrong_method->get_header_value("Content-Type") == "text/html; charset=utf-8");
+        CHECK(wrong_method->get_header_value("X-Frame-Options") == "DENY");
         CHECK(f.get("/static/console.css")->get_header_value("Content-Type") ==
               "text/css; charset=utf-8");
     }

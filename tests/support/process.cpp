@@ -92,11 +92,19 @@ bool Process::running() {
     return !wait(std::chrono::milliseconds(0));
 }
 
-RunResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-              std::chrono::seconds timeout) {
+namespace {
+
+// run() and run_with_input(): stdin from `input` when given, else inherited.
+RunResult run_redirected(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                         const std::string* input, std::chrono::seconds timeout) {
     TempDir dir;
     const std::string out = dir.file("out"), err = dir.file("err");
-    std::vector<std::string> wrapped{"/bin/sh", "-c", "exec \"$0\" \"$@\" >" + out + " 2>" + err};
+    std::string redirect = " >" + out + " 2>" + err;
+    if (input) {
+        write_file(dir.file("in"), *input);
+        redirect += " <" + dir.file("in");
+    }
+    std::vector<std::string> wrapped{"/bin/sh", "-c", "exec \"$0\" \"$@\"" + redirect};
     wrapped.insert(wrapped.end(), argv.begin(), argv.end());
     Process p(wrapped, env, dir.file("log"));
     RunResult r;
@@ -105,6 +113,18 @@ RunResult run(const std::vector<std::string>& argv, const std::vector<std::strin
     r.out = read_file(out);
     r.err = read_file(err);
     return r;
+}
+
+}  // namespace
+
+RunResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+              std::chrono::seconds timeout) {
+    return run_redirected(argv, env, nullptr, timeout);
+}
+
+RunResult run_with_input(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                         const std::string& input, std::chrono::seconds timeout) {
+    return run_redirected(argv, env, &input, timeout);
 }
 
 namespace {

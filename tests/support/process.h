@@ -44,6 +44,11 @@ struct RunResult {
 };
 RunResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
               std::chrono::seconds timeout = std::chrono::seconds(60));
+// As run(), with `input` as the program's standard input (a file, not a
+// terminal).
+RunResult run_with_input(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                         const std::string& input,
+                         std::chrono::seconds timeout = std::chrono::seconds(60));
 
 // A TCP port on 127.0.0.1 that was free a moment ago, below the ephemeral
 // range (outgoing connections never take it meanwhile).

@@ -303,3 +303,27 @@ TEST_CASE("an out-of-range --set is refused the same way") {
                       Catch::StartsWith("t.toml: scheduler.max_in_flight: must be between 1 and "
                                         "1000000, got 3000000000"));
 }
+
+TEST_CASE("[console]: session times and secure cookies, with range checks") {
+    const Config dflt = parse_config(minimal, "t.toml");
+    CHECK(dflt.console.session.idle == 30min);
+    CHECK(dflt.console.session.lifetime == 12h);
+    CHECK_FALSE(dflt.console.secure_cookies);
+    const Config c = parse_config(std::string(minimal) +
+                                      "[console]\nsession_idle_minutes = 10\n"
+                                      "session_max_hours = 8\nsecure_cookies = true\n",
+                                  "t.toml");
+    CHECK(c.console.session.idle == 10min);
+    CHECK(c.console.session.lifetime == 8h);
+    CHECK(c.console.secure_cookies);
+    CHECK_THROWS_WITH(
+        parse_config(std::string(minimal) + "[console]\nsession_idle_minutes = 0\n", "t.toml"),
+        Catch::StartsWith(
+            "t.toml: console.session_idle_minutes: must be between 1 and 1440, got 0"));
+    CHECK_THROWS_WITH(
+        parse_config(std::string(minimal) + "[console]\nsecure_cookies = \"yes\"\n", "t.toml"),
+        Catch::StartsWith("t.toml: console.secure_cookies: expected true or false"));
+    CHECK_THROWS_WITH(
+        parse_config(std::string(minimal) + "[console]\nsession_minutes = 5\n", "t.toml"),
+        Catch::StartsWith("t.toml: console.session_minutes: unknown key"));
+}
