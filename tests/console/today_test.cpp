@@ -363,6 +363,20 @@ TEST_CASE("approval before send: nothing of the store leaves before a person app
     r = f.get(r->get_header_value("Location"), owner);
     CHECK_THAT(r->body, Catch::Contains("已经在发送或已发出，不能再暂停"));
 
+    // Refused with nothing written: another day, a store that needs no approval.
+    r = f.post("/stores/toyland/today/approve", {{"csrf", f.csrf(owner)}, {"day", "2027-09-16"}},
+               owner);
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK_THAT(r->body, Catch::Contains("只能批准今天（2027-09-15）的消息"));
+    r = f.post("/stores/babycare/today/approve", {{"csrf", f.csrf(owner)}, {"day", "2027-09-15"}},
+               owner);
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK_THAT(r->body, Catch::Contains("这个门店的消息不需要审批"));
+    CHECK(f.get("/stores/toyland/today", owner)->body.find("今天的消息还没有批准") !=
+          std::string::npos);
+
     // Approve all but one.
     const std::string unticked = std::get<2>(planned[1]);
     httplib::Params form{{"csrf", f.csrf(owner)}, {"day", "2027-09-15"}};
