@@ -102,6 +102,11 @@ nlohmann::json problems_json(const std::vector<std::string>& lines, const StoreC
     return out;
 }
 
+// A mustache section shows for any string, "" included: null hides it.
+nlohmann::json or_null(const std::string& text) {
+    return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+}
+
 // Where the template in use comes from, for staff.
 std::string source_words(std::string_view source) {
     if (source.empty()) return "没有模板";
@@ -318,7 +323,7 @@ HttpReply TemplatesPage::editor(const HttpRequest& req, const StoreConfig& store
             {"saved", is_saved},
             {"file_text", ctx_.templates().text(store.id, name, channel)},
             {"text", text},
-            {"notice", draft.notice},
+            {"notice", or_null(draft.notice)},
             {"refused", draft.refused},
             {"problems", problems_json(problems, store)},
             {"ok", problems.empty()},
@@ -326,7 +331,7 @@ HttpReply TemplatesPage::editor(const HttpRequest& req, const StoreConfig& store
             {"member_id", member ? member->id : member_id},
             {"member_name", member ? member->name : std::string{}},
             {"has_member", member.has_value()},
-            {"member_note", member_note},
+            {"member_note", or_null(member_note)},
             {"preview", preview},
             {"worst", worst},
             {"banned", banned},

@@ -209,6 +209,15 @@ TEST_CASE("templates: the scheduler's planner takes a saved template at its next
                    "{{nmae}}" + kMarker});
     CHECK_FALSE(any_has(texts(), kMarker));
     CHECK_FALSE(texts().empty());
+    // The versions are bounded: the last kTemplateVersions saves.
+    TemplateStore store(redis);
+    for (int i = 0; i < 55; ++i)
+        store.save("toyland", {"winback", Channel::sms, "好久不见" + std::to_string(i)}, "boss",
+                   "save", f.rt.clock->now());
+    const auto versions = store.versions("toyland", "winback", Channel::sms);
+    CHECK(versions.size() == kTemplateVersions);
+    CHECK(versions.front().text == "好久不见54");
+    CHECK(versions.back().text == "好久不见5");
 }
 
 TEST_CASE("templates: a bad template is refused and nothing changes", "[console]") {
@@ -228,8 +237,7 @@ TEST_CASE("templates: a bad template is refused and nothing changes", "[console]
         GENERATE_COPY(table<std::string, std::string, std::string>({
             {"{{nmae}}，中秋快乐", "有不认识的标记 {{nmae}}",
              "console template toyland/festival.mid_autumn.sms: unknown tag {{nmae}}"},
-            {long_text, "超过本店每条短信最多 3 条的限制",
-             "4 SMS parts, over the store"},
+            {long_text, "超过本店每条短信最多 3 条的限制", "4 SMS parts, over the store"},
             {"{{honorific}}，中秋来赌场", "含有短信平台不允许的词", "holds \"赌场\""},
         }));
     INFO(technical);
