@@ -18,7 +18,8 @@ HttpReply static_file(const char* path, const char* type) {
 
 Console::Console(const Config& config, const TemplateSet& templates, RedisEndpoint redis,
                  const Clock& clock)
-    : context_(config, templates, std::move(redis), clock), login_(context_) {}
+    : context_(config, templates, std::move(redis), clock), login_(context_),
+      templates_(context_) {}
 
 Console::~Console() = default;
 
@@ -28,6 +29,9 @@ void Console::add_to(AdminServer& server) {
     });
     server.on_get("/static/console.js", [](const HttpRequest&) {
         return static_file("console/static/console.js", "text/javascript; charset=utf-8");
+    });
+    server.on_get("/static/templates.js", [](const HttpRequest&) {
+        return static_file("console/static/templates.js", "text/javascript; charset=utf-8");
     });
     server.on_get("/", [this](const HttpRequest& req) {
         if (req.identity.kind == Identity::Kind::nobody) return HttpReply::redirect("/login");
@@ -50,6 +54,7 @@ void Console::add_to(AdminServer& server) {
     // The pages, each its own module:
     login_.add_to(server);
     today_.add_to(server);
+    templates_.add_to(server);
 }
 
 }  // namespace huitou

@@ -21,6 +21,7 @@
 #include "console/console_page.h"
 #include "console/login_page.h"
 #include "console/today_page.h"
+#include "console/templates_page.h"
 
 namespace huitou {
 
@@ -40,6 +41,7 @@ class Console {
     ConsoleContext context_;
     LoginPage login_;
     TodayPage today_{context_};
+    TemplatesPage templates_;
 };
 
 }  // namespace huitou

@@ -12,6 +12,7 @@ namespace huitou {
 
 struct TemplateSet::Compiled {
     std::string source;  // where it came from
+    std::string text;    // as written
     // kainjow's render is not const though it only reads the template.
     mutable kainjow::mustache::mustache mustache;
 };
@@ -163,33 +164,18 @@ TemplateSet TemplateSet::load(const Config& config, const FileReader& read_confi
                 !problem.empty()) {
                 throw ConfigError(source + ": " + problem);
             }
-            compiled =
-                std::make_shared<Compiled>(Compiled{source, kainjow::mustache::mustache{*text}});
+            compiled = std::make_shared<Compiled>(
+                Compiled{source, *text, kainjow::mustache::mustache{*text}});
             compiled->mustache.set_custom_escape([](const std::string& s) { return s; });
         }
         by_path.emplace(path, compiled);
         return compiled;
     };
-    const std::vector<Kind> kinds{Kind::birthday, Kind::child_birthday, Kind::festival,
-                                  Kind::card_expiry, Kind::winback};
     for (const auto& [store_id, store] : config.stores) {
-        // A kind may have no template (the planner says no_template); a
-        // festival's own template must exist.
-        std::vector<std::pair<std::string, const Festival*>> names;
-        for (const Kind kind : kinds)
-            names.emplace_back(to_string(kind), nullptr);
-        for (const Festival* f : config.festivals_of(store))
-            names.emplace_back(f->template_name, f);
-        for (const auto& [winner, merged] : merge_pairs())
-            names.emplace_back(merge_template_name(winner, merged), nullptr);
-        for (const auto& [name, festival] : names) {
-            for (const Channel channel : {Channel::sms, Channel::wechat}) {
-                // A provider that sends registered templates can only send
-                // the merges registered with it.
-                const auto& provider = channel == Channel::sms ? config.sms : config.wechat;
-                if (name.find('+') != std::string::npos && !provider.sends_template(name)) continue;
-                const std::string c(to_string(channel));
-                const std::string base = config.locale + "/";
+        for (const Channel channel : {Channel::sms, Channel::wechat}) {
+            const std::string c(to_string(channel));
+            const std::string base = config.locale + "/";
+            for (const auto& name : names_for(config, store, channel)) {
                 const std::string key = key_for(store_id, name, channel);
                 if (set.templates_.contains(key)) continue;
                 // Most specific first.
@@ -202,13 +188,59 @@ TemplateSet TemplateSet::load(const Config& config, const FileReader& read_confi
                         break;
                     }
                 }
-                if (festival && !set.templates_.contains(key)) {
-                    throw ConfigError("stores." + store_id + ": festival " + festival->key +
-                                      ": no template " + base + name + ".mustache");
+            }
+            // A kind may have no template (the planner says no_template); a
+            // festival's own template must exist.
+            for (const Festival* f : config.festivals_of(store)) {
+                if (!set.templates_.contains(key_for(store_id, f->template_name, channel))) {
+                    throw ConfigError("stores." + store_id + ": festival " + f->key +
+                                      ": no template " + base + f->template_name + ".mustache");
                 }
             }
         }
     }
+    return set;
+}
+
+std::vector<std::string> TemplateSet::names_for(const Config& config, const StoreConfig& store,
+                                                Channel channel) {
+    std::vector<std::string> names;
+    auto add = [&](std::string name) {
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            names.push_back(std::move(name));
+    };
+    for (const Kind kind :
+         {Kind::birthday, Kind::child_birthday, Kind::festival, Kind::card_expiry, Kind::winback})
+        add(std::string(to_string(kind)));
+    for (const Festival* f : config.festivals_of(store))
+        add(f->template_name);
+    // A provider that sends registered templates can only send the merges
+    // registered with it.
+    const auto& provider = channel == Channel::sms ? config.sms : config.wechat;
+    for (const auto& [winner, merged] : merge_pairs()) {
+        const auto name = merge_template_name(winner, merged);
+        if (provider.sends_template(name)) add(name);
+    }
+    return names;
+}
+
+void TemplateSet::put(std::string_view store, std::string_view name, Channel channel,
+                      std::string_view text, std::string source) {
+    const auto kinds = kinds_of(name);
+    if (const auto problem = check(text, kinds); !problem.empty())
+        throw ConfigError(source + ": " + problem);
+    auto compiled = std::make_shared<Compiled>(Compiled{
+        std::move(source), std::string(text), kainjow::mustache::mustache{std::string(text)}});
+    compiled->mustache.set_custom_escape([](const std::string& s) { return s; });
+    templates_.insert_or_assign(key_for(store, name, channel), std::move(compiled));
+}
+
+TemplateSet TemplateSet::for_store(std::string_view store) const {
+    TemplateSet set;
+    const std::string prefix = std::string(store) + "|";
+    for (auto it = templates_.lower_bound(prefix);
+         it != templates_.end() && it->first.starts_with(prefix); ++it)
+        set.templates_.insert(*it);
     return set;
 }
 
@@ -224,6 +256,12 @@ bool TemplateSet::has(std::string_view store, Kind kind, Channel channel) const 
 
 bool TemplateSet::has(std::string_view store, std::string_view name, Channel channel) const {
     return find(store, name, channel) != nullptr;
+}
+
+std::string TemplateSet::text(std::string_view store, std::string_view name,
+                              Channel channel) const {
+    const auto* c = find(store, name, channel);
+    return c ? c->text : std::string{};
 }
 
 std::string TemplateSet::source(std::string_view store, Kind kind, Channel channel) const {

@@ -57,6 +57,21 @@ class TemplateSet {
     // then from the embedded defaults. Throws ConfigError.
     static TemplateSet load(const Config& config, const FileReader& read_configured);
 
+    // The template names `store` can use on `channel`, in load's order: the
+    // kinds, the festivals it greets ("festival.mid_autumn"), and the merge
+    // templates its provider for the channel sends.
+    static std::vector<std::string> names_for(const Config& config, const StoreConfig& store,
+                                              Channel channel);
+
+    // Puts `text` as (store, name, channel), the most specific template,
+    // after the checks load runs on a file; `source` names it in messages.
+    // Throws ConfigError "<source>: <problem>", leaving the set unchanged.
+    void put(std::string_view store, std::string_view name, Channel channel, std::string_view text,
+             std::string source);
+
+    // A copy holding only `store`'s templates (they are shared, not copied).
+    TemplateSet for_store(std::string_view store) const;
+
     // Checks one template's text, as a template of `kind` when given (of
     // several kinds: a merge template may use the variables of each);
     // returns the problem, or empty if it is fine.
@@ -79,6 +94,9 @@ class TemplateSet {
                                       const TemplateValues& values) const;
     std::optional<std::string> render(std::string_view store, std::string_view name,
                                       Channel channel, const TemplateValues& values) const;
+
+    // The template's text as written, or empty when there is none.
+    std::string text(std::string_view store, std::string_view name, Channel channel) const;
 
     // The template's source name (for messages), or empty.
     std::string source(std::string_view store, Kind kind, Channel channel) const;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,26 @@ std::size_t sms_variable_bound(std::string_view name, const StoreConfig& store,
 // The purpose of a message of `kind`: card expiry is a service notice, every
 // other kind is marketing (consent and an unsubscribe suffix).
 SmsPurpose sms_purpose(Kind kind);
+
+// The worst case of `store`'s SMS template `name`: the longest message it
+// can render to (signature and suffix included, variables at their bounds,
+// optional sections on and off) and the banned words its text holds.
+struct SmsTemplateReport {
+    std::string where;  // "<source> (store S, birthday by SMS)"
+    std::size_t worst_units = 0;
+    std::size_t worst_parts = 0;
+    std::vector<std::string> banned;  // the provider's words found, each once
+};
+// nullopt when the store has no such SMS template.
+std::optional<SmsTemplateReport> sms_template_report(const Config& config, const StoreConfig& store,
+                                                     const TemplateSet& templates,
+                                                     const std::string& name);
+
+// Every problem with `store`'s SMS template `name` ("birthday",
+// "festival.mid_autumn", "birthday+festival"), one line each, naming its
+// source, the store and the kind; empty when it is fine or does not exist.
+std::vector<std::string> check_sms_template(const Config& config, const StoreConfig& store,
+                                            const TemplateSet& templates, const std::string& name);
 
 // Every problem with the SMS templates of every store, one line each, naming
 // the template file, the store and the kind. Empty when all is well.

@@ -72,6 +72,11 @@
 //   hu:{S}:wh:try:<E>     hash   stream id → attempts made
 //   hu:{S}:wh:replay:<E>  list   stream ids to deliver again (webhooks replay)
 //   hu:{S}:wh:log:<E>     stream E's delivery attempts, capped
+// Templates saved in the console (io/template_store.h, core/saved_templates.h):
+//   hu:{S}:tpl            hash   "<name>.<channel>" → the saved text (read whole at
+//                                every planning: one HGETALL)
+//   hu:{S}:tpl:log:<name>.<channel>  list  its versions, newest first, JSON {at, by,
+//                                action, text}; the last 50 kept
 #pragma once
 
 #include <string>
@@ -214,6 +219,13 @@ inline std::string webhook_events(std::string_view store) {
 inline std::string webhook_state(std::string_view store, std::string_view name,
                                  std::string_view endpoint) {
     return store_prefix(store) + "wh:" + std::string(name) + ":" + std::string(endpoint);
+}
+inline std::string saved_templates(std::string_view store) {
+    return store_prefix(store) + "tpl";
+}
+// `field`: "<name>.<channel>" (core/saved_templates.h).
+inline std::string template_versions(std::string_view store, std::string_view field) {
+    return store_prefix(store) + "tpl:log:" + std::string(field);
 }
 
 }  // namespace huitou::keys

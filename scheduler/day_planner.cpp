@@ -6,6 +6,9 @@
 #include "core/occasion.h"
 #include "core/visit_cycle.h"
 #include "core/winback.h"
+#include "io/template_store.h"
+
+#include <spdlog/spdlog.h>
 
 namespace huitou {
 
@@ -18,6 +21,23 @@ DayPlanner::DayPlanner(RedisConnection& redis, const Config& config, const Templ
       consent_(redis, config),
       effects_(redis),
       winbacks_(redis, config.scheduler) {}
+
+const TemplateSet& DayPlanner::templates_for(const StoreConfig& store) {
+    auto saved = TemplateStore(redis_).saved(store.id);
+    if (saved.empty()) {
+        saved_.erase(store.id);
+        return templates_;
+    }
+    auto& cached = saved_[store.id];
+    if (!cached.set || cached.saved != saved) {
+        auto applied = apply_saved_templates(config_, store, templates_, saved);
+        for (const auto& problem : applied.problems)
+            spdlog::warn("{}: a saved template is not used: {}", store.id, problem);
+        cached.saved = std::move(saved);
+        cached.set = std::make_unique<TemplateSet>(std::move(applied.templates));
+    }
+    return *cached.set;
+}
 
 void DayPlanner::hold_out(const StoreConfig& store, std::vector<DayVerdict*>& verdicts) {
     // Only the kinds with a share read their records: a festival without a
@@ -42,6 +62,7 @@ void DayPlanner::hold_out(const StoreConfig& store, std::vector<DayVerdict*>& ve
 void DayPlanner::occasions(const StoreConfig& store, const Date& day, SysSeconds now,
                            const std::function<void(OccasionBatch&)>& each) {
     const PlanningDay pd = planning_day(config_, store, day);
+    const TemplateSet& templates = templates_for(store);
     auto plan = [&](const std::vector<Member>& members) {
         OccasionBatch batch;
         batch.members_read = members.size();
@@ -53,7 +74,7 @@ void DayPlanner::occasions(const StoreConfig& store, const Date& day, SysSeconds
             if (occasions.empty()) continue;
             const MemberDay in{
                 m, std::move(occasions), {refused[i].first, refused[i].second}, day, now};
-            for (auto& v : plan_member_day(in, store, templates_))
+            for (auto& v : plan_member_day(in, store, templates))
                 batch.verdicts.push_back({m.id, m.name, std::move(v)});
         }
         std::vector<DayVerdict*> all;
@@ -78,6 +99,7 @@ void DayPlanner::winbacks(const StoreConfig& store, const Date& day, SysSeconds 
                           const std::function<void(WinbackBatch&)>& each) {
     if (!store.winback.enabled) return;
     const PlanningDay pd = planning_day(config_, store, day);
+    const TemplateSet& templates = templates_for(store);
     const auto ids = winbacks_.due(store.id, day_number(day));
     for (std::size_t first = 0; first < ids.size(); first += batch_) {
         const std::vector<std::string> chunk(
@@ -108,7 +130,7 @@ void DayPlanner::winbacks(const StoreConfig& store, const Date& day, SysSeconds 
                 occasions.push_back(*step.occasion);
                 const MemberDay in{
                     *m, std::move(occasions), {refusal.first, refusal.second}, day, now};
-                for (auto& v : plan_member_day(in, store, templates_)) {
+                for (auto& v : plan_member_day(in, store, templates)) {
                     if (v.occasion_id != id) continue;
                     DayVerdict dv{m->id, m->name, std::move(v)};
                     std::vector<DayVerdict*> one{&dv};

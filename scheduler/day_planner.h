@@ -12,6 +12,10 @@
 //     waits behind a birthday, and for its cooldown after any message.
 // Then the holdout (core/holdout.h): a message to a member chosen for it
 // becomes a held job, with the member's last group read per batch.
+// The templates are the loaded ones with the store's templates saved in the
+// console over them (core/saved_templates.h), read with one HGETALL each
+// time a store's day is planned and applied again only when they changed: a
+// template saved takes effect at the next planning, with no restart.
 // The scheduler writes what comes out (jobs; win-back transitions) and
 // `huitou preview` prints it. Nothing here writes to Redis: a preview changes
 // nothing, and it is what planning does because it is the same code.
@@ -20,12 +24,14 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/config.h"
 #include "core/delivery_policy.h"
 #include "core/message_template.h"
+#include "core/saved_templates.h"
 #include "io/consent_store.h"
 #include "io/effect_store.h"
 #include "io/member_store.h"
@@ -73,6 +79,11 @@ class DayPlanner {
     void winbacks(const StoreConfig& store, const Date& day, SysSeconds now,
                   const std::function<void(WinbackBatch&)>& each);
 
+    // `store`'s templates now: the loaded ones with its saved templates
+    // over them (a saved one that fails its checks is left out, logged).
+    // Valid until the next call for the store. Throws RedisError.
+    const TemplateSet& templates_for(const StoreConfig& store);
+
   private:
     // The holdout (core/holdout.h) on `verdicts`, with the members' records read.
     void hold_out(const StoreConfig& store, std::vector<DayVerdict*>& verdicts);
@@ -84,6 +95,11 @@ class DayPlanner {
     ConsentStore consent_;
     EffectStore effects_;
     WinbackStore winbacks_;
+    struct StoreTemplates {
+        std::vector<SavedTemplate> saved;  // as last read
+        std::unique_ptr<TemplateSet> set;
+    };
+    std::map<std::string, StoreTemplates, std::less<>> saved_;
 };
 
 }  // namespace huitou
