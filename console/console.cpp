@@ -48,6 +48,8 @@ void Console::add_to(AdminServer& server) {
         return HttpReply::redirect("/stores/" + url_encode(store) + "/today");
     });
     // The pages, each its own module:
+    results_.add_to(server);
+    health_.add_to(server);
 }
 
 }  // namespace huitou

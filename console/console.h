@@ -19,6 +19,8 @@
 #include <memory>
 
 #include "console/console_page.h"
+#include "console/health_page.h"
+#include "console/results_page.h"
 
 namespace huitou {
 
@@ -36,6 +38,8 @@ class Console {
 
   private:
     ConsoleContext context_;
+    ResultsPage results_{context_};
+    HealthPage health_{context_};
 };
 
 }  // namespace huitou
