@@ -33,7 +33,7 @@ struct BarChart {
 // The y axis' top: the smallest of 1, 2, 5 × 10^k (k ≥ 0) ≥ `max`, at least 1.
 long long chart_axis_top(long long max);
 
-// The chart as an <svg> element (class "chart", viewBox 0 0 480 240,
+// The chart as an <svg> element (class "chart", viewBox 0 0 400 220,
 // width 100%, role="img"). A bar's height is value / chart_axis_top(max) of
 // the plot's height, so heights are proportional to the values.
 std::string svg_bar_chart(const BarChart& chart);
