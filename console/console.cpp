@@ -55,6 +55,8 @@ void Console::add_to(AdminServer& server) {
     login_.add_to(server);
     today_.add_to(server);
     templates_.add_to(server);
+    results_.add_to(server);
+    health_.add_to(server);
 }
 
 }  // namespace huitou

@@ -22,6 +22,8 @@
 #include "console/login_page.h"
 #include "console/today_page.h"
 #include "console/templates_page.h"
+#include "console/health_page.h"
+#include "console/results_page.h"
 
 namespace huitou {
 
@@ -42,6 +44,8 @@ class Console {
     LoginPage login_;
     TodayPage today_{context_};
     TemplatesPage templates_;
+    ResultsPage results_{context_};
+    HealthPage health_{context_};
 };
 
 }  // namespace huitou

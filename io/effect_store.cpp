@@ -133,6 +133,41 @@ std::map<std::string, std::vector<VisitPoint>> EffectStore::visits(
     return out;
 }
 
+void EffectStore::note_skips(const std::string& store, const Date& day,
+                             const std::map<std::string, long long>& counts, SysSeconds expire_at) {
+    const auto key = keys::plan_skips(store, format_date(day));
+    // "planned" marks the day as recorded even when planning left nobody out.
+    std::vector<RedisCommand> commands{{"HSETNX", key, "planned", "1"}};
+    for (const auto& [field, n] : counts)
+        commands.push_back({"HSETNX", key, field, std::to_string(n)});
+    commands.push_back({"EXPIREAT", key, seconds_text(expire_at)});
+    for (const auto& r : redis_.pipeline(commands))
+        r.expect_ok("HSETNX plan skips");
+}
+
+std::vector<std::optional<std::map<std::string, long long>>> EffectStore::skips(
+    const std::string& store, const std::vector<Date>& days) {
+    std::vector<RedisCommand> commands;
+    for (const auto& day : days)
+        commands.push_back({"HGETALL", keys::plan_skips(store, format_date(day))});
+    const auto replies = redis_.pipeline(commands);
+    std::vector<std::optional<std::map<std::string, long long>>> out;
+    for (const auto& r : replies) {
+        r.expect_ok("HGETALL plan skips");
+        if (r.elements.empty()) {
+            out.emplace_back();
+            continue;
+        }
+        std::map<std::string, long long> counts;
+        for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+            if (r.elements[i].str == "planned") continue;
+            if (const auto n = number(r.elements[i + 1].str)) counts[r.elements[i].str] = *n;
+        }
+        out.emplace_back(std::move(counts));
+    }
+    return out;
+}
+
 long long EffectStore::trim(const std::string& store, SysSeconds before) {
     // A slice at a time: a festival's million entries never come in one reply.
     const std::string cutoff = "(" + seconds_text(before);

@@ -7,9 +7,12 @@
 //   hu:{S}:fx:touch        zset  every job planned, messaged or held out, by
 //                                due time: "<job id>|<m|h>|<channel>|<SMS parts>"
 //   hu:{S}:fx:sent         hash  job id → when the provider took it (Unix s)
+//   hu:{S}:fx:skip:<day>   hash  "<kind>|<reason>" → members planning left
+//                                out that local day, and "planned" → 1
 // The first two are written with the job, in the same script
 // (scripts/create_job.lua), the third with its result
-// (scripts/record_result.lua); the visits are the members' own kept
+// (scripts/record_result.lua), the fourth by the scheduler after planning a
+// day (note_skips); the visits are the members' own kept
 // history (hu:{S}:v:<member>, scripts/record_visit.lua). `trim` drops what
 // is older than the store's effect.keep_days.
 #pragma once
@@ -43,6 +46,20 @@ class EffectStore {
     // by member; one round trip. Throws RedisError.
     std::map<std::string, std::vector<VisitPoint>> visits(const std::string& store,
                                                           const std::vector<std::string>& members);
+
+    // Notes what planning `store`'s local `day` left out: `counts` maps
+    // "<kind>|<reason>" to members. The first planning of a day wins, field
+    // by field (HSETNX): a day planned again after a crash or a takeover
+    // counts nothing twice. The record lives until `expire_at`. Throws
+    // RedisError.
+    void note_skips(const std::string& store, const Date& day,
+                    const std::map<std::string, long long>& counts, SysSeconds expire_at);
+
+    // The skip records of `days`, in order: nullopt for a day that has none
+    // (not planned, or planned before huitou kept them). One round trip.
+    // Throws RedisError.
+    std::vector<std::optional<std::map<std::string, long long>>> skips(
+        const std::string& store, const std::vector<Date>& days);
 
     // Forgets the touches due before `before` and their sent times; returns
     // how many. Throws RedisError.

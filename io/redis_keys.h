@@ -151,6 +151,15 @@ inline std::string touches(std::string_view store) {
 inline std::string sent_times(std::string_view store) {
     return store_prefix(store) + "fx:sent";
 }
+// What planning left out on a local day, "<kind>|<reason>" → members
+// (io/effect_store.h, the console's results page).
+inline std::string plan_skips(std::string_view store, std::string_view day) {
+    return store_prefix(store) + "fx:skip:" + std::string(day);
+}
+// When the point-of-sale system last sent a visit (the console's health page).
+inline std::string pos_last(std::string_view store) {
+    return store_prefix(store) + "pos:last";
+}
 
 // Delivery receipts (io/receipt_index.h): the store's sent jobs whose
 // receipt huitou asks the provider for, by when to ask next; and, per

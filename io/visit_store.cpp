@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <cstdio>
+#include <map>
 
 #include "core/visit_cycle.h"
 #include "io/redis_fields.h"
@@ -88,6 +89,23 @@ std::optional<VisitState> VisitStore::state(const std::string& store,
     reply.expect_ok("HGETALL visit state");
     if (reply.elements.empty()) return std::nullopt;
     return visit_state_from_fields(field_map(reply));
+}
+
+void VisitStore::note_arrival(const std::vector<Visit>& visits, SysSeconds now,
+                              std::string_view via) {
+    std::map<std::string, SysSeconds> latest;  // store → its latest visit of the batch
+    for (const auto& v : visits) {
+        auto [it, fresh] = latest.emplace(v.store, v.at);
+        if (!fresh && it->second < v.at) it->second = v.at;
+    }
+    std::vector<RedisCommand> commands;
+    for (const auto& [store, at] : latest)
+        commands.push_back({"HSET", keys::pos_last(store), "at",
+                            std::to_string(now.time_since_epoch().count()), "via", std::string(via),
+                            "visit_at", std::to_string(at.time_since_epoch().count())});
+    if (commands.empty()) return;
+    for (const auto& r : redis_.pipeline(commands))
+        r.expect_ok("HSET pos last");
 }
 
 }  // namespace huitou

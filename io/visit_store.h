@@ -15,6 +15,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config.h"
@@ -45,6 +46,13 @@ class VisitStore {
     // Records `visits` in order; one result per visit. `now` stamps the jobs
     // a visit cancels. Throws RedisError.
     std::vector<VisitRecorded> record(const std::vector<Visit>& visits, SysSeconds now);
+
+    // Notes that `visits` came from the point-of-sale system through `via`
+    // ("zmq", "http", "api") at `now`: hu:{S}:pos:last, per store, `at`
+    // (Unix s), `via` and `visit_at` (the latest visit's own time) — what
+    // the console's health page shows. The CLI's imports do not call it:
+    // they are not the POS. One round trip. Throws RedisError.
+    void note_arrival(const std::vector<Visit>& visits, SysSeconds now, std::string_view via);
 
     // The member's visit state, or nullopt if no visit was recorded. Throws RedisError.
     std::optional<VisitState> state(const std::string& store, const std::string& member_id);

@@ -130,7 +130,9 @@ std::vector<BatchResult> AdminApi::record_events(RedisConnection& redis, const s
         std::vector<Visit> batch;
         for (const auto i : visits)
             batch.push_back(events[i]->visit);
-        const auto done = VisitStore(redis, config_).record(batch, now);
+        VisitStore visit_store(redis, config_);
+        const auto done = visit_store.record(batch, now);
+        visit_store.note_arrival(batch, now, "api");
         for (std::size_t k = 0; k < visits.size(); ++k) {
             const auto i = visits[k];
             auto answer = first_answer(*events[i], visit_answer(done[k]));

@@ -102,6 +102,7 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day) {
             ++report.candidates;
             ++report.occasions[std::string(to_string(v.kind))];
             if (!v.job || v.job->state == JobState::held) ++report.skipped[v.reason];
+            if (!v.job) ++report.left_out[std::string(to_string(v.kind)) + "|" + v.reason];
             if (v.job) jobs.push_back(std::move(*v.job));
         }
         creator.send_create(jobs);
@@ -156,8 +157,15 @@ void Scheduler::plan_due_days(SysSeconds now) {
         if (it != planned_day_.end() && it->second == today) continue;
         // Planned again next turn if refused: planning is idempotent.
         for_store(id, "plan", [&, &store = store] {
-            plan_day(store, today);
-            plan_winbacks(store, today);
+            auto left_out = plan_day(store, today).left_out;
+            for (const auto& [reason, n] : plan_winbacks(store, today).reasons)
+                left_out["winback|" + reason] += static_cast<long long>(n);
+            // What the day left out, for the console's results by month;
+            // kept as long as the effect report's records.
+            EffectStore(redis_).note_skips(
+                store.id, today, left_out,
+                start_of_day(Date{date::sys_days{today} + date::days{store.effect.keep_days + 1}},
+                             store.zone));
             // The effect report's records older than the store keeps them.
             const auto cutoff = start_of_day(
                 Date{date::sys_days{today} - date::days{store.effect.keep_days}}, store.zone);
@@ -223,6 +231,7 @@ std::size_t Scheduler::handle_visits() {
     }
     if (batch.empty()) return 0;
     const auto recorded = visit_store_.record(batch, clock_.now());
+    visit_store_.note_arrival(batch, clock_.now(), "zmq");
     stats_.visits += batch.size();
     metrics_.visits(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {

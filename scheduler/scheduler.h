@@ -45,6 +45,7 @@ struct PlanReport {
     std::size_t candidates = 0;                    // occasions due that day
     std::size_t created = 0;                       // new jobs (0 when planned before)
     std::map<std::string, std::size_t> skipped;    // reason → count
+    std::map<std::string, long long> left_out;     // "<kind>|<reason>" → members without a job
     std::map<std::string, std::size_t> occasions;  // kind → count
     std::size_t members_read = 0;                  // members read to plan the day
 };

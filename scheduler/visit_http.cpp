@@ -45,6 +45,7 @@ HttpReply VisitHttpHandler::operator()(std::string_view body) {
         if (!redis_) redis_ = std::make_unique<RedisConnection>(endpoint_);
         VisitStore store(*redis_, config_);
         const auto r = store.record({*checked.visit}, clock_.now()).front();
+        store.note_arrival({*checked.visit}, clock_.now(), "http");
         return {200, visit_answer(r).dump()};
     } catch (const RedisError& e) {
         spdlog::error("visit over HTTP: {}", e.what());
