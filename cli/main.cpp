@@ -16,6 +16,7 @@
 #include "cli/import_command.h"
 #include "cli/job_commands.h"
 #include "cli/keygen_command.h"
+#include "cli/members_command.h"
 #include "cli/outbox_command.h"
 #include "cli/policy_commands.h"
 #include "cli/progress_bar.h"
@@ -146,6 +147,8 @@ int main(int argc, char** argv) {
     apikey_commands.add_to(app);
     WebhookCommands webhook_commands;
     webhook_commands.add_to(app);
+    MembersCommand members_command;
+    members_command.add_to(app);
 
     if (const auto status = parse_options(app, argc, argv)) return *status;
     if (*outbox_cmd) {
@@ -192,6 +195,7 @@ int main(int argc, char** argv) {
         if (const auto status = report_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = apikey_commands.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = webhook_commands.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status = members_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
             return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);
