@@ -96,4 +96,14 @@ std::string error_words(std::string_view error) {
     return reason_words(error);
 }
 
+std::string consent_source_words(std::string_view source) {
+    static constexpr std::pair<std::string_view, std::string_view> sources[] = {
+        {"import", "会员资料导入"},    {"counter", "柜台"}, {"sms_reply", "短信回复"},
+        {"wechat_event", "微信"},      {"api", "收银/会员系统"}, {"provider", "运营商反馈"},
+        {"provider_error", "运营商反馈"}};
+    for (const auto& [code, words] : sources)
+        if (code == source) return std::string(words);
+    return std::string(source);
+}
+
 }  // namespace huitou

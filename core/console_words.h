@@ -29,5 +29,9 @@ std::string reason_words(std::string_view reason);
 // A cancelled job's error as staff read it: the code's words, or the
 // sentence itself ("held by staff 小李" → "店员 小李 暂停了今天的消息").
 std::string error_words(std::string_view error);
+// Where a consent event came from (core/consent.h's sources): import →
+// 会员资料导入, counter → 柜台, sms_reply → 短信回复, wechat_event → 微信,
+// api → 收银/会员系统, provider → 运营商反馈; an unknown code as it is.
+std::string consent_source_words(std::string_view source);
 
 }  // namespace huitou
