@@ -48,6 +48,7 @@ void Console::add_to(AdminServer& server) {
         return HttpReply::redirect("/stores/" + url_encode(store) + "/today");
     });
     // The pages, each its own module:
+    member_page_.add_to(server);
 }
 
 }  // namespace huitou

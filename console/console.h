@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "console/console_page.h"
+#include "console/member_page.h"
 
 namespace huitou {
 
@@ -36,6 +37,7 @@ class Console {
 
   private:
     ConsoleContext context_;
+    MemberPage member_page_{context_};
 };
 
 }  // namespace huitou
