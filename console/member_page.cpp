@@ -201,6 +201,7 @@ HttpReply MemberPage::search(const HttpRequest& req) {
                  {"tier", shown(m.tier)}});
         }
         data["searched"] = true;
+        data["too_short"] = name_too_short(query);
         data["results"] = results;
         data["found"] = !results.empty();
         data["count"] = results.size();

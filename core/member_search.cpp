@@ -26,7 +26,9 @@ std::u32string given_name(std::string_view name) {
 }
 
 void add_prefixes(const std::u32string& text, std::vector<std::string>& keys) {
-    for (std::size_t n = 1; n <= std::min(text.size(), kNamePrefix); ++n) {
+    const std::size_t shortest = std::min(text.size(), kNameMin);
+    for (std::size_t n = std::max<std::size_t>(shortest, 1);
+         n <= std::min(text.size(), kNamePrefix); ++n) {
         auto key = "nm:" + encode_utf8(text.substr(0, n));
         if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
     }
@@ -52,7 +54,7 @@ std::string fold_name(std::string_view name) {
 std::vector<std::string> search_index_keys(const Member& m) {
     std::vector<std::string> keys;
     add_prefixes(folded(m.name), keys);
-    add_prefixes(given_name(m.name), keys);
+    if (const auto given = given_name(m.name); given.size() >= kNameMin) add_prefixes(given, keys);
     if (const auto last4 = last_four_digits(m.phone); !last4.empty())
         keys.push_back(phone_index_key(last4));
     return keys;
@@ -77,6 +79,11 @@ MemberQuery read_member_query(std::string_view text) {
         q.last4 = q.name;
     q.may_be_id = is_valid_member_id(q.text);
     return q;
+}
+
+bool name_too_short(const MemberQuery& query) {
+    const auto size = decode_utf8(query.name).size();
+    return size > 0 && size < kNameMin && !query.may_be_id;
 }
 
 bool name_matches(const Member& m, std::string_view name) {
