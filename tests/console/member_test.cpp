@@ -216,7 +216,7 @@ TEST_CASE("member page: archive, visit cycle, visits, messages and consent", "[c
     }
 }
 
-TEST_CASE("consent at the counter: an opt-out cancels today's message, an opt-in is recorded",
+TEST_CASE("consent at the counter: an opt-out cancels today's message and an opt-in is recorded",
           "[console]") {
     ConsoleFixture f;
     AdminApi api(f.rt.config, f.templates, f.rt.redis, *f.rt.clock);
@@ -335,7 +335,8 @@ TEST_CASE("consent at the counter: an opt-out cancels today's message, an opt-in
     }
 }
 
-TEST_CASE("the search indexes follow member writes and erasure; reindex builds them", "[console]") {
+TEST_CASE("the search indexes follow member writes and erasure and reindex builds them",
+          "[console]") {
     ConsoleFixture f("2027-09-15T12:00:00+08:00", false);
     const auto staff = f.session("xiaoli", {"toyland"});
     TempDir dir;
