@@ -14,6 +14,9 @@
 #   dispatch  bench_dispatch (huitou-sms workers, null provider) and BullMQ
 #             (bench/bullmq/dispatch.cjs) on the same Redis, same jobs count
 #   ratelimit bench_rate_limit and bench/bullmq/rate_limit.cjs: 4 workers, 200/s
+#   console   bench_console: the console's member search and member page on
+#             store bench1 (N/4 members), with the visits imported: median,
+#             p99 and max of each probe (bench/console.cpp)
 #   api       bench_api: members upserted over HTTP (huitou-scheduler's admin
 #             server), one PUT a member and members:batch of 1,000, next to
 #             huitou import of the same members (at most 100,000; single
@@ -30,7 +33,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-members=1000000 jobs=200000 repeat=3 quick=0 build=1 only="import,plan,visits,dispatch,ratelimit,api"
+members=1000000 jobs=200000 repeat=3 quick=0 build=1 only="import,plan,visits,console,dispatch,ratelimit,api"
 dispatch_workers=${DISPATCH_WORKERS:-2}
 bullmq_concurrency=${BULLMQ_CONCURRENCY:-1,10,50,100,200}
 args="$*"
@@ -64,7 +67,7 @@ export NODE_PATH="$root/$work/node_modules"
 if [ $build = 1 ]; then
   cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DHUITOU_TESTS=ON >/dev/null
   ninja -C build-bench huitou huitou-sms huitou-scheduler bench_gen_members bench_plan \
-    bench_dispatch bench_rate_limit bench_api >&2
+    bench_dispatch bench_rate_limit bench_api bench_console >&2
 fi
 bin=build-bench/bin
 
@@ -147,7 +150,7 @@ out ""
   --out "$run/members.csv" --visits "$run/visits.csv" --visit-share 0.3 | block
 
 # --- 1. import and memory -------------------------------------------------
-if wants import || wants plan || wants visits; then
+if wants import || wants plan || wants visits || wants console; then
   out ""
   out "## import: huitou import of $members members"
   for r in $(seq "$repeat"); do
@@ -206,6 +209,14 @@ if wants visits; then
   after=$(used_memory)
   out "$(tr -d '\n' <"$run/visits.out"); $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, $(rate "$visits" "$t0" "$t1") visits/s"
   out "memory: members alone $(( members_memory / members )) bytes/member of used_memory; with visits $(( after / members )) bytes/member (+$(( (after - before) / members )) a member, $(( (after - before) / visits )) a visit)"
+fi
+
+# --- the console's member pages -------------------------------------------
+if wants console; then
+  out ""
+  out "## console: member search and member page, store bench1"
+  "$bin/bench_console" --config "$config" --redis "$url" --log-level warn \
+    --now "${today}T12:00:00+08:00" --store bench1 --repeat 200 | sed 's/^/- /' | block
 fi
 
 # --- 3. dispatch ------------------------------------------------------------

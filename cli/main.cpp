@@ -18,6 +18,7 @@
 #include "cli/import_command.h"
 #include "cli/job_commands.h"
 #include "cli/keygen_command.h"
+#include "cli/members_command.h"
 #include "cli/outbox_command.h"
 #include "cli/policy_commands.h"
 #include "cli/progress_bar.h"
@@ -153,6 +154,8 @@ int main(int argc, char** argv) {
     user_commands.add_to(app);
     ApproveCommand approve_command;
     approve_command.add_to(app);
+    MembersCommand members_command;
+    members_command.add_to(app);
 
     if (const auto status = parse_options(app, argc, argv)) return *status;
     if (*outbox_cmd) {
@@ -203,6 +206,7 @@ int main(int argc, char** argv) {
                 user_commands.run(rt, std::cin, stdin_is_terminal(), std::cout, std::cerr))
             return *status;
         if (const auto status = approve_command.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status = members_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
             return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);

@@ -57,6 +57,7 @@ void Console::add_to(AdminServer& server) {
     templates_.add_to(server);
     results_.add_to(server);
     health_.add_to(server);
+    member_page_.add_to(server);
 }
 
 }  // namespace huitou

@@ -24,6 +24,7 @@
 #include "console/templates_page.h"
 #include "console/health_page.h"
 #include "console/results_page.h"
+#include "console/member_page.h"
 
 namespace huitou {
 
@@ -46,6 +47,7 @@ class Console {
     TemplatesPage templates_;
     ResultsPage results_{context_};
     HealthPage health_{context_};
+    MemberPage member_page_{context_};
 };
 
 }  // namespace huitou

@@ -157,6 +157,17 @@ std::optional<Date> kept_in(const Birthday& b, int year) {
     return occurrence(b, year);
 }
 
+std::optional<Date> next_kept(const Birthday& b, const Date& today) {
+    // A lunar year starts in January or February: the kept day of the
+    // previous lunar year may still be ahead in early solar January.
+    const int year = static_cast<int>(today.year());
+    for (int y = year - 1; y <= year + 2; ++y) {
+        const auto kept = kept_in(b, y);
+        if (kept && *kept >= today) return kept;
+    }
+    return std::nullopt;
+}
+
 bool is_birthday_on(const Birthday& b, const Date& day) {
     const auto year = calendar_year(b, day);
     if (!year) return false;

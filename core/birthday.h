@@ -52,6 +52,11 @@ std::string format_birthday(const Birthday& b);
 // year outside the calendar.
 std::optional<Date> kept_in(const Birthday& b, int year);
 
+// The first day on or after `today` the birthday is kept (a solar date, for
+// a lunar birthday too: what the member's page shows next to 农历八月十五);
+// nullopt when none is within the calendar.
+std::optional<Date> next_kept(const Birthday& b, const Date& today);
+
 // True when `day` is the day the birthday is kept.
 bool is_birthday_on(const Birthday& b, const Date& day);
 

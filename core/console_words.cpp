@@ -116,4 +116,14 @@ std::string skip_words(std::string_view reason, std::string_view detail) {
     return reason_words(reason);
 }
 
+std::string consent_source_words(std::string_view source) {
+    static constexpr std::pair<std::string_view, std::string_view> sources[] = {
+        {"import", "会员资料导入"},    {"counter", "柜台"}, {"sms_reply", "短信回复"},
+        {"wechat_event", "微信"},      {"api", "收银/会员系统"}, {"provider", "运营商反馈"},
+        {"provider_error", "运营商反馈"}};
+    for (const auto& [code, words] : sources)
+        if (code == source) return std::string(words);
+    return std::string(source);
+}
+
 }  // namespace huitou

@@ -34,5 +34,9 @@ std::string error_words(std::string_view error);
 // (error_words), "capped" says which cap ("1 a day: ..." → 今日已发送),
 // "merged" says into which message (已合并到同一天的生日消息).
 std::string skip_words(std::string_view reason, std::string_view detail);
+// Where a consent event came from (core/consent.h's sources): import →
+// 会员资料导入, counter → 柜台, sms_reply → 短信回复, wechat_event → 微信,
+// api → 收银/会员系统, provider → 运营商反馈; an unknown code as it is.
+std::string consent_source_words(std::string_view source);
 
 }  // namespace huitou

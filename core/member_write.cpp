@@ -2,11 +2,10 @@
 
 #include <algorithm>
 
+#include "core/member_search.h"
+
 namespace huitou {
 namespace {
-
-// The fields member_index_entries reads; they form the write's guard.
-constexpr std::string_view index_fields[] = {field::birthday, field::card_expires, field::children};
 
 bool contains(const std::vector<IndexEntry>& list, const IndexEntry& e) {
     return std::find(list.begin(), list.end(), e) != list.end();
@@ -24,7 +23,15 @@ std::vector<IndexEntry> member_index_entries(const Member& m) {
         if (!contains(entries, e)) entries.push_back(e);
     }
     if (m.card_expires) entries.push_back({expiry_index_key(*m.card_expires), std::nullopt});
+    for (auto& key : search_index_keys(m))
+        entries.push_back({std::move(key), std::nullopt});
     return entries;
+}
+
+const std::vector<std::string_view>& member_index_fields() {
+    static const std::vector<std::string_view> fields{field::birthday, field::card_expires,
+                                                      field::children, field::name, field::phone};
+    return fields;
 }
 
 std::vector<std::string> member_partition_keys() {
@@ -78,7 +85,7 @@ MemberWrite plan_member_write(const std::optional<FieldMap>& stored, const Membe
     for (const auto& e : new_entries) {
         if (!contains(old_entries, e)) w.index_add.push_back(e);
     }
-    for (const auto f : index_fields) {
+    for (const auto f : member_index_fields()) {
         const auto it = before.find(f);
         w.guard.emplace(std::string(f), it == before.end() ? std::string{} : it->second);
     }

@@ -12,6 +12,9 @@
 //                                            (birthday.h); bd:none without one
 //   cbd:…, clbd:…                             a child's birthday (same suffixes)
 //   exp:<YYYY-MM-DD>                          the day the member card expires
+//   nm:<text>, p4:<dddd>                      the counter's search: name and
+//                                            given-name prefixes, the phone's
+//                                            last four digits (member_search.h)
 // Every member is in exactly one of the own-birthday sets, so together they
 // list the store's members (member_partition_keys) for a festival that
 // reaches everyone, at no extra memory. Card expiry is a set per day rather
@@ -43,6 +46,10 @@ struct IndexEntry {
 
 // Every index entry of `m`.
 std::vector<IndexEntry> member_index_entries(const Member& m);
+
+// The member fields member_index_entries reads: a write's (and an
+// erasure's) guard holds their stored values.
+const std::vector<std::string_view>& member_index_fields();
 
 // The own-birthday index keys, bd:none included: every member is in exactly one.
 std::vector<std::string> member_partition_keys();

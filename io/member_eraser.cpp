@@ -102,7 +102,7 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
         std::vector<std::string> args{id, prefix, m.phone, m.wechat_openid, last};
         // The guard: the fields the index entries below come from.
         std::vector<std::string> guard;
-        for (const auto f : {field::birthday, field::card_expires, field::children}) {
+        for (const auto f : member_index_fields()) {
             const auto it = stored.find(std::string(f));
             guard.emplace_back(f);
             guard.push_back(it == stored.end() ? std::string() : it->second);

@@ -10,6 +10,8 @@
 //   hu:{S}:lbd:[leap]<MM-DD>  index  ... lunar birthday; hu:{S}:bd:none: no birthday
 //   hu:{S}:cbd:…, clbd:…  index  members with a child's birthday on that day
 //   hu:{S}:exp:<date>     index  members whose card's last day is <date>
+//   hu:{S}:nm:<text>, hu:{S}:p4:<dddd>  index  the console's search: name and
+//                                given-name prefixes, the phone's last four digits
 //                                (index names: core/member_write.h; an index is a
 //                                hash, member id → "", io/member_store.h)
 //   hu:{S}:job:<job id>   hash   a job (fields: core/job.h)

@@ -18,7 +18,9 @@ TEST_CASE("a new member is created with its indexes and no consent unless given"
     CHECK(w.outcome == WriteOutcome::created);
     CHECK(w.set.at("sms_optin") == "0");
     CHECK(w.set.at("wechat_optin") == "0");
-    CHECK(w.index_add == std::vector<IndexEntry>{{"bd:09-15", std::nullopt}});
+    // The birthday, and the counter's search by name (member_search.h).
+    CHECK(w.index_add ==
+          std::vector<IndexEntry>{{"bd:09-15", std::nullopt}, {"nm:王芳", std::nullopt}});
     CHECK(w.index_remove.empty());
 }
 
