@@ -34,10 +34,10 @@ import urllib.parse
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException
+from selenium.common.exceptions import (NoSuchElementException,
+                                        StaleElementReferenceException, WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 NOW = "2027-09-15T08:30:00+08:00"
@@ -175,9 +175,24 @@ class Run:
         """Clicks `css` (a submit button or a link) and waits for the next page."""
         page = self.driver.find_element(By.TAG_NAME, "html")
         self.find(css).click()
-        WebDriverWait(self.driver, 20).until(expected_conditions.staleness_of(page))
-        WebDriverWait(self.driver, 20).until(
-            lambda d: d.execute_script("return document.readyState") == "complete")
+
+        def left(_):
+            try:
+                page.is_enabled()
+                return False
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException:
+                return False  # asked in the middle of the navigation: ask again
+
+        def loaded(driver):
+            try:
+                return driver.execute_script("return document.readyState") == "complete"
+            except WebDriverException:
+                return False
+
+        WebDriverWait(self.driver, 20).until(left)
+        WebDriverWait(self.driver, 20).until(loaded)
 
     def path(self):
         return urllib.parse.urlparse(self.driver.current_url).path
