@@ -6,6 +6,7 @@
 #include <kainjow/mustache.hpp>
 
 #include "core/embedded_files.h"
+#include "core/markup_escape.h"
 
 namespace huitou {
 
@@ -60,30 +61,7 @@ const char* tab_name(ConsoleTab tab) {
 }  // namespace
 
 std::string html_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
+    return markup_escape(text);
 }
 
 std::string url_encode(std::string_view text) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/markup_escape.h"
+
 namespace huitou {
 
 namespace {
@@ -14,33 +16,6 @@ constexpr double kWidth = 400, kHeight = 220;
 constexpr double kLeft = 40, kRight = 8, kTop = 28, kBottom = 26;
 constexpr double kPlotWidth = kWidth - kLeft - kRight;
 constexpr double kPlotHeight = kHeight - kTop - kBottom;
-
-std::string xml_escape(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 // Two decimals at most, no trailing zeros: SVG wants numbers, not locale.
 std::string num(double v) {
@@ -68,10 +43,10 @@ std::string svg_bar_chart(const BarChart& chart) {
     for (const auto& bar : chart.bars)
         max = std::max(max, bar.value);
     const long long top = chart_axis_top(max);
-    const std::string title = xml_escape(chart.title);
+    const std::string title = markup_escape(chart.title);
 
     std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\"";
-    if (!chart.id.empty()) svg += " id=\"" + xml_escape(chart.id) + "\"";
+    if (!chart.id.empty()) svg += " id=\"" + markup_escape(chart.id) + "\"";
     svg += " viewBox=\"0 0 " + num(kWidth) + " " + num(kHeight) +
            "\" width=\"100%\" preserveAspectRatio=\"xMidYMid meet\" role=\"img\" aria-label=\"" +
            title + "\">";
@@ -98,7 +73,7 @@ std::string svg_bar_chart(const BarChart& chart) {
         svg += "<text class=\"empty\" x=\"" + num(kLeft + kPlotWidth / 2) + "\" y=\"" +
                num(kTop + kPlotHeight / 2) +
                "\" font-size=\"14\" text-anchor=\"middle\" fill=\"#616e7c\">" +
-               xml_escape(chart.empty_text) + "</text>";
+               markup_escape(chart.empty_text) + "</text>";
     }
 
     const double slot = chart.bars.empty() ? kPlotWidth : kPlotWidth / chart.bars.size();
@@ -112,8 +87,8 @@ std::string svg_bar_chart(const BarChart& chart) {
         svg += "<rect class=\"bar\" x=\"" + num(x + gap / 2) + "\" y=\"" +
                num(kTop + kPlotHeight - h) + "\" width=\"" + num(slot - gap) + "\" height=\"" +
                num(h) + "\" data-value=\"" + std::to_string(value) + "\" fill=\"#c2410c\"><title>" +
-               xml_escape(bar.tooltip) + "：" + std::to_string(value) + xml_escape(chart.unit) +
-               "</title></rect>";
+               markup_escape(bar.tooltip) + "：" + std::to_string(value) +
+               markup_escape(chart.unit) + "</title></rect>";
         if (!bar.tick.empty()) {
             const double cx = x + slot / 2;
             svg += "<line class=\"x-tick\" x1=\"" + num(cx) + "\" x2=\"" + num(cx) + "\" y1=\"" +
@@ -121,7 +96,7 @@ std::string svg_bar_chart(const BarChart& chart) {
                    "\" stroke=\"#616e7c\"/>";
             svg += "<text class=\"x-label\" x=\"" + num(cx) + "\" y=\"" + num(kHeight - 8) +
                    "\" font-size=\"12\" text-anchor=\"middle\" fill=\"#616e7c\">" +
-                   xml_escape(bar.tick) + "</text>";
+                   markup_escape(bar.tick) + "</text>";
         }
     }
     svg += "<line class=\"axis\" x1=\"" + num(kLeft) + "\" x2=\"" + num(kWidth - kRight) +

@@ -18,6 +18,7 @@
 #include "core/api_rate_limit.h"
 #include "core/batch_body.h"
 #include "core/idempotency.h"
+#include "core/markup_escape.h"
 #include "core/wire.h"
 #include "io/http_listener.h"
 #include "io/redis_connection.h"
@@ -60,28 +61,7 @@ thread_local std::string current_csrf;  // the session's CSRF token, likewise
 
 // A console error page: plain HTML, the message escaped.
 std::string html_error(int status, std::string_view message) {
-    std::string escaped;
-    for (const char c : message) {
-        switch (c) {
-            case '<':
-                escaped += "&lt;";
-                break;
-            case '>':
-                escaped += "&gt;";
-                break;
-            case '&':
-                escaped += "&amp;";
-                break;
-            case '"':
-                escaped += "&quot;";
-                break;
-            case '\'':
-                escaped += "&#39;";
-                break;
-            default:
-                escaped += c;
-        }
-    }
+    const std::string escaped = markup_escape(message);
     return "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
            "<title>" +
