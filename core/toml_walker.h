@@ -8,7 +8,8 @@
 // the file and the dotted key ("huitou.toml: stores.toyland.sms_max_parts:
 // must be between 1 and 10, got 12"). Each table's reader is built from them:
 // winback_config.h, policy_config.h, effect_config.h, provider_config.h,
-// festival_config.h, config_override.h, and config.cpp, which ties them.
+// festival_config.h, and config.cpp, which ties them; config_override.h
+// changes the Document before any of them reads it.
 //
 // Internal to huitou_core: it includes toml++, which the core links
 // privately, so only core .cpp files include it; the readers' headers
