@@ -15,6 +15,12 @@
 // configured calendar.holidays_file replaces it), read through the reader
 // parse_config is given, and checked as strictly: a store celebrating a
 // festival the file does not define is an error naming the key.
+//
+// The loader is split by table: core/toml_walker.h walks the TOML and checks
+// each value; each table has its reader next to its settings
+// (winback_config.h, policy_config.h, effect_config.h, provider_config.h,
+// festival_config.h, config_override.h); parse_config (config.cpp) reads the
+// small tables itself and ties the rest together.
 #pragma once
 
 #include <chrono>
@@ -28,7 +34,10 @@
 
 #include <date/tz.h>
 
+#include "core/config_error.h"
+#include "core/config_override.h"
 #include "core/effect_config.h"
+#include "core/festival_config.h"
 #include "core/holidays.h"
 #include "core/job.h"
 #include "core/policy_config.h"
@@ -37,11 +46,6 @@
 #include "core/winback_config.h"
 
 namespace huitou {
-
-class ConfigError : public std::runtime_error {
-  public:
-    using std::runtime_error::runtime_error;
-};
 
 // How many days before an occasion its greeting is due; the occasion's date
 // (and the job's id) stays the day itself.
@@ -163,27 +167,12 @@ struct Config {
 // Reads a file the config names (calendar.holidays_file); nullopt if it cannot.
 using ConfigFileReader = std::function<std::optional<std::string>(const std::string& path)>;
 
-// A "--set key.path=value" override: applied to the TOML document before it
-// is checked, so an override is held to the same rules as the file. The value
-// is read as a TOML value when it is one (5, true, ["sms"]) and as a string
-// otherwise (tcp://127.0.0.1:7301).
-struct ConfigOverride {
-    std::string key;  // dotted: "endpoints.sms"
-    std::string value;
-};
-
-// Parses `text` "key.path=value" into an override; throws ConfigError.
-ConfigOverride parse_override(std::string_view text);
-
 // Parses and checks `toml_text` with `overrides` applied; `origin` names it
 // in errors. Files it names are read with `read_file` (none: naming one is an
 // error). Throws ConfigError.
 Config parse_config(std::string_view toml_text, std::string origin,
                     const std::vector<ConfigOverride>& overrides = {},
                     const ConfigFileReader& read_file = {});
-
-// Parses and checks a holidays file (see config/holidays.toml). Throws ConfigError.
-std::vector<Festival> parse_holidays(std::string_view toml_text, const std::string& origin);
 
 // "host:port" (port 0: any free port) → its parts, else nullopt.
 struct ListenAddress {

@@ -4,8 +4,9 @@
 //
 // `[store_defaults.effect]` sets them for every store and
 // `[stores.<id>.effect]` overrides them key by key, like [winback]
-// (docs/configuration.md, docs/effect.md). Parsed and checked in config.cpp;
-// used by core/holdout.h (who is held out) and core/effect.h (the report).
+// (docs/configuration.md, docs/effect.md). Read and checked by read_effect
+// (effect_config.cpp); used by core/holdout.h (who is held out) and
+// core/effect.h (the report).
 #pragma once
 
 #include <map>
@@ -38,5 +39,13 @@ struct EffectConfig {
         return it == holdout.end() ? 0.0 : it->second;
     }
 };
+
+namespace config_detail {
+class Table;  // core/toml_walker.h, internal to the core
+
+// [effect] of a store or of [store_defaults]; keys it lacks keep `e`'s
+// values. Throws ConfigError naming the key.
+void read_effect(Table& t, EffectConfig& e);
+}  // namespace config_detail
 
 }  // namespace huitou

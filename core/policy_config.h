@@ -7,6 +7,7 @@
 // core/send_window.h (windows, spreading), core/contact_history.h (caps and
 // cooldowns), core/delivery_policy.h (all of it, per member and day); the
 // dispatch-time checks in scripts/claim_due.lua mirror the caps.
+// Read and checked by read_policy (policy_config.cpp).
 #pragma once
 
 #include <chrono>
@@ -51,5 +52,14 @@ struct PolicyConfig {
         return it == cooldown_days.end() ? 0 : it->second;
     }
 };
+
+namespace config_detail {
+class Table;  // core/toml_walker.h, internal to the core
+
+// [policy] of a store or of [store_defaults]; keys it lacks keep `p`'s
+// values. Windows come back sorted; overlapping ones throw. Throws
+// ConfigError naming the key.
+void read_policy(Table& t, PolicyConfig& p);
+}  // namespace config_detail
 
 }  // namespace huitou

@@ -7,13 +7,15 @@
 // never values in the file: a `*_file` key names a file that holds the
 // secret, a `*_env` key an environment variable; the worker reads them at
 // start-up (io/secret.h) and never logs them. Base URLs are config so
-// tests can point a provider at a local server. Parsing lives in config.cpp
-// with the rest of the strict loader; docs/configuration.md lists every key.
+// tests can point a provider at a local server. read_provider
+// (provider_config.cpp) reads a table with the strict loader's walker
+// (core/toml_walker.h); docs/configuration.md lists every key.
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/job.h"
@@ -163,5 +165,14 @@ const std::vector<std::string>& tencent_default_banned_words();
 
 // The defaults of a channel's provider table.
 ProviderConfig make_provider_config(std::string provider, std::string outbox_path);
+
+namespace config_detail {
+class Table;  // core/toml_walker.h, internal to the core
+
+// The channel table `key` ("sms" or "wechat") of the config's `root`: `dflt`
+// when absent, else `dflt` with the keys it sets. Throws ConfigError naming
+// the key.
+ProviderConfig read_provider(Table& root, std::string_view key, ProviderConfig dflt);
+}  // namespace config_detail
 
 }  // namespace huitou

@@ -54,7 +54,7 @@ struct OpenInterval {
 };
 
 // The open intervals of local `day` in `zone`, in order. `windows` must be
-// sorted and non-overlapping (config.cpp checks it).
+// sorted and non-overlapping (policy_config.cpp checks it).
 std::vector<OpenInterval> open_intervals(const std::vector<TimeWindow>& windows, const Date& day,
                                          const date::time_zone* zone);
 

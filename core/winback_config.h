@@ -7,8 +7,8 @@
 // The numbers are days on the store's calendar, not hours: a member who came
 // at 21:00 and one who came at 10:00 the same day have the same cycle.
 //
-// Parsed and checked in config.cpp with the rest of the config; the rules
-// that use them are core/visit_cycle.h (cycle, lapse day) and core/winback.h
+// Read and checked by read_winback (winback_config.cpp); the rules that use
+// them are core/visit_cycle.h (cycle, lapse day) and core/winback.h
 // (reminder, follow-ups, churn). Nothing here reads a clock.
 #pragma once
 
@@ -36,5 +36,13 @@ struct WinbackConfig {
     // Reminders in one absence: the first one and the follow-ups.
     int max_messages() const { return 1 + static_cast<int>(followup_days.size()); }
 };
+
+namespace config_detail {
+class Table;  // core/toml_walker.h, internal to the core
+
+// [winback] of a store or of [store_defaults]; keys it lacks keep `w`'s
+// values. Throws ConfigError naming the key.
+void read_winback(Table& t, WinbackConfig& w);
+}  // namespace config_detail
 
 }  // namespace huitou
