@@ -75,30 +75,18 @@ int sheet_of(std::string_view member_id, int sheets) {
 }
 
 std::optional<std::string> record_field(std::string_view job_id, const Date& due_day) {
-    // "<kind>:<member>:<YYYY-MM-DD>[:<detail>]": kind, member and date hold no ':'.
-    const auto k = job_id.find(':');
-    if (k == std::string_view::npos) return std::nullopt;
-    const auto kind = parse_kind(job_id.substr(0, k));
-    const auto m = job_id.find(':', k + 1);
-    if (!kind || m == std::string_view::npos) return std::nullopt;
-    const auto member = job_id.substr(k + 1, m - k - 1);
-    if (!is_valid_member_id(member)) return std::nullopt;
-    const auto rest = job_id.substr(m + 1);
-    const auto d = rest.find(':');
-    const auto date = parse_date(rest.substr(0, d));
-    if (!date) return std::nullopt;
-    const auto detail = d == std::string_view::npos ? std::string_view{} : rest.substr(d + 1);
-    if (d != std::string_view::npos && detail.empty()) return std::nullopt;
-    for (const char c : detail)
+    const auto parts = parse_job_id(job_id);
+    if (!parts) return std::nullopt;
+    for (const char c : parts->detail)
         if (!is_detail_char(c)) return std::nullopt;
 
-    std::string field(1, kind_letter(*kind));
-    field += member;
-    if (!detail.empty()) {
+    std::string field(1, kind_letter(parts->kind));
+    field += parts->member_id;
+    if (!parts->detail.empty()) {
         field += ':';
-        field += detail;
+        field += parts->detail;
     }
-    if (const int days = day_number(*date) - day_number(due_day); days != 0) {
+    if (const int days = day_number(parts->occasion) - day_number(due_day); days != 0) {
         field += '@';
         field += std::to_string(days);
     }
