@@ -158,7 +158,7 @@ std::optional<long long> parse_base36(std::string_view text) {
 }
 
 // "<state><channel><marketing><parts>/<due>[/<extra>...]"; extras: t<sent>,
-// r<reason code>, e (error text elsewhere), m<kind letters>, a<calls>,
+// r<reason code>, e (error text elsewhere), m<fields joined>, a<calls>,
 // u<unsure>, R (reserved).
 std::string encode_record(const JobRecord& r) {
     std::string out;
@@ -228,12 +228,18 @@ std::optional<JobRecord> decode_record(std::string_view value) {
                 if (!payload.empty()) return std::nullopt;
                 r.error_elsewhere = true;
                 break;
-            case 'm':
-                if (payload.empty()) return std::nullopt;
-                for (const char c : payload)
-                    if (!kind_from_letter(c)) return std::nullopt;
+            case 'm': {
+                // Fields: a kind letter, then member, detail and days.
+                bool starts = true;
+                for (const char c : payload) {
+                    if (starts && !kind_from_letter(c)) return std::nullopt;
+                    starts = c == ',';
+                    if (!starts && c != ':' && c != '@' && !is_detail_char(c)) return std::nullopt;
+                }
+                if (payload.empty() || starts) return std::nullopt;
                 r.merged = payload;
                 break;
+            }
             case 'a': {
                 const auto n = parse_int(payload);
                 if (!n || *n <= 0) return std::nullopt;

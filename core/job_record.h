@@ -18,7 +18,7 @@
 //     webhooks and receipts keep their ids;
 //   - the record's *value*: state, channel, marketing, SMS parts, due time,
 //     and the few facts a state adds (sent at, a reason, the occasions
-//     merged into the message, provider calls, an unsure attempt).
+//     joined into the message, provider calls, an unsure attempt).
 // Times in a record are seconds after the start of the due day (the store's
 // local midnight), in base 36: three or four characters for a day.
 #pragma once

@@ -93,7 +93,7 @@ TEST_CASE("a record's value is written and read back", "[job_record]") {
     sent.marketing = false;
     sent.sms_parts = 0;
     sent.sent = 10h + 40min;
-    sent.merged = "f";
+    sent.merged = "fT1:mid_autumn";
     sent.calls = 2;
     sent.unsure = 10h + 38min;
     sent.reserved = true;
@@ -134,7 +134,7 @@ TEST_CASE("every record survives the round trip", "[job_record]") {
         if (pick(2)) r.sent = std::chrono::seconds{pick(200'000)};
         r.reason = reasons[static_cast<std::size_t>(pick(static_cast<int>(reasons.size())))];
         r.error_elsewhere = pick(4) == 0;
-        if (pick(3) == 0) r.merged = pick(2) ? "f" : "cf";
+        if (pick(3) == 0) r.merged = pick(2) ? "fM1:mid_autumn" : "cM1:1fcb5976@7,fM1:mid_autumn";
         r.calls = pick(4);
         if (pick(5) == 0) r.unsure = std::chrono::seconds{pick(90'000)};
         r.reserved = pick(2) == 1;
