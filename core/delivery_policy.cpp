@@ -6,6 +6,7 @@
 #include "core/consent.h"
 #include "core/contact_history.h"
 #include "core/day_approval.h"
+#include "core/message_draft.h"
 #include "core/visit_cycle.h"
 
 namespace huitou {
@@ -15,11 +16,8 @@ struct Candidate {
     const Occasion* occasion = nullptr;
     Verdict verdict;
     std::optional<Channel> channel;  // set while it may still go
-    TemplateValues values;
-    std::string template_name;
-    bool chosen = false;          // takes a slot today
-    bool absorbed_child = false;  // its message names a child's birthday too
-    std::string merged;           // the occasions merged into its message, space-separated
+    MessageDraft draft;              // its message's words, and what joined it
+    bool chosen = false;             // takes a slot today
 };
 
 std::string local_hhmm(SysSeconds t, const date::time_zone* zone) {
@@ -44,12 +42,6 @@ std::string cap_detail(ContactCheck check, const PolicyConfig& p, const Kind kin
             break;
     }
     return {};
-}
-
-// Adds `from`'s values that `to` lacks: the winner's own values win.
-void add_values(TemplateValues& to, const TemplateValues& from) {
-    for (const auto& [key, value] : from)
-        to.emplace(key, value);
 }
 
 }  // namespace
@@ -126,11 +118,7 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
             c.verdict.reason = "no_template";
         } else {
             c.channel = choice.channel;
-            c.template_name = o->template_name;
-            c.values = member_values(m, store);
-            for (const auto& [key, value] : o->values)
-                c.values.insert_or_assign(key, value);
-            c.absorbed_child = o->kind == Kind::child_birthday;
+            c.draft = MessageDraft::of(m, *o, store);
         }
         cs.push_back(std::move(c));
     }
@@ -162,17 +150,11 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
             continue;
         }
         const bool open_winner = winner && !winner->verdict.already_sent;
-        if (open_winner && kind == Kind::child_birthday && winner->absorbed_child &&
-            winner->channel == c.channel) {
+        if (open_winner && winner->draft.joins_as_twin(kind) && winner->channel == c.channel) {
             // Twins, or two children born on one day: one greeting names both.
-            auto& names = winner->values["child_name"];
-            names += "和" + c.values["child_name"];
-            const auto age = winner->values.find("child_age");
-            if (age != winner->values.end() && c.values["child_age"] != age->second)
-                winner->values.erase(age);
+            winner->draft.join_twin(c.draft, c.verdict.occasion_id);
             c.verdict.reason = "merged";
             c.verdict.detail = "into " + winner->verdict.occasion_id;
-            winner->merged += (winner->merged.empty() ? "" : " ") + c.verdict.occasion_id;
             continue;
         }
         if (open_winner && !winner_merged && winner->channel == c.channel) {
@@ -181,13 +163,10 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
                 std::find(merge_pairs().begin(), merge_pairs().end(),
                           std::pair{winner->occasion->kind, kind}) != merge_pairs().end();
             if (known && templates.has(store.id, name, *winner->channel)) {
-                winner->template_name = name;
-                add_values(winner->values, c.values);
-                winner->absorbed_child = winner->absorbed_child || kind == Kind::child_birthday;
+                winner->draft.join(kind, c.draft, c.verdict.occasion_id, name);
                 winner_merged = true;
                 c.verdict.reason = "merged";
                 c.verdict.detail = "into " + winner->verdict.occasion_id;
-                winner->merged += (winner->merged.empty() ? "" : " ") + c.verdict.occasion_id;
                 continue;
             }
         }
@@ -210,7 +189,8 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
     for (auto& c : cs) {
         if (c.chosen) {
             const Occasion& o = *c.occasion;
-            const auto text = templates.render(store.id, c.template_name, *c.channel, c.values);
+            const auto text =
+                templates.render(store.id, c.draft.template_name, *c.channel, c.draft.values);
             const auto due = spread_due(open.at(*c.channel), start, policy.spread,
                                         m.id + "|" + c.verdict.occasion_id);
             if (!text) {
@@ -228,12 +208,8 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
                 job.channel = *c.channel;
                 job.to = address_of(m, *c.channel);
                 job.text = *text;
-                for (const auto& [key, value] : c.values) {
-                    if (!value.empty()) job.params.emplace(key, value);
-                }
-                if (c.template_name != o.template_name) job.params["template"] = c.template_name;
                 // Evidence of what the one message stands for (preview, tests).
-                if (!c.merged.empty()) job.params["merged"] = c.merged;
+                job.params = c.draft.params(o.template_name);
                 job.due_at = *due;
                 job.expires_at = expires;
                 job.created_at = in.now;

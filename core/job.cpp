@@ -69,6 +69,27 @@ std::string make_job_id(Kind kind, std::string_view member_id, const Date& occas
     return id;
 }
 
+std::optional<JobIdParts> parse_job_id(std::string_view id) {
+    // "<kind>:<member>:<YYYY-MM-DD>[:<detail>]": kind, member and date hold no ':'.
+    const auto k = id.find(':');
+    if (k == std::string_view::npos) return std::nullopt;
+    const auto kind = parse_kind(id.substr(0, k));
+    const auto m = id.find(':', k + 1);
+    if (!kind || m == std::string_view::npos) return std::nullopt;
+    const auto member = id.substr(k + 1, m - k - 1);
+    if (!is_valid_member_id(member)) return std::nullopt;
+    const auto rest = id.substr(m + 1);
+    const auto d = rest.find(':');
+    const auto date = parse_date(rest.substr(0, d));
+    if (!date) return std::nullopt;
+    JobIdParts parts{*kind, std::string(member), *date, {}};
+    if (d != std::string_view::npos) {
+        parts.detail = rest.substr(d + 1);
+        if (parts.detail.empty()) return std::nullopt;
+    }
+    return parts;
+}
+
 std::string_view job_id_detail(std::string_view id) {
     // Kind, member and date hold no ':' (member ids: core/member.h).
     std::size_t pos = 0;

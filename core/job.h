@@ -80,6 +80,16 @@ struct Job {
 // card-expiry step) is appended as ":<detail>" when given.
 std::string make_job_id(Kind kind, std::string_view member_id, const Date& occasion,
                         std::string_view detail = {});
+// A job id's parts; parse_job_id gives nullopt for what make_job_id cannot
+// have made (a kind, member id or date that is not one, an empty detail).
+struct JobIdParts {
+    Kind kind = Kind::birthday;
+    std::string member_id;
+    Date occasion;
+    std::string detail;
+};
+std::optional<JobIdParts> parse_job_id(std::string_view id);
+
 // The detail of a job id ("mid_autumn" of "festival:M1:2027-09-15:mid_autumn"), or empty.
 std::string_view job_id_detail(std::string_view id);
 

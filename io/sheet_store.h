@@ -1,0 +1,70 @@
+// sheet_store.h — planned jobs written as records of their day's sheets:
+// the planning half of issue 20's job store (docs/architecture.md, "Job
+// storage for a festival day: day sheets"; the codec is core/job_record.h).
+//
+// Step 2 of the design's build order, begun: this writes and reads the
+// records; nothing in the scheduler calls it yet (it still plans into job
+// hashes through io/job_store.h). The benchmark bench/sheets.cpp measures
+// what a festival's planning writes cost both ways, so the design's numbers
+// are measured before the rest is built on them.
+//
+// A day's sheet count is fixed by the first planner to ask (HSETNX), so
+// replicas and replans put each member's records in the same sheet; the
+// records are created only when new (HSETNX in scripts/plan_records.lua), a
+// few hundred a script call; the day's sheets get their expiry once, when
+// the day is planned (`expire_day`), not a command a record.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/civil_time.h"
+#include "core/job.h"
+#include "core/job_record.h"
+#include "io/lua_script.h"
+#include "io/redis_connection.h"
+
+namespace huitou {
+
+class SheetStore {
+  public:
+    explicit SheetStore(RedisConnection& redis);
+
+    // The sheet count of `store`'s day `day`: the one set before, else
+    // sheet_count(expected), set now.
+    int sheets_for_day(const std::string& store, const Date& day, std::size_t expected);
+
+    // Writes `jobs` (all of `store`, due on `day`, which starts at
+    // `day_start`) as planned or held records of the day's `sheets` sheets,
+    // each unless its record exists; returns how many were created. Throws
+    // RedisError, and std::invalid_argument for a job whose id is not one.
+    std::size_t plan(const std::string& store, const Date& day, SysSeconds day_start, int sheets,
+                     const std::vector<Job>& jobs);
+
+    // Every sheet of the day, and the day's keys, expire at `at`.
+    void expire_day(const std::string& store, const Date& day, int sheets, SysSeconds at);
+
+    // The record of job `job_id` due on `day` of `sheets` sheets.
+    std::optional<JobRecord> record(const std::string& store, const Date& day, int sheets,
+                                    const std::string& job_id);
+
+    // The record of `job`, due on `day` starting at `day_start`, as planning
+    // writes it. Throws std::invalid_argument for a joined id that is not one.
+    static JobRecord planned_record(const Job& job, const Date& day, SysSeconds day_start);
+
+  private:
+    RedisConnection& redis_;
+    LuaScript plan_;
+};
+
+namespace keys {
+// hu:{S}:sheets:<day>, hu:{S}:sheet:<day>:<i>, hu:{S}:sheetdue, hu:{S}:days:<date>
+std::string sheets(std::string_view store, const Date& day);
+std::string sheet(std::string_view store, const Date& day, int i);
+std::string sheet_due(std::string_view store);
+std::string occasion_days(std::string_view store, const Date& occasion);
+}  // namespace keys
+
+}  // namespace huitou
