@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/next_wakeup.h"
 #include "core/visit_wire.h"
 #include "core/wire.h"
 #include "io/effect_store.h"
@@ -66,6 +67,8 @@ Scheduler::Scheduler(const Config& config, const TemplateSet& templates, RedisCo
       sms_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.sms, curve_)),
       wechat_(bind_socket(zmq, zmq::socket_type::push, config.endpoints.wechat, curve_)),
       results_(bind_socket(zmq, zmq::socket_type::pull, config.endpoints.results, curve_)),
+      flow_(static_cast<std::size_t>(std::max(1, config.scheduler.dispatch_batch)),
+            config.scheduler.ack_timeout),
       leases_(redis, store_ids(config), config.scheduler.lease),
       retry_delay_(config.scheduler.retry_delay) {}
 
@@ -81,7 +84,8 @@ zmq::socket_t& Scheduler::socket_for(Channel channel) {
     return channel == Channel::sms ? sms_ : wechat_;
 }
 
-PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day) {
+PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day,
+                               const std::function<void()>& between_batches) {
     PlanReport report;
     const SysSeconds now = clock_.now();
     // The jobs go on a connection of their own, a batch behind: Redis creates
@@ -108,6 +112,7 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day) {
         creator.send_create(jobs);
         sent.push_back(std::move(jobs));
         if (sent.size() > 1) collect();
+        if (between_batches) between_batches();
     });
     while (!sent.empty())
         collect();
@@ -118,7 +123,8 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day) {
     return report;
 }
 
-WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day) {
+WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day,
+                                       const std::function<void()>& between_batches) {
     WinbackReport report;
     const SysSeconds now = clock_.now();
     planner_.winbacks(store, day, now, [&](WinbackBatch& batch) {
@@ -136,6 +142,7 @@ WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day
         for (const bool applied : winbacks_.apply(store.id, batch.transitions, now)) {
             if (!applied) ++report.conflicts;
         }
+        if (between_batches) between_batches();
     });
     stats_.planned += report.created;
     metrics_.planned_winbacks(store.id, report.created);
@@ -155,26 +162,85 @@ void Scheduler::plan_due_days(SysSeconds now) {
         const Date today = local_date(now, store.zone);
         const auto it = planned_day_.find(id);
         if (it != planned_day_.end() && it->second == today) continue;
-        // Planned again next turn if refused: planning is idempotent.
-        for_store(id, "plan", [&, &store = store] {
-            auto left_out = plan_day(store, today).left_out;
-            for (const auto& [reason, n] : plan_winbacks(store, today).reasons)
-                left_out["winback|" + reason] += static_cast<long long>(n);
-            // What the day left out, for the console's results by month;
-            // kept as long as the effect report's records.
-            EffectStore(redis_).note_skips(
-                store.id, today, left_out,
-                start_of_day(Date{date::sys_days{today} + date::days{store.effect.keep_days + 1}},
-                             store.zone));
-            // The effect report's records older than the store keeps them.
-            const auto cutoff = start_of_day(
-                Date{date::sys_days{today} - date::days{store.effect.keep_days}}, store.zone);
-            if (const auto n = EffectStore(redis_).trim(store.id, cutoff))
-                spdlog::info("{}: {} messages older than {} days forgotten by the effect report",
-                             store.id, n, store.effect.keep_days);
-            planned_day_.insert_or_assign(id, today);
-        });
+        std::function<void()> between;
+        if (serve_while_planning_) between = [this, &id = id] { serve_between_batches(id); };
+        // Planned again next turn if refused or stopped: planning is
+        // idempotent (job ids are stable), and the day counts as planned,
+        // with its skips noted and the effect records trimmed, only once
+        // all of it was.
+        try {
+            for_store(id, "plan", [&, &store = store] {
+                auto left_out = plan_day(store, today, between).left_out;
+                for (const auto& [reason, n] : plan_winbacks(store, today, between).reasons)
+                    left_out["winback|" + reason] += static_cast<long long>(n);
+                // What the day left out, for the console's results by month;
+                // kept as long as the effect report's records.
+                EffectStore(redis_).note_skips(
+                    store.id, today, left_out,
+                    start_of_day(
+                        Date{date::sys_days{today} + date::days{store.effect.keep_days + 1}},
+                        store.zone));
+                // The effect report's records older than the store keeps them.
+                const auto cutoff = start_of_day(
+                    Date{date::sys_days{today} - date::days{store.effect.keep_days}}, store.zone);
+                if (const auto n = EffectStore(redis_).trim(store.id, cutoff))
+                    spdlog::info(
+                        "{}: {} messages older than {} days forgotten by the effect report",
+                        store.id, n, store.effect.keep_days);
+                planned_day_.insert_or_assign(id, today);
+            });
+        } catch (const PlanningStopped& stopped) {
+            spdlog::info(
+                "{} {}: planning stopped halfway ({}); it is planned again, creating "
+                "nothing twice, by whoever serves the store next",
+                id, format_date(today), stopped.why);
+            if (stop_requested()) return;
+        }
     }
+}
+
+// Planning on the loop's thread, in batches, with a loop turn between two
+// batches — rather than a planning thread: the planner needs nothing
+// resumable (a batch already ends in a callback with the planner's
+// connection free, day_planner.h), no state is shared between threads (the
+// flow, the stats, planned_day_, the leases all stay on one thread), and a
+// stop or a lost lease ends planning at a batch boundary. A festival day of
+// hundreds of thousands of members then delays a result, a visit or a
+// dispatch by one batch of planning (scheduler.plan_batch members), not by
+// the whole day.
+void Scheduler::serve_between_batches(const std::string& store) {
+    if (stop_requested()) throw PlanningStopped{"a stop was requested"};
+    // A refusal outside a store's steps (leases, visits) is said and the
+    // turn goes on, as in run(); it must not end the planning.
+    auto said = [&](const RedisReplyError& e) {
+        metrics_.redis_refused(e.request());
+        spdlog::error("{} (a bug or damaged data, not an outage)", e.what());
+    };
+    try {
+        if (use_leases_) refresh_leases();
+    } catch (const RedisReplyError& e) {
+        said(e);
+    }
+    if (!serves(store)) throw PlanningStopped{"its lease is lost"};
+    const SysSeconds now = clock_.now();
+    requeue_overdue(now);
+    dispatch_due(now);
+    handle_results(std::chrono::milliseconds(0));
+    try {
+        handle_visits();
+    } catch (const RedisReplyError& e) {
+        said(e);
+    }
+    ++stats_.turns_while_planning;
+}
+
+void Scheduler::refresh_leases() {
+    // A store just taken over is planned again: idempotent, and the
+    // replica that had it may have died halfway through its day.
+    for (const auto& store : leases_.refresh())
+        planned_day_.erase(store);
+    std::lock_guard lock(served_mutex_);
+    served_until_ = leases_.held_until();
 }
 
 bool Scheduler::for_store(const std::string& store, std::string_view step,
@@ -184,6 +250,7 @@ bool Scheduler::for_store(const std::string& store, std::string_view step,
         return true;
     } catch (const RedisReplyError& e) {
         metrics_.redis_refused(e.request());
+        // Real time: this bounds the log's volume, whatever the clock shows.
         const auto now = std::chrono::steady_clock::now();
         auto& logged = refusal_logged_[store + "|" + std::string(step) + "|" + e.what()];
         if (logged == std::chrono::steady_clock::time_point{} ||
@@ -244,9 +311,8 @@ std::size_t Scheduler::handle_visits() {
 
 void Scheduler::requeue_overdue(SysSeconds now) {
     // A job pushed to a worker that died never gets a result here: forget it
-    // when Redis would dispatch it again, so that it does not hold the window.
-    const auto stale = std::chrono::steady_clock::now() - config_.scheduler.ack_timeout;
-    std::erase_if(outstanding_, [&](const auto& entry) { return entry.second < stale; });
+    // when Redis would dispatch it again, so that it does not hold the flow.
+    flow_.forget_stale(clock_.monotonic());
     for (const auto& [id, store] : config_.stores) {
         if (!serves(id)) continue;
         for_store(id, "requeue", [&, &id = id] {
@@ -256,9 +322,9 @@ void Scheduler::requeue_overdue(SysSeconds now) {
                              id, r.requeued, r.unknown);
             }
             // Their results will not come (their worker died, or a late one
-            // is recorded by Redis's rules): they must not hold the window.
+            // is recorded by Redis's rules): they must not hold the flow.
             for (const auto& job_id : r.settled)
-                outstanding_.erase(id + "|" + job_id);
+                flow_.settled(id + "|" + job_id);
             stats_.requeued += static_cast<std::size_t>(r.requeued);
             stats_.unknown += static_cast<std::size_t>(r.unknown);
         });
@@ -267,33 +333,12 @@ void Scheduler::requeue_overdue(SysSeconds now) {
 
 std::size_t Scheduler::dispatch_due(SysSeconds now) {
     std::size_t pushed = 0;
-    // A channel whose workers took a job lately is busy when its queue is
-    // full, not unmanned: its jobs are due again at once, not after
-    // retry_delay (which is for a channel nobody serves).
-    const auto busy_since = std::chrono::steady_clock::now() - std::chrono::seconds(10);
     auto writable = [](zmq::socket_t& s) {
         return (s.get(zmq::sockopt::events) & ZMQ_POLLOUT) != 0;
     };
-    auto busy = [&](Channel c) {
-        const auto last = last_push_.find(c);
-        return last != last_push_.end() && last->second > busy_since;
-    };
-    // At most window_ jobs pushed without a result: enough to keep every
-    // worker's queue full, few enough that little is claimed only to come
-    // back because the queues are full. It learns what the queues hold: a
-    // push that would block while the workers are busy sets it to what is
-    // in flight then, and each second without one widens it a quarter batch
-    // (workers joining, or going faster), up to 4 batches.
-    const auto batch = static_cast<std::size_t>(config_.scheduler.dispatch_batch);
-    const std::size_t min_claim = std::max<std::size_t>(1, batch / 4);
-    const std::size_t max_window = 4 * batch;
-    if (window_ == 0) window_ = max_window;
-    const auto steady_now = std::chrono::steady_clock::now();
-    if (steady_now - window_checked_ >= std::chrono::seconds(1)) {
-        if (!window_blocked_) window_ = std::min(max_window, window_ + min_claim);
-        window_blocked_ = false;
-        window_checked_ = steady_now;
-    }
+    // How much may be in flight, and which channels are busy, is the flow's
+    // decision (core/dispatch_flow.h); here are the sockets and Redis.
+    flow_.begin_round(clock_.monotonic());
     for (const auto& [id, store] : config_.stores) {
         if (!serves(id)) continue;
         for_store(id, "dispatch", [&, &id = id, &store = store] {
@@ -303,17 +348,11 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
             // Only as much in flight as the workers can send before the ack
             // timeout; the rest waits in Redis rather than in socket buffers.
             long long store_room = config_.scheduler.max_in_flight - jobs_.count_in_flight(id);
-            while (store_room > 0) {
-                // While the workers are busy, claim only what the window has room
-                // for, and nothing below a quarter batch (a claim is a script
-                // call). With no worker at all, claiming goes on: it is what ends
-                // jobs past their expiry.
-                const bool working = busy(Channel::sms) || busy(Channel::wechat);
-                const std::size_t room =
-                    outstanding_.size() < window_ ? window_ - outstanding_.size() : 0;
-                if (working && (room < min_claim || (!writable(sms_) && !writable(wechat_)))) break;
-                const int limit = static_cast<int>(std::min<long long>(
-                    store_room, static_cast<long long>(working ? std::min(batch, room) : batch)));
+            for (;;) {
+                const std::size_t size = flow_.claim_size(clock_.monotonic(), store_room,
+                                                          writable(sms_) || writable(wechat_));
+                if (size == 0) break;
+                const int limit = static_cast<int>(size);
                 auto claim = jobs_.claim_due(id, now, limit, &rules);
                 store_room -= static_cast<long long>(claim.jobs.size());
                 stats_.expired += static_cast<std::size_t>(claim.expired);
@@ -336,18 +375,14 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
                         send_frames(socket_for(job.channel), encode(m))) {
                         ++pushed;
                         metrics_.dispatched(job);
-                        last_push_[job.channel] = std::chrono::steady_clock::now();
-                        outstanding_.insert_or_assign(job.store + "|" + job.id,
-                                                      std::chrono::steady_clock::now());
+                        flow_.pushed(job.channel, job.store + "|" + job.id, clock_.monotonic());
                         continue;
                     }
-                    if (!blocked.contains(job.channel) && busy(job.channel)) {
-                        // The busy workers' queues are full with what is in flight.
-                        window_ = std::max(2 * min_claim, outstanding_.size());
-                        window_blocked_ = true;
-                    }
+                    if (!blocked.contains(job.channel))
+                        flow_.push_blocked(job.channel, clock_.monotonic());
                     blocked.insert(job.channel);
-                    back.emplace_back(&job, busy(job.channel) ? now : now + retry_delay_);
+                    back.emplace_back(
+                        &job, flow_.due_again(job.channel, clock_.monotonic(), now, retry_delay_));
                     metrics_.deferred(job);
                 }
                 jobs_.release_many(back);
@@ -440,7 +475,7 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
 void Scheduler::counted(const ResultMessage& r, std::optional<std::string_view> state) {
     ++stats_.results[std::string(to_string(r.outcome))];
     metrics_.recorded(r);
-    outstanding_.erase(r.store + "|" + r.job_id);
+    flow_.settled(r.store + "|" + r.job_id);
     spdlog::debug("{} {}: {} → {}", r.store, r.job_id, to_string(r.outcome),
                   state ? *state : "recorded by the worker");
 }
@@ -456,16 +491,15 @@ std::size_t Scheduler::count_due(SysSeconds now) {
 }
 
 std::chrono::seconds Scheduler::time_to_next_event(SysSeconds now) {
-    std::chrono::seconds wait{60};
+    NextWakeup wakeup(now);
     for (const auto& [id, store] : config_.stores) {
         if (!serves(id)) continue;
-        for_store(id, "next due", [&, &id = id] {
-            if (const auto due = jobs_.next_due(id)) wait = std::min(wait, *due - now);
-        });
+        for_store(id, "next due", [&, &id = id] { wakeup.at(jobs_.next_due(id)); });
+        // The store's next day, to plan.
         const Date tomorrow{date::sys_days{local_date(now, store.zone)} + date::days{1}};
-        wait = std::min(wait, start_of_day(tomorrow, store.zone) - now);
+        wakeup.at(start_of_day(tomorrow, store.zone));
     }
-    return std::max(wait, std::chrono::seconds{0});
+    return wakeup.clock_wait();
 }
 
 bool Scheduler::serves(const std::string& store) const {
@@ -475,30 +509,23 @@ bool Scheduler::serves(const std::string& store) const {
 bool Scheduler::serves_now(const std::string& store) const {
     std::lock_guard lock(served_mutex_);
     const auto it = served_until_.find(store);
+    // Real time, as the leases are (io/store_leases.h: Redis expires them).
     return it != served_until_.end() && std::chrono::steady_clock::now() < it->second;
 }
 
 void Scheduler::run(std::optional<SysSeconds> until) {
     RedisOutage outage;
     use_leases_ = true;
+    serve_while_planning_ = true;
     while (!stop_requested()) {
         try {
             const SysSeconds now = clock_.now();
             if (until && now >= *until) break;
-            // A store just taken over is planned again: idempotent, and the
-            // replica that had it may have died halfway through its day.
-            for (const auto& store : leases_.refresh())
-                planned_day_.erase(store);
-            {
-                std::lock_guard lock(served_mutex_);
-                served_until_ = leases_.held_until();
-            }
+            refresh_leases();
             plan_due_days(now);
             requeue_overdue(now);
             dispatch_due(now);
-            auto wait = clock_.real_wait(time_to_next_event(now));
-            wait = std::clamp(wait, std::chrono::milliseconds(1), std::chrono::milliseconds(1000));
-            handle_results(wait);
+            handle_results(NextWakeup::poll_wait(clock_.real_wait(time_to_next_event(now))));
             handle_visits();
             if (outage.ongoing()) metrics_.redis_reconnected();
             outage.reached();
@@ -537,6 +564,7 @@ Scheduler::OnceResult Scheduler::run_once() {
     retry_delay_ = std::chrono::seconds(0);
     plan_due_days(start);
     requeue_overdue(start);
+    // Real time: once_wait bounds how long the command runs.
     const auto deadline = std::chrono::steady_clock::now() + config_.scheduler.once_wait;
     // Workers may still be connecting: a job handed back for lack of a worker
     // is offered again until the deadline.
@@ -544,10 +572,10 @@ Scheduler::OnceResult Scheduler::run_once() {
         const SysSeconds now = clock_.now();
         dispatch_due(now);
         handle_results(std::chrono::milliseconds(100));
-        const bool done = outstanding_.empty() && count_due(now) == 0;
+        const bool done = flow_.in_flight() == 0 && count_due(now) == 0;
         if (done || std::chrono::steady_clock::now() >= deadline || stop_requested()) break;
     }
-    return {outstanding_.size(), count_due(clock_.now())};
+    return {flow_.in_flight(), count_due(clock_.now())};
 }
 
 }  // namespace huitou

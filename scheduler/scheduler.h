@@ -2,10 +2,14 @@
 //
 // The loop is shaped like Redis' aeProcessEvents: plan any store whose local
 // day has begun → hand back jobs whose result never came → dispatch what is
-// due → wait on the results socket until the next thing is due (pure
-// arithmetic on the clock) → record the results that arrived. Every decision
-// is made by the pure core; this class only moves data between Redis,
-// ZeroMQ and the core.
+// due → wait on the results socket until the next thing is due → record the
+// results that arrived. Every decision is made by the pure core — how much
+// to keep in flight (core/dispatch_flow.h), how long to wait
+// (core/next_wakeup.h), the policy (core/delivery_policy.h) — on the
+// clock's time; this class only moves data between Redis, ZeroMQ and the
+// core. A day is planned in batches with a turn of the loop between two
+// (serve_between_batches), so a festival of hundreds of thousands of
+// members does not hold results and dispatch back for its whole length.
 //
 // Sockets: one PUSH per channel (bound; workers connect and share its jobs
 // round-robin) and one PULL for results. PUSH sockets use ZMQ_IMMEDIATE and
@@ -29,6 +33,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/dispatch_flow.h"
 #include "core/message_template.h"
 #include "io/curve.h"
 #include "io/job_store.h"
@@ -59,6 +64,12 @@ struct WinbackReport {
     std::size_t conflicts = 0;  // members who changed between read and write (a visit)
 };
 
+// Thrown between two planning batches when the store's planning must end
+// there (a stop request, a lost lease); caught by plan_due_days.
+struct PlanningStopped {
+    std::string why;
+};
+
 struct SchedulerStats {
     std::size_t planned = 0;
     std::size_t dispatched = 0;
@@ -70,6 +81,7 @@ struct SchedulerStats {
     std::size_t unknown = 0;
     std::size_t bad_messages = 0;
     std::map<std::string, std::size_t> results;  // outcome → count
+    std::size_t turns_while_planning = 0;        // loop turns served between planning batches
     std::size_t visits = 0;                      // visits recorded from the POS feed
     std::size_t bad_visits = 0;                  // visit messages dropped (malformed or refused)
 };
@@ -86,16 +98,31 @@ class Scheduler {
 
     // Plans `day` for `store`: idempotent. Reads the members the day's
     // indexes name (every member on a festival, in batches), and creates the
-    // jobs the delivery policy gives them (scheduler/day_planner.h). Throws RedisError.
-    PlanReport plan_day(const StoreConfig& store, const Date& day);
+    // jobs the delivery policy gives them (scheduler/day_planner.h).
+    // `between_batches`, if given, runs after each batch's jobs are sent to
+    // Redis (plan_due_days serves the loop there). Throws RedisError, and
+    // whatever `between_batches` throws.
+    PlanReport plan_day(const StoreConfig& store, const Date& day,
+                        const std::function<void()>& between_batches = {});
 
     // Plans the win-back of `store` on `day`: the policy's jobs are created,
     // then each member's step applied, guarded by what was read (a member
-    // who came back meanwhile has the fresh job cancelled). Throws RedisError.
-    WinbackReport plan_winbacks(const StoreConfig& store, const Date& day);
+    // who came back meanwhile has the fresh job cancelled). `between_batches`
+    // as for plan_day. Throws RedisError.
+    WinbackReport plan_winbacks(const StoreConfig& store, const Date& day,
+                                const std::function<void()>& between_batches = {});
 
-    // Plans every store whose local day at `now` is not planned yet in this process.
+    // Plans every store whose local day at `now` is not planned yet in this
+    // process. With serve_while_planning on, the loop is served between
+    // planning batches (see serve_between_batches), and a stop request or a
+    // lost lease ends the store's planning there, to be done again (it is
+    // idempotent) by whoever serves the store next.
     void plan_due_days(SysSeconds now);
+
+    // Whether plan_due_days serves the loop between planning batches: the
+    // daemon (run) does; a caller that drives the steps itself (tests,
+    // --once, which dispatches right after planning) need not.
+    void serve_while_planning(bool on) { serve_while_planning_ = on; }
 
     // Binds the POS visit feed (endpoints.visits; the daemon does, --once does not).
     void listen_for_visits();
@@ -142,10 +169,20 @@ class Scheduler {
     // Counts a result recorded in Redis (`state`: the job's state after, if
     // recorded here) and forgets its job's dispatch.
     void counted(const ResultMessage& result, std::optional<std::string_view> state);
-    // Clock time until the next thing to do: a due job or a store's midnight.
+    // Clock time until the next thing to do: a due job or a store's midnight
+    // (core/next_wakeup.h).
     std::chrono::seconds time_to_next_event(SysSeconds now);
     // How many planned jobs of all stores are due at `now`.
     std::size_t count_due(SysSeconds now);
+    // One loop turn that does not wait, between two batches of `store`'s
+    // planning: leases renewed, results and visits taken, overdue jobs
+    // handed back, due jobs dispatched. Throws PlanningStopped on a stop
+    // request or when `store`'s lease is lost; RedisError.
+    void serve_between_batches(const std::string& store);
+    // Renews and takes leases (every third of the lease); a store taken is
+    // planned again.
+    void refresh_leases();
+    bool serve_while_planning_ = false;
 
     const Config& config_;
     const TemplateSet& templates_;
@@ -165,14 +202,9 @@ class Scheduler {
     std::map<std::string, Date> planned_day_;  // store → the local day planned
     // "store|step|reply" → when it was last logged (for_store).
     std::map<std::string, std::chrono::steady_clock::time_point> refusal_logged_;
-    // "store|job" pushed, no result yet → when (the dispatch window; --once)
-    std::map<std::string, std::chrono::steady_clock::time_point> outstanding_;
-    std::map<Channel, std::chrono::steady_clock::time_point> last_push_;  // a worker took a job
-    // How many jobs may be pushed without a result (dispatch_due learns it
-    // from pushes that would block); 0 until the first dispatch.
-    std::size_t window_ = 0;
-    bool window_blocked_ = false;  // a push would block since window_checked_
-    std::chrono::steady_clock::time_point window_checked_{};
+    // The jobs in flight and how many may be (core/dispatch_flow.h); on the
+    // clock's monotonic time.
+    DispatchFlow flow_;
     // The daemon serves only the stores whose lease it holds (replicas);
     // --once serves every store.
     bool serves(const std::string& store) const;

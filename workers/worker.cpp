@@ -8,6 +8,7 @@
 #include "core/delivery_policy.h"
 #include "core/log_mask.h"
 #include "core/phone_number.h"
+#include "core/settlement.h"
 #include "io/program_setup.h"
 #include "io/redis_outage.h"
 #include "io/zmq_frames.h"
@@ -17,7 +18,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Sleeps `d`, in slices, returning early when a stop is requested.
+// Sleeps `d`, in slices, returning early when a stop is requested. Real
+// time on purpose (std::chrono::steady_clock, not Clock::monotonic): `d`
+// comes from the rate limiter, which counts in Redis TIME.
 void sleep_unless_stopped(std::chrono::microseconds d) {
     const auto until = std::chrono::steady_clock::now() + d;
     while (!stop_requested()) {
@@ -310,7 +313,7 @@ void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
     // here on a crash leaves this job, and only this one, `unknown`.
     if (!mark_call(job)) return;
     SendResult result;
-    const auto started = std::chrono::steady_clock::now();
+    const auto started = std::chrono::steady_clock::now();  // a latency: real time
     try {
         result = sender_.send(job, clock_.now());
     } catch (const std::exception& e) {
@@ -378,6 +381,7 @@ bool Worker::in_window(const JobMessage& job, SysSeconds now, std::optional<SysS
 }
 
 bool Worker::wait_for_account(const JobMessage& job) {
+    // Real time, like the limiter's waits (Redis TIME), not the clock's.
     const auto deadline = std::chrono::steady_clock::now() + provider_.rate.max_wait;
     bool waited = false;
     for (;;) {
@@ -406,18 +410,15 @@ bool Worker::wait_for_account(const JobMessage& job) {
 }
 
 void Worker::finish(const JobMessage& job, SendResult result) {
+    // What to record and do is decided in the core (core/settlement.h);
+    // here it is applied.
     const SysSeconds now = clock_.now();
-    if (result.outcome == Outcome::retry && !result.retry_at) {
-        std::uniform_real_distribution<double> unit(0.0, 1.0);
-        result.retry_at = now + retry_backoff(job.attempt, provider_.backoff, unit(random_));
-    }
-    if (result.outcome == Outcome::account_problem) {
-        const SysSeconds until =
-            result.retry_at ? std::max(*result.retry_at, now + 1s) : now + provider_.account_pause;
-        result.retry_at = until;
-        pause(until, result.error);
-    }
-    if (result.outcome == Outcome::consent_lost) {
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    const Settlement s = settle({result.outcome, result.retry_at, result.maybe_sent}, job.attempt,
+                                provider_.backoff, provider_.account_pause, now, unit(random_));
+    result.retry_at = s.retry_at;
+    if (s.pause_until) pause(*s.pause_until, result.error);
+    if (s.record_opt_out) {
         try {
             ConsentEvent e;
             e.at = now;
@@ -433,11 +434,7 @@ void Worker::finish(const JobMessage& job, SendResult result) {
                           result.error, e.what());
         }
     }
-    // A retry whose request may have reached the provider is unsure from now:
-    // the next attempt asks the provider first.
-    std::optional<SysSeconds> unsure;
-    if (result.outcome == Outcome::retry && result.maybe_sent) unsure = now;
-    report(job, std::move(result), true, unsure);
+    report(job, std::move(result), true, s.unsure);
 }
 
 void Worker::pause(SysSeconds until, const std::string& why) {
@@ -578,6 +575,7 @@ std::size_t Worker::hand_back_queued() {
     // the wire comes back after its ack timeout. (A paused worker has closed
     // its queue already.)
     if (jobs_in_.handle() != nullptr) {
+        // Real time: how long the network takes to bring what was on the wire.
         const auto give_up = std::chrono::steady_clock::now() + 2s;
         for (;;) {
             while (auto frames = receive_frames(jobs_in_))

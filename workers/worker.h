@@ -13,16 +13,16 @@
 // left that day. Then the limits (io/rate_limiter.h): the account's rate
 // is waited for here — a bounded sleep that a stop signal cuts short — and a
 // recipient over a cap is retried in the next window. Then the Sender, and
-// the outcome is recorded in Redis and pushed to the scheduler: a transient
-// failure comes back after an exponential backoff with jitter
-// (core/backoff.h); a lost consent is recorded as an opt-out; an account
+// the outcome is settled (core/settlement.h), recorded in Redis and pushed to
+// the scheduler: a transient failure comes back after an exponential backoff
+// with jitter (core/backoff.h); a lost consent is recorded as an opt-out; an account
 // problem stops this worker's channel for account_pause (it stops taking
 // jobs, logs an error, and takes jobs again after the pause).
 // The worker records as well as reports, so a result survives a scheduler
 // that is down; the result says it was recorded, and the scheduler records
 // only those that were not (recording is idempotent, so both may do it).
 //
-// The one window where a job's fate is unknown is between the provider call
+// The one stretch where a job's fate is unknown is between the provider call
 // and the record. Just before each call the worker marks the job
 // (JobStore::mark_call, in the same round trip as the records of the jobs
 // before it): a crash then leaves that one job marked without an outcome,
@@ -144,7 +144,8 @@ class Worker {
     // Fails `job`: Redis refused a request about it (`why` says which and
     // what Redis answered). Logged as an error: a bug or damaged data.
     void refused_by_redis(const JobMessage& job, const std::string& why);
-    // Reports the provider's answer to the call.
+    // Reports the provider's answer to the call, applying its settlement
+    // (core/settlement.h: the backoff, the pause, the opt-out, the unsure mark).
     void finish(const JobMessage& job, SendResult result);
     void report(const JobMessage& job, SendResult result, bool record,
                 std::optional<SysSeconds> unsure = std::nullopt);
