@@ -634,7 +634,7 @@ TEST_CASE("Idempotency-Key: the first answer again, the work once; 422 and 409")
     // A request still running under the key: 409 for the retry.
     const std::string busy = R"({"event_id": "v1", "type": "visit", "member_id": "M01"})";
     const auto fp = request_fingerprint("POST", "/api/v1/stores/toyland/events", busy);
-    REQUIRE_FALSE(a.replays->claim("key:" + a.writer->key.id, "busy-1", fp));
+    REQUIRE_FALSE(a.replays->take("key:" + a.writer->key.id, "busy-1", fp));
     r = a.post("/api/v1/stores/toyland/events", busy, with(a.w(), "Idempotency-Key", "busy-1"));
     REQUIRE(r);
     CHECK(r->status == 409);
