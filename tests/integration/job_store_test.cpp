@@ -90,6 +90,16 @@ TEST_CASE("job transitions in Redis") {
         CHECK(redis.command({"TTL", keys::job("toyland", job.id)}).integer > 0);
     }
 
+    SECTION("a declined result changes nothing: the copy that said no was not the one in flight") {
+        jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10);
+        const SysSeconds t = at("2027-09-15T10:00:01+08:00");
+        CHECK(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
+        CHECK(jobs.record(result(job, Outcome::declined, t)) == JobState::dispatched);
+        CHECK(jobs.count_in_flight("toyland") == 1);
+        CHECK(jobs.count_due("toyland", at("2027-09-16T00:00:00+08:00")) == 0);
+        CHECK(jobs.record(result(job, Outcome::sent, t)) == JobState::sent);
+    }
+
     SECTION("a job never pushed is handed back without counting an attempt") {
         jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10);
         CHECK(jobs.hand_back("toyland", job.id, at("2027-09-15T10:01:00+08:00")));
