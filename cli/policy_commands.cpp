@@ -39,9 +39,9 @@ void print_consent(const Member& m, const StoreConfig& store, ConsentStore& cons
     out << "member " << m.id << " " << m.name << " (" << store.id << ", " << store.name << ")\n";
     for (const Channel c : {Channel::sms, Channel::wechat}) {
         const auto& address = address_of(m, c);
-        const bool refused = !address.empty() && consent.is_refused(store.id, c, address);
+        const bool opted_out = !address.empty() && consent.is_opted_out(store.id, c, address);
         const auto state =
-            explain_consent(m, c, refused, store.policy.notices_need_optin, events, store.zone);
+            explain_consent(m, c, opted_out, store.policy.notices_need_optin, events, store.zone);
         out << "  " << pad(std::string(to_string(c)), 7) << pad(shown_address(address, c), 17)
             << "greetings " << (state.marketing ? "yes" : "no ") << "  notices "
             << (state.notices ? "yes" : "no ") << "  " << state.why << "\n";
@@ -101,7 +101,7 @@ void PolicyCommands::add_to(CLI::App& app) {
     consent_->add_option("--channel", channel_, "sms or wechat (to record an event)")
         ->check(CLI::IsMember({"sms", "wechat"}));
     auto* in = consent_->add_flag("--opt-in", opt_in_, "Record that the member agreed");
-    auto* out = consent_->add_flag("--opt-out", opt_out_, "Record that the member refused");
+    auto* out = consent_->add_flag("--opt-out", opt_out_, "Record that the member opted out");
     in->excludes(out);
     consent_->add_option("--source", source_, "How it was given (default: counter)")
         ->check(CLI::IsMember({"counter", "api", "wechat_event", "sms_reply"}));

@@ -55,11 +55,11 @@ std::optional<std::string> check_consent_event(const ConsentEvent& e) {
     return std::nullopt;
 }
 
-bool is_refusal(const ConsentEvent& e) {
+bool is_opt_out(const ConsentEvent& e) {
     return !e.opt_in && e.source != ConsentSource::import && !e.shop_record;
 }
 
-bool lifts_refusal(const ConsentEvent& e) {
+bool lifts_opt_out(const ConsentEvent& e) {
     return e.opt_in && e.source != ConsentSource::import && !e.shop_record;
 }
 
@@ -122,32 +122,32 @@ bool concerns(const ConsentEvent& e, const Member& m) {
     return std::find(e.members.begin(), e.members.end(), m.id) != e.members.end();
 }
 
-ChannelConsent explain_consent(const Member& m, Channel c, bool refused, bool notices_need_optin,
+ChannelConsent explain_consent(const Member& m, Channel c, bool opted_out, bool notices_need_optin,
                                const std::vector<ConsentEvent>& events,
                                const date::time_zone* zone) {
     ChannelConsent out;
     out.reachable = !address_of(m, c).empty();
     out.agreed = optin_of(m, c);
-    out.refused = refused;
+    out.opted_out = opted_out;
     out.subscribed = c == Channel::sms || m.wechat_subscribed;
-    out.marketing = out.reachable && out.agreed && !refused && out.subscribed;
-    out.notices = out.reachable && !refused && (out.agreed || !notices_need_optin);
+    out.marketing = out.reachable && out.agreed && !opted_out && out.subscribed;
+    out.notices = out.reachable && !opted_out && (out.agreed || !notices_need_optin);
 
     // The latest event of this channel that decided each layer.
-    const ConsentEvent* last_refusal = nullptr;
+    const ConsentEvent* last_opt_out = nullptr;
     const ConsentEvent* last_flag = nullptr;
     for (const auto& e : events) {
         if (e.channel != c) continue;
-        if (is_refusal(e)) last_refusal = &e;
-        if (lifts_refusal(e) && last_refusal) last_refusal = nullptr;
+        if (is_opt_out(e)) last_opt_out = &e;
+        if (lifts_opt_out(e) && last_opt_out) last_opt_out = nullptr;
         last_flag = &e;
     }
     const std::string channel(to_string(c));
     if (!out.reachable) {
         out.why = "no " + std::string(c == Channel::sms ? "phone number" : "openid") + " on record";
-    } else if (refused) {
-        out.why = "the member refused " + channel;
-        if (last_refusal) out.why += ": " + describe(*last_refusal, zone);
+    } else if (opted_out) {
+        out.why = "the member opted out of " + channel;
+        if (last_opt_out) out.why += ": " + describe(*last_opt_out, zone);
         out.why += "; only an opt-in at the counter or through the API lifts it";
     } else if (!out.agreed) {
         out.why = "no consent";

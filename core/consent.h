@@ -4,11 +4,11 @@
 // Consent has two layers, each with one owner:
 //   - the shop's record: the member's sms_optin / wechat_optin flags, set by
 //     imports (the shop's own export) and by explicit opt-ins and opt-outs;
-//   - the member's own refusal: the address (E.164 phone or openid) on the
+//   - the member's own opt-out: the address (E.164 phone or openid) on the
 //     store's opt-out list for the channel (hu:{S}:optout:<channel>), put
 //     there by every opt-out that is not an import — a reply "T", a WeChat
 //     unsubscribe, a word at the counter, an API call, a provider saying the
-//     user refused.
+//     user opted out.
 // A member may get a marketing message on a channel when the flag says yes
 // and the address is not on the list; a service notice (card expiry) only
 // needs the address off the list (policy.notices_need_optin asks for more).
@@ -17,7 +17,7 @@
 // takes an address off the list, so a member who replied "T" after the
 // export was made stays opted out however often the file is imported. Only
 // an explicit opt-in — at the counter, through the API, or (for WeChat) a
-// subscribe event — recorded after the refusal lifts it. An import can still
+// subscribe event — recorded after the opt-out lifts it. An import can still
 // withdraw consent (a "0" clears the flag): it errs toward fewer messages.
 //
 // Every change is an event in the store's ledger (a Redis stream, appended,
@@ -58,8 +58,8 @@ struct ConsentEvent {
     std::string detail;                // reply text, provider answer, note, file name
     // A change of the shop's consent flag written with the member (a member
     // write through the API; an import is one by its source): the shop's
-    // record, not the member's word — it neither refuses nor lifts a
-    // refusal. Stored as the field record=shop.
+    // record, not the member's word — it neither opts out nor lifts an
+    // opt-out. Stored as the field record=shop.
     bool shop_record = false;
 
     friend bool operator==(const ConsentEvent&, const ConsentEvent&) = default;
@@ -72,10 +72,10 @@ struct ConsentEvent {
 std::optional<std::string> check_consent_event(const ConsentEvent& e);
 
 // An opt-out the member made (every source but import, and no shop record):
-// the address goes on the store's opt-out list, where only lifts_refusal
+// the address goes on the store's opt-out list, where only lifts_opt_out
 // events take it off.
-bool is_refusal(const ConsentEvent& e);
-bool lifts_refusal(const ConsentEvent& e);
+bool is_opt_out(const ConsentEvent& e);
+bool lifts_opt_out(const ConsentEvent& e);
 
 // The ledger's stream fields, and back (nullopt: not a consent event).
 FieldMap to_fields(const ConsentEvent& e);
@@ -94,16 +94,16 @@ bool optin_of(const Member& m, Channel c);
 struct ChannelConsent {
     bool reachable = false;   // has an address on the channel
     bool agreed = false;      // the shop's flag
-    bool refused = false;     // the address is on the opt-out list
+    bool opted_out = false;   // the address is on the opt-out list (JSON "refused")
     bool subscribed = false;  // WeChat: subscribed to the store's notices (greetings need it)
     bool marketing = false;   // may get greetings and win-backs here
     bool notices = false;     // may get service notices here
     std::string why;          // one line for people
 };
 
-// `refused`: whether the member's address is on the store's opt-out list for
+// `opted_out`: whether the member's address is on the store's opt-out list for
 // `c`; `events`: the member's ledger events, oldest first (for the why).
-ChannelConsent explain_consent(const Member& m, Channel c, bool refused, bool notices_need_optin,
+ChannelConsent explain_consent(const Member& m, Channel c, bool opted_out, bool notices_need_optin,
                                const std::vector<ConsentEvent>& events,
                                const date::time_zone* zone);
 

@@ -12,8 +12,8 @@ namespace {
 using nlohmann::json;
 
 constexpr std::array<std::string_view, 9> outcome_names{
-    "sent",    "retry",   "failed",  "consent_lost", "account_problem",
-    "refused", "expired", "unknown", "deferred"};
+    "sent",     "retry",   "failed",  "consent_lost", "account_problem",
+    "declined", "expired", "unknown", "deferred"};
 
 long long seconds_of(SysSeconds t) {
     return t.time_since_epoch().count();
@@ -196,7 +196,10 @@ Decoded<ResultMessage> decode_result(const std::vector<std::string_view>& frames
     ResultMessage m;
     m.store = r.string("store", true, 32);
     m.job_id = r.string("job_id", true);
-    const auto outcome = parse_outcome(r.string("outcome", true));
+    const auto outcome_name = r.string("outcome", true);
+    // "refused" is what workers before issue 20 call `declined`: during a
+    // rolling upgrade a new scheduler still hears old workers.
+    const auto outcome = parse_outcome(outcome_name == "refused" ? "declined" : outcome_name);
     m.provider = r.string("provider", false, 64);
     m.provider_ref = r.string("provider_ref", false);
     m.error = r.string("error", false, 1024);

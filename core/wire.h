@@ -50,9 +50,11 @@ enum class Outcome {
     sent,             // the provider accepted it
     retry,            // transient trouble: try again at `retry_at`
     failed,           // permanent: this message will never go
-    consent_lost,     // the member refused this channel: record the opt-out
+    consent_lost,     // the member opted out of this channel: record the opt-out
     account_problem,  // the provider account cannot send: stop the channel
-    refused,          // the worker would not send: already sent, or its fate unknown
+    declined,         // the worker would not send: already sent, or its fate unknown
+                      // (begin_send or the mark said no); wire name "declined",
+                      // "refused" from a worker older than issue 20 reads as this
     expired,          // it reached the worker after `expires_at`
     unknown,          // the provider may have it and cannot say: never sent again
     deferred,         // not handed to the provider (a recipient cap, the send window,
@@ -60,6 +62,7 @@ enum class Outcome {
                       // `retry_at`, and not an attempt
 };
 std::string_view to_string(Outcome o);
+// The outcome named `s` (its wire name); nullopt for none.
 std::optional<Outcome> parse_outcome(std::string_view s);
 
 struct ResultMessage {

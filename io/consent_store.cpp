@@ -71,22 +71,22 @@ ConsentOutcome ConsentStore::record(const ConsentEvent& e, const OnceKey* once) 
         return out;
     }
     if (reply.elements.size() == 2) {
-        out.newly_refused = reply.elements[0].integer == 1;
+        out.newly_opted_out = reply.elements[0].integer == 1;
         out.cancelled = reply.elements[1].integer;
     }
     return out;
 }
 
-bool ConsentStore::is_refused(const std::string& store, Channel channel,
-                              const std::string& address) {
+bool ConsentStore::is_opted_out(const std::string& store, Channel channel,
+                                const std::string& address) {
     const auto reply = redis_.command(
         {"SISMEMBER", keys::opt_outs(store, std::string(to_string(channel))), address});
     reply.expect_ok("SISMEMBER opt-outs");
     return reply.integer == 1;
 }
 
-std::vector<std::pair<bool, bool>> ConsentStore::refusals(const std::string& store,
-                                                          const std::vector<Member>& members) {
+std::vector<std::pair<bool, bool>> ConsentStore::opted_out(const std::string& store,
+                                                           const std::vector<Member>& members) {
     std::vector<std::pair<bool, bool>> out(members.size(), {false, false});
     if (members.empty()) return out;
     // SMISMEMBER needs at least one member: "" stands for "no address".

@@ -29,9 +29,9 @@
 namespace huitou {
 
 struct ConsentOutcome {
-    bool newly_refused = false;  // the address joined the opt-out list
-    long long cancelled = 0;     // jobs of today cancelled by it
-    bool duplicate = false;      // the once-key was there: nothing recorded
+    bool newly_opted_out = false;  // the address joined the opt-out list (JSON "newly_refused")
+    long long cancelled = 0;       // jobs of today cancelled by it
+    bool duplicate = false;        // the once-key was there: nothing recorded
 };
 
 // A key the event takes atomically with its recording (an API event's id):
@@ -58,12 +58,12 @@ class ConsentStore {
     ConsentOutcome record(const ConsentEvent& e, const OnceKey* once = nullptr);
 
     // Whether `address` is on `store`'s opt-out list for `channel`. Throws RedisError.
-    bool is_refused(const std::string& store, Channel channel, const std::string& address);
+    bool is_opted_out(const std::string& store, Channel channel, const std::string& address);
 
     // For each member, whether their SMS and WeChat addresses are on the
     // store's opt-out lists: two commands, one round trip. Throws RedisError.
-    std::vector<std::pair<bool, bool>> refusals(const std::string& store,
-                                                const std::vector<Member>& members);
+    std::vector<std::pair<bool, bool>> opted_out(const std::string& store,
+                                                 const std::vector<Member>& members);
 
     // The ledger of `store`, oldest first, at most `limit` entries. Throws RedisError.
     std::vector<ConsentEvent> ledger(const std::string& store, std::size_t limit = 1000);

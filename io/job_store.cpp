@@ -30,8 +30,8 @@ JobStore::JobStore(RedisConnection& redis, const SchedulerConfig& config)
       config_(config),
       create_("create_job"),
       claim_("claim_due"),
-      release_("release_job"),
-      requeue_("requeue_expired"),
+      hand_back_("hand_back"),
+      requeue_("requeue_overdue"),
       begin_("begin_send"),
       mark_("mark_call"),
       record_("record_result"),
@@ -182,16 +182,16 @@ std::vector<std::optional<JobState>> JobStore::cancel_planned(
     return states;
 }
 
-bool JobStore::release(const std::string& store, const std::string& job_id, SysSeconds retry_at) {
-    const auto reply = release_.run(
+bool JobStore::hand_back(const std::string& store, const std::string& job_id, SysSeconds retry_at) {
+    const auto reply = hand_back_.run(
         redis_,
         {keys::job(store, job_id), keys::due(store), keys::inflight(store), keys::counts(store)},
         {job_id, seconds(retry_at)});
-    reply.expect_ok("release_job");
+    reply.expect_ok("hand_back");
     return reply.integer == 1;
 }
 
-std::size_t JobStore::release_many(const std::vector<std::pair<const Job*, SysSeconds>>& jobs) {
+std::size_t JobStore::hand_back_many(const std::vector<std::pair<const Job*, SysSeconds>>& jobs) {
     std::vector<LuaScript::Call> calls;
     calls.reserve(jobs.size());
     for (const auto& [job, retry_at] : jobs) {
@@ -199,33 +199,33 @@ std::size_t JobStore::release_many(const std::vector<std::pair<const Job*, SysSe
                           keys::inflight(job->store), keys::counts(job->store)},
                          {job->id, seconds(retry_at)}});
     }
-    std::size_t released = 0;
-    for (const auto& reply : release_.run_many(redis_, calls)) {
-        reply.expect_ok("release_job");
-        released += reply.integer == 1 ? 1 : 0;
+    std::size_t handed = 0;
+    for (const auto& reply : hand_back_.run_many(redis_, calls)) {
+        reply.expect_ok("hand_back");
+        handed += reply.integer == 1 ? 1 : 0;
     }
-    return released;
+    return handed;
 }
 
 bool JobStore::hand_back(const std::string& store, const std::string& job_id, int attempt,
                          const std::string& worker, SysSeconds retry_at) {
-    const auto reply = release_.run(
+    const auto reply = hand_back_.run(
         redis_,
         {keys::job(store, job_id), keys::due(store), keys::inflight(store), keys::counts(store)},
         {job_id, seconds(retry_at), std::to_string(attempt), worker});
-    reply.expect_ok("release_job");
+    reply.expect_ok("hand_back");
     return reply.integer == 1;
 }
 
-RequeueResult JobStore::requeue_expired(const std::string& store, SysSeconds now, int limit) {
+RequeueResult JobStore::requeue_overdue(const std::string& store, SysSeconds now, int limit) {
     const auto reply =
         requeue_.run(redis_, {keys::inflight(store), keys::due(store), keys::counts(store)},
                      {seconds(now), std::to_string(limit), keys::job_prefix(store),
                       std::to_string(config_.job_retention.count())});
-    reply.expect_ok("requeue_expired");
+    reply.expect_ok("requeue_overdue");
     RequeueResult r;
     if (reply.type != RedisReply::Type::array || reply.elements.size() < 2)
-        throw RedisReplyError("requeue_expired", "unexpected reply");
+        throw RedisReplyError("requeue_overdue", "unexpected reply");
     r.requeued = reply.elements[0].integer;
     r.unknown = reply.elements[1].integer;
     for (std::size_t i = 2; i < reply.elements.size(); ++i)
@@ -286,8 +286,8 @@ JobStore::JobCalls JobStore::begin_calls(const std::vector<const JobMessage*>& j
         if (it == open.end() || out.items[it->second].size() == kSendsPerCall) {
             out.calls.push_back(
                 {{keys::opt_outs(job.store, "sms"), keys::opt_outs(job.store, "wechat"),
-                  keys::inflight(job.store), keys::counts(job.store),
-                  keys::webhooks_on(job.store), keys::webhook_events(job.store)},
+                  keys::inflight(job.store), keys::counts(job.store), keys::webhooks_on(job.store),
+                  keys::webhook_events(job.store)},
                  {worker, seconds(now), std::to_string(config_.job_retention.count())}});
             out.items.emplace_back();
             it = open.insert_or_assign(job.store, out.calls.size() - 1).first;
@@ -423,8 +423,8 @@ JobStore::MarkReply JobStore::mark_call(const JobMessage& job, const std::string
     out.detail = marked.str;
     try {
         const std::vector<RedisReply> record_replies(replies.begin(), replies.end() - 1);
-        out.recorded = recorded_states(
-            results, job_answers(record_, records, record_replies, results.size(), "record_result"));
+        out.recorded = recorded_states(results, job_answers(record_, records, record_replies,
+                                                            results.size(), "record_result"));
     } catch (const RedisReplyError& e) {
         out.records_refused = e.what();
     }

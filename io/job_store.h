@@ -6,16 +6,19 @@
 //   create          planned (only if the id is new — idempotent planning),
 //                   listed in the day's index by recipient (for opt-outs)
 //   claim_due       planned → dispatched, into the in-flight set with a
-//                   deadline; past expiry → expired; too many attempts → failed;
+//                   result deadline; past its day's end → expired; too many
+//                   attempts → failed;
 //                   the delivery policy once more: outside its window → due
 //                   at the next opening (or expired), opted out, no consent,
 //                   over a cap → cancelled; the dispatch joins the member's
 //                   contact history
-//   release         dispatched → planned (the push itself failed)
-//   requeue_expired dispatched past its deadline → planned, or → unknown if
-//                   a worker began sending it
-//   begin_send      a worker's claim on a batch of jobs; the consent check
-//                   (an opted-out address → cancelled)
+//   hand_back       dispatched → planned without using an attempt (the push
+//                   failed, or a stopping worker hands back what it did not
+//                   begin)
+//   requeue_overdue dispatched past its result deadline (overdue) → planned,
+//                   or → unknown if a worker called the provider
+//   begin_send      a worker begins sending a batch of jobs; the consent
+//                   check (an opted-out address → cancelled)
 //   mark_call       the one job whose provider call starts now: only a
 //                   marked job whose result never came can end `unknown`
 //   record_result   → sent / failed / expired / unknown, or back to planned
@@ -42,7 +45,7 @@ namespace huitou {
 
 struct ClaimResult {
     std::vector<Job> jobs;    // now dispatched
-    long long expired = 0;    // ended expired by this claim (late, or no window left today)
+    long long expired = 0;    // ended expired by this claim (its day ended, or no send window left)
     long long failed = 0;     // ended failed (too many attempts)
     long long cancelled = 0;  // ended cancelled: opted out, no consent, capped, cooldown
     long long deferred = 0;   // outside the channel's window: due again at its next opening
@@ -56,7 +59,7 @@ struct RequeueResult {
 
 enum class BeginSend {
     ok,
-    verify,     // claimed, but an earlier attempt may have reached the provider: ask first
+    verify,     // begun, but an earlier attempt may have reached the provider: ask first
     cancelled,  // the address opted out: the job ended cancelled
     already_finished,
     stale,
@@ -105,22 +108,25 @@ class JobStore {
     ClaimResult claim_due(const std::string& store, SysSeconds now, int limit,
                           const DispatchRules* rules = nullptr);
 
-    // Hands a claimed job back, due again at `retry_at`.
-    bool release(const std::string& store, const std::string& job_id, SysSeconds retry_at);
+    // Hands a dispatched job back (scripts/hand_back.lua): planned again, due
+    // at `retry_at`, without using an attempt. False (nothing changes) when
+    // the job is no longer dispatched or its provider call began.
+    bool hand_back(const std::string& store, const std::string& job_id, SysSeconds retry_at);
     // The same for each (job, retry at), in one pipelined round trip; returns
     // how many were handed back.
-    std::size_t release_many(const std::vector<std::pair<const Job*, SysSeconds>>& jobs);
+    std::size_t hand_back_many(const std::vector<std::pair<const Job*, SysSeconds>>& jobs);
     // A worker that stops hands back dispatch `attempt` of a job it received
-    // but did not send: released as above, unless the job was dispatched
+    // but did not send: handed back as above, unless the job was dispatched
     // again since or another worker began sending it (then false, nothing
     // changes).
     bool hand_back(const std::string& store, const std::string& job_id, int attempt,
                    const std::string& worker, SysSeconds retry_at);
 
-    // Jobs of `store` whose result deadline passed by `now`.
-    RequeueResult requeue_expired(const std::string& store, SysSeconds now, int limit);
+    // Jobs of `store` overdue at `now`: dispatched, and their result
+    // deadline (ack_timeout_seconds after the dispatch) passed.
+    RequeueResult requeue_overdue(const std::string& store, SysSeconds now, int limit);
 
-    // A worker's claim on dispatch `attempt` of a job; `detail` says why not.
+    // A worker begins sending dispatch `attempt` of a job; `detail` says why not.
     // On `verify`, `unsure_since` (if given) receives when the earlier attempt
     // that may have reached the provider was made.
     BeginSend begin_send(const std::string& store, const std::string& job_id, int attempt,
@@ -140,7 +146,7 @@ class JobStore {
         std::vector<std::optional<JobState>> recorded;
         std::string records_refused;  // Redis refused the records: what it said
     };
-    // Marks dispatch `job.attempt` of `job`, claimed by `worker` (begin_send),
+    // Marks dispatch `job.attempt` of `job`, begun by `worker` (begin_send),
     // as in its provider call from `now` on (scripts/mark_call.lua), and
     // records `results` in the same round trip: a worker's results of the
     // jobs it handled before this one, so that a crash during this call
@@ -225,7 +231,7 @@ class JobStore {
 
     RedisConnection& redis_;
     const SchedulerConfig& config_;
-    LuaScript create_, claim_, release_, requeue_, begin_, mark_, record_, delivery_, cancel_;
+    LuaScript create_, claim_, hand_back_, requeue_, begin_, mark_, record_, delivery_, cancel_;
     std::deque<std::size_t> unread_;  // script calls of each batch sent, not collected
     bool create_loaded_ = false;
 };

@@ -180,7 +180,7 @@ std::vector<BatchResult> AdminApi::record_events(RedisConnection& redis, const s
                 continue;
             }
             auto answer = first_answer(*events[i], {{"recorded", true},
-                                                    {"newly_refused", outcome.newly_refused},
+                                                    {"newly_refused", outcome.newly_opted_out},
                                                     {"cancelled_jobs", outcome.cancelled}});
             remember(i, answer);
             recorded(results[i], std::move(answer), false);

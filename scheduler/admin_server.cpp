@@ -192,7 +192,7 @@ HttpReply run_once(IdempotencyStore& replays, const HttpRequest& r, const std::s
     const auto caller = caller_of(r.identity);
     std::optional<IdempotencyRecord> found;
     try {
-        found = replays.claim(caller, key, fingerprint);
+        found = replays.take(caller, key, fingerprint);
     } catch (const RedisError& e) {
         spdlog::error("{} {}: cannot check the Idempotency-Key: {}", r.method, r.path, e.what());
         return {503, error_body("storage unavailable, try again")};
@@ -215,7 +215,7 @@ HttpReply run_once(IdempotencyStore& replays, const HttpRequest& r, const std::s
         reply = handler(r);
     } catch (...) {
         try {
-            replays.release(caller, key);
+            replays.forget(caller, key);
         } catch (const std::exception&) {
             // the record expires after kIdempotencyPendingSeconds
         }
@@ -227,7 +227,7 @@ HttpReply run_once(IdempotencyStore& replays, const HttpRequest& r, const std::s
                          IdempotencyRecord{fingerprint, false, reply.status, reply.content_type,
                                            reply.body});
         } else {
-            replays.release(caller, key);
+            replays.forget(caller, key);
         }
     } catch (const std::exception& e) {
         // The work is done and its answer goes out; a retry within

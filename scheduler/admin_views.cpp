@@ -34,14 +34,14 @@ nlohmann::json consent_json(const Member& m, const StoreConfig& store, ConsentSt
     nlohmann::json channels = nlohmann::json::object();
     for (const Channel c : {Channel::sms, Channel::wechat}) {
         const auto& address = address_of(m, c);
-        const bool refused = !address.empty() && consent.is_refused(store.id, c, address);
+        const bool opted_out = !address.empty() && consent.is_opted_out(store.id, c, address);
         const auto s =
-            explain_consent(m, c, refused, store.policy.notices_need_optin, events, store.zone);
+            explain_consent(m, c, opted_out, store.policy.notices_need_optin, events, store.zone);
         channels[std::string(to_string(c))] = {
             {"address", address.empty() ? std::string() : mask_recipient(c, address)},
             {"reachable", s.reachable},
             {"agreed", s.agreed},
-            {"refused", s.refused},
+            {"refused", s.opted_out},
             {"subscribed", s.subscribed},
             {"greetings", s.marketing},
             {"notices", s.notices},

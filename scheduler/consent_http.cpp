@@ -79,7 +79,7 @@ HttpReply ConsentHttpHandler::operator()(std::string_view body) {
         spdlog::info("{}: {} {} by {} over HTTP; {} jobs of today cancelled", e.store,
                      to_string(e.channel), event, to_string(e.source), outcome.cancelled);
         return {200, nlohmann::json{{"recorded", true},
-                                    {"newly_refused", outcome.newly_refused},
+                                    {"newly_refused", outcome.newly_opted_out},
                                     {"cancelled_jobs", outcome.cancelled}}
                          .dump()};
     } catch (const RedisError& ex) {

@@ -66,14 +66,14 @@ void DayPlanner::occasions(const StoreConfig& store, const Date& day, SysSeconds
     auto plan = [&](const std::vector<Member>& members) {
         OccasionBatch batch;
         batch.members_read = members.size();
-        const auto refused = consent_.refusals(store.id, members);
+        const auto opted_out = consent_.opted_out(store.id, members);
         for (std::size_t i = 0; i < members.size(); ++i) {
             const Member& m = members[i];
             // The indexes are a hint; the member's own data decides.
             auto occasions = occasions_for(m, pd, store);
             if (occasions.empty()) continue;
             const MemberDay in{
-                m, std::move(occasions), {refused[i].first, refused[i].second}, day, now};
+                m, std::move(occasions), {opted_out[i].first, opted_out[i].second}, day, now};
             for (auto& v : plan_member_day(in, store, templates))
                 batch.verdicts.push_back({m.id, m.name, std::move(v)});
         }
@@ -112,10 +112,10 @@ void DayPlanner::winbacks(const StoreConfig& store, const Date& day, SysSeconds 
         for (const auto& c : candidates) {
             if (c.member) members.push_back(*c.member);
         }
-        const auto refused = consent_.refusals(store.id, members);
+        const auto opted_out = consent_.opted_out(store.id, members);
         std::size_t next_member = 0;
         for (auto& c : candidates) {
-            const auto refusal = c.member ? refused[next_member++] : std::pair{false, false};
+            const auto opt_out = c.member ? opted_out[next_member++] : std::pair{false, false};
             if (!c.visits) {
                 ++batch.reasons["no_visit_state"];
                 continue;
@@ -129,7 +129,7 @@ void DayPlanner::winbacks(const StoreConfig& store, const Date& day, SysSeconds 
                     make_job_id(Kind::winback, m->id, step.occasion->date, step.occasion->detail);
                 occasions.push_back(*step.occasion);
                 const MemberDay in{
-                    *m, std::move(occasions), {refusal.first, refusal.second}, day, now};
+                    *m, std::move(occasions), {opt_out.first, opt_out.second}, day, now};
                 for (auto& v : plan_member_day(in, store, templates)) {
                     if (v.occasion_id != id) continue;
                     DayVerdict dv{m->id, m->name, std::move(v)};

@@ -26,9 +26,9 @@ auto IdempotencyStore::with_redis(Run run) {
     }
 }
 
-std::optional<IdempotencyRecord> IdempotencyStore::claim(const std::string& caller,
-                                                         const std::string& key,
-                                                         const std::string& fingerprint) {
+std::optional<IdempotencyRecord> IdempotencyStore::take(const std::string& caller,
+                                                        const std::string& key,
+                                                        const std::string& fingerprint) {
     const auto k = record_key(caller, key);
     const auto pending = encode(IdempotencyRecord{fingerprint});
     return with_redis([&](RedisConnection& redis) -> std::optional<IdempotencyRecord> {
@@ -54,7 +54,7 @@ void IdempotencyStore::keep(const std::string& caller, const std::string& key,
     });
 }
 
-void IdempotencyStore::release(const std::string& caller, const std::string& key) {
+void IdempotencyStore::forget(const std::string& caller, const std::string& key) {
     with_redis([&](RedisConnection& redis) {
         redis.command({"DEL", record_key(caller, key)}).expect_ok("DEL idempotency");
     });

@@ -9,7 +9,7 @@
 -- ARGV[1] worker name   ARGV[2] now   ARGV[3] retention (seconds) for a job
 -- that ends here; then for each job j: ARGV[2 + 2j] the dispatch's attempt
 -- number, ARGV[3 + 2j] the job id
--- Returns one answer a job, in order: "ok"; "verify:<t>" (claimed, but an
+-- Returns one answer a job, in order: "ok"; "verify:<t>" (begun, but an
 -- earlier attempt at t may have reached the provider: ask it before sending
 -- again); or why the worker must not send: "missing", "state:<state>"
 -- (already sent, failed, ...), "stale" (an older dispatch of a job
@@ -30,7 +30,7 @@ local function begin(key, attempt, id)
   if state ~= 'dispatched' then return 'state:' .. state end
   if attempts ~= attempt then return 'stale' end
   -- The same worker asking again lost the reply to its first ask (Redis went
-  -- away): it has not sent, so the claim stands.
+  -- away): it has not sent, so its begin stands.
   if holder and holder ~= worker then return 'sending' end
 
   local suppression = channel == 'wechat' and KEYS[2] or KEYS[1]

@@ -5,12 +5,12 @@
 -- ARGV[1] worker name   ARGV[2] the dispatch's attempt number   ARGV[3] now
 -- Returns "ok" (call the provider now), or why not: "missing", "state:<s>"
 -- (it ended meanwhile: an opt-out cancelled it, or it was marked unknown),
--- "stale" (dispatched again since), "sending" (not this worker's claim).
+-- "stale" (dispatched again since), "sending" (another worker began it).
 --
--- begin_send.lua claims a worker's whole batch; this marks the one job whose
+-- begin_send.lua begins a worker's whole batch; this marks the one job whose
 -- provider call starts now. The difference is what a crash leaves behind: a
--- job claimed but never marked certainly did not reach the provider, so
--- requeue_expired.lua dispatches it again; only a marked job whose result
+-- job begun but never marked certainly did not reach the provider, so
+-- requeue_overdue.lua dispatches it again; only a marked job whose result
 -- never came may have gone, and ends `unknown`. So a worker killed mid-batch
 -- leaves at most the one job of its current call unknown, not the batch.
 -- `calls` counts the provider calls made for the job: max_attempts is a

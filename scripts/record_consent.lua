@@ -21,7 +21,7 @@
 -- import puts the address on the opt-out list, and only an opt-in from
 -- elsewhere than an import takes it off. An opt-out cancels, at once, the
 -- jobs of today that go to the address on the channel and whose provider
--- call no worker began (`calling`, mark_call.lua; a worker holding a claimed
+-- call no worker began (`calling`, mark_call.lua; a worker that began the
 -- job finds it cancelled when it marks the call, and does not send) — found
 -- through the open-jobs index, not by a scan.
 -- Webhooks (webhook_event.lua): consent.changed for every event recorded,

@@ -53,7 +53,7 @@ local function record(key, a)
                        'member', 'kind', 'channel', 'dlr_detail')
   local state = f[1]
   if not state then return 'missing' end
-  if outcome == 'refused' then return state end
+  if outcome == 'declined' then return state end
   if state ~= 'dispatched' and state ~= 'planned' and state ~= 'unknown' then return state end
 
   local function finish(new_state, delivered_at)

@@ -2,7 +2,7 @@
 //
 // Every job is reported sent at once, with the job id as the provider's
 // reference, and nothing is written anywhere. Everything around the call —
-// the claim in Redis, consent, the rate limits, the record of the result and
+// begin_send in Redis, consent, the rate limits, the record of the result and
 // the report to the scheduler — runs as with a real provider, so a load test
 // with `provider = "null"` measures huitou itself (bench/dispatch.cpp), not a
 // gateway or a disk. Never for production: members get nothing.

@@ -5,7 +5,7 @@
 // an Outcome (wire.h): sent, retry later (and when), failed for good,
 // consent lost, or an account problem. It never decides *whether* to send —
 // the worker has already checked expiry, consent and the rate limits and
-// claimed the job in Redis — and it throws only when its own environment
+// begun the job in Redis (begin_send) — and it throws only when its own environment
 // fails, which the worker turns into a retry that may have reached the
 // provider. When a call may have reached the provider without an answer (a
 // timeout), the result says so (`maybe_sent`), and before the job is tried

@@ -135,8 +135,8 @@ struct WechatListener::State {
         return "hu:wechat:{" + app_id + "}:nonce:" + nonce;
     }
 
-    // Claims the request's nonce; a refusal if it was seen. Throws RedisError.
-    std::optional<Refusal> claim_nonce(const httplib::Request& req) {
+    // Takes the request's nonce; a refusal if it was seen. Throws RedisError.
+    std::optional<Refusal> take_nonce(const httplib::Request& req) {
         if (stale) {
             redis.reconnect();  // the first Redis call of a request after an outage
             stale = false;
@@ -161,7 +161,7 @@ struct WechatListener::State {
         if (auto r = check_signature(req)) return refuse(req, res, *r);
         std::lock_guard lock(mutex);
         try {
-            if (auto r = claim_nonce(req)) return refuse(req, res, *r);
+            if (auto r = take_nonce(req)) return refuse(req, res, *r);
         } catch (const RedisError& e) {
             return unavailable(res, e);
         }
@@ -202,7 +202,7 @@ struct WechatListener::State {
         if (!event) return refuse(req, res, {400, "malformed event: " + error});
         std::lock_guard lock(mutex);
         try {
-            if (auto r = claim_nonce(req)) return refuse(req, res, *r);
+            if (auto r = take_nonce(req)) return refuse(req, res, *r);
             try {
                 handle(*event);
             } catch (...) {

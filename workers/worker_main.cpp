@@ -207,9 +207,9 @@ int worker_main(Channel channel, int argc, char** argv) {
         worker.run();
         const auto& s = worker.stats();
         spdlog::info(
-            "stopped: {} received, {} sent, {} failed, {} retried, {} deferred, {} refused, {} "
+            "stopped: {} received, {} sent, {} failed, {} retried, {} deferred, {} declined, {} "
             "cancelled, {} unknown, {} throttled, {} capped, {} malformed, {} handed back",
-            s.received, s.sent, s.failed, s.retried, s.deferred, s.refused, s.cancelled, s.unknown,
+            s.received, s.sent, s.failed, s.retried, s.deferred, s.declined, s.cancelled, s.unknown,
             s.throttled, s.capped, s.bad_messages, s.handed_back);
         return 0;
     } catch (const ConfigError& e) {

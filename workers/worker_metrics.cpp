@@ -7,7 +7,7 @@ WorkerMetrics::WorkerMetrics()
                                   "Job messages received from the scheduler.")),
       results_(registry_.counter("huitou_worker_results_total",
                                  "Jobs this worker finished, by outcome (sent, failed, retry, "
-                                 "refused, expired, unknown, ...).",
+                                 "declined, expired, unknown, ...).",
                                  {"store", "kind", "channel", "outcome"})),
       throttled_(registry_.counter("huitou_worker_throttled_total",
                                    "Jobs that waited for the provider account's rate limit.",

@@ -25,7 +25,7 @@ class WorkerMetrics {
     WorkerMetrics();
 
     void received();
-    // The outcome reported for `job` (sent, failed, retry, refused, ...).
+    // The outcome reported for `job` (sent, failed, retry, declined, ...).
     void reported(const JobMessage& job, Outcome outcome);
     void provider_call(std::string_view provider, Channel channel,
                        std::chrono::steady_clock::duration took);

@@ -255,7 +255,7 @@ TEST_CASE("consent at the counter: an opt-out cancels today's message and an opt
         const auto m = MemberStore(redis).get("toyland", "T0002");
         REQUIRE(m);
         CHECK_FALSE(m->sms_optin);
-        CHECK(consent.is_refused("toyland", Channel::sms, "+8613900138002"));
+        CHECK(consent.is_opted_out("toyland", Channel::sms, "+8613900138002"));
         const auto events = consent.events_about(*m);
         REQUIRE_FALSE(events.empty());
         const auto& e = events.back();

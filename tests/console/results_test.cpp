@@ -137,7 +137,7 @@ Outcomes send_today(ConsoleFixture& f, RedisConnection& redis) {
     // that `huitou-scheduler --once` pushed to absent workers are due again
     // once their deadline passes, as in life. 18:00 has them all.
     const SysSeconds later = at("2027-09-15T18:00:00+08:00");
-    jobs.requeue_expired("toyland", later, 1000);
+    jobs.requeue_overdue("toyland", later, 1000);
     const auto claimed = jobs.claim_due("toyland", later, 500);
     REQUIRE(claimed.jobs.size() >= 3);
     Outcomes o;

@@ -298,7 +298,7 @@ TEST_CASE("the admin token: never inline; none only on loopback, and then no opt
         CHECK_THAT(error_of(r), Catch::Contains("admin token"));
         auto redis = server.connect();
         ConsentStore consent(redis, config);
-        CHECK(consent.is_refused("toyland", Channel::sms, "+8613800138000"));
+        CHECK(consent.is_opted_out("toyland", Channel::sms, "+8613800138000"));
         CHECK(consent.ledger("toyland").size() == 1);
     }
 

@@ -314,7 +314,7 @@ TEST_CASE("DELETE a member: everything about them goes, the opt-out list keeps t
         REQUIRE(r);
         CHECK(r->status == 201);
         CHECK(json_of(r).at("sms_optin") == "1");
-        CHECK(consent.is_refused("toyland", Channel::sms, "+8613800138001"));
+        CHECK(consent.is_opted_out("toyland", Channel::sms, "+8613800138001"));
     }
 }
 
@@ -497,7 +497,7 @@ TEST_CASE("events: visit, card renewal, consent; the same event_id records once"
         CHECK(ledger.back().address == "+8613800138001");
         CHECK(ledger.back().detail ==
               "event C1 by API key " + a.writer->key.id + " (pos-sync): said no at the counter");
-        CHECK(consent.is_refused("toyland", Channel::sms, "+8613800138001"));
+        CHECK(consent.is_opted_out("toyland", Channel::sms, "+8613800138001"));
         // An opt-in later, then the old opt-out's retry: it must not undo the opt-in.
         r = a.post(path, R"({"event_id": "C2", "type": "consent", "member_id": "M01",
             "channel": "sms", "event": "opt_in", "evidence": "signed form 7"})",
@@ -507,7 +507,7 @@ TEST_CASE("events: visit, card renewal, consent; the same event_id records once"
         r = a.post(path, out, a.w());
         CHECK(json_of(r).at("duplicate") == true);
         CHECK(consent.ledger("toyland").size() == before + 2);
-        CHECK_FALSE(consent.is_refused("toyland", Channel::sms, "+8613800138001"));
+        CHECK_FALSE(consent.is_opted_out("toyland", Channel::sms, "+8613800138001"));
     }
 
     SECTION("the id is taken with the consent event: a taken id records nothing") {
@@ -519,7 +519,7 @@ TEST_CASE("events: visit, card renewal, consent; the same event_id records once"
                    a.w());
         CHECK(json_of(r).at("duplicate") == true);
         CHECK(consent.ledger("toyland").size() == before);
-        CHECK_FALSE(consent.is_refused("toyland", Channel::sms, "+8613800138001"));
+        CHECK_FALSE(consent.is_opted_out("toyland", Channel::sms, "+8613800138001"));
     }
 
     SECTION("record_consent takes the once-key with the event: taken, nothing is recorded") {
@@ -634,7 +634,7 @@ TEST_CASE("Idempotency-Key: the first answer again, the work once; 422 and 409")
     // A request still running under the key: 409 for the retry.
     const std::string busy = R"({"event_id": "v1", "type": "visit", "member_id": "M01"})";
     const auto fp = request_fingerprint("POST", "/api/v1/stores/toyland/events", busy);
-    REQUIRE_FALSE(a.replays->claim("key:" + a.writer->key.id, "busy-1", fp));
+    REQUIRE_FALSE(a.replays->take("key:" + a.writer->key.id, "busy-1", fp));
     r = a.post("/api/v1/stores/toyland/events", busy, with(a.w(), "Idempotency-Key", "busy-1"));
     REQUIRE(r);
     CHECK(r->status == 409);

@@ -78,11 +78,11 @@ TEST_CASE("opt-outs: ledger and suppression") {
     ConsentStore consent(redis, config);
     const auto o = opt_out("toyland", Channel::sms, "+8613800138000", ConsentSource::sms_reply,
                            "reply \"TD\"", at("2027-09-15T12:00:00+08:00"));
-    CHECK(consent.record(o).newly_refused);
-    CHECK_FALSE(consent.record(o).newly_refused);  // already refused, but the ledger keeps both
-    CHECK(consent.is_refused("toyland", Channel::sms, "+8613800138000"));
-    CHECK_FALSE(consent.is_refused("toyland", Channel::wechat, "+8613800138000"));
-    CHECK_FALSE(consent.is_refused("babycare", Channel::sms, "+8613800138000"));
+    CHECK(consent.record(o).newly_opted_out);
+    CHECK_FALSE(consent.record(o).newly_opted_out);  // already opted out, but the ledger keeps both
+    CHECK(consent.is_opted_out("toyland", Channel::sms, "+8613800138000"));
+    CHECK_FALSE(consent.is_opted_out("toyland", Channel::wechat, "+8613800138000"));
+    CHECK_FALSE(consent.is_opted_out("babycare", Channel::sms, "+8613800138000"));
     auto ledger = consent.ledger("toyland");
     REQUIRE(ledger.size() == 2);
     ledger[0].id.clear();

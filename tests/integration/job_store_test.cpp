@@ -76,7 +76,7 @@ TEST_CASE("job transitions in Redis") {
         const SysSeconds t = at("2027-09-15T10:00:01+08:00");
         CHECK(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
         CHECK(jobs.begin_send("toyland", job.id, 1, "w2", t) == BeginSend::held_elsewhere);
-        // The same worker asking again lost its first reply (an outage): the claim stands.
+        // The same worker asking again lost its first reply (an outage): its begin stands.
         CHECK(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
         CHECK(jobs.record(result(job, Outcome::sent, t)) == JobState::sent);
         // The worker and the scheduler both record: the second is a no-op.
@@ -90,19 +90,29 @@ TEST_CASE("job transitions in Redis") {
         CHECK(redis.command({"TTL", keys::job("toyland", job.id)}).integer > 0);
     }
 
-    SECTION("a job never pushed is released without counting an attempt") {
+    SECTION("a declined result changes nothing: the copy that said no was not the one in flight") {
         jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10);
-        CHECK(jobs.release("toyland", job.id, at("2027-09-15T10:01:00+08:00")));
+        const SysSeconds t = at("2027-09-15T10:00:01+08:00");
+        CHECK(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
+        CHECK(jobs.record(result(job, Outcome::declined, t)) == JobState::dispatched);
+        CHECK(jobs.count_in_flight("toyland") == 1);
+        CHECK(jobs.count_due("toyland", at("2027-09-16T00:00:00+08:00")) == 0);
+        CHECK(jobs.record(result(job, Outcome::sent, t)) == JobState::sent);
+    }
+
+    SECTION("a job never pushed is handed back without counting an attempt") {
+        jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10);
+        CHECK(jobs.hand_back("toyland", job.id, at("2027-09-15T10:01:00+08:00")));
         CHECK(jobs.get("toyland", job.id)->attempts == 0);
         CHECK(jobs.claim_due("toyland", at("2027-09-15T10:00:30+08:00"), 10).jobs.empty());
         CHECK(jobs.claim_due("toyland", at("2027-09-15T10:01:00+08:00"), 10).jobs.size() == 1);
     }
 
-    SECTION("no result by the deadline: dispatched again, and the old copy is refused") {
+    SECTION("no result by the deadline (overdue): dispatched again, and the old copy is declined") {
         jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10);
-        auto r = jobs.requeue_expired("toyland", at("2027-09-15T10:04:59+08:00"), 10);
+        auto r = jobs.requeue_overdue("toyland", at("2027-09-15T10:04:59+08:00"), 10);
         CHECK(r.requeued == 0);
-        r = jobs.requeue_expired("toyland", at("2027-09-15T10:05:00+08:00"), 10);
+        r = jobs.requeue_overdue("toyland", at("2027-09-15T10:05:00+08:00"), 10);
         CHECK(r.requeued == 1);
         // The scheduler stops waiting for it by these ids.
         CHECK(r.settled == std::vector<std::string>{job.id});
@@ -115,18 +125,18 @@ TEST_CASE("job transitions in Redis") {
               BeginSend::ok);
     }
 
-    SECTION("a job claimed in a batch but never called goes out again when its worker dies") {
+    SECTION("a job begun in a batch but never called goes out again when its worker dies") {
         jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10);
         CHECK(jobs.begin_send("toyland", job.id, 1, "w1", at("2027-09-15T10:00:01+08:00")) ==
               BeginSend::ok);
-        const auto r = jobs.requeue_expired("toyland", at("2027-09-15T10:06:00+08:00"), 10);
+        const auto r = jobs.requeue_overdue("toyland", at("2027-09-15T10:06:00+08:00"), 10);
         CHECK(r.requeued == 1);
         CHECK(r.unknown == 0);
         const auto again = jobs.claim_due("toyland", at("2027-09-15T10:06:00+08:00"), 10);
         REQUIRE(again.jobs.size() == 1);
         CHECK(jobs.begin_send("toyland", job.id, 2, "w2", at("2027-09-15T10:06:01+08:00")) ==
               BeginSend::ok);
-        // The dead worker's claim is gone with it.
+        // The dead worker's `sending` mark is gone with it.
         CHECK(jobs.mark_call(message(job, 1), "w1", at("2027-09-15T10:06:02+08:00")).detail ==
               "stale");
         CHECK(jobs.mark_call(message(job, 2), "w2", at("2027-09-15T10:06:02+08:00")).ok);
@@ -137,7 +147,7 @@ TEST_CASE("job transitions in Redis") {
         CHECK(jobs.begin_send("toyland", job.id, 1, "w1", at("2027-09-15T10:00:01+08:00")) ==
               BeginSend::ok);
         CHECK(jobs.mark_call(message(job, 1), "w1", at("2027-09-15T10:00:02+08:00")).ok);
-        const auto r = jobs.requeue_expired("toyland", at("2027-09-15T10:06:00+08:00"), 10);
+        const auto r = jobs.requeue_overdue("toyland", at("2027-09-15T10:06:00+08:00"), 10);
         CHECK(r.unknown == 1);
         CHECK(r.settled == std::vector<std::string>{job.id});
         CHECK(jobs.get("toyland", job.id)->state == JobState::unknown);
@@ -149,10 +159,10 @@ TEST_CASE("job transitions in Redis") {
         }
     }
 
-    SECTION("only the claiming worker marks a call, and a marked job is not handed back") {
+    SECTION("only the worker that began it marks a call, and a marked job is not handed back") {
         const SysSeconds t = at("2027-09-15T10:00:01+08:00");
         jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10);
-        CHECK(jobs.mark_call(message(job, 1), "w1", t).detail == "sending");  // not claimed yet
+        CHECK(jobs.mark_call(message(job, 1), "w1", t).detail == "sending");  // not begun yet
         REQUIRE(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
         CHECK(jobs.mark_call(message(job, 1), "w2", t).detail == "sending");
         CHECK(jobs.mark_call(message(job, 1), "w1", t).ok);
@@ -160,7 +170,7 @@ TEST_CASE("job transitions in Redis") {
         CHECK(jobs.get("toyland", job.id)->state == JobState::dispatched);
     }
 
-    SECTION("a claimed job that ended before its call is refused by the mark") {
+    SECTION("a claimed job that ended before its call is declined by the mark") {
         const SysSeconds t = at("2027-09-15T10:00:01+08:00");
         jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10);
         REQUIRE(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);

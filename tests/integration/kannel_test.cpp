@@ -270,9 +270,9 @@ TEST_CASE("Kannel: Chinese text arrives intact, the DLR marks it delivered, a re
     kannel.reply("+8613700137000 1069001 text Thanks");
     kannel.reply("+8613800138000 1069001 text T");
     REQUIRE(eventually(
-        [&] { return consent.is_refused("toyland", Channel::sms, "+8613800138000"); }, 15s));
-    CHECK_FALSE(consent.is_refused("toyland", Channel::sms, "+8613700137000"));
-    CHECK_FALSE(consent.is_refused("babycare", Channel::sms, "+8613800138000"));
+        [&] { return consent.is_opted_out("toyland", Channel::sms, "+8613800138000"); }, 15s));
+    CHECK_FALSE(consent.is_opted_out("toyland", Channel::sms, "+8613700137000"));
+    CHECK_FALSE(consent.is_opted_out("babycare", Channel::sms, "+8613800138000"));
     const auto ledger = consent.ledger("toyland");
     REQUIRE(ledger.size() == 1);
     CHECK(ledger[0].source == ConsentSource::sms_reply);
@@ -293,8 +293,8 @@ TEST_CASE("Kannel: Chinese text arrives intact, the DLR marks it delivered, a re
     // The listener records it store by store: wait until both are written.
     REQUIRE(eventually(
         [&] {
-            return consent.is_refused("babycare", Channel::sms, "+8613900139000") &&
-                   consent.is_refused("toyland", Channel::sms, "+8613900139000");
+            return consent.is_opted_out("babycare", Channel::sms, "+8613900139000") &&
+                   consent.is_opted_out("toyland", Channel::sms, "+8613900139000");
         },
         15s));
     CHECK(consent.ledger("toyland").back().detail.find("not mapped") != std::string::npos);
@@ -334,8 +334,8 @@ TEST_CASE("the Kannel listener refuses callbacks without the shared secret", "[k
             CHECK(r->status == 403);
         }
         CHECK(jobs.get("toyland", job.id)->state == JobState::sent);
-        CHECK_FALSE(consent.is_refused("toyland", Channel::sms, "+8613900139000"));
-        CHECK_FALSE(consent.is_refused("babycare", Channel::sms, "+8613900139000"));
+        CHECK_FALSE(consent.is_opted_out("toyland", Channel::sms, "+8613900139000"));
+        CHECK_FALSE(consent.is_opted_out("babycare", Channel::sms, "+8613900139000"));
         CHECK(consent.ledger("toyland").empty());
     }
 
@@ -347,7 +347,7 @@ TEST_CASE("the Kannel listener refuses callbacks without the shared secret", "[k
         r = http.Get((mo + "&key=" + kCallbackSecret).c_str());
         REQUIRE(r);
         CHECK(r->status == 200);
-        CHECK(consent.is_refused("toyland", Channel::sms, "+8613900139000"));
+        CHECK(consent.is_opted_out("toyland", Channel::sms, "+8613900139000"));
     }
 
     SECTION("an opt-out reply without a sender: 400, nothing recorded, the worker lives") {
@@ -366,7 +366,7 @@ TEST_CASE("the Kannel listener refuses callbacks without the shared secret", "[k
         const auto r = http.Get((mo + "&key=" + kCallbackSecret).c_str());
         REQUIRE(r);
         CHECK(r->status == 200);
-        CHECK(consent.is_refused("toyland", Channel::sms, "+8613900139000"));
+        CHECK(consent.is_opted_out("toyland", Channel::sms, "+8613900139000"));
     }
 
     SECTION("the dlr-url huitou sends carries the secret; the secret must be URL-safe") {

@@ -209,12 +209,12 @@ TEST_CASE("members API: GET, PUT and PATCH one member through the import's code"
         e.address = "+8613800138001";
         e.detail = "reply \"T\"";
         consent.record(e);
-        REQUIRE(consent.is_refused("toyland", Channel::sms, "+8613800138001"));
+        REQUIRE(consent.is_opted_out("toyland", Channel::sms, "+8613800138001"));
         const auto r = http.Put(path("toyland", "M01").c_str(), w, full, "application/json");
         REQUIRE(r);
         REQUIRE(r->status == 201);
         CHECK(json_of(r).at("sms_optin") == "1");  // the shop's record says yes
-        CHECK(consent.is_refused("toyland", Channel::sms, "+8613800138001"));  // she said no
+        CHECK(consent.is_opted_out("toyland", Channel::sms, "+8613800138001"));  // she said no
     }
 
     SECTION("PATCH changes the fields it names, null clears one; a missing member is 404") {

@@ -102,7 +102,7 @@ struct Pipeline {
     }
 
     // One turn of everything; the clock moves a second when nothing could be
-    // pushed (workers still connecting), so released jobs come due again.
+    // pushed (workers still connecting), so handed-back jobs come due again.
     void turn() {
         const auto now = clock.now();
         scheduler->plan_due_days(now);
@@ -249,7 +249,7 @@ TEST_CASE_METHOD(Pipeline, "malformed messages are dropped and counted, good one
             return worker.stats().received == 3;
         }));
         CHECK(worker.stats().bad_messages == 2);
-        CHECK(worker.stats().refused == 1);
+        CHECK(worker.stats().declined == 1);
         CHECK(worker.stats().sent == 0);
         CHECK(read_file(dir.file("rogue.jsonl")).empty());
     }

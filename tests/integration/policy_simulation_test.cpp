@@ -190,7 +190,7 @@ cooldown_days = { winback = 5, festival = 1 }
     ConsentStore consent(redis, config);
     std::map<std::string, Date> planned;  // store → the day planned last
     std::map<std::string, std::size_t> skipped, winback_reasons, planned_by_kind;
-    std::size_t created = 0, retries = 0, refused_at_send = 0, opt_out_cancelled = 0;
+    std::size_t created = 0, retries = 0, declined_at_send = 0, opt_out_cancelled = 0;
     long long claim_cancelled = 0, claim_expired = 0, claim_deferred = 0;
     std::vector<Sent> sent;
 
@@ -254,7 +254,7 @@ cooldown_days = { winback = 5, festival = 1 }
             for (const auto& job : claim.jobs) {
                 const auto began = jobs.begin_send(id, job.id, job.attempts, "sim", now);
                 if (began != BeginSend::ok) {
-                    ++refused_at_send;
+                    ++declined_at_send;
                     continue;
                 }
                 if (chance(5)) {  // throttled: back in 20 minutes
@@ -360,6 +360,6 @@ cooldown_days = { winback = 5, festival = 1 }
                      << "; at dispatch: " << claim_cancelled << " cancelled, " << claim_deferred
                      << " deferred to a window, " << claim_expired << " expired; "
                      << opt_outs_recorded << " opt-outs, which cancelled " << opt_out_cancelled
-                     << " planned jobs at once; " << refused_at_send << " refused at begin_send, "
+                     << " planned jobs at once; " << declined_at_send << " declined at begin_send, "
                      << retries << " retried; most in 7 days for one member " << busiest_week);
 }

@@ -157,7 +157,7 @@ TEST_CASE("preview lists the day's messages and reasons, and changes nothing") {
                  "toyland"},
                 env);
         CHECK(r.status == 0);
-        CHECK_THAT(r.out, Catch::Contains("refused") && Catch::Contains("sms_reply") &&
+        CHECK_THAT(r.out, Catch::Contains("opted out of sms") && Catch::Contains("sms_reply") &&
                               Catch::Contains("退订"));
     }
 }
@@ -189,13 +189,13 @@ TEST_CASE("huitou consent records an opt-out at the counter and cancels today's 
     // An import saying yes again does not lift the member's own refusal.
     MemberStore(redis).upsert({member("M01", "1990-09-15", true, false)});
     ConsentStore consent(redis, config);
-    CHECK(consent.is_refused("toyland", Channel::sms, "+8613800138001"));
+    CHECK(consent.is_opted_out("toyland", Channel::sms, "+8613800138001"));
     // An opt-in at the counter does.
     r = run({bin("huitou"), "--config", dir.file("huitou.toml"), "consent", "M01", "--store",
              "toyland", "--channel", "sms", "--opt-in"},
             env);
     CHECK(r.status == 0);
-    CHECK_FALSE(consent.is_refused("toyland", Channel::sms, "+8613800138001"));
+    CHECK_FALSE(consent.is_opted_out("toyland", Channel::sms, "+8613800138001"));
     CHECK(consent.events_about(*MemberStore(redis).get("toyland", "M01")).size() == 2);
 }
 
@@ -229,8 +229,8 @@ TEST_CASE("a WeChat unsubscribe over POST /api/consent cancels the member's WeCh
     CHECK(job->state == JobState::cancelled);
     CHECK(job->error == "opted_out");
     ConsentStore consent(redis, config);
-    CHECK(consent.is_refused("toyland", Channel::wechat, "oTOY_M01"));
-    CHECK_FALSE(consent.is_refused("toyland", Channel::sms, "+8613800138001"));
+    CHECK(consent.is_opted_out("toyland", Channel::wechat, "oTOY_M01"));
+    CHECK_FALSE(consent.is_opted_out("toyland", Channel::sms, "+8613800138001"));
     const auto ledger = consent.ledger("toyland");
     REQUIRE_FALSE(ledger.empty());
     CHECK(ledger.back().source == ConsentSource::wechat_event);
@@ -239,5 +239,5 @@ TEST_CASE("a WeChat unsubscribe over POST /api/consent cancels the member's WeCh
     CHECK(handler(R"({"store":"toyland","channel":"wechat","event":"opt_in",)"
                   R"("source":"wechat_event","member_id":"M01","detail":"subscribe"})")
               .status == 200);
-    CHECK_FALSE(consent.is_refused("toyland", Channel::wechat, "oTOY_M01"));
+    CHECK_FALSE(consent.is_opted_out("toyland", Channel::wechat, "oTOY_M01"));
 }

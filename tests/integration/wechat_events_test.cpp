@@ -322,8 +322,8 @@ TEST_CASE("WeChat message server: delivery events move the job", "[wechat]") {
         CHECK(f.jobs.get("toyland", job.id)->state == JobState::sent);
         CHECK(f.field(job, "dlr_status") == "undelivered");
         CHECK_THAT(f.field(job, "dlr_detail"), Catch::Contains("failed:user block"));
-        CHECK(f.consent.is_refused("toyland", Channel::wechat, "oTOY_M1"));
-        CHECK_FALSE(f.consent.is_refused("babycare", Channel::wechat, "oTOY_M1"));
+        CHECK(f.consent.is_opted_out("toyland", Channel::wechat, "oTOY_M1"));
+        CHECK_FALSE(f.consent.is_opted_out("babycare", Channel::wechat, "oTOY_M1"));
         const auto ledger = f.consent.ledger("toyland");
         REQUIRE(ledger.size() == 1);
         CHECK(ledger[0].source == ConsentSource::wechat_event);
@@ -340,7 +340,7 @@ TEST_CASE("WeChat message server: delivery events move the job", "[wechat]") {
         CHECK(r->status == 200);
         CHECK(f.field(job, "dlr_status") == "undelivered");
         CHECK_THAT(f.field(job, "dlr_detail"), Catch::Contains("failed: system failed"));
-        CHECK_FALSE(f.consent.is_refused("toyland", Channel::wechat, "oTOY_M1"));
+        CHECK_FALSE(f.consent.is_opted_out("toyland", Channel::wechat, "oTOY_M1"));
         CHECK(f.consent.ledger("toyland").empty());
     }
     SECTION("subscribe_msg_sent_event: 0 delivered; 43101 refused and an opt-out") {
@@ -356,8 +356,8 @@ TEST_CASE("WeChat message server: delivery events move the job", "[wechat]") {
         CHECK(r->status == 200);
         CHECK(f.field(no, "dlr_status") == "undelivered");
         CHECK_THAT(f.field(no, "dlr_detail"), Catch::Contains("43101"));
-        CHECK(f.consent.is_refused("toyland", Channel::wechat, "oTOY_M2"));
-        CHECK_FALSE(f.consent.is_refused("babycare", Channel::wechat, "oBABY_B1"));
+        CHECK(f.consent.is_opted_out("toyland", Channel::wechat, "oTOY_M2"));
+        CHECK_FALSE(f.consent.is_opted_out("babycare", Channel::wechat, "oBABY_B1"));
     }
     SECTION("an unknown MsgID: acknowledged, nothing changes") {
         const auto [job, msgid] = f.send("toyland", "M1", "oTOY_M1");
@@ -381,9 +381,9 @@ TEST_CASE("WeChat message server: follows, unfollows and notice choices", "[wech
         const auto r = post(listener.port(), event_xml("oFAN_7", "unsubscribe"), ts, "11");
         REQUIRE(r);
         CHECK(r->status == 200);
-        CHECK(f.consent.is_refused("toyland", Channel::wechat, "oFAN_7"));
-        CHECK(f.consent.is_refused("babycare", Channel::wechat, "oFAN_7"));
-        CHECK_FALSE(f.consent.is_refused("smsonly", Channel::wechat, "oFAN_7"));
+        CHECK(f.consent.is_opted_out("toyland", Channel::wechat, "oFAN_7"));
+        CHECK(f.consent.is_opted_out("babycare", Channel::wechat, "oFAN_7"));
+        CHECK_FALSE(f.consent.is_opted_out("smsonly", Channel::wechat, "oFAN_7"));
         CHECK(f.jobs.get("babycare", planned.id)->state == JobState::cancelled);
         const auto ledger = f.consent.ledger("toyland");
         REQUIRE(ledger.size() == 1);
@@ -395,8 +395,8 @@ TEST_CASE("WeChat message server: follows, unfollows and notice choices", "[wech
             const auto again = post(listener.port(), event_xml("oFAN_7", "subscribe"), ts, "12");
             REQUIRE(again);
             CHECK(again->status == 200);
-            CHECK_FALSE(f.consent.is_refused("toyland", Channel::wechat, "oFAN_7"));
-            CHECK_FALSE(f.consent.is_refused("babycare", Channel::wechat, "oFAN_7"));
+            CHECK_FALSE(f.consent.is_opted_out("toyland", Channel::wechat, "oFAN_7"));
+            CHECK_FALSE(f.consent.is_opted_out("babycare", Channel::wechat, "oFAN_7"));
             const auto after = f.consent.ledger("toyland");
             REQUIRE(after.size() == 2);
             CHECK(after[1].opt_in);
@@ -410,12 +410,12 @@ TEST_CASE("WeChat message server: follows, unfollows and notice choices", "[wech
                  "13");
         REQUIRE(r);
         CHECK(r->status == 200);
-        CHECK(f.consent.is_refused("toyland", Channel::wechat, "oFAN_8"));
+        CHECK(f.consent.is_opted_out("toyland", Channel::wechat, "oFAN_8"));
         r = post(listener.port(),
                  notice_choice_xml("oFAN_8", "subscribe_msg_popup_event", {"accept"}), ts, "14");
         REQUIRE(r);
         CHECK(r->status == 200);
-        CHECK_FALSE(f.consent.is_refused("toyland", Channel::wechat, "oFAN_8"));
+        CHECK_FALSE(f.consent.is_opted_out("toyland", Channel::wechat, "oFAN_8"));
         const auto ledger = f.consent.ledger("babycare");
         REQUIRE(ledger.size() == 2);
         CHECK_FALSE(ledger[0].opt_in);
@@ -428,7 +428,7 @@ TEST_CASE("WeChat message server: follows, unfollows and notice choices", "[wech
                  notice_choice_xml("oFAN_9", "subscribe_msg_change_event", {"reject"}), ts, "15");
         REQUIRE(r);
         CHECK(r->status == 200);
-        CHECK(f.consent.is_refused("babycare", Channel::wechat, "oFAN_9"));
+        CHECK(f.consent.is_opted_out("babycare", Channel::wechat, "oFAN_9"));
     }
     SECTION("a member's text message or a menu click: acknowledged, ignored") {
         const auto before = state_of(f.redis);
@@ -482,7 +482,7 @@ TEST_CASE("WeChat message server: every door knows who is knocking", "[wechat]")
         REQUIRE(r);
         CHECK(r->status == 403);
         CHECK(snapshot(f.redis) == after_first);
-        CHECK_FALSE(f.consent.is_refused("toyland", Channel::wechat, "oTOY_M1"));
+        CHECK_FALSE(f.consent.is_opted_out("toyland", Channel::wechat, "oTOY_M1"));
     }
     SECTION("malformed XML, or an event missing what it needs: 400, nothing changes") {
         for (const std::string& bad :
@@ -518,7 +518,7 @@ TEST_CASE("WeChat message server: Redis away is a 503, and WeChat's retry is tak
     CHECK(r->body == "success");
     auto redis = f.server.connect();
     ConsentStore consent(redis, f.config);
-    CHECK(consent.is_refused("toyland", Channel::wechat, "oFAN_R"));
+    CHECK(consent.is_opted_out("toyland", Channel::wechat, "oFAN_R"));
 }
 
 TEST_CASE("WeChat safe mode: AES-256-CBC with the EncodingAESKey", "[wechat]") {
@@ -581,7 +581,7 @@ TEST_CASE("WeChat safe mode: AES-256-CBC with the EncodingAESKey", "[wechat]") {
         REQUIRE(r);
         CHECK(r->status == 200);
         CHECK(r->body == "success");
-        CHECK(f.consent.is_refused("toyland", Channel::wechat, "oTOY_safe_member"));
+        CHECK(f.consent.is_opted_out("toyland", Channel::wechat, "oTOY_safe_member"));
     }
     SECTION("another account's message, a wrong msg_signature, a plain body: 403") {
         const auto before = snapshot(f.redis);

@@ -94,7 +94,7 @@ struct Rig {
 
     // Claims every due job and pushes it; the ids pushed. A worker that just
     // connected (after a pause) may not be attached yet: each push waits up
-    // to `wait` for one; a job nobody takes is released, as the scheduler
+    // to `wait` for one; a job nobody takes is handed back, as the scheduler
     // does.
     std::vector<std::string> push_due(std::chrono::milliseconds wait = 10s) {
         std::vector<std::string> ids;
@@ -105,7 +105,7 @@ struct Rig {
             if (eventually([&] { return send_frames(jobs_out, frames); }, wait)) {
                 ids.push_back(j.id);
             } else {
-                jobs.release(j.store, j.id, clock.now());
+                jobs.hand_back(j.store, j.id, clock.now());
             }
         }
         return ids;
@@ -131,7 +131,7 @@ struct Rig {
         for (int tries = 0; tries < 3; ++tries) {
             if (handle(n, 2s)) return true;
             clock.advance(config.scheduler.ack_timeout + 1s);
-            jobs.requeue_expired("toyland", clock.now(), 100);
+            jobs.requeue_overdue("toyland", clock.now(), 100);
             push_due();
         }
         return false;
@@ -281,7 +281,7 @@ TEST_CASE("consent: lost at the provider is recorded, an opted-out job is cancel
     const auto first = rig.dispatch();
     REQUIRE(rig.handle(1));
     CHECK(rig.state(first) == JobState::failed);
-    CHECK(consent.is_refused("toyland", Channel::sms, "+8613800138000"));
+    CHECK(consent.is_opted_out("toyland", Channel::sms, "+8613800138000"));
     CHECK(consent.ledger("toyland").front().source == ConsentSource::provider);
 
     const auto second = rig.dispatch();

@@ -55,19 +55,19 @@ TEST_CASE("an opt-in must be explicit; an opt-out may come from anywhere", "[con
 }
 
 TEST_CASE("precedence: an import never lifts a member's own refusal", "[consent]") {
-    CHECK(is_refusal(event(Channel::sms, false, ConsentSource::sms_reply)));
-    CHECK(is_refusal(event(Channel::sms, false, ConsentSource::counter)));
-    CHECK_FALSE(is_refusal(event(Channel::sms, false, ConsentSource::import)));
-    CHECK(lifts_refusal(event(Channel::sms, true, ConsentSource::counter)));
-    CHECK_FALSE(lifts_refusal(event(Channel::sms, true, ConsentSource::import)));
+    CHECK(is_opt_out(event(Channel::sms, false, ConsentSource::sms_reply)));
+    CHECK(is_opt_out(event(Channel::sms, false, ConsentSource::counter)));
+    CHECK_FALSE(is_opt_out(event(Channel::sms, false, ConsentSource::import)));
+    CHECK(lifts_opt_out(event(Channel::sms, true, ConsentSource::counter)));
+    CHECK_FALSE(lifts_opt_out(event(Channel::sms, true, ConsentSource::import)));
 
     const Member m = member();  // the shop's flags say yes (an import after the refusal)
     const std::vector<ConsentEvent> events{event(Channel::sms, false, ConsentSource::sms_reply)};
     const auto* zone = date::locate_zone("Asia/Shanghai");
-    const auto sms = explain_consent(m, Channel::sms, /*refused=*/true, false, events, zone);
+    const auto sms = explain_consent(m, Channel::sms, /*opted_out=*/true, false, events, zone);
     CHECK_FALSE(sms.marketing);
     CHECK_FALSE(sms.notices);
-    CHECK_THAT(sms.why, Catch::Contains("refused") && Catch::Contains("sms_reply") &&
+    CHECK_THAT(sms.why, Catch::Contains("opted out of sms") && Catch::Contains("sms_reply") &&
                             Catch::Contains("2027-09-15 12:00"));
     const auto wechat = explain_consent(m, Channel::wechat, false, false, events, zone);
     CHECK(wechat.marketing);  // a refusal is per channel
@@ -80,11 +80,11 @@ TEST_CASE("a member write's flag change is the shop's record, not the member's w
     auto write = event(Channel::sms, true, ConsentSource::api);
     write.shop_record = true;
     write.detail = "PUT member by API key 3f7kq2ab (pos-sync)";
-    CHECK_FALSE(lifts_refusal(write));
+    CHECK_FALSE(lifts_opt_out(write));
     auto unticked = write;
     unticked.opt_in = false;
-    CHECK_FALSE(is_refusal(unticked));
-    CHECK(lifts_refusal(event(Channel::sms, true, ConsentSource::api)));  // a consent event
+    CHECK_FALSE(is_opt_out(unticked));
+    CHECK(lifts_opt_out(event(Channel::sms, true, ConsentSource::api)));  // a consent event
 
     const auto fields = to_fields(write);
     CHECK(fields.at("record") == "shop");
@@ -94,8 +94,9 @@ TEST_CASE("a member write's flag change is the shop's record, not the member's w
     const std::vector<ConsentEvent> events{event(Channel::sms, false, ConsentSource::sms_reply),
                                            write};
     const auto* zone = date::locate_zone("Asia/Shanghai");
-    const auto sms = explain_consent(member(), Channel::sms, /*refused=*/true, false, events, zone);
-    CHECK_THAT(sms.why, Catch::Contains("refused") && Catch::Contains("sms_reply"));
+    const auto sms =
+        explain_consent(member(), Channel::sms, /*opted_out=*/true, false, events, zone);
+    CHECK_THAT(sms.why, Catch::Contains("opted out of sms") && Catch::Contains("sms_reply"));
     const auto agreed = explain_consent(member(), Channel::sms, false, false, {write}, zone);
     CHECK_THAT(agreed.why, Catch::Contains("(shop record)"));
 }

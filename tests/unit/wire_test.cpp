@@ -86,6 +86,28 @@ TEST_CASE("a result with an unknown outcome is rejected") {
     CHECK_THAT(decode_result(frames).error, Catch::Contains("unknown \"outcome\""));
 }
 
+TEST_CASE(
+    "a declined job is \"declined\" on the wire; an older worker's \"refused\" reads the same") {
+    const ResultMessage result{"toyland",
+                               "birthday:M001:2027-09-15",
+                               Outcome::declined,
+                               "",
+                               "",
+                               "stale",
+                               std::nullopt,
+                               *parse_instant("2027-09-15T10:00:00+08:00"),
+                               "sms@host:1"};
+    const auto frames = encode(result);
+    CHECK_THAT(frames[1], Catch::Contains(R"("outcome":"declined")"));
+    CHECK(decode_result(views(frames)).message == result);
+
+    const std::string old_body = R"({"store":"toyland","job_id":"j","outcome":"refused","at":1})";
+    const auto old = decode_result({"huitou.result/1", old_body});
+    REQUIRE(old.message);
+    CHECK(old.message->outcome == Outcome::declined);
+    CHECK(parse_outcome("declined") == Outcome::declined);
+}
+
 TEST_CASE("a result says whether the worker recorded it; older messages read as not recorded") {
     ResultMessage result{"toyland",
                          "birthday:M001:2027-09-15",

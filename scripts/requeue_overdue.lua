@@ -1,16 +1,17 @@
--- requeue_expired.lua — jobs dispatched whose result never came.
+-- requeue_overdue.lua — overdue jobs: dispatched, and no result by their
+-- result deadline (ack_timeout_seconds after the dispatch).
 --
 -- KEYS[1] in-flight set   KEYS[2] due set   KEYS[3] counts
 -- ARGV[1] now   ARGV[2] limit   ARGV[3] job key prefix   ARGV[4] retention (seconds)
 -- Returns { requeued, unknown, id... }: the ids are every job taken off the
 -- in-flight set, so the scheduler stops waiting for their results.
 -- If no provider call was begun (no `calling` field, mark_call.lua) — the
--- push was lost with a worker or a socket, or a worker claimed it in a batch
+-- push was lost with a worker or a socket, or a worker began it in a batch
 -- (`sending`) and died before its turn — it certainly did not reach the
 -- provider: it goes back to the due set to be dispatched again, and the
--- claim is dropped. If a worker marked the call and never recorded how it
--- went, it may have reached the member: its fate is unknown, and it is never
--- sent again.
+-- worker's `sending` mark is dropped. If a worker marked the call and never
+-- recorded how it went, it may have reached the member: its fate is unknown,
+-- and it is never sent again.
 local now = tonumber(ARGV[1])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
 local requeued, unknown = 0, 0

@@ -1,5 +1,6 @@
--- release_job.lua — hand a claimed job back when it could not be pushed
--- (no worker connected, or its queue is full). It does not count as an attempt.
+-- hand_back.lua — hand a dispatched job back to planned when it could not be
+-- pushed (no worker connected, or its queue is full), or when a worker defers
+-- or stops before beginning it. It does not count as an attempt.
 --
 -- KEYS[1] job hash   KEYS[2] due set   KEYS[3] in-flight set   KEYS[4] counts
 -- ARGV[1] job id   ARGV[2] when to try again (Unix seconds)
@@ -7,7 +8,7 @@
 -- stopping worker handing back a job it did not send; then only that
 -- dispatch, and only if no other worker began it (its own begin_send may
 -- have run with the reply lost to a Redis outage).
--- Returns 1 when released, 0 when the job had moved on meanwhile, or when
+-- Returns 1 when handed back, 0 when the job had moved on meanwhile, or when
 -- its provider call was begun (`calling`): that one may have gone.
 if redis.call('HGET', KEYS[1], 'state') ~= 'dispatched' then return 0 end
 if redis.call('HEXISTS', KEYS[1], 'calling') == 1 then return 0 end
