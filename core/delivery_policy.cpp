@@ -107,7 +107,8 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
         c.verdict.occasion_id = make_job_id(o->kind, m.id, o->date, o->detail);
         if (!in_audience(m, o->audience, o->date)) {
             c.verdict.reason = "not_in_audience";
-        } else if (const auto choice = choose_channel(m, store, o->marketing, in.refused, has_time);
+        } else if (const auto choice =
+                       choose_channel(m, store, o->marketing, in.opted_out, has_time);
                    !choice.channel) {
             c.verdict.reason = choice.reason;
             if (choice.reason == "quiet_hours") {

@@ -48,7 +48,7 @@ namespace huitou {
 struct MemberDay {
     const Member& member;             // with their contact history
     std::vector<Occasion> occasions;  // every candidate that day, in any order
-    Suppression refused;              // their addresses on the store's opt-out lists
+    Suppression opted_out;            // their addresses on the store's opt-out lists
     Date day;                         // the store's local day being planned
     SysSeconds now;                   // when planning runs
 };

@@ -316,7 +316,7 @@ void Scheduler::requeue_overdue(SysSeconds now) {
     for (const auto& [id, store] : config_.stores) {
         if (!serves(id)) continue;
         for_store(id, "requeue", [&, &id = id] {
-            const auto r = jobs_.requeue_expired(id, now, config_.scheduler.dispatch_batch);
+            const auto r = jobs_.requeue_overdue(id, now, config_.scheduler.dispatch_batch);
             if (r.requeued || r.unknown) {
                 spdlog::warn("{}: {} jobs without a result dispatched again, {} of unknown fate",
                              id, r.requeued, r.unknown);
@@ -385,7 +385,7 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
                         &job, flow_.due_again(job.channel, clock_.monotonic(), now, retry_delay_));
                     metrics_.deferred(job);
                 }
-                jobs_.release_many(back);
+                jobs_.hand_back_many(back);
                 stats_.deferred += back.size();
                 // The claim's limit counts every job it took, sent here or not.
                 const auto taken = static_cast<long long>(claim.jobs.size()) + claim.expired +
@@ -457,7 +457,7 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
         throw;
     } catch (const RedisReplyError& e) {
         // Refused, not away: trying again would be refused again. The jobs
-        // stay as Redis has them (requeue_expired settles them) and the log
+        // stay as Redis has them (requeue_overdue settles them) and the log
         // says which results could not be recorded.
         metrics_.redis_refused(e.request());
         std::string ids;

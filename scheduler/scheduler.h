@@ -14,7 +14,7 @@
 // Sockets: one PUSH per channel (bound; workers connect and share its jobs
 // round-robin) and one PULL for results. PUSH sockets use ZMQ_IMMEDIATE and
 // never block: a job that cannot be pushed (no worker, or its queue full) is
-// released back to the due set in Redis, where it is safe.
+// handed back to the due set in Redis, where it is safe.
 //
 // Nothing is kept only in memory: a killed scheduler restarts, plans the day
 // again (creating nothing twice) and picks up due and in-flight jobs from Redis.

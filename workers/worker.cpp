@@ -222,7 +222,7 @@ void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
         ++stats_.cancelled;
         spdlog::info("{} {}: cancelled, the address opted out of {}", job.store, job.job_id,
                      to_string(channel_));
-        report(job, {Outcome::refused, {}, "opted_out", std::nullopt}, false);
+        report(job, {Outcome::declined, {}, "opted_out", std::nullopt}, false);
         return;
     }
     if (claim == BeginSend::refused) {
@@ -230,9 +230,9 @@ void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
         return;
     }
     if (claim != BeginSend::ok && claim != BeginSend::verify) {
-        ++stats_.refused;
+        ++stats_.declined;
         spdlog::info("{} {}: not sending ({})", job.store, job.job_id, why);
-        report(job, {Outcome::refused, {}, why, std::nullopt}, false);
+        report(job, {Outcome::declined, {}, why, std::nullopt}, false);
         return;
     }
     // Until the provider says otherwise, an earlier attempt that may have
@@ -354,9 +354,9 @@ bool Worker::mark_call(const JobMessage& job) {
     if (mark.ok) return true;
     // It moved on since the claim: an opt-out cancelled it, or it was
     // dispatched again. Not ours to send, nor to record.
-    ++stats_.refused;
+    ++stats_.declined;
     spdlog::info("{} {}: not sending ({})", job.store, job.job_id, mark.detail);
-    report(job, {Outcome::refused, {}, mark.detail, std::nullopt}, false);
+    report(job, {Outcome::declined, {}, mark.detail, std::nullopt}, false);
     return false;
 }
 
@@ -395,7 +395,7 @@ bool Worker::wait_for_account(const JobMessage& job) {
         const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
             deadline - std::chrono::steady_clock::now());
         if (d.verdict == RateDecision::Verdict::never || stop_requested() || d.wait > left) {
-            // Hand it back: nothing was sent, and the claim is ours to release.
+            // Hand it back: nothing was sent, and the claim is ours to hand back.
             report(job,
                    {Outcome::deferred,
                     {},
@@ -480,7 +480,7 @@ void Worker::report(const JobMessage& job, SendResult result, bool record,
         case Outcome::unknown:
             ++stats_.unknown;
             break;
-        case Outcome::refused:
+        case Outcome::declined:
             break;
         default:
             ++stats_.failed;

@@ -3,12 +3,12 @@
 //
 // For every job that arrives on the channel's socket: decode it (a malformed
 // message is logged, counted and dropped); if it is past its expiry, report
-// `expired`; otherwise claim it in Redis (begin_send — the guard that keeps a
+// `expired`; otherwise begin it in Redis (begin_send — the guard that keeps a
 // job from ever being sent twice, whichever worker holds which copy, and the
 // last consent check: an opted-out address ends the job `cancelled`). If an
 // earlier attempt may have reached the provider, ask the provider first
 // (Sender::verify). Outside the store's send window (core/delivery_policy.h)
-// nothing is sent: checked before the claim and again just before the call,
+// nothing is sent: checked before the begin and again just before the call,
 // the job goes back for the window's next opening, or expires when none is
 // left that day. Then the limits (io/rate_limiter.h): the account's rate
 // is waited for here — a bounded sleep that a stop signal cuts short — and a
@@ -27,10 +27,10 @@
 // (JobStore::mark_call, in the same round trip as the records of the jobs
 // before it): a crash then leaves that one job marked without an outcome,
 // and the scheduler ends it `unknown` rather than send it again; the jobs
-// claimed and not yet called go out again.
+// begun and not yet called go out again.
 //
 // Jobs are handled in batches of what has arrived (at most kBatch): one
-// pipelined begin_send claims them all, then each is sent in turn, its mark
+// pipelined begin_send begins them all, then each is sent in turn, its mark
 // carrying the previous results; the last results are recorded after the
 // batch (and before any wait for the account's rate). Claimed jobs not yet
 // begun when a stop or a pause comes are handed back.
@@ -65,7 +65,7 @@ namespace huitou {
 struct WorkerStats {
     std::size_t received = 0;
     std::size_t sent = 0;
-    std::size_t refused = 0;
+    std::size_t declined = 0;
     std::size_t failed = 0;
     std::size_t retried = 0;
     std::size_t expired = 0;
