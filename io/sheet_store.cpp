@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/separated_list.h"
 #include "core/sms_text.h"
 #include "io/redis_keys.h"
 
@@ -59,19 +60,15 @@ JobRecord SheetStore::planned_record(const Job& job, const Date& day, SysSeconds
     // The joined occasions by their fields, not their ids: shorter, and
     // rebuilt to ids with the sheet's day (core/job_render.h needs which).
     if (const auto merged = job.params.find("merged"); merged != job.params.end()) {
-        const std::string& ids = merged->second;
-        std::size_t at = 0;
-        while (at < ids.size()) {
-            const auto space = ids.find(' ', at);
-            const auto id = ids.substr(at, space == std::string::npos ? space : space - at);
+        std::vector<std::string> fields;
+        for (const auto& id : split_list(merged->second, ' ')) {
             const auto field = record_field(id, day);
             if (!field)
                 throw std::invalid_argument("not a job id: " + id + " (merged into " + job.id +
                                             ")");
-            r.merged += (r.merged.empty() ? "" : ",") + *field;
-            if (space == std::string::npos) break;
-            at = space + 1;
+            fields.push_back(*field);
         }
+        r.merged = join_list(fields, ',');
     }
     return r;
 }

@@ -8,6 +8,7 @@
 
 #include "core/delivery_policy.h"
 #include "core/occasion.h"
+#include "core/separated_list.h"
 #include "core/visit_cycle.h"
 #include "core/visit_state.h"
 #include "core/winback.h"
@@ -16,18 +17,6 @@ using namespace huitou;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::vector<std::string> split_ids(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t at = 0;
-    while (at < text.size()) {
-        const auto space = text.find(' ', at);
-        out.push_back(text.substr(at, space - at));
-        if (space == std::string::npos) break;
-        at = space + 1;
-    }
-    return out;
-}
 
 // Members whose days meet: birthdays on festivals, twins, children born on
 // their parent's birthday, lunar birthdays, cards running out.
@@ -133,7 +122,7 @@ TEST_CASE("a year of jobs written again at dispatch says what planning said", "[
                     if (!verdict.job) continue;
                     const Job& job = *verdict.job;
                     const auto merged_ids = job.params.contains("merged")
-                                                ? split_ids(job.params.at("merged"))
+                                                ? split_list(job.params.at("merged"), ' ')
                                                 : std::vector<std::string>{};
                     const auto words = render_job(m, config, store, templates, day, job.id,
                                                   job.channel, merged_ids);
