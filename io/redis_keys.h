@@ -23,6 +23,14 @@
 //   hu:{S}:optout:<ch>    set    addresses (E.164 or openid) that refused channel ch
 //   hu:{S}:open:<t>       hash   the jobs of the day ending at t, by recipient: what an
 //                                opt-out cancels at once (expires a day after t)
+//   hu:{S}:jobs:v         string the store's job layout: absent or "1", a hash a job
+//                                (above); "2", planned jobs as records of day sheets
+//                                (below; docs/architecture.md, "day sheets")
+//   hu:{S}:sheets:<day>   hash   a due day's sheet count `n` (set once) and its counts
+//   hu:{S}:sheet:<day>:<i> hash  sheet i of the day: job records (core/job_record.h),
+//                                field "<kind letter><member>[:detail][@days]"
+//   hu:{S}:sheetdue       zset   "<day>:<i>" → when the sheet has a record to look at
+//   hu:{S}:days:<date>    set    the due days holding jobs of that occasion date
 //   hu:{S}:approved:<date> hash  a day's approval (core/day_approval.h): by, at, and
 //                                "j:<job id>" for each job approved; claim_due.lua
 //                                claims a job of an approve_before_send store only
@@ -130,6 +138,25 @@ inline std::string opt_outs(std::string_view store, std::string_view channel) {
 // expires_at), by recipient: field "<channel>:<address>", value the job ids.
 inline std::string open_jobs(std::string_view store, long long day_end) {
     return store_prefix(store) + "open:" + std::to_string(day_end);
+}
+// The job layout of a store (io/sheet_store.h): absent = 1, hashes; 2 = sheets.
+inline std::string jobs_version(std::string_view store) {
+    return store_prefix(store) + "jobs:v";
+}
+// A due day's sheets (core/job_record.h, io/sheet_store.h): the day's
+// sheet count and counts; sheet `i`; the store's sheets by when they are
+// due; the due days of an occasion date.
+inline std::string sheets(std::string_view store, std::string_view day) {
+    return store_prefix(store) + "sheets:" + std::string(day);
+}
+inline std::string sheet(std::string_view store, std::string_view day, int i) {
+    return store_prefix(store) + "sheet:" + std::string(day) + ":" + std::to_string(i);
+}
+inline std::string sheet_due(std::string_view store) {
+    return store_prefix(store) + "sheetdue";
+}
+inline std::string occasion_days(std::string_view store, std::string_view occasion) {
+    return store_prefix(store) + "days:" + std::string(occasion);
 }
 // A store's approval of its local day `date` ("YYYY-MM-DD").
 inline std::string approval(std::string_view store, std::string_view date) {

@@ -20,25 +20,24 @@ std::string seconds(SysSeconds t) {
 
 }  // namespace
 
-namespace keys {
-std::string sheets(std::string_view store, const Date& day) {
-    return store_prefix(store) + "sheets:" + format_date(day);
-}
-std::string sheet(std::string_view store, const Date& day, int i) {
-    return store_prefix(store) + "sheet:" + format_date(day) + ":" + std::to_string(i);
-}
-std::string sheet_due(std::string_view store) {
-    return store_prefix(store) + "sheetdue";
-}
-std::string occasion_days(std::string_view store, const Date& occasion) {
-    return store_prefix(store) + "days:" + format_date(occasion);
-}
-}  // namespace keys
-
 SheetStore::SheetStore(RedisConnection& redis) : redis_(redis), plan_("plan_records") {}
 
+int SheetStore::layout(const std::string& store) {
+    const auto reply = redis_.command({"GET", keys::jobs_version(store)});
+    reply.expect_ok("GET jobs:v");
+    if (reply.type != RedisReply::Type::string) return hash_layout;
+    if (reply.str == "1") return hash_layout;
+    if (reply.str == "2") return sheet_layout;
+    throw RedisReplyError("GET " + keys::jobs_version(store), "not a job layout: " + reply.str);
+}
+
+void SheetStore::set_layout(const std::string& store, int layout) {
+    redis_.command({"SET", keys::jobs_version(store), std::to_string(layout)})
+        .expect_ok("SET jobs:v");
+}
+
 int SheetStore::sheets_for_day(const std::string& store, const Date& day, std::size_t expected) {
-    const auto key = keys::sheets(store, day);
+    const auto key = keys::sheets(store, format_date(day));
     const auto replies = redis_.pipeline(
         {{"HSETNX", key, "n", std::to_string(sheet_count(expected))}, {"HGET", key, "n"}});
     replies[0].expect_ok("HSETNX sheets n");
@@ -78,9 +77,9 @@ std::size_t SheetStore::plan(const std::string& store, const Date& day, SysSecon
     std::vector<LuaScript::Call> calls;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         if (i % kRecordsPerCall == 0) {
-            calls.push_back(
-                {{keys::sheets(store, day), keys::sheet_due(store), keys::counts(store)},
-                 {keys::store_prefix(store), format_date(day)}});
+            calls.push_back({{keys::sheets(store, format_date(day)), keys::sheet_due(store),
+                              keys::counts(store)},
+                             {keys::store_prefix(store), format_date(day)}});
             calls.back().args.reserve(2 + 6 * kRecordsPerCall);
         }
         const Job& job = jobs[i];
@@ -108,9 +107,9 @@ std::size_t SheetStore::plan(const std::string& store, const Date& day, SysSecon
 void SheetStore::expire_day(const std::string& store, const Date& day, int sheets, SysSeconds at) {
     std::vector<RedisCommand> commands;
     const auto when = seconds(at);
-    commands.push_back({"EXPIREAT", keys::sheets(store, day), when});
+    commands.push_back({"EXPIREAT", keys::sheets(store, format_date(day)), when});
     for (int i = 0; i < sheets; ++i)
-        commands.push_back({"EXPIREAT", keys::sheet(store, day, i), when});
+        commands.push_back({"EXPIREAT", keys::sheet(store, format_date(day), i), when});
     for (const auto& reply : redis_.pipeline(commands))
         reply.expect_ok("EXPIREAT sheet");
 }
@@ -121,7 +120,7 @@ std::optional<JobRecord> SheetStore::record(const std::string& store, const Date
     const auto parts = parse_job_id(job_id);
     if (!field || !parts) return std::nullopt;
     const auto reply = redis_.command(
-        {"HGET", keys::sheet(store, day, sheet_of(parts->member_id, sheets)), *field});
+        {"HGET", keys::sheet(store, format_date(day), sheet_of(parts->member_id, sheets)), *field});
     reply.expect_ok("HGET sheet");
     if (reply.type != RedisReply::Type::string) return std::nullopt;
     const auto record = decode_record(reply.str);

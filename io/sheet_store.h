@@ -28,9 +28,20 @@
 
 namespace huitou {
 
+// A store's job layout (hu:{S}:jobs:v): 1, a hash a job (io/job_store.h),
+// or 2, planned jobs as records of day sheets, a hash from their claim on.
+inline constexpr int hash_layout = 1;
+inline constexpr int sheet_layout = 2;
+
 class SheetStore {
   public:
     explicit SheetStore(RedisConnection& redis);
+
+    // The store's job layout (absent: hash_layout). Throws RedisError, and
+    // RedisReplyError for a value that is not a layout.
+    int layout(const std::string& store);
+    // Sets the store's layout (only ever forward: a migration's last step).
+    void set_layout(const std::string& store, int layout);
 
     // The sheet count of `store`'s day `day`: the one set before, else
     // sheet_count(expected), set now.
@@ -58,13 +69,5 @@ class SheetStore {
     RedisConnection& redis_;
     LuaScript plan_;
 };
-
-namespace keys {
-// hu:{S}:sheets:<day>, hu:{S}:sheet:<day>:<i>, hu:{S}:sheetdue, hu:{S}:days:<date>
-std::string sheets(std::string_view store, const Date& day);
-std::string sheet(std::string_view store, const Date& day, int i);
-std::string sheet_due(std::string_view store);
-std::string occasion_days(std::string_view store, const Date& occasion);
-}  // namespace keys
 
 }  // namespace huitou

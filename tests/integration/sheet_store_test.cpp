@@ -60,7 +60,7 @@ TEST_CASE("a festival's jobs as records of the day's sheets", "[sheets]") {
     // Planning again (a restart, a second replica) creates nothing.
     CHECK(sheets.plan("toyland", day, start, n, jobs) == 0);
 
-    const auto meta = redis.command({"HGETALL", keys::sheets("toyland", day)});
+    const auto meta = redis.command({"HGETALL", keys::sheets("toyland", format_date(day))});
     std::map<std::string, std::string> fields;
     for (std::size_t i = 0; i + 1 < meta.elements.size(); i += 2)
         fields[meta.elements[i].str] = meta.elements[i + 1].str;
@@ -71,11 +71,12 @@ TEST_CASE("a festival's jobs as records of the day's sheets", "[sheets]") {
     // Every record is where its id says, and reads back as planned.
     std::size_t records = 0;
     for (int i = 0; i < n; ++i) {
-        const auto len = redis.command({"HLEN", keys::sheet("toyland", day, i)}).integer;
+        const auto len =
+            redis.command({"HLEN", keys::sheet("toyland", format_date(day), i)}).integer;
         CHECK(len < 128);  // a listpack
         records += static_cast<std::size_t>(len);
-        CHECK(redis.command({"OBJECT", "ENCODING", keys::sheet("toyland", day, i)}).str ==
-              "listpack");
+        CHECK(redis.command({"OBJECT", "ENCODING", keys::sheet("toyland", format_date(day), i)})
+                  .str == "listpack");
     }
     CHECK(records == 1000);
     const auto first = sheets.record("toyland", day, n, jobs[0].id);
@@ -113,10 +114,11 @@ TEST_CASE("a festival's jobs as records of the day's sheets", "[sheets]") {
           std::to_string(at("2027-09-15T09:00:00+08:00").time_since_epoch().count()));
 
     // The occasion date leads to the day.
-    CHECK(redis.command({"SISMEMBER", keys::occasion_days("toyland", day), "2027-09-15"}).integer ==
-          1);
+    CHECK(
+        redis.command({"SISMEMBER", keys::occasion_days("toyland", format_date(day)), "2027-09-15"})
+            .integer == 1);
 
     sheets.expire_day("toyland", day, n, at("2027-11-01T00:00:00+08:00"));
-    CHECK(redis.command({"TTL", keys::sheet("toyland", day, 3)}).integer > 0);
-    CHECK(redis.command({"TTL", keys::sheets("toyland", day)}).integer > 0);
+    CHECK(redis.command({"TTL", keys::sheet("toyland", format_date(day), 3)}).integer > 0);
+    CHECK(redis.command({"TTL", keys::sheets("toyland", format_date(day))}).integer > 0);
 }
