@@ -13,6 +13,16 @@
 // records are created only when new (HSETNX in scripts/plan_records.lua), a
 // few hundred a script call; the day's sheets get their expiry once, when
 // the day is planned (`expire_day`), not a command a record.
+//
+// The readers of a planned record are here too, because a planned job of
+// a layout-2 store has no hash to find: a job by its id (through the
+// occasion date's due days, so a change of lead days does not lose it), a
+// day's records, a member's records (her one sheet a day, by HSCAN MATCH),
+// and a person's or an opt-out's cancel (scripts/cancel_records.lua).
+// JobStore::get and cancel_planned, the opt-out (io/consent_store.h), the
+// approval (io/day_approvals.h), the erasure (io/member_eraser.h), the day
+// page and `huitou jobs` use them. A record claimed (`d`) is its job hash's
+// from then on: these readers leave it to the hash.
 #pragma once
 
 #include <chrono>
