@@ -5,7 +5,10 @@
 // as JSON. `huitou dlq` lists the failed jobs — the dead letters — and
 // `--retry ID` or `--all` puts them back in the due set as planned
 // (io/job_listing.h). Recipients are masked (core/log_mask.h): these
-// listings end up in tickets and chats.
+// listings end up in tickets and chats. A store whose planned jobs are
+// records of day sheets (layout 2, io/sheet_store.h) lists its records
+// that have no hash too, their recipient "(written at dispatch)": it is
+// the member's address when the job is claimed.
 //
 // Exit statuses: 0 done; 3 nothing matched, or a job could not be retried;
 // 2 a bad option; 1 Redis failed (main).

@@ -247,7 +247,7 @@ HttpReply TodayPage::hold(const HttpRequest& req) {
     const SysSeconds now = ctx_.clock().now();
     return ctx_.with_redis(req, "hold", [&](RedisConnection& redis) {
         JobStore jobs(redis, ctx_.config().scheduler);
-        const auto job = jobs.get(store_id, job_id);
+        const auto job = jobs.get(store_id, job_id, store.zone);
         if (!job) return ctx_.not_found(req);
         if (local_date(job->due_at, store.zone) != local_date(now, store.zone))
             return bad_request(ctx_, req, store_id, "只能暂停今天的消息。");

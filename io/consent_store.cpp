@@ -2,8 +2,10 @@
 
 #include <stdexcept>
 
+#include "core/member_search.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/sheet_store.h"
 
 namespace huitou {
 namespace {
@@ -74,7 +76,56 @@ ConsentOutcome ConsentStore::record(const ConsentEvent& e, const OnceKey* once) 
         out.newly_opted_out = reply.elements[0].integer == 1;
         out.cancelled = reply.elements[1].integer;
     }
+    if (!e.opt_in) out.cancelled += cancel_planned_records(e);
     return out;
+}
+
+long long ConsentStore::cancel_planned_records(const ConsentEvent& e) {
+    const auto* store = config_.find_store(e.store);
+    if (!store) return 0;
+    SheetStore sheets(redis_);
+    if (sheets.layout(e.store) != sheet_layout) return 0;
+    // Who may have a record to the address today: the member the event
+    // names, and for a phone the members whose phone ends the same (p4:).
+    // An openid alone has no index to its members yet: the claim's check of
+    // the opt-out set against each member's current address stops those.
+    std::vector<std::string> candidates;
+    if (e.channel == Channel::sms && !e.address.empty()) {
+        Member probe;
+        probe.phone = e.address;
+        for (const auto& key : search_index_keys(probe)) {
+            if (!key.starts_with("p4:")) continue;
+            const auto ids = redis_.command({"HKEYS", keys::index(e.store, key)});
+            for (const auto& id : ids.expect_ok("HKEYS p4").elements)
+                candidates.push_back(id.str);
+        }
+    }
+    std::vector<RedisCommand> reads;
+    for (const auto& id : candidates)
+        reads.push_back({"HGET", keys::member(e.store, id), std::string(field::phone)});
+    const auto phones = redis_.pipeline(reads);
+    std::vector<std::string> members;
+    if (!e.member.empty()) members.push_back(e.member);
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        // The index is a first cut (the last four digits): the phone decides.
+        if (phones[i].expect_ok("HGET phone").str == e.address && candidates[i] != e.member)
+            members.push_back(candidates[i]);
+    }
+    // Planned records exist only in today's sheets: a day is planned at its
+    // own midnight, and yesterday's planned records have expired.
+    const Date today = local_date(e.at, store->zone);
+    std::vector<SheetStore::Place> planned;
+    for (const auto& m : members) {
+        for (auto& p : sheets.member_records(e.store, today, m)) {
+            // The script cancels only those to the event's channel.
+            if (p.record.state == JobState::planned) planned.push_back(std::move(p));
+        }
+    }
+    long long cancelled = 0;
+    for (const auto& before :
+         sheets.cancel(e.store, planned, e.at, "opted_out", "opted_out", "opted_out", e.channel))
+        cancelled += before == JobState::planned ? 1 : 0;
+    return cancelled;
 }
 
 bool ConsentStore::is_opted_out(const std::string& store, Channel channel,

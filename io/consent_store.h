@@ -7,7 +7,11 @@
 // the address put on (or taken off) the store's opt-out list for the
 // channel, and — for an opt-out — today's jobs to that address cancelled at
 // once, found through the open-jobs index that job creation keeps
-// (scripts/create_job.lua), never by a scan. begin_send.lua and claim_due.lua
+// (scripts/create_job.lua), never by a scan. A store whose planned jobs are
+// records of day sheets (layout 2, io/sheet_store.h) has no such index: its
+// records are found by member (the one named, and for a phone the members
+// whose phone it is, through the p4: index) in her sheet of today, and
+// cancelled right after the script, in the same call. begin_send.lua and claim_due.lua
 // check the lists again before every dispatch and send.
 //
 // Import batches write their events through MemberStore::upsert (one event
@@ -73,6 +77,16 @@ class ConsentStore {
     std::vector<ConsentEvent> events_about(const Member& m, std::size_t batch = 1000);
 
   private:
+    // An opt-out's second step on a store whose planned jobs are records of
+    // day sheets (layout 2: they have no hash, so record_consent.lua's
+    // open-jobs index does not list them): today's planned records on the
+    // channel of the member the event names and, for a phone, of every
+    // member whose phone it is now end cancelled, reason opted_out. Returns
+    // how many. Not atomic with the script, and need not be: the address
+    // is on the opt-out set first, and the claim checks that set against
+    // each member's current address before anything goes.
+    long long cancel_planned_records(const ConsentEvent& e);
+
     RedisConnection& redis_;
     const Config& config_;
     LuaScript record_;

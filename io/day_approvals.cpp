@@ -1,6 +1,9 @@
 #include "io/day_approvals.h"
 
+#include <cstdlib>
+
 #include "core/day_approval.h"
+#include "core/job_record.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
 
@@ -48,14 +51,34 @@ std::pair<long long, long long> DayApprovals::approve(const std::string& store, 
                                   std::to_string(config_.scheduler.job_retention.count()),
                                   seconds(keep_until),
                                   not_approved_error(who),
-                                  std::to_string(approve.size())};
-    args.insert(args.end(), approve.begin(), approve.end());
-    args.insert(args.end(), cancel.begin(), cancel.end());
-    const auto reply = approve_.run(
-        redis_,
-        {keys::approval(store, format_date(day)), keys::due(store), keys::inflight(store),
-         keys::counts(store), keys::webhooks_on(store), keys::webhook_events(store)},
-        args);
+                                  std::to_string(approve.size()),
+                                  keys::store_prefix(store),
+                                  format_date(day)};
+    // Where each job's record would be, for a job planned as a record of
+    // the day's sheets (layout 2); the script looks at its hash first.
+    const auto n = redis_.command({"HGET", keys::sheets(store, format_date(day)), "n"});
+    n.expect_ok("HGET sheets n");
+    const int sheets = n.type == RedisReply::Type::string ? std::atoi(n.str.c_str()) : 0;
+    for (const auto* ids : {&approve, &cancel}) {
+        for (const auto& id : *ids) {
+            const auto parts = parse_job_id(id);
+            const auto field = record_field(id, day);
+            args.push_back(id);
+            if (sheets > 0 && parts && field) {
+                args.push_back(std::to_string(sheet_of(parts->member_id, sheets)));
+                args.push_back(*field);
+            } else {
+                args.push_back("");
+                args.push_back("");
+            }
+        }
+    }
+    const auto reply =
+        approve_.run(redis_,
+                     {keys::approval(store, format_date(day)), keys::due(store),
+                      keys::inflight(store), keys::counts(store), keys::webhooks_on(store),
+                      keys::webhook_events(store), keys::sheet_due(store)},
+                     args);
     reply.expect_ok("approve_day");
     if (reply.elements.size() < 2) return {0, 0};
     return {reply.elements[0].integer, reply.elements[1].integer};

@@ -6,6 +6,9 @@
 // one script (scripts/approve_day.lua): the record, the approved jobs made
 // due again, the unticked ones cancelled, all at once, so a claim never sees
 // half an approval. The record is kept for the job retention after its day.
+// On a store whose planned jobs are records of day sheets (layout 2,
+// io/sheet_store.h) the same script approves and cancels records: an
+// approved record's sheet is made due at once.
 #pragma once
 
 #include <optional>

@@ -10,6 +10,7 @@
 #include "core/sms_text.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/sheet_store.h"
 
 namespace huitou {
 namespace {
@@ -179,6 +180,29 @@ std::vector<std::optional<JobState>> JobStore::cancel_planned(
     std::vector<std::optional<JobState>> states;
     for (const auto& e : reply.elements)
         states.push_back(parse_job_state(e.str));
+    // No hash: a planned job of a layout-2 store is a record of its sheet.
+    std::vector<std::string> missing;
+    std::vector<std::size_t> where;
+    for (std::size_t i = 0; i < states.size() && i < job_ids.size(); ++i) {
+        if (!states[i]) {
+            missing.push_back(job_ids[i]);
+            where.push_back(i);
+        }
+    }
+    if (missing.empty()) return states;
+    SheetStore sheets(redis_);
+    std::vector<SheetStore::Place> places;
+    std::vector<std::size_t> place_of;  // index into `states`
+    const auto found = sheets.locate(store, missing);
+    for (std::size_t m = 0; m < found.size(); ++m) {
+        if (!found[m]) continue;
+        places.push_back(*found[m]);
+        place_of.push_back(where[m]);
+    }
+    const auto before = sheets.cancel(store, places, now, error, reason,
+                                      is_record_reason(reason) ? reason : "held_by_staff");
+    for (std::size_t p = 0; p < before.size(); ++p)
+        states[place_of[p]] = before[p];
     return states;
 }
 
@@ -469,11 +493,20 @@ std::optional<JobState> JobStore::record_delivery(const std::string& store,
     return parse_job_state(reply.str);
 }
 
-std::optional<Job> JobStore::get(const std::string& store, const std::string& job_id) {
-    const auto reply = redis_.command({"HGETALL", keys::job(store, job_id)});
-    reply.expect_ok("HGETALL job");
-    if (reply.elements.empty()) return std::nullopt;
-    return job_from_fields(store, job_id, field_map(reply));
+std::optional<Job> JobStore::get(const std::string& store, const std::string& job_id,
+                                 const date::time_zone* zone) {
+    const auto read_hash = [&]() -> std::optional<Job> {
+        const auto reply = redis_.command({"HGETALL", keys::job(store, job_id)});
+        reply.expect_ok("HGETALL job");
+        if (reply.elements.empty()) return std::nullopt;
+        return job_from_fields(store, job_id, field_map(reply));
+    };
+    if (auto job = read_hash()) return job;
+    if (!zone) return std::nullopt;
+    auto job = SheetStore(redis_).find(store, job_id, zone);
+    if (!job || job->state != JobState::dispatched) return job;
+    // Claimed between the two reads, or its hash's retention ended.
+    return read_hash();
 }
 
 long long JobStore::count_due(const std::string& store, SysSeconds now) {

@@ -176,13 +176,24 @@ class JobStore {
     // webhooks as message.skipped with `reason`. Returns the state each job
     // was in, in order (nullopt: no such job): `planned` ones are cancelled
     // now, the others were left as they were (a dispatched job may be at the
-    // provider already). Throws RedisError.
+    // provider already). A job without a hash is looked for as a record of
+    // its day's sheet (a layout-2 store: io/sheet_store.h) and cancelled
+    // there (scripts/cancel_records.lua) with the record reason `reason`
+    // when it is one (core/job_record.h), else held_by_staff; `error`, a
+    // sentence naming the person, goes to the webhook only. Throws RedisError.
     std::vector<std::optional<JobState>> cancel_planned(const std::string& store,
                                                         const std::vector<std::string>& job_ids,
                                                         const std::string& error,
                                                         const std::string& reason, SysSeconds now);
 
-    std::optional<Job> get(const std::string& store, const std::string& job_id);
+    // The job `job_id` of `store` from its hash; nullopt when there is none.
+    // With `zone` (the store's), a job planned as a record (a layout-2 store,
+    // no hash before its claim) is found in its day's sheet too
+    // (SheetStore::find): no text or `to` yet, both are written at the claim.
+    // A record claimed (`d`) is its hash's: without one (its retention
+    // ended), nullopt. Throws RedisError.
+    std::optional<Job> get(const std::string& store, const std::string& job_id,
+                           const date::time_zone* zone = nullptr);
 
     // How many planned jobs of `store` are due at `now`.
     long long count_due(const std::string& store, SysSeconds now);

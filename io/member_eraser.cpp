@@ -1,10 +1,12 @@
 #include "io/member_eraser.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "core/member_write.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/sheet_store.h"
 
 namespace huitou {
 namespace {
@@ -21,16 +23,6 @@ bool names_member(std::string_view job_id, std::string_view id) {
     return rest.starts_with(id) && rest.size() > id.size() && rest[id.size()] == ':';
 }
 
-// Glob metacharacters escaped, so a member id matches only itself.
-std::string glob_literal(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out;
-}
-
 void add_list(std::vector<std::string>& args, const std::vector<std::string>& items) {
     args.push_back(std::to_string(items.size()));
     args.insert(args.end(), items.begin(), items.end());
@@ -41,7 +33,8 @@ void add_list(std::vector<std::string>& args, const std::vector<std::string>& it
 MemberEraser::MemberEraser(RedisConnection& redis, const Config& config)
     : redis_(redis), config_(config), erase_("erase_member") {}
 
-std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::string& id) {
+std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::string& id,
+                                           SysSeconds now) {
     const std::string prefix = keys::store_prefix(store);
     for (int attempt = 0; attempt < 5; ++attempt) {
         const auto stored = field_map(
@@ -61,7 +54,7 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
             ledger.push_back(e.id);
 
         std::vector<std::string> jobs;
-        const std::string pattern = keys::job_prefix(store) + "*:" + glob_literal(id) + ":*";
+        const std::string pattern = keys::job_prefix(store) + "*:" + keys::glob_literal(id) + ":*";
         std::string cursor = "0";
         do {
             const auto reply = redis_.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
@@ -77,8 +70,9 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
         std::vector<std::string> touches;
         cursor = "0";
         do {
-            const auto reply = redis_.command({"ZSCAN", keys::touches(store), cursor, "MATCH",
-                                               "*:" + glob_literal(id) + ":*", "COUNT", "1000"});
+            const auto reply =
+                redis_.command({"ZSCAN", keys::touches(store), cursor, "MATCH",
+                                "*:" + keys::glob_literal(id) + ":*", "COUNT", "1000"});
             reply.expect_ok("ZSCAN fx:touch");
             if (reply.elements.size() != 2) break;
             cursor = reply.elements[0].str;
@@ -89,6 +83,25 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
                     touches.push_back(flat[i].str);
             }
         } while (cursor != "0");
+
+        // Her records in the day sheets of every day still kept (a store on
+        // layout 2): her one sheet a day, HSCAN MATCH. The fields cannot be
+        // computed from her occasions instead: those of the past may no
+        // longer be hers (a birthday corrected, a child taken off the card).
+        std::vector<std::string> records;
+        if (const auto* s = config_.find_store(store)) {
+            const Date today = local_date(now, s->zone);
+            const auto kept = std::max<long long>(config_.scheduler.job_retention.count() / 86400,
+                                                  s->effect.keep_days);
+            std::vector<Date> days;
+            for (long long d = 0; d <= kept; ++d)
+                days.push_back(Date{date::sys_days{today} - date::days{d}});
+            for (const auto& p : SheetStore(redis_).member_records(store, days, id)) {
+                records.push_back(format_date(p.day));
+                records.push_back(std::to_string(p.sheet));
+                records.push_back(p.field);
+            }
+        }
 
         std::vector<std::string> script_keys{keys::member(store, id),  keys::visit_state(store, id),
                                              keys::consent_log(store), keys::due(store),
@@ -118,6 +131,8 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
         add_list(args, jobs);
         add_list(args, touches);
         add_list(args, ledger);
+        args.push_back(std::to_string(records.size() / 3));
+        args.insert(args.end(), records.begin(), records.end());
 
         const auto reply = erase_.run(redis_, script_keys, args);
         reply.expect_ok("erase_member");
@@ -125,9 +140,9 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
         const auto status = reply.elements[0].integer;
         if (status == 0) return std::nullopt;
         if (status < 0) continue;  // a concurrent write moved the indexes: read again
-        if (reply.elements.size() < 6) throw RedisReplyError("erase_member", "a short reply");
+        if (reply.elements.size() < 7) throw RedisReplyError("erase_member", "a short reply");
         Erasure out;
-        out.jobs = reply.elements[1].integer;
+        out.jobs = reply.elements[1].integer + reply.elements[6].integer;
         out.touches = reply.elements[2].integer;
         out.consent_events = reply.elements[3].integer;
         out.consent_rewritten = reply.elements[4].integer;

@@ -16,7 +16,10 @@
 // index entry. What has no index by member is found first, outside the
 // script, so Redis is never blocked by a scan: the jobs by SCAN over the
 // keyspace (MATCH *:<member>:*, as `huitou jobs --member` does), the effect
-// touches by ZSCAN, the ledger by XRANGE in batches. The cost therefore grows
+// touches by ZSCAN, the ledger by XRANGE in batches, her records of day
+// sheets (a layout-2 store, io/sheet_store.h) by HSCAN of her one sheet of
+// each day still kept (max(job_retention, effect.keep_days)): two pipelined
+// round trips. The cost therefore grows
 // with the database's keys, the store's touches (effect.keep_days) and its
 // ledger — about a second for a million keys: fine for an erasure, which is
 // rare, and never on a hot path. A job created in the instant between the
@@ -35,7 +38,7 @@ namespace huitou {
 
 // What an erasure removed.
 struct Erasure {
-    long long jobs = 0;               // job hashes deleted
+    long long jobs = 0;               // job hashes and day-sheet records deleted
     long long touches = 0;            // effect report entries removed
     long long consent_events = 0;     // ledger entries deleted
     long long consent_rewritten = 0;  // import entries that named others too: written again without
@@ -47,12 +50,13 @@ class MemberEraser {
     // `config` must outlive the eraser.
     MemberEraser(RedisConnection& redis, const Config& config);
 
-    // Erases member `id` of `store`; nullopt when there is no such member.
-    // Tries again (reading afresh) when a concurrent write moved the member's
-    // indexes between the read and the script; throws std::runtime_error
-    // after a few such collisions, RedisError when Redis is away,
-    // RedisReplyError when it refuses the script.
-    std::optional<Erasure> erase(const std::string& store, const std::string& id);
+    // Erases member `id` of `store` at `now` (which days' sheets are still
+    // kept is counted from the store's local date); nullopt when there is no
+    // such member. Tries again (reading afresh) when a concurrent write moved
+    // the member's indexes between the read and the script; throws
+    // std::runtime_error after a few such collisions, RedisError when Redis
+    // is away, RedisReplyError when it refuses the script.
+    std::optional<Erasure> erase(const std::string& store, const std::string& id, SysSeconds now);
 
   private:
     RedisConnection& redis_;

@@ -158,6 +158,16 @@ inline std::string sheet_due(std::string_view store) {
 inline std::string occasion_days(std::string_view store, std::string_view occasion) {
     return store_prefix(store) + "days:" + std::string(occasion);
 }
+// `text` with the glob metacharacters escaped, for a SCAN/HSCAN/ZSCAN MATCH
+// pattern that must match it literally (a member id inside a key or field).
+inline std::string glob_literal(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
 // A store's approval of its local day `date` ("YYYY-MM-DD").
 inline std::string approval(std::string_view store, std::string_view date) {
     return store_prefix(store) + "approved:" + std::string(date);

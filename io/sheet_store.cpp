@@ -1,6 +1,8 @@
 #include "io/sheet_store.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <map>
 #include <stdexcept>
 
 #include "core/separated_list.h"
@@ -126,6 +128,252 @@ std::optional<JobRecord> SheetStore::record(const std::string& store, const Date
     const auto record = decode_record(reply.str);
     if (!record) throw RedisReplyError("HGET sheet " + *field, "a damaged record: " + reply.str);
     return record;
+}
+
+// --- Reading and cancelling records ---
+
+namespace {
+
+Date next_day(const Date& d) {
+    return Date{date::sys_days{d} + date::days{1}};
+}
+
+// The sheet count in a `HGET sheets:<day> n` reply, or 0 (no sheets).
+int count_of(const RedisReply& reply) {
+    reply.expect_ok("HGET sheets n");
+    if (reply.type != RedisReply::Type::string) return 0;
+    const int n = std::atoi(reply.str.c_str());
+    return n < 1 ? 0 : n;
+}
+
+}  // namespace
+
+std::optional<Job> SheetStore::job_of_record(const std::string& store, const Date& day,
+                                             const date::time_zone* zone, const std::string& field,
+                                             const JobRecord& record) {
+    const auto id = job_id_of_record(field, day);
+    if (!id) return std::nullopt;
+    const auto parts = parse_job_id(*id);
+    if (!parts) return std::nullopt;
+    Job j;
+    j.store = store;
+    j.id = *id;
+    j.kind = parts->kind;
+    j.member_id = parts->member_id;
+    j.occasion_date = parts->occasion;
+    j.marketing = record.marketing;
+    j.channel = record.channel;
+    j.due_at = start_of_day(day, zone) + record.due;
+    j.expires_at = start_of_day(next_day(day), zone);
+    j.state = record.state;
+    j.attempts = record.calls;
+    j.error = record.reason;
+    if (!record.merged.empty()) {
+        std::vector<std::string> ids;
+        for (const auto& f : split_list(record.merged, ','))
+            if (const auto joined = job_id_of_record(f, day)) ids.push_back(*joined);
+        j.params["merged"] = join_list(ids, ' ');
+    }
+    return j;
+}
+
+std::vector<std::optional<SheetStore::Place>> SheetStore::locate(
+    const std::string& store, const std::vector<std::string>& job_ids) {
+    std::vector<std::optional<Place>> out(job_ids.size());
+    std::vector<std::optional<JobIdParts>> parts;
+    std::map<std::string, std::vector<Date>> days_of;  // occasion date → its due days
+    for (const auto& id : job_ids) {
+        parts.push_back(parse_job_id(id));
+        if (parts.back()) days_of[format_date(parts.back()->occasion)];
+    }
+    if (days_of.empty()) return out;
+
+    std::vector<RedisCommand> commands;
+    for (const auto& [occasion, days] : days_of)
+        commands.push_back({"SMEMBERS", keys::occasion_days(store, occasion)});
+    auto replies = redis_.pipeline(commands);
+    std::map<std::string, int> counts;  // due day → its sheet count
+    std::size_t r = 0;
+    for (auto& [occasion, days] : days_of) {
+        for (const auto& e : replies[r++].expect_ok("SMEMBERS days").elements) {
+            if (const auto d = parse_date(e.str)) {
+                days.push_back(*d);
+                counts[e.str] = 0;
+            }
+        }
+        std::sort(days.begin(), days.end());
+    }
+    if (counts.empty()) return out;
+
+    commands.clear();
+    for (const auto& [day, n] : counts)
+        commands.push_back({"HGET", keys::sheets(store, day), "n"});
+    replies = redis_.pipeline(commands);
+    r = 0;
+    for (auto& [day, n] : counts)
+        n = count_of(replies[r++]);
+
+    // Each id's candidate places, earliest day first.
+    std::vector<std::pair<std::size_t, Place>> candidates;
+    commands.clear();
+    for (std::size_t i = 0; i < job_ids.size(); ++i) {
+        if (!parts[i]) continue;
+        for (const auto& day : days_of[format_date(parts[i]->occasion)]) {
+            const int n = counts[format_date(day)];
+            const auto field = record_field(job_ids[i], day);
+            if (n == 0 || !field) continue;
+            Place p{job_ids[i], day, sheet_of(parts[i]->member_id, n), *field, {}};
+            commands.push_back({"HGET", keys::sheet(store, format_date(day), p.sheet), p.field});
+            candidates.emplace_back(i, std::move(p));
+        }
+    }
+    replies = redis_.pipeline(commands);
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+        auto& [i, place] = candidates[c];
+        const auto& reply = replies[c].expect_ok("HGET sheet");
+        if (out[i] || reply.type != RedisReply::Type::string) continue;
+        const auto record = decode_record(reply.str);
+        if (!record)
+            throw RedisReplyError("HGET sheet " + place.field, "a damaged record: " + reply.str);
+        place.record = *record;
+        out[i] = std::move(place);
+    }
+    return out;
+}
+
+std::vector<Date> SheetStore::due_days(const std::string& store, const Date& occasion) {
+    const auto reply =
+        redis_.command({"SMEMBERS", keys::occasion_days(store, format_date(occasion))});
+    std::vector<Date> out;
+    for (const auto& e : reply.expect_ok("SMEMBERS days").elements)
+        if (const auto d = parse_date(e.str)) out.push_back(*d);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::optional<Job> SheetStore::find(const std::string& store, const std::string& job_id,
+                                    const date::time_zone* zone) {
+    const auto place = locate(store, {job_id}).at(0);
+    if (!place) return std::nullopt;
+    return job_of_record(store, place->day, zone, place->field, place->record);
+}
+
+std::vector<SheetStore::Place> SheetStore::day_records(const std::string& store, const Date& day) {
+    const std::string d = format_date(day);
+    const int n = count_of(redis_.command({"HGET", keys::sheets(store, d), "n"}));
+    std::vector<RedisCommand> commands;
+    for (int i = 0; i < n; ++i)
+        commands.push_back({"HGETALL", keys::sheet(store, d, i)});
+    std::vector<Place> out;
+    const auto replies = redis_.pipeline(commands);
+    for (int i = 0; i < n; ++i) {
+        const auto& flat = replies[static_cast<std::size_t>(i)].expect_ok("HGETALL sheet").elements;
+        for (std::size_t k = 0; k + 1 < flat.size(); k += 2) {
+            // A listing shows what it can read: a damaged record is left out
+            // rather than hiding the whole day.
+            auto id = job_id_of_record(flat[k].str, day);
+            auto record = decode_record(flat[k + 1].str);
+            if (id && record) out.push_back({std::move(*id), day, i, flat[k].str, *record});
+        }
+    }
+    return out;
+}
+
+std::vector<Job> SheetStore::day_jobs(const std::string& store, const Date& day,
+                                      const date::time_zone* zone) {
+    std::vector<Job> out;
+    for (const auto& p : day_records(store, day))
+        if (auto j = job_of_record(store, day, zone, p.field, p.record))
+            out.push_back(std::move(*j));
+    return out;
+}
+
+std::vector<SheetStore::Place> SheetStore::member_records(const std::string& store, const Date& day,
+                                                          const std::string& member) {
+    return member_records(store, std::vector<Date>{day}, member);
+}
+
+std::vector<SheetStore::Place> SheetStore::member_records(const std::string& store,
+                                                          const std::vector<Date>& days,
+                                                          const std::string& member) {
+    std::vector<RedisCommand> commands;
+    for (const auto& day : days)
+        commands.push_back({"HGET", keys::sheets(store, format_date(day)), "n"});
+    const auto counts = redis_.pipeline(commands);
+    // A field is "<kind letter><member>…": any letter, then the member.
+    const std::string pattern = "?" + keys::glob_literal(member) + "*";
+    struct Scan {
+        Date day;
+        int sheet;
+        std::string cursor;
+    };
+    std::vector<Scan> scans;
+    for (std::size_t i = 0; i < days.size(); ++i) {
+        if (const int n = count_of(counts[i]); n > 0)
+            scans.push_back({days[i], sheet_of(member, n), "0"});
+    }
+    std::vector<Place> out;
+    while (!scans.empty()) {
+        commands.clear();
+        for (const auto& s : scans)
+            commands.push_back({"HSCAN", keys::sheet(store, format_date(s.day), s.sheet), s.cursor,
+                                "MATCH", pattern, "COUNT", "1000"});
+        const auto replies = redis_.pipeline(commands);
+        std::vector<Scan> more;
+        for (std::size_t i = 0; i < scans.size(); ++i) {
+            const auto& reply = replies[i].expect_ok("HSCAN sheet");
+            if (reply.elements.size() != 2) continue;
+            const auto& flat = reply.elements[1].elements;
+            for (std::size_t k = 0; k + 1 < flat.size(); k += 2) {
+                // MATCH is a first cut: "?M1*" also matches M10's fields.
+                if (record_member(flat[k].str) != member) continue;
+                auto id = job_id_of_record(flat[k].str, scans[i].day);
+                auto record = decode_record(flat[k + 1].str);
+                if (id && record)
+                    out.push_back(
+                        {std::move(*id), scans[i].day, scans[i].sheet, flat[k].str, *record});
+            }
+            if (reply.elements[0].str != "0")
+                more.push_back({scans[i].day, scans[i].sheet, reply.elements[0].str});
+        }
+        scans = std::move(more);
+    }
+    return out;
+}
+
+std::vector<std::optional<JobState>> SheetStore::cancel(const std::string& store,
+                                                        const std::vector<Place>& places,
+                                                        SysSeconds at, const std::string& error,
+                                                        const std::string& reason,
+                                                        const std::string& code,
+                                                        std::optional<Channel> channel) {
+    if (!is_record_reason(code)) throw std::invalid_argument("not a record reason: " + code);
+    std::vector<std::optional<JobState>> out;
+    if (places.empty()) return out;
+    static const LuaScript cancel_records("cancel_records");
+    std::vector<std::string> args{
+        seconds(at), keys::store_prefix(store),
+        error,       reason,
+        code,        channel ? std::string(to_string(*channel)) : std::string()};
+    for (const auto& p : places) {
+        args.push_back(format_date(p.day));
+        args.push_back(std::to_string(p.sheet));
+        args.push_back(p.field);
+    }
+    const auto reply = cancel_records.run(redis_,
+                                          {keys::counts(store), keys::sheet_due(store),
+                                           keys::webhooks_on(store), keys::webhook_events(store)},
+                                          args);
+    reply.expect_ok("cancel_records");
+    if (reply.elements.size() != places.size())
+        throw RedisReplyError("cancel_records", "unexpected reply");
+    for (const auto& e : reply.elements) {
+        const auto record = e.str.empty() ? std::nullopt : decode_record(e.str);
+        const bool other_channel = record && channel && record->channel != *channel;
+        out.push_back(record && !other_channel ? std::optional<JobState>(record->state)
+                                               : std::nullopt);
+    }
+    return out;
 }
 
 }  // namespace huitou

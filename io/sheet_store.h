@@ -13,6 +13,16 @@
 // records are created only when new (HSETNX in scripts/plan_records.lua), a
 // few hundred a script call; the day's sheets get their expiry once, when
 // the day is planned (`expire_day`), not a command a record.
+//
+// The readers of a planned record are here too, because a planned job of
+// a layout-2 store has no hash to find: a job by its id (through the
+// occasion date's due days, so a change of lead days does not lose it), a
+// day's records, a member's records (her one sheet a day, by HSCAN MATCH),
+// and a person's or an opt-out's cancel (scripts/cancel_records.lua).
+// JobStore::get and cancel_planned, the opt-out (io/consent_store.h), the
+// approval (io/day_approvals.h), the erasure (io/member_eraser.h), the day
+// page and `huitou jobs` use them. A record claimed (`d`) is its job hash's
+// from then on: these readers leave it to the hash.
 #pragma once
 
 #include <chrono>
@@ -64,6 +74,81 @@ class SheetStore {
     // The record of `job`, due on `day` starting at `day_start`, as planning
     // writes it. Throws std::invalid_argument for a joined id that is not one.
     static JobRecord planned_record(const Job& job, const Date& day, SysSeconds day_start);
+
+    // --- Reading and cancelling records (the readers of a layout-2 store) ---
+
+    // Where a job's record is: the due day, the sheet, the field, the record.
+    struct Place {
+        std::string job_id;
+        Date day;
+        int sheet = 0;
+        std::string field;
+        JobRecord record;
+    };
+
+    // The record of each of `job_ids`, in order (nullopt: none — not a job
+    // id, a store on hash_layout, a job with a hash only, or a day whose
+    // sheets have expired): the id's occasion date → the due days holding
+    // that date's jobs (days:<date>) → each day's sheet count → the member's
+    // sheet → the field. Three pipelined round trips for all of them. An
+    // occasion found on two due days (the lead days changed between two
+    // plannings) answers the earlier day's record. Throws RedisError, and
+    // RedisReplyError for a damaged record.
+    std::vector<std::optional<Place>> locate(const std::string& store,
+                                             const std::vector<std::string>& job_ids);
+
+    // The due days holding jobs of occasion date `occasion` (days:<date>),
+    // earliest first. Throws RedisError.
+    std::vector<Date> due_days(const std::string& store, const Date& occasion);
+
+    // The job `job_id` as its record says (job_of_record), or nullopt as
+    // locate. `zone` is the store's: a record's times count from its day's
+    // local midnight. Throws as locate.
+    std::optional<Job> find(const std::string& store, const std::string& job_id,
+                            const date::time_zone* zone);
+
+    // Every record of `store`'s due day `day`, by sheet (one HGET and one
+    // pipelined HGETALL a sheet); none when the day has no sheets. A field
+    // or value that is not a record is left out. Throws RedisError.
+    std::vector<Place> day_records(const std::string& store, const Date& day);
+    // The same as jobs (job_of_record), in the order of the sheets.
+    std::vector<Job> day_jobs(const std::string& store, const Date& day,
+                              const date::time_zone* zone);
+
+    // The records of `member` in her sheet of `store`'s day `day` (HSCAN
+    // MATCH of that one sheet: one command for a listpack sheet). Throws
+    // RedisError.
+    std::vector<Place> member_records(const std::string& store, const Date& day,
+                                      const std::string& member);
+    // The same for each day of `days` in two pipelined round trips (the
+    // sheet counts, then the scans; a sheet grown past a listpack may take
+    // more). Throws RedisError.
+    std::vector<Place> member_records(const std::string& store, const std::vector<Date>& days,
+                                      const std::string& member);
+
+    // Cancels each of `places` still planned (scripts/cancel_records.lua):
+    // it ends `c` with record reason `code`, reported to webhooks as
+    // message.skipped with `reason` and the detail `error`; with `channel`,
+    // only a record to that channel. Returns the state each was in, in order
+    // (nullopt: the record is gone, or goes to another channel): `planned`
+    // ones are cancelled now, the others were left. Throws RedisError, and
+    // std::invalid_argument for a `code` that is not a record reason.
+    std::vector<std::optional<JobState>> cancel(const std::string& store,
+                                                const std::vector<Place>& places, SysSeconds at,
+                                                const std::string& error, const std::string& reason,
+                                                const std::string& code,
+                                                std::optional<Channel> channel = std::nullopt);
+
+    // The job a record stands for: store, id, kind, member, occasion date,
+    // channel, marketing, due_at (the day's start + the record's due),
+    // expires_at (the next local midnight), state, error = the record's
+    // reason, params["merged"] (the joined occasions' ids, as planning
+    // writes it), attempts = the record's provider calls. No text and no
+    // `to`: both are written at the claim, from the member as she is then.
+    // nullopt for a field that is not a record's.
+    static std::optional<Job> job_of_record(const std::string& store, const Date& day,
+                                            const date::time_zone* zone, const std::string& field,
+                                            const JobRecord& record);
 
   private:
     RedisConnection& redis_;

@@ -162,7 +162,7 @@ HttpReply AdminApi::member(const HttpRequest& req) {
         return with_redis("member erasure", [&](RedisConnection& redis) {
             std::optional<Erasure> erased;
             try {
-                erased = MemberEraser(redis, config_).erase(store, id);
+                erased = MemberEraser(redis, config_).erase(store, id, clock_.now());
             } catch (const std::runtime_error& e) {
                 if (dynamic_cast<const RedisError*>(&e) || dynamic_cast<const RedisReplyError*>(&e))
                     throw;
@@ -365,7 +365,13 @@ HttpReply AdminApi::job(const HttpRequest& req) {
     return with_redis("job lookup", [&](RedisConnection& redis) {
         JobStore jobs(redis, config_.scheduler);
         for (const auto* store : *stores) {
-            if (const auto j = jobs.get(store->id, id)) return ok(job_json(*j, true, store->zone));
+            if (const auto j = jobs.get(store->id, id, store->zone)) {
+                auto body = job_json(*j, true, store->zone);
+                // A job planned as a record of its day's sheet has no text
+                // yet: the words are written when it is claimed.
+                if (j->text.empty()) body["text_note"] = "(written at dispatch)";
+                return ok(body);
+            }
         }
         return error(404, "id: no job \"" + id + "\"" +
                               (only.empty() ? std::string(" in any store") : " in store " + only));

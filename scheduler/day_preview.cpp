@@ -6,6 +6,7 @@
 #include "core/day_approval.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/sheet_store.h"
 #include "scheduler/day_planner.h"
 
 namespace huitou {
@@ -27,7 +28,8 @@ std::optional<std::string> ended_reason(const Job& job, const FieldMap& fields) 
             const std::string why = it == fields.end() ? std::string() : it->second;
             // claim_due and record_consent name the rule: opted_out, no_consent, capped, ...
             // A person's cancel is a sentence naming them (core/day_approval.h).
-            if (why.starts_with(held_error(""))) return std::string("held");
+            if (why.starts_with(held_error("")) || why == "held_by_staff")
+                return std::string("held");
             if (why.starts_with(not_approved_error(""))) return std::string("not_approved");
             return why.empty() || why.find(' ') != std::string::npos ? std::string("cancelled")
                                                                      : why;
@@ -75,6 +77,21 @@ std::vector<StorePreview> preview_day(RedisConnection& redis, const Config& conf
             existing.emplace_back(std::move(job), std::move(fields));
             if (v.verdict.reason == "merged" && v.verdict.detail.starts_with("into "))
                 merged_into[v.verdict.detail.substr(5)] = v.verdict.occasion_id;
+        }
+        // A store whose planned jobs are records of the day's sheets (layout
+        // 2) has no hash for them before their claim: the records answer.
+        // Their text is written at dispatch; what planning would write now
+        // is shown for it.
+        std::map<std::string, Job> records;
+        for (auto& j : SheetStore(redis).day_jobs(id, day, store.zone))
+            if (j.state != JobState::dispatched) records.emplace(j.id, std::move(j));
+        for (std::size_t i = 0; i < verdicts.size() && !records.empty(); ++i) {
+            auto& [job, fields] = existing[i];
+            const auto it = records.find(verdicts[i].verdict.occasion_id);
+            if (job || it == records.end()) continue;
+            job = it->second;
+            if (verdicts[i].verdict.job) job->text = verdicts[i].verdict.job->text;
+            fields = {{"error", job->error}};
         }
         for (std::size_t i = 0; i < verdicts.size(); ++i) {
             const auto& [member_id, name, v] = verdicts[i];

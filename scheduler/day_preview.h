@@ -5,7 +5,9 @@
 // as planning will see it at its midnight, with the contact history as it is
 // now; today as planning would see it now. Where jobs of the day exist
 // already, what they became (sent, expired, cancelled ...) is shown instead
-// of what would be planned. `huitou preview` and GET /api/preview both call
+// of what would be planned — a job hash, or on a layout-2 store the day's
+// sheet record of a job not yet claimed (io/sheet_store.h), whose words are
+// the ones planning would write now. `huitou preview` and GET /api/preview both call
 // it, and both print preview_json, so a script gets the same answer from
 // either.
 #pragma once

@@ -14,8 +14,9 @@
 --   jobs    n, job id ...            (the member's jobs found by SCAN)
 --   touches n, fx:touch entry ...    (found by ZSCAN)
 --   ledger  n, entry id ...          (the ledger's entries about the member)
+--   records n, day, sheet, field ... (her records in the day sheets, found by HSCAN)
 -- Returns {1, jobs, touches, ledger entries deleted, ledger entries rewritten,
--- 1 if visits were kept}, {0} when there is no member, {-1} when a guard
+-- 1 if visits were kept, records deleted}, {0} when there is no member, {-1} when a guard
 -- failed (a concurrent write moved the member's indexes: read and try again).
 --
 -- The ledger entries are deleted when they are about this member alone (they
@@ -27,6 +28,12 @@
 -- phone must not message someone who refused. Finished jobs keep their
 -- counts (statistics, no one in them); planned and dispatched ones count as
 -- cancelled. Index, job and open-jobs keys share the store's hash tag.
+-- Her records in day sheets (layout 2) are deleted too: a planned one counts
+-- as cancelled in the store's and its day's counts, and a sheet left with
+-- no planned record leaves the sheet due set; a claimed one (`d`) is its
+-- job hash's, deleted above, and is not counted twice.
+--#include record_lib
+--#include cancel_record
 local id, prefix, phone, openid, last = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local i = 6
 
@@ -135,10 +142,34 @@ for k = l, l + nl - 1 do
   local e = redis.call('XRANGE', KEYS[3], ARGV[k], ARGV[k])
   if #e == 1 then erase_entry(e[1][1], e[1][2]) end
 end
+
+local records = 0
+local r, nr = list(3)
+local emptied = {}  -- sheets that lost a planned record
+for k = r, r + 3 * nr - 1, 3 do
+  local day, index, field = ARGV[k], ARGV[k + 1], ARGV[k + 2]
+  local sheet = prefix .. 'sheet:' .. day .. ':' .. index
+  local value = redis.call('HGET', sheet, field)
+  if value and record_member(field) == id then
+    redis.call('HDEL', sheet, field)
+    local state = record_state(value)
+    if state == 'p' then
+      redis.call('HINCRBY', KEYS[6], 'planned', -1)
+      redis.call('HINCRBY', KEYS[6], 'cancelled', 1)
+      redis.call('HINCRBY', prefix .. 'sheets:' .. day, 'planned', -1)
+      redis.call('HINCRBY', prefix .. 'sheets:' .. day, 'cancelled', 1)
+      emptied[day .. ':' .. index] = {day, index}
+    end
+    if state ~= 'd' then records = records + 1 end
+  end
+end
+for _, s in pairs(emptied) do
+  drop_idle_sheet({prefix = prefix}, prefix .. 'sheetdue', s[1], s[2])
+end
 local start = last == '' and '-' or '(' .. last
 local tail = redis.call('XRANGE', KEYS[3], start, '+')
 for _, e in ipairs(tail) do
   -- a rewritten entry is new here too: it no longer names the member
   erase_entry(e[1], e[2])
 end
-return {1, jobs, touches, deleted, rewritten, visits}
+return {1, jobs, touches, deleted, rewritten, visits, records}

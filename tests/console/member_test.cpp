@@ -374,7 +374,7 @@ TEST_CASE("the search indexes follow member writes and erasure and reindex build
     CHECK(has(search(f, "7777", staff), link_to("T0100")));
 
     SECTION("erasure takes the member out of every index") {
-        REQUIRE(MemberEraser(redis, f.rt.config).erase("toyland", "T0100"));
+        REQUIRE(MemberEraser(redis, f.rt.config).erase("toyland", "T0100", f.rt.clock->now()));
         for (const auto* suffix : {"nm:牛小", "nm:牛小云", "nm:小云", "p4:7777"}) {
             INFO(suffix);
             CHECK_FALSE(indexed(suffix));

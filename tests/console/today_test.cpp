@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/job_store.h"
+#include "io/sheet_store.h"
 #include "scheduler/admin_api.h"
 #include "tests/console/console_fixture.h"
 
@@ -277,6 +278,31 @@ TEST_CASE("holding a message: its job is cancelled, naming who held it", "[conso
         REQUIRE(r);
         CHECK_THAT(r->get_header_value("Location"), Catch::Contains("?ended="));
         CHECK(job_of(f, "toyland", job)->error == "held by staff xiaoli");
+    }
+    SECTION("a job planned as a record of its day's sheet (layout 2) is held the same way") {
+        auto redis = f.redis_server.connect();
+        SheetStore sheets(redis);
+        sheets.set_layout("toyland", sheet_layout);
+        const Date day = *parse_date("2027-09-15");
+        const SysSeconds start = *parse_instant("2027-09-15T00:00:00+08:00");
+        Job record;
+        record.store = "toyland";
+        record.kind = Kind::birthday;
+        record.member_id = "T0099";
+        record.occasion_date = day;
+        record.id = make_job_id(record.kind, record.member_id, day);
+        record.due_at = start + std::chrono::hours(18);
+        const int n = sheets.sheets_for_day("toyland", day, 10);
+        REQUIRE(sheets.plan("toyland", day, start, n, {record}) == 1);
+        const auto r = f.post("/stores/toyland/today/hold",
+                              {{"csrf", f.csrf(staff)}, {"job", record.id}}, staff);
+        REQUIRE(r);
+        CHECK_THAT(r->get_header_value("Location"), Catch::Contains("?held="));
+        const auto held =
+            sheets.find("toyland", record.id, f.rt.config.find_store("toyland")->zone);
+        REQUIRE(held);
+        CHECK(held->state == JobState::cancelled);
+        CHECK(held->error == "held_by_staff");
     }
     SECTION("an unknown job is the 404 page") {
         const auto r =

@@ -12,6 +12,7 @@
 
 #include "io/consent_store.h"
 #include "io/program_setup.h"
+#include "io/sheet_store.h"
 #include "scheduler/admin_api.h"
 #include "scheduler/admin_server.h"
 #include "scheduler/consent_http.h"
@@ -171,6 +172,27 @@ TEST_CASE("the admin API serves preview, jobs, consent and stats as JSON") {
         REQUIRE(unknown);
         CHECK(unknown->status == 404);
         CHECK_THAT(error_of(unknown), Catch::Contains("birthday:NOBODY:2027-09-15"));
+
+        // A job planned as a record of its day's sheet (a layout-2 store)
+        // has no text yet: the API says so rather than invent one.
+        SheetStore sheets(redis);
+        const Date day = *parse_date("2027-09-15");
+        const SysSeconds start = *parse_instant("2027-09-15T00:00:00+08:00");
+        Job record;
+        record.store = "toyland";
+        record.kind = Kind::birthday;
+        record.member_id = "T9001";
+        record.occasion_date = day;
+        record.id = make_job_id(record.kind, record.member_id, day);
+        record.due_at = start + std::chrono::hours(18);
+        REQUIRE(sheets.plan("toyland", day, start, sheets.sheets_for_day("toyland", day, 10),
+                            {record}) == 1);
+        const auto planned = body_of(get("/api/jobs/" + record.id));
+        CHECK(planned.at("state") == "planned");
+        CHECK(planned.at("text") == "");
+        CHECK(planned.at("text_note") == "(written at dispatch)");
+        CHECK(planned.at("due") == "2027-09-15T18:00:00+08:00");
+        CHECK(planned.at("expires") == "2027-09-16T00:00:00+08:00");
     }
 
     SECTION("consent: per channel and the ledger, as huitou consent --json") {

@@ -1,0 +1,490 @@
+// Everything that finds, cancels or reads a *planned* job on a store whose
+// jobs are records of day sheets (layout 2: no hash before the claim), on a
+// real Redis, the records planned by SheetStore::plan: a job found by its id
+// (SheetStore::find, JobStore::get), held by a person
+// (JobStore::cancel_planned), cancelled by an opt-out at once
+// (ConsentStore::record), approved (DayApprovals::approve) and listed for
+// approval (preview_day), and erased with its member (MemberEraser).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config.h"
+#include "io/consent_store.h"
+#include "io/day_approvals.h"
+#include "io/job_store.h"
+#include "io/member_eraser.h"
+#include "io/member_store.h"
+#include "io/redis_fields.h"
+#include "io/redis_keys.h"
+#include "io/sheet_store.h"
+#include "scheduler/day_approval_view.h"
+#include "scheduler/day_planner.h"
+#include "scheduler/day_preview.h"
+#include "tests/support/test_redis.h"
+
+using namespace huitou;
+using namespace huitou::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+SysSeconds at(const char* text) {
+    return *parse_instant(text);
+}
+
+const Date kDay = *parse_date("2027-09-15");
+const SysSeconds kStart = at("2027-09-15T00:00:00+08:00");
+
+// A festival greeting of `member` due on kDay at `due`.
+Job festival_job(const std::string& member, SysSeconds due, Channel channel = Channel::sms) {
+    Job j;
+    j.store = "toyland";
+    j.kind = Kind::festival;
+    j.member_id = member;
+    j.occasion_date = kDay;
+    j.id = make_job_id(j.kind, member, j.occasion_date, "mid_autumn");
+    j.channel = channel;
+    j.text = "王女士，中秋节快乐！";
+    j.due_at = due;
+    j.expires_at = at("2027-09-16T00:00:00+08:00");
+    return j;
+}
+
+// A layout-2 store with `jobs` planned on kDay; returns the sheet count.
+int plan(RedisConnection& redis, const std::vector<Job>& jobs, std::size_t expected = 10) {
+    SheetStore sheets(redis);
+    sheets.set_layout("toyland", sheet_layout);
+    const int n = sheets.sheets_for_day("toyland", kDay, expected);
+    REQUIRE(sheets.plan("toyland", kDay, kStart, n, jobs) == jobs.size());
+    return n;
+}
+
+const date::time_zone* shanghai() {
+    return find_zone("Asia/Shanghai");
+}
+
+std::string hget(RedisConnection& redis, const std::string& key, const std::string& field) {
+    return redis.command({"HGET", key, field}).str;
+}
+
+// The store's webhook events, as (type, data) pairs.
+std::vector<std::pair<std::string, std::string>> events(RedisConnection& redis) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& e :
+         redis.command({"XRANGE", keys::webhook_events("toyland"), "-", "+"}).elements) {
+        const auto f = field_map(e.elements.at(1));
+        out.emplace_back(f.at("t"), f.at("d"));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a planned record is found by its job id", "[sheets]") {
+    TestRedis server;
+    auto redis = server.connect();
+    auto mine = festival_job("M1", at("2027-09-15T10:30:00+08:00"), Channel::wechat);
+    mine.params["merged"] = "birthday:M1:2027-09-15";
+    auto card = festival_job("M2", at("2027-09-15T11:00:00+08:00"));
+    card.kind = Kind::card_expiry;
+    card.marketing = false;
+    card.occasion_date = *parse_date("2027-09-22");  // a week ahead: a lead day
+    card.id = make_job_id(card.kind, "M2", card.occasion_date, "7");
+    auto held = festival_job("M3", at("2027-09-15T10:00:00+08:00"));
+    held.state = JobState::held;
+    plan(redis, {mine, card, held});
+    SheetStore sheets(redis);
+
+    const auto found = sheets.find("toyland", mine.id, shanghai());
+    REQUIRE(found);
+    CHECK(found->store == "toyland");
+    CHECK(found->id == mine.id);
+    CHECK(found->kind == Kind::festival);
+    CHECK(found->member_id == "M1");
+    CHECK(found->occasion_date == kDay);
+    CHECK(found->channel == Channel::wechat);
+    CHECK(found->marketing);
+    CHECK(found->state == JobState::planned);
+    CHECK(found->due_at == mine.due_at);
+    CHECK(found->expires_at == at("2027-09-16T00:00:00+08:00"));
+    CHECK(found->params.at("merged") == "birthday:M1:2027-09-15");
+    CHECK(found->text.empty());
+    CHECK(found->to.empty());
+
+    // The occasion date a week after the due day leads to the due day.
+    const auto notice = sheets.find("toyland", card.id, shanghai());
+    REQUIRE(notice);
+    CHECK(notice->occasion_date == *parse_date("2027-09-22"));
+    CHECK_FALSE(notice->marketing);
+    CHECK(notice->due_at == card.due_at);
+    CHECK(sheets.find("toyland", held.id, shanghai())->state == JobState::held);
+
+    CHECK_FALSE(sheets.find("toyland", "festival:M9:2027-09-15:mid_autumn", shanghai()));
+    CHECK_FALSE(sheets.find("toyland", "birthday:M1:2027-09-16", shanghai()));
+    CHECK_FALSE(sheets.find("toyland", "not a job id", shanghai()));
+    CHECK_FALSE(sheets.find("babycare", mine.id, shanghai()));
+
+    SECTION("JobStore::get falls back to the record when there is no hash") {
+        const SchedulerConfig config;
+        JobStore jobs(redis, config);
+        const auto got = jobs.get("toyland", mine.id, shanghai());
+        REQUIRE(got);
+        CHECK(*got == *found);
+        // Without the store's zone the record's times cannot be read: hashes only.
+        CHECK_FALSE(jobs.get("toyland", mine.id));
+    }
+
+    SECTION("a record claimed (d) is its hash's: get answers the hash") {
+        const int n = std::stoi(hget(redis, keys::sheets("toyland", "2027-09-15"), "n"));
+        const auto sheet = keys::sheet("toyland", "2027-09-15", sheet_of("M1", n));
+        auto value = hget(redis, sheet, "fM1:mid_autumn");
+        value[0] = 'd';
+        redis.command({"HSET", sheet, "fM1:mid_autumn", value});
+        const SchedulerConfig config;
+        JobStore jobs(redis, config);
+        // Its hash gone (retention): no job.
+        CHECK_FALSE(jobs.get("toyland", mine.id, shanghai()));
+        Job claimed = mine;
+        claimed.state = JobState::dispatched;
+        claimed.to = "oTOY_wang";
+        claimed.text.clear();
+        claimed.attempts = 1;
+        std::vector<std::string> hset{"HSET", keys::job("toyland", mine.id)};
+        for (const auto& [f, v] : to_fields(claimed)) {
+            hset.push_back(f);
+            hset.push_back(v);
+        }
+        redis.command(hset);
+        const auto got = jobs.get("toyland", mine.id, shanghai());
+        REQUIRE(got);
+        CHECK(got->state == JobState::dispatched);
+        CHECK(got->to == "oTOY_wang");
+    }
+}
+
+TEST_CASE("a person holds a planned record: cancel_planned", "[sheets]") {
+    TestRedis server;
+    auto redis = server.connect();
+    redis.command({"SET", keys::webhooks_on("toyland"), "1"});
+    const auto a = festival_job("M1", at("2027-09-15T10:00:00+08:00"));
+    const auto b = festival_job("M2", at("2027-09-15T10:05:00+08:00"));
+    auto held = festival_job("M3", at("2027-09-15T10:10:00+08:00"));
+    held.state = JobState::held;
+    // One sheet: the day expected few jobs.
+    const int n = plan(redis, {a, b, held}, 1);
+    REQUIRE(n == 1);
+    const SchedulerConfig config;
+    JobStore jobs(redis, config);
+    const SysSeconds now = at("2027-09-15T09:00:00+08:00");
+    const auto sheet = keys::sheet("toyland", "2027-09-15", 0);
+
+    const auto before =
+        jobs.cancel_planned("toyland", {a.id, held.id, "festival:M9:2027-09-15:mid_autumn"},
+                            "held by staff wang", "held", now);
+    REQUIRE(before.size() == 3);
+    CHECK(before[0] == JobState::planned);
+    CHECK(before[1] == JobState::held);  // a holdout record is left as it is
+    CHECK_FALSE(before[2]);              // no such job
+
+    const auto record = decode_record(hget(redis, sheet, "fM1:mid_autumn"));
+    REQUIRE(record);
+    CHECK(record->state == JobState::cancelled);
+    CHECK(record->reason == "held_by_staff");
+    CHECK(jobs.get("toyland", a.id, shanghai())->error == "held_by_staff");
+    CHECK(hget(redis, keys::counts("toyland"), "planned") == "1");
+    CHECK(hget(redis, keys::counts("toyland"), "cancelled") == "1");
+    CHECK(hget(redis, keys::sheets("toyland", "2027-09-15"), "planned") == "1");
+    CHECK(hget(redis, keys::sheets("toyland", "2027-09-15"), "cancelled") == "1");
+    // The sheet still has a planned record: it stays due.
+    CHECK(redis.command({"ZSCORE", keys::sheet_due("toyland"), "2027-09-15:0"}).type ==
+          RedisReply::Type::string);
+    const auto ev = events(redis);
+    REQUIRE(ev.size() == 1);
+    CHECK(ev[0].first == "message.skipped");
+    const auto data = nlohmann::json::parse(ev[0].second);
+    CHECK(data["job_id"] == a.id);
+    CHECK(data["kind"] == "festival");
+    CHECK(data["channel"] == "sms");
+    CHECK(data["reason"] == "held");
+    CHECK(data["detail"] == "held by staff wang");
+
+    // Again: it was cancelled, nothing moves.
+    CHECK(jobs.cancel_planned("toyland", {a.id}, "held by staff li", "held", now)[0] ==
+          JobState::cancelled);
+    CHECK(hget(redis, keys::counts("toyland"), "cancelled") == "1");
+
+    // The last planned record of the sheet: the sheet leaves the due set.
+    CHECK(jobs.cancel_planned("toyland", {b.id}, "opted_out", "opted_out", now)[0] ==
+          JobState::planned);
+    CHECK(decode_record(hget(redis, sheet, "fM2:mid_autumn"))->reason == "opted_out");
+    CHECK(redis.command({"ZCARD", keys::sheet_due("toyland")}).integer == 0);
+    CHECK(hget(redis, keys::counts("toyland"), "planned") == "0");
+}
+
+namespace {
+
+const char* kStore = "[stores.toyland]\nname = \"童乐玩具\"\n";
+
+void add_member(RedisConnection& redis, const std::string& id, const std::string& phone,
+                const std::string& openid = {}) {
+    MemberRecord r{
+        "toyland", id, {{"name", "会员" + id}, {"phone", phone}, {"sms_optin", "1"}}, {}};
+    if (!openid.empty()) {
+        r.set["openid"] = openid;
+        r.set["wechat_optin"] = "1";
+    }
+    MemberStore(redis).upsert({r});
+}
+
+ConsentEvent opt_out(Channel c, const std::string& member, const std::string& address,
+                     SysSeconds when) {
+    ConsentEvent e;
+    e.at = when;
+    e.store = "toyland";
+    e.channel = c;
+    e.source = member.empty() ? ConsentSource::sms_reply : ConsentSource::counter;
+    e.member = member;
+    e.address = address;
+    e.detail = "退订";
+    return e;
+}
+
+JobState state_of(RedisConnection& redis, const Job& j) {
+    const auto found = SheetStore(redis).find("toyland", j.id, shanghai());
+    REQUIRE(found);
+    return found->state;
+}
+
+}  // namespace
+
+TEST_CASE("an opt-out cancels today's planned records to the address at once", "[sheets]") {
+    TestRedis server;
+    auto redis = server.connect();
+    const Config config = parse_config(kStore, "t.toml");
+    ConsentStore consent(redis, config);
+    // M1 and M2 share a phone (a mother and her daughter's card); M3's ends
+    // in the same four digits; M4 is elsewhere.
+    add_member(redis, "M1", "+8613800138001", "oTOY_M1");
+    add_member(redis, "M2", "+8613800138001");
+    add_member(redis, "M3", "+8613900138001");
+    add_member(redis, "M4", "+8613700137004");
+    const auto due = at("2027-09-15T10:00:00+08:00");
+    const auto m1 = festival_job("M1", due);
+    const auto m2 = festival_job("M2", due);
+    const auto m3 = festival_job("M3", due);
+    const auto m4 = festival_job("M4", due);
+    auto m1_wechat = festival_job("M1", due, Channel::wechat);
+    m1_wechat.kind = Kind::birthday;
+    m1_wechat.id = make_job_id(Kind::birthday, "M1", kDay);
+    plan(redis, {m1, m2, m3, m4, m1_wechat});
+    const SysSeconds now = at("2027-09-15T09:00:00+08:00");
+
+    SECTION("an address alone: every member whose phone it is now") {
+        const auto out = consent.record(opt_out(Channel::sms, "", "+8613800138001", now));
+        CHECK(out.newly_opted_out);
+        CHECK(out.cancelled == 2);
+        CHECK(state_of(redis, m1) == JobState::cancelled);
+        CHECK(state_of(redis, m2) == JobState::cancelled);
+        CHECK(SheetStore(redis).find("toyland", m2.id, shanghai())->error == "opted_out");
+        CHECK(state_of(redis, m3) == JobState::planned);  // the same last four digits only
+        CHECK(state_of(redis, m4) == JobState::planned);
+        CHECK(state_of(redis, m1_wechat) == JobState::planned);  // another channel
+        CHECK(hget(redis, keys::counts("toyland"), "cancelled") == "2");
+        CHECK(hget(redis, keys::counts("toyland"), "planned") == "3");
+        // Again: nothing left to cancel.
+        CHECK(consent.record(opt_out(Channel::sms, "", "+8613800138001", now)).cancelled == 0);
+    }
+    SECTION("a member named: her records on the channel") {
+        CHECK(consent.record(opt_out(Channel::wechat, "M1", "", now)).cancelled == 1);
+        CHECK(state_of(redis, m1_wechat) == JobState::cancelled);
+        CHECK(state_of(redis, m1) == JobState::planned);
+        CHECK(consent.record(opt_out(Channel::sms, "M4", "+8613700137004", now)).cancelled == 1);
+        CHECK(state_of(redis, m4) == JobState::cancelled);
+    }
+    SECTION("an openid alone has no index to its member: the claim stops it") {
+        CHECK(consent.record(opt_out(Channel::wechat, "", "oTOY_M1", now)).cancelled == 0);
+        CHECK(state_of(redis, m1_wechat) == JobState::planned);
+        CHECK(consent.is_opted_out("toyland", Channel::wechat, "oTOY_M1"));
+    }
+    SECTION("an opt-in cancels nothing") {
+        auto in = opt_out(Channel::sms, "M4", "", now);
+        in.opt_in = true;
+        CHECK(consent.record(in).cancelled == 0);
+        CHECK(state_of(redis, m4) == JobState::planned);
+    }
+    SECTION("yesterday's sheets are not today's") {
+        const auto out = consent.record(
+            opt_out(Channel::sms, "", "+8613800138001", at("2027-09-16T09:00:00+08:00")));
+        CHECK(out.cancelled == 0);
+        CHECK(state_of(redis, m1) == JobState::planned);
+    }
+}
+
+TEST_CASE("approving a day approves and cancels records, and makes them due now", "[sheets]") {
+    TestRedis server;
+    auto redis = server.connect();
+    const Config config = parse_config(
+        "[stores.toyland]\nname = \"童乐玩具\"\napprove_before_send = true\n", "t.toml");
+    const auto a = festival_job("M1", at("2027-09-15T10:00:00+08:00"));
+    const auto b = festival_job("M2", at("2027-09-15T10:05:00+08:00"));
+    const auto c = festival_job("M3", at("2027-09-15T10:10:00+08:00"));
+    REQUIRE(plan(redis, {a, b, c}, 1) == 1);
+    // The claim found the day unapproved: the sheet waits for the day's end.
+    const auto day_end = std::to_string(at("2027-09-16T00:00:00+08:00").time_since_epoch().count());
+    redis.command({"ZADD", keys::sheet_due("toyland"), day_end, "2027-09-15:0"});
+    const SysSeconds now = at("2027-09-15T09:30:00+08:00");
+
+    const auto [approved, cancelled] =
+        DayApprovals(redis, config).approve("toyland", kDay, "wang", {a.id}, {b.id}, now);
+    CHECK(approved == 1);
+    CHECK(cancelled == 1);
+    const auto approval = DayApprovals(redis, config).get("toyland", kDay);
+    REQUIRE(approval);
+    CHECK(approval->jobs == std::set<std::string>{a.id});
+    CHECK(state_of(redis, a) == JobState::planned);
+    CHECK(state_of(redis, b) == JobState::cancelled);
+    CHECK(SheetStore(redis).find("toyland", b.id, shanghai())->error == "not_approved");
+    CHECK(state_of(redis, c) == JobState::planned);  // neither shown nor ticked: waits
+    CHECK(redis.command({"ZSCORE", keys::sheet_due("toyland"), "2027-09-15:0"}).str ==
+          std::to_string(now.time_since_epoch().count()));
+    CHECK(hget(redis, keys::counts("toyland"), "cancelled") == "1");
+    CHECK(hget(redis, keys::sheets("toyland", "2027-09-15"), "cancelled") == "1");
+
+    // Approving again later leaves an earlier score as it is.
+    DayApprovals(redis, config).approve("toyland", kDay, "li", {c.id}, {}, now + 1h);
+    CHECK(redis.command({"ZSCORE", keys::sheet_due("toyland"), "2027-09-15:0"}).str ==
+          std::to_string(now.time_since_epoch().count()));
+    CHECK(DayApprovals(redis, config).get("toyland", kDay)->jobs.contains(c.id));
+}
+
+TEST_CASE("the day's approval lists planned records, with their words", "[sheets]") {
+    TestRedis server;
+    auto redis = server.connect();
+    const Config config = parse_config(
+        "[stores.toyland]\nname = \"童乐玩具\"\napprove_before_send = true\n", "t.toml");
+    const TemplateSet templates = TemplateSet::load(config, nullptr);
+    const StoreConfig& store = *config.find_store("toyland");
+    for (const auto* id : {"M1", "M2", "M3"}) {
+        MemberRecord r{"toyland",
+                       id,
+                       {{"name", std::string("会员") + id},
+                        {"gender", "F"},
+                        {"birthday", "1990-09-15"},
+                        {"phone", std::string("+861380013800") + id[1]},
+                        {"sms_optin", "1"}},
+                       {}};
+        MemberStore(redis).upsert({r});
+    }
+    // The day planned as records, as the scheduler plans a layout-2 store.
+    const SysSeconds now = at("2027-09-15T00:00:30+08:00");
+    std::vector<Job> jobs;
+    DayPlanner planner(redis, config, templates, 100);
+    planner.occasions(store, kDay, now, [&](OccasionBatch& b) {
+        for (auto& v : b.verdicts)
+            if (v.verdict.job) jobs.push_back(*v.verdict.job);
+    });
+    REQUIRE(jobs.size() == 3);
+    plan(redis, jobs);
+
+    auto listed = planned_jobs(redis, config, templates, "toyland", kDay, now);
+    std::sort(listed.begin(), listed.end());
+    CHECK(listed == std::vector<std::string>{"birthday:M1:2027-09-15", "birthday:M2:2027-09-15",
+                                             "birthday:M3:2027-09-15"});
+    const auto preview = preview_day(redis, config, templates, kDay, "toyland", now).at(0);
+    REQUIRE(preview.messages.size() == 3);
+    for (const auto& m : preview.messages) {
+        CHECK(m.state == "planned");
+        CHECK_FALSE(m.text.empty());  // what planning would write now
+    }
+
+    // Approved through the view: one ticked, one shown and left, one not shown.
+    const auto done = approve_day(redis, config, templates, "toyland", kDay, "wang",
+                                  {"birthday:M1:2027-09-15", "birthday:M2:2027-09-15"},
+                                  {"birthday:M1:2027-09-15"}, now);
+    CHECK(done.approved == 1);
+    CHECK(done.cancelled == 1);
+    const auto after = preview_day(redis, config, templates, kDay, "toyland", now).at(0);
+    CHECK(after.messages.size() == 2);
+    REQUIRE(after.skipped.size() == 1);
+    CHECK(after.skipped[0].member_id == "M2");
+    CHECK(after.skipped[0].reason == "not_approved");
+    CHECK(planned_jobs(redis, config, templates, "toyland", kDay, now).size() == 2);
+}
+
+TEST_CASE("erasing a member deletes her records of the days kept", "[sheets]") {
+    TestRedis server;
+    auto redis = server.connect();
+    const Config config = parse_config(kStore, "t.toml");
+    add_member(redis, "M1", "+8613800138001");
+    add_member(redis, "M10", "+8613800138010");  // "?M1*" matches her fields too
+    // Today's festival, planned; a birthday of ten days ago, sent.
+    const auto today = festival_job("M1", at("2027-09-15T10:00:00+08:00"));
+    const auto other = festival_job("M10", at("2027-09-15T10:00:00+08:00"));
+    plan(redis, {today, other}, 1);
+    SheetStore sheets(redis);
+    const Date earlier = *parse_date("2027-09-05");
+    auto old = festival_job("M1", at("2027-09-05T10:00:00+08:00"));
+    old.kind = Kind::birthday;
+    old.occasion_date = earlier;
+    old.id = make_job_id(Kind::birthday, "M1", earlier);
+    const int n = sheets.sheets_for_day("toyland", earlier, 1);
+    REQUIRE(sheets.plan("toyland", earlier, at("2027-09-05T00:00:00+08:00"), n, {old}) == 1);
+    auto sent =
+        encode_record(SheetStore::planned_record(old, earlier, at("2027-09-05T00:00:00+08:00")));
+    sent[0] = 's';
+    redis.command({"HSET", keys::sheet("toyland", "2027-09-05", 0), "bM1", sent});
+
+    // Her records of each day: her one sheet a day, and only hers.
+    const auto hers =
+        sheets.member_records("toyland", {kDay, earlier, *parse_date("2027-09-10")}, "M1");
+    REQUIRE(hers.size() == 2);
+    CHECK(hers[0].job_id == today.id);
+    CHECK(hers[1].job_id == old.id);
+    CHECK(hers[1].record.state == JobState::sent);
+
+    const auto erased =
+        MemberEraser(redis, config).erase("toyland", "M1", at("2027-09-15T12:00:00+08:00"));
+    REQUIRE(erased);
+    CHECK(erased->jobs == 2);
+    CHECK_FALSE(sheets.find("toyland", today.id, shanghai()));
+    CHECK_FALSE(sheets.find("toyland", old.id, shanghai()));
+    CHECK(state_of(redis, other) == JobState::planned);  // M10 stays
+    // The planned one counts as cancelled; the sheet still has M10's.
+    CHECK(hget(redis, keys::counts("toyland"), "cancelled") == "1");
+    CHECK(hget(redis, keys::sheets("toyland", "2027-09-15"), "planned") == "1");
+    CHECK(redis.command({"ZCARD", keys::sheet_due("toyland")}).integer == 2);
+
+    // M10 erased too: today's sheet has no planned record left, and leaves the due set.
+    REQUIRE(MemberEraser(redis, config).erase("toyland", "M10", at("2027-09-15T12:00:00+08:00")));
+    CHECK(redis.command({"ZSCORE", keys::sheet_due("toyland"), "2027-09-15:0"}).type ==
+          RedisReply::Type::nil);
+}
+
+TEST_CASE("huitou jobs lists a layout-2 store's records with its hashes", "[sheets]") {
+    TestRedis server;
+    auto redis = server.connect();
+    const auto mine = festival_job("M1", at("2027-09-15T10:00:00+08:00"));
+    const auto hers = festival_job("M2", at("2027-09-15T10:00:00+08:00"));
+    // M10's fields begin like M1's: "?M1*" matches both.
+    plan(redis, {mine, hers, festival_job("M10", at("2027-09-15T10:00:00+08:00"))}, 1);
+    const std::vector<std::string> env{"HUITOU_REDIS_URL=" + server.url(),
+                                       "HUITOU_NOW=2027-09-15T14:00:00+08:00",
+                                       "HUITOU_LOG_LEVEL=warn"};
+    auto r = run({bin("huitou"), "jobs", "--member", "M1", "--json"}, env);
+    REQUIRE(r.status == 0);
+    auto jobs = nlohmann::json::parse(r.out);
+    REQUIRE(jobs.size() == 1);
+    CHECK(jobs[0]["id"] == mine.id);
+    CHECK(jobs[0]["state"] == "planned");
+    CHECK(jobs[0]["due_at"] == mine.due_at.time_since_epoch().count());
+
+    r = run({bin("huitou"), "jobs", "--date", "2027-09-15", "--state", "planned"}, env);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains(mine.id) && Catch::Contains(hers.id) &&
+                          Catch::Contains("(written at dispatch)"));
+    CHECK(run({bin("huitou"), "jobs", "--state", "cancelled"}, env).status == 3);
+}
