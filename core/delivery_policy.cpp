@@ -192,8 +192,9 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
             const Occasion& o = *c.occasion;
             const auto text =
                 templates.render(store.id, c.draft.template_name, *c.channel, c.draft.values);
-            const auto due = spread_due(open.at(*c.channel), start, policy.spread,
-                                        m.id + "|" + c.verdict.occasion_id);
+            const auto due = spread_due(
+                open.at(*c.channel), start, policy.spread,
+                in.spread_key.empty() ? m.id + "|" + c.verdict.occasion_id : in.spread_key);
             if (!text) {
                 c.verdict.reason = "no_template";
             } else if (!due) {

@@ -51,6 +51,11 @@ struct MemberDay {
     Suppression opted_out;            // their addresses on the store's opt-out lists
     Date day;                         // the store's local day being planned
     SysSeconds now;                   // when planning runs
+    // What spreads the member's messages over the day's open time: empty,
+    // "<member>|<occasion id>" (each message its own time, hash layout); a
+    // store on day sheets gives "<YYYY-MM-DD>|<sheet>", so a sheet's records
+    // of one channel share a due time and go in one claim (io/sheet_store.h).
+    std::string spread_key = {};
 };
 
 struct Verdict {

@@ -12,6 +12,7 @@
 #include "io/effect_store.h"
 #include "io/program_setup.h"
 #include "io/redis_outage.h"
+#include "io/sheet_store.h"
 #include "io/zmq_frames.h"
 
 namespace huitou {
@@ -84,22 +85,40 @@ zmq::socket_t& Scheduler::socket_for(Channel channel) {
     return channel == Channel::sms ? sms_ : wechat_;
 }
 
+int Scheduler::day_sheets(const StoreConfig& store, const Date& day) {
+    SheetStore sheets(redis_);
+    if (sheets.layout(store.id) != sheet_layout) return 0;
+    return sheets.sheets_for_day(store.id, day, planner_.expected_jobs(store, day));
+}
+
+void Scheduler::expire_sheets(const StoreConfig& store, const Date& day, int sheets) {
+    // A day's records are read (jobs, results, the effect report) as long
+    // as a job hash would be: its day's end plus the job retention.
+    const SysSeconds day_end = start_of_day(Date{date::sys_days{day} + date::days{1}}, store.zone);
+    SheetStore(redis_).expire_day(store.id, day, sheets, day_end + config_.scheduler.job_retention);
+}
+
 PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day,
                                const std::function<void()>& between_batches) {
     PlanReport report;
     const SysSeconds now = clock_.now();
+    // The store's layout decides where the jobs go: 0, a hash a job; else
+    // records of the day's `sheets` sheets.
+    const int sheets = day_sheets(store, day);
+    const SysSeconds day_start = start_of_day(day, store.zone);
     // The jobs go on a connection of their own, a batch behind: Redis creates
     // one batch's jobs while the next batch is read and planned.
     RedisConnection writer(redis_.endpoint());
     JobStore creator(writer, config_.scheduler);
+    SheetStore recorder(writer);
     std::deque<std::vector<Job>> sent;
     auto collect = [&] {
-        const auto created = creator.collect_created();
+        const auto created = sheets ? recorder.collect_planned() : creator.collect_created();
         report.created += created;
         metrics_.planned(sent.front(), created);
         sent.pop_front();
     };
-    planner_.occasions(store, day, now, [&](OccasionBatch& batch) {
+    const auto plan_batch = [&](OccasionBatch& batch) {
         report.members_read += batch.members_read;
         std::vector<Job> jobs;
         for (auto& [member, name, v] : batch.verdicts) {
@@ -109,13 +128,18 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day,
             if (!v.job) ++report.left_out[std::string(to_string(v.kind)) + "|" + v.reason];
             if (v.job) jobs.push_back(std::move(*v.job));
         }
-        creator.send_create(jobs);
+        if (sheets)
+            recorder.send_plan(store.id, day, day_start, sheets, jobs);
+        else
+            creator.send_create(jobs);
         sent.push_back(std::move(jobs));
         if (sent.size() > 1) collect();
         if (between_batches) between_batches();
-    });
+    };
+    planner_.occasions(store, day, now, plan_batch, sheets);
     while (!sent.empty())
         collect();
+    if (sheets) expire_sheets(store, day, sheets);
     stats_.planned += report.created;
     spdlog::info("{} {}: occasions: {}; {} new jobs ({} members read), no message: {}", store.id,
                  format_date(day), summary(report.occasions), report.created, report.members_read,
@@ -127,7 +151,9 @@ WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day
                                        const std::function<void()>& between_batches) {
     WinbackReport report;
     const SysSeconds now = clock_.now();
-    planner_.winbacks(store, day, now, [&](WinbackBatch& batch) {
+    const int sheets = store.winback.enabled ? day_sheets(store, day) : 0;
+    const SysSeconds day_start = start_of_day(day, store.zone);
+    const auto plan_batch = [&](WinbackBatch& batch) {
         report.candidates += batch.candidates;
         for (const auto& [k, n] : batch.actions)
             report.actions[k] += n;
@@ -138,12 +164,15 @@ WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day
             if (t.step.job) jobs.push_back(*t.step.job);
         }
         // Jobs first, then the steps: a step never claims a reminder that is not there.
-        report.created += jobs_.create(jobs);
+        report.created += sheets ? SheetStore(redis_).plan(store.id, day, day_start, sheets, jobs)
+                                 : jobs_.create(jobs);
         for (const bool applied : winbacks_.apply(store.id, batch.transitions, now)) {
             if (!applied) ++report.conflicts;
         }
         if (between_batches) between_batches();
-    });
+    };
+    planner_.winbacks(store, day, now, plan_batch, sheets);
+    if (sheets) expire_sheets(store, day, sheets);
     stats_.planned += report.created;
     metrics_.planned_winbacks(store.id, report.created);
     if (report.candidates > 0) {

@@ -98,7 +98,9 @@ class Scheduler {
 
     // Plans `day` for `store`: idempotent. Reads the members the day's
     // indexes name (every member on a festival, in batches), and creates the
-    // jobs the delivery policy gives them (scheduler/day_planner.h).
+    // jobs the delivery policy gives them (scheduler/day_planner.h): a hash
+    // each, or, for a store on day sheets (its data says, io/sheet_store.h),
+    // a record each in the day's sheets, due by sheet.
     // `between_batches`, if given, runs after each batch's jobs are sent to
     // Redis (plan_due_days serves the loop there). Throws RedisError, and
     // whatever `between_batches` throws.
@@ -166,6 +168,12 @@ class Scheduler {
 
   private:
     zmq::socket_t& socket_for(Channel channel);
+    // The sheet count of `store`'s `day` (fixed by its first planning,
+    // io/sheet_store.h), or 0 when the store keeps a hash a job. Throws
+    // RedisError.
+    int day_sheets(const StoreConfig& store, const Date& day);
+    // The day's sheets expire at its end plus the job retention.
+    void expire_sheets(const StoreConfig& store, const Date& day, int sheets);
     // Counts a result recorded in Redis (`state`: the job's state after, if
     // recorded here) and forgets its job's dispatch.
     void counted(const ResultMessage& result, std::optional<std::string_view> state);

@@ -246,3 +246,28 @@ TEST_CASE_METHOD(Fixture, "dispatch: the window decides when a job may leave",
     CHECK(rules.today == day_number(day));
     CHECK(rules.sms.size() == 2);
 }
+
+TEST_CASE_METHOD(Fixture, "a spread key given spreads by it; none spreads by member and occasion",
+                 "[delivery_policy]") {
+    // Two members' festival greetings: by member they go at two times (the
+    // hash layout); under one sheet's key, at the one time that key gives.
+    Member a = member();
+    Member b = member();
+    b.id = "M777";
+    auto due = [&](const Member& m, std::string key) {
+        const auto vs = plan_member_day(
+            {m, {occasion(Kind::festival)}, {}, day, midnight, std::move(key)}, toyland, templates);
+        REQUIRE(vs.size() == 1);
+        REQUIRE(vs[0].job);
+        return vs[0].job->due_at;
+    };
+    const auto start = *parse_instant("2027-09-15T10:00:00+08:00");
+    const auto open = store_open_intervals(toyland, Channel::wechat, day);
+    CHECK(due(a, {}) == *spread_due(open, start, toyland.policy.spread,
+                                    "M001|festival:M001:2027-09-15:mid_autumn"));
+    CHECK(due(a, {}) != due(b, {}));
+    CHECK(due(a, "2027-09-15|3") == due(b, "2027-09-15|3"));
+    CHECK(due(a, "2027-09-15|3") ==
+          *spread_due(open, start, toyland.policy.spread, "2027-09-15|3"));
+    CHECK(due(a, "2027-09-15|3") != due(a, "2027-09-15|4"));
+}
