@@ -66,8 +66,13 @@ std::vector<OpenInterval> store_open_intervals(const StoreConfig& store, Channel
 
 DispatchRules dispatch_rules(const StoreConfig& store, SysSeconds now) {
     const Date day = local_date(now, store.zone);
-    return {day_number(day), store_open_intervals(store, Channel::sms, day),
-            store_open_intervals(store, Channel::wechat, day), &store.policy,
+    return {day_number(day),
+            day,
+            start_of_day(day, store.zone),
+            start_of_day(Date{date::sys_days{day} + date::days{1}}, store.zone),
+            store_open_intervals(store, Channel::sms, day),
+            store_open_intervals(store, Channel::wechat, day),
+            &store.policy,
             approval_day(store, now)};
 }
 

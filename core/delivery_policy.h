@@ -82,8 +82,15 @@ std::vector<OpenInterval> store_open_intervals(const StoreConfig& store, Channel
 
 // What the dispatch-time checks (scripts/claim_due.lua) need of a store's
 // policy at `now`: its local day and that day's open intervals per channel.
+// The day's date, start and end too: the claim of a day-sheets store
+// (io/job_store.h) turns a record's due time, kept after its day's start,
+// into an instant, and a sheet of an earlier day into expired records —
+// Lua in Redis has no time zones.
 struct DispatchRules {
-    int today = 0;  // the store's local day number
+    int today = 0;           // the store's local day number
+    Date day;                // the store's local date at `now`
+    SysSeconds day_start{};  // its first instant
+    SysSeconds day_end{};    // the next day's first instant: today's jobs expire there
     std::vector<OpenInterval> sms, wechat;
     const PolicyConfig* policy = nullptr;
     // The day whose approval each job needs (core/day_approval.h), or

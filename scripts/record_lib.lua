@@ -15,7 +15,7 @@ local record_kind_of_letter = {b = 'birthday', c = 'child_birthday', f = 'festiv
 local record_reason_codes = {opted_out = 'oo', no_consent = 'nc', capped = 'ca',
                              cooldown = 'cd', no_window = 'nw', held_by_staff = 'hs',
                              not_approved = 'na', erased = 'er', attempts = 'at',
-                             expired = 'ex'}
+                             expired = 'ex', no_address = 'ad'}
 
 -- Days since 1970-01-01 of a civil date, and back (H. Hinnant's algorithms).
 local function record_days_from_civil(y, m, d)
@@ -57,9 +57,10 @@ local function record_member(field)
   return string.match(field, '^.([^:@]+)')
 end
 
--- The job id of the record `field` of a sheet of `day` ("YYYY-MM-DD"), or
--- nil for a field that is not one.
-local function record_job_id(field, day)
+-- The parts of the job id of the record `field` of a sheet of `day`
+-- ("YYYY-MM-DD"): kind, member, occasion date ("YYYY-MM-DD"), detail (or
+-- nil); nil for a field that is not one.
+local function record_parts(field, day)
   local kind = record_kind_of_letter[string.sub(field, 1, 1)]
   if not kind then return nil end
   local rest, days = string.match(field, '^(.-)@(%-?%d+)$')
@@ -69,7 +70,15 @@ local function record_job_id(field, day)
     member = string.match(rest, '^.([^:@]+)$')
     if not member then return nil end
   end
-  local id = kind .. ':' .. member .. ':' .. record_add_days(day, tonumber(days))
+  return kind, member, record_add_days(day, tonumber(days)), detail
+end
+
+-- The job id of the record `field` of a sheet of `day` ("YYYY-MM-DD"), or
+-- nil for a field that is not one.
+local function record_job_id(field, day)
+  local kind, member, occasion, detail = record_parts(field, day)
+  if not kind then return nil end
+  local id = kind .. ':' .. member .. ':' .. occasion
   if detail then id = id .. ':' .. detail end
   return id
 end
@@ -116,12 +125,16 @@ local function record_due(value)
 end
 
 -- An extra's payload ("m", "a", "u", "t", "r"), or nil; `record_flag` for
--- the extras without one ("R", "e").
+-- the extras without one ("R", "e"). Looked for after the due time only:
+-- a due is base 36 and may begin with any of those letters ("m80" is 08:00).
+local function record_extras(value)
+  return string.match(value, '^....%/[0-9a-z]+(.*)$') or ''
+end
 local function record_extra(value, letter)
-  return string.match(value, '/' .. letter .. '([^/]+)')
+  return string.match(record_extras(value), '/' .. letter .. '([^/]+)')
 end
 local function record_flag(value, letter)
-  return string.find(value .. '/', '/' .. letter .. '/', 1, true) ~= nil
+  return string.find(record_extras(value) .. '/', '/' .. letter .. '/', 1, true) ~= nil
 end
 
 -- The value with state `letter` and, when `reason` is one of the record
@@ -131,4 +144,17 @@ local function record_with_state(value, letter, reason)
   local code = reason and record_reason_codes[reason]
   if code and not record_extra(out, 'r') then out = out .. '/r' .. code end
   return out
+end
+
+-- The job ids of the occasions joined into a record (its m<fields>, the
+-- fields comma-separated), space-separated as planning writes
+-- params["merged"]; '' when none.
+local function record_merged_ids(value, day)
+  local fields = record_extra(value, 'm')
+  if not fields then return '' end
+  local ids = {}
+  for field in string.gmatch(fields, '[^,]+') do
+    ids[#ids + 1] = record_job_id(field, day) or field
+  end
+  return table.concat(ids, ' ')
 end

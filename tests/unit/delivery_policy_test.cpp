@@ -245,6 +245,25 @@ TEST_CASE_METHOD(Fixture, "dispatch: the window decides when a job may leave",
     const auto rules = dispatch_rules(toyland, *parse_instant("2027-09-15T15:00:00+08:00"));
     CHECK(rules.today == day_number(day));
     CHECK(rules.sms.size() == 2);
+    // The day a record's times count from, and where its jobs expire.
+    CHECK(rules.day == day);
+    CHECK(rules.day_start == *parse_instant("2027-09-15T00:00:00+08:00"));
+    CHECK(rules.day_end == *parse_instant("2027-09-16T00:00:00+08:00"));
+}
+
+TEST_CASE("dispatch rules: a day of 23 hours where the clocks go forward", "[delivery_policy]") {
+    const Config config = parse_config(R"(
+[stores.nyc]
+name = "Toys"
+timezone = "America/New_York"
+)",
+                                       "t.toml");
+    const auto rules =
+        dispatch_rules(*config.find_store("nyc"), *parse_instant("2027-03-14T12:00:00-04:00"));
+    CHECK(rules.day == *parse_date("2027-03-14"));
+    CHECK(rules.day_start == *parse_instant("2027-03-14T00:00:00-05:00"));
+    CHECK(rules.day_end == *parse_instant("2027-03-15T00:00:00-04:00"));
+    CHECK(rules.day_end - rules.day_start == 23h);
 }
 
 TEST_CASE_METHOD(Fixture, "a spread key given spreads by it; none spreads by member and occasion",
