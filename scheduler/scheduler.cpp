@@ -6,10 +6,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/job_render.h"
 #include "core/next_wakeup.h"
+#include "core/separated_list.h"
 #include "core/visit_wire.h"
 #include "core/wire.h"
 #include "io/effect_store.h"
+#include "io/job_migration.h"
 #include "io/program_setup.h"
 #include "io/redis_outage.h"
 #include "io/sheet_store.h"
@@ -199,6 +202,8 @@ void Scheduler::plan_due_days(SysSeconds now) {
         // all of it was.
         try {
             for_store(id, "plan", [&, &store = store] {
+                if (config_.scheduler.job_storage == JobStorage::sheets)
+                    move_to_sheets(store, today, between);
                 auto left_out = plan_day(store, today, between).left_out;
                 for (const auto& [reason, n] : plan_winbacks(store, today, between).reasons)
                     left_out["winback|" + reason] += static_cast<long long>(n);
@@ -226,6 +231,27 @@ void Scheduler::plan_due_days(SysSeconds now) {
             if (stop_requested()) return;
         }
     }
+}
+
+void Scheduler::move_to_sheets(const StoreConfig& store, const Date& today,
+                               const std::function<void()>& between_steps) {
+    if (SheetStore(redis_).layout(store.id) == sheet_layout) return;
+    // In steps of a planning batch, with a loop turn between two, as
+    // planning: today's job hashes get their records (io/job_migration.h),
+    // then the layout changes; a new store changes at the first step.
+    JobMigration migration(redis_);
+    const SysSeconds day_start = start_of_day(today, store.zone);
+    const std::size_t expected = planner_.expected_jobs(store, today);
+    const auto budget = static_cast<std::size_t>(config_.scheduler.plan_batch);
+    std::size_t steps = 1;
+    while (!migration.step(store.id, today, day_start, expected, budget)) {
+        ++steps;
+        if (between_steps) between_steps();
+    }
+    spdlog::info(
+        "{}: jobs are kept in day sheets from now on (moved in {} steps; today's job hashes go "
+        "on as they were)",
+        store.id, steps);
 }
 
 // Planning on the loop's thread, in batches, with a loop turn between two
@@ -384,6 +410,9 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
                 const int limit = static_cast<int>(size);
                 auto claim = jobs_.claim_due(id, now, limit, &rules);
                 store_room -= static_cast<long long>(claim.jobs.size());
+                // Jobs planned as records (and their retries) come without
+                // words: written now, from the member as the claim read her.
+                const auto unwritten = write_words(store, claim, now);
                 stats_.expired += static_cast<std::size_t>(claim.expired);
                 stats_.cancelled += static_cast<std::size_t>(claim.cancelled);
                 stats_.outside_window += static_cast<std::size_t>(claim.deferred);
@@ -417,8 +446,8 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
                 jobs_.hand_back_many(back);
                 stats_.deferred += back.size();
                 // The claim's limit counts every job it took, sent here or not.
-                const auto taken = static_cast<long long>(claim.jobs.size()) + claim.expired +
-                                   claim.failed + claim.cancelled + claim.deferred;
+                const auto taken = static_cast<long long>(claim.jobs.size() + unwritten) +
+                                   claim.expired + claim.failed + claim.cancelled + claim.deferred;
                 if (taken < limit) break;
                 if (!blocked.empty()) break;  // the next claim would come back too
             }
@@ -429,6 +458,60 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
     }
     stats_.dispatched += pushed;
     return pushed;
+}
+
+std::size_t Scheduler::write_words(const StoreConfig& store, ClaimResult& claim, SysSeconds now) {
+    std::shared_ptr<const TemplateSet> templates;  // read once a claim, when needed
+    std::vector<Recording> ended;
+    std::vector<Job> written;
+    written.reserve(claim.jobs.size());
+    for (auto& job : claim.jobs) {
+        if (!job.text.empty()) {  // planned as a hash: its words were written then
+            written.push_back(std::move(job));
+            continue;
+        }
+        if (!templates) templates = planner_.templates_for(store);
+        std::string problem;
+        if (const auto m = claim.members.find(job.member_id); m == claim.members.end()) {
+            problem = "the member is gone (erased since planning)";
+        } else {
+            // The day it is due on is the day its occasions were planned for.
+            const auto merged = job.params.find("merged");
+            auto words =
+                render_job(member_from_fields(store.id, job.member_id, m->second), config_, store,
+                           *templates, local_date(job.due_at, store.zone), job.id, job.channel,
+                           merged == job.params.end() ? std::vector<std::string>{}
+                                                      : split_list(merged->second, ' '));
+            if (words.text) {
+                job.text = std::move(*words.text);
+                job.params = std::move(words.params);
+                written.push_back(std::move(job));
+                continue;
+            }
+            problem = std::move(words.problem);
+        }
+        // Not pushed: a message that cannot be written as planned is not
+        // guessed at. It ends failed, with why, as a provider's refusal
+        // would (webhooks, `huitou dlq`).
+        spdlog::error("{} {}: not sent, its words cannot be written: {}", store.id, job.id,
+                      problem);
+        ended.push_back({ResultMessage{store.id,
+                                       job.id,
+                                       Outcome::failed,
+                                       "scheduler",
+                                       {},
+                                       problem,
+                                       std::nullopt,
+                                       now,
+                                       "scheduler"},
+                         std::nullopt});
+    }
+    claim.jobs = std::move(written);
+    if (!ended.empty()) {
+        jobs_.record_many(ended);
+        stats_.unwritten += ended.size();
+    }
+    return ended.size();
 }
 
 std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {

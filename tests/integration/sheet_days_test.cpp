@@ -104,8 +104,6 @@ struct Day {
         for (int i = 0; i < kMembers; ++i)
             members.push_back(generated_member(i));
         MemberStore(redis).upsert(members);
-        // PENDING JobMigration: the scheduler moves a new store itself.
-        if (storage == "sheets") SheetStore(redis).set_layout("toyland", sheet_layout);
         start();
     }
 
@@ -123,6 +121,7 @@ struct Day {
     OutboxSender sms_outbox{dir.file("sms.jsonl"), config};
     OutboxSender wechat_outbox{dir.file("wechat.jsonl"), config};
     FlakySender sms_sender{sms_outbox};
+    FlakySender wechat_sender{wechat_outbox};
     std::unique_ptr<Scheduler> scheduler;
     std::unique_ptr<Worker> sms_worker, wechat_worker;
 
@@ -135,7 +134,7 @@ struct Day {
             Channel::sms, config, sms_sender, sms_redis, zmq, clock, "sms-test",
             scheduler->job_endpoint(Channel::sms), scheduler->results_endpoint());
         wechat_worker = std::make_unique<Worker>(
-            Channel::wechat, config, wechat_outbox, wechat_redis, zmq, clock, "wechat-test",
+            Channel::wechat, config, wechat_sender, wechat_redis, zmq, clock, "wechat-test",
             scheduler->job_endpoint(Channel::wechat), scheduler->results_endpoint());
     }
 
@@ -149,6 +148,17 @@ struct Day {
         wechat_worker->poll(20ms);
         scheduler->handle_results(20ms);
         if (scheduler->stats().deferred != deferred) clock.advance(1s);
+    }
+
+    // Turns until nothing of the store is due at the clock's time or in flight.
+    bool settle() {
+        JobStore jobs(scheduler_redis, config.scheduler);
+        return eventually([&] {
+            turn();
+            const auto c = jobs.counts("toyland");
+            return jobs.count_due("toyland", clock.now()) == 0 &&
+                   (!c.contains("dispatched") || c.at("dispatched") == 0);
+        });
     }
 
     // Keys of the store matching `pattern` after its prefix ("job:*").
@@ -285,4 +295,152 @@ TEST_CASE("a store on hashes plans hashes, as before", "[sheet_days]") {
     CHECK(day.keys_like("job:*").size() == day.scheduler->stats().planned);
     CHECK(day.sheet_count() == 0);
     CHECK(day.keys_like("sheet:*").empty());
+}
+
+TEST_CASE(
+    "a festival on day sheets goes sheet by sheet, each job once, in the words the hashes "
+    "layout sends",
+    "[sheet_days]") {
+    Day sheets("sheets");
+    Day hashes("hashes");
+    sheets.turn();  // planned at midnight
+    hashes.turn();
+    const auto records = sheets.records();
+    const SysSeconds day_start = start_of_day(kDay, sheets.store.zone);
+
+    // Step the clock to each sheet's due time: what goes then is that due
+    // time's records, and nothing else.
+    std::size_t steps = 0;
+    for (;;) {
+        const auto first =
+            sheets.redis.command({"ZRANGE", keys::sheet_due("toyland"), "0", "0", "WITHSCORES"});
+        if (first.elements.empty()) break;
+        REQUIRE(++steps < 100);
+        const SysSeconds at{std::chrono::seconds{std::stoll(first.elements[1].str)}};
+        REQUIRE(at >= sheets.clock.now());
+        sheets.clock.set(at);
+        const auto before = sheets.sent();
+        REQUIRE(sheets.settle());
+        std::set<std::string> now_sent, due_now;
+        for (const auto& [id, lines] : sheets.sent()) {
+            if (!before.contains(id)) now_sent.insert(id);
+        }
+        for (const auto& [field, e] : records) {
+            if (e.record.state == JobState::planned && day_start + e.record.due == at)
+                due_now.insert(*job_id_of_record(field, kDay));
+        }
+        CAPTURE(format_instant(at, sheets.store.zone));
+        CHECK(!due_now.empty());
+        CHECK(now_sent == due_now);
+    }
+    CHECK(steps >= 2);  // the morning's spread holds several due times
+
+    hashes.clock.set(*parse_instant("2027-09-15T14:00:00+08:00"));
+    REQUIRE(hashes.settle());
+    const auto by_sheets = sheets.sent();
+    const auto by_hashes = hashes.sent();
+    INFO("sent " << by_sheets.size() << " from sheets, " << by_hashes.size() << " from hashes");
+    CHECK(by_sheets.size() >= 200);
+    // The same messages, each once, to the same addresses, in the same words.
+    REQUIRE(by_sheets.size() == by_hashes.size());
+    for (const auto& [id, lines] : by_sheets) {
+        CAPTURE(id);
+        REQUIRE(lines.size() == 1);
+        REQUIRE(by_hashes.contains(id));
+        const auto& other = by_hashes.at(id).front();
+        for (const auto* key : {"to", "text", "kind", "member_id", "channel"})
+            CHECK(lines.front().at(key) == other.at(key));
+        // The template's values too (for providers that send them, not text).
+        const auto senders = lines.front().at("channel") == "sms"
+                                 ? std::pair{&sheets.sms_sender, &hashes.sms_sender}
+                                 : std::pair{&sheets.wechat_sender, &hashes.wechat_sender};
+        CHECK(senders.first->seen.at(id).back().params ==
+              senders.second->seen.at(id).back().params);
+    }
+    // Claimed records are held by their job hashes from then on.
+    for (const auto& [field, e] : sheets.records()) {
+        if (e.record.state != JobState::held) CHECK(e.record.state == JobState::dispatched);
+    }
+    CHECK(sheets.keys_like("job:*").size() == by_sheets.size());
+    CHECK(JobStore(sheets.redis, sheets.config.scheduler).counts("toyland").at("sent") ==
+          static_cast<long long>(by_sheets.size()));
+
+    SECTION("planning the day again after it went creates and sends nothing") {
+        sheets.start();
+        sheets.turn();
+        CHECK(sheets.scheduler->stats().planned == 0);
+        REQUIRE(sheets.settle());
+        CHECK(sheets.sent() == by_sheets);
+    }
+}
+
+TEST_CASE("words at dispatch: a retry keeps them, a member is written to as she is now",
+          "[sheet_days]") {
+    Day day("sheets");
+    day.turn();  // planned at midnight
+    // F0010 (SMS) has her birthday on the festival: one greeting naming both.
+    const std::string joined = "birthday:F0010:2027-09-15";
+    // Two festival greetings by SMS that are not held out: one fails once,
+    // the other's member changes her name and number after planning.
+    std::vector<std::string> plain_ones;
+    for (const auto& [field, e] : day.records()) {
+        if (e.record.state == JobState::planned && e.record.channel == Channel::sms &&
+            e.record.merged.empty() && field.starts_with("f"))
+            plain_ones.push_back(*job_id_of_record(field, kDay));
+    }
+    REQUIRE(plain_ones.size() >= 2);
+    const std::string plain = plain_ones[0];
+    const std::string hers = plain_ones[1];
+    day.sms_sender.fail_once = {joined, plain};
+    MemberRecord changed{"toyland", std::string(record_member(*record_field(hers, kDay))), {}, {}};
+    changed.set = {{"name", "孙丽"}, {"gender", "F"}, {"phone", "+8613999999999"}};
+    MemberStore(day.redis).upsert({changed});
+
+    day.clock.set(*parse_instant("2027-09-15T14:00:00+08:00"));
+    REQUIRE(day.settle());
+    const auto sent = day.sent();
+
+    // The retried ones went once, in the words of their first attempt.
+    for (const auto& id : {joined, plain}) {
+        CAPTURE(id);
+        REQUIRE(sent.contains(id));
+        CHECK(sent.at(id).size() == 1);
+        const auto& attempts = day.sms_sender.seen.at(id);
+        REQUIRE(attempts.size() == 2);
+        CHECK(!attempts[0].text.empty());
+        CHECK(attempts[1].text == attempts[0].text);
+        CHECK(attempts[1].params == attempts[0].params);
+    }
+    CHECK(day.sms_sender.seen.at(joined)[1].params.at("merged") ==
+          "festival:F0010:2027-09-15:mid_autumn");
+    CHECK(day.sms_sender.seen.at(joined)[1].text.find("中秋") != std::string::npos);
+
+    // Written to as she is now: her new name, her new number.
+    REQUIRE(sent.contains(hers));
+    CHECK(sent.at(hers).front().at("to") == "+8613999999999");
+    CHECK(sent.at(hers).front().at("text").get<std::string>().find("孙女士") != std::string::npos);
+}
+
+TEST_CASE("a job whose words cannot be written any more is not sent: it ends failed, saying why",
+          "[sheet_days]") {
+    Day day("sheets");
+    day.turn();  // planned at midnight
+    // F0020's birthday, joined into her festival greeting, was corrected
+    // after planning: the message planned for her cannot be written.
+    MemberRecord corrected{"toyland", "F0020", {}, {}};
+    corrected.set = {{"birthday", "--03-01"}};
+    MemberStore(day.redis).upsert({corrected});
+
+    day.clock.set(*parse_instant("2027-09-15T14:00:00+08:00"));
+    REQUIRE(day.settle());
+    const std::string id = "birthday:F0020:2027-09-15";
+    CHECK_FALSE(day.sent().contains(id));
+    CHECK(day.sms_sender.seen.count(id) == 0);
+    const auto job = JobStore(day.redis, day.config.scheduler).get("toyland", id);
+    REQUIRE(job);
+    CHECK(job->state == JobState::failed);
+    CHECK_THAT(job->error, Catch::Contains("no longer has the occasion"));
+    CHECK(day.scheduler->stats().unwritten == 1);
+    // The others went.
+    CHECK(day.sent().size() >= 200);
 }
