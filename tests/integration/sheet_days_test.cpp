@@ -444,3 +444,53 @@ TEST_CASE("a job whose words cannot be written any more is not sent: it ends fai
     // The others went.
     CHECK(day.sent().size() >= 200);
 }
+
+TEST_CASE(
+    "a store planned as hashes, switched to sheets, carries on: nothing planned or sent twice",
+    "[sheet_days]") {
+    Day day("hashes");
+    day.turn();  // today planned as job hashes
+    const auto planned = day.scheduler->stats().planned;
+    REQUIRE(planned >= kMembers - 10);
+    CHECK(SheetStore(day.redis).layout("toyland") == hash_layout);
+
+    // The scheduler restarts with job_storage = "sheets" on the same Redis.
+    day.config.scheduler.job_storage = JobStorage::sheets;
+    day.start();
+    day.turn();
+    CHECK(SheetStore(day.redis).layout("toyland") == sheet_layout);
+    CHECK(day.scheduler->stats().planned == 0);  // today's jobs are its hashes'
+    CHECK(day.keys_like("job:*").size() == planned);
+
+    day.clock.set(*parse_instant("2027-09-15T14:00:00+08:00"));
+    REQUIRE(day.settle());
+    const auto sent = day.sent();
+    CHECK(sent.size() >= 200);
+    for (const auto& [id, lines] : sent) {
+        CAPTURE(id);
+        CHECK(lines.size() == 1);
+    }
+    const auto counts = JobStore(day.redis, day.config.scheduler).counts("toyland");
+    CHECK(counts.at("sent") == static_cast<long long>(sent.size()));
+    CHECK(counts.at("sent") + counts.at("held") == static_cast<long long>(planned));
+
+    SECTION("and the next day is planned into sheets") {
+        MemberRecord next{"toyland", "N0001", {}, {}};
+        next.set = {{"name", "周洁"},
+                    {"phone", "+8613700137000"},
+                    {"sms_optin", "1"},
+                    {"birthday", "--09-16"}};
+        MemberStore(day.redis).upsert({next});
+        day.clock.set(*parse_instant("2027-09-16T00:00:10+08:00"));
+        day.turn();
+        CHECK(day.scheduler->stats().planned == 1);
+        CHECK(day.keys_like("job:*").size() == planned);  // no new hash
+        const Date next_day = *parse_date("2027-09-16");
+        SheetStore sheets(day.redis);
+        const auto record =
+            sheets.record("toyland", next_day, sheets.sheets_for_day("toyland", next_day, 0),
+                          "birthday:N0001:2027-09-16");
+        REQUIRE(record);
+        CHECK(record->state == JobState::planned);
+    }
+}
