@@ -178,6 +178,14 @@ Config parse_config(std::string_view toml_text, std::string origin,
         s.job_retention = std::chrono::days(integer_in(*t, "job_retention_days", 1, 3650, 35));
         s.lease = seconds_in(*t, "lease_seconds", 1, 3600,
                              std::chrono::duration_cast<std::chrono::seconds>(s.lease));
+        if (auto v = t->string("job_storage")) {
+            if (*v == "hashes")
+                s.job_storage = JobStorage::hashes;
+            else if (*v == "sheets")
+                s.job_storage = JobStorage::sheets;
+            else
+                t->fail("job_storage", "expected \"hashes\" or \"sheets\", got \"" + *v + "\"");
+        }
         t->reject_unknown();
     }
     if (auto t = root.table("console")) {

@@ -120,6 +120,8 @@ struct ConsoleConfig {
     bool secure_cookies = false;  // true behind TLS: cookies get Secure
 };
 
+enum class JobStorage { hashes, sheets };
+
 struct SchedulerConfig {
     std::chrono::seconds ack_timeout{300};  // dispatched without result → dispatched again
     std::chrono::seconds once_wait{30};     // --once: how long to wait for results (real time)
@@ -138,6 +140,12 @@ struct SchedulerConfig {
     // A replica's hold on a store (real time): a replica that dies gives its
     // stores up to another after at most this long.
     std::chrono::milliseconds lease{std::chrono::seconds(15)};
+    // How planned jobs are stored (docs/architecture.md, "day sheets"):
+    // `hashes`, a hash a job; `sheets`, records of day sheets, a hash from
+    // the claim on. With `sheets` a store still on hashes is migrated when
+    // the scheduler takes it. A store's data says its layout
+    // (io/sheet_store.h), so a store on sheets stays on sheets.
+    JobStorage job_storage = JobStorage::hashes;
 };
 
 struct Config {

@@ -66,8 +66,13 @@ std::vector<OpenInterval> store_open_intervals(const StoreConfig& store, Channel
 
 DispatchRules dispatch_rules(const StoreConfig& store, SysSeconds now) {
     const Date day = local_date(now, store.zone);
-    return {day_number(day), store_open_intervals(store, Channel::sms, day),
-            store_open_intervals(store, Channel::wechat, day), &store.policy,
+    return {day_number(day),
+            day,
+            start_of_day(day, store.zone),
+            start_of_day(Date{date::sys_days{day} + date::days{1}}, store.zone),
+            store_open_intervals(store, Channel::sms, day),
+            store_open_intervals(store, Channel::wechat, day),
+            &store.policy,
             approval_day(store, now)};
 }
 
@@ -192,8 +197,9 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
             const Occasion& o = *c.occasion;
             const auto text =
                 templates.render(store.id, c.draft.template_name, *c.channel, c.draft.values);
-            const auto due = spread_due(open.at(*c.channel), start, policy.spread,
-                                        m.id + "|" + c.verdict.occasion_id);
+            const auto due = spread_due(
+                open.at(*c.channel), start, policy.spread,
+                in.spread_key.empty() ? m.id + "|" + c.verdict.occasion_id : in.spread_key);
             if (!text) {
                 c.verdict.reason = "no_template";
             } else if (!due) {

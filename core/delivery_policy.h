@@ -51,6 +51,11 @@ struct MemberDay {
     Suppression opted_out;            // their addresses on the store's opt-out lists
     Date day;                         // the store's local day being planned
     SysSeconds now;                   // when planning runs
+    // What spreads the member's messages over the day's open time: empty,
+    // "<member>|<occasion id>" (each message its own time, hash layout); a
+    // store on day sheets gives "<YYYY-MM-DD>|<sheet>", so a sheet's records
+    // of one channel share a due time and go in one claim (io/sheet_store.h).
+    std::string spread_key = {};
 };
 
 struct Verdict {
@@ -77,8 +82,15 @@ std::vector<OpenInterval> store_open_intervals(const StoreConfig& store, Channel
 
 // What the dispatch-time checks (scripts/claim_due.lua) need of a store's
 // policy at `now`: its local day and that day's open intervals per channel.
+// The day's date, start and end too: the claim of a day-sheets store
+// (io/job_store.h) turns a record's due time, kept after its day's start,
+// into an instant, and a sheet of an earlier day into expired records —
+// Lua in Redis has no time zones.
 struct DispatchRules {
-    int today = 0;  // the store's local day number
+    int today = 0;           // the store's local day number
+    Date day;                // the store's local date at `now`
+    SysSeconds day_start{};  // its first instant
+    SysSeconds day_end{};    // the next day's first instant: today's jobs expire there
     std::vector<OpenInterval> sms, wechat;
     const PolicyConfig* policy = nullptr;
     // The day whose approval each job needs (core/day_approval.h), or

@@ -25,7 +25,7 @@ constexpr std::array<std::pair<JobState, char>, 9> state_letters{{
 }};
 
 // Two letters a reason: a cancelled festival day must not pay for the words.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 10> reason_codes{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 11> reason_codes{{
     {"opted_out", "oo"},
     {"no_consent", "nc"},
     {"capped", "ca"},
@@ -36,6 +36,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 10> reason_c
     {"erased", "er"},
     {"attempts", "at"},
     {"expired", "ex"},
+    {"no_address", "ad"},  // the claim found no address for the channel on the member
 }};
 
 std::optional<char> letter_of(JobState s) {

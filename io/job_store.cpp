@@ -144,22 +144,31 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
                                         keys::opt_outs(store, "sms"),
                                         keys::opt_outs(store, "wechat"),
                                         keys::webhooks_on(store),
-                                        keys::webhook_events(store)};
-    // A store that sends only what was approved: the day's record
-    // (core/day_approval.h; claim_due.lua checks each job against it).
-    if (rules && rules->approval) {
-        args.emplace_back("1");
-        claim_keys.push_back(keys::approval(store, format_date(*rules->approval)));
+                                        keys::webhook_events(store),
+                                        keys::sheet_due(store)};
+    if (rules) {
+        // A store that sends only what was approved: the day's record
+        // (core/day_approval.h; claim_due.lua checks each job against it).
+        args.emplace_back(rules->approval ? "1" : "0");
+        if (rules->approval)
+            claim_keys.push_back(keys::approval(store, format_date(*rules->approval)));
+        // The day of the records: their times count from its start.
+        args.insert(args.end(), {keys::store_prefix(store), format_date(rules->day),
+                                 seconds(rules->day_start), seconds(rules->day_end)});
     }
     const auto reply = claim_.run(redis_, claim_keys, args);
     reply.expect_ok("claim_due");
+    if (reply.type != RedisReply::Type::array || reply.elements.size() < 5)
+        throw RedisReplyError("claim_due", "unexpected reply");
     ClaimResult result;
-    if (reply.elements.size() < 4) return result;
     result.expired = reply.elements[0].integer;
     result.failed = reply.elements[1].integer;
     result.cancelled = reply.elements[2].integer;
     result.deferred = reply.elements[3].integer;
-    for (std::size_t i = 4; i + 1 < reply.elements.size(); i += 2) {
+    const auto& members = reply.elements[4].elements;
+    for (std::size_t i = 0; i + 1 < members.size(); i += 2)
+        result.members[members[i].str] = field_map(members[i + 1]);
+    for (std::size_t i = 5; i + 1 < reply.elements.size(); i += 2) {
         auto job = job_from_fields(store, reply.elements[i].str, field_map(reply.elements[i + 1]));
         if (job) result.jobs.push_back(std::move(*job));
     }
@@ -510,9 +519,14 @@ std::optional<Job> JobStore::get(const std::string& store, const std::string& jo
 }
 
 long long JobStore::count_due(const std::string& store, SysSeconds now) {
-    const auto reply = redis_.command({"ZCOUNT", keys::due(store), "-inf", seconds(now)});
-    reply.expect_ok("ZCOUNT due");
-    return reply.integer;
+    long long due = 0;
+    for (const auto& reply :
+         redis_.pipeline({{"ZCOUNT", keys::due(store), "-inf", seconds(now)},
+                          {"ZCOUNT", keys::sheet_due(store), "-inf", seconds(now)}})) {
+        reply.expect_ok("ZCOUNT due");
+        due += reply.integer;
+    }
+    return due;
 }
 
 long long JobStore::count_in_flight(const std::string& store) {
@@ -522,11 +536,17 @@ long long JobStore::count_in_flight(const std::string& store) {
 }
 
 std::optional<SysSeconds> JobStore::next_due(const std::string& store) {
-    const auto reply = redis_.command({"ZRANGE", keys::due(store), "0", "0", "WITHSCORES"});
-    reply.expect_ok("ZRANGE due");
-    if (reply.elements.size() < 2) return std::nullopt;
-    return SysSeconds{
-        std::chrono::seconds{static_cast<long long>(std::stod(reply.elements[1].str))}};
+    std::optional<SysSeconds> next;
+    for (const auto& reply :
+         redis_.pipeline({{"ZRANGE", keys::due(store), "0", "0", "WITHSCORES"},
+                          {"ZRANGE", keys::sheet_due(store), "0", "0", "WITHSCORES"}})) {
+        reply.expect_ok("ZRANGE due");
+        if (reply.elements.size() < 2) continue;
+        const SysSeconds t{
+            std::chrono::seconds{static_cast<long long>(std::stod(reply.elements[1].str))}};
+        if (!next || t < *next) next = t;
+    }
+    return next;
 }
 
 std::map<std::string, long long> JobStore::counts(const std::string& store) {

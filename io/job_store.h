@@ -7,7 +7,9 @@
 //                   listed in the day's index by recipient (for opt-outs)
 //   claim_due       planned → dispatched, into the in-flight set with a
 //                   result deadline; past its day's end → expired; too many
-//                   attempts → failed;
+//                   attempts → failed; a planned record of a day sheet
+//                   (io/sheet_store.h) is claimed the same way and becomes
+//                   a job hash without text, which every later step moves;
 //                   the delivery policy once more: outside its window → due
 //                   at the next opening (or expired), opted out, no consent,
 //                   over a cap → cancelled; the dispatch joins the member's
@@ -30,6 +32,7 @@
 #pragma once
 
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,7 +47,15 @@
 namespace huitou {
 
 struct ClaimResult {
-    std::vector<Job> jobs;    // now dispatched
+    // Now dispatched. A job claimed from a record of a day sheet (a store of
+    // sheet_layout, io/sheet_store.h) has no text: its words are written
+    // from its member (core/job_render.h); params["merged"] names the
+    // occasions joined into it, as planning wrote them.
+    std::vector<Job> jobs;
+    // For each claimed job without text, its member's hash as the claim read
+    // it (HGETALL), by member id. Such a job whose member is not here: the
+    // member has no hash any more.
+    std::map<std::string, FieldMap> members;
     long long expired = 0;    // ended expired by this claim (its day ended, or no send window left)
     long long failed = 0;     // ended failed (too many attempts)
     long long cancelled = 0;  // ended cancelled: opted out, no consent, capped, cooldown
@@ -101,10 +112,13 @@ class JobStore {
     void send_create(const std::vector<Job>& jobs);
     std::size_t collect_created();
 
-    // Dispatches up to `limit` jobs of `store` due at `now`. With `rules`
+    // Dispatches up to `limit` jobs of `store` due at `now`: the records of
+    // its due day sheets first, then its due job hashes. With `rules`
     // (the store's policy at `now`, core/delivery_policy.h) each job is
     // checked again first: its window, its consent, the member's caps
-    // (scripts/claim_due.lua); without, only expiry and attempts.
+    // (scripts/claim_due.lua); without, only expiry and attempts, and no
+    // record is claimed (a record's time counts from its day's start,
+    // which the rules carry). Throws RedisError.
     ClaimResult claim_due(const std::string& store, SysSeconds now, int limit,
                           const DispatchRules* rules = nullptr);
 
@@ -195,13 +209,15 @@ class JobStore {
     std::optional<Job> get(const std::string& store, const std::string& job_id,
                            const date::time_zone* zone = nullptr);
 
-    // How many planned jobs of `store` are due at `now`.
+    // How many planned jobs of `store` are due at `now`: job hashes, and a
+    // day sheet with records due counts as one (its records are not read).
     long long count_due(const std::string& store, SysSeconds now);
 
     // How many jobs of `store` are dispatched and without a result.
     long long count_in_flight(const std::string& store);
 
-    // The earliest due time of a planned job of `store`, if any.
+    // The earliest due time of a planned job of `store`, if any: the earlier
+    // of its due set's and its sheets' (hu:{S}:sheetdue).
     std::optional<SysSeconds> next_due(const std::string& store);
 
     // Jobs by state, cumulative, for `store`.

@@ -76,6 +76,18 @@ JobRecord SheetStore::planned_record(const Job& job, const Date& day, SysSeconds
 
 std::size_t SheetStore::plan(const std::string& store, const Date& day, SysSeconds day_start,
                              int sheets, const std::vector<Job>& jobs) {
+    std::size_t created = 0;
+    for (const auto& reply :
+         plan_.run_many(redis_, plan_calls(store, day, day_start, sheets, jobs))) {
+        reply.expect_ok("plan_records");
+        created += static_cast<std::size_t>(reply.integer);
+    }
+    return created;
+}
+
+std::vector<LuaScript::Call> SheetStore::plan_calls(const std::string& store, const Date& day,
+                                                    SysSeconds day_start, int sheets,
+                                                    const std::vector<Job>& jobs) const {
     std::vector<LuaScript::Call> calls;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         if (i % kRecordsPerCall == 0) {
@@ -98,11 +110,30 @@ std::size_t SheetStore::plan(const std::string& store, const Date& day, SysSecon
                         ? std::string()
                         : std::string(to_string(job.kind)) + " " + job.holdout_record);
     }
+    return calls;
+}
+
+void SheetStore::send_plan(const std::string& store, const Date& day, SysSeconds day_start,
+                           int sheets, const std::vector<Job>& jobs) {
+    if (!plan_loaded_) {
+        plan_.load(redis_);
+        plan_loaded_ = true;
+    }
+    const auto calls = plan_calls(store, day, day_start, sheets, jobs);
+    for (const auto& call : calls)
+        plan_.send(redis_, call);
+    unread_.push_back(calls.size());
+}
+
+std::size_t SheetStore::collect_planned() {
+    if (unread_.empty()) throw std::logic_error("collect_planned: nothing sent");
     std::size_t created = 0;
-    for (const auto& reply : plan_.run_many(redis_, calls)) {
+    for (std::size_t i = 0; i < unread_.front(); ++i) {
+        const auto reply = redis_.read();
         reply.expect_ok("plan_records");
         created += static_cast<std::size_t>(reply.integer);
     }
+    unread_.pop_front();
     return created;
 }
 

@@ -2,9 +2,10 @@
 // the planning half of issue 20's job store (docs/architecture.md, "Job
 // storage for a festival day: day sheets"; the codec is core/job_record.h).
 //
-// Step 2 of the design's build order, begun: this writes and reads the
-// records; nothing in the scheduler calls it yet (it still plans into job
-// hashes through io/job_store.h). The benchmark bench/sheets.cpp measures
+// Step 2 of the design's build order: the scheduler plans a store on
+// layout 2 (scheduler.job_storage = "sheets") into it, a batch behind
+// (send_plan); a store on layout 1 still plans into job hashes through
+// io/job_store.h. The benchmark bench/sheets.cpp measures
 // what a festival's planning writes cost both ways, so the design's numbers
 // are measured before the rest is built on them.
 //
@@ -26,6 +27,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +65,17 @@ class SheetStore {
     // RedisError, and std::invalid_argument for a job whose id is not one.
     std::size_t plan(const std::string& store, const Date& day, SysSeconds day_start, int sheets,
                      const std::vector<Job>& jobs);
+
+    // plan, pipelined behind other work, for planning (as
+    // JobStore::send_create): `send_plan` appends the calls writing `jobs`
+    // and returns without waiting; `collect_planned` reads the replies of
+    // the oldest batch sent and not yet collected and returns how many
+    // records it created. Until all are collected the connection must carry
+    // nothing else, and after an exception it must be dropped. Throws
+    // RedisError (also for NOSCRIPT), std::invalid_argument as plan.
+    void send_plan(const std::string& store, const Date& day, SysSeconds day_start, int sheets,
+                   const std::vector<Job>& jobs);
+    std::size_t collect_planned();
 
     // Every sheet of the day, and the day's keys, expire at `at`.
     void expire_day(const std::string& store, const Date& day, int sheets, SysSeconds at);
@@ -153,6 +166,12 @@ class SheetStore {
   private:
     RedisConnection& redis_;
     LuaScript plan_;
+    // The script calls writing `jobs` (plan's and send_plan's).
+    std::vector<LuaScript::Call> plan_calls(const std::string& store, const Date& day,
+                                            SysSeconds day_start, int sheets,
+                                            const std::vector<Job>& jobs) const;
+    std::deque<std::size_t> unread_;  // send_plan: calls of each batch not yet collected
+    bool plan_loaded_ = false;
 };
 
 }  // namespace huitou

@@ -3,14 +3,27 @@
 #include <algorithm>
 
 #include "core/holdout.h"
+#include "core/job_record.h"
+#include "core/member_write.h"
 #include "core/occasion.h"
 #include "core/visit_cycle.h"
 #include "core/winback.h"
+#include "io/redis_keys.h"
 #include "io/template_store.h"
 
 #include <spdlog/spdlog.h>
 
 namespace huitou {
+namespace {
+
+// Day sheets spread a day's messages by sheet (core/job_record.h: sheet_of),
+// hashes by member (an empty key).
+std::string spread_key(const std::string& member_id, const Date& day, int sheets) {
+    if (sheets <= 0) return {};
+    return format_date(day) + "|" + std::to_string(sheet_of(member_id, sheets));
+}
+
+}  // namespace
 
 DayPlanner::DayPlanner(RedisConnection& redis, const Config& config, const TemplateSet& templates,
                        std::size_t batch)
@@ -22,11 +35,12 @@ DayPlanner::DayPlanner(RedisConnection& redis, const Config& config, const Templ
       effects_(redis),
       winbacks_(redis, config.scheduler) {}
 
-const TemplateSet& DayPlanner::templates_for(const StoreConfig& store) {
+std::shared_ptr<const TemplateSet> DayPlanner::templates_for(const StoreConfig& store) {
     auto saved = TemplateStore(redis_).saved(store.id);
     if (saved.empty()) {
         saved_.erase(store.id);
-        return templates_;
+        // The loaded set outlives the planner: shared without an owner.
+        return {std::shared_ptr<void>(), &templates_};
     }
     auto& cached = saved_[store.id];
     if (!cached.set || cached.saved != saved) {
@@ -34,9 +48,9 @@ const TemplateSet& DayPlanner::templates_for(const StoreConfig& store) {
         for (const auto& problem : applied.problems)
             spdlog::warn("{}: a saved template is not used: {}", store.id, problem);
         cached.saved = std::move(saved);
-        cached.set = std::make_unique<TemplateSet>(std::move(applied.templates));
+        cached.set = std::make_shared<const TemplateSet>(std::move(applied.templates));
     }
-    return *cached.set;
+    return cached.set;
 }
 
 void DayPlanner::hold_out(const StoreConfig& store, std::vector<DayVerdict*>& verdicts) {
@@ -60,9 +74,10 @@ void DayPlanner::hold_out(const StoreConfig& store, std::vector<DayVerdict*>& ve
 }
 
 void DayPlanner::occasions(const StoreConfig& store, const Date& day, SysSeconds now,
-                           const std::function<void(OccasionBatch&)>& each) {
+                           const std::function<void(OccasionBatch&)>& each, int sheets) {
     const PlanningDay pd = planning_day(config_, store, day);
-    const TemplateSet& templates = templates_for(store);
+    const auto held_templates = templates_for(store);
+    const TemplateSet& templates = *held_templates;
     auto plan = [&](const std::vector<Member>& members) {
         OccasionBatch batch;
         batch.members_read = members.size();
@@ -73,7 +88,8 @@ void DayPlanner::occasions(const StoreConfig& store, const Date& day, SysSeconds
             auto occasions = occasions_for(m, pd, store);
             if (occasions.empty()) continue;
             const MemberDay in{
-                m, std::move(occasions), {opted_out[i].first, opted_out[i].second}, day, now};
+                m,   std::move(occasions),         {opted_out[i].first, opted_out[i].second}, day,
+                now, spread_key(m.id, day, sheets)};
             for (auto& v : plan_member_day(in, store, templates))
                 batch.verdicts.push_back({m.id, m.name, std::move(v)});
         }
@@ -95,11 +111,35 @@ void DayPlanner::occasions(const StoreConfig& store, const Date& day, SysSeconds
     members.read_ahead(store.id, members.ids_in(store.id, pd.index_sets), batch_, plan);
 }
 
+std::size_t DayPlanner::expected_jobs(const StoreConfig& store, const Date& day) {
+    const PlanningDay pd = planning_day(config_, store, day);
+    // Every member is in exactly one own-birthday index (member_partition_keys).
+    const auto indexes = pd.reads_all_members() ? member_partition_keys() : pd.index_sets;
+    std::vector<RedisCommand> commands;
+    for (const auto& suffix : indexes)
+        commands.push_back({"HLEN", keys::index(store.id, suffix)});
+    if (store.winback.enabled) {
+        // The win-back's candidates (WinbackStore::due), counted, not read.
+        for (const char* state : {"lapse", "lapsed", "reminded"}) {
+            commands.push_back({"ZCOUNT", keys::winback(store.id, state), "-inf",
+                                std::to_string(day_number(day))});
+        }
+    }
+    std::size_t expected = 0;
+    if (commands.empty()) return expected;
+    for (const auto& reply : redis_.pipeline(commands)) {
+        reply.expect_ok("count the day's candidates");
+        expected += static_cast<std::size_t>(std::max(0LL, reply.integer));
+    }
+    return expected;
+}
+
 void DayPlanner::winbacks(const StoreConfig& store, const Date& day, SysSeconds now,
-                          const std::function<void(WinbackBatch&)>& each) {
+                          const std::function<void(WinbackBatch&)>& each, int sheets) {
     if (!store.winback.enabled) return;
     const PlanningDay pd = planning_day(config_, store, day);
-    const TemplateSet& templates = templates_for(store);
+    const auto held_templates = templates_for(store);
+    const TemplateSet& templates = *held_templates;
     const auto ids = winbacks_.due(store.id, day_number(day));
     for (std::size_t first = 0; first < ids.size(); first += batch_) {
         const std::vector<std::string> chunk(
@@ -129,7 +169,8 @@ void DayPlanner::winbacks(const StoreConfig& store, const Date& day, SysSeconds 
                     make_job_id(Kind::winback, m->id, step.occasion->date, step.occasion->detail);
                 occasions.push_back(*step.occasion);
                 const MemberDay in{
-                    *m, std::move(occasions), {opt_out.first, opt_out.second}, day, now};
+                    *m,  std::move(occasions),          {opt_out.first, opt_out.second}, day,
+                    now, spread_key(m->id, day, sheets)};
                 for (auto& v : plan_member_day(in, store, templates)) {
                     if (v.occasion_id != id) continue;
                     DayVerdict dv{m->id, m->name, std::move(v)};

@@ -16,6 +16,10 @@
 // console over them (core/saved_templates.h), read with one HGETALL each
 // time a store's day is planned and applied again only when they changed: a
 // template saved takes effect at the next planning, with no restart.
+// A store on day sheets (io/sheet_store.h) gives the day's sheet count:
+// its members' messages are then spread by sheet, not by member
+// (MemberDay::spread_key), so a sheet's records of a channel share a due
+// time and go out in one claim.
 // The scheduler writes what comes out (jobs; win-back transitions) and
 // `huitou preview` prints it. Nothing here writes to Redis: a preview changes
 // nothing, and it is what planning does because it is the same code.
@@ -70,19 +74,31 @@ class DayPlanner {
     // The occasions of `store`'s local `day`, planned at `now`: `each` is
     // called once per batch of members read. The members are read on a
     // second connection to the same server, the next batch sent before
-    // `each` runs on this one. Throws RedisError.
+    // `each` runs on this one. `sheets` > 0: the day's sheet count of a
+    // store on day sheets (due times spread by sheet); 0: by member.
+    // Throws RedisError.
     void occasions(const StoreConfig& store, const Date& day, SysSeconds now,
-                   const std::function<void(OccasionBatch&)>& each);
+                   const std::function<void(OccasionBatch&)>& each, int sheets = 0);
 
     // The win-backs of `store`'s `day` at `now`, a batch at a time (none when
-    // the store's win-back is off). Throws RedisError.
+    // the store's win-back is off); `sheets` as for occasions. Throws
+    // RedisError.
     void winbacks(const StoreConfig& store, const Date& day, SysSeconds now,
-                  const std::function<void(WinbackBatch&)>& each);
+                  const std::function<void(WinbackBatch&)>& each, int sheets = 0);
+
+    // How many jobs planning `store`'s `day` may create, said without
+    // reading a member: a festival day, the store's member count; another
+    // day, the sizes of the day's index sets and the win-backs due. An upper
+    // bound (a member in two indexes counts twice), for the day's sheet count
+    // (SheetStore::sheets_for_day). One round trip. Throws RedisError.
+    std::size_t expected_jobs(const StoreConfig& store, const Date& day);
 
     // `store`'s templates now: the loaded ones with its saved templates
     // over them (a saved one that fails its checks is left out, logged).
-    // Valid until the next call for the store. Throws RedisError.
-    const TemplateSet& templates_for(const StoreConfig& store);
+    // Shared: a set stays valid for whoever holds it when a later call
+    // finds the saved templates changed (dispatch asks between planning's
+    // batches). Throws RedisError.
+    std::shared_ptr<const TemplateSet> templates_for(const StoreConfig& store);
 
   private:
     // The holdout (core/holdout.h) on `verdicts`, with the members' records read.
@@ -97,7 +113,7 @@ class DayPlanner {
     WinbackStore winbacks_;
     struct StoreTemplates {
         std::vector<SavedTemplate> saved;  // as last read
-        std::unique_ptr<TemplateSet> set;
+        std::shared_ptr<const TemplateSet> set;
     };
     std::map<std::string, StoreTemplates, std::less<>> saved_;
 };

@@ -6,12 +6,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/job_render.h"
 #include "core/next_wakeup.h"
+#include "core/separated_list.h"
 #include "core/visit_wire.h"
 #include "core/wire.h"
 #include "io/effect_store.h"
+#include "io/job_migration.h"
 #include "io/program_setup.h"
 #include "io/redis_outage.h"
+#include "io/sheet_store.h"
 #include "io/zmq_frames.h"
 
 namespace huitou {
@@ -84,22 +88,40 @@ zmq::socket_t& Scheduler::socket_for(Channel channel) {
     return channel == Channel::sms ? sms_ : wechat_;
 }
 
+int Scheduler::day_sheets(const StoreConfig& store, const Date& day) {
+    SheetStore sheets(redis_);
+    if (sheets.layout(store.id) != sheet_layout) return 0;
+    return sheets.sheets_for_day(store.id, day, planner_.expected_jobs(store, day));
+}
+
+void Scheduler::expire_sheets(const StoreConfig& store, const Date& day, int sheets) {
+    // A day's records are read (jobs, results, the effect report) as long
+    // as a job hash would be: its day's end plus the job retention.
+    const SysSeconds day_end = start_of_day(Date{date::sys_days{day} + date::days{1}}, store.zone);
+    SheetStore(redis_).expire_day(store.id, day, sheets, day_end + config_.scheduler.job_retention);
+}
+
 PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day,
                                const std::function<void()>& between_batches) {
     PlanReport report;
     const SysSeconds now = clock_.now();
+    // The store's layout decides where the jobs go: 0, a hash a job; else
+    // records of the day's `sheets` sheets.
+    const int sheets = day_sheets(store, day);
+    const SysSeconds day_start = start_of_day(day, store.zone);
     // The jobs go on a connection of their own, a batch behind: Redis creates
     // one batch's jobs while the next batch is read and planned.
     RedisConnection writer(redis_.endpoint());
     JobStore creator(writer, config_.scheduler);
+    SheetStore recorder(writer);
     std::deque<std::vector<Job>> sent;
     auto collect = [&] {
-        const auto created = creator.collect_created();
+        const auto created = sheets ? recorder.collect_planned() : creator.collect_created();
         report.created += created;
         metrics_.planned(sent.front(), created);
         sent.pop_front();
     };
-    planner_.occasions(store, day, now, [&](OccasionBatch& batch) {
+    const auto plan_batch = [&](OccasionBatch& batch) {
         report.members_read += batch.members_read;
         std::vector<Job> jobs;
         for (auto& [member, name, v] : batch.verdicts) {
@@ -109,13 +131,18 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day,
             if (!v.job) ++report.left_out[std::string(to_string(v.kind)) + "|" + v.reason];
             if (v.job) jobs.push_back(std::move(*v.job));
         }
-        creator.send_create(jobs);
+        if (sheets)
+            recorder.send_plan(store.id, day, day_start, sheets, jobs);
+        else
+            creator.send_create(jobs);
         sent.push_back(std::move(jobs));
         if (sent.size() > 1) collect();
         if (between_batches) between_batches();
-    });
+    };
+    planner_.occasions(store, day, now, plan_batch, sheets);
     while (!sent.empty())
         collect();
+    if (sheets) expire_sheets(store, day, sheets);
     stats_.planned += report.created;
     spdlog::info("{} {}: occasions: {}; {} new jobs ({} members read), no message: {}", store.id,
                  format_date(day), summary(report.occasions), report.created, report.members_read,
@@ -127,7 +154,9 @@ WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day
                                        const std::function<void()>& between_batches) {
     WinbackReport report;
     const SysSeconds now = clock_.now();
-    planner_.winbacks(store, day, now, [&](WinbackBatch& batch) {
+    const int sheets = store.winback.enabled ? day_sheets(store, day) : 0;
+    const SysSeconds day_start = start_of_day(day, store.zone);
+    const auto plan_batch = [&](WinbackBatch& batch) {
         report.candidates += batch.candidates;
         for (const auto& [k, n] : batch.actions)
             report.actions[k] += n;
@@ -138,12 +167,15 @@ WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day
             if (t.step.job) jobs.push_back(*t.step.job);
         }
         // Jobs first, then the steps: a step never claims a reminder that is not there.
-        report.created += jobs_.create(jobs);
+        report.created += sheets ? SheetStore(redis_).plan(store.id, day, day_start, sheets, jobs)
+                                 : jobs_.create(jobs);
         for (const bool applied : winbacks_.apply(store.id, batch.transitions, now)) {
             if (!applied) ++report.conflicts;
         }
         if (between_batches) between_batches();
-    });
+    };
+    planner_.winbacks(store, day, now, plan_batch, sheets);
+    if (sheets) expire_sheets(store, day, sheets);
     stats_.planned += report.created;
     metrics_.planned_winbacks(store.id, report.created);
     if (report.candidates > 0) {
@@ -170,6 +202,8 @@ void Scheduler::plan_due_days(SysSeconds now) {
         // all of it was.
         try {
             for_store(id, "plan", [&, &store = store] {
+                if (config_.scheduler.job_storage == JobStorage::sheets)
+                    move_to_sheets(store, today, between);
                 auto left_out = plan_day(store, today, between).left_out;
                 for (const auto& [reason, n] : plan_winbacks(store, today, between).reasons)
                     left_out["winback|" + reason] += static_cast<long long>(n);
@@ -197,6 +231,27 @@ void Scheduler::plan_due_days(SysSeconds now) {
             if (stop_requested()) return;
         }
     }
+}
+
+void Scheduler::move_to_sheets(const StoreConfig& store, const Date& today,
+                               const std::function<void()>& between_steps) {
+    if (SheetStore(redis_).layout(store.id) == sheet_layout) return;
+    // In steps of a planning batch, with a loop turn between two, as
+    // planning: today's job hashes get their records (io/job_migration.h),
+    // then the layout changes; a new store changes at the first step.
+    JobMigration migration(redis_);
+    const SysSeconds day_start = start_of_day(today, store.zone);
+    const std::size_t expected = planner_.expected_jobs(store, today);
+    const auto budget = static_cast<std::size_t>(config_.scheduler.plan_batch);
+    std::size_t steps = 1;
+    while (!migration.step(store.id, today, day_start, expected, budget)) {
+        ++steps;
+        if (between_steps) between_steps();
+    }
+    spdlog::info(
+        "{}: jobs are kept in day sheets from now on (moved in {} steps; today's job hashes go "
+        "on as they were)",
+        store.id, steps);
 }
 
 // Planning on the loop's thread, in batches, with a loop turn between two
@@ -355,6 +410,9 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
                 const int limit = static_cast<int>(size);
                 auto claim = jobs_.claim_due(id, now, limit, &rules);
                 store_room -= static_cast<long long>(claim.jobs.size());
+                // Jobs planned as records (and their retries) come without
+                // words: written now, from the member as the claim read her.
+                const auto unwritten = write_words(store, claim, now);
                 stats_.expired += static_cast<std::size_t>(claim.expired);
                 stats_.cancelled += static_cast<std::size_t>(claim.cancelled);
                 stats_.outside_window += static_cast<std::size_t>(claim.deferred);
@@ -388,8 +446,8 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
                 jobs_.hand_back_many(back);
                 stats_.deferred += back.size();
                 // The claim's limit counts every job it took, sent here or not.
-                const auto taken = static_cast<long long>(claim.jobs.size()) + claim.expired +
-                                   claim.failed + claim.cancelled + claim.deferred;
+                const auto taken = static_cast<long long>(claim.jobs.size() + unwritten) +
+                                   claim.expired + claim.failed + claim.cancelled + claim.deferred;
                 if (taken < limit) break;
                 if (!blocked.empty()) break;  // the next claim would come back too
             }
@@ -400,6 +458,60 @@ std::size_t Scheduler::dispatch_due(SysSeconds now) {
     }
     stats_.dispatched += pushed;
     return pushed;
+}
+
+std::size_t Scheduler::write_words(const StoreConfig& store, ClaimResult& claim, SysSeconds now) {
+    std::shared_ptr<const TemplateSet> templates;  // read once a claim, when needed
+    std::vector<Recording> ended;
+    std::vector<Job> written;
+    written.reserve(claim.jobs.size());
+    for (auto& job : claim.jobs) {
+        if (!job.text.empty()) {  // planned as a hash: its words were written then
+            written.push_back(std::move(job));
+            continue;
+        }
+        if (!templates) templates = planner_.templates_for(store);
+        std::string problem;
+        if (const auto m = claim.members.find(job.member_id); m == claim.members.end()) {
+            problem = "the member is gone (erased since planning)";
+        } else {
+            // The day it is due on is the day its occasions were planned for.
+            const auto merged = job.params.find("merged");
+            auto words =
+                render_job(member_from_fields(store.id, job.member_id, m->second), config_, store,
+                           *templates, local_date(job.due_at, store.zone), job.id, job.channel,
+                           merged == job.params.end() ? std::vector<std::string>{}
+                                                      : split_list(merged->second, ' '));
+            if (words.text) {
+                job.text = std::move(*words.text);
+                job.params = std::move(words.params);
+                written.push_back(std::move(job));
+                continue;
+            }
+            problem = std::move(words.problem);
+        }
+        // Not pushed: a message that cannot be written as planned is not
+        // guessed at. It ends failed, with why, as a provider's refusal
+        // would (webhooks, `huitou dlq`).
+        spdlog::error("{} {}: not sent, its words cannot be written: {}", store.id, job.id,
+                      problem);
+        ended.push_back({ResultMessage{store.id,
+                                       job.id,
+                                       Outcome::failed,
+                                       "scheduler",
+                                       {},
+                                       problem,
+                                       std::nullopt,
+                                       now,
+                                       "scheduler"},
+                         std::nullopt});
+    }
+    claim.jobs = std::move(written);
+    if (!ended.empty()) {
+        jobs_.record_many(ended);
+        stats_.unwritten += ended.size();
+    }
+    return ended.size();
 }
 
 std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {

@@ -84,6 +84,7 @@ struct SchedulerStats {
     std::size_t turns_while_planning = 0;        // loop turns served between planning batches
     std::size_t visits = 0;                      // visits recorded from the POS feed
     std::size_t bad_visits = 0;                  // visit messages dropped (malformed or refused)
+    std::size_t unwritten = 0;  // claimed without words that could not be written: ended failed
 };
 
 class Scheduler {
@@ -98,7 +99,9 @@ class Scheduler {
 
     // Plans `day` for `store`: idempotent. Reads the members the day's
     // indexes name (every member on a festival, in batches), and creates the
-    // jobs the delivery policy gives them (scheduler/day_planner.h).
+    // jobs the delivery policy gives them (scheduler/day_planner.h): a hash
+    // each, or, for a store on day sheets (its data says, io/sheet_store.h),
+    // a record each in the day's sheets, due by sheet.
     // `between_batches`, if given, runs after each batch's jobs are sent to
     // Redis (plan_due_days serves the loop there). Throws RedisError, and
     // whatever `between_batches` throws.
@@ -166,6 +169,23 @@ class Scheduler {
 
   private:
     zmq::socket_t& socket_for(Channel channel);
+    // Writes the words of each job of `claim` that has none (planned as a
+    // record, core/job_render.h) from its member as the claim read her and
+    // the store's templates as planning uses them. A job whose member is
+    // gone or whose words cannot be written is taken out of `claim`, logged
+    // and ended failed with the reason; returns how many. Throws RedisError.
+    std::size_t write_words(const StoreConfig& store, ClaimResult& claim, SysSeconds now);
+    // The sheet count of `store`'s `day` (fixed by its first planning,
+    // io/sheet_store.h), or 0 when the store keeps a hash a job. Throws
+    // RedisError.
+    int day_sheets(const StoreConfig& store, const Date& day);
+    // The day's sheets expire at its end plus the job retention.
+    void expire_sheets(const StoreConfig& store, const Date& day, int sheets);
+    // Moves `store` to day sheets unless it is on them (io/job_migration.h),
+    // `between_steps` run between two steps. Throws RedisError, and what
+    // `between_steps` throws (PlanningStopped: moved on by the next planning).
+    void move_to_sheets(const StoreConfig& store, const Date& today,
+                        const std::function<void()>& between_steps);
     // Counts a result recorded in Redis (`state`: the job's state after, if
     // recorded here) and forgets its job's dispatch.
     void counted(const ResultMessage& result, std::optional<std::string_view> state);

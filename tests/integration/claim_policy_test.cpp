@@ -1,8 +1,8 @@
 // The delivery policy at dispatch (scripts/claim_due.lua) on a real Redis:
 // the caps and cooldowns in Lua agree with check_contact on random
-// histories; a job outside its window waits for the opening or expires; an
-// opt-out or a withdrawn consent since planning cancels it; a retry is not
-// counted twice.
+// histories, for job hashes and day-sheet records alike; a job outside its
+// window waits for the opening or expires; an opt-out or a withdrawn
+// consent since planning cancels it; a retry is not counted twice.
 #include <catch2/catch.hpp>
 
 #include <random>
@@ -13,6 +13,7 @@
 #include "io/consent_store.h"
 #include "io/job_store.h"
 #include "io/redis_keys.h"
+#include "io/sheet_store.h"
 #include "tests/support/test_redis.h"
 
 using namespace huitou;
@@ -58,6 +59,10 @@ TEST_CASE("claim_due's caps and cooldowns are check_contact's") {
     const SysSeconds now = *parse_instant("2027-09-15T15:00:00+08:00");
     const DispatchRules rules = dispatch_rules(store, now);
     const int today = day_number(*parse_date("2027-09-15"));
+    SheetStore sheets(redis);
+    const Date day = *parse_date("2027-09-15");
+    const SysSeconds day_start = start_of_day(day, store.zone);
+    const int n = sheets.sheets_for_day("toyland", day, 400);
     std::mt19937 random(7);
     const std::vector<Kind> kinds{Kind::birthday, Kind::child_birthday, Kind::festival,
                                   Kind::card_expiry, Kind::winback};
@@ -69,10 +74,16 @@ TEST_CASE("claim_due's caps and cooldowns are check_contact's") {
             history.push_back({today - static_cast<int>(random() % 35), kinds[random() % 5]});
         const Kind kind = kinds[random() % 5];
         const std::string member = "M" + std::to_string(i);
-        redis.command({"HSET", keys::member("toyland", member), "sms_optin", "1", "ch",
-                       format_contacts(history)});
         const Job job = job_of(kind, member, now);
-        REQUIRE(jobs.create({job}) == 1);
+        redis.command({"HSET", keys::member("toyland", member), "sms_optin", "1", "ch",
+                       format_contacts(history), "phone", job.to});
+        // Every other one a record of a day sheet (issue 20's layout): the
+        // claim's one `decide` serves both.
+        const bool as_record = i % 2 == 1;
+        if (as_record)
+            REQUIRE(sheets.plan("toyland", day, day_start, n, {job}) == 1);
+        else
+            REQUIRE(jobs.create({job}) == 1);
         const auto claim = jobs.claim_due("toyland", now, 10, &rules);
         const auto expected = check_contact(history, kind, today, store.policy);
         INFO("history \"" << format_contacts(history) << "\", " << to_string(kind));
@@ -82,6 +93,12 @@ TEST_CASE("claim_due's caps and cooldowns are check_contact's") {
             // The dispatch joined the history, as with_contact says.
             const auto ch = redis.command({"HGET", keys::member("toyland", member), "ch"});
             CHECK(parse_contacts(ch.str) == with_contact(history, today, kind));
+        } else if (as_record) {
+            CHECK(claim.jobs.empty());
+            CHECK(claim.cancelled == 1);
+            const auto got = sheets.record("toyland", day, n, job.id);
+            CHECK(got->state == JobState::cancelled);
+            CHECK(got->reason == reason_of(expected));
         } else {
             CHECK(claim.jobs.empty());
             CHECK(claim.cancelled == 1);

@@ -327,3 +327,19 @@ TEST_CASE("[console]: session times and secure cookies, with range checks") {
         parse_config(std::string(minimal) + "[console]\nsession_minutes = 5\n", "t.toml"),
         Catch::StartsWith("t.toml: console.session_minutes: unknown key"));
 }
+
+TEST_CASE("scheduler.job_storage: hashes by default, sheets when asked, nothing else") {
+    CHECK(parse_config(minimal, "t.toml").scheduler.job_storage == JobStorage::hashes);
+    CHECK(parse_config(std::string(minimal) + "[scheduler]\njob_storage = \"sheets\"\n", "t.toml")
+              .scheduler.job_storage == JobStorage::sheets);
+    CHECK(parse_config(std::string(minimal) + "[scheduler]\njob_storage = \"hashes\"\n", "t.toml")
+              .scheduler.job_storage == JobStorage::hashes);
+    CHECK(parse_config(minimal, "t.toml", {parse_override("scheduler.job_storage=sheets")})
+              .scheduler.job_storage == JobStorage::sheets);
+    CHECK_THROWS_WITH(
+        parse_config(std::string(minimal) + "[scheduler]\njob_storage = \"records\"\n", "t.toml"),
+        "t.toml: scheduler.job_storage: expected \"hashes\" or \"sheets\", got \"records\"");
+    CHECK_THROWS_WITH(
+        parse_config(std::string(minimal) + "[scheduler]\njob_storage = 2\n", "t.toml"),
+        Catch::StartsWith("t.toml: scheduler.job_storage: expected a string"));
+}

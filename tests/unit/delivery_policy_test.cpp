@@ -245,4 +245,48 @@ TEST_CASE_METHOD(Fixture, "dispatch: the window decides when a job may leave",
     const auto rules = dispatch_rules(toyland, *parse_instant("2027-09-15T15:00:00+08:00"));
     CHECK(rules.today == day_number(day));
     CHECK(rules.sms.size() == 2);
+    // The day a record's times count from, and where its jobs expire.
+    CHECK(rules.day == day);
+    CHECK(rules.day_start == *parse_instant("2027-09-15T00:00:00+08:00"));
+    CHECK(rules.day_end == *parse_instant("2027-09-16T00:00:00+08:00"));
+}
+
+TEST_CASE("dispatch rules: a day of 23 hours where the clocks go forward", "[delivery_policy]") {
+    const Config config = parse_config(R"(
+[stores.nyc]
+name = "Toys"
+timezone = "America/New_York"
+)",
+                                       "t.toml");
+    const auto rules =
+        dispatch_rules(*config.find_store("nyc"), *parse_instant("2027-03-14T12:00:00-04:00"));
+    CHECK(rules.day == *parse_date("2027-03-14"));
+    CHECK(rules.day_start == *parse_instant("2027-03-14T00:00:00-05:00"));
+    CHECK(rules.day_end == *parse_instant("2027-03-15T00:00:00-04:00"));
+    CHECK(rules.day_end - rules.day_start == 23h);
+}
+
+TEST_CASE_METHOD(Fixture, "a spread key given spreads by it; none spreads by member and occasion",
+                 "[delivery_policy]") {
+    // Two members' festival greetings: by member they go at two times (the
+    // hash layout); under one sheet's key, at the one time that key gives.
+    Member a = member();
+    Member b = member();
+    b.id = "M777";
+    auto due = [&](const Member& m, std::string key) {
+        const auto vs = plan_member_day(
+            {m, {occasion(Kind::festival)}, {}, day, midnight, std::move(key)}, toyland, templates);
+        REQUIRE(vs.size() == 1);
+        REQUIRE(vs[0].job);
+        return vs[0].job->due_at;
+    };
+    const auto start = *parse_instant("2027-09-15T10:00:00+08:00");
+    const auto open = store_open_intervals(toyland, Channel::wechat, day);
+    CHECK(due(a, {}) == *spread_due(open, start, toyland.policy.spread,
+                                    "M001|festival:M001:2027-09-15:mid_autumn"));
+    CHECK(due(a, {}) != due(b, {}));
+    CHECK(due(a, "2027-09-15|3") == due(b, "2027-09-15|3"));
+    CHECK(due(a, "2027-09-15|3") ==
+          *spread_due(open, start, toyland.policy.spread, "2027-09-15|3"));
+    CHECK(due(a, "2027-09-15|3") != due(a, "2027-09-15|4"));
 }

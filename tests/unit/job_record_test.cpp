@@ -123,7 +123,7 @@ TEST_CASE("every record survives the round trip", "[job_record]") {
     auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
     const std::vector<std::string> reasons{"",         "opted_out", "no_consent",    "capped",
                                            "cooldown", "no_window", "held_by_staff", "not_approved",
-                                           "erased",   "attempts",  "expired"};
+                                           "erased",   "attempts",  "expired",       "no_address"};
     for (int i = 0; i < 20'000; ++i) {
         JobRecord r;
         r.state = static_cast<JobState>(pick(9));
