@@ -154,8 +154,12 @@ WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day
                                        const std::function<void()>& between_batches) {
     WinbackReport report;
     const SysSeconds now = clock_.now();
-    const int sheets = store.winback.enabled ? day_sheets(store, day) : 0;
-    const SysSeconds day_start = start_of_day(day, store.zone);
+    // Win-back reminders stay one hash a job in both layouts: a visit must
+    // cancel a planned reminder of the absence it ends (record_visit.lua,
+    // winback_transition.lua find it by its id), and a record's place
+    // (its sheet) cannot be computed in Lua. They are a few a day, not a
+    // festival's hundreds of thousands; the claim takes hashes and records
+    // alike.
     const auto plan_batch = [&](WinbackBatch& batch) {
         report.candidates += batch.candidates;
         for (const auto& [k, n] : batch.actions)
@@ -167,15 +171,13 @@ WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day
             if (t.step.job) jobs.push_back(*t.step.job);
         }
         // Jobs first, then the steps: a step never claims a reminder that is not there.
-        report.created += sheets ? SheetStore(redis_).plan(store.id, day, day_start, sheets, jobs)
-                                 : jobs_.create(jobs);
+        report.created += jobs_.create(jobs);
         for (const bool applied : winbacks_.apply(store.id, batch.transitions, now)) {
             if (!applied) ++report.conflicts;
         }
         if (between_batches) between_batches();
     };
-    planner_.winbacks(store, day, now, plan_batch, sheets);
-    if (sheets) expire_sheets(store, day, sheets);
+    planner_.winbacks(store, day, now, plan_batch);
     stats_.planned += report.created;
     metrics_.planned_winbacks(store.id, report.created);
     if (report.candidates > 0) {

@@ -16,6 +16,7 @@
 #include "core/visit_cycle.h"
 #include "core/winback.h"
 #include "io/member_store.h"
+#include "io/sheet_store.h"
 #include "io/visit_store.h"
 #include "io/winback_store.h"
 #include "scheduler/scheduler.h"
@@ -61,8 +62,12 @@ constexpr int sim_days = 180;
 }  // namespace
 
 TEST_CASE("180 days of win-back over a few hundred generated members") {
+    // Both job layouts: with day sheets the birthdays are records and the
+    // win-back reminders stay hashes (a visit cancels them by id).
+    const std::string storage = GENERATE(as<std::string>{}, "hashes", "sheets");
+    CAPTURE(storage);
     TestRedis server;
-    const Config config = parse_config(R"(
+    const Config config = parse_config("[scheduler]\njob_storage = \"" + storage + "\"\n" + R"(
 [endpoints]
 sms = "tcp://127.0.0.1:*"
 wechat = "tcp://127.0.0.1:*"
@@ -238,6 +243,9 @@ timezone = "America/Los_Angeles"
         }
     }
     CHECK(restarts >= 25);
+    for (const auto& [store_id, store] : config.stores)
+        CHECK(SheetStore(redis).layout(store_id) ==
+              (storage == "sheets" ? sheet_layout : hash_layout));
 
     // What each member got.
     const int last_day = day0 + sim_days - 1;
