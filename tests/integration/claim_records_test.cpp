@@ -446,6 +446,9 @@ std::map<std::string, long long> command_calls(RedisConnection& redis) {
         const auto colon = info.find(':', pos);
         const auto n = info.find("calls=", colon) + 6;
         calls[info.substr(pos + 8, colon - pos - 8)] = std::stoll(info.substr(n));
+        // The scripts' time in Redis, inner commands included (µs).
+        if (info.compare(pos + 8, colon - pos - 8, "evalsha") == 0)
+            calls["(evalsha µs)"] = std::stoll(info.substr(info.find("usec=", colon) + 5));
         pos = colon;
     }
     return calls;
@@ -483,8 +486,8 @@ TEST_CASE("claim commands a job, records and hashes", "[.claim_commands]") {
         long long total = 0;
         std::string each;
         for (const auto& [name, n] : command_calls(s.redis)) {
-            if (name == "config" || name == "info") continue;
-            total += n;
+            if (name.starts_with("config") || name == "info") continue;
+            if (!name.starts_with("(")) total += n;
             each += " " + name + "=" + std::to_string(n);
         }
         WARN((records ? "records" : "hashes")
