@@ -155,8 +155,9 @@ local function with_contact(history, letter)
   return table.concat(kept, ' ')
 end
 
--- Members read whole, once a call (false: no hash).
-local members = {}
+-- Members read whole, once a call (false: no hash); `members_read` keeps
+-- each as HGETALL answered, for the reply.
+local members, members_read = {}, {}
 local function member_whole(id)
   local m = members[id]
   if m == nil then
@@ -165,6 +166,7 @@ local function member_whole(id)
     if #flat > 0 then
       m = {}
       for i = 1, #flat, 2 do m[flat[i]] = flat[i + 1] end
+      members_read[id] = flat
     end
     members[id] = m
   end
@@ -475,16 +477,10 @@ for day, states in pairs(day_counts) do
 end
 -- The member hashes of the claimed jobs without text, for their words.
 for id in pairs(claimed_members) do
-  local m = members[id]
-  if m == nil then m = member_whole(id) end
-  if m then
-    local fields = {}
-    for f, v in pairs(m) do
-      fields[#fields + 1] = f
-      fields[#fields + 1] = v
-    end
+  if members[id] == nil then member_whole(id) end
+  if members_read[id] then
     out[5][#out[5] + 1] = id
-    out[5][#out[5] + 1] = fields
+    out[5][#out[5] + 1] = members_read[id]
   end
 end
 return out
