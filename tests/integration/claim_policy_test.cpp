@@ -62,7 +62,7 @@ TEST_CASE("claim_due's caps and cooldowns are check_contact's") {
     SheetStore sheets(redis);
     const Date day = *parse_date("2027-09-15");
     const SysSeconds day_start = start_of_day(day, store.zone);
-    const int n = sheets.sheets_for_day("toyland", day, 400);
+    const int day_sheets = sheets.sheets_for_day("toyland", day, 400);
     std::mt19937 random(7);
     const std::vector<Kind> kinds{Kind::birthday, Kind::child_birthday, Kind::festival,
                                   Kind::card_expiry, Kind::winback};
@@ -81,7 +81,7 @@ TEST_CASE("claim_due's caps and cooldowns are check_contact's") {
         // claim's one `decide` serves both.
         const bool as_record = i % 2 == 1;
         if (as_record)
-            REQUIRE(sheets.plan("toyland", day, day_start, n, {job}) == 1);
+            REQUIRE(sheets.plan("toyland", day, day_start, day_sheets, {job}) == 1);
         else
             REQUIRE(jobs.create({job}) == 1);
         const auto claim = jobs.claim_due("toyland", now, 10, &rules);
@@ -96,7 +96,7 @@ TEST_CASE("claim_due's caps and cooldowns are check_contact's") {
         } else if (as_record) {
             CHECK(claim.jobs.empty());
             CHECK(claim.cancelled == 1);
-            const auto got = sheets.record("toyland", day, n, job.id);
+            const auto got = sheets.record("toyland", day, day_sheets, job.id);
             CHECK(got->state == JobState::cancelled);
             CHECK(got->reason == reason_of(expected));
         } else {
