@@ -62,12 +62,14 @@ inline long long info_field(RedisConnection& redis, const std::string& section,
     return std::stoll(reply.str.substr(pos + field.size() + 1));
 }
 
-// Deletes every job of `store` and its due, in-flight and counts keys.
+// Deletes every job of `store` (hashes and day sheets) and its due,
+// in-flight, counts and layout keys.
 inline void clear_jobs(RedisConnection& redis, const std::string& store) {
     // The jobs, and the open-jobs indexes by recipient: a run planned again
     // on top of an old index would append to it, which a real day never does.
     for (const auto& pattern :
-         {keys::job_prefix(store) + "*", keys::store_prefix(store) + "open:*"}) {
+         {keys::job_prefix(store) + "*", keys::store_prefix(store) + "open:*",
+          keys::store_prefix(store) + "sheet*", keys::store_prefix(store) + "days:*"}) {
         std::string cursor = "0";
         do {
             const auto reply = redis.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "10000"});
@@ -79,7 +81,9 @@ inline void clear_jobs(RedisConnection& redis, const std::string& store) {
             if (unlink.size() > 1) redis.command(unlink).expect_ok("UNLINK");
         } while (cursor != "0");
     }
-    redis.command({"DEL", keys::due(store), keys::inflight(store), keys::counts(store)})
+    redis
+        .command({"DEL", keys::due(store), keys::inflight(store), keys::counts(store),
+                  keys::jobs_version(store)})
         .expect_ok("DEL");
 }
 

@@ -1,8 +1,12 @@
 // bench/dispatch — jobs per second end to end: scheduler → ZeroMQ → worker →
 // provider → result → job state in Redis.
 //
-// Creates --jobs SMS jobs due now in --store through JobStore::create (the
-// create_job script planning uses, 1000 per pipeline; timed on its own),
+// Creates --jobs SMS birthday jobs due now in --store through
+// JobStore::create (the create_job script planning uses, 1000 per
+// pipeline; timed on its own) — or, with --layout sheets, as records of
+// today's day sheets through SheetStore::plan (plan_records.lua), their
+// members written first with a birthday today so that dispatch can write
+// their words (core/job_render.h) —
 // then runs the real Scheduler's dispatch and result handling — the daemon's
 // loop without the planning — until Redis counts every job `sent`. The
 // workers are separate `huitou-sms` processes, started by bench/run.sh with
@@ -14,6 +18,7 @@
 // include adding the jobs.
 //
 //   build-bench/bin/bench_dispatch --config bench.toml --redis URL --jobs 200000
+//       [--layout hashes|sheets]
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -25,6 +30,8 @@
 #include "bench/bench_redis.h"
 #include "io/job_store.h"
 #include "io/program_setup.h"
+#include "io/redis_keys.h"
+#include "io/sheet_store.h"
 #include "scheduler/scheduler.h"
 
 using namespace huitou;
@@ -43,11 +50,14 @@ int main(int argc, char** argv) {
     std::string config_path, redis_url, store_id = "bench1";
     int jobs_count = 200000;
     double settle = 1.0;
+    std::string layout = "hashes";
     app.add_option("--config", config_path)->required();
     app.add_option("--redis", redis_url)->required();
     app.add_option("--store", store_id);
     app.add_option("--jobs", jobs_count)->check(CLI::Range(1, 10000000));
     app.add_option("--settle", settle, "Seconds for the workers to connect before dispatching");
+    app.add_option("--layout", layout, "Where the jobs are: hashes (one a job) or sheets (records)")
+        ->check(CLI::IsMember({"hashes", "sheets"}));
     CLI11_PARSE(app, argc, argv);
     spdlog::set_level(spdlog::level::warn);
     try {
@@ -64,6 +74,39 @@ int main(int argc, char** argv) {
         const SysSeconds now =
             std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
         const Date today = local_date(now, store->zone);
+        const bool sheets = layout == "sheets";
+        SheetStore sheet_store(redis);
+        int day_sheets = 0;
+        if (sheets) {
+            // The members, as an import writes them (not timed): the claim
+            // reads each one, and her birthday today is what the words say.
+            std::vector<RedisCommand> writes;
+            for (int i = 0; i < jobs_count; ++i) {
+                Member m;
+                m.name = "王芳";
+                m.gender = Gender::female;
+                m.birthday =
+                    Birthday{false, std::nullopt, unsigned(today.month()), unsigned(today.day())};
+                m.phone = "+86138" + std::to_string(10000000 + i);
+                m.sms_optin = true;
+                RedisCommand hset{"HSET",
+                                  keys::member(store_id, "D" + std::to_string(1000000 + i))};
+                for (const auto& [k, v] : to_fields(m)) {
+                    hset.push_back(k);
+                    hset.push_back(v);
+                }
+                writes.push_back(std::move(hset));
+                if (writes.size() == 1000 || i + 1 == jobs_count) {
+                    for (const auto& reply : redis.pipeline(writes))
+                        reply.expect_ok("HSET member");
+                    writes.clear();
+                }
+            }
+            sheet_store.set_layout(store_id, sheet_layout);
+            day_sheets =
+                sheet_store.sheets_for_day(store_id, today, static_cast<std::size_t>(jobs_count));
+        }
+        const SysSeconds day_start = start_of_day(today, store->zone);
         const auto create_start = std::chrono::steady_clock::now();
         std::vector<Job> batch;
         for (int i = 0; i < jobs_count; ++i) {
@@ -82,7 +125,10 @@ int main(int argc, char** argv) {
             j.created_at = now;
             batch.push_back(std::move(j));
             if (batch.size() == 1000 || i + 1 == jobs_count) {
-                jobs.create(batch);
+                if (sheets)
+                    sheet_store.plan(store_id, today, day_start, day_sheets, batch);
+                else
+                    jobs.create(batch);
                 batch.clear();
             }
         }
@@ -114,10 +160,10 @@ int main(int argc, char** argv) {
         const auto calls = bench::calls_between(before, bench::command_calls(redis));
         const auto& stats = scheduler.stats();
         std::printf(
-            "%d jobs: created in %.3f s (%.0f jobs/s); dispatched to sent in %.3f s "
+            "%d jobs (%s): created in %.3f s (%.0f jobs/s); dispatched to sent in %.3f s "
             "(%.0f jobs/s); together %.3f s (%.0f jobs/s)\n",
-            jobs_count, create_s, jobs_count / create_s, dispatch_s, sent / dispatch_s,
-            create_s + dispatch_s, sent / (create_s + dispatch_s));
+            jobs_count, layout.c_str(), create_s, jobs_count / create_s, dispatch_s,
+            sent / dispatch_s, create_s + dispatch_s, sent / (create_s + dispatch_s));
         std::printf("sent %lld, dispatched %zu, handed back for lack of a worker %zu\n", sent,
                     stats.dispatched, stats.deferred);
         std::printf("Redis commands while dispatching: %s; %.1f per job\n",
