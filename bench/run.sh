@@ -247,6 +247,20 @@ if wants dispatch; then
     for p in "${worker_pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
     worker_pids=()
   done
+  # The same with the jobs as records of day sheets (issue 20): their
+  # words written at dispatch from the members bench_dispatch writes.
+  for r in $(seq "$repeat"); do
+    rcli flushall >/dev/null
+    worker_pids=()
+    for w in $(seq "$dispatch_workers"); do
+      "$bin/huitou-sms" --config "$config" --log-level warn &
+      worker_pids+=($!)
+    done
+    "$bin/bench_dispatch" --config "$config" --redis "$url" --jobs "$jobs" --layout sheets \
+      | sed "s/^/sheets run $r: /" | block
+    for p in "${worker_pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
+    worker_pids=()
+  done
   rcli flushall >/dev/null
   out ""
   node bench/bullmq/dispatch.cjs --port "$port" --jobs "$jobs" --concurrency "$bullmq_concurrency" \

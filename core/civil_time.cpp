@@ -134,6 +134,10 @@ std::optional<SysSeconds> parse_instant(std::string_view text, std::string* erro
     return SysSeconds{date::sys_days{*day}.time_since_epoch()} + *time - offset;
 }
 
+std::string unix_seconds(SysSeconds t) {
+    return std::to_string(t.time_since_epoch().count());
+}
+
 std::string format_instant(SysSeconds t, const date::time_zone* zone) {
     const auto info = zone->get_info(t);
     const auto local = t + info.offset;

@@ -38,6 +38,8 @@ std::string format_time_of_day(std::chrono::seconds since_midnight);
 std::optional<SysSeconds> parse_instant(std::string_view text, std::string* error = nullptr);
 // The instant in `zone`'s local time with its offset: "2027-09-15T10:00:00+08:00".
 std::string format_instant(SysSeconds t, const date::time_zone* zone);
+// The instant as Unix seconds in decimal ("1820887200"): how Redis keeps it.
+std::string unix_seconds(SysSeconds t);
 
 // The time zone named `name` ("Asia/Shanghai"), or nullopt if tzdata lacks it.
 const date::time_zone* find_zone(std::string_view name);

@@ -53,7 +53,7 @@ SysSeconds DispatchFlow::due_again(Channel channel, Monotonic now, SysSeconds cl
     return busy(channel, now) ? clock_now : clock_now + retry_delay;
 }
 
-void DispatchFlow::settled(const std::string& key) {
+void DispatchFlow::landed(const std::string& key) {
     in_flight_.erase(key);
 }
 

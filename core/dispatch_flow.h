@@ -66,8 +66,9 @@ class DispatchFlow {
     SysSeconds due_again(Channel channel, Monotonic now, SysSeconds clock_now,
                          std::chrono::seconds retry_delay) const;
 
-    // The result of `key` came, or Redis settled it otherwise.
-    void settled(const std::string& key);
+    // `key` landed: its result came, or Redis took it off the in-flight set
+    // otherwise (requeued, or ended unknown).
+    void landed(const std::string& key);
     // Forgets what was pushed more than the ack timeout before `now`.
     void forget_stale(Monotonic now);
 

@@ -9,14 +9,6 @@
 
 namespace huitou {
 
-namespace {
-
-std::string seconds(SysSeconds t) {
-    return std::to_string(t.time_since_epoch().count());
-}
-
-}  // namespace
-
 DayApprovals::DayApprovals(RedisConnection& redis, const Config& config)
     : redis_(redis), config_(config), approve_("approve_day") {}
 
@@ -45,11 +37,11 @@ std::pair<long long, long long> DayApprovals::approve(const std::string& store, 
     const auto* zone = config_.find_store(store)->zone;
     const Date next{date::sys_days{day} + date::days{1}};
     const SysSeconds keep_until = start_of_day(next, zone) + config_.scheduler.job_retention;
-    std::vector<std::string> args{seconds(now),
+    std::vector<std::string> args{unix_seconds(now),
                                   who,
                                   keys::job_prefix(store),
                                   std::to_string(config_.scheduler.job_retention.count()),
-                                  seconds(keep_until),
+                                  unix_seconds(keep_until),
                                   not_approved_error(who),
                                   std::to_string(approve.size()),
                                   keys::store_prefix(store),

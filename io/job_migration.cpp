@@ -23,8 +23,8 @@ bool JobMigration::step(const std::string& store, const Date& today, SysSeconds 
     // Today's jobs, by due time: layout 1 planned only today's (a lead day
     // moves the occasion, not the due day), so what is due from the day's
     // start on is today's. A retry moves a job's due but not its touch.
-    const auto start = std::to_string(day_start.time_since_epoch().count());
-    const auto end = std::to_string((day_start + std::chrono::days{1}).time_since_epoch().count());
+    const auto start = unix_seconds(day_start);
+    const auto end = unix_seconds(day_start + std::chrono::days{1});
     const auto touches =
         redis_.command({"ZRANGEBYSCORE", keys::touches(store), start, "(" + end, "WITHSCORES",
                         "LIMIT", std::to_string(done), std::to_string(budget)});

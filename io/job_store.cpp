@@ -20,10 +20,6 @@ namespace {
 // (about 8,000).
 constexpr std::size_t kCreatesPerCall = 500;
 
-std::string seconds(SysSeconds t) {
-    return std::to_string(t.time_since_epoch().count());
-}
-
 }  // namespace
 
 JobStore::JobStore(RedisConnection& redis, const SchedulerConfig& config)
@@ -97,12 +93,12 @@ std::vector<LuaScript::Call> JobStore::create_calls(const std::vector<Job>& jobs
         a.push_back(job.to);
         a.push_back(job.text);
         a.push_back(job.params.empty() ? std::string() : nlohmann::json(job.params).dump());
-        a.push_back(seconds(job.due_at));
-        a.push_back(seconds(job.expires_at));
+        a.push_back(unix_seconds(job.due_at));
+        a.push_back(unix_seconds(job.expires_at));
         a.emplace_back(to_string(job.state));
         a.push_back(std::to_string(job.attempts));
         a.push_back(job.error);
-        a.push_back(seconds(job.created_at));
+        a.push_back(unix_seconds(job.created_at));
         a.push_back(std::to_string(job.channel == Channel::sms ? sms_parts(job.text) : 0));
         a.push_back(job.holdout_record);
     }
@@ -111,9 +107,9 @@ std::vector<LuaScript::Call> JobStore::create_calls(const std::vector<Job>& jobs
 
 ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int limit,
                                 const DispatchRules* rules) {
-    std::vector<std::string> args{seconds(now),
+    std::vector<std::string> args{unix_seconds(now),
                                   std::to_string(limit),
-                                  seconds(now + config_.ack_timeout),
+                                  unix_seconds(now + config_.ack_timeout),
                                   keys::job_prefix(store),
                                   std::to_string(config_.max_attempts),
                                   std::to_string(config_.job_retention.count())};
@@ -121,7 +117,7 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
         auto intervals = [](const std::vector<OpenInterval>& open) {
             std::string out;
             for (const auto& i : open) {
-                out += (out.empty() ? "" : ",") + seconds(i.begin) + "-" + seconds(i.end);
+                out += (out.empty() ? "" : ",") + unix_seconds(i.begin) + "-" + unix_seconds(i.end);
             }
             return out;
         };
@@ -154,7 +150,7 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
             claim_keys.push_back(keys::approval(store, format_date(*rules->approval)));
         // The day of the records: their times count from its start.
         args.insert(args.end(), {keys::store_prefix(store), format_date(rules->day),
-                                 seconds(rules->day_start), seconds(rules->day_end)});
+                                 unix_seconds(rules->day_start), unix_seconds(rules->day_end)});
     }
     const auto reply = claim_.run(redis_, claim_keys, args);
     reply.expect_ok("claim_due");
@@ -178,7 +174,7 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
 std::vector<std::optional<JobState>> JobStore::cancel_planned(
     const std::string& store, const std::vector<std::string>& job_ids, const std::string& error,
     const std::string& reason, SysSeconds now) {
-    std::vector<std::string> args{seconds(now), keys::job_prefix(store),
+    std::vector<std::string> args{unix_seconds(now), keys::job_prefix(store),
                                   std::to_string(config_.job_retention.count()), error, reason};
     args.insert(args.end(), job_ids.begin(), job_ids.end());
     const auto reply = cancel_.run(redis_,
@@ -219,7 +215,7 @@ bool JobStore::hand_back(const std::string& store, const std::string& job_id, Sy
     const auto reply = hand_back_.run(
         redis_,
         {keys::job(store, job_id), keys::due(store), keys::inflight(store), keys::counts(store)},
-        {job_id, seconds(retry_at)});
+        {job_id, unix_seconds(retry_at)});
     reply.expect_ok("hand_back");
     return reply.integer == 1;
 }
@@ -230,7 +226,7 @@ std::size_t JobStore::hand_back_many(const std::vector<std::pair<const Job*, Sys
     for (const auto& [job, retry_at] : jobs) {
         calls.push_back({{keys::job(job->store, job->id), keys::due(job->store),
                           keys::inflight(job->store), keys::counts(job->store)},
-                         {job->id, seconds(retry_at)}});
+                         {job->id, unix_seconds(retry_at)}});
     }
     std::size_t handed = 0;
     for (const auto& reply : hand_back_.run_many(redis_, calls)) {
@@ -245,7 +241,7 @@ bool JobStore::hand_back(const std::string& store, const std::string& job_id, in
     const auto reply = hand_back_.run(
         redis_,
         {keys::job(store, job_id), keys::due(store), keys::inflight(store), keys::counts(store)},
-        {job_id, seconds(retry_at), std::to_string(attempt), worker});
+        {job_id, unix_seconds(retry_at), std::to_string(attempt), worker});
     reply.expect_ok("hand_back");
     return reply.integer == 1;
 }
@@ -253,7 +249,7 @@ bool JobStore::hand_back(const std::string& store, const std::string& job_id, in
 RequeueResult JobStore::requeue_overdue(const std::string& store, SysSeconds now, int limit) {
     const auto reply =
         requeue_.run(redis_, {keys::inflight(store), keys::due(store), keys::counts(store)},
-                     {seconds(now), std::to_string(limit), keys::job_prefix(store),
+                     {unix_seconds(now), std::to_string(limit), keys::job_prefix(store),
                       std::to_string(config_.job_retention.count())});
     reply.expect_ok("requeue_overdue");
     RequeueResult r;
@@ -262,7 +258,7 @@ RequeueResult JobStore::requeue_overdue(const std::string& store, SysSeconds now
     r.requeued = reply.elements[0].integer;
     r.unknown = reply.elements[1].integer;
     for (std::size_t i = 2; i < reply.elements.size(); ++i)
-        r.settled.push_back(reply.elements[i].str);
+        r.landed.push_back(reply.elements[i].str);
     return r;
 }
 
@@ -321,7 +317,7 @@ JobStore::JobCalls JobStore::begin_calls(const std::vector<const JobMessage*>& j
                 {{keys::opt_outs(job.store, "sms"), keys::opt_outs(job.store, "wechat"),
                   keys::inflight(job.store), keys::counts(job.store), keys::webhooks_on(job.store),
                   keys::webhook_events(job.store)},
-                 {worker, seconds(now), std::to_string(config_.job_retention.count())}});
+                 {worker, unix_seconds(now), std::to_string(config_.job_retention.count())}});
             out.items.emplace_back();
             it = open.insert_or_assign(job.store, out.calls.size() - 1).first;
         }
@@ -355,9 +351,9 @@ JobStore::JobCalls JobStore::record_calls(const std::vector<Recording>& results)
         auto& call = out.calls[it->second];
         call.keys.push_back(keys::job(r.store, r.job_id));
         const auto& unsure = results[i].unsure_since;
-        for (auto& a : {r.job_id, std::string(to_string(r.outcome)), seconds(r.at),
-                        seconds(r.retry_at.value_or(r.at)), r.error, r.provider, r.provider_ref,
-                        unsure ? seconds(*unsure) : std::string()})
+        for (auto& a : {r.job_id, std::string(to_string(r.outcome)), unix_seconds(r.at),
+                        unix_seconds(r.retry_at.value_or(r.at)), r.error, r.provider,
+                        r.provider_ref, unsure ? unix_seconds(*unsure) : std::string()})
             call.args.push_back(a);
         out.items[it->second].push_back(i);
     }
@@ -441,7 +437,7 @@ JobStore::MarkReply JobStore::mark_call(const JobMessage& job, const std::string
                                         SysSeconds now, const std::vector<Recording>& results) {
     const JobCalls records = record_calls(results);
     const LuaScript::Call mark{{keys::job(job.store, job.job_id)},
-                               {worker, std::to_string(job.attempt), seconds(now)}};
+                               {worker, std::to_string(job.attempt), unix_seconds(now)}};
     std::vector<LuaScript::ScriptCall> calls;
     calls.reserve(records.calls.size() + 1);
     for (const auto& call : records.calls)
@@ -497,7 +493,7 @@ std::optional<JobState> JobStore::record_delivery(const std::string& store,
     const auto reply = delivery_.run(redis_,
                                      {keys::job(store, job_id), keys::counts(store),
                                       keys::webhooks_on(store), keys::webhook_events(store)},
-                                     {status, seconds(at), detail});
+                                     {status, unix_seconds(at), detail});
     reply.expect_ok("record_delivery");
     return parse_job_state(reply.str);
 }
@@ -521,8 +517,8 @@ std::optional<Job> JobStore::get(const std::string& store, const std::string& jo
 long long JobStore::count_due(const std::string& store, SysSeconds now) {
     long long due = 0;
     for (const auto& reply :
-         redis_.pipeline({{"ZCOUNT", keys::due(store), "-inf", seconds(now)},
-                          {"ZCOUNT", keys::sheet_due(store), "-inf", seconds(now)}})) {
+         redis_.pipeline({{"ZCOUNT", keys::due(store), "-inf", unix_seconds(now)},
+                          {"ZCOUNT", keys::sheet_due(store), "-inf", unix_seconds(now)}})) {
         reply.expect_ok("ZCOUNT due");
         due += reply.integer;
     }

@@ -65,7 +65,7 @@ struct ClaimResult {
 struct RequeueResult {
     long long requeued = 0;
     long long unknown = 0;
-    std::vector<std::string> settled;  // every job taken off the in-flight set
+    std::vector<std::string> landed;  // every job taken off the in-flight set (no longer in flight)
 };
 
 enum class BeginSend {

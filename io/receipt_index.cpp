@@ -4,14 +4,6 @@
 #include "io/redis_keys.h"
 
 namespace huitou {
-namespace {
-
-std::string seconds(SysSeconds t) {
-    return std::to_string(t.time_since_epoch().count());
-}
-
-}  // namespace
-
 ReceiptIndex::ReceiptIndex(RedisConnection& redis, const ProviderConfig& provider)
     : redis_(redis), provider_(provider) {}
 
@@ -32,8 +24,8 @@ void ReceiptIndex::await(const JobMessage& job, const std::string& provider_ref,
         return;
     }
     redis_
-        .command(
-            {"ZADD", keys::receipt_waits(job.store), seconds(first_receipt_query(at)), job.job_id})
+        .command({"ZADD", keys::receipt_waits(job.store), unix_seconds(first_receipt_query(at)),
+                  job.job_id})
         .expect_ok("ZADD receipt wait");
 }
 
@@ -52,7 +44,7 @@ void ReceiptIndex::forget_serial(const std::string& serial) {
 std::vector<std::string> ReceiptIndex::due(const std::string& store, SysSeconds now,
                                            std::size_t limit) {
     const auto reply = redis_.command({"ZRANGEBYSCORE", keys::receipt_waits(store), "-inf",
-                                       seconds(now), "LIMIT", "0", std::to_string(limit)});
+                                       unix_seconds(now), "LIMIT", "0", std::to_string(limit)});
     reply.expect_ok("ZRANGEBYSCORE receipt waits");
     std::vector<std::string> out;
     for (const auto& e : reply.elements)
@@ -81,7 +73,7 @@ std::optional<ReceiptIndex::Facts> ReceiptIndex::facts(const std::string& store,
 }
 
 void ReceiptIndex::reschedule(const std::string& store, const std::string& job_id, SysSeconds at) {
-    redis_.command({"ZADD", keys::receipt_waits(store), "XX", seconds(at), job_id})
+    redis_.command({"ZADD", keys::receipt_waits(store), "XX", unix_seconds(at), job_id})
         .expect_ok("ZADD receipt wait");
 }
 

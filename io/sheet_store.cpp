@@ -1,6 +1,7 @@
 #include "io/sheet_store.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
@@ -15,10 +16,6 @@ namespace {
 // A script call's size: big enough that the call's cost is shared, small
 // enough not to hold Redis long (the claim waits behind it).
 constexpr std::size_t kRecordsPerCall = 300;
-
-std::string seconds(SysSeconds t) {
-    return std::to_string(t.time_since_epoch().count());
-}
 
 }  // namespace
 
@@ -38,15 +35,35 @@ void SheetStore::set_layout(const std::string& store, int layout) {
         .expect_ok("SET jobs:v");
 }
 
+namespace {
+
+// A day's `n` as Redis answered it: a positive count, else RedisReplyError.
+int parse_sheet_count(const RedisReply& reply, const std::string& key) {
+    int n = 0;
+    const auto& text = reply.str;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || end != text.data() + text.size() || n < 1)
+        throw RedisReplyError("HGET " + key + " n", "not a sheet count: " + text);
+    return n;
+}
+
+}  // namespace
+
 int SheetStore::sheets_for_day(const std::string& store, const Date& day, std::size_t expected) {
     const auto key = keys::sheets(store, format_date(day));
     const auto replies = redis_.pipeline(
         {{"HSETNX", key, "n", std::to_string(sheet_count(expected))}, {"HGET", key, "n"}});
     replies[0].expect_ok("HSETNX sheets n");
     replies[1].expect_ok("HGET sheets n");
-    const int n = std::stoi(replies[1].str);
-    if (n < 1) throw RedisReplyError("HGET " + key + " n", "not a sheet count: " + replies[1].str);
-    return n;
+    return parse_sheet_count(replies[1], key);
+}
+
+std::optional<int> SheetStore::day_sheet_count(const std::string& store, const Date& day) {
+    const auto key = keys::sheets(store, format_date(day));
+    const auto reply = redis_.command({"HGET", key, "n"});
+    reply.expect_ok("HGET sheets n");
+    if (reply.type != RedisReply::Type::string) return std::nullopt;
+    return parse_sheet_count(reply, key);
 }
 
 JobRecord SheetStore::planned_record(const Job& job, const Date& day, SysSeconds day_start) {
@@ -104,7 +121,7 @@ std::vector<LuaScript::Call> SheetStore::plan_calls(const std::string& store, co
         a.push_back(std::to_string(sheet_of(job.member_id, sheets)));
         a.push_back(*field);
         a.push_back(encode_record(record));
-        a.push_back(job.state == JobState::held ? std::string() : seconds(job.due_at));
+        a.push_back(job.state == JobState::held ? std::string() : unix_seconds(job.due_at));
         a.push_back(format_date(job.occasion_date));
         a.push_back(job.holdout_record.empty()
                         ? std::string()
@@ -139,7 +156,7 @@ std::size_t SheetStore::collect_planned() {
 
 void SheetStore::expire_day(const std::string& store, const Date& day, int sheets, SysSeconds at) {
     std::vector<RedisCommand> commands;
-    const auto when = seconds(at);
+    const auto when = unix_seconds(at);
     commands.push_back({"EXPIREAT", keys::sheets(store, format_date(day)), when});
     for (int i = 0; i < sheets; ++i)
         commands.push_back({"EXPIREAT", keys::sheet(store, format_date(day), i), when});
@@ -382,10 +399,12 @@ std::vector<std::optional<JobState>> SheetStore::cancel(const std::string& store
     std::vector<std::optional<JobState>> out;
     if (places.empty()) return out;
     static const LuaScript cancel_records("cancel_records");
-    std::vector<std::string> args{
-        seconds(at), keys::store_prefix(store),
-        error,       reason,
-        code,        channel ? std::string(to_string(*channel)) : std::string()};
+    std::vector<std::string> args{unix_seconds(at),
+                                  keys::store_prefix(store),
+                                  error,
+                                  reason,
+                                  code,
+                                  channel ? std::string(to_string(*channel)) : std::string()};
     for (const auto& p : places) {
         args.push_back(format_date(p.day));
         args.push_back(std::to_string(p.sheet));

@@ -58,6 +58,9 @@ class SheetStore {
     // The sheet count of `store`'s day `day`: the one set before, else
     // sheet_count(expected), set now.
     int sheets_for_day(const std::string& store, const Date& day, std::size_t expected);
+    // The sheet count of the day if one was set; nothing is written (the
+    // preview asks). Throws RedisReplyError for a count that is not one.
+    std::optional<int> day_sheet_count(const std::string& store, const Date& day);
 
     // Writes `jobs` (all of `store`, due on `day`, which starts at
     // `day_start`) as planned or held records of the day's `sheets` sheets,

@@ -39,10 +39,6 @@ std::optional<WebhookEvent> event_of(const RedisReply& entry) {
     return e;
 }
 
-std::string seconds(SysSeconds t) {
-    return std::to_string(t.time_since_epoch().count());
-}
-
 void expect_exec(const std::vector<RedisReply>& replies, const char* what) {
     for (const auto& r : replies) {
         r.expect_ok(what);
@@ -246,7 +242,7 @@ void WebhookDispatcher::take_in(const std::string& store, const WebhookEndpoint&
     if (!placed.heads.empty()) {
         RedisCommand zadd{"ZADD", keys::webhook_state(store, "due", endpoint.id)};
         for (const auto& id : placed.heads) {
-            zadd.push_back(seconds(clock_.now()));
+            zadd.push_back(unix_seconds(clock_.now()));
             zadd.push_back(id);
         }
         writes.push_back(std::move(zadd));
@@ -269,8 +265,8 @@ std::vector<WebhookDispatcher::Call> WebhookDispatcher::due_calls(const std::str
                                                                   const WebhookEndpoint& endpoint,
                                                                   SysSeconds now) {
     const auto due_key = keys::webhook_state(store, "due", endpoint.id);
-    const auto ids = redis().command({"ZRANGEBYSCORE", due_key, "-inf", seconds(now), "LIMIT", "0",
-                                      std::to_string(options_.per_endpoint)});
+    const auto ids = redis().command({"ZRANGEBYSCORE", due_key, "-inf", unix_seconds(now), "LIMIT",
+                                      "0", std::to_string(options_.per_endpoint)});
     ids.expect_ok("ZRANGEBYSCORE webhook due");
     if (counters_) {
         const auto waiting = redis().command({"ZCARD", due_key});
@@ -379,7 +375,7 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
                                                                              : "failed";
         writes.push_back({"MULTI"});
         if (next.outcome == WebhookNext::Outcome::retry) {
-            writes.push_back({"ZADD", due_key, "XX", seconds(next.retry_at), c.stream_id});
+            writes.push_back({"ZADD", due_key, "XX", unix_seconds(next.retry_at), c.stream_id});
             writes.push_back({"HSET", try_key, c.stream_id, std::to_string(c.attempt)});
         } else {
             writes.push_back({"ZREM", due_key, c.stream_id});
@@ -391,7 +387,7 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
                     writes.push_back({"HDEL", q_key, c.event->member});
                 else
                     writes.push_back({"HSET", q_key, c.event->member, pop.queue});
-                if (pop.next) writes.push_back({"ZADD", due_key, seconds(now), *pop.next});
+                if (pop.next) writes.push_back({"ZADD", due_key, unix_seconds(now), *pop.next});
             }
         }
         writes.push_back({"XADD",
@@ -401,7 +397,7 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
                           std::to_string(webhook_log_keep),
                           "*",
                           "at",
-                          seconds(now),
+                          unix_seconds(now),
                           "ev",
                           webhook_event_id(c.store, c.stream_id),
                           "t",

@@ -54,11 +54,24 @@ std::vector<StorePreview> preview_day(RedisConnection& redis, const Config& conf
         p.day = day;
         // Today as planning would see it now; another day as at its midnight.
         p.planned_at = local_date(now, store.zone) == day ? now : start_of_day(day, store.zone);
+        // A store on day sheets (or about to be moved there by its first
+        // planning) spreads its due times by sheet: the day's sheet count
+        // if planning fixed it, else the one it would fix.
+        int sheets = 0;
+        SheetStore sheet_store(redis);
+        if (config.scheduler.job_storage == JobStorage::sheets ||
+            sheet_store.layout(id) == sheet_layout) {
+            const auto n = sheet_store.day_sheet_count(id, day);
+            sheets = n ? *n : sheet_count(planner.expected_jobs(store, day));
+        }
         std::vector<DayVerdict> verdicts;
-        planner.occasions(store, day, p.planned_at, [&](OccasionBatch& b) {
-            for (auto& v : b.verdicts)
-                verdicts.push_back(std::move(v));
-        });
+        planner.occasions(
+            store, day, p.planned_at,
+            [&](OccasionBatch& b) {
+                for (auto& v : b.verdicts)
+                    verdicts.push_back(std::move(v));
+            },
+            sheets);
         planner.winbacks(store, day, p.planned_at, [&](WinbackBatch& b) {
             for (auto& v : b.verdicts)
                 verdicts.push_back(std::move(v));

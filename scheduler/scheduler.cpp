@@ -380,8 +380,8 @@ void Scheduler::requeue_overdue(SysSeconds now) {
             }
             // Their results will not come (their worker died, or a late one
             // is recorded by Redis's rules): they must not hold the flow.
-            for (const auto& job_id : r.settled)
-                flow_.settled(id + "|" + job_id);
+            for (const auto& job_id : r.landed)
+                flow_.landed(id + "|" + job_id);
             stats_.requeued += static_cast<std::size_t>(r.requeued);
             stats_.unknown += static_cast<std::size_t>(r.unknown);
         });
@@ -589,7 +589,7 @@ std::size_t Scheduler::handle_results(std::chrono::milliseconds wait) {
 void Scheduler::counted(const ResultMessage& r, std::optional<std::string_view> state) {
     ++stats_.results[std::string(to_string(r.outcome))];
     metrics_.recorded(r);
-    flow_.settled(r.store + "|" + r.job_id);
+    flow_.landed(r.store + "|" + r.job_id);
     spdlog::debug("{} {}: {} → {}", r.store, r.job_id, to_string(r.outcome),
                   state ? *state : "recorded by the worker");
 }

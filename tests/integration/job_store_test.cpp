@@ -115,7 +115,7 @@ TEST_CASE("job transitions in Redis") {
         r = jobs.requeue_overdue("toyland", at("2027-09-15T10:05:00+08:00"), 10);
         CHECK(r.requeued == 1);
         // The scheduler stops waiting for it by these ids.
-        CHECK(r.settled == std::vector<std::string>{job.id});
+        CHECK(r.landed == std::vector<std::string>{job.id});
         const auto again = jobs.claim_due("toyland", at("2027-09-15T10:05:00+08:00"), 10);
         REQUIRE(again.jobs.size() == 1);
         CHECK(again.jobs[0].attempts == 2);
@@ -149,7 +149,7 @@ TEST_CASE("job transitions in Redis") {
         CHECK(jobs.mark_call(message(job, 1), "w1", at("2027-09-15T10:00:02+08:00")).ok);
         const auto r = jobs.requeue_overdue("toyland", at("2027-09-15T10:06:00+08:00"), 10);
         CHECK(r.unknown == 1);
-        CHECK(r.settled == std::vector<std::string>{job.id});
+        CHECK(r.landed == std::vector<std::string>{job.id});
         CHECK(jobs.get("toyland", job.id)->state == JobState::unknown);
         CHECK(jobs.claim_due("toyland", at("2027-09-15T10:07:00+08:00"), 10).jobs.empty());
         SECTION("a late result settles it") {

@@ -17,6 +17,7 @@
 #include "io/member_store.h"
 #include "io/redis_keys.h"
 #include "io/sheet_store.h"
+#include "scheduler/day_preview.h"
 #include "scheduler/scheduler.h"
 #include "tests/support/test_redis.h"
 #include "workers/outbox_sender.h"
@@ -285,6 +286,39 @@ TEST_CASE("a festival planned into day sheets: records, no job hash, due by shee
         CHECK(day.scheduler->stats().planned == 0);
         CHECK(day.records().size() == records.size());
     }
+}
+
+TEST_CASE("the preview of a day-sheets store shows the due times planning writes", "[sheet_days]") {
+    Day day("sheets");
+    // Before the day is planned (the store still on hashes: its first
+    // planning moves it), and after: the same times, sheet by sheet.
+    const auto before =
+        preview_day(day.redis, day.config, day.templates, kDay, "toyland", day.clock.now());
+    REQUIRE(before.size() == 1);
+    day.turn();
+    const auto records = day.records();
+    const SysSeconds day_start = start_of_day(kDay, day.store.zone);
+    std::size_t compared = 0;
+    for (const auto& m : before[0].messages) {
+        CAPTURE(m.job_id);
+        REQUIRE(m.state == "new");
+        const auto field = record_field(m.job_id, kDay);
+        REQUIRE(field);
+        const auto it = records.find(*field);
+        REQUIRE(it != records.end());
+        CHECK(m.at == day_start + it->second.record.due);
+        ++compared;
+    }
+    std::size_t held = 0;
+    for (const auto& [field, e] : records)
+        held += e.record.state == JobState::held ? 1 : 0;
+    CHECK(compared >= records.size() - held);  // every message, held ones perhaps too
+    CHECK(compared <= records.size());
+    const auto after =
+        preview_day(day.redis, day.config, day.templates, kDay, "toyland", day.clock.now());
+    REQUIRE(after[0].messages.size() == before[0].messages.size());
+    for (std::size_t i = 0; i < after[0].messages.size(); ++i)
+        CHECK(after[0].messages[i].at == before[0].messages[i].at);
 }
 
 TEST_CASE("a store on hashes plans hashes, as before", "[sheet_days]") {

@@ -67,7 +67,7 @@ TEST_CASE("dispatch flow: while the workers are busy, claims fill only the limit
     CHECK(flow.claim_size(t0, 5000, true) == 0);  // 40 left: below a quarter batch
     SECTION("results free room") {
         for (int i = 0; i < 60; ++i)
-            flow.settled(key(i));
+            flow.landed(key(i));
         CHECK(flow.in_flight() == 700);
         CHECK(flow.claim_size(t0, 5000, true) == 100);
     }
@@ -86,7 +86,7 @@ TEST_CASE("dispatch flow: a blocked push while busy sets the limit to what is in
 
     SECTION("never below two quarter batches") {
         for (int i = 0; i < 290; ++i)
-            flow.settled(key(i));
+            flow.landed(key(i));
         flow.push_blocked(Channel::sms, t0);
         CHECK(flow.limit() == 100);
     }
@@ -145,7 +145,7 @@ TEST_CASE("dispatch flow: a job pushed again counts once, from its last push") {
     CHECK(flow.in_flight() == 1);
     flow.forget_stale(t0 + 301s);
     CHECK(flow.in_flight() == 1);
-    flow.settled(key(1));
-    flow.settled(key(1));  // twice: the worker's and Redis's settlement
+    flow.landed(key(1));
+    flow.landed(key(1));  // twice: the worker's result and Redis's requeue
     CHECK(flow.in_flight() == 0);
 }
