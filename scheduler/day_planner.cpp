@@ -135,7 +135,7 @@ std::size_t DayPlanner::expected_jobs(const StoreConfig& store, const Date& day)
 }
 
 void DayPlanner::winbacks(const StoreConfig& store, const Date& day, SysSeconds now,
-                          const std::function<void(WinbackBatch&)>& each, int sheets) {
+                          const std::function<void(WinbackBatch&)>& each) {
     if (!store.winback.enabled) return;
     const PlanningDay pd = planning_day(config_, store, day);
     const auto held_templates = templates_for(store);
@@ -169,8 +169,7 @@ void DayPlanner::winbacks(const StoreConfig& store, const Date& day, SysSeconds 
                     make_job_id(Kind::winback, m->id, step.occasion->date, step.occasion->detail);
                 occasions.push_back(*step.occasion);
                 const MemberDay in{
-                    *m,  std::move(occasions),          {opt_out.first, opt_out.second}, day,
-                    now, spread_key(m->id, day, sheets)};
+                    *m, std::move(occasions), {opt_out.first, opt_out.second}, day, now};
                 for (auto& v : plan_member_day(in, store, templates)) {
                     if (v.occasion_id != id) continue;
                     DayVerdict dv{m->id, m->name, std::move(v)};

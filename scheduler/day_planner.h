@@ -81,10 +81,11 @@ class DayPlanner {
                    const std::function<void(OccasionBatch&)>& each, int sheets = 0);
 
     // The win-backs of `store`'s `day` at `now`, a batch at a time (none when
-    // the store's win-back is off); `sheets` as for occasions. Throws
+    // the store's win-back is off). Due times by member in both layouts:
+    // win-back reminders stay job hashes (Scheduler::plan_winbacks). Throws
     // RedisError.
     void winbacks(const StoreConfig& store, const Date& day, SysSeconds now,
-                  const std::function<void(WinbackBatch&)>& each, int sheets = 0);
+                  const std::function<void(WinbackBatch&)>& each);
 
     // How many jobs planning `store`'s `day` may create, said without
     // reading a member: a festival day, the store's member count; another
