@@ -62,7 +62,7 @@ std::vector<Job> records_matching(RedisConnection& redis, const Runtime& rt,
     std::vector<Job> out;
     for (const auto& p : places) {
         if (p.record.state == JobState::dispatched) continue;
-        auto job = SheetStore::job_of_record(store.id, p.day, store.zone, p.field, p.record);
+        auto job = SheetStore::job_of_record(store.id, p.day, store.zone, p.field, p.record, p.note);
         if (job && matches(*job, filter)) out.push_back(std::move(*job));
     }
     return out;

@@ -159,7 +159,7 @@ std::optional<long long> parse_base36(std::string_view text) {
 }
 
 // "<state><channel><marketing><parts>/<due>[/<extra>...]"; extras: t<sent>,
-// r<reason code>, e (error text elsewhere), m<fields joined>, a<calls>,
+// r<reason code>, e (its end's words in the day's notes), m<fields joined>, a<calls>,
 // u<unsure>, R (reserved).
 std::string encode_record(const JobRecord& r) {
     std::string out;

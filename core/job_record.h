@@ -59,13 +59,13 @@ struct JobRecord {
     JobState state = JobState::planned;
     Channel channel = Channel::sms;
     bool marketing = true;
-    int sms_parts = 1;                           // 0–9: what the effect report counts for SMS
-    std::chrono::seconds due{0};                 // after the day's start
-    std::optional<std::chrono::seconds> sent;    // when it went (sent, delivered)
-    std::string reason;                          // why it ended: one of record_reasons(), or empty
-    bool error_elsewhere = false;                // a provider's text is in the day's errors hash
-    std::string merged;                          // kind letters of the occasions merged into it
-    int calls = 0;                               // provider calls made (a retry keeps them)
+    int sms_parts = 1;                         // 0–9: what the effect report counts for SMS
+    std::chrono::seconds due{0};               // after the day's start
+    std::optional<std::chrono::seconds> sent;  // when it went (sent, delivered)
+    std::string reason;                        // why it ended: one of record_reasons(), or empty
+    bool error_elsewhere = false;  // its end's words are in the day's notes (hu:{S}:notes:<day>)
+    std::string merged;            // kind letters of the occasions merged into it
+    int calls = 0;                 // provider calls made (a retry keeps them)
     std::optional<std::chrono::seconds> unsure;  // an attempt that may have gone
     bool reserved = false;                       // the member's contact history already counts it
 
@@ -77,7 +77,7 @@ struct JobRecord {
 bool is_record_reason(std::string_view reason);
 
 // The record's value; a `reason` that is not a record reason is left out
-// (store its text beside the record and set error_elsewhere).
+// (store its words in the day's notes and set error_elsewhere).
 std::string encode_record(const JobRecord& record);
 
 // The record of `value`, or nullopt when it is malformed.

@@ -30,6 +30,8 @@
 //   hu:{S}:sheet:<day>:<i> hash  sheet i of the day: job records (core/job_record.h),
 //                                field "<kind letter><member>[:detail][@days]"
 //   hu:{S}:sheetdue       zset   "<day>:<i>" → when the sheet has a record to look at
+//   hu:{S}:notes:<day>    hash   a record's field → the words of its end that a code
+//                                cannot hold ("held by staff wang"); the record says `e`
 //   hu:{S}:days:<date>    set    the due days holding jobs of that occasion date
 //   hu:{S}:approved:<date> hash  a day's approval (core/day_approval.h): by, at, and
 //                                "j:<job id>" for each job approved; claim_due.lua
@@ -151,6 +153,9 @@ inline std::string sheets(std::string_view store, std::string_view day) {
 }
 inline std::string sheet(std::string_view store, std::string_view day, int i) {
     return store_prefix(store) + "sheet:" + std::string(day) + ":" + std::to_string(i);
+}
+inline std::string sheet_notes(std::string_view store, std::string_view day) {
+    return store_prefix(store) + "notes:" + std::string(day);
 }
 inline std::string sheet_due(std::string_view store) {
     return store_prefix(store) + "sheetdue";

@@ -198,7 +198,7 @@ int count_of(const RedisReply& reply) {
 
 std::optional<Job> SheetStore::job_of_record(const std::string& store, const Date& day,
                                              const date::time_zone* zone, const std::string& field,
-                                             const JobRecord& record) {
+                                             const JobRecord& record, std::string_view note) {
     const auto id = job_id_of_record(field, day);
     if (!id) return std::nullopt;
     const auto parts = parse_job_id(*id);
@@ -215,7 +215,7 @@ std::optional<Job> SheetStore::job_of_record(const std::string& store, const Dat
     j.expires_at = start_of_day(next_day(day), zone);
     j.state = record.state;
     j.attempts = record.calls;
-    j.error = record.reason;
+    j.error = note.empty() ? record.reason : std::string(note);
     if (!record.merged.empty()) {
         std::vector<std::string> ids;
         for (const auto& f : split_list(record.merged, ','))
@@ -270,7 +270,7 @@ std::vector<std::optional<SheetStore::Place>> SheetStore::locate(
             const int n = counts[format_date(day)];
             const auto field = record_field(job_ids[i], day);
             if (n == 0 || !field) continue;
-            Place p{job_ids[i], day, sheet_of(parts[i]->member_id, n), *field, {}};
+            Place p{job_ids[i], day, sheet_of(parts[i]->member_id, n), *field, {}, {}};
             commands.push_back({"HGET", keys::sheet(store, format_date(day), p.sheet), p.field});
             candidates.emplace_back(i, std::move(p));
         }
@@ -286,7 +286,37 @@ std::vector<std::optional<SheetStore::Place>> SheetStore::locate(
         place.record = *record;
         out[i] = std::move(place);
     }
+    std::vector<Place> found;
+    for (auto& p : out)
+        if (p && p->record.error_elsewhere) found.push_back(*p);
+    if (!found.empty()) {
+        read_notes(store, found);
+        std::size_t f = 0;
+        for (auto& p : out)
+            if (p && p->record.error_elsewhere) p->note = std::move(found[f++].note);
+    }
     return out;
+}
+
+void SheetStore::read_notes(const std::string& store, std::vector<Place>& places) {
+    std::map<Date, std::vector<std::size_t>> of_day;
+    for (std::size_t i = 0; i < places.size(); ++i)
+        if (places[i].record.error_elsewhere) of_day[places[i].day].push_back(i);
+    if (of_day.empty()) return;
+    std::vector<RedisCommand> commands;
+    for (const auto& [day, at] : of_day) {
+        RedisCommand hmget{"HMGET", keys::sheet_notes(store, format_date(day))};
+        for (const auto i : at)
+            hmget.push_back(places[i].field);
+        commands.push_back(std::move(hmget));
+    }
+    const auto replies = redis_.pipeline(commands);
+    std::size_t r = 0;
+    for (const auto& [day, at] : of_day) {
+        const auto& words = replies[r++].expect_ok("HMGET notes").elements;
+        for (std::size_t k = 0; k < at.size() && k < words.size(); ++k)
+            if (words[k].type == RedisReply::Type::string) places[at[k]].note = words[k].str;
+    }
 }
 
 std::vector<Date> SheetStore::due_days(const std::string& store, const Date& occasion) {
@@ -303,7 +333,7 @@ std::optional<Job> SheetStore::find(const std::string& store, const std::string&
                                     const date::time_zone* zone) {
     const auto place = locate(store, {job_id}).at(0);
     if (!place) return std::nullopt;
-    return job_of_record(store, place->day, zone, place->field, place->record);
+    return job_of_record(store, place->day, zone, place->field, place->record, place->note);
 }
 
 std::vector<SheetStore::Place> SheetStore::day_records(const std::string& store, const Date& day) {
@@ -321,9 +351,10 @@ std::vector<SheetStore::Place> SheetStore::day_records(const std::string& store,
             // rather than hiding the whole day.
             auto id = job_id_of_record(flat[k].str, day);
             auto record = decode_record(flat[k + 1].str);
-            if (id && record) out.push_back({std::move(*id), day, i, flat[k].str, *record});
+            if (id && record) out.push_back({std::move(*id), day, i, flat[k].str, *record, {}});
         }
     }
+    read_notes(store, out);
     return out;
 }
 
@@ -331,7 +362,7 @@ std::vector<Job> SheetStore::day_jobs(const std::string& store, const Date& day,
                                       const date::time_zone* zone) {
     std::vector<Job> out;
     for (const auto& p : day_records(store, day))
-        if (auto j = job_of_record(store, day, zone, p.field, p.record))
+        if (auto j = job_of_record(store, day, zone, p.field, p.record, p.note))
             out.push_back(std::move(*j));
     return out;
 }
@@ -379,13 +410,14 @@ std::vector<SheetStore::Place> SheetStore::member_records(const std::string& sto
                 auto record = decode_record(flat[k + 1].str);
                 if (id && record)
                     out.push_back(
-                        {std::move(*id), scans[i].day, scans[i].sheet, flat[k].str, *record});
+                        {std::move(*id), scans[i].day, scans[i].sheet, flat[k].str, *record, {}});
             }
             if (reply.elements[0].str != "0")
                 more.push_back({scans[i].day, scans[i].sheet, reply.elements[0].str});
         }
         scans = std::move(more);
     }
+    read_notes(store, out);
     return out;
 }
 

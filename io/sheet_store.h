@@ -100,6 +100,7 @@ class SheetStore {
         int sheet = 0;
         std::string field;
         JobRecord record;
+        std::string note;  // the words of its end from the day's notes (record.error_elsewhere)
     };
 
     // The record of each of `job_ids`, in order (nullopt: none — not a job
@@ -157,18 +158,23 @@ class SheetStore {
 
     // The job a record stands for: store, id, kind, member, occasion date,
     // channel, marketing, due_at (the day's start + the record's due),
-    // expires_at (the next local midnight), state, error = the record's
+    // expires_at (the next local midnight), state, error = `note` (the
+    // words a Place read from the day's notes) or else the record's
     // reason, params["merged"] (the joined occasions' ids, as planning
     // writes it), attempts = the record's provider calls. No text and no
     // `to`: both are written at the claim, from the member as she is then.
     // nullopt for a field that is not a record's.
     static std::optional<Job> job_of_record(const std::string& store, const Date& day,
                                             const date::time_zone* zone, const std::string& field,
-                                            const JobRecord& record);
+                                            const JobRecord& record, std::string_view note = {});
 
   private:
     RedisConnection& redis_;
     LuaScript plan_;
+    // Reads the day's notes of the places whose record says it has one
+    // (error_elsewhere): one pipelined HMGET a day, none when no record
+    // has a note.
+    void read_notes(const std::string& store, std::vector<Place>& places);
     // The script calls writing `jobs` (plan's and send_plan's).
     std::vector<LuaScript::Call> plan_calls(const std::string& store, const Date& day,
                                             SysSeconds day_start, int sheets,

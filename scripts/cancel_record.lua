@@ -13,13 +13,23 @@
 -- number in the day, `value` the record as read by the caller
 -- (planned: the caller checked), `err` the webhook's detail when it differs
 -- from `reason` (the webhook's reason), `code` the record reason kept
--- (core/job_record.h: held_by_staff, opted_out, not_approved, ...). The
--- person's name in `err` ("held by staff wang") is not kept in the record:
--- a record holds codes, not text.
+-- (core/job_record.h: held_by_staff, opted_out, not_approved, ...). A
+-- record holds codes, not text: words that say more than the code (the
+-- person's name in "held by staff wang", "not approved by boss") go to the
+-- day's notes (hu:{S}:notes:<day>, field → words, kept as long as the day's
+-- sheets) and the record says `e`, so the readers answer as a job hash's
+-- error would.
 local function cancel_record(k, day, index, field, value, at, err, reason, code)
-  redis.call('HSET', k.prefix .. 'sheet:' .. day .. ':' .. index, field,
-             record_with_state(value, 'c', code))
+  local ended = record_with_state(value, 'c', code)
   local day_counts = k.prefix .. 'sheets:' .. day
+  if err ~= '' and err ~= code and err ~= reason then
+    if not record_flag(ended, 'e') then ended = ended .. '/e' end
+    local notes = k.prefix .. 'notes:' .. day
+    redis.call('HSET', notes, field, err)
+    local until_at = redis.call('EXPIRETIME', day_counts)
+    if until_at > 0 then redis.call('EXPIREAT', notes, until_at) end
+  end
+  redis.call('HSET', k.prefix .. 'sheet:' .. day .. ':' .. index, field, ended)
   redis.call('HINCRBY', day_counts, 'planned', -1)
   redis.call('HINCRBY', day_counts, 'cancelled', 1)
   redis.call('HINCRBY', k.counts, 'planned', -1)

@@ -152,6 +152,7 @@ for k = r, r + 3 * nr - 1, 3 do
   local value = redis.call('HGET', sheet, field)
   if value and record_member(field) == id then
     redis.call('HDEL', sheet, field)
+    if record_flag(value, 'e') then redis.call('HDEL', prefix .. 'notes:' .. day, field) end
     local state = record_state(value)
     if state == 'p' then
       redis.call('HINCRBY', KEYS[6], 'planned', -1)

@@ -181,6 +181,8 @@ TEST_CASE("a person holds a planned record: cancel_planned", "[sheets]") {
     JobStore jobs(redis, config);
     const SysSeconds now = at("2027-09-15T09:00:00+08:00");
     const auto sheet = keys::sheet("toyland", "2027-09-15", 0);
+    const SysSeconds kept_until = at("2027-11-01T00:00:00+08:00");
+    SheetStore(redis).expire_day("toyland", *parse_date("2027-09-15"), n, kept_until);
 
     const auto before =
         jobs.cancel_planned("toyland", {a.id, held.id, "festival:M9:2027-09-15:mid_autumn"},
@@ -194,7 +196,14 @@ TEST_CASE("a person holds a planned record: cancel_planned", "[sheets]") {
     REQUIRE(record);
     CHECK(record->state == JobState::cancelled);
     CHECK(record->reason == "held_by_staff");
-    CHECK(jobs.get("toyland", a.id, shanghai())->error == "held_by_staff");
+    // The person's name is in the day's notes, and the reader answers it.
+    CHECK(record->error_elsewhere);
+    CHECK(hget(redis, keys::sheet_notes("toyland", "2027-09-15"), "fM1:mid_autumn") ==
+          "held by staff wang");
+    CHECK(jobs.get("toyland", a.id, shanghai())->error == "held by staff wang");
+    // The notes are kept as long as the day's sheets.
+    CHECK(redis.command({"EXPIRETIME", keys::sheet_notes("toyland", "2027-09-15")}).integer ==
+          kept_until.time_since_epoch().count());
     CHECK(hget(redis, keys::counts("toyland"), "planned") == "1");
     CHECK(hget(redis, keys::counts("toyland"), "cancelled") == "1");
     CHECK(hget(redis, keys::sheets("toyland", "2027-09-15"), "planned") == "1");
@@ -347,7 +356,7 @@ TEST_CASE("approving a day approves and cancels records, and makes them due now"
     CHECK(approval->jobs == std::set<std::string>{a.id});
     CHECK(state_of(redis, a) == JobState::planned);
     CHECK(state_of(redis, b) == JobState::cancelled);
-    CHECK(SheetStore(redis).find("toyland", b.id, shanghai())->error == "not_approved");
+    CHECK(SheetStore(redis).find("toyland", b.id, shanghai())->error == "not approved by wang");
     CHECK(state_of(redis, c) == JobState::planned);  // neither shown nor ticked: waits
     CHECK(redis.command({"ZSCORE", keys::sheet_due("toyland"), "2027-09-15:0"}).str ==
           std::to_string(now.time_since_epoch().count()));
