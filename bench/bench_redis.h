@@ -63,13 +63,16 @@ inline long long info_field(RedisConnection& redis, const std::string& section,
 }
 
 // Deletes every job of `store` (hashes and day sheets) and its due,
-// in-flight, counts and layout keys.
+// in-flight, counts and layout keys, and the effect report's records.
 inline void clear_jobs(RedisConnection& redis, const std::string& store) {
     // The jobs, and the open-jobs indexes by recipient: a run planned again
     // on top of an old index would append to it, which a real day never does.
     for (const auto& pattern :
          {keys::job_prefix(store) + "*", keys::store_prefix(store) + "open:*",
-          keys::store_prefix(store) + "sheet*", keys::store_prefix(store) + "days:*"}) {
+          keys::store_prefix(store) + "sheet*", keys::store_prefix(store) + "days:*",
+          // The effect report's records and the holdout groups: written
+          // with the jobs, so a run planned again measures their bytes too.
+          keys::store_prefix(store) + "fx:*", keys::store_prefix(store) + "holdout:*"}) {
         std::string cursor = "0";
         do {
             const auto reply = redis.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "10000"});

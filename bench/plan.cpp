@@ -14,8 +14,14 @@
 // do reading members from this Redis. A festival day's members per second
 // is reported as a share of it.
 //
+// --layout says where the jobs go: `hashes` (a store on job layout 1, a
+// hash a job) or `sheets` (layout 2, records of day sheets: issue 20); the
+// default follows the config's scheduler.job_storage. Each run also
+// reports Redis's used_memory grown by the run's jobs, a job created (the
+// index sets, the day's counts and the effect report's records included).
+//
 //   build-bench/bin/bench_plan --config bench.toml --redis URL --day 2027-09-15
-//       [--repeat 3] [--baseline] [--keep-jobs]
+//       [--repeat 3] [--baseline] [--keep-jobs] [--layout hashes|sheets]
 #include <hiredis/hiredis.h>
 
 #include <chrono>
@@ -29,6 +35,7 @@
 #include "core/member_write.h"
 #include "io/member_store.h"
 #include "io/program_setup.h"
+#include "io/sheet_store.h"
 #include "scheduler/scheduler.h"
 
 using namespace huitou;
@@ -85,12 +92,16 @@ int main(int argc, char** argv) {
     std::string config_path, redis_url, day_text;
     int repeat = 1;
     bool baseline = false, keep_jobs = false;
+    std::string layout;
     app.add_option("--config", config_path)->required();
     app.add_option("--redis", redis_url)->required();
     app.add_option("--day", day_text, "The day planned, YYYY-MM-DD")->required();
     app.add_option("--repeat", repeat)->check(CLI::Range(1, 100));
     app.add_flag("--baseline", baseline, "Also time raw pipelined HGETALL over every member");
     app.add_flag("--keep-jobs", keep_jobs, "Leave the created jobs in Redis");
+    app.add_option("--layout", layout,
+                   "Where the jobs go: hashes or sheets (default: the config's)")
+        ->check(CLI::IsMember({"hashes", "sheets"}));
     CLI11_PARSE(app, argc, argv);
     spdlog::set_level(spdlog::level::warn);
     try {
@@ -109,14 +120,26 @@ int main(int argc, char** argv) {
         Config config = rt.config;
         for (auto* e : {&config.endpoints.sms, &config.endpoints.wechat, &config.endpoints.results})
             *e = "tcp://127.0.0.1:*";
+        if (layout.empty())
+            layout = config.scheduler.job_storage == JobStorage::sheets ? "sheets" : "hashes";
         Scheduler scheduler(config, templates, redis, zmq, clock);
         MemberStore members(stats_redis);
 
-        std::printf("planning %s for %zu stores\n", day_text.c_str(), config.stores.size());
+        std::printf("planning %s for %zu stores, jobs as %s\n", day_text.c_str(),
+                    config.stores.size(), layout.c_str());
         std::vector<double> rates;
         for (int run = 1; run <= repeat; ++run) {
             PlanReport total;
+            // The scheduler moves a store to sheets before it plans it
+            // (Scheduler::move_to_sheets); a store without jobs moves at
+            // once. Each run, because clear_jobs forgets the layout.
+            if (layout == "sheets") {
+                SheetStore sheet_store(stats_redis);
+                for (const auto& [id, store] : config.stores)
+                    sheet_store.set_layout(id, sheet_layout);
+            }
             const auto before = bench::command_calls(stats_redis);
+            const long long memory_before = bench::info_field(stats_redis, "memory", "used_memory");
             const auto start = std::chrono::steady_clock::now();
             for (const auto& [id, store] : config.stores) {
                 const auto r = scheduler.plan_day(store, *day);
@@ -128,15 +151,19 @@ int main(int argc, char** argv) {
             }
             const double elapsed = seconds_since(start);
             const auto calls = bench::calls_between(before, bench::command_calls(stats_redis));
+            const long long memory_grown =
+                bench::info_field(stats_redis, "memory", "used_memory") - memory_before;
             std::string skipped;
             for (const auto& [k, v] : total.skipped)
                 skipped += " " + k + " " + std::to_string(v);
             std::printf(
                 "run %d: %.3f s; %zu members read (%.0f/s), %zu occasions, %zu jobs created, "
-                "skipped:%s\n  Redis commands: %s\n",
+                "skipped:%s\n  Redis commands: %s\n  Redis memory grown: %lld bytes, %.0f a job "
+                "created\n",
                 run, elapsed, total.members_read, total.members_read / elapsed, total.candidates,
                 total.created, skipped.empty() ? " none" : skipped.c_str(),
-                bench::describe_calls(calls).c_str());
+                bench::describe_calls(calls).c_str(), memory_grown,
+                total.created ? static_cast<double>(memory_grown) / total.created : 0.0);
             rates.push_back(total.members_read / elapsed);
             if (!keep_jobs) {
                 for (const auto& [id, store] : config.stores)

@@ -8,10 +8,12 @@
 # (bench_gen_members, seed 1), starts a private redis-server on a free port
 # with persistence off, and runs, R times each:
 #   import    huitou import of N members: members/s, and Redis memory per member
-#   plan      bench_plan on a birthday day and on festivals: time, members/s,
-#             Redis commands, and the share of raw pipelined HGETALL
+#   plan      bench_plan on a birthday day and on festivals, jobs as hashes and
+#             as day-sheet records: time, members/s, Redis commands, Redis
+#             memory a job, and the share of raw pipelined HGETALL
 #   visits    huitou import-visits: visits/s, and memory with the histories
-#   dispatch  bench_dispatch (huitou-sms workers, null provider) and BullMQ
+#   dispatch  bench_dispatch (huitou-sms workers, null provider), jobs as hashes
+#             and as day-sheet records, and BullMQ
 #             (bench/bullmq/dispatch.cjs) on the same Redis, same jobs count
 #   ratelimit bench_rate_limit and bench/bullmq/rate_limit.cjs: 4 workers, 200/s
 #   console   bench_console: the console's member search and member page on
@@ -189,10 +191,13 @@ if wants plan; then
   for day in 2027-09-16 2027-09-15 2027-10-08; do
     out ""
     out "### $day ($("$bin/huitou" --config "$config" calendar convert "$day" | head -1))"
-    extra=()
-    [ "$day" != 2027-09-16 ] && extra=(--baseline)
-    "$bin/bench_plan" --config "$config" --redis "$url" --day "$day" --repeat "$repeat" \
-      "${extra[@]}" | block
+    # Both job layouts (issue 20): a hash a job, and records of day sheets.
+    for layout in hashes sheets; do
+      extra=()
+      [ "$day" != 2027-09-16 ] && extra=(--baseline)
+      "$bin/bench_plan" --config "$config" --redis "$url" --day "$day" --repeat "$repeat" \
+        --layout "$layout" "${extra[@]}" | block
+    done
   done
 fi
 
