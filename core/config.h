@@ -145,7 +145,7 @@ struct SchedulerConfig {
     // the claim on. With `sheets` a store still on hashes is migrated when
     // the scheduler takes it. A store's data says its layout
     // (io/sheet_store.h), so a store on sheets stays on sheets.
-    JobStorage job_storage = JobStorage::hashes;
+    JobStorage job_storage = JobStorage::sheets;
 };
 
 struct Config {

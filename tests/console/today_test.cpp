@@ -116,7 +116,16 @@ std::string item_of(const std::string& html, const std::string& cls, const std::
 std::optional<Job> job_of(ConsoleFixture& f, const std::string& store, const std::string& id) {
     auto redis = f.redis_server.connect();
     JobStore jobs(redis, f.rt.config.scheduler);
-    return jobs.get(store, id);
+    // With the store's zone: a planned job of a store on day sheets is a
+    // record, found in its day's sheet.
+    return jobs.get(store, id, f.rt.config.stores.at(store).zone);
+}
+
+// "14:46": the local time of day of job `id`'s due time, as the page shows it.
+std::string due_time_of(ConsoleFixture& f, const std::string& store, const std::string& id) {
+    const auto job = job_of(f, store, id);
+    REQUIRE(job);
+    return format_instant(job->due_at, f.rt.config.stores.at(store).zone).substr(11, 5);
 }
 
 }  // namespace
@@ -134,10 +143,18 @@ TEST_CASE("today page: the day's messages, who gets nothing and why, 8 days", "[
     SECTION("the messages by time, with name, channel, occasion, state and text") {
         const auto messages = page_messages(html);
         REQUIRE(messages.size() == 9);
-        CHECK(std::get<0>(messages.front()) == "T0002");  // 13:35, the first
+        // By time: each message's time is its job's due time, in order.
+        std::string earlier;
+        for (const auto& [member, kind, job, text] : messages) {
+            INFO(job);
+            const std::string time = due_time_of(f, "toyland", job);
+            CHECK_THAT(item_of(html, "message", member),
+                       Catch::Contains("<span class=\"time\">" + time + "</span>"));
+            CHECK(time >= earlier);
+            earlier = time;
+        }
         const auto li = item_of(html, "message", "T0002");
         CHECK_THAT(li, Catch::Contains("data-job=\"birthday:T0002:2027-09-15\""));
-        CHECK_THAT(li, Catch::Contains("<span class=\"time\">13:35</span>"));
         CHECK_THAT(li, Catch::Contains("<a href=\"/stores/toyland/members/T0002\">李强</a>"));
         CHECK_THAT(li, Catch::Contains("生日＋节日"));
         CHECK_THAT(li, Catch::Contains("短信"));
@@ -302,7 +319,8 @@ TEST_CASE("holding a message: its job is cancelled, naming who held it", "[conso
             sheets.find("toyland", record.id, f.rt.config.find_store("toyland")->zone);
         REQUIRE(held);
         CHECK(held->state == JobState::cancelled);
-        CHECK(held->error == "held_by_staff");
+        // Who held it, as a job hash's error says it: the record's note.
+        CHECK(held->error == "held by staff xiaoli");
     }
     SECTION("an unknown job is the 404 page") {
         const auto r =
@@ -455,9 +473,14 @@ TEST_CASE("approval before send: a day nobody approved ends expired, as late gre
     // Due since 13:35 but not approved: not dispatched, still planned.
     once_at("2027-09-15T16:00:00+08:00");
     CHECK(job_of(f, "toyland", job)->state == JobState::planned);
-    // It waits at its day's end (its expiry), not at its own time.
+    // It waits at its day's end (its expiry), not at its own time: its hash
+    // in the due set, or, planned as a record, its sheet in the sheet due set.
     auto redis = f.redis_server.connect();
-    const auto score = redis.command({"ZSCORE", "hu:{toyland}:due", job});
+    const auto place = SheetStore(redis).locate("toyland", {job}).at(0);
+    const auto score =
+        place ? redis.command({"ZSCORE", "hu:{toyland}:sheetdue",
+                               format_date(place->day) + ":" + std::to_string(place->sheet)})
+              : redis.command({"ZSCORE", "hu:{toyland}:due", job});
     CHECK(score.str ==
           std::to_string(job_of(f, "toyland", job)->expires_at.time_since_epoch().count()));
     // The day is over: it expired, never sent.

@@ -293,8 +293,10 @@ TEST_CASE("DELETE a member: everything about them goes, the opt-out list keeps t
         CHECK(events[0].at == a.now);
         CHECK(VisitStore(redis, a.rt.config).state("toyland", "N02"));
         JobStore jobs(redis, a.rt.config.scheduler);
-        CHECK(jobs.get("toyland", "birthday:N02:2027-11-03"));
-        CHECK_FALSE(jobs.get("toyland", "birthday:M01:2027-11-03"));
+        CHECK(
+            jobs.get("toyland", "birthday:N02:2027-11-03", a.rt.config.stores.at("toyland").zone));
+        CHECK_FALSE(
+            jobs.get("toyland", "birthday:M01:2027-11-03", a.rt.config.stores.at("toyland").zone));
         CHECK(redis.command({"ZCARD", keys::due("toyland")}).integer <= 1);
 
         r = a.http->Delete(member_path("M01").c_str(), a.w());

@@ -157,7 +157,9 @@ SCENARIO_METHOD(Pipeline, "a birthday day from import to outbox") {
                 CHECK(wechat[0]["to"] == "oTOY_M1");
                 CHECK(wechat[0]["job_id"] == "birthday:M1:2027-09-15");
                 JobStore jobs(scheduler_redis, config.scheduler);
-                CHECK(jobs.get("toyland", "birthday:M1:2027-09-15")->state == JobState::sent);
+                CHECK(
+                    jobs.get("toyland", "birthday:M1:2027-09-15", config.stores.at("toyland").zone)
+                        ->state == JobState::sent);
                 CHECK(jobs.counts("toyland").at("sent") == 2);
             }
             AND_WHEN("the day is planned again, and the scheduler restarts") {
@@ -203,7 +205,8 @@ SCENARIO_METHOD(Pipeline, "a birthday day from import to outbox") {
         THEN("they expire instead of going a day late") {
             CHECK(scheduler->stats().expired == 2);
             JobStore jobs(scheduler_redis, config.scheduler);
-            CHECK(jobs.get("toyland", "birthday:M2:2027-09-15")->state == JobState::expired);
+            CHECK(jobs.get("toyland", "birthday:M2:2027-09-15", config.stores.at("toyland").zone)
+                      ->state == JobState::expired);
         }
     }
 }

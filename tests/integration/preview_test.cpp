@@ -185,7 +185,8 @@ TEST_CASE("huitou consent records an opt-out at the counter and cancels today's 
     CHECK(r.status == 0);
     CHECK_THAT(r.out, Catch::Contains("1 jobs of today cancelled"));
     JobStore jobs(redis, config.scheduler);
-    CHECK(jobs.get("toyland", "birthday:M01:2027-09-15")->state == JobState::cancelled);
+    CHECK(jobs.get("toyland", "birthday:M01:2027-09-15", config.stores.at("toyland").zone)->state ==
+          JobState::cancelled);
     // An import saying yes again does not lift the member's own refusal.
     MemberStore(redis).upsert({member("M01", "1990-09-15", true, false)});
     ConsentStore consent(redis, config);

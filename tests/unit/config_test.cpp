@@ -328,8 +328,8 @@ TEST_CASE("[console]: session times and secure cookies, with range checks") {
         Catch::StartsWith("t.toml: console.session_minutes: unknown key"));
 }
 
-TEST_CASE("scheduler.job_storage: hashes by default, sheets when asked, nothing else") {
-    CHECK(parse_config(minimal, "t.toml").scheduler.job_storage == JobStorage::hashes);
+TEST_CASE("scheduler.job_storage: sheets by default, hashes when asked, nothing else") {
+    CHECK(parse_config(minimal, "t.toml").scheduler.job_storage == JobStorage::sheets);
     CHECK(parse_config(std::string(minimal) + "[scheduler]\njob_storage = \"sheets\"\n", "t.toml")
               .scheduler.job_storage == JobStorage::sheets);
     CHECK(parse_config(std::string(minimal) + "[scheduler]\njob_storage = \"hashes\"\n", "t.toml")
