@@ -195,8 +195,14 @@ if wants plan; then
     for layout in hashes sheets; do
       extra=()
       [ "$day" != 2027-09-16 ] && extra=(--baseline)
-      "$bin/bench_plan" --config "$config" --redis "$url" --day "$day" --repeat "$repeat" \
-        --layout "$layout" "${extra[@]}" | block
+      # BENCH_PERF=<dir>: a whole-machine perf profile of 中秋's planning.
+      profile=()
+      if [ -n "${BENCH_PERF:-}" ] && [ "$day" = 2027-09-15 ]; then
+        mkdir -p "$BENCH_PERF"
+        profile=(perf record -a -g -q -o "$BENCH_PERF/plan-$layout.data" --)
+      fi
+      "${profile[@]}" "$bin/bench_plan" --config "$config" --redis "$url" --day "$day" \
+        --repeat "$repeat" --layout "$layout" "${extra[@]}" | block
     done
   done
 fi
@@ -261,8 +267,12 @@ if wants dispatch; then
       "$bin/huitou-sms" --config "$config" --log-level warn &
       worker_pids+=($!)
     done
-    "$bin/bench_dispatch" --config "$config" --redis "$url" --jobs "$jobs" --layout sheets \
-      | sed "s/^/sheets run $r: /" | block
+    profile=()
+    if [ -n "${BENCH_PERF:-}" ]; then
+      profile=(perf record -a -g -q -o "$BENCH_PERF/dispatch-sheets-$r.data" --)
+    fi
+    "${profile[@]}" "$bin/bench_dispatch" --config "$config" --redis "$url" --jobs "$jobs" \
+      --layout sheets | sed "s/^/sheets run $r: /" | block
     for p in "${worker_pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
     worker_pids=()
   done
