@@ -1,10 +1,12 @@
 #include "io/effect_store.h"
 
 #include <charconv>
+#include <unordered_set>
 
 #include "core/visit_state.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/sheet_store.h"
 
 namespace huitou {
 
@@ -73,28 +75,69 @@ std::optional<Touch> parse_touch(std::string_view entry, SysSeconds due) {
 
 }  // namespace
 
-std::vector<Touch> EffectStore::touches(const std::string& store, SysSeconds from, SysSeconds to) {
+std::vector<TouchEntry> EffectStore::touch_entries(const std::string& store, SysSeconds from,
+                                                   SysSeconds to, const date::time_zone* zone) {
     const auto reply = redis_.command({"ZRANGE", keys::touches(store), seconds_text(from),
                                        seconds_text(to), "BYSCORE", "WITHSCORES"});
     reply.expect_ok("ZRANGE touches");
-    std::vector<Touch> out;
+    std::vector<TouchEntry> out;
+    std::unordered_set<std::string> ids;
     for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
         const auto due = number(reply.elements[i + 1].str);
         if (!due) continue;
-        if (auto t = parse_touch(reply.elements[i].str, SysSeconds{std::chrono::seconds{*due}}))
-            out.push_back(std::move(*t));
+        if (auto t = parse_touch(reply.elements[i].str, SysSeconds{std::chrono::seconds{*due}})) {
+            ids.insert(t->job_id);
+            out.push_back({std::move(*t), std::nullopt});
+        }
     }
-    // When each messaged one went: HMGET in slices, one round trip.
+
+    // A store on day sheets: the records of the local days of [from, to].
+    SheetStore sheets(redis_);
+    if (sheets.layout(store) == sheet_layout) {
+        std::vector<Date> days;
+        for (auto d = date::sys_days{local_date(from, zone)};
+             d <= date::sys_days{local_date(to, zone)}; d += date::days{1})
+            days.emplace_back(d);
+        std::map<Date, SysSeconds> day_start;
+        for (const auto& day : days)
+            day_start.emplace(day, start_of_day(day, zone));
+        sheets.each_record(store, days, [&](const SheetStore::Place& p) {
+            const auto planned_at = day_start.at(p.day) + p.record.due;
+            if (planned_at < from || planned_at > to) return;
+            // Today's job hashes moved by the migration have a `d` marker
+            // record and their own touch: one message, counted once.
+            if (ids.contains(p.job_id)) return;
+            const auto parts = parse_job_id(p.job_id);
+            if (!parts) return;
+            Touch t;
+            t.job_id = p.job_id;
+            t.member_id = parts->member_id;
+            t.kind = parts->kind;
+            t.occasion = parts->occasion;
+            t.period = holdout_period(parts->kind, parts->occasion, parts->detail);
+            t.held = p.record.state == JobState::held;
+            t.channel = p.record.channel;
+            t.sms_parts = p.record.sms_parts;
+            t.planned_at = planned_at;
+            if (p.record.sent) t.sent_at = day_start.at(p.day) + *p.record.sent;
+            ids.insert(p.job_id);
+            const bool hash_holds = p.record.state == JobState::dispatched;
+            out.push_back({std::move(t), hash_holds ? std::nullopt : std::optional(p.record)});
+        });
+    }
+
+    // When each messaged one went, if a job hash holds it: HMGET in slices,
+    // one round trip.
     constexpr std::size_t kSlice = 1000;
     std::vector<std::size_t> messaged;
     for (std::size_t i = 0; i < out.size(); ++i) {
-        if (!out[i].held) messaged.push_back(i);
+        if (!out[i].touch.held && !out[i].touch.sent_at && !out[i].record) messaged.push_back(i);
     }
     std::vector<RedisCommand> commands;
     for (std::size_t first = 0; first < messaged.size(); first += kSlice) {
         RedisCommand cmd{"HMGET", keys::sent_times(store)};
         for (std::size_t k = first; k < std::min(messaged.size(), first + kSlice); ++k)
-            cmd.push_back(out[messaged[k]].job_id);
+            cmd.push_back(out[messaged[k]].touch.job_id);
         commands.push_back(std::move(cmd));
     }
     const auto replies = redis_.pipeline(commands);
@@ -104,9 +147,17 @@ std::vector<Touch> EffectStore::touches(const std::string& store, SysSeconds fro
             const auto& r = replies[c].elements[e];
             if (r.type != RedisReply::Type::string) continue;
             if (const auto at = number(r.str))
-                out[messaged[c * kSlice + e]].sent_at = SysSeconds{std::chrono::seconds{*at}};
+                out[messaged[c * kSlice + e]].touch.sent_at = SysSeconds{std::chrono::seconds{*at}};
         }
     }
+    return out;
+}
+
+std::vector<Touch> EffectStore::touches(const std::string& store, SysSeconds from, SysSeconds to,
+                                        const date::time_zone* zone) {
+    std::vector<Touch> out;
+    for (auto& e : touch_entries(store, from, to, zone))
+        out.push_back(std::move(e.touch));
     return out;
 }
 

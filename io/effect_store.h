@@ -15,6 +15,15 @@
 // day (note_skips); the visits are the members' own kept
 // history (hu:{S}:v:<member>, scripts/record_visit.lua). `trim` drops what
 // is older than the store's effect.keep_days.
+//
+// A store on day sheets (layout 2, io/sheet_store.h) writes no touch for a
+// job planned as a record: its messages are the records of its due days
+// (hu:{S}:sheet:<day>:<i>), which say the same things — kind, member,
+// occasion, held out or not, channel, SMS parts, due time — and, for a
+// record ended before its claim, how it ended. A record claimed (`d`) is
+// its job hash's from then on, and its result writes fx:sent as any job's.
+// `touches` reads both and keeps one touch a job id: the migration's `d`
+// marker records stand for today's job hashes, whose touches exist.
 #pragma once
 
 #include <map>
@@ -25,9 +34,20 @@
 #include "core/effect.h"
 #include "core/holdout.h"
 #include "core/job.h"
+#include "core/job_record.h"
 #include "io/redis_connection.h"
 
 namespace huitou {
+
+// A message planned, with where its state is kept.
+struct TouchEntry {
+    Touch touch;
+    // The record of a day sheet when it holds the job's state (planned,
+    // held, or ended before its claim: cancelled, expired); nullopt when a
+    // job hash holds it (every job of layout 1, and a record claimed, `d`),
+    // or held it: the hash is gone once the job retention is over.
+    std::optional<JobRecord> record;
+};
 
 class EffectStore {
   public:
@@ -39,8 +59,15 @@ class EffectStore {
         const std::string& store, Kind kind, const std::vector<std::string>& members);
 
     // The jobs of `store` planned (due) in [from, to], messaged and held
-    // out, with when each was sent. Throws RedisError.
-    std::vector<Touch> touches(const std::string& store, SysSeconds from, SysSeconds to);
+    // out, with when each was sent, one a job id: the touch index's and,
+    // for a store on day sheets, the records of the local days (in `zone`,
+    // the store's) of [from, to] — their sheets read in pipelined slices.
+    // Throws RedisError.
+    std::vector<Touch> touches(const std::string& store, SysSeconds from, SysSeconds to,
+                               const date::time_zone* zone);
+    // The same, each with the record that keeps its state, if one does.
+    std::vector<TouchEntry> touch_entries(const std::string& store, SysSeconds from, SysSeconds to,
+                                          const date::time_zone* zone);
 
     // The kept visits of each of `members` (their last winback.history),
     // by member; one round trip. Throws RedisError.

@@ -458,4 +458,39 @@ std::vector<std::optional<JobState>> SheetStore::cancel(const std::string& store
     return out;
 }
 
+void SheetStore::each_record(const std::string& store, const std::vector<Date>& days,
+                             const std::function<void(const Place&)>& each,
+                             std::size_t sheets_per_read) {
+    if (days.empty()) return;
+    std::vector<RedisCommand> commands;
+    for (const auto& day : days)
+        commands.push_back({"HGET", keys::sheets(store, format_date(day)), "n"});
+    const auto counts = redis_.pipeline(commands);
+    std::vector<std::pair<std::size_t, int>> sheets;  // (index into days, sheet)
+    for (std::size_t d = 0; d < days.size(); ++d) {
+        const int n = count_of(counts[d]);
+        for (int i = 0; i < n; ++i)
+            sheets.emplace_back(d, i);
+    }
+    const std::size_t slice = std::max<std::size_t>(sheets_per_read, 1);
+    for (std::size_t first = 0; first < sheets.size(); first += slice) {
+        const std::size_t last = std::min(sheets.size(), first + slice);
+        commands.clear();
+        for (std::size_t s = first; s < last; ++s)
+            commands.push_back({"HGETALL", keys::sheet(store, format_date(days[sheets[s].first]),
+                                                       sheets[s].second)});
+        const auto replies = redis_.pipeline(commands);
+        for (std::size_t s = first; s < last; ++s) {
+            const Date& day = days[sheets[s].first];
+            const auto& flat = replies[s - first].expect_ok("HGETALL sheet").elements;
+            for (std::size_t k = 0; k + 1 < flat.size(); k += 2) {
+                auto id = job_id_of_record(flat[k].str, day);
+                auto record = decode_record(flat[k + 1].str);
+                if (id && record)
+                    each(Place{std::move(*id), day, sheets[s].second, flat[k].str, *record});
+            }
+        }
+    }
+}
+
 }  // namespace huitou

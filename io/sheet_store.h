@@ -28,6 +28,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -167,6 +168,19 @@ class SheetStore {
     static std::optional<Job> job_of_record(const std::string& store, const Date& day,
                                             const date::time_zone* zone, const std::string& field,
                                             const JobRecord& record, std::string_view note = {});
+
+    // --- Reading many days (the effect report, the results page) ---
+
+    // Calls `each` with every record of each of `days`, day by day in
+    // order (a field or value that is not a record's is left out, as
+    // day_records does): the days' sheet counts in one round trip, then
+    // their sheets, HGETALL in pipelined slices of at most
+    // `sheets_per_read` — a festival day of a big store has thousands of
+    // sheets, and one reply of them all would hold the day in memory twice.
+    // Throws RedisError.
+    void each_record(const std::string& store, const std::vector<Date>& days,
+                     const std::function<void(const Place&)>& each,
+                     std::size_t sheets_per_read = 256);
 
   private:
     RedisConnection& redis_;

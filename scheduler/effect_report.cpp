@@ -38,7 +38,7 @@ ReportInputs read_inputs(RedisConnection& redis, const StoreConfig& store, const
         start_of_day(Date{date::sys_days{to} + date::days{reach + 2}}, store.zone);
     EffectStore effects(redis);
     ReportInputs in;
-    in.touches = effects.touches(store.id, begin, end);
+    in.touches = effects.touches(store.id, begin, end, store.zone);
     std::set<std::string> members;
     for (const auto& t : in.touches)
         members.insert(t.member_id);

@@ -14,6 +14,32 @@ SysSeconds end_of(const Date& day, const date::time_zone* zone) {
     return start_of_day(Date{date::sys_days{day} + date::days{1}}, zone) - std::chrono::seconds{1};
 }
 
+// How a message ended, as its job hash says it (HMGET state, error,
+// member): no state when the hash is gone (older than the retention).
+struct End {
+    std::optional<JobState> state;
+    std::string error;
+    std::string member;
+};
+
+// The end a record keeps, in the words its job hash would hold: the claim
+// (scripts/claim_due.lua) ends a hash and a record alike, writing the hash
+// an error text and the record a reason code. So one reason is counted
+// under one name on either layout, and the results page says it in the
+// same words (core/console_words.h's error_words).
+End end_of_record(const JobRecord& r) {
+    End e{r.state, r.reason, {}};
+    if (r.reason == "expired") e.error.clear();  // the claim writes no error for it
+    // The texts of claim_due.lua's no_window_text and attempts_text.
+    if (r.reason == "no_window") e.error = "no send window left today";
+    if (r.reason == "attempts")
+        e.error = "the provider was called " + std::to_string(r.calls) + " times without success";
+    // A hash says who held it ("held by staff wang"); a record keeps the
+    // code only: the reason's own words, without the name.
+    if (r.reason == "held_by_staff") e.error = "held";
+    return e;
+}
+
 OccasionResults& of_kind(std::map<Kind, OccasionResults>& kinds, Kind kind) {
     auto& k = kinds[kind];
     k.kind = kind;
@@ -29,28 +55,27 @@ MessageResults message_results(RedisConnection& redis, const StoreConfig& store,
     out.last = last;
     std::map<Kind, OccasionResults> kinds;
 
-    // The days' jobs, and how each ended: HMGET in slices, one round trip a slice.
+    // The days' jobs, and how each ended: from its record when a day
+    // sheet's record keeps it, else from its job hash (HMGET in slices,
+    // one round trip a slice).
     EffectStore effects(redis);
-    const auto touches = effects.touches(store.id, start_of_day(out.first, store.zone),
-                                         end_of(out.last, store.zone));
+    const auto entries = effects.touch_entries(store.id, start_of_day(out.first, store.zone),
+                                               end_of(out.last, store.zone), store.zone);
+    std::vector<std::size_t> hashed;  // the messages a job hash holds
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (!entries[i].touch.held && !entries[i].record) hashed.push_back(i);
+    }
+    std::vector<End> ends(entries.size());
     constexpr std::size_t kSlice = 2000;
-    for (std::size_t begin = 0; begin < touches.size(); begin += kSlice) {
-        const std::size_t end = std::min(touches.size(), begin + kSlice);
+    for (std::size_t begin = 0; begin < hashed.size(); begin += kSlice) {
+        const std::size_t end = std::min(hashed.size(), begin + kSlice);
         std::vector<RedisCommand> commands;
-        for (std::size_t i = begin; i < end; ++i)
-            commands.push_back(
-                {"HMGET", keys::job(store.id, touches[i].job_id), "state", "error", "member"});
+        for (std::size_t h = begin; h < end; ++h)
+            commands.push_back({"HMGET", keys::job(store.id, entries[hashed[h]].touch.job_id),
+                                "state", "error", "member"});
         const auto replies = redis.pipeline(commands);
-        for (std::size_t i = begin; i < end; ++i) {
-            const auto& t = touches[i];
-            auto& k = of_kind(kinds, t.kind);
-            if (t.held) {
-                ++k.held;
-                continue;
-            }
-            ++k.planned;
-            if (t.sent_at) ++k.sent;
-            const auto& reply = replies[i - begin];
+        for (std::size_t h = begin; h < end; ++h) {
+            const auto& reply = replies[h - begin];
             reply.expect_ok("HMGET job state");
             const auto field = [&reply](std::size_t n) -> std::string {
                 return n < reply.elements.size() &&
@@ -58,44 +83,58 @@ MessageResults message_results(RedisConnection& redis, const StoreConfig& store,
                            ? reply.elements[n].str
                            : std::string{};
             };
-            const auto state = parse_job_state(field(0));
-            if (!state) {
-                ++k.forgotten;
-                continue;
-            }
-            const auto error = field(1);
-            const bool ended_by_us = *state == JobState::cancelled || *state == JobState::expired;
-            if (!error.empty() && !ended_by_us) ++out.errors[{t.channel, error}];
-            if (*state == JobState::failed || *state == JobState::unknown) {
-                out.problems.push_back({t.job_id, field(2).empty() ? t.member_id : field(2), t.kind,
-                                        t.channel, *state, error, t.planned_at});
-            }
-            switch (*state) {
-                case JobState::planned:
-                case JobState::dispatched:
-                    ++k.waiting;
-                    break;
-                case JobState::sent:
-                case JobState::held:
-                    break;
-                case JobState::delivered:
-                    ++k.delivered;
-                    break;
-                case JobState::failed:
-                    ++k.failed;
-                    break;
-                case JobState::unknown:
-                    ++k.unknown;
-                    break;
-                case JobState::expired:
-                    ++k.expired;
-                    ++k.not_sent[field(1).empty() ? "expired" : field(1)];
-                    break;
-                case JobState::cancelled:
-                    ++k.cancelled;
-                    ++k.not_sent[field(1).empty() ? "cancelled" : field(1)];
-                    break;
-            }
+            ends[hashed[h]] = {parse_job_state(field(0)), field(1), field(2)};
+        }
+    }
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (entries[i].record) ends[i] = end_of_record(*entries[i].record);
+    }
+
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const auto& t = entries[i].touch;
+        auto& k = of_kind(kinds, t.kind);
+        if (t.held) {
+            ++k.held;
+            continue;
+        }
+        ++k.planned;
+        if (t.sent_at) ++k.sent;
+        const auto& [state, error, member] = ends[i];
+        if (!state) {
+            ++k.forgotten;
+            continue;
+        }
+        const bool ended_by_us = *state == JobState::cancelled || *state == JobState::expired;
+        if (!error.empty() && !ended_by_us) ++out.errors[{t.channel, error}];
+        if (*state == JobState::failed || *state == JobState::unknown) {
+            out.problems.push_back({t.job_id, member.empty() ? t.member_id : member, t.kind,
+                                    t.channel, *state, error, t.planned_at});
+        }
+        switch (*state) {
+            case JobState::planned:
+            case JobState::dispatched:
+                ++k.waiting;
+                break;
+            case JobState::sent:
+            case JobState::held:
+                break;
+            case JobState::delivered:
+                ++k.delivered;
+                break;
+            case JobState::failed:
+                ++k.failed;
+                break;
+            case JobState::unknown:
+                ++k.unknown;
+                break;
+            case JobState::expired:
+                ++k.expired;
+                ++k.not_sent[error.empty() ? "expired" : error];
+                break;
+            case JobState::cancelled:
+                ++k.cancelled;
+                ++k.not_sent[error.empty() ? "cancelled" : error];
+                break;
         }
     }
 
@@ -139,7 +178,7 @@ std::vector<long long> sent_per_day(RedisConnection& redis, const StoreConfig& s
     if (out.empty()) return out;
     // Touches are listed by due time; a message goes on its due day or later.
     const auto touches = EffectStore(redis).touches(store.id, start_of_day(first, store.zone),
-                                                    end_of(last, store.zone));
+                                                    end_of(last, store.zone), store.zone);
     for (const auto& t : touches) {
         if (!t.sent_at) continue;
         const auto day =

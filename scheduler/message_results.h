@@ -12,6 +12,11 @@
 // scheduler after it plans a day, io/effect_store.h). A job whose record is
 // gone (finished jobs are kept scheduler.job_retention_days) still counts
 // as planned, and as sent when it was, but its end is "forgotten".
+// On a store on day sheets the days' records are the touches too
+// (EffectStore::touch_entries): a record not claimed says its own end
+// (planned, held, cancelled or expired with its reason, counted under the
+// name the job hash's error would have), a claimed one (`d`) is its job
+// hash's, read as above — so both layouts give the same numbers.
 // Reads only; its cost grows with the days' messages, not with members.
 #pragma once
 

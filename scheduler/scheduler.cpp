@@ -95,10 +95,14 @@ int Scheduler::day_sheets(const StoreConfig& store, const Date& day) {
 }
 
 void Scheduler::expire_sheets(const StoreConfig& store, const Date& day, int sheets) {
-    // A day's records are read (jobs, results, the effect report) as long
-    // as a job hash would be: its day's end plus the job retention.
+    // A day's records are read as long as a job hash would be (jobs,
+    // results: its day's end plus the job retention) and as long as the
+    // effect report reads the day's messages (effect.keep_days): they are
+    // its messages, a store on day sheets writes no touch for them.
     const SysSeconds day_end = start_of_day(Date{date::sys_days{day} + date::days{1}}, store.zone);
-    SheetStore(redis_).expire_day(store.id, day, sheets, day_end + config_.scheduler.job_retention);
+    const auto kept = std::max<std::chrono::seconds>(config_.scheduler.job_retention,
+                                                     date::days{store.effect.keep_days});
+    SheetStore(redis_).expire_day(store.id, day, sheets, day_end + kept);
 }
 
 PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day,

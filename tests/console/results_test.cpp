@@ -7,6 +7,7 @@
 // asked on a real socket.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -15,6 +16,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "core/delivery_policy.h"
 #include "io/job_listing.h"
 #include "io/job_store.h"
 #include "io/redis_keys.h"
@@ -435,4 +437,93 @@ TEST_CASE("health page: failed jobs, the last visit, the workers, owners only", 
         CHECK(r->body.find("data-store=\"toyland\"><span class=\"tag ok\">有程序负责") !=
               std::string::npos);
     }
+}
+
+namespace {
+
+// Plans the fixture's day as `huitou-scheduler --once` does, with `storage`.
+void plan_with(ConsoleFixture& f, const std::string& storage) {
+    const auto once =
+        run({bin("huitou-scheduler"), "--once", "--set", "scheduler.once_wait_seconds=1", "--set",
+             "scheduler.job_storage=" + storage, "--set",
+             "endpoints.sms=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
+             "endpoints.wechat=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
+             "endpoints.results=tcp://127.0.0.1:" + std::to_string(free_port())},
+            f.env);
+    INFO(once.out << once.err);
+    REQUIRE((once.status == 0 || once.status == 3));
+}
+
+// Claims toyland's jobs due by 18:00 with the delivery policy (records are
+// claimed only so) and records results by job id, the same on either
+// layout: the first fails, the second is delivered, the others are sent.
+void send_by_id(ConsoleFixture& f, RedisConnection& redis) {
+    JobStore jobs(redis, f.rt.config.scheduler);
+    const SysSeconds later = at("2027-09-15T18:00:00+08:00");
+    jobs.requeue_overdue("toyland", later, 1000);
+    const auto rules = dispatch_rules(*f.rt.config.find_store("toyland"), later);
+    auto claimed = jobs.claim_due("toyland", later, 500, &rules).jobs;
+    REQUIRE(claimed.size() >= 3);
+    std::sort(claimed.begin(), claimed.end(),
+              [](const Job& a, const Job& b) { return a.id < b.id; });
+    const SysSeconds when = at("2027-09-15T18:01:00+08:00");
+    for (std::size_t i = 0; i < claimed.size(); ++i) {
+        const auto outcome = i == 0 ? Outcome::failed : Outcome::sent;
+        REQUIRE(jobs.record(result(claimed[i], outcome, when, i == 0 ? "invalid_number" : "")) ==
+                (i == 0 ? JobState::failed : JobState::sent));
+        if (i == 1) jobs.record_delivery("toyland", claimed[i].id, "delivered", when);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("results page: a store on day sheets shows the numbers the same store on hashes does",
+          "[console]") {
+    ConsoleFixture hashes("2027-09-15T12:00:00+08:00", false);
+    ConsoleFixture sheets("2027-09-15T12:00:00+08:00", false);
+    plan_with(hashes, "hashes");
+    plan_with(sheets, "sheets");
+    auto hashes_redis = hashes.redis_server.connect();
+    auto sheets_redis = sheets.redis_server.connect();
+    // The day's messages are records on one, job hashes with touches on the other.
+    REQUIRE(sheets_redis.command({"GET", keys::jobs_version("toyland")}).str == "2");
+    REQUIRE(sheets_redis.command({"EXISTS", keys::touches("toyland")}).integer == 0);
+    REQUIRE(hashes_redis.command({"ZCARD", keys::touches("toyland")}).integer > 0);
+
+    const auto compare = [&](const char* when) {
+        INFO(when);
+        const auto by_hashes = hashes.get("/stores/toyland/results", hashes.session("boss"));
+        const auto by_sheets = sheets.get("/stores/toyland/results", sheets.session("boss"));
+        REQUIRE(by_hashes);
+        REQUIRE(by_sheets);
+        REQUIRE(by_sheets->status == 200);
+        save(std::string("results-sheets-") + when, by_sheets->body);
+        std::size_t kinds = 0;
+        for (const auto kind : {Kind::birthday, Kind::child_birthday, Kind::festival,
+                                Kind::card_expiry, Kind::winback}) {
+            const std::string name(to_string(kind));
+            INFO(name);
+            const auto row = row_of(by_hashes->body, name);
+            CHECK(row_of(by_sheets->body, name).empty() == row.empty());
+            if (row.empty()) continue;
+            ++kinds;
+            const auto other = row_of(by_sheets->body, name);
+            for (const auto* c : {"planned", "sent", "delivered", "failed", "came-back"})
+                CHECK(cell(other, c) == cell(row, c));
+            CHECK(reasons_of(other) == reasons_of(row));
+            CHECK(other == row);  // the held-out group, the waiting ones: all of it
+        }
+        CHECK(kinds >= 1);
+        CHECK(bars_of(by_sheets->body) == bars_of(by_hashes->body));
+    };
+    compare("planned");
+    send_by_id(hashes, hashes_redis);
+    send_by_id(sheets, sheets_redis);
+    compare("sent");
+    // The health page's problem jobs: the same failed one.
+    const auto health = sheets.get("/health", sheets.session("boss"));
+    REQUIRE(health);
+    CHECK(health->body.find("data-state=\"failed\">失败 <b class=\"count\">1</b>") !=
+          std::string::npos);
+    CHECK(health->body.find("data-code=\"invalid_number\"") != std::string::npos);
 }

@@ -337,10 +337,10 @@ TEST_CASE_METHOD(Festival,
 
     SECTION("the scheduler forgets what is older than keep_days") {
         EffectStore effects(redis);
-        CHECK(effects.touches("toyland", clock.now() - 24h, clock.now() + 24h).size() ==
+        CHECK(effects.touches("toyland", clock.now() - 24h, clock.now() + 24h, store.zone).size() ==
               static_cast<std::size_t>(kMembers));
         CHECK(effects.trim("toyland", clock.now() + 24h) == kMembers);
-        CHECK(effects.touches("toyland", clock.now() - 24h, clock.now() + 24h).empty());
+        CHECK(effects.touches("toyland", clock.now() - 24h, clock.now() + 24h, store.zone).empty());
         CHECK(redis.command({"HLEN", keys::sent_times("toyland")}).integer == 0);
     }
 }
@@ -519,7 +519,8 @@ TEST_CASE(
     CHECK(jobs.record_delivery("toyland", planned[0].id, "delivered", due + 5min) ==
           JobState::delivered);
     EffectStore effects(redis);
-    const auto touches = effects.touches("toyland", due - 1h, due + 1h);
+    const auto touches =
+        effects.touches("toyland", due - 1h, due + 1h, config.find_store("toyland")->zone);
     REQUIRE(touches.size() == 2);
     for (const auto& t : touches) {
         INFO(t.job_id);
