@@ -426,4 +426,25 @@ std::vector<std::optional<JobState>> SheetStore::cancel(const std::string& store
     return out;
 }
 
+namespace {
+
+std::string layout_day_key(const std::string& store) {
+    return keys::store_prefix(store) + "jobs:v2day";
+}
+
+}  // namespace
+
+void mark_layout_day(RedisConnection& redis, const std::string& store, const Date& day) {
+    redis.command({"SET", layout_day_key(store), format_date(day), "NX"})
+        .expect_ok("SET jobs:v2day");
+}
+
+std::optional<Date> layout_day(RedisConnection& redis, const std::string& store) {
+    const auto reply = redis.command({"GET", layout_day_key(store)});
+    reply.expect_ok("GET jobs:v2day");
+    // A value that is not a day is no evidence: the readers keep the SCAN.
+    if (reply.type != RedisReply::Type::string) return std::nullopt;
+    return parse_date(reply.str);
+}
+
 }  // namespace huitou
