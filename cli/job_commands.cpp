@@ -8,7 +8,6 @@
 #include "core/log_mask.h"
 #include "io/job_listing.h"
 #include "io/job_store.h"
-#include "io/sheet_store.h"
 #include "scheduler/admin_views.h"
 
 namespace huitou {
@@ -29,43 +28,6 @@ void print(const std::vector<Job>& jobs, bool json, std::ostream& out) {
             << " " << (j.to.empty() ? "(written at dispatch)" : mask_recipient(j.channel, j.to))
             << "  attempts " << j.attempts << (j.error.empty() ? "" : "  " + j.error) << "\n";
     }
-}
-
-// The jobs of a store whose planned jobs are records of day sheets (layout
-// 2) that have no hash: planned, held, or ended before their claim. A
-// claimed record (`d`) is left out: its hash is listed. Read from the
-// occasion date's due days (--date), else from each day of the job
-// retention: the member's one sheet a day (--member), or every sheet.
-std::vector<Job> records_matching(RedisConnection& redis, const Runtime& rt,
-                                  const StoreConfig& store, const JobFilter& filter) {
-    SheetStore sheets(redis);
-    if (sheets.layout(store.id) != sheet_layout) return {};
-    std::vector<Date> days;
-    if (!filter.date.empty()) {
-        if (const auto occasion = parse_date(filter.date))
-            days = sheets.due_days(store.id, *occasion);
-    } else {
-        const Date today = local_date(rt.clock->now(), store.zone);
-        const auto kept = rt.config.scheduler.job_retention.count() / 86400;
-        for (long long d = 0; d <= kept; ++d)
-            days.push_back(Date{date::sys_days{today} - date::days{d}});
-    }
-    std::vector<SheetStore::Place> places;
-    if (!filter.member_id.empty()) {
-        places = sheets.member_records(store.id, days, filter.member_id);
-    } else {
-        for (const auto& day : days) {
-            auto more = sheets.day_records(store.id, day);
-            places.insert(places.end(), more.begin(), more.end());
-        }
-    }
-    std::vector<Job> out;
-    for (const auto& p : places) {
-        if (p.record.state == JobState::dispatched) continue;
-        auto job = SheetStore::job_of_record(store.id, p.day, store.zone, p.field, p.record, p.note);
-        if (job && matches(*job, filter)) out.push_back(std::move(*job));
-    }
-    return out;
 }
 
 std::vector<std::string> stores_of(const Runtime& rt, const std::string& only) {
@@ -106,11 +68,9 @@ std::optional<int> JobCommands::run(const Runtime& rt, const std::string& store,
         }
         std::vector<Job> found;
         for (const auto& id : stores_of(rt, store)) {
-            auto jobs = listing.find(id, filter);
-            auto records = records_matching(redis, rt, *rt.config.find_store(id), filter);
-            jobs.insert(jobs.end(), records.begin(), records.end());
-            std::sort(jobs.begin(), jobs.end(),
-                      [](const Job& a, const Job& b) { return a.id < b.id; });
+            const auto& sc = *rt.config.find_store(id);
+            auto jobs = listing.find(sc, filter, local_date(rt.clock->now(), sc.zone),
+                                     rt.config.scheduler.job_retention);
             found.insert(found.end(), jobs.begin(), jobs.end());
         }
         print(found, json_, out);
@@ -125,8 +85,9 @@ std::optional<int> JobCommands::run(const Runtime& rt, const std::string& store,
         return 0;
     }
     std::vector<Job> failed;
+    // A job fails after a provider call, when it is a hash: no record is failed.
     for (const auto& id : stores_of(rt, dlq_store_))
-        for (auto& j : listing.find(id, {JobState::failed, "", ""}))
+        for (auto& j : listing.find_hashes(id, {JobState::failed, "", ""}))
             failed.push_back(std::move(j));
     if (retry_.empty() && !all_) {
         print(failed, dlq_json_, out);

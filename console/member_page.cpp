@@ -247,7 +247,8 @@ HttpReply MemberPage::show(const HttpRequest& req) {
         data["has_visits"] = !history.empty();
 
         // Every message, as `huitou jobs --member` lists them; newest first.
-        auto jobs = JobListing(redis).find(store, JobFilter{std::nullopt, id, ""});
+        auto jobs = JobListing(redis).find(sc, JobFilter{std::nullopt, id, ""}, today,
+                                           config.scheduler.job_retention);
         std::stable_sort(jobs.begin(), jobs.end(),
                          [](const Job& a, const Job& b) { return a.due_at > b.due_at; });
         json messages = json::array();

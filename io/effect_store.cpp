@@ -87,7 +87,7 @@ std::vector<TouchEntry> EffectStore::touch_entries(const std::string& store, Sys
         if (!due) continue;
         if (auto t = parse_touch(reply.elements[i].str, SysSeconds{std::chrono::seconds{*due}})) {
             ids.insert(t->job_id);
-            out.push_back({std::move(*t), std::nullopt});
+            out.push_back({std::move(*t), std::nullopt, {}});
         }
     }
 
@@ -122,7 +122,8 @@ std::vector<TouchEntry> EffectStore::touch_entries(const std::string& store, Sys
             if (p.record.sent) t.sent_at = day_start.at(p.day) + *p.record.sent;
             ids.insert(p.job_id);
             const bool hash_holds = p.record.state == JobState::dispatched;
-            out.push_back({std::move(t), hash_holds ? std::nullopt : std::optional(p.record)});
+            out.push_back(
+                {std::move(t), hash_holds ? std::nullopt : std::optional(p.record), p.note});
         });
     }
 

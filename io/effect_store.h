@@ -47,6 +47,7 @@ struct TouchEntry {
     // job hash holds it (every job of layout 1, and a record claimed, `d`),
     // or held it: the hash is gone once the job retention is over.
     std::optional<JobRecord> record;
+    std::string note;  // the words of its end from the day's notes ("held by staff wang")
 };
 
 class EffectStore {

@@ -2,9 +2,22 @@
 
 #include <algorithm>
 
+#include "core/visit_cycle.h"
+#include "core/visit_state.h"
+#include "core/winback.h"
+#include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/sheet_store.h"
 
 namespace huitou {
+
+namespace {
+
+long long whole_days(std::chrono::seconds s) {
+    return s.count() / 86400;
+}
+
+}  // namespace
 
 bool matches(const Job& job, const JobFilter& filter) {
     if (filter.state && job.state != *filter.state) return false;
@@ -13,9 +26,77 @@ bool matches(const Job& job, const JobFilter& filter) {
     return true;
 }
 
+std::vector<Date> kept_days(const Date& today, std::chrono::seconds retention) {
+    std::vector<Date> out;
+    for (long long d = 0; d <= whole_days(retention); ++d)
+        out.push_back(Date{date::sys_days{today} - date::days{d}});
+    return out;
+}
+
+bool may_hold_layout1_hashes(const Date& moved, const Date& today, std::chrono::seconds retention) {
+    // A layout-1 hash of the move's day (or the day after, planned ahead)
+    // expires `retention` after that day's end; rounded up to whole days.
+    const long long kept = (retention.count() + 86399) / 86400;
+    return date::sys_days{today} < date::sys_days{moved} + date::days{kept + 2};
+}
+
 JobListing::JobListing(RedisConnection& redis) : redis_(redis), retry_("retry_failed") {}
 
-std::vector<Job> JobListing::find(const std::string& store, const JobFilter& filter) {
+std::vector<Job> JobListing::find(const StoreConfig& store, const JobFilter& filter,
+                                  const Date& today, std::chrono::seconds retention) {
+    SheetStore sheets(redis_);
+    if (sheets.layout(store.id) != sheet_layout) return find_hashes(store.id, filter);
+
+    std::vector<Date> days;
+    if (!filter.date.empty()) {
+        if (const auto occasion = parse_date(filter.date))
+            days = sheets.due_days(store.id, *occasion);
+    } else {
+        days = kept_days(today, retention);
+    }
+    std::vector<SheetStore::Place> places;
+    if (!filter.member_id.empty()) {
+        places = sheets.member_records(store.id, days, filter.member_id);
+    } else {
+        for (const auto& day : days) {
+            auto more = sheets.day_records(store.id, day);
+            places.insert(places.end(), more.begin(), more.end());
+        }
+    }
+    std::vector<Job> records;
+    std::vector<std::string> claimed;  // `d`: the hash holds the job
+    for (const auto& p : places) {
+        if (p.record.state == JobState::dispatched) {
+            claimed.push_back(p.job_id);
+            continue;
+        }
+        auto job = SheetStore::job_of_record(store.id, p.day, store.zone, p.field, p.record, p.note);
+        if (job && matches(*job, filter)) records.push_back(std::move(*job));
+    }
+
+    std::vector<Job> out;
+    const auto moved = filter.member_id.empty() ? std::nullopt : layout_day(redis_, store.id);
+    if (moved && !may_hold_layout1_hashes(*moved, today, retention)) {
+        // Her hashes by key: the claimed records' and the win-back reminders'.
+        auto ids = winback_ids(store, filter.member_id);
+        ids.insert(ids.end(), claimed.begin(), claimed.end());
+        out = read_hashes(store.id, ids, filter);
+    } else {
+        out = find_hashes(store.id, filter);
+    }
+    // Hashes first: a record read as planned and claimed before the hashes
+    // were read is listed once, as its hash says.
+    out.insert(out.end(), std::make_move_iterator(records.begin()),
+               std::make_move_iterator(records.end()));
+    std::stable_sort(out.begin(), out.end(),
+                     [](const Job& a, const Job& b) { return a.id < b.id; });
+    out.erase(std::unique(out.begin(), out.end(),
+                          [](const Job& a, const Job& b) { return a.id == b.id; }),
+              out.end());
+    return out;
+}
+
+std::vector<Job> JobListing::find_hashes(const std::string& store, const JobFilter& filter) {
     const std::string prefix = keys::job_prefix(store);
     // Glob metacharacters in a member id are matched literally by the check below.
     std::string pattern = prefix + "*";
@@ -28,20 +109,55 @@ std::vector<Job> JobListing::find(const std::string& store, const JobFilter& fil
         reply.expect_ok("SCAN");
         if (reply.elements.size() != 2) break;
         cursor = reply.elements[0].str;
-        std::vector<RedisCommand> reads;
+        std::vector<std::string> ids;
         for (const auto& key : reply.elements[1].elements)
-            reads.push_back({"HGETALL", key.str});
-        const auto hashes = redis_.pipeline(reads);
-        for (std::size_t i = 0; i < hashes.size(); ++i) {
-            FieldMap fields;
-            const auto& e = hashes[i].elements;
-            for (std::size_t f = 0; f + 1 < e.size(); f += 2)
-                fields.emplace(e[f].str, e[f + 1].str);
-            auto job = job_from_fields(store, reads[i][1].substr(prefix.size()), fields);
-            if (job && matches(*job, filter)) out.push_back(std::move(*job));
-        }
+            ids.push_back(key.str.substr(prefix.size()));
+        auto found = read_hashes(store, ids, filter);
+        out.insert(out.end(), std::make_move_iterator(found.begin()),
+                   std::make_move_iterator(found.end()));
     } while (cursor != "0");
     std::sort(out.begin(), out.end(), [](const Job& a, const Job& b) { return a.id < b.id; });
+    return out;
+}
+
+std::vector<Job> JobListing::read_hashes(const std::string& store,
+                                         const std::vector<std::string>& job_ids,
+                                         const JobFilter& filter) {
+    std::vector<RedisCommand> reads;
+    for (const auto& id : job_ids)
+        reads.push_back({"HGETALL", keys::job(store, id)});
+    const auto hashes = redis_.pipeline(reads);
+    std::vector<Job> out;
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+        // An id read by key may have no hash (a reminder never planned, a
+        // hash past its retention): HGETALL answers nothing.
+        if (hashes[i].expect_ok("HGETALL job").elements.empty()) continue;
+        auto job = job_from_fields(store, job_ids[i], field_map(hashes[i]));
+        if (job && matches(*job, filter)) out.push_back(std::move(*job));
+    }
+    return out;
+}
+
+std::vector<std::string> JobListing::winback_ids(const StoreConfig& store,
+                                                 const std::string& member) {
+    const auto reply = redis_.command({"HGETALL", keys::visit_state(store.id, member)});
+    reply.expect_ok("HGETALL visit state");
+    const auto state = visit_state_from_fields(field_map(reply));
+    if (!state) return {};
+    // An episode is named by the visit it began after; the member's latest
+    // visits are kept (winback.history), so are the names of her episodes
+    // whose reminders can still be kept. The current episode may have
+    // planned more steps than today's config names.
+    std::vector<Date> episodes{state->last_date};
+    for (const auto& v : state->history)
+        episodes.push_back(date_of_day(v.day));
+    std::sort(episodes.begin(), episodes.end());
+    episodes.erase(std::unique(episodes.begin(), episodes.end()), episodes.end());
+    const int steps = std::max(store.winback.max_messages(), state->step);
+    std::vector<std::string> out;
+    for (const auto& e : episodes)
+        for (int step = 1; step <= steps; ++step)
+            out.push_back(winback_job_id(member, e, step));
     return out;
 }
 

@@ -66,6 +66,7 @@ bool JobMigration::step(const std::string& store, const Date& today, SysSeconds 
         return false;
     }
     sheets.set_layout(store, sheet_layout);
+    mark_layout_day(redis_, store, today);  // the listings' end of layout-1 hashes
     redis_.command({"DEL", place_key}).expect_ok("DEL jobs:migrate");
     return true;
 }

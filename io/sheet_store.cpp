@@ -480,6 +480,7 @@ void SheetStore::each_record(const std::string& store, const std::vector<Date>& 
             commands.push_back({"HGETALL", keys::sheet(store, format_date(days[sheets[s].first]),
                                                        sheets[s].second)});
         const auto replies = redis_.pipeline(commands);
+        std::vector<Place> places;
         for (std::size_t s = first; s < last; ++s) {
             const Date& day = days[sheets[s].first];
             const auto& flat = replies[s - first].expect_ok("HGETALL sheet").elements;
@@ -487,10 +488,35 @@ void SheetStore::each_record(const std::string& store, const std::vector<Date>& 
                 auto id = job_id_of_record(flat[k].str, day);
                 auto record = decode_record(flat[k + 1].str);
                 if (id && record)
-                    each(Place{std::move(*id), day, sheets[s].second, flat[k].str, *record});
+                    places.push_back(
+                        Place{std::move(*id), day, sheets[s].second, flat[k].str, *record, {}});
             }
         }
+        read_notes(store, places);
+        for (const auto& p : places)
+            each(p);
     }
+}
+
+namespace {
+
+std::string layout_day_key(const std::string& store) {
+    return keys::store_prefix(store) + "jobs:v2day";
+}
+
+}  // namespace
+
+void mark_layout_day(RedisConnection& redis, const std::string& store, const Date& day) {
+    redis.command({"SET", layout_day_key(store), format_date(day), "NX"})
+        .expect_ok("SET jobs:v2day");
+}
+
+std::optional<Date> layout_day(RedisConnection& redis, const std::string& store) {
+    const auto reply = redis.command({"GET", layout_day_key(store)});
+    reply.expect_ok("GET jobs:v2day");
+    // A value that is not a day is no evidence: the readers keep the SCAN.
+    if (reply.type != RedisReply::Type::string) return std::nullopt;
+    return parse_date(reply.str);
 }
 
 }  // namespace huitou

@@ -197,4 +197,20 @@ class SheetStore {
     bool plan_loaded_ = false;
 };
 
+// --- Since when a store is on layout 2 (for the readers of its hashes) ---
+//
+// Layout 1's job hashes outlive the move to layout 2 by up to a job
+// retention; a reader that finds a member's hashes by key (her `d` records,
+// her win-back reminders) instead of a keyspace SCAN must know when none of
+// them can be left. hu:{S}:jobs:v2day holds the day the store moved (its
+// migration's today, io/job_migration.h). A store moved before the day was
+// recorded has none, and its readers keep the SCAN.
+
+// Records `day` as the day `store` moved to layout 2, unless one is
+// recorded (SET NX). Throws RedisError.
+void mark_layout_day(RedisConnection& redis, const std::string& store, const Date& day);
+
+// The day `store` moved to layout 2, if recorded. Throws RedisError.
+std::optional<Date> layout_day(RedisConnection& redis, const std::string& store);
+
 }  // namespace huitou

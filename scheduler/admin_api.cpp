@@ -347,7 +347,9 @@ HttpReply AdminApi::jobs(const HttpRequest& req) {
         auto list = nlohmann::json::array();
         std::size_t matched = 0;
         for (const auto* store : *stores) {
-            for (const auto& j : listing.find(store->id, filter)) {
+            const Date today = local_date(clock_.now(), store->zone);
+            for (const auto& j :
+                 listing.find(*store, filter, today, config_.scheduler.job_retention)) {
                 if (++matched <= static_cast<std::size_t>(limit)) list.push_back(job_json(j));
             }
         }
@@ -366,11 +368,7 @@ HttpReply AdminApi::job(const HttpRequest& req) {
         JobStore jobs(redis, config_.scheduler);
         for (const auto* store : *stores) {
             if (const auto j = jobs.get(store->id, id, store->zone)) {
-                auto body = job_json(*j, true, store->zone);
-                // A job planned as a record of its day's sheet has no text
-                // yet: the words are written when it is claimed.
-                if (j->text.empty()) body["text_note"] = "(written at dispatch)";
-                return ok(body);
+                return ok(job_json(*j, true, store->zone));
             }
         }
         return error(404, "id: no job \"" + id + "\"" +

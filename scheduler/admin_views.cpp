@@ -13,11 +13,14 @@ nlohmann::json job_json(const Job& j, bool full, const date::time_zone* zone) {
                        {"member_id", j.member_id},
                        {"date", format_date(j.occasion_date)},
                        {"channel", to_string(j.channel)},
-                       {"to", mask_recipient(j.channel, j.to)},
+                       {"to", j.to.empty() ? std::string() : mask_recipient(j.channel, j.to)},
                        {"state", to_string(j.state)},
                        {"attempts", j.attempts},
                        {"error", j.error},
                        {"due_at", j.due_at.time_since_epoch().count()}};
+    // A job of a day-sheets store has no words stored: they are written
+    // when it is claimed, from the member as she is then.
+    if (j.text.empty()) out["text_note"] = "(written at dispatch)";
     if (full) {
         out["marketing"] = j.marketing;
         out["text"] = j.text;

@@ -22,9 +22,11 @@
 
 namespace huitou {
 
-// A job as listings show it: ids, state, masked recipient, attempts, error,
-// due_at (Unix seconds). With `full`, also the text, expires_at, created_at
-// and the times in the store's `zone` (non-null).
+// A job as listings show it: ids, state, masked recipient ("" when none is
+// stored), attempts, error, due_at (Unix seconds), and text_note "(written
+// at dispatch)" when no text is stored (a day-sheets store's job). With
+// `full`, also the text, expires_at, created_at and the times in the
+// store's `zone` (non-null).
 nlohmann::json job_json(const Job& job, bool full = false, const date::time_zone* zone = nullptr);
 
 // A member's consent at `store`: per channel what may be sent and why, and

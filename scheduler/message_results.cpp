@@ -27,7 +27,7 @@ struct End {
 // an error text and the record a reason code. So one reason is counted
 // under one name on either layout, and the results page says it in the
 // same words (core/console_words.h's error_words).
-End end_of_record(const JobRecord& r) {
+End end_of_record(const JobRecord& r, const std::string& note) {
     End e{r.state, r.reason, {}};
     if (r.reason == "expired") e.error.clear();  // the claim writes no error for it
     // The texts of claim_due.lua's no_window_text and attempts_text.
@@ -35,8 +35,9 @@ End end_of_record(const JobRecord& r) {
     if (r.reason == "attempts")
         e.error = "the provider was called " + std::to_string(r.calls) + " times without success";
     // A hash says who held it ("held by staff wang"); a record keeps the
-    // code only: the reason's own words, without the name.
+    // code, and the words in its day's notes (SheetStore::Place::note).
     if (r.reason == "held_by_staff") e.error = "held";
+    if (!note.empty()) e.error = note;
     return e;
 }
 
@@ -87,7 +88,7 @@ MessageResults message_results(RedisConnection& redis, const StoreConfig& store,
         }
     }
     for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (entries[i].record) ends[i] = end_of_record(*entries[i].record);
+        if (entries[i].record) ends[i] = end_of_record(*entries[i].record, entries[i].note);
     }
 
     for (std::size_t i = 0; i < entries.size(); ++i) {

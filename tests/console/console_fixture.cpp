@@ -18,14 +18,16 @@ std::string random_token(std::size_t bytes) {
 
 }  // namespace
 
-ConsoleFixture::ConsoleFixture(std::string now_text, bool plan) : now(std::move(now_text)) {
+ConsoleFixture::ConsoleFixture(std::string now_text, bool plan, const std::string& job_storage)
+    : now(std::move(now_text)) {
     env = {"HUITOU_REDIS_URL=" + redis_server.url(), "HUITOU_NOW=" + now, "HUITOU_LOG_LEVEL=warn"};
     const auto imported = huitou({"import", source("demo/members.csv")});
     if (imported.status != 0) throw std::runtime_error("import: " + imported.out + imported.err);
     if (plan) {
         const auto once =
             run({bin("huitou-scheduler"), "--once", "--set", "scheduler.once_wait_seconds=1",
-                 "--set", "endpoints.sms=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
+                 "--set", "scheduler.job_storage=" + job_storage, "--set",
+                 "endpoints.sms=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
                  "endpoints.wechat=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
                  "endpoints.results=tcp://127.0.0.1:" + std::to_string(free_port())},
                 env);

@@ -10,9 +10,11 @@
 
 #include "io/consent_store.h"
 #include "io/job_listing.h"
+#include "io/job_store.h"
 #include "io/member_eraser.h"
 #include "io/member_store.h"
 #include "io/redis_keys.h"
+#include "io/sheet_store.h"
 #include "scheduler/admin_api.h"
 #include "tests/console/console_fixture.h"
 
@@ -45,9 +47,17 @@ std::string link_to(const std::string& id) {
     return "<a href=\"/stores/toyland/members/" + id + "\">";
 }
 
-Job job_of(ConsoleFixture& f, const std::string& id) {
+// The member's jobs as the listing finds them (hashes and records).
+std::vector<Job> jobs_of(ConsoleFixture& f, const std::string& member) {
     RedisConnection redis(f.rt.redis);
-    for (const auto& j : JobListing(redis).find("toyland", JobFilter{std::nullopt, "", ""}))
+    const auto& store = *f.rt.config.find_store("toyland");
+    return JobListing(redis).find(store, JobFilter{std::nullopt, member, ""},
+                                  local_date(f.rt.clock->now(), store.zone),
+                                  f.rt.config.scheduler.job_retention);
+}
+
+Job job_of(ConsoleFixture& f, const std::string& id) {
+    for (const auto& j : jobs_of(f, parse_job_id(id)->member_id))
         if (j.id == id) return j;
     FAIL("no job " << id);
     return {};
@@ -135,7 +145,11 @@ TEST_CASE("member search: by name, member number and the phone's last four digit
 }
 
 TEST_CASE("member page: archive, visit cycle, visits, messages and consent", "[console]") {
-    ConsoleFixture f;
+    // Planned as job hashes, or as records of day sheets: at noon, in the
+    // lunch break, none is due, so on sheets every message is a record.
+    const std::string storage = GENERATE(as<std::string>{}, "hashes", "sheets");
+    INFO("scheduler.job_storage = " << storage);
+    ConsoleFixture f("2027-09-15T12:00:00+08:00", true, storage);
     const auto visits = f.huitou({"import-visits", source("demo/visits.csv")});
     REQUIRE(visits.status == 0);
     const auto staff = f.session("xiaoli", {"toyland"});
@@ -192,6 +206,88 @@ TEST_CASE("member page: archive, visit cycle, visits, messages and consent", "[c
         CHECK(r->status == 200);
         CHECK(has(r->body, "（未填写姓名）"));
     }
+    SECTION("the messages: every job of the member once, as huitou jobs --member lists them") {
+        RedisConnection redis(f.rt.redis);
+        // A message held back for the effect report, one already sent (on
+        // sheets: a claimed record `d` whose hash holds the job).
+        const auto& store = *f.rt.config.find_store("toyland");
+        const Date day = *parse_date("2027-09-15");
+        Job held;
+        held.store = "toyland";
+        held.kind = Kind::card_expiry;
+        held.member_id = "T0001";
+        held.occasion_date = *parse_date("2027-09-22");
+        held.id = make_job_id(held.kind, "T0001", held.occasion_date, "7");
+        held.marketing = false;
+        held.state = JobState::held;
+        held.due_at = start_of_day(day, store.zone) + std::chrono::hours(15);
+        held.expires_at = start_of_day(*parse_date("2027-09-16"), store.zone);
+        Job sent = held;
+        sent.kind = Kind::winback;
+        sent.occasion_date = *parse_date("2027-08-01");
+        sent.id = make_job_id(sent.kind, "T0001", sent.occasion_date, "1");
+        sent.state = JobState::sent;
+        sent.marketing = true;
+        sent.text = "王女士，好久不见";
+        sent.to = "+8613800138001";
+        if (storage == "sheets") {
+            SheetStore sheets(redis);
+            const int n = *sheets.day_sheet_count("toyland", day);
+            REQUIRE(sheets.plan("toyland", day, start_of_day(day, store.zone), n, {held}) == 1);
+            // Claimed: the record `d`, the job in its hash.
+            sent.kind = Kind::festival;
+            sent.occasion_date = day;
+            sent.id = make_job_id(sent.kind, "T0001", day, "national_day");
+            REQUIRE(sheets.plan("toyland", day, start_of_day(day, store.zone), n, {sent}) == 1);
+            const auto sheet = keys::sheet("toyland", "2027-09-15", sheet_of("T0001", n));
+            const auto field = *record_field(sent.id, day);
+            auto value = redis.command({"HGET", sheet, field}).str;
+            value[0] = 'd';
+            redis.command({"HSET", sheet, field, value});
+            // Long on layout 2: her hashes are read by key, not found by a SCAN.
+            redis.command({"SET", "hu:{toyland}:jobs:v2day", "2027-01-01"});
+        } else {
+            JobStore(redis, f.rt.config.scheduler).create({held});
+        }
+        std::vector<std::string> hset{"HSET", keys::job("toyland", sent.id)};
+        for (const auto& [k, v] : to_fields(sent)) {
+            hset.push_back(k);
+            hset.push_back(v);
+        }
+        redis.command(hset);
+
+        const auto r = f.get("/stores/toyland/members/T0001", staff);
+        REQUIRE(r);
+        REQUIRE(r->status == 200);
+        keep_page("member-T0001-" + storage, r->body);
+        const auto cli = f.huitou({"jobs", "--member", "T0001", "--json"});
+        REQUIRE(cli.status == 0);
+        const auto listed = nlohmann::json::parse(cli.out);
+        REQUIRE(listed.size() >= 3);
+        for (const auto& j : listed) {
+            INFO(j.dump());
+            const auto item = "data-job=\"" + j.at("id").get<std::string>() + "\"";
+            const auto at = r->body.find(item);
+            REQUIRE(at != std::string::npos);
+            CHECK(r->body.find(item, at + 1) == std::string::npos);  // once
+            const auto state = " data-state=\"" + j.at("state").get<std::string>() + "\"";
+            CHECK(r->body.compare(at + item.size(), state.size(), state) == 0);
+        }
+        const auto items = [&r] {
+            std::size_t n = 0;
+            for (auto at = r->body.find("data-job="); at != std::string::npos;
+                 at = r->body.find("data-job=", at + 1))
+                ++n;
+            return n;
+        }();
+        CHECK(items == listed.size());
+        CHECK(has(r->body, "data-job=\"" + held.id + "\" data-state=\"held\""));
+        CHECK(has(r->body, "data-job=\"" + sent.id + "\" data-state=\"sent\""));
+        CHECK(has(r->body, "王女士，好久不见"));
+        // The day's greeting: on sheets a record, its words not written yet.
+        const auto birthday = job_of(f, "birthday:T0001:2027-09-15");
+        CHECK(birthday.text.empty() == (storage == "sheets"));
+    }
     SECTION("another store's member is the same 404 as a member that does not exist") {
         const auto other = f.get("/stores/babycare/members/B0001", staff);
         const auto unknown = f.get("/stores/toyland/members/T9999", staff);
@@ -218,7 +314,9 @@ TEST_CASE("member page: archive, visit cycle, visits, messages and consent", "[c
 
 TEST_CASE("consent at the counter: an opt-out cancels today's message and an opt-in is recorded",
           "[console]") {
-    ConsoleFixture f;
+    const std::string storage = GENERATE(as<std::string>{}, "hashes", "sheets");
+    INFO("scheduler.job_storage = " << storage);
+    ConsoleFixture f("2027-09-15T12:00:00+08:00", true, storage);
     AdminApi api(f.rt.config, f.templates, f.rt.redis, *f.rt.clock);
     api.add_to(*f.server);
     const auto staff = f.session("xiaoli", {"toyland"});

@@ -217,7 +217,7 @@ TEST_CASE("results page: the month per occasion, the chart, navigation, bad inpu
 
         // Planned, delivered, failed: counted again from the jobs themselves.
         std::map<std::string, long long> planned;
-        for (const auto& job : JobListing(redis).find("toyland", {}))
+        for (const auto& job : JobListing(redis).find_hashes("toyland", {}))
             if (job.state != JobState::held && format_date(job.occasion_date) >= "2027-09-01")
                 ++planned[std::string(to_string(job.kind))];
         long long sent_total = 0;

@@ -1,6 +1,8 @@
 // `huitou jobs` filters and `huitou dlq` as an operator runs them.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "io/redis_keys.h"
@@ -21,11 +23,14 @@ TEST_CASE("huitou jobs lists by state, member and date; huitou dlq retries faile
     REQUIRE(huitou({"import", source("demo/members.csv")}).status == 0);
     // Plans the day; no worker is running, so every job stays planned. At
     // 14:00 with no spread every job is due now (at 12:00, in the lunch
-    // break, none was, and --once had nothing left undispatched).
+    // break, none was, and --once had nothing left undispatched). On day
+    // sheets each was claimed (its record `d`) and handed back: a hash.
+    const std::string storage = GENERATE(as<std::string>{}, "hashes", "sheets");
+    INFO("scheduler.job_storage = " << storage);
     const auto once =
         run({bin("huitou-scheduler"), "--once", "--set", "scheduler.once_wait_seconds=1", "--set",
-             "store_defaults.policy.spread_minutes=0", "--set",
-             "endpoints.sms=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
+             "scheduler.job_storage=" + storage, "--set", "store_defaults.policy.spread_minutes=0",
+             "--set", "endpoints.sms=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
              "endpoints.wechat=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
              "endpoints.results=tcp://127.0.0.1:" + std::to_string(free_port())},
             env);
@@ -41,6 +46,13 @@ TEST_CASE("huitou jobs lists by state, member and date; huitou dlq retries faile
         CHECK(j["to"].get<std::string>().find("****") != std::string::npos);
     }
     const std::string store = jobs[0]["store"], id = jobs[0]["id"];
+    // Every job of hers once, whatever holds it.
+    r = huitou({"jobs", "--member", "T0001", "--json"});
+    REQUIRE(r.status == 0);
+    std::set<std::string> ids;
+    for (const auto& j : nlohmann::json::parse(r.out))
+        CHECK(ids.insert(j["store"].get<std::string>() + " " + j["id"].get<std::string>()).second);
+    CHECK(ids.size() == jobs.size());
     CHECK(huitou({"jobs", "--date", "1999-01-01"}).status == 3);
     CHECK(huitou({"jobs", "--state", "bogus"}).status == 2);
     r = huitou({"jobs", "--json"});

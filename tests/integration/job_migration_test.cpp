@@ -75,9 +75,11 @@ TEST_CASE("a store on job hashes moves to day sheets without planning anything t
     CHECK_FALSE(JobMigration(redis).step("toyland", day, start, 1000, 100));
     CHECK(redis.command({"GET", keys::store_prefix("toyland") + "jobs:migrate"}).str == "100");
     CHECK(sheets.layout("toyland") == hash_layout);
+    CHECK_FALSE(layout_day(redis, "toyland"));
     CHECK_FALSE(JobMigration(redis).step("toyland", day, start, 1000, 100));
     CHECK(JobMigration(redis).step("toyland", day, start, 1000, 100));
     CHECK(sheets.layout("toyland") == sheet_layout);
+    CHECK(layout_day(redis, "toyland") == day);  // the listings' end of layout-1 hashes
     CHECK(redis.command({"EXISTS", keys::store_prefix("toyland") + "jobs:migrate"}).integer == 0);
     // Done is done.
     CHECK(JobMigration(redis).step("toyland", day, start, 1000, 100));

@@ -13,8 +13,11 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config.h"
+#include "core/visit_cycle.h"
+#include "core/winback.h"
 #include "io/consent_store.h"
 #include "io/day_approvals.h"
+#include "io/job_listing.h"
 #include "io/job_store.h"
 #include "io/member_eraser.h"
 #include "io/member_store.h"
@@ -496,4 +499,174 @@ TEST_CASE("huitou jobs lists a layout-2 store's records with its hashes", "[shee
     CHECK_THAT(r.out, Catch::Contains(mine.id) && Catch::Contains(hers.id) &&
                           Catch::Contains("(written at dispatch)"));
     CHECK(run({bin("huitou"), "jobs", "--state", "cancelled"}, env).status == 3);
+}
+
+namespace {
+
+// Writes `job` as a job hash, as the claim (or layout 1) leaves one.
+void write_hash(RedisConnection& redis, const Job& job) {
+    std::vector<std::string> hset{"HSET", keys::job(job.store, job.id)};
+    for (const auto& [f, v] : to_fields(job)) {
+        hset.push_back(f);
+        hset.push_back(v);
+    }
+    redis.command(hset).expect_ok("HSET job");
+}
+
+// The listed ids with their states, "id=state", in the listing's order.
+std::vector<std::string> listed(const std::vector<Job>& jobs) {
+    std::vector<std::string> out;
+    for (const auto& j : jobs)
+        out.push_back(j.id + "=" + std::string(to_string(j.state)));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("JobListing::find: a layout-2 store's records and hashes, each job once", "[sheets]") {
+    TestRedis server;
+    auto redis = server.connect();
+    StoreConfig toyland;
+    toyland.id = "toyland";
+    toyland.zone = shanghai();
+    const std::chrono::seconds retention{35 * 86400};
+    const SysSeconds now = at("2027-09-15T14:00:00+08:00");
+
+    const auto planned = festival_job("M1", at("2027-09-15T10:00:00+08:00"));
+    auto held = planned;
+    held.kind = Kind::birthday;
+    held.id = make_job_id(held.kind, "M1", kDay);
+    held.state = JobState::held;
+    auto cancelled = planned;  // a card notice a week ahead, held by staff
+    cancelled.kind = Kind::card_expiry;
+    cancelled.marketing = false;
+    cancelled.occasion_date = *parse_date("2027-09-22");
+    cancelled.id = make_job_id(cancelled.kind, "M1", cancelled.occasion_date, "7");
+    auto claimed = planned;  // claimed (its record `d`), since sent
+    claimed.kind = Kind::child_birthday;
+    claimed.id = make_job_id(claimed.kind, "M1", kDay, "1fcb5976");
+    const auto not_hers = festival_job("M10", at("2027-09-15T10:00:00+08:00"));
+    plan(redis, {planned, held, cancelled, claimed, not_hers}, 1);
+
+    const SchedulerConfig scheduler;
+    JobStore(redis, scheduler).cancel_planned("toyland", {cancelled.id}, "staff 小李", "held", now);
+    const auto sheet = keys::sheet("toyland", "2027-09-15", 0);
+    const auto field = *record_field(claimed.id, kDay);
+    auto value = hget(redis, sheet, field);
+    value[0] = 'd';
+    redis.command({"HSET", sheet, field, value});
+    claimed.state = JobState::sent;
+    claimed.to = "+8613800138001";
+    claimed.text.clear();
+    write_hash(redis, claimed);
+
+    // Win-back reminders stay hashes: one of the episode after her last
+    // visit (2027-08-01), one of an earlier episode (after 2027-06-10).
+    const Date last = *parse_date("2027-08-01");
+    const Date earlier = *parse_date("2027-06-10");
+    nlohmann::json hist = nlohmann::json::array();
+    const auto seconds = [](const Date& d) {
+        return start_of_day(d, shanghai()).time_since_epoch().count();
+    };
+    hist.push_back({seconds(earlier), day_number(earlier), "v1"});
+    hist.push_back({seconds(last), day_number(last), "v2"});
+    redis.command({"HSET", keys::visit_state("toyland", "M1"), "last",
+                   std::to_string(seconds(last)), "last_date", format_date(last), "state",
+                   "reminded", "step", "1", "hist", hist.dump()});
+    auto reminder = planned;
+    reminder.kind = Kind::winback;
+    reminder.occasion_date = last;
+    reminder.id = winback_job_id("M1", last, 1);
+    reminder.state = JobState::sent;
+    write_hash(redis, reminder);
+    auto follow_up = reminder;
+    follow_up.occasion_date = earlier;
+    follow_up.id = winback_job_id("M1", earlier, 2);
+    follow_up.state = JobState::delivered;
+    write_hash(redis, follow_up);
+    // A hash from before the move to layout 2: no record names it.
+    auto legacy = planned;
+    legacy.kind = Kind::birthday;
+    legacy.occasion_date = *parse_date("2027-08-20");
+    legacy.id = make_job_id(legacy.kind, "M1", legacy.occasion_date);
+    legacy.state = JobState::sent;
+    write_hash(redis, legacy);
+
+    JobListing listing(redis);
+    auto find = [&](JobFilter filter) {
+        return listed(listing.find(toyland, filter, kDay, retention));
+    };
+    // By id: birthday, card_expiry, child_birthday, festival, winback.
+    const std::vector<std::string> hers{legacy.id + "=sent",         held.id + "=held",
+                                        cancelled.id + "=cancelled", claimed.id + "=sent",
+                                        planned.id + "=planned",     follow_up.id + "=delivered",
+                                        reminder.id + "=sent"};
+
+    SECTION("her jobs while layout-1 hashes may be left: records, hashes by SCAN") {
+        CHECK(find({std::nullopt, "M1", ""}) == hers);
+        // No day of the move recorded (a store moved before it was): SCAN.
+        CHECK(redis.command({"EXISTS", "hu:{toyland}:jobs:v2day"}).integer == 0);
+        CHECK(find({JobState::planned, "M1", ""}) ==
+              std::vector<std::string>{planned.id + "=planned"});
+        CHECK(find({JobState::cancelled, "M1", ""}) ==
+              std::vector<std::string>{cancelled.id + "=cancelled"});
+        CHECK(find({JobState::held, "", ""}) == std::vector<std::string>{held.id + "=held"});
+        CHECK(find({std::nullopt, "", "2027-09-22"}) ==
+              std::vector<std::string>{cancelled.id + "=cancelled"});
+        CHECK(find({std::nullopt, "", "2027-09-15"}) ==
+              std::vector<std::string>{held.id + "=held", claimed.id + "=sent",
+                                       not_hers.id + "=planned", planned.id + "=planned"});
+        auto all = find({});
+        CHECK(all.size() == hers.size() + 1);
+        CHECK(std::is_sorted(all.begin(), all.end()));
+    }
+    SECTION("moved a retention ago: her hashes by key, no keyspace SCAN") {
+        mark_layout_day(redis, "toyland", *parse_date("2027-08-09"));
+        auto expected = hers;
+        // Only a SCAN finds a hash that no record and no visit names.
+        expected.erase(std::find(expected.begin(), expected.end(), legacy.id + "=sent"));
+        CHECK(find({std::nullopt, "M1", ""}) == expected);
+        CHECK(find({JobState::sent, "M1", ""}) ==
+              std::vector<std::string>{claimed.id + "=sent", reminder.id + "=sent"});
+        CHECK(find({std::nullopt, "M1", "2027-08-01"}) ==
+              std::vector<std::string>{reminder.id + "=sent"});
+        // Not a member's listing: a SCAN, so the old hash is there.
+        CHECK(find({JobState::sent, "", ""}).size() == 3);
+    }
+    SECTION("moved less than a retention and two days ago: a SCAN finds the old hashes") {
+        mark_layout_day(redis, "toyland", *parse_date("2027-08-10"));
+        mark_layout_day(redis, "toyland", *parse_date("2027-01-01"));  // the first day stays
+        CHECK(layout_day(redis, "toyland") == *parse_date("2027-08-10"));
+        CHECK(find({std::nullopt, "M1", ""}) == hers);
+    }
+    SECTION("a record claimed between the two reads is listed once, as its hash says") {
+        auto now_claimed = planned;
+        now_claimed.state = JobState::dispatched;
+        write_hash(redis, now_claimed);
+        auto jobs = find({std::nullopt, "M1", ""});
+        CHECK(std::count(jobs.begin(), jobs.end(), planned.id + "=dispatched") == 1);
+        CHECK(std::count(jobs.begin(), jobs.end(), planned.id + "=planned") == 0);
+        CHECK(jobs.size() == hers.size());
+    }
+    SECTION("a layout-1 store: hashes only") {
+        redis.command({"SET", keys::jobs_version("toyland"), "1"});
+        CHECK(find({std::nullopt, "M1", ""}) ==
+              std::vector<std::string>{legacy.id + "=sent", claimed.id + "=sent",
+                                       follow_up.id + "=delivered", reminder.id + "=sent"});
+    }
+}
+
+TEST_CASE("layout-1 hashes may be left a retention and two days after the move", "[sheets]") {
+    const Date moved = *parse_date("2027-09-01");
+    const std::chrono::seconds retention{35 * 86400};
+    CHECK(may_hold_layout1_hashes(moved, moved, retention));
+    CHECK(may_hold_layout1_hashes(moved, *parse_date("2027-10-07"), retention));        // +36
+    CHECK_FALSE(may_hold_layout1_hashes(moved, *parse_date("2027-10-08"), retention));  // +37
+    // A retention that is not whole days counts the part day in.
+    CHECK(may_hold_layout1_hashes(moved, *parse_date("2027-10-08"),
+                                  retention + std::chrono::hours(1)));
+    const auto days = kept_days(*parse_date("2027-09-15"), retention);
+    REQUIRE(days.size() == 36);
+    CHECK(days.front() == *parse_date("2027-09-15"));
+    CHECK(days.back() == *parse_date("2027-08-11"));
 }
