@@ -220,6 +220,34 @@ std::vector<std::optional<std::map<std::string, long long>>> EffectStore::skips(
     return out;
 }
 
+long long EffectStore::forget_sent_records(const std::string& store, const Date& before) {
+    const auto done = redis_.command({"GET", keys::sent_times_forgotten(store)});
+    done.expect_ok("GET fx:forgot");
+    date::sys_days first = date::sys_days{before} - date::days{sent_times_grace_days};
+    if (done.type == RedisReply::Type::string) {
+        if (const auto last = parse_date(done.str))
+            first = std::max(first, date::sys_days{*last} + date::days{1});
+    }
+    std::vector<Date> days;
+    for (auto d = first; d < date::sys_days{before}; d += date::days{1})
+        days.emplace_back(d);
+    if (days.empty()) return 0;
+    std::vector<std::string> claimed;
+    SheetStore(redis_).each_record(store, days, [&](const SheetStore::Place& p) {
+        if (p.record.state == JobState::dispatched) claimed.push_back(p.job_id);
+    });
+    long long forgotten = 0;
+    for (std::size_t i = 0; i < claimed.size(); i += 5000) {
+        RedisCommand forget{"HDEL", keys::sent_times(store)};
+        for (std::size_t k = i; k < std::min(claimed.size(), i + 5000); ++k)
+            forget.push_back(claimed[k]);
+        forgotten += redis_.command(forget).expect_ok("HDEL fx:sent").integer;
+    }
+    redis_.command({"SET", keys::sent_times_forgotten(store), format_date(days.back())})
+        .expect_ok("SET fx:forgot");
+    return forgotten;
+}
+
 long long EffectStore::trim(const std::string& store, SysSeconds before) {
     // A slice at a time: a festival's million entries never come in one reply.
     const std::string cutoff = "(" + seconds_text(before);

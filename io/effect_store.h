@@ -50,6 +50,10 @@ struct TouchEntry {
     std::string note;  // the words of its end from the day's notes ("held by staff wang")
 };
 
+// Days a day's sheets outlive the effect report's reach: what
+// forget_sent_records may still read after a scheduler's absence.
+inline constexpr int sent_times_grace_days = 8;
+
 class EffectStore {
   public:
     explicit EffectStore(RedisConnection& redis);
@@ -92,6 +96,16 @@ class EffectStore {
     // Forgets the touches due before `before` and their sent times; returns
     // how many. Throws RedisError.
     long long trim(const std::string& store, SysSeconds before);
+
+    // Forgets the sent times (fx:sent) of the claimed records (`d`) of a
+    // store on day sheets, for the local days before `before` not done yet
+    // (hu:{S}:fx:forgot), at most sent_times_grace_days back: a claimed
+    // record has no touch, so `trim` cannot find its sent time, and without
+    // this fx:sent would keep every message ever sent. The day sheets are
+    // kept that many days past the report's reach (Scheduler::expire_sheets)
+    // so a scheduler that was down for a few days still finds them. Returns
+    // how many sent times were forgotten. Throws RedisError.
+    long long forget_sent_records(const std::string& store, const Date& before);
 
   private:
     RedisConnection& redis_;

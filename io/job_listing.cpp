@@ -70,7 +70,8 @@ std::vector<Job> JobListing::find(const StoreConfig& store, const JobFilter& fil
             claimed.push_back(p.job_id);
             continue;
         }
-        auto job = SheetStore::job_of_record(store.id, p.day, store.zone, p.field, p.record, p.note);
+        auto job =
+            SheetStore::job_of_record(store.id, p.day, store.zone, p.field, p.record, p.note);
         if (job && matches(*job, filter)) records.push_back(std::move(*job));
     }
 

@@ -50,6 +50,7 @@
 //   hu:{S}:holdout:<kind> hash   member → last holdout group for the kind (core/holdout.h)
 //   hu:{S}:fx:touch       zset   every job planned, messaged or held out, by due time
 //   hu:{S}:fx:sent        hash   job id → when it was sent (io/effect_store.h)
+//   hu:{S}:fx:forgot      string the last day whose records' sent times were forgotten
 //   hu:{S}:rcpt           zset   sent jobs awaiting a polled receipt, by when to ask
 //                                next (io/receipt_index.h); hu:rcpt:{<account>}:sid:<id>
 //                                string: a provider message id's "<store>/<job id>"
@@ -191,6 +192,11 @@ inline std::string holdout(std::string_view store, Kind kind) {
 }
 inline std::string touches(std::string_view store) {
     return store_prefix(store) + "fx:touch";
+}
+// The last local day whose claimed records' sent times were forgotten
+// (EffectStore::forget_sent_records).
+inline std::string sent_times_forgotten(std::string_view store) {
+    return store_prefix(store) + "fx:forgot";
 }
 inline std::string sent_times(std::string_view store) {
     return store_prefix(store) + "fx:sent";

@@ -100,8 +100,11 @@ void Scheduler::expire_sheets(const StoreConfig& store, const Date& day, int she
     // effect report reads the day's messages (effect.keep_days): they are
     // its messages, a store on day sheets writes no touch for them.
     const SysSeconds day_end = start_of_day(Date{date::sys_days{day} + date::days{1}}, store.zone);
-    const auto kept = std::max<std::chrono::seconds>(config_.scheduler.job_retention,
-                                                     date::days{store.effect.keep_days});
+    // A few days more, so that forget_sent_records finds the claimed
+    // records' sent times after a scheduler's absence.
+    const auto kept =
+        std::max<std::chrono::seconds>(config_.scheduler.job_retention,
+                                       date::days{store.effect.keep_days + sent_times_grace_days});
     SheetStore(redis_).expire_day(store.id, day, sheets, day_end + kept);
 }
 
@@ -223,7 +226,9 @@ void Scheduler::plan_due_days(SysSeconds now) {
                 // The effect report's records older than the store keeps them.
                 const auto cutoff = start_of_day(
                     Date{date::sys_days{today} - date::days{store.effect.keep_days}}, store.zone);
-                if (const auto n = EffectStore(redis_).trim(store.id, cutoff))
+                const Date cutoff_day{date::sys_days{today} - date::days{store.effect.keep_days}};
+                if (const auto n = EffectStore(redis_).trim(store.id, cutoff) +
+                                   EffectStore(redis_).forget_sent_records(store.id, cutoff_day))
                     spdlog::info(
                         "{}: {} messages older than {} days forgotten by the effect report",
                         store.id, n, store.effect.keep_days);

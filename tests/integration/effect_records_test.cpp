@@ -307,10 +307,38 @@ TEST_CASE("a day's sheets are kept as long as the effect report reads them", "[e
     const auto n =
         std::stoi(sheets.redis.command({"HGET", keys::sheets("toyland", "2027-09-15"), "n"}).str);
     REQUIRE(n >= 1);
-    // effect.keep_days (400 by default) is longer than the job retention (35 days).
+    // effect.keep_days (400 by default) is longer than the job retention (35
+    // days); a few days more let forget_sent_records read them.
     for (int i = 0; i < n; ++i) {
         CHECK(
             sheets.redis.command({"EXPIRETIME", keys::sheet("toyland", "2027-09-15", i)}).integer ==
-            (day_end + date::days{400}).time_since_epoch().count());
+            (day_end + date::days{400 + sent_times_grace_days}).time_since_epoch().count());
     }
+}
+
+TEST_CASE("the sent times of a day's claimed records are forgotten with the day's touches",
+          "[effect_records]") {
+    Store sheets("sheets");
+    sheets.settle_at("2027-09-15T10:00:00+08:00");
+    const auto sent = [&] {
+        return sheets.redis.command({"HLEN", keys::sent_times("toyland")}).integer;
+    };
+    const long long before = sent();
+    REQUIRE(before >= 100);  // the festival's messages went
+    EffectStore effects(sheets.redis);
+    // Not yet: the day is within the report's reach.
+    CHECK(effects.forget_sent_records("toyland", *parse_date("2027-09-15")) == 0);
+    CHECK(sent() == before);
+    // Past it: every claimed record of the day, once.
+    CHECK(effects.forget_sent_records("toyland", *parse_date("2027-09-16")) == before);
+    CHECK(sent() == 0);
+    CHECK(sheets.redis.command({"GET", keys::sent_times_forgotten("toyland")}).str == "2027-09-15");
+    CHECK(effects.forget_sent_records("toyland", *parse_date("2027-09-17")) == 0);
+    // A scheduler away for longer than the grace reads only the last days.
+    sheets.redis.command({"DEL", keys::sent_times_forgotten("toyland")});
+    sheets.redis.command(
+        {"HSET", keys::sent_times("toyland"), "festival:F0001:2027-09-15:mid_autumn", "1"});
+    CHECK(effects.forget_sent_records("toyland", Date{date::sys_days{*parse_date("2027-09-16")} +
+                                                      date::days{sent_times_grace_days}}) == 0);
+    CHECK(sent() == 1);
 }

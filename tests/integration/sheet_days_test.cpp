@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/job_record.h"
+#include "io/effect_store.h"
 #include "io/member_store.h"
 #include "io/redis_keys.h"
 #include "io/sheet_store.h"
@@ -273,11 +274,13 @@ TEST_CASE("a festival planned into day sheets: records, no job hash, due by shee
         CHECK(scores.at(sheet) == day_start.time_since_epoch().count() + first);
     // They are kept as long as a finished job hash would be and as long as
     // the effect report reads them: the day's end plus the longer of the
-    // job retention (35 days) and effect.keep_days (400).
+    // job retention (35 days) and effect.keep_days (400), and a few days more
+    // (io/effect_store.h's sent_times_grace_days).
     const auto day_end = start_of_day(*parse_date("2027-09-16"), day.store.zone);
     for (int i = 0; i < day.sheet_count(); ++i) {
         CHECK(day.redis.command({"EXPIRETIME", keys::sheet("toyland", format_date(kDay), i)})
-                  .integer == (day_end + 400 * 24h).time_since_epoch().count());
+                  .integer ==
+              (day_end + (400 + sent_times_grace_days) * 24h).time_since_epoch().count());
     }
 
     SECTION("planning the day again, here or by another scheduler, creates nothing") {
