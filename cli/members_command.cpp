@@ -10,7 +10,9 @@ void MembersCommand::add_to(CLI::App& app) {
     auto* members = app.add_subcommand("members", "Member indexes (reindex)");
     members->require_subcommand(1);
     reindex_ = members->add_subcommand(
-        "reindex", "Build the console's search indexes (name, phone's last four digits)");
+        "reindex",
+        "Build the member indexes: the console's search (name, phone's last four "
+        "digits) and the opt-outs' (openid's last two characters)");
     reindex_->add_option("--store", store_, "Only this store (default: every store)");
 }
 

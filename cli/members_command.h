@@ -3,7 +3,8 @@
 //
 //   huitou members reindex [--store S]
 //
-// Every member write keeps the name and phone indexes; members stored by an
+// Every member write keeps the name and phone indexes, and the openid's
+// (o2:, for an opt-out naming only an openid); members stored by an
 // older version are in none until this has run once per store (without
 // --store: every configured store). It reads the store's members through the
 // birthday partition (no keyspace scan) and adds their entries; running it

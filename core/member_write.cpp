@@ -25,12 +25,15 @@ std::vector<IndexEntry> member_index_entries(const Member& m) {
     if (m.card_expires) entries.push_back({expiry_index_key(*m.card_expires), std::nullopt});
     for (auto& key : search_index_keys(m))
         entries.push_back({std::move(key), std::nullopt});
+    if (auto key = openid_index_key(m.wechat_openid); !key.empty())
+        entries.push_back({std::move(key), std::nullopt});
     return entries;
 }
 
 const std::vector<std::string_view>& member_index_fields() {
     static const std::vector<std::string_view> fields{field::birthday, field::card_expires,
-                                                      field::children, field::name, field::phone};
+                                                      field::children, field::name,
+                                                      field::phone,    field::wechat_openid};
     return fields;
 }
 
@@ -48,6 +51,11 @@ std::string child_index_key(std::string_view birthday_key) {
 
 std::string expiry_index_key(const Date& day) {
     return "exp:" + format_date(day);
+}
+
+std::string openid_index_key(std::string_view openid) {
+    if (openid.size() < 2) return {};
+    return "o2:" + std::string(openid.substr(openid.size() - 2));
 }
 
 MemberWrite plan_member_write(const std::optional<FieldMap>& stored, const MemberRecord& record) {

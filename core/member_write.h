@@ -15,6 +15,10 @@
 //   nm:<text>, p4:<dddd>                      the counter's search: name and
 //                                            given-name prefixes, the phone's
 //                                            last four digits (member_search.h)
+//   o2:<cc>                                   the openid's last two characters:
+//                                            how an opt-out naming only an
+//                                            openid finds its member
+//                                            (io/consent_store.h)
 // Every member is in exactly one of the own-birthday sets, so together they
 // list the store's members (member_partition_keys) for a festival that
 // reaches everyone, at no extra memory. Card expiry is a set per day rather
@@ -63,6 +67,14 @@ std::string child_index_key(std::string_view birthday_key);
 
 // The index key of cards expiring on `day`: "exp:2027-09-22".
 std::string expiry_index_key(const Date& day);
+
+// The index key of members whose openid ends like `openid`: "o2:" and its
+// last two characters ("o2:6o"); "" for an openid shorter than two. Two, not
+// the four of p4: — openids end in 64 characters, not 10, so four would give
+// nearly every member a key of her own (~120 bytes an openid, measured)
+// where two share 4,096 keys (~14 bytes an openid at 400,000 of them). The
+// index is a first cut: the caller compares the member's openid.
+std::string openid_index_key(std::string_view openid);
 
 enum class WriteOutcome { created, updated, unchanged };
 

@@ -9,10 +9,13 @@
 // once, found through the open-jobs index that job creation keeps
 // (scripts/create_job.lua), never by a scan. A store whose planned jobs are
 // records of day sheets (layout 2, io/sheet_store.h) has no such index: its
-// records are found by member (the one named, and for a phone the members
-// whose phone it is, through the p4: index) in her sheet of today, and
-// cancelled right after the script, in the same call. begin_send.lua and claim_due.lua
-// check the lists again before every dispatch and send.
+// records are found by member (the one named, and the members whose address
+// it is now, through the index of its end: p4: for a phone, o2: for an
+// openid, core/member_write.h) in her sheet of today, and cancelled right
+// after the script, in the same call — with the job hashes of her claimed
+// records that are planned again (handed back, requeued, a retry), which no
+// index lists either. begin_send.lua and claim_due.lua check the lists
+// again before every dispatch and send.
 //
 // Import batches write their events through MemberStore::upsert (one event
 // per batch and channel naming its members: evidence at about ten bytes a
@@ -80,11 +83,13 @@ class ConsentStore {
     // An opt-out's second step on a store whose planned jobs are records of
     // day sheets (layout 2: they have no hash, so record_consent.lua's
     // open-jobs index does not list them): today's planned records on the
-    // channel of the member the event names and, for a phone, of every
-    // member whose phone it is now end cancelled, reason opted_out. Returns
-    // how many. Not atomic with the script, and need not be: the address
-    // is on the opt-out set first, and the claim checks that set against
-    // each member's current address before anything goes.
+    // channel of the member the event names and of every member whose
+    // address (phone or openid) it is now end cancelled, reason opted_out;
+    // so do the job hashes of their claimed (`d`) records on the channel
+    // that are planned again. Returns how many. Not atomic with the script,
+    // and need not be: the address is on the opt-out set first, and the
+    // claim checks that set against each member's current address before
+    // anything goes.
     long long cancel_planned_records(const ConsentEvent& e);
 
     RedisConnection& redis_;

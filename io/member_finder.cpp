@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "core/member_write.h"
 #include "io/member_store.h"
 #include "io/redis_keys.h"
 
@@ -67,8 +68,13 @@ std::size_t MemberFinder::reindex(const std::string& store) {
     // after, pipelined.
     std::vector<std::pair<std::string, std::vector<std::string>>> entries;
     MemberStore(redis_).for_each_member(store, 1000, [&entries](const std::vector<Member>& batch) {
-        for (const auto& m : batch)
-            entries.emplace_back(m.id, search_index_keys(m));
+        for (const auto& m : batch) {
+            auto keys = search_index_keys(m);
+            // Not a search index, but as new: the opt-out's by openid (o2:).
+            if (auto key = openid_index_key(m.wechat_openid); !key.empty())
+                keys.push_back(std::move(key));
+            entries.emplace_back(m.id, std::move(keys));
+        }
     });
     constexpr std::size_t kPipeline = 1000;
     std::size_t sent = 0;

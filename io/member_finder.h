@@ -41,8 +41,9 @@ class MemberFinder {
     // at most `limit`. Throws RedisError.
     MemberMatches find(const std::string& store, const MemberQuery& query, std::size_t limit);
 
-    // Adds the search index entries of every member of `store`; returns the
-    // members read. Throws RedisError.
+    // Adds the search index entries of every member of `store`, and her
+    // openid's (o2:, core/member_write.h: what an opt-out naming only an
+    // openid reads); returns the members read. Throws RedisError.
     std::size_t reindex(const std::string& store);
 
   private:

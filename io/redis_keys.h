@@ -90,6 +90,9 @@
 //                                every planning: one HGETALL)
 //   hu:{S}:tpl:log:<name>.<channel>  list  its versions, newest first, JSON {at, by,
 //                                action, text}; the last 50 kept
+//   hu:{S}:o2:<cc>        index  members whose openid ends in the two characters cc:
+//                                how an opt-out naming only an openid finds its members
+//                                (core/member_write.h: openid_index_key; io/consent_store.h)
 #pragma once
 
 #include <string>

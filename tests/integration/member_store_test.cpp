@@ -420,3 +420,34 @@ TEST_CASE("a member changed between the read and the write is written again on t
     CHECK_THAT(event, Catch::Contains("opt_in") && Catch::Contains("M1") &&
                           Catch::Contains("members.csv"));
 }
+
+TEST_CASE("the openid index (o2:) follows the openid that lands, also past a concurrent write") {
+    TestRedis server;
+    auto redis = server.connect();
+    auto other = server.connect();
+    MemberStore store(redis);
+    store.upsert({MemberRecord{"toyland", "M1", {{"openid", "oTOYmember1_aa"}}, {}}});
+    CHECK(index_members(redis, keys::index("toyland", "o2:aa")) == std::vector<std::string>{"M1"});
+
+    // Another writer gives M1 a new openid after this batch read her: the
+    // batch is merged again on top of it, so the entry it removes is the
+    // other writer's, not the one it read.
+    int changes = 0;
+    store.set_after_read_for_test([&] {
+        if (changes++ == 0)
+            MemberStore(other).upsert(
+                {MemberRecord{"toyland", "M1", {{"openid", "oTOYmember1_bb"}}, {}}});
+    });
+    store.upsert({MemberRecord{"toyland", "M1", {{"openid", "oTOYmember1_cc"}}, {}}});
+    CHECK(changes == 1);
+    CHECK(other.command({"HGET", keys::member("toyland", "M1"), "openid"}).str == "oTOYmember1_cc");
+    CHECK(other.command({"EXISTS", keys::index("toyland", "o2:aa")}).integer == 0);
+    CHECK(other.command({"EXISTS", keys::index("toyland", "o2:bb")}).integer == 0);
+    CHECK(index_members(other, keys::index("toyland", "o2:cc")) == std::vector<std::string>{"M1"});
+
+    SECTION("cleared: she leaves the index") {
+        store.set_after_read_for_test({});
+        store.upsert({MemberRecord{"toyland", "M1", {}, {"openid"}}});
+        CHECK(other.command({"EXISTS", keys::index("toyland", "o2:cc")}).integer == 0);
+    }
+}

@@ -3,8 +3,10 @@
 // real Redis, the records planned by SheetStore::plan: a job found by its id
 // (SheetStore::find, JobStore::get), held by a person
 // (JobStore::cancel_planned), cancelled by an opt-out at once
-// (ConsentStore::record), approved (DayApprovals::approve) and listed for
-// approval (preview_day), and erased with its member (MemberEraser).
+// (ConsentStore::record: by the member, a phone through p4:, an openid
+// through o2:, and a claimed job handed back to planned), approved
+// (DayApprovals::approve) and listed for approval (preview_day), and erased
+// with its member (MemberEraser).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config.h"
+#include "core/delivery_policy.h"
 #include "core/visit_cycle.h"
 #include "core/winback.h"
 #include "io/consent_store.h"
@@ -20,6 +23,7 @@
 #include "io/job_listing.h"
 #include "io/job_store.h"
 #include "io/member_eraser.h"
+#include "io/member_finder.h"
 #include "io/member_store.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
@@ -317,9 +321,10 @@ TEST_CASE("an opt-out cancels today's planned records to the address at once", "
         CHECK(consent.record(opt_out(Channel::sms, "M4", "+8613700137004", now)).cancelled == 1);
         CHECK(state_of(redis, m4) == JobState::cancelled);
     }
-    SECTION("an openid alone has no index to its member: the claim stops it") {
-        CHECK(consent.record(opt_out(Channel::wechat, "", "oTOY_M1", now)).cancelled == 0);
-        CHECK(state_of(redis, m1_wechat) == JobState::planned);
+    SECTION("an openid alone: its member, through the index of its end (o2:)") {
+        CHECK(consent.record(opt_out(Channel::wechat, "", "oTOY_M1", now)).cancelled == 1);
+        CHECK(state_of(redis, m1_wechat) == JobState::cancelled);
+        CHECK(state_of(redis, m1) == JobState::planned);  // her SMS
         CHECK(consent.is_opted_out("toyland", Channel::wechat, "oTOY_M1"));
     }
     SECTION("an opt-in cancels nothing") {
@@ -333,6 +338,152 @@ TEST_CASE("an opt-out cancels today's planned records to the address at once", "
             opt_out(Channel::sms, "", "+8613800138001", at("2027-09-16T09:00:00+08:00")));
         CHECK(out.cancelled == 0);
         CHECK(state_of(redis, m1) == JobState::planned);
+    }
+}
+
+namespace {
+
+bool indexed(RedisConnection& redis, const std::string& index, const std::string& member) {
+    return redis.command({"HEXISTS", keys::index("toyland", index), member}).integer == 1;
+}
+
+// A birthday greeting of `member` on kDay: another job than her festival one.
+Job birthday_job(const std::string& member, SysSeconds due, Channel channel) {
+    auto j = festival_job(member, due, channel);
+    j.kind = Kind::birthday;
+    j.id = make_job_id(Kind::birthday, member, kDay);
+    return j;
+}
+
+void write_openid(RedisConnection& redis, const std::string& id, const std::string& openid) {
+    MemberStore(redis).upsert({MemberRecord{"toyland", id, {{"openid", openid}}, {}}});
+}
+
+}  // namespace
+
+TEST_CASE("an opt-out naming only an openid finds its members through o2:, kept by every write",
+          "[sheets]") {
+    TestRedis server;
+    auto redis = server.connect();
+    const Config config = parse_config(kStore, "t.toml");
+    ConsentStore consent(redis, config);
+    // M1 and M5 have openids ending in the same four characters; M1 has an
+    // SMS greeting too.
+    add_member(redis, "M1", "+8613800138001", "oTOYmember1_x9z");
+    add_member(redis, "M5", "+8613800138005", "oTOYmember5_x9z");
+    const auto due = at("2027-09-15T10:00:00+08:00");
+    const auto m1_sms = festival_job("M1", due);
+    const auto m1_wechat = birthday_job("M1", due, Channel::wechat);
+    const auto m5_wechat = festival_job("M5", due, Channel::wechat);
+    plan(redis, {m1_sms, m1_wechat, m5_wechat});
+    const SysSeconds now = at("2027-09-15T09:00:00+08:00");
+    REQUIRE(indexed(redis, "o2:9z", "M1"));
+    REQUIRE(indexed(redis, "o2:9z", "M5"));
+
+    SECTION("her WeChat record only: not her SMS, not another's of the same ending") {
+        const auto out = consent.record(opt_out(Channel::wechat, "", "oTOYmember1_x9z", now));
+        CHECK(out.newly_opted_out);
+        CHECK(out.cancelled == 1);
+        CHECK(state_of(redis, m1_wechat) == JobState::cancelled);
+        CHECK(SheetStore(redis).find("toyland", m1_wechat.id, shanghai())->error == "opted_out");
+        CHECK(state_of(redis, m1_sms) == JobState::planned);
+        CHECK(state_of(redis, m5_wechat) == JobState::planned);
+        CHECK(hget(redis, keys::counts("toyland"), "cancelled") == "1");
+    }
+    SECTION("a changed openid moves her in the index; the old one finds nobody") {
+        write_openid(redis, "M1", "oTOYmember1_new");
+        CHECK_FALSE(indexed(redis, "o2:9z", "M1"));
+        CHECK(indexed(redis, "o2:ew", "M1"));
+        CHECK(indexed(redis, "o2:9z", "M5"));
+        CHECK(consent.record(opt_out(Channel::wechat, "", "oTOYmember1_x9z", now)).cancelled == 0);
+        CHECK(state_of(redis, m1_wechat) == JobState::planned);
+        CHECK(consent.record(opt_out(Channel::wechat, "", "oTOYmember1_new", now)).cancelled == 1);
+        CHECK(state_of(redis, m1_wechat) == JobState::cancelled);
+    }
+    SECTION("an erased member leaves the index") {
+        REQUIRE(MemberEraser(redis, config).erase("toyland", "M1", now));
+        CHECK_FALSE(indexed(redis, "o2:9z", "M1"));
+        CHECK(indexed(redis, "o2:9z", "M5"));
+    }
+    SECTION("`huitou members reindex` builds it for members written before it existed") {
+        redis.command({"DEL", keys::index("toyland", "o2:9z")}).expect_ok("DEL");
+        // Unindexed, an openid alone finds nobody at once (the claim would stop it).
+        CHECK(consent.record(opt_out(Channel::wechat, "", "oTOYmember5_x9z", now)).cancelled == 0);
+        CHECK(MemberFinder(redis).reindex("toyland") == 2);
+        CHECK(indexed(redis, "o2:9z", "M1"));
+        CHECK(indexed(redis, "o2:9z", "M5"));
+        CHECK(consent.record(opt_out(Channel::wechat, "", "oTOYmember1_x9z", now)).cancelled == 1);
+        CHECK(state_of(redis, m1_wechat) == JobState::cancelled);
+    }
+}
+
+TEST_CASE("a claimed job handed back to planned is cancelled by an opt-out at once", "[sheets]") {
+    TestRedis server;
+    auto redis = server.connect();
+    // Two messages a day, so the claim takes her SMS and WeChat greetings both.
+    const Config config =
+        parse_config(std::string(kStore) + "[stores.toyland.policy]\nmax_per_day = 2\n", "t.toml");
+    ConsentStore consent(redis, config);
+    JobStore jobs(redis, config.scheduler);
+    MemberStore(redis).upsert({MemberRecord{"toyland",
+                                            "M1",
+                                            {{"name", "会员M1"},
+                                             {"phone", "+8613800138001"},
+                                             {"sms_optin", "1"},
+                                             {"openid", "oTOYmember1_x9z"},
+                                             {"wechat_optin", "1"},
+                                             {"wechat_sub", "1"}},
+                                            {}}});
+    const auto due = at("2027-09-15T10:00:00+08:00");
+    const auto sms = festival_job("M1", due);
+    const auto wechat = birthday_job("M1", due, Channel::wechat);
+    plan(redis, {sms, wechat});
+    // The claim makes each record `d` and writes its job hash; both pushes
+    // find no worker: handed back, planned again, due at 10:05.
+    const SysSeconds now = at("2027-09-15T10:00:00+08:00");
+    const DispatchRules rules = dispatch_rules(*config.find_store("toyland"), now);
+    REQUIRE(jobs.claim_due("toyland", now, 10, &rules).jobs.size() == 2);
+    for (const auto& j : {sms, wechat}) {
+        REQUIRE(jobs.hand_back("toyland", j.id, at("2027-09-15T10:05:00+08:00")));
+        REQUIRE(jobs.get("toyland", j.id)->state == JobState::planned);
+        REQUIRE(state_of(redis, j) == JobState::dispatched);  // the record: `d`, the hash's
+    }
+    const auto in_due = [&](const Job& j) {
+        return redis.command({"ZSCORE", keys::due("toyland"), j.id}).type ==
+               RedisReply::Type::string;
+    };
+    REQUIRE(in_due(wechat));
+    const SysSeconds later = at("2027-09-15T10:01:00+08:00");
+
+    SECTION("an openid alone") {
+        const auto out = consent.record(opt_out(Channel::wechat, "", "oTOYmember1_x9z", later));
+        CHECK(out.cancelled == 1);
+        const auto hash = jobs.get("toyland", wechat.id);
+        CHECK(hash->state == JobState::cancelled);
+        CHECK(hash->error == "opted_out");
+        CHECK_FALSE(in_due(wechat));
+        CHECK(jobs.get("toyland", sms.id)->state == JobState::planned);  // another channel
+        CHECK(in_due(sms));
+        // Nothing left of it to cancel the second time.
+        CHECK(consent.record(opt_out(Channel::wechat, "", "oTOYmember1_x9z", later)).cancelled ==
+              0);
+    }
+    SECTION("a phone alone") {
+        CHECK(consent.record(opt_out(Channel::sms, "", "+8613800138001", later)).cancelled == 1);
+        CHECK(jobs.get("toyland", sms.id)->state == JobState::cancelled);
+        CHECK(jobs.get("toyland", wechat.id)->state == JobState::planned);
+    }
+    SECTION("the member named") {
+        CHECK(consent.record(opt_out(Channel::wechat, "M1", "", later)).cancelled == 1);
+        CHECK(jobs.get("toyland", wechat.id)->state == JobState::cancelled);
+    }
+    SECTION("a job in flight is left to begin_send: only a planned hash is cancelled here") {
+        REQUIRE(
+            jobs.claim_due("toyland", at("2027-09-15T10:05:00+08:00"), 10, &rules).jobs.size() ==
+            2);
+        CHECK(consent.record(opt_out(Channel::wechat, "", "oTOYmember1_x9z", later)).cancelled ==
+              0);
+        CHECK(jobs.get("toyland", wechat.id)->state == JobState::dispatched);
     }
 }
 

@@ -120,3 +120,27 @@ TEST_CASE("children listed in another order change nothing") {
         CHECK(u.guard.at("children") == encode_children(children));
     }
 }
+
+TEST_CASE("an openid puts the member under its last two characters; a new one moves her") {
+    // How an opt-out naming only an openid finds its member (o2:, io/consent_store.h).
+    CHECK(openid_index_key("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o") == "o2:6o");
+    CHECK(openid_index_key("o").empty());
+    CHECK(openid_index_key("").empty());
+    CHECK(member_index_entries(member_with({{"openid", "oTOY_M1-x"}})) ==
+          Entries{set("bd:none"), set("o2:-x")});
+
+    const FieldMap stored{{"openid", "oTOY_M1-x"}, {"sms_optin", "1"}};
+    const auto moved = plan_member_write(stored, record({{"openid", "oTOY_M1_y"}}));
+    CHECK(moved.index_remove == Entries{set("o2:-x")});
+    CHECK(moved.index_add == Entries{set("o2:_y")});
+    // A concurrent change of the openid fails the write's guard: the index
+    // entry it removes is the one of the openid it read.
+    CHECK(moved.guard.at("openid") == "oTOY_M1-x");
+    const auto cleared = plan_member_write(stored, record({}, {"openid"}));
+    CHECK(cleared.index_remove == Entries{set("o2:-x")});
+    CHECK(cleared.index_add.empty());
+    // The same last two characters: no index change.
+    const auto same_end = plan_member_write(stored, record({{"openid", "oOTHER-x"}}));
+    CHECK(same_end.index_remove.empty());
+    CHECK(same_end.index_add.empty());
+}
