@@ -24,13 +24,22 @@ ConsoleFixture::ConsoleFixture(std::string now_text, bool plan, const std::strin
     const auto imported = huitou({"import", source("demo/members.csv")});
     if (imported.status != 0) throw std::runtime_error("import: " + imported.out + imported.err);
     if (plan) {
-        const auto once =
-            run({bin("huitou-scheduler"), "--once", "--set", "scheduler.once_wait_seconds=1",
-                 "--set", "scheduler.job_storage=" + job_storage, "--set",
-                 "endpoints.sms=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
-                 "endpoints.wechat=tcp://127.0.0.1:" + std::to_string(free_port()), "--set",
-                 "endpoints.results=tcp://127.0.0.1:" + std::to_string(free_port())},
-                env);
+        std::vector<std::string> args{
+            bin("huitou-scheduler"),
+            "--once",
+            "--set",
+            "scheduler.once_wait_seconds=1",
+            "--set",
+            "endpoints.sms=tcp://127.0.0.1:" + std::to_string(free_port()),
+            "--set",
+            "endpoints.wechat=tcp://127.0.0.1:" + std::to_string(free_port()),
+            "--set",
+            "endpoints.results=tcp://127.0.0.1:" + std::to_string(free_port())};
+        if (!job_storage.empty()) {
+            args.push_back("--set");
+            args.push_back("scheduler.job_storage=" + job_storage);
+        }
+        const auto once = run(args, env);
         if (once.status != 0 && once.status != 3)
             throw std::runtime_error("scheduler --once: " + once.out + once.err);
     }

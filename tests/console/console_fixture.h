@@ -31,9 +31,10 @@ namespace huitou::test {
 class ConsoleFixture {
   public:
     // `now` as HUITOU_NOW takes it (e.g. "2027-09-15T12:00:00+08:00");
-    // `job_storage` the planning scheduler's scheduler.job_storage.
+    // `job_storage` the planning scheduler's scheduler.job_storage ("": the
+    // config's default, day sheets).
     explicit ConsoleFixture(std::string now = "2027-09-15T12:00:00+08:00", bool plan = true,
-                            const std::string& job_storage = "hashes");
+                            const std::string& job_storage = "");
     ~ConsoleFixture();
 
     // Starts the server (the console's routes added, then `extra` routes).

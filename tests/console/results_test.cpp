@@ -140,7 +140,10 @@ Outcomes send_today(ConsoleFixture& f, RedisConnection& redis) {
     // once their deadline passes, as in life. 18:00 has them all.
     const SysSeconds later = at("2027-09-15T18:00:00+08:00");
     jobs.requeue_overdue("toyland", later, 1000);
-    const auto claimed = jobs.claim_due("toyland", later, 500);
+    // With the delivery policy: a planned job of a store on day sheets is a
+    // record, claimed only so.
+    const auto rules = dispatch_rules(*f.rt.config.find_store("toyland"), later);
+    const auto claimed = jobs.claim_due("toyland", later, 500, &rules);
     REQUIRE(claimed.jobs.size() >= 3);
     Outcomes o;
     const SysSeconds when = at("2027-09-15T18:01:00+08:00");
