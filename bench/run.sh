@@ -234,47 +234,36 @@ fi
 if wants dispatch; then
   out ""
   out "## dispatch: $jobs jobs, huitou ($dispatch_workers huitou-sms workers, null provider) and BullMQ"
-  for r in $(seq "$repeat"); do
-    rcli flushall >/dev/null
-    # The jobs' members (bench/dispatch.cpp names them D1000000...), with SMS
-    # consent: claim_due checks consent and caps again at dispatch, and
-    # without them every job ends cancelled (no_consent).
-    awk -v n="$jobs" 'BEGIN { for (i = 0; i < n; i++)
-      printf "HSET hu:{bench1}:m:D%d name bench phone +86138%d sms_optin 1 wechat_optin 0\r\n",
-        1000000 + i, 10000000 + i }' | rcli --pipe >/dev/null
-    worker_pids=()
-    for w in $(seq "$dispatch_workers"); do
-      "$bin/huitou-sms" --config "$config" --log-level warn &
-      worker_pids+=($!)
+  # Both job layouts (issue 20): a hash a job ("run N"), and records of day
+  # sheets ("sheets run N"), their words written at dispatch.
+  for layout in hashes sheets; do
+    label="run" suffix=""
+    [ "$layout" = sheets ] && label="sheets run" suffix="-sheets"
+    for r in $(seq "$repeat"); do
+      rcli flushall >/dev/null
+      # The jobs' members (bench/dispatch.cpp names them D1000000...), with
+      # SMS consent: claim_due checks consent and caps again at dispatch,
+      # and without them every job ends cancelled (no_consent).
+      awk -v n="$jobs" 'BEGIN { for (i = 0; i < n; i++)
+        printf "HSET hu:{bench1}:m:D%d name bench phone +86138%d sms_optin 1 wechat_optin 0\r\n",
+          1000000 + i, 10000000 + i }' | rcli --pipe >/dev/null
+      worker_pids=()
+      for w in $(seq "$dispatch_workers"); do
+        "$bin/huitou-sms" --config "$config" --log-level warn &
+        worker_pids+=($!)
+      done
+      # BENCH_PERF=<dir>: a whole-machine perf profile of the dispatch run
+      # (perf report --sort comm,dso,sym -i <dir>/dispatch[-sheets]-<run>.data).
+      profile=()
+      if [ -n "${BENCH_PERF:-}" ]; then
+        mkdir -p "$BENCH_PERF"
+        profile=(perf record -a -g -q -o "$BENCH_PERF/dispatch$suffix-$r.data" --)
+      fi
+      "${profile[@]}" "$bin/bench_dispatch" --config "$config" --redis "$url" --jobs "$jobs" \
+        --layout "$layout" | sed "s/^/$label $r: /" | block
+      for p in "${worker_pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
+      worker_pids=()
     done
-    # BENCH_PERF=<dir>: a whole-machine perf profile of the dispatch run
-    # (perf report --sort comm,dso,sym -i <dir>/dispatch-<run>.data).
-    profile=()
-    if [ -n "${BENCH_PERF:-}" ]; then
-      mkdir -p "$BENCH_PERF"
-      profile=(perf record -a -g -q -o "$BENCH_PERF/dispatch-$r.data" --)
-    fi
-    "${profile[@]}" "$bin/bench_dispatch" --config "$config" --redis "$url" --jobs "$jobs" | sed "s/^/run $r: /" | block
-    for p in "${worker_pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
-    worker_pids=()
-  done
-  # The same with the jobs as records of day sheets (issue 20): their
-  # words written at dispatch from the members bench_dispatch writes.
-  for r in $(seq "$repeat"); do
-    rcli flushall >/dev/null
-    worker_pids=()
-    for w in $(seq "$dispatch_workers"); do
-      "$bin/huitou-sms" --config "$config" --log-level warn &
-      worker_pids+=($!)
-    done
-    profile=()
-    if [ -n "${BENCH_PERF:-}" ]; then
-      profile=(perf record -a -g -q -o "$BENCH_PERF/dispatch-sheets-$r.data" --)
-    fi
-    "${profile[@]}" "$bin/bench_dispatch" --config "$config" --redis "$url" --jobs "$jobs" \
-      --layout sheets | sed "s/^/sheets run $r: /" | block
-    for p in "${worker_pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
-    worker_pids=()
   done
   rcli flushall >/dev/null
   out ""
