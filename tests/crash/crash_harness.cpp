@@ -42,9 +42,9 @@ struct Options {
     double kill_every = 3;  // seconds between worker kills (randomised ±50%)
     int scheduler_kills = 2;
     int redis_restarts = 1;
-    int timeout = 300;                   // seconds for the whole run
-    std::string keep;                    // keep the work directory here
-    std::string job_storage = "hashes";  // scheduler.job_storage: hashes or sheets
+    int timeout = 300;        // seconds for the whole run
+    std::string keep;         // keep the work directory here
+    std::string job_storage;  // scheduler.job_storage; empty: the config's default
 };
 
 struct Harness {
@@ -71,7 +71,11 @@ struct Harness {
                   // Three seconds of sending in flight: well inside the ack timeout.
                   "--set", "scheduler.max_in_flight=" + std::to_string(std::max(50, o.rate * 3)),
                   "--set", "sms.rate_per_second=" + std::to_string(o.rate), "--set",
-                  "sms.rate_burst=1", "--set", "scheduler.job_storage=" + o.job_storage};
+                  "sms.rate_burst=1"};
+        if (!o.job_storage.empty()) {
+            common.push_back("--set");
+            common.push_back("scheduler.job_storage=" + o.job_storage);
+        }
     }
 
     void import_members() {
@@ -152,7 +156,8 @@ int main(int argc, char** argv) {
     app.add_option("--redis-restarts", o.redis_restarts, "Times redis-server is restarted");
     app.add_option("--timeout", o.timeout, "Give up after this many seconds");
     app.add_option("--keep", o.keep, "Copy the logs and outbox here at the end");
-    app.add_option("--job-storage", o.job_storage, "Where planned jobs live: hashes or sheets")
+    app.add_option("--job-storage", o.job_storage,
+                   "Where planned jobs live: hashes or sheets (default: the config's default)")
         ->check(CLI::IsMember({"hashes", "sheets"}));
     CLI11_PARSE(app, argc, argv);
     signal(SIGPIPE, SIG_IGN);
@@ -269,9 +274,10 @@ int main(int argc, char** argv) {
     // provider call when its worker was killed may end unknown.
     const bool nothing_lost =
         states["failed"] == 0 && states["expired"] == 0 && states["unknown"] <= worker_kills;
-    std::cout << "crash test: " << o.jobs << " jobs (" << o.job_storage << "), " << o.workers
-              << " workers, rate " << o.rate << "/s; import " << import_seconds << " s; run "
-              << seconds << " s\n"
+    std::cout << "crash test: " << o.jobs << " jobs ("
+              << (o.job_storage.empty() ? "job storage: the config's default" : o.job_storage)
+              << "), " << o.workers << " workers, rate " << o.rate << "/s; import "
+              << import_seconds << " s; run " << seconds << " s\n"
               << "  chaos: " << worker_kills << " worker SIGKILLs, " << scheduler_kills
               << " scheduler SIGKILLs, " << redis_restarts << " redis-server restarts\n"
               << "  jobs in Redis: " << jobs_found << ";";
