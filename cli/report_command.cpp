@@ -21,6 +21,8 @@ std::string_view kind_name(Kind k) {
             return "会员卡到期提醒";
         case Kind::winback:
             return "好久不见（召回）";
+        case Kind::points:
+            return "积分到期提醒";
     }
     return "";
 }

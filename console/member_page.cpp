@@ -85,6 +85,13 @@ json birthday_json(const BirthdayView& b) {
     return out;
 }
 
+// Days until a card's or points' last day, for the counter: "还有3天".
+std::string days_left_words(int left) {
+    return left > 0    ? "还有" + std::to_string(left) + "天"
+           : left == 0 ? std::string("今天到期")
+                       : "已过期" + std::to_string(-left) + "天";
+}
+
 json archive_json(const Member& m, const Date& today) {
     const auto a = member_archive(m, today);
     json out{
@@ -107,10 +114,18 @@ json archive_json(const Member& m, const Date& today) {
     if (a.card_expires) {
         const int left = *a.card_days_left;
         out["card"] = {{"expires", date_words(*a.card_expires)},
-                       {"left", left > 0    ? "还有" + std::to_string(left) + "天"
-                                : left == 0 ? std::string("今天到期")
-                                            : "已过期" + std::to_string(-left) + "天"},
+                       {"left", days_left_words(left)},
                        {"lapsed", left < 0}};
+    }
+    if (a.points > 0) {
+        json points{{"count", std::to_string(a.points)}};
+        if (a.points_expire) {
+            const int left = *a.points_days_left;
+            points["expires"] = date_words(*a.points_expire);
+            points["left"] = days_left_words(left);
+            points["lapsed"] = left < 0;
+        }
+        out["points"] = std::move(points);
     }
     return out;
 }

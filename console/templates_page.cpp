@@ -61,6 +61,8 @@ std::string variable_words(std::string_view name) {
         {"card_expires", "会员卡到期日，如 2027年9月22日"},
         {"days_left", "会员卡还有几天到期（可能没有）"},
         {"followup", "第二次及以后的提醒才有"},
+        {"points", "将到期的积分数，如 1200"},
+        {"points_expire", "积分到期日，如 2027年9月22日"},
     };
     const auto it = words.find(name);
     return it == words.end() ? std::string(name) : std::string(it->second);

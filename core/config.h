@@ -66,7 +66,8 @@ struct StoreConfig {
     std::chrono::seconds send_time{10 * 3600};                     // local time greetings are due
     std::vector<std::string> festivals;  // keys of the festivals it celebrates (holidays.toml)
     LeadDays lead_days;
-    std::vector<int> card_expiry_days{7, 1};  // reminders this many days before; descending
+    std::vector<int> card_expiry_days{7, 1};      // reminders this many days before; descending
+    std::vector<int> points_reminder_days{7, 1};  // before points lapse; descending
     // SMS: 【signature】 first (default: the name), the unsubscribe suffix last on
     // marketing kinds, at most this many parts; `sms_from` is the store's sender
     // number at the gateway (Kannel's from=, and how a reply finds its store).

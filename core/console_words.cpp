@@ -49,6 +49,8 @@ std::string_view kind_words(Kind kind) {
             return "会员卡到期";
         case Kind::winback:
             return "好久不见";
+        case Kind::points:
+            return "积分到期";
     }
     return "消息";
 }
@@ -118,8 +120,8 @@ std::string skip_words(std::string_view reason, std::string_view detail) {
 
 std::string consent_source_words(std::string_view source) {
     static constexpr std::pair<std::string_view, std::string_view> sources[] = {
-        {"import", "会员资料导入"},    {"counter", "柜台"}, {"sms_reply", "短信回复"},
-        {"wechat_event", "微信"},      {"api", "收银/会员系统"}, {"provider", "运营商反馈"},
+        {"import", "会员资料导入"},      {"counter", "柜台"},      {"sms_reply", "短信回复"},
+        {"wechat_event", "微信"},        {"api", "收银/会员系统"}, {"provider", "运营商反馈"},
         {"provider_error", "运营商反馈"}};
     for (const auto& [code, words] : sources)
         if (code == source) return std::string(words);

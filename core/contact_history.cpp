@@ -17,13 +17,14 @@ char kind_letter(Kind k) {
             return 'e';
         case Kind::winback:
             return 'w';
+        case Kind::points:
+            return 'p';
     }
     return '?';
 }
 
 std::optional<Kind> kind_from_letter(char c) {
-    for (const Kind k :
-         {Kind::birthday, Kind::child_birthday, Kind::festival, Kind::card_expiry, Kind::winback}) {
+    for (const Kind k : all_kinds()) {
         if (kind_letter(k) == c) return k;
     }
     return std::nullopt;
@@ -99,7 +100,7 @@ ContactCheck check_contact(const std::vector<Contact>& history, Kind kind, int t
     if (const int n = policy.cooldown_for(kind); n > 0 && last_other && today - *last_other < n)
         return ContactCheck::cooldown;
     if (on_day >= policy.max_per_day) return ContactCheck::capped_day;
-    if (kind != Kind::card_expiry || policy.caps_apply_to_notices) {
+    if (!is_service_notice(kind) || policy.caps_apply_to_notices) {
         if (in_week >= policy.max_per_week) return ContactCheck::capped_week;
         if (in_month >= policy.max_per_30_days) return ContactCheck::capped_30_days;
     }

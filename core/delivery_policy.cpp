@@ -18,6 +18,7 @@ struct Candidate {
     std::optional<Channel> channel;  // set while it may still go
     MessageDraft draft;              // its message's words, and what joined it
     bool chosen = false;             // takes a slot today
+    bool joined = false;             // another occasion was merged into it
 };
 
 std::string local_hhmm(SysSeconds t, const date::time_zone* zone) {
@@ -51,6 +52,7 @@ const std::vector<std::pair<Kind, Kind>>& merge_pairs() {
         {Kind::birthday, Kind::festival},
         {Kind::child_birthday, Kind::festival},
         {Kind::birthday, Kind::child_birthday},
+        {Kind::card_expiry, Kind::points},
     };
     return pairs;
 }
@@ -163,18 +165,39 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
             c.verdict.detail = "into " + winner->verdict.occasion_id;
             continue;
         }
-        if (open_winner && !winner_merged && winner->channel == c.channel) {
-            const auto name = merge_template_name(winner->occasion->kind, kind);
+        // A greeting merges into the day's first message only; a service
+        // notice also into another notice going today (points into the
+        // card's reminder behind a birthday greeting): one message about
+        // her account, not two.
+        auto merges_into = [&](Candidate& host) {
+            const auto name = merge_template_name(host.occasion->kind, kind);
             const bool known =
                 std::find(merge_pairs().begin(), merge_pairs().end(),
-                          std::pair{winner->occasion->kind, kind}) != merge_pairs().end();
-            if (known && templates.has(store.id, name, *winner->channel)) {
-                winner->draft.join(kind, c.draft, c.verdict.occasion_id, name);
-                winner_merged = true;
-                c.verdict.reason = "merged";
-                c.verdict.detail = "into " + winner->verdict.occasion_id;
-                continue;
+                          std::pair{host.occasion->kind, kind}) != merge_pairs().end();
+            return known && templates.has(store.id, name, *host.channel);
+        };
+        Candidate* host = nullptr;
+        if (open_winner && !winner_merged && winner->channel == c.channel && merges_into(*winner)) {
+            host = winner;
+        } else if (is_service_notice(kind)) {
+            for (auto& h : cs) {
+                if (&h == &c) break;
+                if (h.chosen && &h != winner && !h.verdict.already_sent && !h.joined &&
+                    h.channel == c.channel && is_service_notice(h.occasion->kind) &&
+                    merges_into(h)) {
+                    host = &h;
+                    break;
+                }
             }
+        }
+        if (host) {
+            host->draft.join(kind, c.draft, c.verdict.occasion_id,
+                             merge_template_name(host->occasion->kind, kind));
+            host->joined = true;
+            if (host == winner) winner_merged = true;
+            c.verdict.reason = "merged";
+            c.verdict.detail = "into " + host->verdict.occasion_id;
+            continue;
         }
         const auto check = check_contact(history, kind, today, policy);
         if (check != ContactCheck::ok) {

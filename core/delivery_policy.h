@@ -5,7 +5,7 @@
 // creates the jobs it returns, and `huitou preview` prints them, so a preview
 // is by construction what planning does. For each of the member's candidates
 // that day, in priority order (birthday, child's birthday, festival, card
-// expiry, win-back), a job or a reason:
+// expiry, points, win-back), a job or a reason:
 //
 //   not_in_audience  the festival is not for them
 //   no_channel       no address on any of the store's channels
@@ -21,6 +21,9 @@
 // one is merged into it when the store has a template for the pair
 // (`birthday+festival` …; twins' birthdays fold into one greeting naming
 // both), else it takes another slot if the caps allow, else it is capped. A
+// service notice may also merge into another notice that takes a slot
+// (`card_expiry+points`: the card and the points in one message, even
+// behind the day's greeting). A
 // candidate whose message the history shows already went today (planning
 // again after a restart) keeps its slot and is not counted twice. Each job
 // is due at its spread time in the chosen channel's windows
@@ -72,7 +75,8 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
                                      const TemplateSet& templates);
 
 // The pairs a store may merge, winner first, and the template name of each:
-// "birthday+festival", "child_birthday+festival", "birthday+child_birthday".
+// "birthday+festival", "child_birthday+festival", "birthday+child_birthday",
+// "card_expiry+points".
 const std::vector<std::pair<Kind, Kind>>& merge_pairs();
 std::string merge_template_name(Kind winner, Kind merged);
 

@@ -12,9 +12,6 @@ namespace huitou {
 
 namespace {
 
-constexpr Kind all_kinds[] = {Kind::birthday, Kind::child_birthday, Kind::festival,
-                              Kind::card_expiry, Kind::winback};
-
 std::string fixed(double v, int places) {
     // Rounded to zero at the shown precision, so "-0.0" never appears.
     const double unit = std::pow(10.0, -places) / 2;
@@ -186,7 +183,7 @@ EffectReport summarize(const std::vector<Touch>& touches,
         g.sms_parts += u.sms_parts;
     }
 
-    for (const Kind kind : all_kinds) {
+    for (const Kind kind : all_kinds()) {
         const auto it = kinds.find(kind);
         if (it == kinds.end()) continue;
         KindEffect k = it->second;

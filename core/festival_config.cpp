@@ -71,6 +71,27 @@ std::vector<Audience> audience_list(Table& t) {
 
 namespace config_detail {
 
+namespace {
+
+// Whole days before a date (a card's or points' last day) that a reminder
+// goes: distinct, 0–366, kept latest first — the order occasions_for's step
+// rule reads. Absent keeps `days` as it is (the default or store_defaults).
+void read_reminder_days(Table& t, const std::string& key, std::vector<int>& days) {
+    const auto* a = t.array(key);
+    if (!a) return;
+    std::vector<int> out;
+    for (const auto& node : *a) {
+        const int v = static_cast<int>(checked_integer(t, key, node, 0, 366));
+        if (std::find(out.begin(), out.end(), v) != out.end())
+            t.fail(key, "names " + std::to_string(v) + " twice");
+        out.push_back(v);
+    }
+    std::sort(out.begin(), out.end(), std::greater<>());
+    days = std::move(out);
+}
+
+}  // namespace
+
 void read_store_occasions(Table& t, StoreConfig& s, const Config& c) {
     if (const auto* a = t.array("festivals")) {
         std::vector<std::string> keys;
@@ -97,19 +118,8 @@ void read_store_occasions(Table& t, StoreConfig& s, const Config& c) {
         l.festival = integer_in(*lead, "festival", 0, 60, l.festival);
         lead->reject_unknown();
     }
-    if (const auto* a = t.array("card_expiry_days")) {
-        std::vector<int> days;
-        for (const auto& node : *a) {
-            // Whole days before expiry.
-            const int v = static_cast<int>(checked_integer(t, "card_expiry_days", node, 0, 366));
-            if (std::find(days.begin(), days.end(), v) != days.end()) {
-                t.fail("card_expiry_days", "names " + std::to_string(v) + " twice");
-            }
-            days.push_back(v);
-        }
-        std::sort(days.begin(), days.end(), std::greater<>());
-        s.card_expiry_days = std::move(days);
-    }
+    read_reminder_days(t, "card_expiry_days", s.card_expiry_days);
+    read_reminder_days(t, "points_reminder_days", s.points_reminder_days);
 }
 
 }  // namespace config_detail

@@ -5,7 +5,7 @@
 // each festival: key, name, date rule (core/festival_rule.h), template and
 // audience (core/holidays.h). parse_holidays reads it as strictly as the main
 // file reads. A store's occasion keys — `festivals` (defined keys, each
-// once), `lead_days`, `card_expiry_days` — are read by read_store_occasions
+// once), `lead_days`, `card_expiry_days`, `points_reminder_days` — are read by read_store_occasions
 // once the festivals are known, so a store naming an undefined festival
 // fails with the list of those that are.
 //
@@ -32,7 +32,8 @@ namespace config_detail {
 class Table;  // core/toml_walker.h, internal to the core
 
 // The occasion settings of a store (or of [store_defaults]) into `s`:
-// festivals, lead_days, card_expiry_days (sorted, latest first). `c` holds
+// festivals, lead_days, card_expiry_days and points_reminder_days (sorted,
+// latest first). `c` holds
 // the festivals already loaded. Throws ConfigError naming the key.
 void read_store_occasions(Table& t, StoreConfig& s, const Config& c);
 }  // namespace config_detail

@@ -8,8 +8,8 @@
 namespace huitou {
 namespace {
 
-constexpr std::array<std::string_view, 5> kind_names{"birthday", "child_birthday", "festival",
-                                                     "card_expiry", "winback"};
+constexpr std::array<std::string_view, 6> kind_names{"birthday",    "child_birthday", "festival",
+                                                     "card_expiry", "winback",        "points"};
 constexpr std::array<std::string_view, 2> channel_names{"sms", "wechat"};
 constexpr std::array<std::string_view, 9> state_names{"planned",   "dispatched", "sent",
                                                       "delivered", "failed",     "expired",
@@ -49,6 +49,20 @@ std::optional<Channel> parse_channel(std::string_view s) {
 }
 std::optional<JobState> parse_job_state(std::string_view s) {
     return find_name<JobState>(state_names, s);
+}
+
+const std::vector<Kind>& all_kinds() {
+    static const std::vector<Kind> kinds = [] {
+        std::vector<Kind> out;
+        for (std::size_t i = 0; i < kind_names.size(); ++i)
+            out.push_back(static_cast<Kind>(i));
+        return out;
+    }();
+    return kinds;
+}
+
+bool is_service_notice(Kind k) {
+    return k == Kind::card_expiry || k == Kind::points;
 }
 
 bool is_terminal(JobState s) {

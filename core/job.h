@@ -18,13 +18,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/civil_time.h"
 #include "core/member.h"
 
 namespace huitou {
 
-enum class Kind { birthday, child_birthday, festival, card_expiry, winback };
+enum class Kind { birthday, child_birthday, festival, card_expiry, winback, points };
 enum class Channel { sms, wechat };
 enum class JobState {
     planned,
@@ -45,6 +46,15 @@ std::optional<Kind> parse_kind(std::string_view s);
 std::optional<Channel> parse_channel(std::string_view s);
 std::optional<JobState> parse_job_state(std::string_view s);
 
+// Every kind, in the enum's order: the one list to walk them all.
+const std::vector<Kind>& all_kinds();
+
+// A service notice (card expiry, points about to lapse) tells the member
+// about her own account: no marketing opt-in needed (unless the policy says
+// so), no unsubscribe suffix, not counted against the weekly and 30-day caps
+// by default, and on WeChat a template message. Every other kind is marketing.
+bool is_service_notice(Kind k);
+
 // Sent, delivered, failed, expired, cancelled, unknown and held never change again
 // (except sent → delivered, which a delivery report may add).
 bool is_terminal(JobState s);
@@ -55,7 +65,7 @@ struct Job {
     Kind kind = Kind::birthday;
     std::string member_id;
     Date occasion_date;     // the day the occasion is kept
-    bool marketing = true;  // a greeting; false for a service notice (card expiry) —
+    bool marketing = true;  // a greeting; false for a service notice (is_service_notice) —
                             // SMS rules (回T退订) and WeChat's template rules differ
     Channel channel = Channel::sms;
     std::string to;                             // E.164 phone or WeChat openid

@@ -37,6 +37,8 @@ FieldMap to_fields(const Member& m) {
     if (m.wechat_subscribed) put(field::wechat_subscribed, "1");
     if (!m.children.empty()) put(field::children, encode_children(m.children));
     put(field::contacts, m.contacts);
+    if (m.points > 0) put(field::points, std::to_string(m.points));
+    if (m.points_expire) put(field::points_expire, format_date(*m.points_expire));
     return f;
 }
 
@@ -60,8 +62,20 @@ Member member_from_fields(std::string store, std::string id, const FieldMap& fie
     m.wechat_optin = get(field::wechat_optin) == "1";
     m.wechat_subscribed = get(field::wechat_subscribed) == "1";
     m.contacts = get(field::contacts);
+    if (const auto p = parse_points(get(field::points))) m.points = *p;
+    if (const auto e = get(field::points_expire); !e.empty()) m.points_expire = parse_date(e);
     if (const auto c = get(field::children); !c.empty()) m.children = decode_children(c);
     return m;
+}
+
+std::optional<long long> parse_points(std::string_view text) {
+    if (text.empty() || text.size() > 9) return std::nullopt;
+    long long n = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        n = n * 10 + (c - '0');
+    }
+    return n;
 }
 
 std::string child_key(const Child& c) {

@@ -47,6 +47,10 @@ inline constexpr std::string_view wechat_optin = "wechat_optin";
 inline constexpr std::string_view children = "children";
 inline constexpr std::string_view wechat_subscribed = "wechat_sub";  // "1", or absent
 inline constexpr std::string_view contacts = "ch";  // contact history (contact_history.h)
+// Points (积分) and their last day, named as the import and the API name
+// them; absent when 0 / none: most members of most shops have no points.
+inline constexpr std::string_view points = "points";
+inline constexpr std::string_view points_expire = "points_expire";
 }  // namespace field
 
 struct Child {
@@ -81,9 +85,18 @@ struct Member {
     bool wechat_subscribed = false;  // subscribed to the store's WeChat notices
     std::vector<Child> children;     // in name order
     std::string contacts;  // the messages of the last 30 days, as stored (contact_history.h)
+    long long points = 0;  // the shop's points balance, ≥ 0 (kMaxPoints at most)
+    std::optional<Date> points_expire;  // the last day the points are good
 
     friend bool operator==(const Member&, const Member&) = default;
 };
+
+// The largest points balance an import or the API takes: nine digits, so
+// the number is never a shop's typo multiplied and always fits its field.
+inline constexpr long long kMaxPoints = 999'999'999;
+
+// A points balance as written ("1200"), or nullopt: not digits, or past kMaxPoints.
+std::optional<long long> parse_points(std::string_view text);
 
 using FieldMap = std::map<std::string, std::string, std::less<>>;
 

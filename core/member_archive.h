@@ -1,6 +1,6 @@
 // member_archive.h — a member's archive as the staff at the counter read it:
 // 王女士, 农历八月十五（1990年）, next kept on 2027年9月15日, 37岁, the
-// children, the card and its expiry.
+// children, the card and its expiry, the points and when they lapse.
 //
 // The facts are the member's (core/member.h) and the calendar's
 // (core/birthday.h, core/lunar_calendar.h, core/honorific.h); here they are
@@ -51,6 +51,9 @@ struct MemberArchive {
     std::string tier;
     std::optional<Date> card_expires;
     std::optional<int> card_days_left;  // negative: lapsed that many days ago
+    long long points = 0;               // 0: none
+    std::optional<Date> points_expire;
+    std::optional<int> points_days_left;  // negative: lapsed that many days ago
 };
 
 MemberArchive member_archive(const Member& m, const Date& today);

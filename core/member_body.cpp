@@ -10,7 +10,7 @@ namespace {
 
 // The API's names of the shop's record (the JSON Lines keys) and their
 // stored fields: what a replace clears when the body leaves them out.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kReplaced{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 10> kReplaced{{
     {"name", field::name},
     {"gender", field::gender},
     {"birthday", field::birthday},
@@ -19,12 +19,15 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kReplaced
     {"tier", field::tier},
     {"card_expires", field::card_expires},
     {"children", field::children},
+    {"points", field::points},
+    {"points_expire", field::points_expire},
 }};
 
-constexpr std::array<std::string_view, 14> kFieldNames{
-    "member_id",     "store", "name",         "gender",    "birthday",     "phone",
-    "wechat_openid", "tier",  "card_expires", "sms_optin", "wechat_optin", "wechat_subscribed",
-    "children",      "child"};
+constexpr std::array<std::string_view, 16> kFieldNames{
+    "member_id",    "store",         "name",          "gender",
+    "birthday",     "phone",         "wechat_openid", "tier",
+    "card_expires", "sms_optin",     "wechat_optin",  "wechat_subscribed",
+    "points",       "points_expire", "children",      "child"};
 
 }  // namespace
 

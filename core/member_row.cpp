@@ -70,6 +70,10 @@ std::string_view MemberRowParser::column_name(Column c) {
             return "wechat_optin";
         case Column::wechat_subscribed:
             return "wechat_subscribed";
+        case Column::points:
+            return "points";
+        case Column::points_expire:
+            return "points_expire";
         case Column::child_name:
             return "child name";
         case Column::child_birthday:
@@ -154,6 +158,11 @@ std::optional<std::pair<MemberRowParser::Column, int>> MemberRowParser::column_n
         Alias{"微信同意", Column::wechat_optin},
         Alias{"wechat_subscribed", Column::wechat_subscribed},
         Alias{"微信订阅", Column::wechat_subscribed},
+        Alias{"points", Column::points},
+        Alias{"积分", Column::points},
+        Alias{"points_expire", Column::points_expire},
+        Alias{"积分到期", Column::points_expire},
+        Alias{"积分到期日", Column::points_expire},
     };
     const std::string name = lower_ascii(trim(raw));
     for (const auto& a : aliases) {
@@ -205,7 +214,7 @@ std::string MemberRowParser::set_header(const std::vector<std::string>& names) {
     if (std::find(seen.begin(), seen.end(), std::make_pair(Column::member_id, 0)) == seen.end()) {
         return "the header has no member_id column (columns: member_id, store, name, gender, "
                "birthday, phone, wechat_openid, tier, card_expires, sms_optin, wechat_optin, "
-               "wechat_subscribed, "
+               "wechat_subscribed, points, points_expire, "
                "child1_name, child1_birthday, child1_gender, ...)";
     }
     return {};
@@ -293,7 +302,8 @@ RowResult MemberRowParser::parse_json(std::string_view line) const {
         }
         const auto text = text_of(value);
         if (!text) {
-            const std::string why = "\"" + key + "\" must be a string";
+            const std::string why = "\"" + key + "\" must be a " +
+                                    (column->first == Column::points ? "whole number" : "string");
             if (column->first == Column::member_id || column->first == Column::store)
                 return {std::nullopt, why};
             warnings.push_back(why + "; left out");
@@ -436,6 +446,23 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
                     *flag ? set(field::wechat_subscribed, "1") : clear(field::wechat_subscribed);
                 } else {
                     leave_out("wechat_subscribed \"" + v + "\" is not yes/no (1/0)");
+                }
+                break;
+            case Column::points:
+                // 0 is stored as nothing, like an empty cell: no points, no reminder.
+                if (const auto n = v.empty() ? std::optional<long long>(0) : parse_points(v)) {
+                    *n > 0 ? set(field::points, std::to_string(*n)) : clear(field::points);
+                } else {
+                    leave_out("points \"" + v + "\" is not a whole number from 0 to 999999999");
+                }
+                break;
+            case Column::points_expire:
+                if (v.empty()) {
+                    clear(field::points_expire);
+                } else if (const auto d = parse_date(canonical_date_text(v).value_or(v))) {
+                    set(field::points_expire, format_date(*d));
+                } else {
+                    leave_out("points_expire \"" + v + "\" is not a date YYYY-MM-DD");
                 }
                 break;
             case Column::child_name:

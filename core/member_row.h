@@ -85,6 +85,8 @@ class MemberRowParser {
         sms_optin,
         wechat_optin,
         wechat_subscribed,
+        points,
+        points_expire,
         child_name,
         child_birthday,
         child_gender,

@@ -23,6 +23,9 @@ std::vector<IndexEntry> member_index_entries(const Member& m) {
         if (!contains(entries, e)) entries.push_back(e);
     }
     if (m.card_expires) entries.push_back({expiry_index_key(*m.card_expires), std::nullopt});
+    // Only points that can lapse: a member without points needs no reminder.
+    if (m.points > 0 && m.points_expire)
+        entries.push_back({points_index_key(*m.points_expire), std::nullopt});
     for (auto& key : search_index_keys(m))
         entries.push_back({std::move(key), std::nullopt});
     if (auto key = openid_index_key(m.wechat_openid); !key.empty())
@@ -31,9 +34,9 @@ std::vector<IndexEntry> member_index_entries(const Member& m) {
 }
 
 const std::vector<std::string_view>& member_index_fields() {
-    static const std::vector<std::string_view> fields{field::birthday, field::card_expires,
-                                                      field::children, field::name,
-                                                      field::phone,    field::wechat_openid};
+    static const std::vector<std::string_view> fields{
+        field::birthday, field::card_expires,  field::children,      field::name,
+        field::phone,    field::wechat_openid, field::points_expire, field::points};
     return fields;
 }
 
@@ -51,6 +54,10 @@ std::string child_index_key(std::string_view birthday_key) {
 
 std::string expiry_index_key(const Date& day) {
     return "exp:" + format_date(day);
+}
+
+std::string points_index_key(const Date& day) {
+    return "pts:" + format_date(day);
 }
 
 std::string openid_index_key(std::string_view openid) {

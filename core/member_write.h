@@ -12,6 +12,8 @@
 //                                            (birthday.h); bd:none without one
 //   cbd:…, clbd:…                             a child's birthday (same suffixes)
 //   exp:<YYYY-MM-DD>                          the day the member card expires
+//   pts:<YYYY-MM-DD>                          the day the member's points lapse
+//                                            (only with points > 0)
 //   nm:<text>, p4:<dddd>                      the counter's search: name and
 //                                            given-name prefixes, the phone's
 //                                            last four digits (member_search.h)
@@ -67,6 +69,9 @@ std::string child_index_key(std::string_view birthday_key);
 
 // The index key of cards expiring on `day`: "exp:2027-09-22".
 std::string expiry_index_key(const Date& day);
+
+// The index key of members whose points lapse after `day`: "pts:2027-09-22".
+std::string points_index_key(const Date& day);
 
 // The index key of members whose openid ends like `openid`: "o2:" and its
 // last two characters ("o2:6o"); "" for an openid shorter than two. Two, not

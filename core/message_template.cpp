@@ -48,6 +48,8 @@ const std::vector<TemplateVariable>& template_variables() {
         {"card_expires", false, "近期", {card_expiry}},  // 2027年9月22日
         {"days_left", true, "", {card_expiry}},          // days until it expires; 0 on the day
         {"followup", true, "", {winback}},  // win-back: set on a follow-up, not the first reminder
+        {"points", false, "部分", {points}},         // the points about to lapse: 1200
+        {"points_expire", false, "近期", {points}},  // their last day: 2027年9月22日
     };
     return variables;
 }
@@ -209,8 +211,7 @@ std::vector<std::string> TemplateSet::names_for(const Config& config, const Stor
         if (std::find(names.begin(), names.end(), name) == names.end())
             names.push_back(std::move(name));
     };
-    for (const Kind kind :
-         {Kind::birthday, Kind::child_birthday, Kind::festival, Kind::card_expiry, Kind::winback})
+    for (const Kind kind : all_kinds())
         add(std::string(to_string(kind)));
     for (const Festival* f : config.festivals_of(store))
         add(f->template_name);

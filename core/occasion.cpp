@@ -1,6 +1,7 @@
 #include "core/occasion.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/member_write.h"
 
@@ -19,6 +20,27 @@ void add_days_until(Occasion& o, const Date& day) {
     if (const int n = days_between(day, o.date); n > 0) o.values["days_until"] = std::to_string(n);
 }
 
+// The step of a reminder `left` days before its date: the smallest of the
+// (descending) `steps` that is ≥ left, or nullopt (the date passed, or it is
+// further off than the first step). The step is part of the job's key, so
+// every day of a step's span names the same job: one catch-up for a member
+// imported late, the later steps on their own days.
+std::optional<int> reminder_step(const std::vector<int>& steps, int left) {
+    if (left < 0) return std::nullopt;
+    const auto step = std::find_if(steps.rbegin(), steps.rend(), [&](int s) { return s >= left; });
+    if (step == steps.rend()) return std::nullopt;
+    return *step;
+}
+
+// The index keys (`key` of a date) from `day` to the furthest step: any
+// of them may have a step due.
+void add_reminder_sets(std::vector<std::string>& sets, const std::vector<int>& steps,
+                       const Date& day, std::string (*key)(const Date&)) {
+    if (steps.empty()) return;
+    for (int left = 0; left <= steps.front(); ++left)
+        sets.push_back(key(plus_days(day, left)));
+}
+
 }  // namespace
 
 int occasion_priority(Kind kind) {
@@ -31,8 +53,10 @@ int occasion_priority(Kind kind) {
             return 3;
         case Kind::card_expiry:
             return 4;
-        case Kind::winback:
+        case Kind::points:
             return 5;
+        case Kind::winback:
+            return 6;
     }
     return 9;
 }
@@ -51,11 +75,8 @@ PlanningDay planning_day(const Config& config, const StoreConfig& store, const D
         pd.index_sets.push_back(std::move(key));
     for (const auto& key : birthday_index_keys_on(plus_days(day, lead.child_birthday)))
         pd.index_sets.push_back(child_index_key(key));
-    if (!store.card_expiry_days.empty()) {
-        // Cards expiring today up to the furthest step: any may have a step due.
-        for (int left = 0; left <= store.card_expiry_days.front(); ++left)
-            pd.index_sets.push_back(expiry_index_key(plus_days(day, left)));
-    }
+    add_reminder_sets(pd.index_sets, store.card_expiry_days, day, expiry_index_key);
+    add_reminder_sets(pd.index_sets, store.points_reminder_days, day, points_index_key);
     const Date festival_day = plus_days(day, lead.festival);
     for (const Festival* f : festivals_on(config.festivals_of(store), festival_day))
         pd.festivals.push_back({f, festival_day});
@@ -72,7 +93,7 @@ std::vector<Occasion> occasions_for(const Member& m, const PlanningDay& pd,
         o.date = date;
         o.detail = std::move(detail);
         o.priority = occasion_priority(kind);
-        o.marketing = kind != Kind::card_expiry;
+        o.marketing = !is_service_notice(kind);
         o.template_name = to_string(kind);
         return o;
     };
@@ -107,16 +128,24 @@ std::vector<Occasion> occasions_for(const Member& m, const PlanningDay& pd,
         out.push_back(std::move(o));
     }
 
-    if (m.card_expires && !store.card_expiry_days.empty()) {
+    if (m.card_expires) {
         const int left = days_between(day, *m.card_expires);
-        // Steps are descending: the smallest step ≥ left is the last one that is.
-        const auto& steps = store.card_expiry_days;
-        const auto step =
-            std::find_if(steps.rbegin(), steps.rend(), [&](int s) { return s >= left; });
-        if (left >= 0 && step != steps.rend()) {
+        if (const auto step = reminder_step(store.card_expiry_days, left)) {
             auto o = make(Kind::card_expiry, *m.card_expires, std::to_string(*step));
             o.values["card_expires"] = format_chinese_date(*m.card_expires);
             o.values["days_left"] = std::to_string(left);
+            out.push_back(std::move(o));
+        }
+    }
+
+    // Points lapse like a card: the same steps rule, and nothing to remind
+    // of without points.
+    if (m.points > 0 && m.points_expire) {
+        const int left = days_between(day, *m.points_expire);
+        if (const auto step = reminder_step(store.points_reminder_days, left)) {
+            auto o = make(Kind::points, *m.points_expire, std::to_string(*step));
+            o.values["points"] = std::to_string(m.points);
+            o.values["points_expire"] = format_chinese_date(*m.points_expire);
             out.push_back(std::move(o));
         }
     }

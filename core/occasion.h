@@ -4,7 +4,7 @@
 // step, pure: for the day being planned it says which index entries to read
 // (planning_day), and for each member read, which occasions fall due that day
 // (occasions_for): their own birthday, a child's birthday, a festival the
-// store celebrates, a card about to expire. Each occasion carries its kind,
+// store celebrates, a card about to expire, points about to lapse. Each occasion carries its kind,
 // the date it is kept, a detail that makes its key stable (the child's key,
 // the festival's key, the card-expiry step), a priority, whether it is
 // marketing, the template it is written with and the values it adds.
@@ -15,6 +15,8 @@
 // card expiring on E is due at the smallest configured step ≥ E − D, and the
 // step is part of its key, so a member imported late gets one catch-up
 // reminder, later steps still go on their day, and a lapsed card gets none.
+// Points about to lapse (points > 0, points_expire) are reminded by the same
+// rule with the store's points_reminder_days.
 //
 // The delivery policy (core/delivery_policy.h) takes a member's occasions
 // of the day together: one message by priority, merges, caps, windows.
@@ -34,7 +36,7 @@ namespace huitou {
 struct Occasion {
     Kind kind = Kind::birthday;
     Date date;                       // the day it is kept: birthday, festival, card expiry
-    std::string detail;              // child key, festival key or card-expiry step; may be empty
+    std::string detail;              // child key, festival key or reminder step; may be empty
     int priority = 0;                // lower goes first (occasion_priority)
     bool marketing = true;           // a greeting; false for a service notice
     std::string template_name;       // "birthday", "festival.mid_autumn"
@@ -42,7 +44,7 @@ struct Occasion {
     TemplateValues values;           // what the occasion adds to the member's values
 };
 
-// birthday 1, child_birthday 2, festival 3, card_expiry 4, winback 5.
+// birthday 1, child_birthday 2, festival 3, card_expiry 4, points 5, winback 6.
 int occasion_priority(Kind kind);
 
 // The store's day as planning sees it.

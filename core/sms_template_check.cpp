@@ -29,7 +29,8 @@ std::size_t sms_variable_bound(std::string_view name, const StoreConfig& store,
     if (name == "tier") return 32;
     if (name == "age" || name == "child_age" || name == "days_left") return 3;
     if (name == "days_until" || name == "followup") return 2;
-    if (name == "card_expires") return sms_units("2027年12月31日");
+    if (name == "card_expires" || name == "points_expire") return sms_units("2027年12月31日");
+    if (name == "points") return 9;  // kMaxPoints
     if (name == "festival") {
         std::size_t longest = 0;
         for (const auto& f : config.festivals)
@@ -40,7 +41,7 @@ std::size_t sms_variable_bound(std::string_view name, const StoreConfig& store,
 }
 
 SmsPurpose sms_purpose(Kind kind) {
-    return kind == Kind::card_expiry ? SmsPurpose::notice : SmsPurpose::marketing;
+    return is_service_notice(kind) ? SmsPurpose::notice : SmsPurpose::marketing;
 }
 
 std::optional<SmsTemplateReport> sms_template_report(const Config& config, const StoreConfig& store,

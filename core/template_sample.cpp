@@ -23,6 +23,7 @@ bool fits_template(const Member& m, std::string_view name) {
     for (const Kind kind : kinds) {
         if (kind == Kind::child_birthday && m.children.empty()) return false;
         if (kind == Kind::card_expiry && !m.card_expires) return false;
+        if (kind == Kind::points && (m.points <= 0 || !m.points_expire)) return false;
         if (kind == Kind::birthday && !m.birthday) return false;
     }
     return true;
@@ -69,6 +70,11 @@ TemplateValues sample_values(const Member& m, const StoreConfig& store, const Co
                         (date::sys_days{*m.card_expires} - date::sys_days{today}).count();
                     if (left >= 0) values["days_left"] = std::to_string(left);
                 }
+                break;
+            case Kind::points:
+                if (m.points > 0) values["points"] = std::to_string(m.points);
+                if (m.points_expire)
+                    values["points_expire"] = format_chinese_date(*m.points_expire);
                 break;
             case Kind::winback:
                 break;

@@ -20,7 +20,8 @@
 namespace huitou {
 
 // Whether `m` has what template `name` speaks of: a child for a child's
-// birthday, a card date for a card expiry, a birthday for a birthday; any
+// birthday, a card date for a card expiry, points and their date for a
+// points reminder, a birthday for a birthday; any
 // member otherwise.
 bool fits_template(const Member& m, std::string_view name);
 

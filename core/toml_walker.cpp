@@ -90,8 +90,7 @@ SecretRef secret(Table& t, std::string_view name) {
 
 std::string kind_list() {
     std::string out;
-    for (const Kind k :
-         {Kind::birthday, Kind::child_birthday, Kind::festival, Kind::card_expiry, Kind::winback})
+    for (const Kind k : all_kinds())
         out += (out.empty() ? "" : ", ") + std::string(to_string(k));
     return out;
 }

@@ -43,7 +43,7 @@ bool JobMigration::step(const std::string& store, const Date& today, SysSeconds 
         JobRecord record;
         record.state = JobState::dispatched;  // "its hash holds it"
         record.channel = *channel;
-        record.marketing = parts->kind != Kind::card_expiry;
+        record.marketing = !is_service_notice(parts->kind);
         record.sms_parts = touch[3].size() == 1 && touch[3][0] >= '0' && touch[3][0] <= '9'
                                ? touch[3][0] - '0'
                                : 9;

@@ -11,9 +11,6 @@
 namespace huitou {
 namespace {
 
-constexpr Kind kKinds[] = {Kind::birthday, Kind::child_birthday, Kind::festival, Kind::card_expiry,
-                           Kind::winback};
-
 // Whether job id `<kind>:<member>:<date>[:<detail>]` is member `id`'s (a SCAN
 // pattern is only a first cut: "*:M1:*" also matches a detail "M1").
 bool names_member(std::string_view job_id, std::string_view id) {
@@ -109,7 +106,7 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
                                              keys::touches(store),     keys::sent_times(store)};
         for (const char* set : {"lapse", "returned", "lapsed", "reminded", "churned"})
             script_keys.push_back(keys::winback(store, set));
-        for (const Kind k : kKinds)
+        for (const Kind k : all_kinds())
             script_keys.push_back(keys::holdout(store, k));
 
         std::vector<std::string> args{id, prefix, m.phone, m.wechat_openid, last};

@@ -88,8 +88,7 @@ void SchedulerMetrics::redis_refused(std::string_view request) {
 
 std::string_view kind_of_job_id(std::string_view job_id) {
     const auto prefix = job_id.substr(0, job_id.find(':'));
-    for (const Kind k :
-         {Kind::birthday, Kind::child_birthday, Kind::festival, Kind::card_expiry, Kind::winback}) {
+    for (const Kind k : all_kinds()) {
         if (prefix == to_string(k)) return to_string(k);
     }
     return "unknown";

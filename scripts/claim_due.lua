@@ -112,7 +112,7 @@ if gated then
   today = tonumber(ARGV[8])
 end
 local letters = {birthday = 'b', child_birthday = 'c', festival = 'f', card_expiry = 'e',
-                 winback = 'w'}
+                 winback = 'w', points = 'p'}
 
 -- The first instant at or after t that the intervals are open, or nil.
 local function next_open(list, t)
@@ -138,7 +138,7 @@ local function check(history, letter)
   local n = cooldown[letter] or 0
   if n > 0 and last_other and today - last_other < n then return 'cooldown' end
   if on_day >= caps[1] then return 'capped' end
-  if letter ~= 'e' or notices_capped then
+  if (letter ~= 'e' and letter ~= 'p') or notices_capped then  -- service notices: is_service_notice
     if week >= caps[2] or month >= caps[3] then return 'capped' end
   end
   return nil

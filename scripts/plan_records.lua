@@ -21,7 +21,16 @@
 -- day when lead days changed since. Expiry is set once for all the day's
 -- sheets when the day is planned (SheetStore::expire_day), not a command a
 -- record.
+--
+-- A reminder by steps (card expiry `e`, points `p`: core/occasion.h) names
+-- the same job on every day of its step's span, so that a member imported
+-- late is caught up once. A day's sheet is idempotent only within its day:
+-- a record is not made again when its job already has a hash (claimed on
+-- an earlier day of the span), as create_job's EXISTS keeps it once on the
+-- hashes layout. One EXISTS for such a record only: a festival pays nothing.
+--#include record_lib
 local prefix, day = ARGV[1], ARGV[2]
+local stepped = {e = true, p = true}
 local sheet_prefix = prefix .. 'sheet:' .. day .. ':'
 local due = {}       -- sheet → earliest due of the records created in it
 local days = {}      -- occasion dates seen
@@ -29,7 +38,12 @@ local created, held = 0, 0
 for i = 3, #ARGV, 6 do
   local sheet, field, value = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local due_at, occasion, holdout = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
-  if redis.call('HSETNX', sheet_prefix .. sheet, field, value) == 1 then
+  local went = false
+  if stepped[string.sub(field, 1, 1)] then
+    local id = record_job_id(field, day)
+    went = id ~= nil and redis.call('EXISTS', prefix .. 'job:' .. id) == 1
+  end
+  if not went and redis.call('HSETNX', sheet_prefix .. sheet, field, value) == 1 then
     if due_at == '' then
       held = held + 1
     else

@@ -21,7 +21,7 @@ constexpr auto dedupe_window = 9min;
 }  // namespace
 
 bool is_wechat_service_notice(Kind kind) {
-    return kind == Kind::card_expiry;
+    return is_service_notice(kind);
 }
 
 std::string wechat_client_msg_id(const std::string& store, const std::string& job_id) {

@@ -206,6 +206,13 @@ TEST_CASE("member page: archive, visit cycle, visits, messages and consent", "[c
         CHECK(r->status == 200);
         CHECK(has(r->body, "（未填写姓名）"));
     }
+    SECTION("points about to lapse, and today's reminder of them") {
+        const auto r = f.get("/stores/toyland/members/T0004", staff);
+        REQUIRE(r);
+        REQUIRE(r->status == 200);
+        CHECK(has(r->body, "<dd id=\"points\">1200，2027年9月22日到期（还有7天）</dd>"));
+        CHECK(has(r->body, "data-job=\"points:T0004:2027-09-22:7\""));
+    }
     SECTION("the messages: every job of the member once, as huitou jobs --member lists them") {
         RedisConnection redis(f.rt.redis);
         // A message held back for the effect report, one already sent (on

@@ -142,7 +142,7 @@ TEST_CASE("today page: the day's messages, who gets nothing and why, 8 days", "[
 
     SECTION("the messages by time, with name, channel, occasion, state and text") {
         const auto messages = page_messages(html);
-        REQUIRE(messages.size() == 9);
+        REQUIRE(messages.size() == 10);  // with T0004's points reminder
         // By time: each message's time is its job's due time, in order.
         std::string earlier;
         for (const auto& [member, kind, job, text] : messages) {
@@ -175,7 +175,7 @@ TEST_CASE("today page: the day's messages, who gets nothing and why, 8 days", "[
     }
     SECTION("counts per occasion") {
         CHECK_THAT(html, Catch::Contains("<div class=\"counts\">"));
-        CHECK_THAT(html, Catch::Contains("<div data-kind=\"all\"><b>9</b>条消息</div>"));
+        CHECK_THAT(html, Catch::Contains("<div data-kind=\"all\"><b>10</b>条消息</div>"));
         CHECK_THAT(html, Catch::Contains("<div data-kind=\"birthday\"><b>5</b>生日</div>"));
         CHECK_THAT(html, Catch::Contains("<div data-kind=\"festival\"><b>3</b>节日</div>"));
         CHECK_THAT(html, Catch::Contains("<div data-kind=\"skipped\"><b>10</b>人次不发</div>"));
@@ -283,7 +283,7 @@ TEST_CASE("holding a message: its job is cancelled, naming who held it", "[conso
         REQUIRE(r);
         save_page("today-held", r->body);
         CHECK(item_of(r->body, "message", "T0007").empty());
-        CHECK(page_messages(r->body).size() == 8);
+        CHECK(page_messages(r->body).size() == 9);
         const auto skip = item_of(r->body, "skip", "T0007");
         CHECK_THAT(skip, Catch::Contains("店员 xiaoli 暂停了今天的消息"));
         CHECK_THAT(skip, Catch::Contains("data-reason=\"held\""));
@@ -377,7 +377,7 @@ TEST_CASE("approval before send: nothing of the store leaves before a person app
     const auto before = f.get("/stores/toyland/today", owner);
     REQUIRE(before);
     const auto planned = page_messages(before->body);
-    REQUIRE(planned.size() == 9);
+    REQUIRE(planned.size() == 10);
     CHECK_THAT(before->body, Catch::Contains("今天的消息还没有批准"));
     CHECK_THAT(
         before->body,
@@ -431,7 +431,7 @@ TEST_CASE("approval before send: nothing of the store leaves before a person app
     r = f.post("/stores/toyland/today/approve", form, owner);
     REQUIRE(r);
     CHECK(r->status == 303);
-    CHECK(r->get_header_value("Location") == "/stores/toyland/today?approved=8&cancelled=1");
+    CHECK(r->get_header_value("Location") == "/stores/toyland/today?approved=9&cancelled=1");
     const auto cancelled = job_of(f, "toyland", unticked);
     CHECK(cancelled->state == JobState::cancelled);
     CHECK(cancelled->error == "not approved by boss");
@@ -517,11 +517,11 @@ TEST_CASE("huitou approve: the same approval from a terminal", "[console]") {
                                  "2027-09-15", "--by", "boss", "--except", except});
         INFO(r.err);
         CHECK(r.status == 0);
-        CHECK_THAT(r.out, Catch::Contains("8 messages may go, 1 cancelled"));
+        CHECK_THAT(r.out, Catch::Contains("9 messages may go, 1 cancelled"));
         CHECK(job_of(f, "toyland", except)->error == "not approved by boss");
         const auto page = f.get("/stores/toyland/today", f.session("boss"));
         CHECK_THAT(page->body,
                    Catch::Contains("今天的消息已由 <b>boss</b> 在 2027-09-15 12:00 批准"));
-        CHECK(page_messages(page->body).size() == 8);
+        CHECK(page_messages(page->body).size() == 9);
     }
 }

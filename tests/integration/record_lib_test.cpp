@@ -78,8 +78,7 @@ TEST_CASE("record_lib.lua reads and changes records as core/job_record.h does", 
         days.push_back(*parse_date(d));
     for (int i = 0; i < 40; ++i)
         days.push_back(Date{date::sys_days{*parse_date("2020-01-01")} + date::days{pick(7300)}});
-    const std::vector<Kind> kinds{Kind::birthday, Kind::child_birthday, Kind::festival,
-                                  Kind::card_expiry, Kind::winback};
+    const std::vector<Kind>& kinds = all_kinds();
     const std::vector<std::string> details{"",  "mid_autumn",      "1fcb5976", "7",
                                            "1", "spring-festival", "a.b_c"};
     const std::vector<char> letters{'p', 'd', 's', 'D', 'f', 'x', 'c', 'u', 'h'};
@@ -91,7 +90,7 @@ TEST_CASE("record_lib.lua reads and changes records as core/job_record.h does", 
         return id;
     };
     auto job_on = [&](const Date& day, const std::string& member) {
-        const Kind kind = kinds[static_cast<std::size_t>(pick(5))];
+        const Kind kind = kinds[static_cast<std::size_t>(pick(static_cast<int>(kinds.size())))];
         // Kinds without a detail in their ids (birthday) keep it empty.
         std::string detail =
             kind == Kind::birthday ? "" : details[static_cast<std::size_t>(1 + pick(6))];

@@ -9,8 +9,7 @@
 using namespace huitou;
 
 TEST_CASE("console words: every kind, channel, state and reason code has words") {
-    for (const auto kind :
-         {Kind::birthday, Kind::child_birthday, Kind::festival, Kind::card_expiry, Kind::winback})
+    for (const auto kind : all_kinds())
         CHECK(kind_words(kind) != to_string(kind));
     CHECK(channel_words(Channel::sms) == "短信");
     CHECK(channel_words(Channel::wechat) == "微信");

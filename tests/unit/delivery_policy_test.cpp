@@ -68,6 +68,12 @@ send_windows = ["10:00-12:00", "14:00-21:00"]
             case Kind::winback:
                 o.detail = "1";
                 break;
+            case Kind::points:
+                o.detail = "7";
+                o.marketing = false;
+                o.values["points"] = "1200";
+                o.values["points_expire"] = "2027年9月22日";
+                break;
             case Kind::birthday:
                 o.values["age"] = "37";
                 break;
@@ -157,6 +163,56 @@ TEST_CASE_METHOD(Fixture, "priority: birthday > festival > card expiry > win-bac
     SECTION("a store allowing two a day sends the second separately") {
         const auto vs = plan(member("spa"), {Kind::card_expiry, Kind::festival}, &spa);
         CHECK(jobs(vs) == 2);
+    }
+}
+
+TEST_CASE_METHOD(Fixture, "points: next to card expiry, merged with it into one notice",
+                 "[delivery_policy]") {
+    const Member m = member();
+    SECTION("card and points on one day: one message naming both") {
+        const auto vs = plan(m, {Kind::points, Kind::card_expiry});
+        REQUIRE(vs.size() == 2);
+        CHECK(vs[0].kind == Kind::card_expiry);  // in priority order
+        CHECK(vs[1].kind == Kind::points);
+        REQUIRE(of(vs, Kind::card_expiry).job);
+        const auto& job = *of(vs, Kind::card_expiry).job;
+        CHECK(job.params.at("template") == "card_expiry+points");
+        CHECK(job.params.at("merged") == "points:M001:2027-09-15:7");
+        CHECK_FALSE(job.marketing);
+        CHECK(job.text ==
+              "王女士，您在童乐玩具的会员卡2027年9月22日到期，1200积分2027年9月22日到期，"
+              "欢迎到店办理。");
+        CHECK(of(vs, Kind::points).reason == "merged");
+        CHECK(of(vs, Kind::points).detail == "into card_expiry:M001:2027-09-15:7");
+        CHECK(jobs(vs) == 1);
+    }
+    SECTION("points alone: a service notice of its own") {
+        const auto vs = plan(m, {Kind::points});
+        REQUIRE(of(vs, Kind::points).job);
+        CHECK_FALSE(of(vs, Kind::points).job->marketing);
+        CHECK(of(vs, Kind::points).job->text ==
+              "王女士，您有1200积分将于2027年9月22日到期，欢迎到童乐玩具使用。");
+    }
+    SECTION("ranks below card expiry, above the win-back") {
+        CHECK(occasion_priority(Kind::card_expiry) < occasion_priority(Kind::points));
+        CHECK(occasion_priority(Kind::points) < occasion_priority(Kind::winback));
+    }
+    SECTION("behind the day's greeting the two notices still go as one") {
+        // Two a day at the spa: the birthday, then the card with the points in it.
+        const auto vs =
+            plan(member("spa"), {Kind::points, Kind::birthday, Kind::card_expiry}, &spa);
+        CHECK(jobs(vs) == 2);
+        CHECK(of(vs, Kind::birthday).job);
+        REQUIRE(of(vs, Kind::card_expiry).job);
+        CHECK(of(vs, Kind::card_expiry).job->params.at("template") == "card_expiry+points");
+        CHECK(of(vs, Kind::points).reason == "merged");
+    }
+    SECTION("one a day: the greeting goes, both notices are capped") {
+        const auto vs = plan(m, {Kind::points, Kind::birthday, Kind::card_expiry});
+        CHECK(jobs(vs) == 1);
+        CHECK(of(vs, Kind::birthday).job);
+        CHECK(of(vs, Kind::card_expiry).reason == "capped");
+        CHECK(of(vs, Kind::points).reason == "capped");
     }
 }
 

@@ -19,9 +19,11 @@ using namespace std::chrono_literals;
 namespace {
 
 // Members whose days meet: birthdays on festivals, twins, children born on
-// their parent's birthday, lunar birthdays, cards running out.
+// their parent's birthday, lunar birthdays, cards running out, points
+// lapsing (often with the card).
 std::vector<Member> generated_members(const std::string& store, int n) {
     std::mt19937 rng(42);
+    std::mt19937 points_rng(43);  // its own: the other fields stay as they were
     auto pick = [&](int k) { return static_cast<int>(rng() % static_cast<unsigned>(k)); };
     const std::vector<std::string> names{"王芳", "李娜", "张伟", "刘洋", "陈静", "Amy Li", ""};
     std::vector<Member> out;
@@ -90,6 +92,14 @@ std::vector<Member> generated_members(const std::string& store, int n) {
             child.gender = static_cast<Gender>(pick(3));
             m.children.push_back(child);
         }
+        if (points_rng() % 3 == 0) {
+            m.points = 1 + static_cast<long long>(points_rng() % 5000);
+            m.points_expire = m.card_expires && points_rng() % 2 == 0
+                                  ? *m.card_expires
+                                  : Date{date::year{2027} /
+                                         date::month{static_cast<unsigned>(1 + points_rng() % 12)} /
+                                         date::day{static_cast<unsigned>(1 + points_rng() % 28)}};
+        }
         out.push_back(m);
     }
     return out;
@@ -100,7 +110,7 @@ std::vector<Member> generated_members(const std::string& store, int n) {
 TEST_CASE("a year of jobs written again at dispatch says what planning said", "[job_render]") {
     const Config config = parse_config(default_config_text(), "embedded");
     const TemplateSet templates = TemplateSet::load(config, nullptr);
-    std::size_t jobs = 0, merged = 0, twins = 0, winbacks = 0;
+    std::size_t jobs = 0, merged = 0, twins = 0, winbacks = 0, points = 0, points_merged = 0;
     for (const std::string store_id : {"toyland", "babycare", "jade-spa"}) {
         const StoreConfig& store = *config.find_store(store_id);
         const auto members = generated_members(store_id, 150);
@@ -137,6 +147,11 @@ TEST_CASE("a year of jobs written again at dispatch says what planning said", "[
                                  ? 1
                                  : 0;
                     winbacks += job.kind == Kind::winback ? 1 : 0;
+                    points += job.kind == Kind::points ? 1 : 0;
+                    points_merged += job.params.contains("template") &&
+                                             job.params.at("template") == "card_expiry+points"
+                                         ? 1
+                                         : 0;
                 }
             }
         }
@@ -146,6 +161,8 @@ TEST_CASE("a year of jobs written again at dispatch says what planning said", "[
     CHECK(merged > 10);
     CHECK(twins > 0);
     CHECK(winbacks > 100);
+    CHECK(points > 20);
+    CHECK(points_merged > 5);
 }
 
 TEST_CASE("written at dispatch: the member as she is now, or why not", "[job_render]") {

@@ -68,3 +68,16 @@ TEST_CASE("the archive: honorific, children, the card") {
     m.gender = Gender::unknown;  // no safe title: none
     CHECK(member_archive(m, day("2027-09-15")).honorific.empty());
 }
+
+TEST_CASE("the archive: points and the days until they lapse") {
+    Member m;
+    m.points = 1200;
+    m.points_expire = day("2027-09-22");
+    auto a = member_archive(m, day("2027-09-15"));
+    CHECK(a.points == 1200);
+    CHECK(a.points_expire == day("2027-09-22"));
+    CHECK(a.points_days_left == 7);
+    CHECK(member_archive(m, day("2027-09-25")).points_days_left == -3);
+    m.points_expire.reset();
+    CHECK_FALSE(member_archive(m, day("2027-09-15")).points_days_left);
+}

@@ -27,7 +27,8 @@ TEST_CASE("read_member_body: a replace clears what the body leaves out, a merge 
     CHECK(put.record->set.at("name") == "王芳");
     CHECK(put.record->set.at("sms_optin") == "0");
     CHECK(put.record->set.at("wechat_optin") == "0");
-    for (const auto* f : {"gender", "phone", "openid", "tier", "card_expires", "children"})
+    for (const auto* f : {"gender", "phone", "openid", "tier", "card_expires", "children", "points",
+                          "points_expire"})
         CHECK(clears(*put.record, f));
     CHECK_FALSE(clears(*put.record, "name"));
     CHECK_FALSE(clears(*put.record, "wechat_sub"));  // WeChat's fact, not the shop's
@@ -50,6 +51,9 @@ TEST_CASE("read_member_body: errors name the field") {
         {R"({"member_id": 7})", "member_id: 7 is not the URL's \"M01\""},
         {R"({"store": "babycare"})", "store: \"babycare\" is not the URL's \"toyland\""},
         {"[]", "body: expected a JSON object"},
+        {R"({"points": -1})", "points: \"-1\" is not a whole number from 0 to 999999999"},
+        {R"({"points": 1.5})", "points: must be a whole number"},
+        {R"({"points_expire": "2027-02-30"})", "points_expire: \"2027-02-30\" is not a date"},
     }));
     INFO(body);
     const auto r = read_member_body(p, body, "toyland", "M01", MemberWriteMode::replace);

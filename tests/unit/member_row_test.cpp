@@ -323,3 +323,77 @@ TEST_CASE("children in JSON Lines") {
     CHECK(r.record->clear.empty());
     CHECK_THAT(problems(r), Catch::Contains(fragment) && Catch::EndsWith("children left out"));
 }
+
+TEST_CASE("points and the day they lapse: a table of what shops write") {
+    auto p = parser("toyland");
+    REQUIRE(p.set_header({"会员号", "积分", "积分到期日"}).empty());
+    // Good values: stored as a plain number and a date; 0 or empty is no
+    // points at all, stored as nothing.
+    const auto [points, expire, set_points, set_expire] =
+        GENERATE(table<std::string, std::string, std::string, std::string>({
+            {"1200", "2027-09-22", "1200", "2027-09-22"},
+            {" 88 ", "2027/9/22", "88", "2027-09-22"},
+            {"007", "20270922", "7", "2027-09-22"},
+            {"999999999", "2027.9.22", "999999999", "2027-09-22"},
+            {"0", "2027-09-22", "", "2027-09-22"},
+            {"", "", "", ""},
+        }));
+    INFO(points << " | " << expire);
+    const auto r = p.parse_csv({"M001", points, expire});
+    REQUIRE(r.record);
+    CHECK(r.warnings.empty());
+    const auto cleared = [&](const std::string& f) {
+        return std::find(r.record->clear.begin(), r.record->clear.end(), f) !=
+               r.record->clear.end();
+    };
+    if (set_points.empty()) {
+        CHECK_FALSE(r.record->set.contains("points"));
+        CHECK(cleared("points"));
+    } else {
+        CHECK(r.record->set.at("points") == set_points);
+    }
+    if (set_expire.empty()) {
+        CHECK(cleared("points_expire"));
+    } else {
+        CHECK(r.record->set.at("points_expire") == set_expire);
+    }
+}
+
+TEST_CASE("bad points or dates are left out, named, the member imported") {
+    auto p = parser("toyland");
+    REQUIRE(p.set_header({"member_id", "name", "points", "points_expire"}).empty());
+    const auto [column, field, value,
+                fragment] = GENERATE(table<std::size_t, std::string, std::string, std::string>({
+        {2, "points", "-5", "points \"-5\" is not a whole number from 0 to 999999999; left out"},
+        {2, "points", "12.5", "points \"12.5\" is not a whole number"},
+        {2, "points", "1,200", "points \"1,200\" is not a whole number"},
+        {2, "points", "1000000000", "points \"1000000000\" is not a whole number"},
+        {2, "points", "一千", "points \"一千\" is not"},
+        {3, "points_expire", "2027-02-30", "points_expire \"2027-02-30\" is not a date"},
+        {3, "points_expire", "soon", "points_expire \"soon\" is not a date YYYY-MM-DD; left out"},
+    }));
+    Row row{"M001", "王芳", "1200", "2027-09-22"};
+    row[column] = value;
+    const auto r = p.parse_csv(row);
+    REQUIRE(r.record);
+    REQUIRE(r.warnings.size() == 1);
+    CHECK_THAT(r.warnings[0], Catch::Contains(fragment));
+    CHECK_FALSE(r.record->set.contains(field));
+    CHECK(std::find(r.record->clear.begin(), r.record->clear.end(), field) ==
+          r.record->clear.end());
+    CHECK(r.record->set.at("name") == "王芳");
+}
+
+TEST_CASE("points in JSON Lines: a number or a string") {
+    auto p = parser("toyland");
+    const auto good =
+        p.parse_json(R"({"member_id": "M1", "points": 1200, "points_expire": "2027-09-22"})");
+    REQUIRE(good.record);
+    CHECK(good.warnings.empty());
+    CHECK(good.record->set.at("points") == "1200");
+    CHECK(good.record->set.at("points_expire") == "2027-09-22");
+    const auto negative = p.parse_json(R"({"member_id": "M1", "points": -3})");
+    REQUIRE(negative.record);
+    REQUIRE(negative.warnings.size() == 1);
+    CHECK_THAT(negative.warnings[0], Catch::StartsWith("points \"-3\" is not a whole number"));
+}

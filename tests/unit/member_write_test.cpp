@@ -144,3 +144,38 @@ TEST_CASE("an openid puts the member under its last two characters; a new one mo
     CHECK(same_end.index_remove.empty());
     CHECK(same_end.index_add.empty());
 }
+
+TEST_CASE("points that can lapse put the member under their last day; spent points leave it") {
+    const FieldMap stored{{"points", "1200"}, {"points_expire", "2027-09-22"}, {"sms_optin", "1"}};
+    const IndexEntry sept22{"pts:2027-09-22", std::nullopt};
+    SECTION("a new member with points and a date") {
+        const auto w = plan_member_write(
+            std::nullopt, record({{"points", "1200"}, {"points_expire", "2027-09-22"}}));
+        CHECK(std::find(w.index_add.begin(), w.index_add.end(), sept22) != w.index_add.end());
+    }
+    SECTION("points spent to 0 (cleared): out of the index, the date kept") {
+        const auto w = plan_member_write(stored, record({}, {"points"}));
+        CHECK(w.index_remove == std::vector<IndexEntry>{sept22});
+        CHECK(w.clear == std::vector<std::string>{"points"});
+    }
+    SECTION("a new date moves her; the guard holds both fields") {
+        const auto w = plan_member_write(stored, record({{"points_expire", "2028-03-31"}}));
+        CHECK(w.index_remove == std::vector<IndexEntry>{sept22});
+        CHECK(w.index_add == std::vector<IndexEntry>{{"pts:2028-03-31", std::nullopt}});
+        CHECK(w.guard.at("points") == "1200");
+        CHECK(w.guard.at("points_expire") == "2027-09-22");
+    }
+    SECTION("stored as written, read back, absent when none") {
+        const Member m = member_from_fields("toyland", "M001", stored);
+        CHECK(m.points == 1200);
+        CHECK(m.points_expire == parse_date("2027-09-22"));
+        CHECK(to_fields(m).at("points") == "1200");
+        Member none = m;
+        none.points = 0;
+        none.points_expire.reset();
+        CHECK_FALSE(to_fields(none).contains("points"));
+        CHECK_FALSE(to_fields(none).contains("points_expire"));
+        // A damaged value is dropped, the member kept.
+        CHECK(member_from_fields("toyland", "M001", {{"points", "-3"}}).points == 0);
+    }
+}

@@ -164,7 +164,9 @@ festivals = ["new_year", "new_years_eve", "spring_festival", "lantern", "womens_
                               {"festival", "中秋节"},
                               {"card_expires", "2027年12月31日"},
                               {"days_left", "7"},
-                              {"followup", "1"}};
+                              {"followup", "1"},
+                              {"points", "12000"},
+                              {"points_expire", "2027年12月31日"}};
     const TemplateValues sparse{{"honorific", "王女士"}, {"store", "童乐玩具"}};
     std::vector<std::string> names{"birthday",
                                    "child_birthday",
@@ -173,7 +175,9 @@ festivals = ["new_year", "new_years_eve", "spring_festival", "lantern", "womens_
                                    "winback",
                                    "birthday+festival",
                                    "birthday+child_birthday",
-                                   "child_birthday+festival"};
+                                   "child_birthday+festival",
+                                   "points",
+                                   "card_expiry+points"};
     for (const auto& f : c.festivals)
         names.push_back(f.template_name);
     std::set<std::string> sources;

@@ -30,6 +30,7 @@ name = "贝贝母婴"
 lead_days = { birthday = 3, child_birthday = 7, festival = 2 }
 festivals = ["mid_autumn"]
 card_expiry_days = [30, 7, 1]
+points_reminder_days = [30, 7, 1]
 )",
                                  "t.toml");
     TemplateSet templates = TemplateSet::load(config, nullptr);
@@ -299,4 +300,109 @@ TEST_CASE_METHOD(Fixture, "no job without consent or channel, with the reason") 
     m.phone.clear();
     for (const auto& o : occasions_for(m, pd, toyland))
         CHECK(decide(m, o, pd.day, toyland, templates, SysSeconds{}).reason == "no_channel");
+}
+
+TEST_CASE_METHOD(Fixture,
+                 "points: a reminder per step before they lapse, a late import catches up once") {
+    Member m = member();
+    m.points = 1200;
+    m.points_expire = ymd(2027, 9, 22);
+    const std::string seven = "points:M001:2027-09-22:7";
+    const std::string one = "points:M001:2027-09-22:1";
+    const Date jan1 = ymd(2027, 1, 1), dec31 = ymd(2027, 12, 31);
+
+    SECTION("imported long before: each step on its day, none after they lapse") {
+        CHECK(only(plan_days(m, toyland, jan1, dec31), "points:") ==
+              Created{{seven, ymd(2027, 9, 15)}, {one, ymd(2027, 9, 21)}});
+    }
+    SECTION("imported 3 days before: one catch-up at once, the last step on its day") {
+        CHECK(only(plan_days(m, toyland, ymd(2027, 9, 19), dec31), "points:") ==
+              Created{{seven, ymd(2027, 9, 19)}, {one, ymd(2027, 9, 21)}});
+    }
+    SECTION("imported on the last day: the last step; after it: nothing") {
+        CHECK(only(plan_days(m, toyland, ymd(2027, 9, 22), dec31), "points:") ==
+              Created{{one, ymd(2027, 9, 22)}});
+        CHECK(only(plan_days(m, toyland, ymd(2027, 9, 23), dec31), "points:").empty());
+    }
+    SECTION("no points, or no date: no reminder and no index entry") {
+        Member none = m;
+        none.points = 0;
+        CHECK(only(plan_days(none, toyland, jan1, dec31), "points:").empty());
+        for (const auto& e : member_index_entries(none))
+            CHECK_FALSE(e.key.starts_with("pts:"));
+        Member undated = m;
+        undated.points_expire.reset();
+        CHECK(only(plan_days(undated, toyland, jan1, dec31), "points:").empty());
+    }
+    SECTION("the reminder: a service notice with the points and their date") {
+        const auto o = occasions_for(m, planning_day(config, early, ymd(2027, 9, 17)), early);
+        REQUIRE(o.size() == 1);
+        CHECK(o[0].kind == Kind::points);
+        CHECK(o[0].detail == "7");
+        CHECK(o[0].date == ymd(2027, 9, 22));
+        CHECK_FALSE(o[0].marketing);
+        CHECK(o[0].priority == occasion_priority(Kind::card_expiry) + 1);
+        const auto job = decide(m, o[0], ymd(2027, 9, 17), early, templates, SysSeconds{});
+        REQUIRE(job.job);
+        CHECK_FALSE(job.job->marketing);
+        CHECK(job.job->text == "王女士，您有1200积分将于2027年9月22日到期，欢迎到贝贝母婴使用。");
+    }
+    SECTION("a store without points reminders reads no points index") {
+        StoreConfig none = toyland;
+        none.points_reminder_days.clear();
+        CHECK(only(plan_days(m, none, jan1, dec31), "points:").empty());
+        for (const auto& key : planning_day(config, none, ymd(2027, 9, 15)).index_sets)
+            CHECK_FALSE(key.starts_with("pts:"));
+    }
+}
+
+TEST_CASE_METHOD(Fixture, "points over a simulated year: generated members, some imported late") {
+    // The expectation is computed here from the dates alone: each step's
+    // reminder on its day when the member was there, else one catch-up on
+    // the import day for the smallest step not yet passed.
+    const StoreConfig& store = early;  // steps 30, 7, 1
+    const Date jan1 = ymd(2027, 1, 1), dec31 = ymd(2027, 12, 31);
+    std::uint32_t seed = 2027;
+    auto next = [&seed](int n) {
+        seed = seed * 1664525u + 1013904223u;
+        return static_cast<int>((seed >> 8) % static_cast<std::uint32_t>(n));
+    };
+    std::size_t catch_ups = 0, regular = 0, with_none = 0;
+    for (int i = 0; i < 120; ++i) {
+        Member m = member();
+        m.store = "early";
+        m.id = "P" + std::to_string(100 + i);
+        m.points = next(4) == 0 ? 0 : 1 + next(5000);
+        m.points_expire = plus(jan1, next(400));
+        const Date imported = next(3) == 0 ? plus(jan1, next(365)) : jan1;
+        Created want;
+        const int left_at_import =
+            static_cast<int>((date::sys_days{*m.points_expire} - date::sys_days{imported}).count());
+        if (m.points > 0 && left_at_import >= 0) {
+            std::optional<int> catch_up;
+            for (const int s : store.points_reminder_days) {
+                if (s >= left_at_import) catch_up = s;  // the smallest such step
+            }
+            const std::string prefix = "points:" + m.id + ":" + format_date(*m.points_expire) + ":";
+            for (const int s : store.points_reminder_days) {
+                const Date on = plus(*m.points_expire, -s);
+                if (on > dec31) continue;
+                if (on >= imported) {
+                    want.emplace(prefix + std::to_string(s), on);
+                    ++regular;
+                } else if (catch_up && s == *catch_up) {
+                    want.emplace(prefix + std::to_string(s), imported);
+                    ++catch_ups;
+                }
+            }
+        }
+        if (want.empty()) ++with_none;
+        INFO(m.id << " points " << m.points << " expire " << format_date(*m.points_expire)
+                  << " imported " << format_date(imported));
+        CHECK(only(plan_days(m, store, imported, dec31), "points:") == want);
+    }
+    // The year held every case.
+    CHECK(catch_ups > 3);
+    CHECK(regular > 50);
+    CHECK(with_none > 10);
 }
