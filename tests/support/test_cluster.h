@@ -55,7 +55,7 @@ class TestCluster {
     void kill(std::size_t node);
     void start(std::size_t node);
     // Waits until every live node says cluster_state:ok and agrees on the
-    // masters. False after `timeout`.
+    // masters, all of them live. False after `timeout`.
     bool wait_ok(std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
 
   private:
