@@ -12,9 +12,38 @@ std::optional<int> to_int(std::string_view s) {
     return v;
 }
 
+// "host[:port]"; a failure goes through `fail`, which says why.
+template <typename Fail>
+std::optional<RedisNodeAddress> parse_node(std::string_view text, const Fail& fail) {
+    RedisNodeAddress node;
+    if (const auto colon = text.rfind(':'); colon != std::string_view::npos) {
+        const auto port = to_int(text.substr(colon + 1));
+        if (!port || *port <= 0 || *port > 65535) {
+            fail("bad port");
+            return std::nullopt;
+        }
+        node.port = *port;
+        text = text.substr(0, colon);
+    }
+    if (text.empty()) {
+        fail("missing host");
+        return std::nullopt;
+    }
+    node.host = text;
+    return node;
+}
+
 }  // namespace
 
 std::string RedisEndpoint::describe() const {
+    if (is_cluster()) {
+        std::string out = "redis+cluster://";
+        for (const auto& node : cluster) {
+            if (&node != &cluster.front()) out += ',';
+            out += node.host + ":" + std::to_string(node.port);
+        }
+        return out;
+    }
     if (!unix_path.empty()) return "unix://" + unix_path + "?db=" + std::to_string(db);
     return "redis://" + host + ":" + std::to_string(port) + "/" + std::to_string(db);
 }
@@ -53,8 +82,10 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* 
         ep.unix_path = rest;
         return ep;
     }
-    if (!url.starts_with("redis://")) return fail("expected redis:// or unix://");
-    std::string_view rest = url.substr(8);
+    const bool cluster = url.starts_with("redis+cluster://");
+    if (!cluster && !url.starts_with("redis://"))
+        return fail("expected redis://, redis+cluster:// or unix://");
+    std::string_view rest = url.substr(cluster ? 16 : 8);
     if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
         const std::string_view credentials = rest.substr(0, at);
         rest = rest.substr(at + 1);
@@ -75,14 +106,24 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* 
             ep.db = *n;
         }
     }
-    if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
-        const auto port = to_int(rest.substr(colon + 1));
-        if (!port || *port <= 0 || *port > 65535) return fail("bad port");
-        ep.port = *port;
-        rest = rest.substr(0, colon);
+    if (!cluster) {
+        const auto node = parse_node(rest, fail);
+        if (!node) return std::nullopt;
+        ep.host = node->host;
+        ep.port = node->port;
+        return ep;
     }
-    if (rest.empty()) return fail("missing host");
-    ep.host = rest;
+    if (ep.db != 0) return fail("a Redis Cluster has only database 0");
+    while (true) {
+        const auto comma = rest.find(',');
+        const auto node = parse_node(rest.substr(0, comma), fail);
+        if (!node) return std::nullopt;
+        ep.cluster.push_back(*node);
+        if (comma == std::string_view::npos) break;
+        rest = rest.substr(comma + 1);
+    }
+    ep.host = ep.cluster.front().host;
+    ep.port = ep.cluster.front().port;
     return ep;
 }
 

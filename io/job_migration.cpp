@@ -30,7 +30,10 @@ bool JobMigration::step(const std::string& store, const Date& today, SysSeconds 
                         "LIMIT", std::to_string(done), std::to_string(budget)});
     touches.expect_ok("ZRANGEBYSCORE fx:touch");
 
-    LuaScript::Call call{{}, {keys::store_prefix(store), format_date(today)}};
+    // The script builds its keys from the prefix; the store's layout key, unused
+    // by it, is in KEYS so a Redis Cluster runs it on the store's master.
+    LuaScript::Call call{{keys::jobs_version(store)},
+                         {keys::store_prefix(store), format_date(today)}};
     for (std::size_t i = 0; i + 1 < touches.elements.size(); i += 2) {
         // "<job id>|<h or m>|<channel>|<SMS parts>" (create_job.lua)
         const auto touch = split_list(touches.elements[i].str, '|');

@@ -2,6 +2,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "io/redis_cluster.h"
+
 #include <sys/time.h>
 
 namespace huitou {
@@ -77,7 +79,10 @@ void RedisConnection::ContextFree::operator()(redisContext* c) const {
 
 RedisConnection::RedisConnection(RedisEndpoint endpoint, std::chrono::milliseconds timeout)
     : endpoint_(std::move(endpoint)), timeout_(timeout) {
-    connect();
+    if (endpoint_.is_cluster())
+        cluster_ = std::make_unique<RedisCluster>(endpoint_, timeout_);
+    else
+        connect();
 }
 
 RedisConnection::~RedisConnection() = default;
@@ -116,10 +121,12 @@ void RedisConnection::fail(std::string_view what) {
 void RedisConnection::reconnect() {
     context_.reset();
     ++reconnects_;
+    if (cluster_) return cluster_->reconnect();
     connect();
 }
 
 void RedisConnection::append(const RedisCommand& args) {
+    if (cluster_) return cluster_->append(args);
     if (!context_) fail("not connected");
     std::vector<const char*> argv;
     std::vector<std::size_t> lengths;
@@ -136,6 +143,7 @@ void RedisConnection::append(const RedisCommand& args) {
 }
 
 RedisReply RedisConnection::read() {
+    if (cluster_) return cluster_->read();
     if (!context_) fail("not connected");
     void* raw = nullptr;
     if (redisGetReply(context_.get(), &raw) != REDIS_OK || !raw) fail("connection lost");
@@ -151,6 +159,7 @@ RedisReply RedisConnection::read() {
 }
 
 void RedisConnection::flush() {
+    if (cluster_) return cluster_->flush();
     if (!context_) fail("not connected");
     int done = 0;
     while (!done) {

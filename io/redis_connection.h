@@ -15,6 +15,9 @@
 // help: the caller fails the job or batch and says which script and reply.
 // Pipelining is explicit: append() any number of commands, then read() as
 // many replies. Not thread-safe: one connection per thread.
+// A redis+cluster:// endpoint makes this a Redis Cluster behind the same
+// interface (io/redis_cluster.h): callers do not know which they hold. The
+// one-server path pays one pointer test a call for it.
 #pragma once
 
 #include <chrono>
@@ -29,6 +32,8 @@
 struct redisContext;
 
 namespace huitou {
+
+class RedisCluster;
 
 // Redis cannot be reached: an outage, worth waiting out.
 class RedisError : public std::runtime_error {
@@ -70,7 +75,9 @@ using RedisCommand = std::vector<std::string>;
 
 class RedisConnection {
   public:
-    // Connects, authenticates and selects the database. Throws RedisError.
+    // Connects, authenticates and selects the database; for a cluster,
+    // loads its slot map (nodes are connected when first used). Throws
+    // RedisError.
     explicit RedisConnection(RedisEndpoint endpoint,
                              std::chrono::milliseconds timeout = std::chrono::seconds(5));
     ~RedisConnection();
@@ -98,6 +105,8 @@ class RedisConnection {
 
     const RedisEndpoint& endpoint() const { return endpoint_; }
     std::size_t reconnects() const { return reconnects_; }
+    // The cluster behind this connection, or null for one server.
+    const RedisCluster* cluster() const { return cluster_.get(); }
 
   private:
     struct ContextFree {
@@ -109,6 +118,7 @@ class RedisConnection {
     RedisEndpoint endpoint_;
     std::chrono::milliseconds timeout_;
     std::unique_ptr<redisContext, ContextFree> context_;
+    std::unique_ptr<RedisCluster> cluster_;  // set for a cluster; then context_ is unused
     std::size_t reconnects_ = 0;
 };
 

@@ -1,6 +1,8 @@
 -- migrate_records.lua — the records of today's layout-1 jobs, so a store can
 -- change to day sheets (io/job_migration.h) without planning anything twice.
 --
+-- KEYS[1] the store's layout key, hu:{S}:jobs:v (not used here: it names the
+-- store's slot, so a Redis Cluster runs the script where the store lives)
 -- ARGV[1] the store's key prefix ("hu:{toyland}:")   ARGV[2] the due day
 -- ("YYYY-MM-DD")
 -- then 5 values a job: its id, its sheet (0..n-1), its record's field and
