@@ -85,8 +85,8 @@ class SegmentStore {
 
     // After VisitStore::record: each member whose visit was recorded gets
     // her segment again, on `now`'s local day, with her store's last
-    // thresholds (none yet: nothing is written). Two round trips. Throws
-    // RedisError.
+    // thresholds (none yet: nothing is written). Two round trips a store of
+    // the batch (its run read, its members written). Throws RedisError.
     void on_visits(const std::vector<Visit>& visits, const std::vector<VisitRecorded>& recorded,
                    SysSeconds now);
 
