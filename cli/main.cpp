@@ -23,11 +23,13 @@
 #include "cli/policy_commands.h"
 #include "cli/progress_bar.h"
 #include "cli/report_command.h"
+#include "cli/segments_command.h"
 #include "cli/visit_commands.h"
 #include "io/job_store.h"
 #include "io/member_store.h"
 #include "io/program_setup.h"
 #include "io/template_store.h"
+#include "scheduler/admin_views.h"
 
 namespace {
 
@@ -59,14 +61,17 @@ int run_member(const Runtime& rt, const std::string& store, const std::string& i
         nlohmann::json j{{"store", m->store}, {"member_id", m->id}};
         for (const auto& [field, value] : to_fields(*m))
             j[field] = value;
+        j["segment"] = segment_json(*m);
         std::cout << j.dump(2) << "\n";
         return 0;
     }
     std::cout << "store        " << m->store << "\nmember_id    " << m->id << "\n";
     for (const auto& [field, value] : to_fields(*m)) {
+        if (field == field::segment) continue;  // read below
         std::cout << field << std::string(field.size() < 13 ? 13 - field.size() : 1, ' ') << value
                   << "\n";
     }
+    std::cout << "segment      " << segment_words(*m) << "\n";
     return 0;
 }
 
@@ -156,6 +161,8 @@ int main(int argc, char** argv) {
     approve_command.add_to(app);
     MembersCommand members_command;
     members_command.add_to(app);
+    SegmentsCommand segments_command;
+    segments_command.add_to(app);
 
     if (const auto status = parse_options(app, argc, argv)) return *status;
     if (*outbox_cmd) {
@@ -207,6 +214,7 @@ int main(int argc, char** argv) {
             return *status;
         if (const auto status = approve_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = members_command.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status = segments_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
             return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);

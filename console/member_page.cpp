@@ -248,6 +248,7 @@ HttpReply MemberPage::show(const HttpRequest& req) {
         const auto visits = VisitStore(redis, config).state(store, id);
         const auto words = visit_words(visits, today, sc.winback);
         data["cycle"] = {{"line", words.line}, {"overdue", words.overdue}};
+        data["segment"] = segment_json(*m);
         json history = json::array();
         if (visits) {
             for (auto v = visits->history.rbegin(); v != visits->history.rend(); ++v) {

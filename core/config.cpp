@@ -16,6 +16,7 @@ using config_detail::parse_document;
 using config_detail::read_effect;
 using config_detail::read_policy;
 using config_detail::read_provider;
+using config_detail::read_segments;
 using config_detail::read_store_occasions;
 using config_detail::read_winback;
 using config_detail::seconds_in;
@@ -38,6 +39,7 @@ void read_store_settings(Table& t, StoreConfig& s) {
     if (auto w = t.table("winback")) read_winback(*w, s.winback);
     if (auto p = t.table("policy")) read_policy(*p, s.policy);
     if (auto e = t.table("effect")) read_effect(*e, s.effect);
+    if (auto v = t.table("segments")) read_segments(*v, s.segments);
     if (auto v = t.string("sms_signature")) {
         if (v->empty() || v->find("【") != std::string::npos || v->find("】") != std::string::npos)
             t.fail("sms_signature", "the bare name, without 【】, not empty");

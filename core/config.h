@@ -42,6 +42,7 @@
 #include "core/job.h"
 #include "core/policy_config.h"
 #include "core/provider_config.h"
+#include "core/segment_config.h"
 #include "core/session_limits.h"
 #include "core/winback_config.h"
 
@@ -81,6 +82,8 @@ struct StoreConfig {
     WinbackConfig winback;  // [winback]: visit cycles and reminders (winback_config.h)
     PolicyConfig policy;    // [policy]: windows, caps, cooldowns, consent (policy_config.h)
     EffectConfig effect;    // [effect]: holdout, attribution windows, SMS price (effect_config.h)
+    // [segments]: the value segments' period (segment_config.h)
+    SegmentConfig segments;
 };
 
 struct Endpoints {

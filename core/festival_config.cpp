@@ -36,31 +36,72 @@ std::string festival_keys(const Config& c) {
     return keys;
 }
 
-// A festival's `audience`: one name or a list of them, every condition to
-// hold; "all" adds none.
+// A segment condition, `{ segment = ["重要价值", "重要挽留"] }`: the member
+// must be in one of the segments named (core/value_segment.h).
+Audience segment_condition(Table& t, const toml::table& table) {
+    const auto fail = [&](const std::string& what) { t.fail("audience", what); };
+    for (const auto& [k, node] : table) {
+        if (k.str() != "segment")
+            fail("unknown key \"" + std::string(k.str()) + "\" in a condition (known: segment)");
+    }
+    std::vector<std::string> names;
+    if (const auto* node = table.get("segment")) {
+        if (const auto v = node->value<std::string>()) {
+            names.push_back(*v);
+        } else if (const auto* a = node->as_array()) {
+            for (const auto& item : *a) {
+                const auto v = item.value<std::string>();
+                if (!v) fail("segment: expected segment names (strings)");
+                names.push_back(*v);
+            }
+        }
+    }
+    if (names.empty()) fail("segment: name at least one segment, e.g. segment = [\"重要价值\"]");
+    SegmentSet set = 0;
+    for (const auto& n : names) {
+        const auto s = parse_segment(n);
+        if (!s) {
+            fail("segment: unknown segment \"" + n +
+                 "\" (known: 重要价值, 重要发展, 重要保持, 重要挽留, 一般价值, 一般发展, "
+                 "一般保持, 一般挽留, or their keys important_value, ...)");
+        }
+        set = with(set, *s);
+    }
+    return Audience::of_segments(set);
+}
+
+// A festival's `audience`: one condition or a list of them, every condition
+// to hold; "all" adds none. A condition is a name, or a table naming value
+// segments (segment_condition).
 std::vector<Audience> audience_list(Table& t) {
     const auto* node = t.raw().get("audience");
     t.mark_read("audience");
     if (!node) return {};
-    std::vector<std::string> names;
-    if (const auto v = node->value<std::string>()) {
-        names.push_back(*v);
-    } else if (const auto* a = node->as_array()) {
-        for (const auto& item : *a) {
-            const auto v = item.value<std::string>();
-            if (!v) t.fail("audience", "expected audience names (strings)");
-            names.push_back(*v);
-        }
+    std::vector<const toml::node*> items;
+    if (const auto* a = node->as_array()) {
+        for (const auto& item : *a)
+            items.push_back(&item);
+    } else {
+        items.push_back(node);
     }
-    if (names.empty()) {
-        t.fail("audience", "expected all, with_child, age_60_plus, women, men, or a list of them");
+    if (items.empty()) {
+        t.fail("audience",
+               "expected all, with_child, age_60_plus, women, men, { segment = [...] }, or a "
+               "list of them");
     }
     std::vector<Audience> audience;
-    for (const auto& n : names) {
-        const auto a = parse_audience(n);
+    for (const auto* item : items) {
+        if (const auto* table = item->as_table()) {
+            audience.push_back(segment_condition(t, *table));
+            continue;
+        }
+        const auto n = item->value<std::string>();
+        if (!n) t.fail("audience", "expected audience names (strings) or { segment = [...] }");
+        const auto a = parse_audience(*n);
         if (!a) {
-            t.fail("audience", "unknown audience \"" + n +
-                                   "\" (known: all, with_child, age_60_plus, women, men)");
+            t.fail("audience", "unknown audience \"" + *n +
+                                   "\" (known: all, with_child, age_60_plus, women, men, "
+                                   "{ segment = [...] })");
         }
         if (*a != Audience::all) audience.push_back(*a);
     }

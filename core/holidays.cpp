@@ -11,8 +11,8 @@ namespace {
 constexpr std::array<std::string_view, 5> audience_names{"all", "with_child", "age_60_plus",
                                                          "women", "men"};
 
-bool meets(const Member& m, Audience a, const Date& day) {
-    switch (a) {
+bool meets(const Member& m, const Audience& a, const Date& day) {
+    switch (a.kind) {
         case Audience::all:
             return true;
         case Audience::with_child:
@@ -25,26 +25,45 @@ bool meets(const Member& m, Audience a, const Date& day) {
             return m.gender == Gender::female;
         case Audience::men:
             return m.gender == Gender::male;
+        case Audience::segment: {
+            const auto stored = parse_stored_segment(m.segment);
+            return stored && contains(a.segments, stored->segment);
+        }
     }
     return false;
 }
 
 }  // namespace
 
-std::string_view to_string(Audience a) {
-    return audience_names[static_cast<std::size_t>(a)];
+Audience Audience::of_segments(SegmentSet set) {
+    Audience a(segment);
+    a.segments = set;
+    return a;
+}
+
+std::string to_string(Audience a) {
+    if (a.kind != Audience::segment) return std::string(audience_names[a.kind]);
+    std::string out = "segment:";
+    bool first = true;
+    for (const auto s : segments_best_first()) {
+        if (!contains(a.segments, s)) continue;
+        if (!first) out += '|';
+        out += segment_name(s);
+        first = false;
+    }
+    return out;
 }
 
 std::optional<Audience> parse_audience(std::string_view text) {
     for (std::size_t i = 0; i < audience_names.size(); ++i) {
-        if (audience_names[i] == text) return static_cast<Audience>(i);
+        if (audience_names[i] == text) return Audience(static_cast<Audience::Kind>(i));
     }
     return std::nullopt;
 }
 
 bool in_audience(const Member& m, const std::vector<Audience>& audience, const Date& day) {
     return std::all_of(audience.begin(), audience.end(),
-                       [&](Audience a) { return meets(m, a, day); });
+                       [&](const Audience& a) { return meets(m, a, day); });
 }
 
 std::vector<FestivalDay> festival_days_in(const std::vector<const Festival*>& festivals,

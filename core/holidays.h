@@ -5,8 +5,10 @@
 // rule (festival_rule.h: "lunar:08-15"), the template it is written with
 // ("festival.mid_autumn", or the general "festival") and an audience — the
 // conditions a member must all meet: everyone, members with a child, members
-// aged 60 and over, women, men. Each store lists the festivals it celebrates
-// (config.h); config loading checks every key, rule and template name.
+// aged 60 and over, women, men, members of some value segments (the segment
+// kept in her member hash, as last computed: core/value_segment.h). Each
+// store lists the festivals it celebrates (config.h); config loading checks
+// every key, rule and template name.
 //
 // Pure: which festivals fall on a day or in a year, and whether a member is
 // in an audience on a day. It does not decide channels or consent
@@ -21,12 +23,30 @@
 #include "core/civil_time.h"
 #include "core/festival_rule.h"
 #include "core/member.h"
+#include "core/value_segment.h"
 
 namespace huitou {
 
-enum class Audience { all, with_child, age_60_plus, women, men };
+// One condition of an audience. Most are a name (`Audience::women`, which
+// converts); `segment` holds the member's value segments that pass
+// (core/value_segment.h; any one of them). A struct around the enum, so
+// that the lists of conditions everywhere (`std::vector<Audience>`) stay as
+// they are.
+struct Audience {
+    enum Kind { all, with_child, age_60_plus, women, men, segment };
+    Kind kind = all;
+    SegmentSet segments = 0;  // kind == segment: the segments that pass
 
-std::string_view to_string(Audience a);
+    Audience(Kind k = all) : kind(k) {}  // NOLINT: a name is an audience
+    static Audience of_segments(SegmentSet set);
+
+    friend bool operator==(const Audience&, const Audience&) = default;
+};
+
+// "women"; "segment:重要价值|重要挽留" for a segment condition.
+std::string to_string(Audience a);
+// A name: all, with_child, age_60_plus, women, men (a segment condition is
+// a table in the config, festival_config.cpp).
 std::optional<Audience> parse_audience(std::string_view text);
 
 struct Festival {
@@ -37,7 +57,9 @@ struct Festival {
     std::vector<Audience> audience;  // every condition must hold; empty: everyone
 };
 
-// True when `m` meets every condition of `audience` on `day` (age on that day).
+// True when `m` meets every condition of `audience` on `day` (age on that
+// day; her segment as stored: a member without one meets no segment
+// condition).
 bool in_audience(const Member& m, const std::vector<Audience>& audience, const Date& day);
 
 struct FestivalDay {

@@ -31,6 +31,7 @@ FieldMap to_fields(const Member& m) {
     put(field::phone, m.phone);
     put(field::wechat_openid, m.wechat_openid);
     put(field::tier, m.tier);
+    put(field::segment, m.segment);
     if (m.card_expires) put(field::card_expires, format_date(*m.card_expires));
     put(field::sms_optin, m.sms_optin ? "1" : "0");
     put(field::wechat_optin, m.wechat_optin ? "1" : "0");
@@ -57,6 +58,7 @@ Member member_from_fields(std::string store, std::string id, const FieldMap& fie
     m.phone = get(field::phone);
     m.wechat_openid = get(field::wechat_openid);
     m.tier = get(field::tier);
+    m.segment = get(field::segment);
     if (const auto c = get(field::card_expires); !c.empty()) m.card_expires = parse_date(c);
     m.sms_optin = get(field::sms_optin) == "1";
     m.wechat_optin = get(field::wechat_optin) == "1";

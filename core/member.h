@@ -41,6 +41,7 @@ inline constexpr std::string_view birthday = "birthday";
 inline constexpr std::string_view phone = "phone";
 inline constexpr std::string_view wechat_openid = "openid";
 inline constexpr std::string_view tier = "tier";
+inline constexpr std::string_view segment = "sg";  // value segment (core/value_segment.h)
 inline constexpr std::string_view card_expires = "card_expires";
 inline constexpr std::string_view sms_optin = "sms_optin";
 inline constexpr std::string_view wechat_optin = "wechat_optin";
@@ -79,6 +80,9 @@ struct Member {
     std::string phone;          // E.164, or empty
     std::string wechat_openid;  // or empty
     std::string tier;           // the shop's own tier name ("金卡"), or empty
+    // Her value segment as last computed, as stored (core/value_segment.h:
+    // parse_stored_segment); written only by io/segment_store.h.
+    std::string segment;
     std::optional<Date> card_expires;
     bool sms_optin = false;
     bool wechat_optin = false;

@@ -47,6 +47,8 @@
 //   hu:{S}:wb:reminded    zset   reminded members by the day of their next step
 //   hu:{S}:wb:churned     zset   churned members by the day they churned
 //   hu:{S}:wb:counts      hash   win-back events, cumulative (visits, reminders, returned, ...)
+//   hu:{S}:seg            hash   the value segments: thresholds, generation, counts
+//                                (io/segment_store.h); a member's own in her hash, "sg"
 //   hu:{S}:holdout:<kind> hash   member → last holdout group for the kind (core/holdout.h)
 //   hu:{S}:fx:touch       zset   every job planned, messaged or held out, by due time
 //   hu:{S}:fx:sent        hash   job id → when it was sent (io/effect_store.h)
@@ -187,6 +189,10 @@ inline std::string visit_state(std::string_view store, std::string_view member) 
 // "lapse", "returned", "lapsed", "reminded", "churned", "counts"
 inline std::string winback(std::string_view store, std::string_view name) {
     return store_prefix(store) + "wb:" + std::string(name);
+}
+// The store's value segments: thresholds, generation, counts (io/segment_store.h).
+inline std::string segments(std::string_view store) {
+    return store_prefix(store) + "seg";
 }
 
 // The effect report's records (io/effect_store.h).

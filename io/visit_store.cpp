@@ -7,6 +7,7 @@
 #include "core/visit_cycle.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/segment_store.h"
 
 namespace huitou {
 namespace {
@@ -61,6 +62,7 @@ std::vector<VisitRecorded> VisitStore::record(const std::vector<Visit>& visits, 
             call.args.push_back(tier);
             call.args.push_back(std::to_string(days));
         }
+        call.args.push_back(std::to_string(store->segments.period_months));
         calls.push_back(std::move(call));
     }
     std::vector<VisitRecorded> out;
@@ -78,8 +80,13 @@ std::vector<VisitRecorded> VisitStore::record(const std::vector<Visit>& visits, 
         r.cancelled = static_cast<int>(reply.elements[3].integer);
         r.member_known = reply.elements[4].integer == 1;
         r.state = parse_winback_state(reply.elements[5].str).value_or(WinbackState::active);
+        if (reply.elements.size() >= 8) {
+            r.months = reply.elements[6].str;
+            r.last_day = static_cast<int>(reply.elements[7].integer);
+        }
         out.push_back(r);
     }
+    SegmentStore(redis_, config_).on_visits(visits, out, now);
     return out;
 }
 

@@ -10,7 +10,9 @@
 //
 // The store's win-back settings travel with every call (history size, cycle
 // rules, tier defaults), so the script and core/visit_cycle.h agree on the
-// config in force.
+// config in force; so does the value segments' period (the script keeps the
+// member's totals per month for it). After the script, each member's value
+// segment is scored again (io/segment_store.h).
 #pragma once
 
 #include <optional>
@@ -36,6 +38,10 @@ struct VisitRecorded {
     int cancelled = 0;          // win-back jobs this visit cancelled
     bool member_known = false;  // the member list has the member
     WinbackState state = WinbackState::active;
+    // Her visits and amounts per month afterwards, and her last visit's day
+    // number (core/value_segment.h); empty and 0 for a duplicate.
+    std::string months;
+    int last_day = 0;
 };
 
 class VisitStore {
@@ -44,7 +50,8 @@ class VisitStore {
     VisitStore(RedisConnection& redis, const Config& config);
 
     // Records `visits` in order; one result per visit. `now` stamps the jobs
-    // a visit cancels. Throws RedisError.
+    // a visit cancels, and is the day each member's value segment is scored
+    // on again (io/segment_store.h: on_visits). Throws RedisError.
     std::vector<VisitRecorded> record(const std::vector<Visit>& visits, SysSeconds now);
 
     // Notes that `visits` came from the point-of-sale system through `via`

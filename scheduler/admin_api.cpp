@@ -46,12 +46,13 @@ std::string unknown_store(const std::string& store) {
     return "store: \"" + store + "\" is not a configured store";
 }
 
-// A member as `huitou member S ID --json` prints it: store, member_id and
-// the stored fields.
+// A member as `huitou member S ID --json` prints it: store, member_id, the
+// stored fields and her value segment read (segment_json).
 nlohmann::json member_json(const Member& m) {
     nlohmann::json j{{"store", m.store}, {"member_id", m.id}};
     for (const auto& [field, value] : to_fields(m))
         j[field] = value;
+    j["segment"] = segment_json(m);
     return j;
 }
 

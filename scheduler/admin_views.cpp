@@ -2,7 +2,9 @@
 
 #include "core/consent.h"
 #include "core/log_mask.h"
+#include "core/value_segment.h"
 #include "core/visit.h"
+#include "core/visit_cycle.h"
 
 namespace huitou {
 
@@ -82,6 +84,17 @@ nlohmann::json winback_json(const WinbackCounts& c, const Date& today) {
             {"followups", total("followups")},
             {"skipped_followups", total("skipped")},
             {"visits", total("visits")}};
+}
+
+nlohmann::json segment_json(const Member& m) {
+    const auto s = parse_stored_segment(m.segment);
+    if (!s) return nullptr;
+    return {{"name", segment_name(s->segment)},
+            {"key", segment_key(s->segment)},
+            {"recency_days", s->rfm.recency_days},
+            {"visits", s->rfm.visits},
+            {"amount", format_amount(s->rfm.cents)},
+            {"thresholds_date", format_date(date_of_day(s->thresholds_day))}};
 }
 
 }  // namespace huitou

@@ -4,7 +4,8 @@
 // Plain functions from what the stores read to nlohmann::json, so the CLI and
 // the HTTP handlers cannot drift apart: `huitou jobs --json` and GET /api/jobs
 // print job_json, `huitou consent --json` and GET /api/consent consent_json,
-// `huitou stats --json` winback_json (GET /api/stats adds the job counts).
+// `huitou stats --json` winback_json (GET /api/stats adds the job counts);
+// `huitou member`, the member API and the console's member page segment_json.
 // Recipients are masked (core/log_mask.h): these answers end up in tickets
 // and chats. Nothing here writes to Redis.
 #pragma once
@@ -35,5 +36,11 @@ nlohmann::json consent_json(const Member& m, const StoreConfig& store, ConsentSt
 
 // A store's members by win-back state and its win-back totals, on `today`.
 nlohmann::json winback_json(const WinbackCounts& c, const Date& today);
+
+// A member's value segment as last computed (core/value_segment.h): name,
+// key, R (recency_days, on the day it was computed), F (visits), M
+// (amount, yuan) and thresholds_date (the day of the store's thresholds it
+// was scored against); null when she has none.
+nlohmann::json segment_json(const Member& m);
 
 }  // namespace huitou

@@ -15,6 +15,7 @@
 #include "io/job_migration.h"
 #include "io/program_setup.h"
 #include "io/redis_outage.h"
+#include "io/segment_store.h"
 #include "io/sheet_store.h"
 #include "io/zmq_frames.h"
 
@@ -242,6 +243,33 @@ void Scheduler::plan_due_days(SysSeconds now) {
             if (stop_requested()) return;
         }
     }
+    // The members' value segments (io/segment_store.h), once a store's day
+    // is planned: a slice at a time with a loop turn between two, as planning.
+    for (const auto& [id, store] : config_.stores) {
+        const Date today = local_date(now, store.zone);
+        const auto planned = planned_day_.find(id);
+        if (!serves(id) || planned == planned_day_.end() || planned->second != today) continue;
+        if (const auto done = segmented_day_.find(id);
+            done != segmented_day_.end() && done->second == today)
+            continue;
+        std::function<void()> between;
+        if (serve_while_planning_) between = [this, &id = id] { serve_between_batches(id); };
+        try {
+            for_store(id, "segments", [&, &store = store] {
+                const auto r = SegmentStore(redis_, config_).recompute(store, today, between);
+                if (r.ran)
+                    spdlog::info(
+                        "{} {}: value segments of {} members ({} with a visit in the "
+                        "period), in {} slices",
+                        id, format_date(today), r.members, r.scored, r.slices);
+                segmented_day_.insert_or_assign(id, today);
+            });
+        } catch (const PlanningStopped& stopped) {
+            spdlog::info("{} {}: value segments stopped halfway ({}); taken up again next turn", id,
+                         format_date(today), stopped.why);
+            if (stop_requested()) return;
+        }
+    }
 }
 
 void Scheduler::move_to_sheets(const StoreConfig& store, const Date& today,
@@ -303,8 +331,10 @@ void Scheduler::serve_between_batches(const std::string& store) {
 void Scheduler::refresh_leases() {
     // A store just taken over is planned again: idempotent, and the
     // replica that had it may have died halfway through its day.
-    for (const auto& store : leases_.refresh())
+    for (const auto& store : leases_.refresh()) {
         planned_day_.erase(store);
+        segmented_day_.erase(store);  // its segments too, if cut halfway
+    }
     std::lock_guard lock(served_mutex_);
     served_until_ = leases_.held_until();
 }

@@ -119,7 +119,9 @@ class Scheduler {
     // process. With serve_while_planning on, the loop is served between
     // planning batches (see serve_between_batches), and a stop request or a
     // lost lease ends the store's planning there, to be done again (it is
-    // idempotent) by whoever serves the store next.
+    // idempotent) by whoever serves the store next. Then, for each store
+    // whose day is planned, the day's value segments if not done yet
+    // (io/segment_store.h: recompute), served between slices the same way.
     void plan_due_days(SysSeconds now);
 
     // Whether plan_due_days serves the loop between planning batches: the
@@ -220,6 +222,8 @@ class Scheduler {
     zmq::socket_t wechat_;
     zmq::socket_t results_;
     std::map<std::string, Date> planned_day_;  // store → the local day planned
+    // store → the local day its value segments were done
+    std::map<std::string, Date> segmented_day_;
     // "store|step|reply" → when it was last logged (for_store).
     std::map<std::string, std::chrono::steady_clock::time_point> refusal_logged_;
     // The jobs in flight and how many may be (core/dispatch_flow.h); on the

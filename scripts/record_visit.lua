@@ -11,9 +11,17 @@
 -- ARGV[8] history kept   ARGV[9] min_visits   ARGV[10] recent_intervals   ARGV[11] factor
 -- ARGV[12] floor_days   ARGV[13] default_cycle_days   ARGV[14] reminders per absence
 -- ARGV[15] job retention (s)   ARGV[16] now   ARGV[17] n, then n × (tier, cycle days)
--- Returns {outcome, cycle, lapse day, cancelled, member exists (0/1), state}:
+-- ARGV[18 + 2n] the value segments' period in months (core/value_segment.h)
+-- Returns {outcome, cycle, lapse day, cancelled, member exists (0/1), state,
+-- month totals, last visit's day number}:
 -- outcome "latest" (the newest visit), "earlier" (history only), "duplicate"
 -- (already recorded, or older than every visit kept: nothing changed).
+--
+-- Month totals ("mo", core/value_segment.h: MonthTotals): the visit is added
+-- to its calendar month's count and amount, once (a duplicate returns before),
+-- and months older than the period before the newest month kept are dropped.
+-- A member whose visits were recorded before "mo" existed has it seeded from
+-- her history first (month_totals_of's twin).
 --
 -- The cycle is core/visit_cycle.cpp's, computed again here so that the index
 -- is right the moment the visit lands; the two are tested against each other.
@@ -35,6 +43,52 @@ local keep, min_visits, recent = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(
 local factor, floor_days, default_cycle = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
 local max_messages, retention, now = tonumber(ARGV[14]), ARGV[15], ARGV[16]
 
+local n_tiers = tonumber(ARGV[17])
+local period_months = tonumber(ARGV[18 + 2 * n_tiers])
+
+-- Months since 1970-01 of a day number (days since 1970-01-01): the civil
+-- calendar of core/civil_time.h (H. Hinnant's civil_from_days).
+local function month_of_day(z)
+  z = z + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524)
+                          - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400
+  if m <= 2 then y = y + 1 end
+  return (y - 1970) * 12 + (m - 1)
+end
+
+-- "month:visits:cents,..." by month ↔ a table month → {visits, cents}.
+local function read_months(text)
+  local t = {}
+  for m, n, c in string.gmatch(text, '(%d+):(%d+):(%d+)') do
+    t[tonumber(m)] = {tonumber(n), tonumber(c)}
+  end
+  return t
+end
+local function write_months(t)
+  local months = {}
+  for m, _ in pairs(t) do months[#months + 1] = m end
+  table.sort(months)
+  local newest = months[#months]
+  local parts = {}
+  for _, m in ipairs(months) do
+    if m > newest - period_months then
+      parts[#parts + 1] = string.format('%d:%d:%d', m, t[m][1], t[m][2])
+    end
+  end
+  return table.concat(parts, ',')
+end
+local function add_to_months(t, day, amount)
+  local m = month_of_day(day)
+  local e = t[m] or {0, 0}
+  t[m] = {e[1] + 1, e[2] + amount}
+end
+
 local function fmt(x)
   if x == math.floor(x) then return string.format('%d', x) end
   return string.format('%.17g', x)
@@ -52,6 +106,18 @@ end
 
 for _, e in ipairs(hist) do
   if e[3] == key then return unchanged() end
+end
+local months
+do
+  local raw_months = redis.call('HGET', v, 'mo')
+  if raw_months then
+    months = read_months(raw_months)
+  else
+    months = {}
+    for _, e in ipairs(hist) do
+      add_to_months(months, e[2], type(e[4]) == 'number' and e[4] or 0)
+    end
+  end
 end
 local old_last_day = nil
 if #hist > 0 then old_last_day = hist[#hist][2] end
@@ -89,8 +155,7 @@ if #distinct >= min_visits then
 else
   cycle = default_cycle
   local tier = redis.call('HGET', member, 'tier')
-  local n = tonumber(ARGV[17])
-  for i = 0, n - 1 do
+  for i = 0, n_tiers - 1 do
     if ARGV[18 + 2 * i] == tier then cycle = tonumber(ARGV[19 + 2 * i]) end
   end
 end
@@ -163,7 +228,9 @@ if state == 'active' or state == 'returned' then
   if state == 'returned' then redis.call('ZADD', KEYS[4], lapse, id) end
   redis.call('HSET', v, 'lapse', string.format('%d', lapse))
 end
-redis.call('HSET', v, 'cycle', fmt(cycle), 'hist', cjson.encode(hist))
+add_to_months(months, day, cents ~= '' and tonumber(cents) or 0)
+local months_text = write_months(months)
+redis.call('HSET', v, 'cycle', fmt(cycle), 'hist', cjson.encode(hist), 'mo', months_text)
 redis.call('HINCRBY', v, 'n', 1)
 redis.call('HINCRBY', KEYS[8], 'visits', 1)
-return {outcome, fmt(cycle), lapse, cancelled, exists, state}
+return {outcome, fmt(cycle), lapse, cancelled, exists, state, months_text, last_day}
