@@ -23,16 +23,22 @@ std::string sha1_hex(std::string_view text) {
 
 // A line "--#include <name>" becomes the embedded scripts/<name>.lua: the
 // few helpers several scripts share (webhook_event.lua) are written once.
-// Redis sees one script, so its SHA covers what was included.
-std::string with_includes(std::string_view source) {
+// Redis sees one script, so its SHA covers what was included. A line
+// "--#guard" becomes the code that takes the slot guard (see below) off
+// the end of KEYS, so the script sees its keys as its callers wrote them.
+std::string with_includes(std::string_view source, bool& guarded) {
     static constexpr std::string_view directive = "--#include ";
+    static constexpr std::string_view guard = "--#guard";
     std::string out;
     std::size_t start = 0;
     while (start < source.size()) {
         std::size_t end = source.find('\n', start);
         if (end == std::string::npos) end = source.size();
         const std::string_view line = source.substr(start, end - start);
-        if (line.starts_with(directive)) {
+        if (line == guard) {
+            guarded = true;
+            out += "local slot_guard = table.remove(KEYS)  -- io/lua_script.h\n";
+        } else if (line.starts_with(directive)) {
             const std::string name(line.substr(directive.size()));
             const auto included = embedded_file("scripts/" + name + ".lua");
             if (!included) throw std::logic_error("no embedded script " + name + " to include");
@@ -47,6 +53,15 @@ std::string with_includes(std::string_view source) {
     return out;
 }
 
+// The text a key hashes by in a cluster: its tag, or all of it.
+std::string_view hash_part(std::string_view key) {
+    const auto open = key.find('{');
+    if (open == std::string_view::npos) return key;
+    const auto close = key.find('}', open + 1);
+    if (close == std::string_view::npos || close == open + 1) return key;
+    return key.substr(open + 1, close - open - 1);
+}
+
 bool is_noscript(const RedisReply& r) {
     return r.is_error() && r.str.starts_with("NOSCRIPT");
 }
@@ -56,7 +71,7 @@ bool is_noscript(const RedisReply& r) {
 LuaScript::LuaScript(std::string_view name) : name_(name) {
     const auto source = embedded_file("scripts/" + std::string(name) + ".lua");
     if (!source) throw std::logic_error("no embedded script " + std::string(name));
-    source_ = with_includes(*source);
+    source_ = with_includes(*source, guarded_);
     sha_ = sha1_hex(source_);
 }
 
@@ -68,8 +83,16 @@ RedisCommand LuaScript::evalsha(const std::vector<std::string>& keys,
     c.push_back(sha_);
     c.push_back(std::to_string(keys.size()));
     c.insert(c.end(), keys.begin(), keys.end());
+    if (guarded_ && !keys.empty()) {
+        c[2] = std::to_string(keys.size() + 1);
+        c.push_back(slot_guard_key(keys.front()));
+    }
     c.insert(c.end(), args.begin(), args.end());
     return c;
+}
+
+std::string LuaScript::slot_guard_key(std::string_view first_key) {
+    return "hu:{" + std::string(hash_part(first_key)) + "}:slot-guard";
 }
 
 void LuaScript::load(RedisConnection& redis) const {

@@ -5,6 +5,22 @@
 // a fresh replica after failover) it is loaded again and the call repeated —
 // every script is written so that repeating it after NOSCRIPT is safe, since
 // NOSCRIPT means it did not run.
+//
+// The slot guard. Redis runs no script half: except on a Redis Cluster
+// while the script's slot moves to another master. Then Redis checks the
+// keys a script declares before it runs (all on this node: run here; none:
+// ASK the new master; some: TRYAGAIN), but a key the script finds only as
+// it runs — a member's hash or a job's, named from the store's prefix —
+// may have moved already, and Redis stops the script at that command with
+// the writes before it kept ("Script attempted to access a non local key",
+// tried in docs/operations.md). So a script that names keys it did not
+// declare says "--#guard": its callers' keys get one more, the store's
+// slot guard `hu:{S}:slot-guard` (the first key's hash tag), a key that
+// never exists. While the slot moves, a declared key is then always
+// missing, so Redis answers TRYAGAIN (an outage to wait out: RedisError)
+// on either node and the script does not start; when the slot has moved,
+// a missing key means nothing again. The script takes the guard off KEYS
+// first thing, so it reads its keys as written.
 #pragma once
 
 #include <string>
@@ -51,6 +67,9 @@ class LuaScript {
     void load(RedisConnection& redis) const;
 
     const std::string& name() const { return name_; }
+    // Whether the script takes the slot guard; the guard of a first key.
+    bool guarded() const { return guarded_; }
+    static std::string slot_guard_key(std::string_view first_key);
     const std::string& sha() const { return sha_; }
 
   private:
@@ -60,6 +79,7 @@ class LuaScript {
     std::string name_;
     std::string source_;
     std::string sha_;
+    bool guarded_ = false;
 };
 
 }  // namespace huitou

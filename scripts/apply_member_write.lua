@@ -18,6 +18,7 @@
 -- change: the caller reads that member again and retries). Batching is for
 -- speed: a script call costs Redis more than the few commands inside it.
 -- Index keys share the members' hash tag, so the script stays in one slot.
+--#guard
 local prefix = ARGV[1]
 local i = 2
 local applied = {}

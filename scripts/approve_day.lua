@@ -26,6 +26,7 @@
 -- once (ZADD LT: never later than it was): the claim looks at it now and
 -- takes what is due, moving the score on to the next record. One left
 -- unticked ends `c` with reason not_approved (cancel_record.lua).
+--#guard
 --#include webhook_event
 --#include cancel_job
 --#include record_lib

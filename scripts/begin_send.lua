@@ -17,6 +17,7 @@
 -- "cancelled:opted_out" (the address opted out of the channel: the job ends
 -- cancelled here, atomically with the check, and reported as the webhook
 -- event message.skipped, reason opted_out: webhook_event.lua).
+--#guard
 --#include webhook_event
 local worker, now, retention = ARGV[1], ARGV[2], ARGV[3]
 local out, ended = {}, {}

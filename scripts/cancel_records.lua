@@ -17,6 +17,7 @@
 -- the claim on (cancel_jobs.lua's business), and a record that ended stays
 -- ended. Each touched sheet with no planned record left leaves the due set
 -- (drop_idle_sheet); one that still has some keeps its score.
+--#guard
 --#include webhook_event
 --#include record_lib
 --#include cancel_record

@@ -82,6 +82,7 @@
 -- Cost: each job's hash is read once (HGETALL, which is also the reply);
 -- the due and in-flight sets and the counts are written once a batch; a
 -- sheet is read and written once.
+--#guard
 --#include webhook_event
 --#include record_lib
 local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])

@@ -10,6 +10,7 @@
 -- have run with the reply lost to a Redis outage).
 -- Returns 1 when handed back, 0 when the job had moved on meanwhile, or when
 -- its provider call was begun (`calling`): that one may have gone.
+--#guard
 if redis.call('HGET', KEYS[1], 'state') ~= 'dispatched' then return 0 end
 if redis.call('HEXISTS', KEYS[1], 'calling') == 1 then return 0 end
 if ARGV[3] then

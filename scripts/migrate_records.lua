@@ -13,6 +13,7 @@
 -- expired meanwhile leaves nothing) and only when the field is new
 -- (HSETNX). It is never due (no sheetdue entry) and never counted: the
 -- job was counted when layout 1 created it, and its hash goes on as it was.
+--#guard
 local prefix, day = ARGV[1], ARGV[2]
 local written = 0
 local days = {}

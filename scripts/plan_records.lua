@@ -28,6 +28,7 @@
 -- a record is not made again when its job already has a hash (claimed on
 -- an earlier day of the span), as create_job's EXISTS keeps it once on the
 -- hashes layout. One EXISTS for such a record only: a festival pays nothing.
+--#guard
 --#include record_lib
 local prefix, day = ARGV[1], ARGV[2]
 local stepped = {e = true, p = true}

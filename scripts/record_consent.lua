@@ -27,6 +27,7 @@
 -- Webhooks (webhook_event.lua): consent.changed for every event recorded,
 -- like the ledger, and message.skipped (reason opted_out) for each job an
 -- opt-out cancels.
+--#guard
 --#include webhook_event
 --#include cancel_job
 if KEYS[10] and not redis.call('SET', KEYS[10], ARGV[11], 'NX', 'EX', ARGV[12]) then

@@ -16,6 +16,7 @@
 -- delivered; message.failed, with the carrier's status and detail, the first
 -- time an undelivered or rejected report arrives for a job already sent
 -- (one that overtakes the worker's record is reported by record_result.lua).
+--#guard
 --#include webhook_event
 local f = redis.call('HMGET', KEYS[1], 'state', 'dlr_status', 'member', 'kind', 'channel')
 local state = f[1]

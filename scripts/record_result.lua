@@ -31,6 +31,7 @@
 -- Webhook events (webhook_event.lua): message.sent (and message.delivered
 -- after it when a report overtook the record), message.failed,
 -- message.skipped for `expired`; nothing for `unknown` (no one can say).
+--#guard
 --#include webhook_event
 local retention, max_attempts = ARGV[1], tonumber(ARGV[2])
 local out = {}

@@ -34,6 +34,7 @@
 -- job cancelled, and member.came_back when a member a reminder had reached
 -- returns (state reminded or churned → returned), with the visit and the
 -- last win-back message that reached them.
+--#guard
 --#include webhook_event
 local v, member = KEYS[1], KEYS[2]
 local id, job_prefix, key = ARGV[1], ARGV[2], ARGV[3]

@@ -8,6 +8,7 @@
 -- again; the dispatch number (`attempts`) goes on, so a copy of an old
 -- dispatch is still refused as stale. The last error stays in `error` until
 -- the next outcome replaces it. The hash loses the retention TTL it got when it failed.
+--#guard
 if redis.call('HGET', KEYS[1], 'state') ~= 'failed' then return 0 end
 local expires = tonumber(redis.call('HGET', KEYS[1], 'expires_at') or '0')
 if expires > 0 and tonumber(ARGV[2]) >= expires then return -1 end

@@ -12,6 +12,7 @@
 -- it starts a generation, and the visits between two runs keep them exact.
 -- A member hash that does not exist is not created: a visit of a member not
 -- in the member list, or one erased meanwhile, gets no segment.
+--#guard
 local seg = KEYS[1]
 local gen = redis.call('HGET', seg, 'gen')
 local changed = 0

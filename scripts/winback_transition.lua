@@ -18,6 +18,7 @@
 -- member who came back gets no reminder for the absence they ended.
 -- The job cancelled here is the webhook event message.skipped, reason
 -- came_back (webhook_event.lua).
+--#guard
 --#include webhook_event
 local v, id = KEYS[1], ARGV[1]
 local last_date = redis.call('HGET', v, 'last_date')

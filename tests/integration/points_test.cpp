@@ -29,6 +29,8 @@ constexpr const char* kConfig = R"(
 sms = "tcp://127.0.0.1:*"
 wechat = "tcp://127.0.0.1:*"
 results = "tcp://127.0.0.1:*"
+[scheduler]
+retry_delay_seconds = 1
 [store_defaults.policy]
 spread_minutes = 0
 [stores.toyland]

@@ -7,7 +7,9 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <thread>
 
+#include "io/job_store.h"
 #include "io/lua_script.h"
 #include "io/member_store.h"
 #include "io/redis_cluster.h"
@@ -246,6 +248,56 @@ TEST_CASE("a slot that moves under a connection: MOVED and ASK are followed") {
     }
 }
 
+TEST_CASE("a script whose slot is moving does not run half: it waits, then runs whole") {
+    TestCluster cluster;
+    auto redis = cluster.connect();
+    const std::string store = "toyland";
+    const int slot = key_slot("{" + store + "}");
+    const auto from = cluster.master_of(slot);
+    std::size_t to = from;
+    for (const auto m : cluster.masters())
+        if (m != from) to = m;
+    // A job whose provider call ended unsure, a store with webhooks on: every
+    // key record_delivery.lua declares exists. The effect report's sent
+    // times (hu:{S}:fx:sent) it writes without declaring them.
+    const std::string job = keys::job(store, "J1");
+    const std::string sent_times = "hu:{" + store + "}:fx:sent";
+    redis.command(
+        {"HSET", job, "state", "unknown", "member", "M1", "kind", "birthday", "channel", "sms"});
+    redis.command({"HSET", keys::counts(store), "unknown", "1"});
+    redis.command({"SET", keys::webhooks_on(store), "1"});
+    redis.command({"XADD", keys::webhook_events(store), "*", "t", "test"});
+    redis.command({"HSET", sent_times, "J0", "1"});
+    JobStore jobs(redis, SchedulerConfig{});
+    const auto at = *parse_instant("2027-09-22T10:00:00+08:00");
+
+    // The slot starts to move; the sent times have gone over already.
+    cluster.begin_move(slot, to);
+    auto source = cluster.node(from);
+    REQUIRE(source
+                .command({"MIGRATE", "127.0.0.1", std::to_string(cluster.port(to)), "", "0", "5000",
+                          "KEYS", sent_times})
+                .expect_ok("MIGRATE")
+                .str == "OK");
+    // Without the guard the script would run on the old master and stop at
+    // the sent times with the job already delivered and the counts not
+    // moved. With it, Redis refuses it whole: an outage to wait out.
+    CHECK_THROWS_AS(jobs.record_delivery(store, "J1", "delivered", at, ""), RedisError);
+    redis.reconnect();
+    CHECK(source.command({"HGET", job, "state"}).str == "unknown");
+    CHECK_FALSE(source.command({"HEXISTS", job, "dlr_status"}).integer);
+    CHECK(source.command({"HGET", keys::counts(store), "unknown"}).str == "1");
+
+    // The slot has moved: the same call runs whole on the new master.
+    cluster.migrate_keys(slot, to);
+    cluster.finish_move(slot, to);
+    CHECK(jobs.record_delivery(store, "J1", "delivered", at, "") == JobState::delivered);
+    CHECK(redis.command({"HGET", keys::counts(store), "unknown"}).str == "0");
+    CHECK(redis.command({"HGET", keys::counts(store), "delivered"}).str == "1");
+    CHECK(redis.command({"HEXISTS", sent_times, "J1"}).integer == 1);
+    CHECK(redis.command({"EXISTS", LuaScript::slot_guard_key(job)}).integer == 0);
+}
+
 // Daemons (daemons.h) on a cluster: the programs get its URL; the stores'
 // slots are moved so that each of three stores has a master of its own.
 struct ClusterDaemons : Daemons {
@@ -374,6 +426,64 @@ TEST_CASE_METHOD(ClusterDaemons, "a master killed during dispatch: its replica t
     CHECK(sent + unknown == static_cast<long long>(stores.size()) * kPerStore);
     CHECK(static_cast<std::size_t>(sent) <= ids.size());
     CHECK(log_has("scheduler.log", "Redis is back"));
+    CHECK(worker.stop() == 0);
+    CHECK(sched.stop() == 0);
+}
+
+TEST_CASE_METHOD(ClusterDaemons, "a store's slot moved to another master while it dispatches") {
+    constexpr int kPerStore = 60;
+    import_everywhere(kPerStore);
+    auto sched = scheduler("scheduler.log");
+    // A slow account (15 a second), so the move falls in the middle of the sending.
+    auto worker =
+        sms_worker("sms.log", {"--set", "sms.rate_per_second=15", "--set", "sms.rate_burst=1"});
+    REQUIRE(eventually([&] { return outbox().size() >= 30; }, 60s));
+    const int slot = key_slot("{toyland}");
+    const auto from = cluster.master_of(slot);
+    std::size_t to = from;
+    for (const auto m : cluster.masters())
+        if (m != from) to = m;
+    // As `redis-cli --cluster reshard` moves a slot: importing and migrating,
+    // its keys a few at a time (the scheduler and the worker at work between
+    // two batches: ASK, TRYAGAIN), then the slot given to its new master
+    // (MOVED).
+    cluster.begin_move(slot, to);
+    std::size_t moved = 0, batches = 0;
+    while (const auto n = cluster.migrate_keys(slot, to, 4)) {
+        moved += n;
+        ++batches;
+        std::this_thread::sleep_for(30ms);
+    }
+    cluster.finish_move(slot, to);
+    REQUIRE(cluster.master_of(slot) == to);
+    INFO("keys moved " << moved << " in " << batches << " batches");
+    CHECK(batches > 10);
+    const bool ended = eventually([&] { return all_ended(kPerStore); }, 90s);
+    if (!ended) {
+        const auto tail = [&](const std::string& log) {
+            const auto text = read_file(dir.file(log));
+            return text.substr(text.size() > 3000 ? text.size() - 3000 : 0);
+        };
+        for (const auto& s : stores)
+            for (const auto& [state, n] : counts_of(s))
+                UNSCOPED_INFO(s << " " << state << " " << n);
+        UNSCOPED_INFO("scheduler.log:\n" << tail("scheduler.log"));
+        UNSCOPED_INFO("sms.log:\n" << tail("sms.log"));
+    }
+    CHECK(ended);
+    // Nothing lost, nothing twice, nothing unsure (no worker died): every job sent once.
+    const auto ids = outbox();
+    CHECK(distinct(ids) == ids.size());
+    CHECK(ids.size() == stores.size() * kPerStore);
+    for (const auto& s : stores) {
+        auto c = counts_of(s);
+        INFO(s);
+        CHECK(c["sent"] == kPerStore);
+    }
+    // No key of the store was left behind on its old master.
+    CHECK(
+        cluster.node(from).command({"CLUSTER", "COUNTKEYSINSLOT", std::to_string(slot)}).integer ==
+        0);
     CHECK(worker.stop() == 0);
     CHECK(sched.stop() == 0);
 }

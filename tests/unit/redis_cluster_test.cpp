@@ -3,6 +3,7 @@
 // against a real cluster in tests/integration/redis_cluster_test.cpp.
 #include <catch2/catch.hpp>
 
+#include "io/lua_script.h"
 #include "io/redis_cluster.h"
 
 using namespace huitou;
@@ -146,4 +147,22 @@ TEST_CASE("the slot map from CLUSTER SHARDS: each range's online master") {
     error.str = "ERR This instance has cluster support disabled";
     CHECK_THROWS_AS(parse_cluster_shards(error), RedisReplyError);
     CHECK_THROWS_AS(parse_cluster_shards(array({array({text("slots")})})), RedisReplyError);
+}
+
+TEST_CASE("a script's slot guard hashes to the slot of its first key") {
+    for (const std::string key : {"hu:{toyland}:job:birthday:M1:2027-09-22", "hu:{babycare}:m:M7",
+                                  "hu:rate:{acct-1}", "plain-key"}) {
+        INFO(key);
+        const auto guard = LuaScript::slot_guard_key(key);
+        CHECK(key_slot(guard) == key_slot(key));
+        CHECK(guard != key);
+    }
+    CHECK(LuaScript::slot_guard_key("hu:{toyland}:counts") == "hu:{toyland}:slot-guard");
+    // Every script that names keys it did not declare takes the guard.
+    for (const char* name : {"claim_due", "plan_records", "record_result", "record_consent",
+                             "erase_member", "apply_member_write", "record_delivery"}) {
+        INFO(name);
+        CHECK(LuaScript(name).guarded());
+    }
+    CHECK_FALSE(LuaScript("gcra").guarded());
 }
