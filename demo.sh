@@ -7,7 +7,8 @@
 # and huitou-wechat as separate processes on one simulated clock: the demo
 # day passes in about 30 seconds. At 08:00 a point-of-sale system reports a
 # visit over HTTP, which ends that member's absence (her win-back reminder,
-# held back today by the 中秋 greeting's cooldown, will not come). It previews
+# held back today by the 中秋 greeting's cooldown, will not come); at 14:00 a
+# member says yes to SMS at the counter and gets his welcome. It previews
 # the day first (huitou preview), then prints the messages that went out (at
 # most one a member, spread over the send window), a summary and the win-back
 # stats and the effect report (messaged vs held out), and stops everything it started. Messages go to outbox files (the outbox provider),
@@ -84,7 +85,8 @@ echo "-- what $day will send at 童乐玩具, and why the others get nothing (hu
 "$bin/huitou" "${common[@]}" --now "${day}T00:00:00+08:00" preview --date "$day" --store toyland | sed 's/^/   /'
 
 # One clock for all three processes: $day 00:00 Beijing time, running a whole
-# day in $seconds seconds, anchored at the same real instant.
+# day in $seconds seconds, anchored at the same real instant (the CLI's
+# consent at 14:00 below reads the same clock).
 rate=$((86400 / seconds))
 anchor=$(date +%s%3N)
 export HUITOU_NOW="${day}T00:00:00+08:00" HUITOU_CLOCK_RATE="$rate" HUITOU_CLOCK_ANCHOR="$anchor"
@@ -104,6 +106,12 @@ pids+=("$scheduler")
 sleep "$(awk -v a="$anchor" -v s="$seconds" -v n="$(date +%s%3N)" 'BEGIN { w = (a + s * 8 / 24 * 1000 - n) / 1000; print (w > 0 ? w : 0) }')"
 echo "   08:00 the POS reports a visit: POST /api/visits {\"store\":\"toyland\",\"member_id\":\"T0008\"}"
 post_visit '{"store":"toyland","member_id":"T0008","amount":"36.00","visit_id":"TOY-0915-01"}' || true
+# 14:00: at the counter, 刘洋 (T0007) says yes to SMS once more; he was never welcomed,
+# so his welcome goes within minutes (docs/policy.md "Welcome at the counter").
+sleep "$(awk -v a="$anchor" -v s="$seconds" -v n="$(date +%s%3N)" 'BEGIN { w = (a + s * 14 / 24 * 1000 - n) / 1000; print (w > 0 ? w : 0) }')"
+echo "   14:00 at the counter: huitou consent T0007 --store toyland --channel sms --opt-in"
+"$bin/huitou" "${common[@]}" consent T0007 --store toyland --channel sms --opt-in \
+  --note "staff wang at the counter" | sed -n '1s/^/   /p' || true
 if ! wait "$scheduler"; then
   echo "demo: the scheduler failed:" >&2
   cat "$work/scheduler.log" >&2
