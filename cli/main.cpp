@@ -25,6 +25,7 @@
 #include "cli/report_command.h"
 #include "cli/segments_command.h"
 #include "cli/visit_commands.h"
+#include "io/consent_store.h"
 #include "io/job_store.h"
 #include "io/member_store.h"
 #include "io/program_setup.h"
@@ -57,11 +58,17 @@ int run_member(const Runtime& rt, const std::string& store, const std::string& i
         std::cerr << "huitou: no member " << id << " in store " << store << "\n";
         return 3;
     }
+    // When she was welcomed on each channel (core/welcome.h), if she was.
+    const auto* sc = rt.config.find_store(store);
+    std::map<Channel, SysSeconds> welcomed;
+    if (sc) welcomed = ConsentStore(redis, rt.config).welcomed(store, id);
     if (json) {
         nlohmann::json j{{"store", m->store}, {"member_id", m->id}};
         for (const auto& [field, value] : to_fields(*m))
             j[field] = value;
         j["segment"] = segment_json(*m);
+        for (const auto& [channel, at] : welcomed)
+            j["welcomed"][std::string(to_string(channel))] = format_instant(at, sc->zone);
         std::cout << j.dump(2) << "\n";
         return 0;
     }
@@ -72,6 +79,9 @@ int run_member(const Runtime& rt, const std::string& store, const std::string& i
                   << "\n";
     }
     std::cout << "segment      " << segment_words(*m) << "\n";
+    for (const auto& [channel, at] : welcomed)
+        std::cout << "welcomed     " << to_string(channel) << " " << format_instant(at, sc->zone)
+                  << "\n";
     return 0;
 }
 

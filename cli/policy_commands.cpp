@@ -36,6 +36,7 @@ std::string shown_address(const std::string& address, Channel c) {
 void print_consent(const Member& m, const StoreConfig& store, ConsentStore& consent,
                    std::ostream& out) {
     const auto events = consent.events_about(m);
+    const auto welcomed = consent.welcomed(store.id, m.id);
     out << "member " << m.id << " " << m.name << " (" << store.id << ", " << store.name << ")\n";
     for (const Channel c : {Channel::sms, Channel::wechat}) {
         const auto& address = address_of(m, c);
@@ -45,6 +46,9 @@ void print_consent(const Member& m, const StoreConfig& store, ConsentStore& cons
         out << "  " << pad(std::string(to_string(c)), 7) << pad(shown_address(address, c), 17)
             << "greetings " << (state.marketing ? "yes" : "no ") << "  notices "
             << (state.notices ? "yes" : "no ") << "  " << state.why << "\n";
+        if (const auto w = welcomed.find(c); w != welcomed.end())
+            out << "  " << pad("", 24) << "welcomed " << format_instant(w->second, store.zone)
+                << "\n";
     }
     out << "ledger (" << events.size() << (events.size() == 1 ? " event" : " events") << "):\n";
     for (const auto& e : events) {
@@ -167,12 +171,17 @@ int PolicyCommands::run_consent(const Runtime& rt, std::ostream& out, std::ostre
                                  {"event", opt_in_ ? "opt_in" : "opt_out"},
                                  {"source", source_},
                                  {"cancelled_jobs", outcome.cancelled}};
+                if (!outcome.welcome_job.empty())
+                    j["recorded"]["welcome_job"] = outcome.welcome_job;
                 found.push_back(std::move(j));
                 continue;
             }
             out << "recorded: " << member_ << " " << channel_ << " "
                 << (opt_in_ ? "opt-in" : "opt-out") << " by " << source_;
             if (outcome.cancelled) out << "; " << outcome.cancelled << " jobs of today cancelled";
+            if (!outcome.welcome_job.empty())
+                out << "; welcome " << outcome.welcome_job << " due "
+                    << format_instant(outcome.welcome_due, store->zone);
             out << "\n";
             m = members.get(store->id, member_);
         }

@@ -23,6 +23,8 @@ std::string_view kind_name(Kind k) {
             return "好久不见（召回）";
         case Kind::points:
             return "积分到期提醒";
+        case Kind::welcome:
+            return "入会欢迎";
     }
     return "";
 }

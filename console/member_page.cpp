@@ -153,13 +153,17 @@ json channel_json(Channel c, const json& view, const std::string& address) {
         status = "未同意接收，不发送";
         tag = "bad";
     }
-    return {{"channel", to_string(c)},
-            {"label", std::string(channel_words(c))},
-            {"address", shown(sms ? phone_words(address)
-                                  : (address.empty() ? std::string() : mask_openid(address)))},
-            {"reachable", view.value("reachable", false)},
-            {"status", status},
-            {"tag", tag}};
+    json out{{"channel", to_string(c)},
+             {"label", std::string(channel_words(c))},
+             {"address", shown(sms ? phone_words(address)
+                                   : (address.empty() ? std::string() : mask_openid(address)))},
+             {"reachable", view.value("reachable", false)},
+             {"status", status},
+             {"tag", tag}};
+    // Her welcome (core/welcome.h): once a channel, so the staff see she had it.
+    if (const auto w = view.value("welcomed", std::string()); !w.empty())
+        out["welcomed"] = "入会欢迎已安排（" + short_time(w) + "）";
+    return out;
 }
 
 json notice_json(const HttpRequest& req) {
@@ -173,6 +177,14 @@ json notice_json(const HttpRequest& req) {
         std::all_of(cancelled.begin(), cancelled.end(),
                     [](char d) { return d >= '0' && d <= '9'; }))
         text += "今天计划发给这位会员的 " + cancelled + " 条消息已取消。";
+    // "2027-09-15 10:00": when the welcome this opt-in created goes.
+    const auto welcome = req.param("welcome");
+    if (done == "opt_in" && welcome.size() == 16 &&
+        std::all_of(welcome.begin(), welcome.end(), [](char d) {
+            return (d >= '0' && d <= '9') || d == '-' || d == ' ' || d == ':';
+        }))
+        text += "入会欢迎" + std::string(channel_words(*channel)) + "将于 " + welcome +
+                " 发出，让会员看看以后的消息是什么样的。";
     return text;
 }
 
@@ -351,9 +363,15 @@ HttpReply MemberPage::record_consent(const HttpRequest& req) {
         e.detail = "staff " + login + " at the counter";
         if (const auto problem = check_consent_event(e)) return bad("不能记录：" + *problem);
         const auto outcome = ConsentStore(redis, config).record(e);
+        std::string welcome;
+        if (!outcome.welcome_job.empty()) {
+            if (const auto* sc = config.find_store(store))
+                welcome = "&welcome=" +
+                          url_encode(short_time(format_instant(outcome.welcome_due, sc->zone)));
+        }
         return HttpReply::redirect(member_path(store, id) + "?done=" + action +
-                                   "&channel=" + std::string(to_string(*channel)) +
-                                   "&cancelled=" + std::to_string(outcome.cancelled) + "#consent");
+                                   "&channel=" + std::string(to_string(*channel)) + "&cancelled=" +
+                                   std::to_string(outcome.cancelled) + welcome + "#consent");
     });
 }
 

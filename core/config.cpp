@@ -50,6 +50,7 @@ void read_store_settings(Table& t, StoreConfig& s) {
     if (auto v = t.string("sms_from")) s.sms_from = *v;
     if (auto v = t.get<bool>("approve_before_send", "true or false"))
         s.approve_before_send = *v;
+    if (auto v = t.get<bool>("welcome", "true or false")) s.welcome = *v;
 }
 
 std::vector<Festival> load_holidays(const Config& c, const ConfigFileReader& read_file) {

@@ -79,6 +79,9 @@ struct StoreConfig {
     // Nothing of a day leaves before someone approves that day in the console
     // (core/day_approval.h): the scheduler claims only the approved jobs.
     bool approve_before_send = false;
+    // A welcome after an opt-in at the counter or through the API, once per
+    // member and channel (core/welcome.h).
+    bool welcome = true;
     WinbackConfig winback;  // [winback]: visit cycles and reminders (winback_config.h)
     PolicyConfig policy;    // [policy]: windows, caps, cooldowns, consent (policy_config.h)
     EffectConfig effect;    // [effect]: holdout, attribution windows, SMS price (effect_config.h)

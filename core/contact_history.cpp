@@ -19,6 +19,8 @@ char kind_letter(Kind k) {
             return 'w';
         case Kind::points:
             return 'p';
+        case Kind::welcome:
+            return 'n';
     }
     return '?';
 }
@@ -86,6 +88,10 @@ std::string_view reason_of(ContactCheck c) {
 
 ContactCheck check_contact(const std::vector<Contact>& history, Kind kind, int today,
                            const PolicyConfig& policy) {
+    // A welcome answers her own opt-in, once a channel in her life: no cap
+    // or cooldown holds it back, and it is not recorded, so it takes no
+    // other message's slot (core/welcome.h).
+    if (kind == Kind::welcome) return ContactCheck::ok;
     int on_day = 0, in_week = 0, in_month = 0;
     std::optional<int> last_other;
     for (const auto& c : history) {
@@ -108,6 +114,7 @@ ContactCheck check_contact(const std::vector<Contact>& history, Kind kind, int t
 }
 
 std::vector<Contact> with_contact(std::vector<Contact> history, int today, Kind kind) {
+    if (kind == Kind::welcome) return history;  // never recorded (check_contact)
     std::erase_if(history,
                   [today](const Contact& c) { return today - c.day >= kContactHistoryDays; });
     history.push_back({today, kind});

@@ -40,7 +40,7 @@ struct Contact {
 // How far back the history goes; cooldowns are at most this long.
 inline constexpr int kContactHistoryDays = 30;
 
-// b, c, f, e, w.
+// b, c, f, e, w, p; n (welcome: never recorded, check_contact lets it go).
 char kind_letter(Kind k);
 std::optional<Kind> kind_from_letter(char c);
 
@@ -55,11 +55,12 @@ std::string_view to_string(ContactCheck c);
 std::string_view reason_of(ContactCheck c);
 
 // May one more message of `kind` reach a member with `history` on day `today`?
+// A welcome always may (core/welcome.h: outside the caps and cooldowns).
 ContactCheck check_contact(const std::vector<Contact>& history, Kind kind, int today,
                            const PolicyConfig& policy);
 
 // `history` with a message of `kind` on `today`, and without what is older
-// than kContactHistoryDays.
+// than kContactHistoryDays; a welcome is not recorded: `history` unchanged.
 std::vector<Contact> with_contact(std::vector<Contact> history, int today, Kind kind);
 
 }  // namespace huitou

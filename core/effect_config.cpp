@@ -29,6 +29,10 @@ void read_effect(Table& t, EffectConfig& e) {
             if (!k) holdout->fail(kind, "unknown kind (known: " + kind_list() + ")");
             holdout->mark_read(kind);
             e.holdout[*k] = share_value(*holdout, kind, node);
+            // A welcome answers her own opt-in: nobody is kept from it
+            // (it is not planned, so no group could be drawn).
+            if (*k == Kind::welcome && e.holdout[*k] > 0)
+                holdout->fail(kind, "a welcome is never held out: 0 or leave it out");
         }
     }
     if (auto windows = t.table("window_days")) {

@@ -14,6 +14,7 @@ std::string holdout_period(Kind kind, const Date& occasion, std::string_view det
             return format_date(occasion) + ":" + std::string(detail);
         case Kind::card_expiry:
         case Kind::points:
+        case Kind::welcome:
         case Kind::winback:
             // The detail is the reminder's step: every step shares the group.
             return format_date(occasion);

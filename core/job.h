@@ -25,7 +25,15 @@
 
 namespace huitou {
 
-enum class Kind { birthday, child_birthday, festival, card_expiry, winback, points };
+enum class Kind {
+    birthday,
+    child_birthday,
+    festival,
+    card_expiry,
+    winback,
+    points,
+    welcome  // the first message after an opt-in at the counter or the API (core/welcome.h)
+};
 enum class Channel { sms, wechat };
 enum class JobState {
     planned,

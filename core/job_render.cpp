@@ -4,6 +4,7 @@
 #include "core/message_draft.h"
 #include "core/occasion.h"
 #include "core/visit_state.h"
+#include "core/welcome.h"
 #include "core/winback.h"
 
 namespace huitou {
@@ -25,6 +26,12 @@ std::optional<Occasion> occasion_of(const Member& m, const PlanningDay& pd,
         VisitState v;
         v.last_date = parts->occasion;
         return winback_occasion(v, step);
+    }
+    if (parts->kind == Kind::welcome) {
+        // A welcome's occasion is the opt-in: its date and channel are in its id.
+        const auto channel = parse_channel(parts->detail);
+        if (!channel) return std::nullopt;
+        return welcome_occasion(parts->occasion, *channel);
     }
     for (auto& o : occasions_for(m, pd, store)) {
         if (make_job_id(o.kind, m.id, o.date, o.detail) == id) return std::move(o);

@@ -57,6 +57,8 @@ int occasion_priority(Kind kind) {
             return 5;
         case Kind::winback:
             return 6;
+        case Kind::welcome:
+            return 7;
     }
     return 9;
 }

@@ -77,6 +77,7 @@ TemplateValues sample_values(const Member& m, const StoreConfig& store, const Co
                     values["points_expire"] = format_chinese_date(*m.points_expire);
                 break;
             case Kind::winback:
+            case Kind::welcome:
                 break;
         }
     }

@@ -1,9 +1,11 @@
 #include "io/consent_store.h"
 
+#include <charconv>
 #include <stdexcept>
 
 #include "core/member_search.h"
 #include "core/member_write.h"
+#include "core/welcome.h"
 #include "io/job_store.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
@@ -48,13 +50,20 @@ ConsentOutcome ConsentStore::record(const ConsentEvent& e, const OnceKey* once) 
     if (const auto problem = check_consent_event(e))
         throw std::invalid_argument("consent event refused: " + *problem);
     const std::string channel(to_string(e.channel));
-    // Today's jobs, in the store's time zone: they expire at the day's end.
-    long long day_end = 0;
-    if (const auto* store = config_.find_store(e.store)) {
+    // Today's jobs, in the store's time zone: they expire at the day's end;
+    // a welcome (core/welcome.h) at the end of tomorrow.
+    long long day_end = 0, tomorrow_end = 0;
+    std::optional<WelcomePlan> welcome;
+    const auto* store = config_.find_store(e.store);
+    if (store && welcomes(e)) welcome = plan_welcome(*store, e.member, e.channel, e.at);
+    if (store) {
         const Date today = local_date(e.at, store->zone);
         day_end = start_of_day(Date{date::sys_days{today} + date::days{1}}, store->zone)
                       .time_since_epoch()
                       .count();
+        tomorrow_end = start_of_day(Date{date::sys_days{today} + date::days{2}}, store->zone)
+                           .time_since_epoch()
+                           .count();
     }
     std::vector<std::string> script_keys{keys::consent_log(e.store),
                                          keys::opt_outs(e.store, channel),
@@ -64,7 +73,9 @@ ConsentOutcome ConsentStore::record(const ConsentEvent& e, const OnceKey* once) 
                                          keys::inflight(e.store),
                                          keys::counts(e.store),
                                          keys::webhooks_on(e.store),
-                                         keys::webhook_events(e.store)};
+                                         keys::webhook_events(e.store),
+                                         keys::welcomed(e.store),
+                                         keys::open_jobs(e.store, tomorrow_end)};
     std::vector<std::string> args{std::to_string(e.at.time_since_epoch().count()),
                                   e.store,
                                   channel,
@@ -79,17 +90,31 @@ ConsentOutcome ConsentStore::record(const ConsentEvent& e, const OnceKey* once) 
         script_keys.push_back(once->key);
         args.push_back(once->value);
         args.push_back(std::to_string(once->keep_seconds));
+    } else {
+        args.insert(args.end(), {"", ""});
+    }
+    if (welcome) {
+        args.insert(args.end(), {welcome->job_id, format_date(welcome->day),
+                                 std::to_string(welcome->due_at.time_since_epoch().count()),
+                                 std::to_string(welcome->expires_at.time_since_epoch().count()),
+                                 welcomed_field(e.member, e.channel)});
+    } else {
+        args.insert(args.end(), {"", "", "", "", ""});
     }
     const auto reply = record_.run(redis_, script_keys, args);
     reply.expect_ok("record_consent");
     ConsentOutcome out;
-    if (reply.elements.size() == 2 && reply.elements[0].integer < 0) {
+    if (reply.elements.size() == 3 && reply.elements[0].integer < 0) {
         out.duplicate = true;
         return out;
     }
-    if (reply.elements.size() == 2) {
+    if (reply.elements.size() == 3) {
         out.newly_opted_out = reply.elements[0].integer == 1;
         out.cancelled = reply.elements[1].integer;
+        if (reply.elements[2].integer == 1 && welcome) {
+            out.welcome_job = welcome->job_id;
+            out.welcome_due = welcome->due_at;
+        }
     }
     if (!e.opt_in) out.cancelled += cancel_planned_records(e);
     return out;
@@ -180,6 +205,24 @@ std::vector<std::pair<bool, bool>> ConsentStore::opted_out(const std::string& st
         if (i < replies[1].elements.size())
             out[i].second =
                 !members[i].wechat_openid.empty() && replies[1].elements[i].integer == 1;
+    }
+    return out;
+}
+
+std::map<Channel, SysSeconds> ConsentStore::welcomed(const std::string& store,
+                                                     const std::string& member) {
+    const auto reply =
+        redis_.command({"HMGET", keys::welcomed(store), welcomed_field(member, Channel::sms),
+                        welcomed_field(member, Channel::wechat)});
+    reply.expect_ok("HMGET welcomed");
+    std::map<Channel, SysSeconds> out;
+    const Channel channels[] = {Channel::sms, Channel::wechat};
+    for (std::size_t i = 0; i < 2 && i < reply.elements.size(); ++i) {
+        const auto& v = reply.elements[i].str;
+        long long t = 0;
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), t);
+        if (!v.empty() && ec == std::errc{} && end == v.data() + v.size())
+            out[channels[i]] = SysSeconds{std::chrono::seconds{t}};
     }
     return out;
 }

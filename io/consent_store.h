@@ -17,12 +17,16 @@
 // index lists either. begin_send.lua and claim_due.lua check the lists
 // again before every dispatch and send.
 //
+// An opt-in at the counter or through the API also creates the member's
+// welcome on the channel, once for good (core/welcome.h), in the same script.
+//
 // Import batches write their events through MemberStore::upsert (one event
 // per batch and channel naming its members: evidence at about ten bytes a
 // member). Reading one member's events scans the store's ledger: a command
 // for people, not for planning, which reads only the flags and the lists.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -39,6 +43,11 @@ struct ConsentOutcome {
     bool newly_opted_out = false;  // the address joined the opt-out list (JSON "newly_refused")
     long long cancelled = 0;       // jobs of today cancelled by it
     bool duplicate = false;        // the once-key was there: nothing recorded
+    // The welcome job this opt-in created (core/welcome.h), and when it is
+    // due; empty when it created none (not a welcoming opt-in, the store has
+    // `welcome` off, she was welcomed on the channel before, no address).
+    std::string welcome_job;
+    SysSeconds welcome_due{};
 };
 
 // A key the event takes atomically with its recording (an API event's id):
@@ -61,7 +70,9 @@ class ConsentStore {
     // the reason; RedisError when Redis is away, RedisReplyError when it
     // refuses the script.
     // With `once`, the event is recorded only if once->key is free (and then
-    // takes it): ConsentOutcome::duplicate otherwise.
+    // takes it): ConsentOutcome::duplicate otherwise. A welcoming opt-in
+    // (core/welcome.h: welcomes, plan_welcome) creates her welcome job when
+    // she was not welcomed on the channel before.
     ConsentOutcome record(const ConsentEvent& e, const OnceKey* once = nullptr);
 
     // Whether `address` is on `store`'s opt-out list for `channel`. Throws RedisError.
@@ -71,6 +82,10 @@ class ConsentStore {
     // store's opt-out lists: two commands, one round trip. Throws RedisError.
     std::vector<std::pair<bool, bool>> opted_out(const std::string& store,
                                                  const std::vector<Member>& members);
+
+    // When `member` of `store` was welcomed on each channel (core/welcome.h:
+    // her welcome job's creation), if she was. Throws RedisError.
+    std::map<Channel, SysSeconds> welcomed(const std::string& store, const std::string& member);
 
     // The ledger of `store`, oldest first, at most `limit` entries. Throws RedisError.
     std::vector<ConsentEvent> ledger(const std::string& store, std::size_t limit = 1000);

@@ -1,9 +1,11 @@
 #include "io/job_listing.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "core/visit_cycle.h"
 #include "core/visit_state.h"
+#include "core/welcome.h"
 #include "core/winback.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
@@ -78,9 +80,12 @@ std::vector<Job> JobListing::find(const StoreConfig& store, const JobFilter& fil
     std::vector<Job> out;
     const auto moved = filter.member_id.empty() ? std::nullopt : layout_day(redis_, store.id);
     if (moved && !may_hold_layout1_hashes(*moved, today, retention)) {
-        // Her hashes by key: the claimed records' and the win-back reminders'.
+        // Her hashes by key: the claimed records', the win-back reminders'
+        // and her welcomes'.
         auto ids = winback_ids(store, filter.member_id);
         ids.insert(ids.end(), claimed.begin(), claimed.end());
+        for (auto& id : welcome_ids(store, filter.member_id))
+            ids.push_back(std::move(id));
         out = read_hashes(store.id, ids, filter);
     } else {
         out = find_hashes(store.id, filter);
@@ -159,6 +164,23 @@ std::vector<std::string> JobListing::winback_ids(const StoreConfig& store,
     for (const auto& e : episodes)
         for (int step = 1; step <= steps; ++step)
             out.push_back(winback_job_id(member, e, step));
+    return out;
+}
+
+std::vector<std::string> JobListing::welcome_ids(const StoreConfig& store,
+                                                 const std::string& member) {
+    std::vector<std::string> out;
+    for (const Channel c : {Channel::sms, Channel::wechat}) {
+        const auto reply =
+            redis_.command({"HGET", keys::welcomed(store.id), welcomed_field(member, c)});
+        reply.expect_ok("HGET welcomed");
+        long long at = 0;
+        const auto& v = reply.str;
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), at);
+        if (v.empty() || ec != std::errc{} || end != v.data() + v.size()) continue;
+        const Date day = local_date(SysSeconds{std::chrono::seconds{at}}, store.zone);
+        out.push_back(make_job_id(Kind::welcome, member, day, to_string(c)));
+    }
     return out;
 }
 

@@ -84,6 +84,9 @@ class JobListing {
     // The ids a member's win-back reminders can have: each visit date of her
     // kept history (an episode's name) × each step. Throws RedisError.
     std::vector<std::string> winback_ids(const StoreConfig& store, const std::string& member);
+    // The ids of her welcomes (core/welcome.h): the local day each was
+    // created on (hu:{S}:welcomed) names it. Throws RedisError.
+    std::vector<std::string> welcome_ids(const StoreConfig& store, const std::string& member);
 };
 
 }  // namespace huitou

@@ -142,6 +142,11 @@ inline std::string consent_log(std::string_view store) {
 inline std::string opt_outs(std::string_view store, std::string_view channel) {
     return store_prefix(store) + "optout:" + std::string(channel);
 }
+// Who was welcomed (core/welcome.h): field "<member>|<channel>", the time
+// (Unix s) her welcome was created. Kept for good; her erasure removes hers.
+inline std::string welcomed(std::string_view store) {
+    return store_prefix(store) + "welcomed";
+}
 // The jobs of the local day that ends at `day_end` (Unix seconds: the jobs'
 // expires_at), by recipient: field "<channel>:<address>", value the job ids.
 inline std::string open_jobs(std::string_view store, long long day_end) {

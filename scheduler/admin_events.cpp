@@ -179,9 +179,11 @@ std::vector<BatchResult> AdminApi::record_events(RedisConnection& redis, const s
                 recorded(results[i], nlohmann::json::parse(stored.str, nullptr, false), true);
                 continue;
             }
-            auto answer = first_answer(*events[i], {{"recorded", true},
-                                                    {"newly_refused", outcome.newly_opted_out},
-                                                    {"cancelled_jobs", outcome.cancelled}});
+            nlohmann::json result{{"recorded", true},
+                                  {"newly_refused", outcome.newly_opted_out},
+                                  {"cancelled_jobs", outcome.cancelled}};
+            if (!outcome.welcome_job.empty()) result["welcome_job"] = outcome.welcome_job;
+            auto answer = first_answer(*events[i], result);
             remember(i, answer);
             recorded(results[i], std::move(answer), false);
         }

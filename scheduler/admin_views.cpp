@@ -36,6 +36,7 @@ nlohmann::json job_json(const Job& j, bool full, const date::time_zone* zone) {
 
 nlohmann::json consent_json(const Member& m, const StoreConfig& store, ConsentStore& consent) {
     const auto events = consent.events_about(m);
+    const auto welcomed = consent.welcomed(store.id, m.id);
     nlohmann::json channels = nlohmann::json::object();
     for (const Channel c : {Channel::sms, Channel::wechat}) {
         const auto& address = address_of(m, c);
@@ -51,6 +52,9 @@ nlohmann::json consent_json(const Member& m, const StoreConfig& store, ConsentSt
             {"greetings", s.marketing},
             {"notices", s.notices},
             {"why", s.why}};
+        // When her welcome was created (core/welcome.h); absent: never welcomed here.
+        if (const auto w = welcomed.find(c); w != welcomed.end())
+            channels[std::string(to_string(c))]["welcomed"] = format_instant(w->second, store.zone);
     }
     auto ledger = nlohmann::json::array();
     for (const auto& e : events) {

@@ -78,10 +78,11 @@ HttpReply ConsentHttpHandler::operator()(std::string_view body) {
         const auto outcome = ConsentStore(*redis_, config_).record(e);
         spdlog::info("{}: {} {} by {} over HTTP; {} jobs of today cancelled", e.store,
                      to_string(e.channel), event, to_string(e.source), outcome.cancelled);
-        return {200, nlohmann::json{{"recorded", true},
-                                    {"newly_refused", outcome.newly_opted_out},
-                                    {"cancelled_jobs", outcome.cancelled}}
-                         .dump()};
+        nlohmann::json answer{{"recorded", true},
+                              {"newly_refused", outcome.newly_opted_out},
+                              {"cancelled_jobs", outcome.cancelled}};
+        if (!outcome.welcome_job.empty()) answer["welcome_job"] = outcome.welcome_job;
+        return {200, answer.dump()};
     } catch (const RedisError& ex) {
         spdlog::error("consent over HTTP: {}", ex.what());
         redis_.reset();

@@ -113,7 +113,7 @@ if gated then
   today = tonumber(ARGV[8])
 end
 local letters = {birthday = 'b', child_birthday = 'c', festival = 'f', card_expiry = 'e',
-                 winback = 'w', points = 'p'}
+                 winback = 'w', points = 'p', welcome = 'n'}
 
 -- The first instant at or after t that the intervals are open, or nil.
 local function next_open(list, t)
@@ -225,6 +225,8 @@ local function decide(j)
     return 'cancelled', 'no_consent'
   end
   if j.reserved then return 'claim', false, to end
+  -- A welcome: outside the caps and the history (check_contact, core/welcome.h).
+  if j.kind == 'welcome' then return 'claim', false, to end
   local letter = letters[j.kind] or '?'
   local why = check(history or '', letter)
   if why then return 'cancelled', why end

@@ -60,6 +60,8 @@ for k = x, x + 2 * nx - 1, 2 do
   end
 end
 redis.call('DEL', KEYS[1])
+-- Her welcome markers (core/welcome.h): she is forgotten.
+redis.call('HDEL', prefix .. 'welcomed', id .. '|sms', id .. '|wechat')
 
 -- Jobs: out of the due and in-flight sets and the open-jobs index, then gone.
 local jobs = 0

@@ -403,6 +403,21 @@ TEST_CASE("consent at the counter: an opt-out cancels today's message and an opt
         REQUIRE(page);
         CHECK(has(page->body, "已记录：短信同意接收。"));
         CHECK(has(page->body, "已同意，问候和通知都可以发"));
+        // Her welcome (core/welcome.h): at 12:00 the windows are closed for
+        // lunch, so it goes at 13:30; the page says when, and that she has one.
+        CHECK(has(r->get_header_value("Location"), "&welcome="));
+        keep_page("member-T0004-welcomed", page->body);
+        CHECK(has(page->body, "入会欢迎短信将于 2027-09-15 13:30 发出"));
+        CHECK(has(page->body, "入会欢迎已安排（2027-09-15 12:00）"));
+        const auto welcome = job_of(f, "welcome:T0004:2027-09-15:sms");
+        CHECK(welcome.state == JobState::planned);
+        CHECK(welcome.due_at == *parse_instant("2027-09-15T13:30:00+08:00"));
+        // Again: recorded, no second welcome.
+        const auto again =
+            f.post("/stores/toyland/members/T0004/consent",
+                   {{"csrf", f.csrf(staff)}, {"channel", "sms"}, {"action", "opt_in"}}, staff);
+        REQUIRE(again);
+        CHECK_FALSE(has(again->get_header_value("Location"), "welcome="));
     }
     SECTION("bad input is refused, naming the field; nothing is recorded") {
         RedisConnection redis(f.rt.redis);

@@ -275,8 +275,9 @@ TEST_CASE("DELETE a member: everything about them goes, the opt-out list keeps t
         const auto j = json_of(r);
         CHECK(r->status == 200);
         CHECK(j.at("member_id") == "M01");
-        CHECK(j.at("erased").at("jobs") == 1);
-        CHECK(j.at("erased").at("effect_touches") == 1);
+        // Her birthday greeting, and the welcome her API opt-in created (core/welcome.h).
+        CHECK(j.at("erased").at("jobs") == 2);
+        CHECK(j.at("erased").at("effect_touches") == 2);
         CHECK(j.at("erased").at("consent_events") == 2);  // the api opt-in and the reply "T"
         CHECK(j.at("erased").at("consent_events_rewritten") == 1);  // the import's, with N02
         CHECK(j.at("erased").at("visits") == true);

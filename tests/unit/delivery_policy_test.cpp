@@ -68,6 +68,9 @@ send_windows = ["10:00-12:00", "14:00-21:00"]
             case Kind::winback:
                 o.detail = "1";
                 break;
+            case Kind::welcome:
+                o.detail = "sms";
+                break;
             case Kind::points:
                 o.detail = "7";
                 o.marketing = false;

@@ -177,7 +177,8 @@ festivals = ["new_year", "new_years_eve", "spring_festival", "lantern", "womens_
                                    "birthday+child_birthday",
                                    "child_birthday+festival",
                                    "points",
-                                   "card_expiry+points"};
+                                   "card_expiry+points",
+                                   "welcome"};
     for (const auto& f : c.festivals)
         names.push_back(f.template_name);
     std::set<std::string> sources;
