@@ -23,6 +23,8 @@ std::string_view kind_name(Kind k) {
             return "好久不见（召回）";
         case Kind::points:
             return "积分到期提醒";
+        case Kind::announcement:
+            return "上新/活动通知（按标签）";
     }
     return "";
 }

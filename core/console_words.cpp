@@ -51,6 +51,8 @@ std::string_view kind_words(Kind kind) {
             return "好久不见";
         case Kind::points:
             return "积分到期";
+        case Kind::announcement:
+            return "上新通知";
     }
     return "消息";
 }

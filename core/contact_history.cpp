@@ -19,6 +19,8 @@ char kind_letter(Kind k) {
             return 'w';
         case Kind::points:
             return 'p';
+        case Kind::announcement:
+            return 'a';
     }
     return '?';
 }

@@ -25,7 +25,15 @@
 
 namespace huitou {
 
-enum class Kind { birthday, child_birthday, festival, card_expiry, winback, points };
+enum class Kind {
+    birthday,
+    child_birthday,
+    festival,
+    card_expiry,
+    winback,
+    points,
+    announcement,  // a one-off message to members whose tags match (core/announcement.h)
+};
 enum class Channel { sms, wechat };
 enum class JobState {
     planned,
