@@ -8,7 +8,9 @@
 # day passes in about 30 seconds. At 08:00 a point-of-sale system reports a
 # visit over HTTP, which ends that member's absence (her win-back reminder,
 # held back today by the 中秋 greeting's cooldown, will not come); at 14:00 a
-# member says yes to SMS at the counter and gets his welcome. It previews
+# member says yes to SMS at the counter and gets his welcome. The day
+# before, 狮城优选 announces new LEGO sets to the members tagged 乐高 (huitou
+# announce): 黄志明 gets it beside his 中秋 greeting. It previews
 # the day first (huitou preview), then prints the messages that went out (at
 # most one a member, spread over the send window), a summary and the win-back
 # stats and the effect report (messaged vs held out), and stops everything it started. Messages go to outbox files (the outbox provider),
@@ -61,7 +63,10 @@ export HUITOU_REDIS_URL="redis://127.0.0.1:$port/0"
 # ZeroMQ over Unix sockets in the demo folder: no ports to collide with.
 common=(--set "endpoints.sms=ipc://$work/sms.ipc" --set "endpoints.wechat=ipc://$work/wechat.ipc"
         --set "endpoints.results=ipc://$work/results.ipc" --set "endpoints.visits=ipc://$work/visits.ipc"
-        --set "admin.listen=127.0.0.1:$admin_port")
+        --set "admin.listen=127.0.0.1:$admin_port"
+        # 狮城优选 allows two messages a day in the demo, so its announcement
+        # goes beside the 中秋 greeting (with one a day the greeting keeps the slot).
+        --set "stores.sg-online.policy.max_per_day=2")
 
 # What a POS does (with curl: curl -H 'Content-Type: application/json' -d "$1"
 # http://127.0.0.1:$admin_port/api/visits); bash alone here, so the demo needs no curl.
@@ -80,6 +85,11 @@ echo "-- importing demo/members.csv"
 "$bin/huitou" "${common[@]}" import demo/members.csv
 echo "-- importing demo/visits.csv (past visits; each member's cycle is learned from them)"
 "$bin/huitou" "${common[@]}" --now "${day}T00:00:00+08:00" import-visits demo/visits.csv
+echo "-- the day before, 狮城优选 announces new LEGO sets to the members tagged 乐高 (huitou announce)"
+"$bin/huitou" "${common[@]}" --now "$(date -d "$day - 1 day" +%F)T18:00:00+08:00" announce create \
+  --store sg-online --tags 乐高 --template new_arrivals --date "$day" --id lego-new --by demo | sed 's/^/   /'
+"$bin/huitou" "${common[@]}" --now "$(date -d "$day - 1 day" +%F)T18:00:00+08:00" announce preview \
+  --store sg-online --id lego-new | sed 's/^/   /'
 echo
 echo "-- what $day will send at 童乐玩具, and why the others get nothing (huitou preview: reads only)"
 "$bin/huitou" "${common[@]}" --now "${day}T00:00:00+08:00" preview --date "$day" --store toyland | sed 's/^/   /'

@@ -10,9 +10,8 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/announce_command.h"
 #include "cli/apikey_commands.h"
-#include "cli/user_commands.h"
-#include "cli/webhook_commands.h"
 #include "cli/approve_command.h"
 #include "cli/calendar_command.h"
 #include "cli/import_command.h"
@@ -24,8 +23,10 @@
 #include "cli/progress_bar.h"
 #include "cli/report_command.h"
 #include "cli/segments_command.h"
+#include "cli/user_commands.h"
 #include "cli/visit_commands.h"
 #include "io/consent_store.h"
+#include "cli/webhook_commands.h"
 #include "io/job_store.h"
 #include "io/member_store.h"
 #include "io/program_setup.h"
@@ -173,6 +174,8 @@ int main(int argc, char** argv) {
     members_command.add_to(app);
     SegmentsCommand segments_command;
     segments_command.add_to(app);
+    AnnounceCommand announce_command;
+    announce_command.add_to(app);
 
     if (const auto status = parse_options(app, argc, argv)) return *status;
     if (*outbox_cmd) {
@@ -225,6 +228,7 @@ int main(int argc, char** argv) {
         if (const auto status = approve_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = members_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = segments_command.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status = announce_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
             return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);
@@ -257,8 +261,8 @@ int main(int argc, char** argv) {
                                  .dump(2)
                           << "\n";
             } else {
-                std::cout << rt.config.origin << ": OK (" << rt.config.stores.size()
-                          << " stores; " << saved_note << ")\n";
+                std::cout << rt.config.origin << ": OK (" << rt.config.stores.size() << " stores; "
+                          << saved_note << ")\n";
             }
             return 0;
         }

@@ -25,6 +25,8 @@ std::string_view kind_name(Kind k) {
             return "积分到期提醒";
         case Kind::welcome:
             return "入会欢迎";
+        case Kind::announcement:
+            return "上新/活动通知（按标签）";
     }
     return "";
 }

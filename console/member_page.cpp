@@ -127,6 +127,8 @@ json archive_json(const Member& m, const Date& today) {
         }
         out["points"] = std::move(points);
     }
+    // What she likes, as announcements match it (core/member_tags.h).
+    if (!a.tags.empty()) out["tags"] = a.tags;
     return out;
 }
 

@@ -63,6 +63,7 @@ std::string variable_words(std::string_view name) {
         {"followup", "第二次及以后的提醒才有"},
         {"points", "将到期的积分数，如 1200"},
         {"points_expire", "积分到期日，如 2027年9月22日"},
+        {"tags", "通知的标签中她有的，如 历史小说、乐高"},
     };
     const auto it = words.find(name);
     return it == words.end() ? std::string(name) : std::string(it->second);

@@ -53,6 +53,8 @@ std::string_view kind_words(Kind kind) {
             return "积分到期";
         case Kind::welcome:
             return "入会欢迎";
+        case Kind::announcement:
+            return "上新通知";
     }
     return "消息";
 }

@@ -21,6 +21,8 @@ char kind_letter(Kind k) {
             return 'p';
         case Kind::welcome:
             return 'n';
+        case Kind::announcement:
+            return 'a';
     }
     return '?';
 }

@@ -22,13 +22,14 @@ struct EffectConfig {
     std::map<Kind, double> holdout{{Kind::birthday, 0.0},  {Kind::child_birthday, 0.0},
                                    {Kind::festival, 0.10}, {Kind::card_expiry, 0.0},
                                    {Kind::winback, 0.10},  {Kind::points, 0.0},
-                                   {Kind::welcome, 0.0}};
+                                   {Kind::welcome, 0.0},   {Kind::announcement, 0.0}};
     // A visit this many days after a message counts for it (the birthday
     // month's gift: 30). Card expiry has no entry: its window runs until
     // the card's last day + card_expiry_grace_days.
     std::map<Kind, int> window_days{{Kind::birthday, 30}, {Kind::child_birthday, 30},
                                     {Kind::festival, 7},  {Kind::winback, 14},
-                                    {Kind::points, 14},   {Kind::welcome, 14}};
+                                    {Kind::points, 14},   {Kind::welcome, 14},
+                                    {Kind::announcement, 14}};
     int card_expiry_grace_days = 7;
     double sms_part_price = 0.05;  // yuan per SMS part, for the cost lines
     int min_group_size = 30;       // fewer members in a group: "not enough data yet"

@@ -11,6 +11,7 @@ std::string holdout_period(Kind kind, const Date& occasion, std::string_view det
         case Kind::child_birthday:
             return std::to_string(static_cast<int>(occasion.year())) + ":" + std::string(detail);
         case Kind::festival:
+        case Kind::announcement:
             return format_date(occasion) + ":" + std::string(detail);
         case Kind::card_expiry:
         case Kind::points:

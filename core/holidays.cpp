@@ -29,6 +29,8 @@ bool meets(const Member& m, const Audience& a, const Date& day) {
             const auto stored = parse_stored_segment(m.segment);
             return stored && contains(a.segments, stored->segment);
         }
+        case Audience::tags:
+            return tags_match(m.tags, a.tag_list, a.match);
     }
     return false;
 }
@@ -41,7 +43,20 @@ Audience Audience::of_segments(SegmentSet set) {
     return a;
 }
 
+Audience Audience::of_tags(std::vector<std::string> tags, TagMatch match) {
+    Audience a(Audience::tags);
+    a.tag_list = std::move(tags);
+    a.match = match;
+    return a;
+}
+
 std::string to_string(Audience a) {
+    if (a.kind == Audience::tags) {
+        std::string out = "tags:" + std::string(to_string(a.match)) + ":";
+        for (std::size_t i = 0; i < a.tag_list.size(); ++i)
+            out += (i ? "|" : "") + a.tag_list[i];
+        return out;
+    }
     if (a.kind != Audience::segment) return std::string(audience_names[a.kind]);
     std::string out = "segment:";
     bool first = true;

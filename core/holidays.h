@@ -23,27 +23,33 @@
 #include "core/civil_time.h"
 #include "core/festival_rule.h"
 #include "core/member.h"
+#include "core/member_tags.h"
 #include "core/value_segment.h"
 
 namespace huitou {
 
 // One condition of an audience. Most are a name (`Audience::women`, which
 // converts); `segment` holds the member's value segments that pass
-// (core/value_segment.h; any one of them). A struct around the enum, so
+// (core/value_segment.h; any one of them); `tags` the tags an announcement
+// is about (core/member_tags.h: any or all of them). A struct around the enum, so
 // that the lists of conditions everywhere (`std::vector<Audience>`) stay as
 // they are.
 struct Audience {
-    enum Kind { all, with_child, age_60_plus, women, men, segment };
+    enum Kind { all, with_child, age_60_plus, women, men, segment, tags };
     Kind kind = all;
-    SegmentSet segments = 0;  // kind == segment: the segments that pass
+    SegmentSet segments = 0;            // kind == segment: the segments that pass
+    std::vector<std::string> tag_list;  // kind == tags: normalized
+    TagMatch match = TagMatch::any;     // kind == tags: any one of them, or all
 
     Audience(Kind k = all) : kind(k) {}  // NOLINT: a name is an audience
     static Audience of_segments(SegmentSet set);
+    static Audience of_tags(std::vector<std::string> tags, TagMatch match);
 
     friend bool operator==(const Audience&, const Audience&) = default;
 };
 
-// "women"; "segment:重要价值|重要挽留" for a segment condition.
+// "women"; "segment:重要价值|重要挽留" for a segment condition;
+// "tags:any:历史小说|乐高" for a tags condition.
 std::string to_string(Audience a);
 // A name: all, with_child, age_60_plus, women, men (a segment condition is
 // a table in the config, festival_config.cpp).

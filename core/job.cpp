@@ -9,7 +9,8 @@ namespace huitou {
 namespace {
 
 constexpr std::array<std::string_view, 7> kind_names{
-    "birthday", "child_birthday", "festival", "card_expiry", "winback", "points", "welcome"};
+    "birthday", "child_birthday", "festival", "card_expiry", "winback", "points", "welcome",
+    "announcement"};
 constexpr std::array<std::string_view, 2> channel_names{"sms", "wechat"};
 constexpr std::array<std::string_view, 9> state_names{"planned",   "dispatched", "sent",
                                                       "delivered", "failed",     "expired",

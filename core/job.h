@@ -32,7 +32,8 @@ enum class Kind {
     card_expiry,
     winback,
     points,
-    welcome  // the first message after an opt-in at the counter or the API (core/welcome.h)
+    welcome,  // the first message after an opt-in at the counter or the API (core/welcome.h)
+    announcement,  // a one-off message to members whose tags match (core/announcement.h)
 };
 enum class Channel { sms, wechat };
 enum class JobState {

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/member_tags.h"
+
 namespace huitou {
 
 std::string_view to_string(Gender g) {
@@ -40,6 +42,7 @@ FieldMap to_fields(const Member& m) {
     put(field::contacts, m.contacts);
     if (m.points > 0) put(field::points, std::to_string(m.points));
     if (m.points_expire) put(field::points_expire, format_date(*m.points_expire));
+    if (!m.tags.empty()) put(field::tags, join_tags(m.tags));
     return f;
 }
 
@@ -67,6 +70,7 @@ Member member_from_fields(std::string store, std::string id, const FieldMap& fie
     if (const auto p = parse_points(get(field::points))) m.points = *p;
     if (const auto e = get(field::points_expire); !e.empty()) m.points_expire = parse_date(e);
     if (const auto c = get(field::children); !c.empty()) m.children = decode_children(c);
+    m.tags = split_tags(get(field::tags));
     return m;
 }
 

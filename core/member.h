@@ -52,6 +52,8 @@ inline constexpr std::string_view contacts = "ch";  // contact history (contact_
 // them; absent when 0 / none: most members of most shops have no points.
 inline constexpr std::string_view points = "points";
 inline constexpr std::string_view points_expire = "points_expire";
+// What she likes (core/member_tags.h), normalized, joined with ';'; absent when none.
+inline constexpr std::string_view tags = "tags";
 }  // namespace field
 
 struct Child {
@@ -91,6 +93,7 @@ struct Member {
     std::string contacts;  // the messages of the last 30 days, as stored (contact_history.h)
     long long points = 0;  // the shop's points balance, ≥ 0 (kMaxPoints at most)
     std::optional<Date> points_expire;  // the last day the points are good
+    std::vector<std::string> tags;      // what she likes, normalized (core/member_tags.h)
 
     friend bool operator==(const Member&, const Member&) = default;
 };

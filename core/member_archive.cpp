@@ -70,6 +70,7 @@ MemberArchive member_archive(const Member& m, const Date& today) {
     a.card_expires = m.card_expires;
     if (m.card_expires) a.card_days_left = day_number(*m.card_expires) - day_number(today);
     a.points = m.points;
+    a.tags = m.tags;
     a.points_expire = m.points_expire;
     if (m.points_expire) a.points_days_left = day_number(*m.points_expire) - day_number(today);
     return a;

@@ -54,6 +54,7 @@ struct MemberArchive {
     long long points = 0;               // 0: none
     std::optional<Date> points_expire;
     std::optional<int> points_days_left;  // negative: lapsed that many days ago
+    std::vector<std::string> tags;        // what she likes (core/member_tags.h)
 };
 
 MemberArchive member_archive(const Member& m, const Date& today);

@@ -10,7 +10,7 @@ namespace {
 
 // The API's names of the shop's record (the JSON Lines keys) and their
 // stored fields: what a replace clears when the body leaves them out.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 10> kReplaced{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 11> kReplaced{{
     {"name", field::name},
     {"gender", field::gender},
     {"birthday", field::birthday},
@@ -21,13 +21,26 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 10> kReplace
     {"children", field::children},
     {"points", field::points},
     {"points_expire", field::points_expire},
+    {"tags", field::tags},
 }};
 
-constexpr std::array<std::string_view, 16> kFieldNames{
-    "member_id",    "store",         "name",          "gender",
-    "birthday",     "phone",         "wechat_openid", "tier",
-    "card_expires", "sms_optin",     "wechat_optin",  "wechat_subscribed",
-    "points",       "points_expire", "children",      "child"};
+constexpr std::array<std::string_view, 17> kFieldNames{"tags",
+                                                       "member_id",
+                                                       "store",
+                                                       "name",
+                                                       "gender",
+                                                       "birthday",
+                                                       "phone",
+                                                       "wechat_openid",
+                                                       "tier",
+                                                       "card_expires",
+                                                       "sms_optin",
+                                                       "wechat_optin",
+                                                       "wechat_subscribed",
+                                                       "points",
+                                                       "points_expire",
+                                                       "children",
+                                                       "child"};
 
 }  // namespace
 

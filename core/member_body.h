@@ -15,7 +15,7 @@
 //     ("brithday") would otherwise clear the birthday without a word.
 // A replace (PUT) clears every field of the shop's record the body does not
 // name: name, gender, birthday, phone, wechat_openid, tier, card_expires,
-// points, points_expire, children; sms_optin and wechat_optin absent are "0" (no answer is no
+// points, points_expire, tags, children; sms_optin and wechat_optin absent are "0" (no answer is no
 // consent, as in an import). Facts huitou learns elsewhere stay unless the
 // body names them: wechat_subscribed (WeChat's subscribe events) and the
 // contact history. A merge (PATCH) is an import row: only the body's fields

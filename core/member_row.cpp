@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/date_text.h"
+#include "core/member_tags.h"
 #include "core/phone_number.h"
 #include "core/utf8.h"
 
@@ -74,6 +75,8 @@ std::string_view MemberRowParser::column_name(Column c) {
             return "points";
         case Column::points_expire:
             return "points_expire";
+        case Column::tags:
+            return "tags";
         case Column::child_name:
             return "child name";
         case Column::child_birthday:
@@ -163,6 +166,9 @@ std::optional<std::pair<MemberRowParser::Column, int>> MemberRowParser::column_n
         Alias{"points_expire", Column::points_expire},
         Alias{"积分到期", Column::points_expire},
         Alias{"积分到期日", Column::points_expire},
+        Alias{"tags", Column::tags},
+        Alias{"标签", Column::tags},
+        Alias{"偏好", Column::tags},
     };
     const std::string name = lower_ascii(trim(raw));
     for (const auto& a : aliases) {
@@ -214,7 +220,7 @@ std::string MemberRowParser::set_header(const std::vector<std::string>& names) {
     if (std::find(seen.begin(), seen.end(), std::make_pair(Column::member_id, 0)) == seen.end()) {
         return "the header has no member_id column (columns: member_id, store, name, gender, "
                "birthday, phone, wechat_openid, tier, card_expires, sms_optin, wechat_optin, "
-               "wechat_subscribed, points, points_expire, "
+               "wechat_subscribed, points, points_expire, tags, "
                "child1_name, child1_birthday, child1_gender, ...)";
     }
     return {};
@@ -300,10 +306,27 @@ RowResult MemberRowParser::parse_json(std::string_view line) const {
             ignored.push_back(key);
             continue;
         }
-        const auto text = text_of(value);
+        auto text = text_of(value);
+        if (!text && column->first == Column::tags && value.is_array()) {
+            // ["历史小说", "乐高"]: the list as the CSV writes it.
+            std::string joined;
+            for (const auto& item : value) {
+                if (!item.is_string()) {
+                    joined.clear();
+                    text.reset();
+                    break;
+                }
+                joined += item.get<std::string>() + ";";
+                text = joined;
+            }
+            if (value.empty()) text = std::string{};
+        }
         if (!text) {
-            const std::string why = "\"" + key + "\" must be a " +
-                                    (column->first == Column::points ? "whole number" : "string");
+            const std::string why =
+                "\"" + key + "\" must be a " +
+                (column->first == Column::points ? "whole number"
+                 : column->first == Column::tags ? "string or an array of strings"
+                                                 : "string");
             if (column->first == Column::member_id || column->first == Column::store)
                 return {std::nullopt, why};
             warnings.push_back(why + "; left out");
@@ -463,6 +486,17 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
                     set(field::points_expire, format_date(*d));
                 } else {
                     leave_out("points_expire \"" + v + "\" is not a date YYYY-MM-DD");
+                }
+                break;
+            case Column::tags:
+                // Normalized here, once (core/member_tags.h); too many or too
+                // long is refused whole, never cut.
+                if (const auto t = normalize_tags(v); !t.error.empty()) {
+                    leave_out("tags refused: " + t.error);
+                } else if (t.tags.empty()) {
+                    clear(field::tags);
+                } else {
+                    set(field::tags, join_tags(t.tags));
                 }
                 break;
             case Column::child_name:

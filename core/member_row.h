@@ -87,6 +87,7 @@ class MemberRowParser {
         wechat_subscribed,
         points,
         points_expire,
+        tags,
         child_name,
         child_birthday,
         child_gender,

@@ -4,6 +4,7 @@
 
 #include <kainjow/mustache.hpp>
 
+#include "core/announcement.h"
 #include "core/delivery_policy.h"
 #include "core/embedded_files.h"
 #include "core/utf8.h"
@@ -50,6 +51,7 @@ const std::vector<TemplateVariable>& template_variables() {
         {"followup", true, "", {winback}},  // win-back: set on a follow-up, not the first reminder
         {"points", false, "部分", {points}},         // the points about to lapse: 1200
         {"points_expire", false, "近期", {points}},  // their last day: 2027年9月22日
+        {"tags", false, "新品", {announcement}},  // the announcement's tags she has: 历史小说、乐高
     };
     return variables;
 }
@@ -215,6 +217,8 @@ std::vector<std::string> TemplateSet::names_for(const Config& config, const Stor
         add(std::string(to_string(kind)));
     for (const Festival* f : config.festivals_of(store))
         add(f->template_name);
+    for (const auto& variant : announcement_variants())
+        add(announcement_template(variant));
     // A provider that sends registered templates can only send the merges
     // registered with it.
     const auto& provider = channel == Channel::sms ? config.sms : config.wechat;

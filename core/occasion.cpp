@@ -55,10 +55,12 @@ int occasion_priority(Kind kind) {
             return 4;
         case Kind::points:
             return 5;
-        case Kind::winback:
+        case Kind::announcement:
             return 6;
-        case Kind::welcome:
+        case Kind::winback:
             return 7;
+        case Kind::welcome:
+            return 8;
     }
     return 9;
 }
@@ -150,6 +152,19 @@ std::vector<Occasion> occasions_for(const Member& m, const PlanningDay& pd,
             o.values["points_expire"] = format_chinese_date(*m.points_expire);
             out.push_back(std::move(o));
         }
+    }
+    // An announcement is offered to every member with its audience, as a
+    // festival is: one who does not match is told not_in_audience.
+    for (const auto& a : pd.announcements) {
+        auto o = make(Kind::announcement, a.date, a.id);
+        o.template_name = announcement_template(a.template_name);
+        o.audience = announcement_audience(a);
+        std::vector<std::string> hers;
+        for (const auto& t : a.tags) {
+            if (std::find(m.tags.begin(), m.tags.end(), t) != m.tags.end()) hers.push_back(t);
+        }
+        o.values["tags"] = announcement_tag_words(hers.empty() ? a.tags : hers);
+        out.push_back(std::move(o));
     }
     std::stable_sort(out.begin(), out.end(),
                      [](const Occasion& a, const Occasion& b) { return a.priority < b.priority; });

@@ -4,7 +4,8 @@
 // step, pure: for the day being planned it says which index entries to read
 // (planning_day), and for each member read, which occasions fall due that day
 // (occasions_for): their own birthday, a child's birthday, a festival the
-// store celebrates, a card about to expire, points about to lapse. Each occasion carries its kind,
+// store celebrates, a card about to expire, points about to lapse, an
+// announcement of the day (its audience: the announcement's tags). Each occasion carries its kind,
 // the date it is kept, a detail that makes its key stable (the child's key,
 // the festival's key, the card-expiry step), a priority, whether it is
 // marketing, the template it is written with and the values it adds.
@@ -25,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "core/announcement.h"
 #include "core/config.h"
 #include "core/holidays.h"
 #include "core/job.h"
@@ -44,7 +46,8 @@ struct Occasion {
     TemplateValues values;           // what the occasion adds to the member's values
 };
 
-// birthday 1, child_birthday 2, festival 3, card_expiry 4, points 5, winback 6.
+// birthday 1, child_birthday 2, festival 3, card_expiry 4, points 5,
+// announcement 6, winback 7.
 int occasion_priority(Kind kind);
 
 // The store's day as planning sees it.
@@ -53,9 +56,15 @@ struct PlanningDay {
     std::vector<std::string> index_sets;  // member index sets whose members may be due
     std::vector<FestivalDay> festivals;   // the store's festivals planned today (their date:
                                           // today + festival lead days)
+    // The store's announcements of the day (core/announcement.h), scheduled
+    // ones only. They live in Redis, not the config: the day planner reads
+    // them (io/announcement_store.h) and sets them here; planning_day leaves
+    // this empty.
+    std::vector<Announcement> announcements;
 
-    // A festival reaches members through no index: every member is read.
-    bool reads_all_members() const { return !festivals.empty(); }
+    // A festival or an announcement reaches members through no index: every
+    // member is read (and her tags decide).
+    bool reads_all_members() const { return !festivals.empty() || !announcements.empty(); }
 };
 
 // What planning `day` for `store` reads. Pointers into `config` must outlive it.

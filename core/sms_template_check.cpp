@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/delivery_policy.h"
+#include "core/member_tags.h"
 #include "core/sms_text.h"
 #include "core/utf8.h"
 
@@ -31,6 +32,9 @@ std::size_t sms_variable_bound(std::string_view name, const StoreConfig& store,
     if (name == "days_until" || name == "followup") return 2;
     if (name == "card_expires" || name == "points_expire") return sms_units("2027年12月31日");
     if (name == "points") return 9;  // kMaxPoints
+    // The announcement's tags she has, joined with 、: at most three named
+    // (announcement_tag_words), each of at most kMaxTagLength.
+    if (name == "tags") return 3 * kMaxTagLength + 2;
     if (name == "festival") {
         std::size_t longest = 0;
         for (const auto& f : config.festivals)

@@ -1,5 +1,6 @@
 #include "core/template_sample.h"
 
+#include "core/announcement.h"
 #include "core/birthday.h"
 #include "core/civil_time.h"
 #include "core/occasion.h"
@@ -75,6 +76,10 @@ TemplateValues sample_values(const Member& m, const StoreConfig& store, const Co
                 if (m.points > 0) values["points"] = std::to_string(m.points);
                 if (m.points_expire)
                     values["points_expire"] = format_chinese_date(*m.points_expire);
+                break;
+            case Kind::announcement:
+                // Her own tags stand for the announcement's (it is not known here).
+                values["tags"] = m.tags.empty() ? "新品" : announcement_tag_words(m.tags);
                 break;
             case Kind::winback:
             case Kind::welcome:

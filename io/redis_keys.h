@@ -15,6 +15,8 @@
 //                                (index names: core/member_write.h; an index is a
 //                                hash, member id → "", io/member_store.h)
 //   hu:{S}:job:<job id>   hash   a job (fields: core/job.h)
+//   hu:{S}:ann:<id>       hash   an announcement (core/announcement.h); hu:{S}:anns zset
+//                                its id by date (day number); hu:{S}:anns:n the id counter
 //   hu:{S}:due            zset   planned jobs by due time
 //   hu:{S}:inflight       zset   dispatched jobs by result deadline
 //   hu:{S}:counts         hash   jobs by state, cumulative
@@ -121,6 +123,17 @@ inline std::string job_prefix(std::string_view store) {
 }
 inline std::string job(std::string_view store, std::string_view job_id) {
     return job_prefix(store) + std::string(job_id);
+}
+// An announcement (core/announcement.h), the store's announcements by date
+// (day number → id) and the counter their ids are made with.
+inline std::string announcement(std::string_view store, std::string_view id) {
+    return store_prefix(store) + "ann:" + std::string(id);
+}
+inline std::string announcements(std::string_view store) {
+    return store_prefix(store) + "anns";
+}
+inline std::string announcement_counter(std::string_view store) {
+    return store_prefix(store) + "anns:n";
 }
 inline std::string due(std::string_view store) {
     return store_prefix(store) + "due";

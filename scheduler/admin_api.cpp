@@ -87,6 +87,16 @@ void AdminApi::add_to(AdminServer& server) {
               [this](const HttpRequest& r) { return event(r); });
     server.on("POST", "/api/v1/stores/([^/]+)/events:batch",
               [this](const HttpRequest& r) { return event_batch(r); });
+    for (const char* method : {"GET", "POST"}) {
+        server.on(method, "/api/v1/stores/([^/]+)/announcements",
+                  [this](const HttpRequest& r) { return announcements(r); });
+    }
+    for (const char* method : {"GET", "DELETE"}) {
+        server.on(method, "/api/v1/stores/([^/]+)/announcements/([^/]+)",
+                  [this](const HttpRequest& r) { return announcement(r); });
+    }
+    server.on("GET", "/api/v1/stores/([^/]+)/announcements/([^/]+)/preview",
+              [this](const HttpRequest& r) { return announcement(r); });
     opt_in_allowed_ = server.has_token();
     for (const char* method : {"GET", "PUT", "PATCH", "DELETE"}) {
         server.on(method, "/api/v1/stores/([^/]+)/members/([^/]+)",

@@ -17,6 +17,9 @@
 //   POST /api/v1/stores/<S>/members:batch        up to 1,000 members, answered per item
 //   POST /api/v1/stores/<S>/events[:batch]       visits, card renewals, consent; each
 //                                                event_id once (admin_events.cpp)
+//   GET|POST /api/v1/stores/<S>/announcements    list, create (admin_announcements.cpp)
+//   GET|DELETE /api/v1/stores/<S>/announcements/<id>[/preview]  one, its preview;
+//                                                DELETE cancels it
 //
 // Each answer is the JSON the `huitou` tool prints with --json (day_preview.h,
 // admin_views.h), so a script may use either. Only the member and event routes write; a preview
@@ -79,6 +82,10 @@ class AdminApi {
     // repeat, with the first outcome.
     HttpReply event(const HttpRequest& req);
     HttpReply event_batch(const HttpRequest& req);
+    // GET (list) and POST (create) …/announcements; GET …/announcements/<id>
+    // [/preview], DELETE …/announcements/<id> (cancel) (admin_announcements.cpp).
+    HttpReply announcements(const HttpRequest& req);  // path_params[0]: the store
+    HttpReply announcement(const HttpRequest& req);   // [0] the store, [1] the id
 
     static constexpr long long default_limit = 100;
     static constexpr long long max_limit = 10000;

@@ -8,6 +8,7 @@
 #include "core/occasion.h"
 #include "core/visit_cycle.h"
 #include "core/winback.h"
+#include "io/announcement_store.h"
 #include "io/redis_keys.h"
 #include "io/template_store.h"
 
@@ -53,6 +54,12 @@ std::shared_ptr<const TemplateSet> DayPlanner::templates_for(const StoreConfig& 
     return cached.set;
 }
 
+PlanningDay DayPlanner::planning_with_announcements(const StoreConfig& store, const Date& day) {
+    PlanningDay pd = planning_day(config_, store, day);
+    pd.announcements = AnnouncementStore(redis_).scheduled_on(store.id, day);
+    return pd;
+}
+
 void DayPlanner::hold_out(const StoreConfig& store, std::vector<DayVerdict*>& verdicts) {
     // Only the kinds with a share read their records: a festival without a
     // holdout costs nothing more.
@@ -75,7 +82,7 @@ void DayPlanner::hold_out(const StoreConfig& store, std::vector<DayVerdict*>& ve
 
 void DayPlanner::occasions(const StoreConfig& store, const Date& day, SysSeconds now,
                            const std::function<void(OccasionBatch&)>& each, int sheets) {
-    const PlanningDay pd = planning_day(config_, store, day);
+    const PlanningDay pd = planning_with_announcements(store, day);
     const auto held_templates = templates_for(store);
     const TemplateSet& templates = *held_templates;
     auto plan = [&](const std::vector<Member>& members) {
@@ -137,7 +144,8 @@ std::size_t DayPlanner::expected_jobs(const StoreConfig& store, const Date& day)
 void DayPlanner::winbacks(const StoreConfig& store, const Date& day, SysSeconds now,
                           const std::function<void(WinbackBatch&)>& each) {
     if (!store.winback.enabled) return;
-    const PlanningDay pd = planning_day(config_, store, day);
+    // The day's announcements too: a win-back waits behind one, as behind a festival.
+    const PlanningDay pd = planning_with_announcements(store, day);
     const auto held_templates = templates_for(store);
     const TemplateSet& templates = *held_templates;
     const auto ids = winbacks_.due(store.id, day_number(day));

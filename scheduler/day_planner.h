@@ -4,8 +4,8 @@
 // Two passes, each reading what it needs in batches and asking the pure
 // policy (core/delivery_policy.h) about one member at a time:
 //   occasions — the members the day's indexes name (every member on a
-//     festival day), their occasions (core/occasion.h), and whether their
-//     addresses are on the store's opt-out lists;
+//     festival or announcement day: io/announcement_store.h), their occasions (core/occasion.h),
+//     and whether their addresses are on the store's opt-out lists;
 //   win-backs — the members whose win-back day has come (io/winback_store.h)
 //     and their step (core/winback.h); a message step goes through the
 //     policy together with the member's occasions of the day, so a win-back
@@ -35,6 +35,7 @@
 #include "core/config.h"
 #include "core/delivery_policy.h"
 #include "core/message_template.h"
+#include "core/occasion.h"
 #include "core/saved_templates.h"
 #include "io/consent_store.h"
 #include "io/effect_store.h"
@@ -102,6 +103,10 @@ class DayPlanner {
     std::shared_ptr<const TemplateSet> templates_for(const StoreConfig& store);
 
   private:
+    // planning_day with the store's scheduled announcements of `day` read
+    // from Redis (io/announcement_store.h). Throws RedisError.
+    PlanningDay planning_with_announcements(const StoreConfig& store, const Date& day);
+
     // The holdout (core/holdout.h) on `verdicts`, with the members' records read.
     void hold_out(const StoreConfig& store, std::vector<DayVerdict*>& verdicts);
 

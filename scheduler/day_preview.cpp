@@ -149,6 +149,17 @@ std::vector<StorePreview> preview_day(RedisConnection& redis, const Config& conf
     return out;
 }
 
+StorePreview only_announcement(StorePreview p, const Announcement& a) {
+    const std::string tail = ":" + format_date(a.date) + ":" + a.id;
+    auto theirs = [&](std::string_view id) {
+        const auto parts = parse_job_id(id);
+        return parts && parts->kind == Kind::announcement && id.ends_with(tail);
+    };
+    std::erase_if(p.messages, [&](const PreviewMessage& m) { return !theirs(m.job_id); });
+    std::erase_if(p.skipped, [&](const PreviewSkip& s) { return !theirs(s.occasion_id); });
+    return p;
+}
+
 nlohmann::json preview_json(const std::vector<StorePreview>& previews, const Config& config) {
     auto stores = nlohmann::json::array();
     for (const auto& p : previews) {

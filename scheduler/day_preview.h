@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/announcement.h"
 #include "core/config.h"
 #include "core/job.h"
 #include "core/message_template.h"
@@ -57,6 +58,10 @@ struct StorePreview {
 std::vector<StorePreview> preview_day(RedisConnection& redis, const Config& config,
                                       const TemplateSet& templates, const Date& day,
                                       const std::string& store_filter, SysSeconds now);
+
+// `p` with only the messages and skips of announcement `a` (its jobs' ids
+// "announcement:<member>:<date>:<id>"): who gets it, and why the rest do not.
+StorePreview only_announcement(StorePreview p, const Announcement& a);
 
 // The JSON form: {"stores": [{"store", "date", "planned_at", "messages": [...],
 // "skipped": [...]}]}, instants in each store's zone.

@@ -132,12 +132,26 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day,
     const auto plan_batch = [&](OccasionBatch& batch) {
         report.members_read += batch.members_read;
         std::vector<Job> jobs;
+        std::vector<Job> hashed;  // announcements: a hash a job in both layouts
         for (auto& [member, name, v] : batch.verdicts) {
             ++report.candidates;
             ++report.occasions[std::string(to_string(v.kind))];
             if (!v.job || v.job->state == JobState::held) ++report.skipped[v.reason];
             if (!v.job) ++report.left_out[std::string(to_string(v.kind)) + "|" + v.reason];
-            if (v.job) jobs.push_back(std::move(*v.job));
+            if (!v.job) continue;
+            // An announcement's job stays a hash even on day sheets: its
+            // cancel finds it by id (io/announcement_store.h), and dispatch's
+            // render (core/job_render.h) rebuilds occasions from the config,
+            // which holds no announcement. A hash keeps the planned words.
+            if (sheets && v.job->kind == Kind::announcement)
+                hashed.push_back(std::move(*v.job));
+            else
+                jobs.push_back(std::move(*v.job));
+        }
+        if (!hashed.empty()) {
+            const auto created = jobs_.create(hashed);
+            report.created += created;
+            metrics_.planned(hashed, created);
         }
         if (sheets)
             recorder.send_plan(store.id, day, day_start, sheets, jobs);

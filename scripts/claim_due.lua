@@ -113,7 +113,7 @@ if gated then
   today = tonumber(ARGV[8])
 end
 local letters = {birthday = 'b', child_birthday = 'c', festival = 'f', card_expiry = 'e',
-                 winback = 'w', points = 'p', welcome = 'n'}
+                 winback = 'w', points = 'p', welcome = 'n', announcement = 'a'}
 
 -- The first instant at or after t that the intervals are open, or nil.
 local function next_open(list, t)

@@ -12,7 +12,8 @@
 
 local record_kind_of_letter = {b = 'birthday', c = 'child_birthday', f = 'festival',
                                e = 'card_expiry', w = 'winback', p = 'points',
-                               n = 'welcome'}
+                               n = 'welcome',
+                               a = 'announcement'}
 local record_reason_codes = {opted_out = 'oo', no_consent = 'nc', capped = 'ca',
                              cooldown = 'cd', no_window = 'nw', held_by_staff = 'hs',
                              not_approved = 'na', erased = 'er', attempts = 'at',

@@ -206,6 +206,16 @@ TEST_CASE("member page: archive, visit cycle, visits, messages and consent", "[c
         CHECK(r->status == 200);
         CHECK(has(r->body, "（未填写姓名）"));
     }
+    SECTION("her tags, as the import normalized them (demo/members.csv)") {
+        const auto r = f.get("/stores/toyland/members/T0001", staff);
+        REQUIRE(r);
+        REQUIRE(r->status == 200);
+        CHECK(has(r->body, "<dd id=\"tags\"><span class=\"tag\">乐高</span> <span "
+                           "class=\"tag\">绘本</span> </dd>"));
+        const auto none = f.get("/stores/toyland/members/T0002", staff);
+        REQUIRE(none);
+        CHECK(has(none->body, "<dd id=\"tags\">未填写</dd>"));
+    }
     SECTION("points about to lapse, and today's reminder of them") {
         const auto r = f.get("/stores/toyland/members/T0004", staff);
         REQUIRE(r);

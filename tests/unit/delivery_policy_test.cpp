@@ -71,6 +71,10 @@ send_windows = ["10:00-12:00", "14:00-21:00"]
             case Kind::welcome:
                 o.detail = "sms";
                 break;
+            case Kind::announcement:
+                o.detail = "a20270915-1";
+                o.values["tags"] = "历史小说";
+                break;
             case Kind::points:
                 o.detail = "7";
                 o.marketing = false;

@@ -397,3 +397,52 @@ TEST_CASE("points in JSON Lines: a number or a string") {
     REQUIRE(negative.warnings.size() == 1);
     CHECK_THAT(negative.warnings[0], Catch::StartsWith("points \"-3\" is not a whole number"));
 }
+
+TEST_CASE("tags: the import's column (标签, 偏好) stores them normalized") {
+    auto p = parser("toyland");
+    const auto [header, value, stored] = GENERATE(table<std::string, std::string, std::string>({
+        {"tags", "历史小说;乐高", "历史小说;乐高"},
+        {"标签", "历史小说；ＬＥＧＯ、乐高", "历史小说;lego;乐高"},
+        {"偏好", " 绘本 ,绘本 ", "绘本"},
+        {"tags", "", ""},
+    }));
+    INFO(header << " | " << value);
+    REQUIRE(p.set_header({"member_id", header}).empty());
+    const auto r = p.parse_csv({"M001", value});
+    REQUIRE(r.record);
+    CHECK(r.warnings.empty());
+    if (stored.empty()) {
+        CHECK(std::find(r.record->clear.begin(), r.record->clear.end(), "tags") !=
+              r.record->clear.end());
+    } else {
+        CHECK(r.record->set.at("tags") == stored);
+    }
+}
+
+TEST_CASE("too many or too long tags are left out, naming the tag; the member is imported") {
+    auto p = parser("toyland");
+    REQUIRE(p.set_header({"member_id", "name", "tags"}).empty());
+    const auto r = p.parse_csv({"M001", "王芳", "乐高;一二三四五六七八九十一二三四五六七八九十一"});
+    REQUIRE(r.record);
+    REQUIRE(r.warnings.size() == 1);
+    CHECK(r.warnings[0] ==
+          "tags refused: tag \"一二三四五六七八九十一二三四五六七八九十一\" is longer than 20 "
+          "characters; left out");
+    CHECK_FALSE(r.record->set.contains("tags"));
+    CHECK(r.record->set.at("name") == "王芳");
+}
+
+TEST_CASE("tags in JSON Lines: a string or an array of strings") {
+    auto p = parser("toyland");
+    const auto list = p.parse_json(R"({"member_id": "M1", "tags": ["历史小说", "ＬＥＧＯ"]})");
+    REQUIRE(list.record);
+    CHECK(list.warnings.empty());
+    CHECK(list.record->set.at("tags") == "历史小说;lego");
+    const auto text = p.parse_json(R"({"member_id": "M1", "tags": "历史小说，乐高"})");
+    REQUIRE(text.record);
+    CHECK(text.record->set.at("tags") == "历史小说;乐高");
+    const auto bad = p.parse_json(R"({"member_id": "M1", "tags": ["历史小说", 3]})");
+    REQUIRE(bad.record);
+    REQUIRE(bad.warnings.size() == 1);
+    CHECK(bad.warnings[0] == "\"tags\" must be a string or an array of strings; left out");
+}

@@ -166,7 +166,8 @@ festivals = ["new_year", "new_years_eve", "spring_festival", "lantern", "womens_
                               {"days_left", "7"},
                               {"followup", "1"},
                               {"points", "12000"},
-                              {"points_expire", "2027年12月31日"}};
+                              {"points_expire", "2027年12月31日"},
+                              {"tags", "历史小说、乐高、绘本"}};
     const TemplateValues sparse{{"honorific", "王女士"}, {"store", "童乐玩具"}};
     std::vector<std::string> names{"birthday",
                                    "child_birthday",
@@ -178,7 +179,10 @@ festivals = ["new_year", "new_years_eve", "spring_festival", "lantern", "womens_
                                    "child_birthday+festival",
                                    "points",
                                    "card_expiry+points",
-                                   "welcome"};
+                                   "welcome",
+                                   "announcement",
+                                   "announcement.new_arrivals",
+                                   "announcement.event"};
     for (const auto& f : c.festivals)
         names.push_back(f.template_name);
     std::set<std::string> sources;

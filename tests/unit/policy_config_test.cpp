@@ -63,7 +63,7 @@ TEST_CASE("policy config errors name the key") {
         {"max_per_day = 11\n", "t.toml: stores.a.policy.max_per_day: must be between 1 and 10"},
         {"cooldown_days = { birthdy = 2 }\n",
          "t.toml: stores.a.policy.cooldown_days.birthdy: unknown kind (known: birthday, "
-         "child_birthday, festival, card_expiry, winback, points, welcome)"},
+         "child_birthday, festival, card_expiry, winback, points, welcome, announcement)"},
         {"notices_need_optin = \"yes\"\n",
          "t.toml: stores.a.policy.notices_need_optin: expected true or false"},
         {"max_per_dya = 1\n", "t.toml: stores.a.policy.max_per_dya: unknown key"},
