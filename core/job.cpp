@@ -8,7 +8,7 @@
 namespace huitou {
 namespace {
 
-constexpr std::array<std::string_view, 7> kind_names{
+constexpr std::array<std::string_view, 8> kind_names{
     "birthday", "child_birthday", "festival", "card_expiry", "winback", "points", "welcome",
     "announcement"};
 constexpr std::array<std::string_view, 2> channel_names{"sms", "wechat"};
