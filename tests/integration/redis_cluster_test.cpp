@@ -356,6 +356,20 @@ struct ClusterDaemons : Daemons {
     } catch (const RedisError&) {
         return false;  // the next command loads the slot map again
     }
+    // all_ended within 90 s; if not, the counts and the logs' tails are said.
+    bool all_ended_or_said(long long n) {
+        if (eventually([&] { return all_ended(n); }, 90s)) return true;
+        const auto tail = [&](const std::string& log) {
+            const auto text = read_file(dir.file(log));
+            return text.substr(text.size() > 3000 ? text.size() - 3000 : 0);
+        };
+        for (const auto& s : stores)
+            for (const auto& [state, k] : counts_of(s))
+                UNSCOPED_INFO(s << " " << state << " " << k);
+        UNSCOPED_INFO("scheduler.log:\n" << tail("scheduler.log"));
+        UNSCOPED_INFO("sms.log:\n" << tail("sms.log"));
+        return false;
+    }
 };
 
 TEST_CASE_METHOD(ClusterDaemons, "the whole path on a cluster: import, plan, dispatch, outbox") {
@@ -397,19 +411,7 @@ TEST_CASE_METHOD(ClusterDaemons, "a master killed during dispatch: its replica t
     // The replica is promoted (cluster-node-timeout 1 s) and serves the slot.
     REQUIRE(cluster.wait_ok(30s));
     CHECK(cluster.master_of(key_slot("{toyland}")) == replica);
-    const bool ended = eventually([&] { return all_ended(kPerStore); }, 90s);
-    if (!ended) {
-        const auto tail = [&](const std::string& log) {
-            const auto text = read_file(dir.file(log));
-            return text.substr(text.size() > 3000 ? text.size() - 3000 : 0);
-        };
-        for (const auto& s : stores)
-            for (const auto& [state, n] : counts_of(s))
-                UNSCOPED_INFO(s << " " << state << " " << n);
-        UNSCOPED_INFO("scheduler.log:\n" << tail("scheduler.log"));
-        UNSCOPED_INFO("sms.log:\n" << tail("sms.log"));
-    }
-    CHECK(ended);
+    CHECK(all_ended_or_said(kPerStore));
     const auto ids = outbox();
     // Nothing twice; nothing lost: every job sent, or `unknown` when it may
     // have reached the provider (the crash harness's bound).
@@ -458,19 +460,7 @@ TEST_CASE_METHOD(ClusterDaemons, "a store's slot moved to another master while i
     REQUIRE(cluster.master_of(slot) == to);
     INFO("keys moved " << moved << " in " << batches << " batches");
     CHECK(batches > 10);
-    const bool ended = eventually([&] { return all_ended(kPerStore); }, 90s);
-    if (!ended) {
-        const auto tail = [&](const std::string& log) {
-            const auto text = read_file(dir.file(log));
-            return text.substr(text.size() > 3000 ? text.size() - 3000 : 0);
-        };
-        for (const auto& s : stores)
-            for (const auto& [state, n] : counts_of(s))
-                UNSCOPED_INFO(s << " " << state << " " << n);
-        UNSCOPED_INFO("scheduler.log:\n" << tail("scheduler.log"));
-        UNSCOPED_INFO("sms.log:\n" << tail("sms.log"));
-    }
-    CHECK(ended);
+    CHECK(all_ended_or_said(kPerStore));
     // Nothing lost, nothing twice, nothing unsure (no worker died): every job sent once.
     const auto ids = outbox();
     CHECK(distinct(ids) == ids.size());
