@@ -22,6 +22,7 @@ every check held; the first failing check is printed with the page's URL.
 """
 
 import argparse
+import faulthandler
 import json
 import os
 import shutil
@@ -44,21 +45,29 @@ NOW = "2027-09-15T08:30:00+08:00"
 WIDTHS = (360, 1280)
 
 
+STARTED = time.monotonic()
+
+
 class Failure(Exception):
     pass
 
 
-def free_port():
-    # Below the ephemeral range, as tests/support does: a port the kernel
-    # picked could be taken by an outgoing connection before the program binds.
+def free_ports(count):
+    """`count` different ports free now. Below the ephemeral range, as
+    tests/support does: a port the kernel picked could be taken by an outgoing
+    connection before the program binds. (One port at a time would find the
+    same port twice: nothing holds it between the two calls.)"""
+    ports = []
     for candidate in range(20000 + os.getpid() % 5000, 32000, 7):
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", candidate))
-                return candidate
             except OSError:
                 continue
-    raise Failure("no free port")
+        ports.append(candidate)
+        if len(ports) == count:
+            return ports
+    raise Failure(f"fewer than {count} free ports")
 
 
 def wait_for(url, seconds=30):
@@ -78,10 +87,7 @@ class Run:
         self.args = args
         self.work = tempfile.mkdtemp(prefix="huitou-browser-")
         self.procs = []
-        self.redis_port = free_port()
-        self.admin_port = free_port()
-        while self.admin_port == self.redis_port:
-            self.admin_port = free_port()
+        self.redis_port, self.admin_port = free_ports(2)
         self.env = dict(os.environ, HUITOU_REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0",
                         HUITOU_NOW=NOW, HUITOU_LOG_LEVEL="warn")
         self.common = ["--set", f"endpoints.sms=ipc://{self.work}/sms.ipc",
@@ -218,6 +224,7 @@ class Run:
             path = os.path.join(self.args.out, f"{name}-{width}.png")
             self.driver.save_screenshot(path)
             self.shots.append(path)
+            print(f"{time.monotonic() - STARTED:6.1f} s  {name}-{width}.png", flush=True)
             if width == 360:
                 scroll = self.driver.execute_script(
                     "return document.documentElement.scrollWidth")
@@ -313,9 +320,13 @@ def main():
     args = parser.parse_args()
     args.bin, args.source, args.out = (os.path.abspath(p) for p in (args.bin, args.source, args.out))
     os.makedirs(args.out, exist_ok=True)
+    # ctest stops the test at 600 s without a word: say where it stands first.
+    faulthandler.dump_traceback_later(540, exit=False)
     run = Run(args)
     try:
         run.start()
+        print(f"{time.monotonic() - STARTED:6.1f} s  started (redis, import, scheduler, chromium)",
+              flush=True)
         scenario(run)
     except Failure as e:
         print(f"FAILED: {e}", file=sys.stderr)
