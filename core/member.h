@@ -52,6 +52,10 @@ inline constexpr std::string_view contacts = "ch";  // contact history (contact_
 // them; absent when 0 / none: most members of most shops have no points.
 inline constexpr std::string_view points = "points";
 inline constexpr std::string_view points_expire = "points_expire";
+// The care list (core/care_rule.h): days of care calls marked done
+// ("20711,20800"), and "1" when the staff were told not to call again.
+inline constexpr std::string_view care_calls = "cc";
+inline constexpr std::string_view care_stop = "cn";
 }  // namespace field
 
 struct Child {
