@@ -24,6 +24,7 @@
 #include "cli/progress_bar.h"
 #include "cli/report_command.h"
 #include "cli/segments_command.h"
+#include "cli/care_command.h"
 #include "cli/visit_commands.h"
 #include "io/job_store.h"
 #include "io/member_store.h"
@@ -163,6 +164,8 @@ int main(int argc, char** argv) {
     members_command.add_to(app);
     SegmentsCommand segments_command;
     segments_command.add_to(app);
+    CareCommand care_command;
+    care_command.add_to(app);
 
     if (const auto status = parse_options(app, argc, argv)) return *status;
     if (*outbox_cmd) {
@@ -215,6 +218,7 @@ int main(int argc, char** argv) {
         if (const auto status = approve_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = members_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = segments_command.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status = care_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
             return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);
