@@ -4,6 +4,7 @@
 // account, no CSRF token, a read-only account).
 #include <catch2/catch.hpp>
 
+#include "core/visit_cycle.h"
 #include "io/care_store.h"
 #include "io/lua_script.h"
 #include "io/redis_keys.h"
