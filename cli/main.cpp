@@ -24,6 +24,7 @@
 #include "cli/report_command.h"
 #include "cli/segments_command.h"
 #include "cli/user_commands.h"
+#include "cli/care_command.h"
 #include "cli/visit_commands.h"
 #include "io/consent_store.h"
 #include "cli/webhook_commands.h"
@@ -176,6 +177,8 @@ int main(int argc, char** argv) {
     segments_command.add_to(app);
     AnnounceCommand announce_command;
     announce_command.add_to(app);
+    CareCommand care_command;
+    care_command.add_to(app);
 
     if (const auto status = parse_options(app, argc, argv)) return *status;
     if (*outbox_cmd) {
@@ -229,6 +232,7 @@ int main(int argc, char** argv) {
         if (const auto status = members_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = segments_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = announce_command.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status = care_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
             return *status;
         if (*jobs_cmd) return run_jobs(rt, jobs_store);

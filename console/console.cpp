@@ -58,6 +58,7 @@ void Console::add_to(AdminServer& server) {
     results_.add_to(server);
     health_.add_to(server);
     member_page_.add_to(server);
+    care_page_.add_to(server);
 }
 
 }  // namespace huitou

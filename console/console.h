@@ -25,6 +25,7 @@
 #include "console/health_page.h"
 #include "console/results_page.h"
 #include "console/member_page.h"
+#include "console/care_page.h"
 
 namespace huitou {
 
@@ -48,6 +49,7 @@ class Console {
     ResultsPage results_{context_};
     HealthPage health_{context_};
     MemberPage member_page_{context_};
+    CarePage care_page_{context_};
 };
 
 }  // namespace huitou

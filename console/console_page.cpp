@@ -44,6 +44,8 @@ const char* tab_name(ConsoleTab tab) {
     switch (tab) {
         case ConsoleTab::today:
             return "today";
+        case ConsoleTab::care:
+            return "care";
         case ConsoleTab::members:
             return "members";
         case ConsoleTab::results:
@@ -138,6 +140,7 @@ HttpReply ConsoleContext::page(const HttpRequest& req, const PageFrame& frame,
         data["store_path"] = url_encode(frame.store);
         data["store_name"] = config_.find_store(frame.store)->name;
         data[std::string("tab_") + tab_name(frame.tab)] = true;
+        data["care"] = config_.find_store(frame.store)->care.enabled;
     }
     nlohmann::json stores = nlohmann::json::array();
     for (const auto& id : visible_stores(req.identity)) {

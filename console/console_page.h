@@ -36,7 +36,7 @@
 namespace huitou {
 
 // The tabs of a store's pages, in the frame's order.
-enum class ConsoleTab { today, members, results, templates, health, none };
+enum class ConsoleTab { today, care, members, results, templates, health, none };
 
 struct PageFrame {
     std::string title;  // the page's <title> and heading, Chinese

@@ -17,6 +17,7 @@ using config_detail::read_effect;
 using config_detail::read_policy;
 using config_detail::read_provider;
 using config_detail::read_segments;
+using config_detail::read_care;
 using config_detail::read_store_occasions;
 using config_detail::read_winback;
 using config_detail::seconds_in;
@@ -40,6 +41,7 @@ void read_store_settings(Table& t, StoreConfig& s) {
     if (auto p = t.table("policy")) read_policy(*p, s.policy);
     if (auto e = t.table("effect")) read_effect(*e, s.effect);
     if (auto v = t.table("segments")) read_segments(*v, s.segments);
+    if (auto v = t.table("care")) read_care(*v, s.care);
     if (auto v = t.string("sms_signature")) {
         if (v->empty() || v->find("【") != std::string::npos || v->find("】") != std::string::npos)
             t.fail("sms_signature", "the bare name, without 【】, not empty");

@@ -43,6 +43,7 @@
 #include "core/policy_config.h"
 #include "core/provider_config.h"
 #include "core/segment_config.h"
+#include "core/care_config.h"
 #include "core/session_limits.h"
 #include "core/winback_config.h"
 
@@ -87,6 +88,8 @@ struct StoreConfig {
     EffectConfig effect;    // [effect]: holdout, attribution windows, SMS price (effect_config.h)
     // [segments]: the value segments' period (segment_config.h)
     SegmentConfig segments;
+    // [care]: the staff's care list, calls to chosen segments (care_config.h)
+    CareConfig care;
 };
 
 struct Endpoints {

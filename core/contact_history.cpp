@@ -44,8 +44,13 @@ std::vector<Contact> parse_contacts(std::string_view text) {
         int day = 0;
         const auto digits = entry.substr(0, entry.size() - 1);
         const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), day);
+        if (ec != std::errc{} || end != digits.data() + digits.size()) continue;
+        if (entry.back() == kCareCallLetter) {
+            out.push_back({day, std::nullopt});
+            continue;
+        }
         const auto kind = kind_from_letter(entry.back());
-        if (ec != std::errc{} || end != digits.data() + digits.size() || !kind) continue;
+        if (!kind) continue;
         out.push_back({day, *kind});
     }
     return out;
@@ -56,7 +61,7 @@ std::string format_contacts(const std::vector<Contact>& contacts) {
     for (const auto& c : contacts) {
         if (!out.empty()) out += ' ';
         out += std::to_string(c.day);
-        out += kind_letter(c.kind);
+        out += c.kind ? kind_letter(*c.kind) : kCareCallLetter;
     }
     return out;
 }
@@ -115,7 +120,8 @@ ContactCheck check_contact(const std::vector<Contact>& history, Kind kind, int t
     return ContactCheck::ok;
 }
 
-std::vector<Contact> with_contact(std::vector<Contact> history, int today, Kind kind) {
+std::vector<Contact> with_contact(std::vector<Contact> history, int today,
+                                  std::optional<Kind> kind) {
     if (kind == Kind::welcome) return history;  // never recorded (check_contact)
     std::erase_if(history,
                   [today](const Contact& c) { return today - c.day >= kContactHistoryDays; });

@@ -16,6 +16,10 @@
 // ending today, all kinds together (service notices count, and only the
 // daily cap holds them back unless caps_apply_to_notices); and per-kind
 // cooldowns: a kind waits N days after the last message of another kind.
+// A care call marked done by the staff (core/care_rule.h) is a contact too,
+// letter 'k' (no Kind: it is no message and never a job): it counts in the
+// caps and as "another kind" for every cooldown, so a message does not
+// follow a call within the cooldown.
 // check_contact is the rule; claim_due.lua is the same rule in Lua, and an
 // integration test holds the two together.
 #pragma once
@@ -32,7 +36,7 @@ namespace huitou {
 
 struct Contact {
     int day = 0;  // the store's local day number (visit_cycle.h: days since 1970-01-01)
-    Kind kind = Kind::birthday;
+    std::optional<Kind> kind = Kind::birthday;  // nullopt: a care call (letter 'k')
 
     friend bool operator==(const Contact&, const Contact&) = default;
 };
@@ -40,8 +44,10 @@ struct Contact {
 // How far back the history goes; cooldowns are at most this long.
 inline constexpr int kContactHistoryDays = 30;
 
-// b, c, f, e, w, p; n (welcome: never recorded, check_contact lets it go).
+// b, c, f, e, w, p, a; n (welcome: never recorded, check_contact lets it go).
 char kind_letter(Kind k);
+// A care call's letter in the history: no kind has it.
+inline constexpr char kCareCallLetter = 'k';
 std::optional<Kind> kind_from_letter(char c);
 
 // The stored field, and back. Parsing is tolerant: an entry that does not
@@ -61,6 +67,8 @@ ContactCheck check_contact(const std::vector<Contact>& history, Kind kind, int t
 
 // `history` with a message of `kind` on `today`, and without what is older
 // than kContactHistoryDays; a welcome is not recorded: `history` unchanged.
-std::vector<Contact> with_contact(std::vector<Contact> history, int today, Kind kind);
+// `kind` none: a care call (letter kCareCallLetter).
+std::vector<Contact> with_contact(std::vector<Contact> history, int today,
+                                  std::optional<Kind> kind);
 
 }  // namespace huitou

@@ -54,6 +54,10 @@ inline constexpr std::string_view points = "points";
 inline constexpr std::string_view points_expire = "points_expire";
 // What she likes (core/member_tags.h), normalized, joined with ';'; absent when none.
 inline constexpr std::string_view tags = "tags";
+// The care list (core/care_rule.h): days of care calls marked done
+// ("20711,20800"), and "1" when the staff were told not to call again.
+inline constexpr std::string_view care_calls = "cc";
+inline constexpr std::string_view care_stop = "cn";
 }  // namespace field
 
 struct Child {

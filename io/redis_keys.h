@@ -51,6 +51,8 @@
 //   hu:{S}:wb:counts      hash   win-back events, cumulative (visits, reminders, returned, ...)
 //   hu:{S}:seg            hash   the value segments: thresholds, generation, counts
 //                                (io/segment_store.h); a member's own in her hash, "sg"
+//   hu:{S}:seg:<0-7>      hash   the members of one value segment (fields = ids)
+//   hu:{S}:care:<date>    hash   the day's care list: member → entry (io/care_store.h)
 //   hu:{S}:holdout:<kind> hash   member → last holdout group for the kind (core/holdout.h)
 //   hu:{S}:fx:touch       zset   every job planned, messaged or held out, by due time
 //   hu:{S}:fx:sent        hash   job id → when it was sent (io/effect_store.h)
@@ -211,6 +213,14 @@ inline std::string winback(std::string_view store, std::string_view name) {
 // The store's value segments: thresholds, generation, counts (io/segment_store.h).
 inline std::string segments(std::string_view store) {
     return store_prefix(store) + "seg";
+}
+// The members of value segment `code` (0-7), kept by scripts/set_segments.lua.
+inline std::string segment_index(std::string_view store, int code) {
+    return segments(store) + ":" + std::to_string(code);
+}
+// A store's care list of local day `date` ("YYYY-MM-DD"; io/care_store.h).
+inline std::string care_day(std::string_view store, std::string_view date) {
+    return store_prefix(store) + "care:" + std::string(date);
 }
 
 // The effect report's records (io/effect_store.h).

@@ -6,11 +6,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/backoff.h"
 #include "core/job_render.h"
 #include "core/next_wakeup.h"
+#include "core/send_window.h"
 #include "core/separated_list.h"
 #include "core/visit_wire.h"
 #include "core/wire.h"
+#include "io/care_store.h"
 #include "io/effect_store.h"
 #include "io/job_migration.h"
 #include "io/program_setup.h"
@@ -283,6 +286,85 @@ void Scheduler::plan_due_days(SysSeconds now) {
                          format_date(today), stopped.why);
             if (stop_requested()) return;
         }
+    }
+    build_care_lists(now);
+    push_care_lists(now);
+}
+
+void Scheduler::build_care_lists(SysSeconds now) {
+    for (const auto& [id, store] : config_.stores) {
+        if (!store.care.enabled || !serves(id)) continue;
+        const Date today = local_date(now, store.zone);
+        const auto segmented = segmented_day_.find(id);
+        if (segmented == segmented_day_.end() || segmented->second != today) continue;
+        if (const auto done = cared_day_.find(id);
+            done != cared_day_.end() && done->second == today)
+            continue;
+        std::function<void()> between;
+        if (serve_while_planning_) between = [this, &id = id] { serve_between_batches(id); };
+        try {
+            for_store(id, "care", [&, &store = store] {
+                const auto r = CareStore(redis_, config_).build(store, today, now, between);
+                if (r.built)
+                    spdlog::info(
+                        "{} {}: care list of {} calls ({} due, {} members of its segments "
+                        "read)",
+                        id, format_date(today), r.listed, r.due, r.read);
+                cared_day_.insert_or_assign(id, today);
+            });
+        } catch (const PlanningStopped& stopped) {
+            spdlog::info("{} {}: care list stopped halfway ({}); taken up again next turn", id,
+                         format_date(today), stopped.why);
+            if (stop_requested()) return;
+        }
+    }
+}
+
+void Scheduler::push_care_lists(SysSeconds now) {
+    for (const auto& [id, store] : config_.stores) {
+        if (!store.care.enabled || !store.care.has_robot() || !serves(id)) continue;
+        const Date today = local_date(now, store.zone);
+        const auto cared = cared_day_.find(id);
+        if (cared == cared_day_.end() || cared->second != today) continue;
+        if (const auto p = care_pushed_day_.find(id);
+            p != care_pushed_day_.end() && p->second == today)
+            continue;
+        // Within the store's calling hours only: from the first opening to
+        // the last close (a list pushed at midnight wakes nobody kindly).
+        const auto open = open_intervals(store.care.hours, today, store.zone);
+        if (open.empty() || now < open.front().begin || now >= open.back().end) continue;
+        auto& retry = care_robot_retry_[id];
+        if (retry.second > 0 && now < retry.first) continue;
+        for_store(id, "care robot", [&, &store = store] {
+            CareStore care(redis_, config_);
+            const auto day = care.day(store, today);
+            if (!day) return;
+            if (day->pushed_at) {  // another replica, or before a restart
+                care_pushed_day_.insert_or_assign(id, today);
+                return;
+            }
+            std::string why;
+            try {
+                why = care_robot_.post(store, *day);
+            } catch (const ConfigError& e) {
+                why = e.what();
+            }
+            if (why.empty()) {
+                care.note_pushed(store.id, today, now);
+                care_pushed_day_.insert_or_assign(id, today);
+                care_robot_retry_.erase(id);
+                spdlog::info("{} {}: care list of {} calls posted to the group robot", id,
+                             format_date(today), day->rows.size());
+                return;
+            }
+            ++retry.second;
+            BackoffConfig backoff;
+            backoff.base = std::chrono::seconds(60);
+            backoff.cap = std::chrono::seconds(1800);
+            retry.first = now + retry_backoff(retry.second, backoff, 0.5);
+            spdlog::warn("{} {}: the group robot did not take the care list ({}); again at {}", id,
+                         format_date(today), why, format_instant(retry.first, store.zone));
+        });
     }
 }
 
@@ -665,6 +747,23 @@ std::chrono::seconds Scheduler::time_to_next_event(SysSeconds now) {
         // The store's next day, to plan.
         const Date tomorrow{date::sys_days{local_date(now, store.zone)} + date::days{1}};
         wakeup.at(start_of_day(tomorrow, store.zone));
+        // The care list's robot post, when one is still to go today.
+        if (store.care.enabled && store.care.has_robot()) {
+            const Date today = local_date(now, store.zone);
+            const auto cared = cared_day_.find(id);
+            const auto pushed = care_pushed_day_.find(id);
+            if (cared != cared_day_.end() && cared->second == today &&
+                (pushed == care_pushed_day_.end() || pushed->second != today)) {
+                const auto open = open_intervals(store.care.hours, today, store.zone);
+                if (!open.empty() && now < open.back().end) {
+                    SysSeconds at = std::max(now, open.front().begin);
+                    if (const auto r = care_robot_retry_.find(id);
+                        r != care_robot_retry_.end() && r->second.second > 0)
+                        at = std::max(at, r->second.first);
+                    wakeup.at(at);
+                }
+            }
+        }
     }
     return wakeup.clock_wait();
 }

@@ -35,6 +35,7 @@
 #include "core/config.h"
 #include "core/dispatch_flow.h"
 #include "core/message_template.h"
+#include "io/care_robot.h"
 #include "io/curve.h"
 #include "io/job_store.h"
 #include "io/redis_connection.h"
@@ -224,6 +225,18 @@ class Scheduler {
     std::map<std::string, Date> planned_day_;  // store → the local day planned
     // store → the local day its value segments were done
     std::map<std::string, Date> segmented_day_;
+    // The care list (io/care_store.h): store → the local day whose list is
+    // built, → the day whose list the group robot took, → when to try the
+    // robot again and the failed attempts so far (core/backoff.h).
+    std::map<std::string, Date> cared_day_;
+    std::map<std::string, Date> care_pushed_day_;
+    std::map<std::string, std::pair<SysSeconds, int>> care_robot_retry_;
+    CareRobot care_robot_;
+    // After a store's segments: its care list for the day, once; then, from
+    // the first of the store's calling hours, the robot post, retried with
+    // backoff until it goes (or the hours end).
+    void build_care_lists(SysSeconds now);
+    void push_care_lists(SysSeconds now);
     // "store|step|reply" → when it was last logged (for_store).
     std::map<std::string, std::chrono::steady_clock::time_point> refusal_logged_;
     // The jobs in flight and how many may be (core/dispatch_flow.h); on the

@@ -14,7 +14,8 @@ a staff member of toyland. Then, as a person would:
   3. that member's page; an opt-out for the message's channel at the counter;
   4. today's list again: her message has left it, she is among those skipped;
   5. a babycare member's page: refused (the 404 page) for the staff account;
-  6. the owner: results and health pages.
+  6. 回访: the day's care list; a call marked done with a note;
+  7. the owner: results and health pages.
 
 Every page is saved as a screenshot at 360 px (a phone) and 1280 px wide
 under --out, and checked not to scroll sideways at 360 px. Exit status 0 when
@@ -94,7 +95,10 @@ class Run:
                        "--set", f"endpoints.wechat=ipc://{self.work}/wechat.ipc",
                        "--set", f"endpoints.results=ipc://{self.work}/results.ipc",
                        "--set", f"endpoints.visits=ipc://{self.work}/visits.ipc",
-                       "--set", f"admin.listen=127.0.0.1:{self.admin_port}"]
+                       "--set", f"admin.listen=127.0.0.1:{self.admin_port}",
+                       # The care list (回访) at toyland, four periods a year.
+                       "--set", "stores.toyland.care.enabled=true",
+                       "--set", "stores.toyland.care.calls_per_year=4"]
         self.base = f"http://127.0.0.1:{self.admin_port}"
         self.shots = []
         self.driver = None
@@ -301,7 +305,31 @@ def scenario(run):
     run.check("B0001" not in run.find("main").text, "the refusal names the member")
     run.shoot("refused")
 
-    # 6. The owner: results and health.
+    # 6. 回访: the care list. On the demo day the members of the care
+    # segments are greeted for 中秋, and nobody is called on a message's
+    # day: today's list is empty. The day before's, built now (as the
+    # scheduler would have built it that night), has them; a call marked
+    # done with a note.
+    run.open("/stores/toyland/care")
+    run.check(run.all("#empty") or run.all("#care-list li.care"), "no care list today")
+    run.shoot("care-today")
+    run.huitou("care", "--store", "toyland", "--date", "2027-09-14", "--build")
+    run.open("/stores/toyland/care?day=2027-09-14")
+    calls = run.all("#care-list li.care")
+    run.check(len(calls) > 0, "the care list is empty on the demo day")
+    run.shoot("care")
+    member = calls[0].get_attribute("data-member")
+    entry = f'#care-list li.care[data-member="{member}"]'
+    run.find(f"{entry} input[name=note]").send_keys("聊了十分钟，周末带孩子来")
+    run.submit(f"{entry} button.done")
+    run.find("#notice")
+    done = run.find(entry)
+    run.check(done.get_attribute("data-state") == "done", f"{member} is not marked done")
+    run.check("聊了十分钟，周末带孩子来" in done.text, "the note is not shown")
+    run.check(not run.all(f"{entry} form.care-form"), "a done call can still be marked")
+    run.shoot("care-marked")
+
+    # 7. The owner: results and health.
     run.logout()
     run.login("boss", "boss-password-1")
     run.open("/stores/toyland/results")
