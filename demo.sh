@@ -10,7 +10,8 @@
 # held back today by the 中秋 greeting's cooldown, will not come); at 14:00 a
 # member says yes to SMS at the counter and gets his welcome. The day
 # before, 狮城优选 announces new LEGO sets to the members tagged 乐高 (huitou
-# announce): 黄志明 gets it beside his 中秋 greeting. It previews
+# announce): 黄志明 gets it beside his 中秋 greeting; 童乐玩具's staff get
+# their day's care list (members to phone, not to message). It previews
 # the day first (huitou preview), then prints the messages that went out (at
 # most one a member, spread over the send window), a summary and the win-back
 # stats and the effect report (messaged vs held out), and stops everything it started. Messages go to outbox files (the outbox provider),
@@ -66,7 +67,11 @@ common=(--set "endpoints.sms=ipc://$work/sms.ipc" --set "endpoints.wechat=ipc://
         --set "admin.listen=127.0.0.1:$admin_port"
         # 狮城优选 allows two messages a day in the demo, so its announcement
         # goes beside the 中秋 greeting (with one a day the greeting keeps the slot).
-        --set "stores.sg-online.policy.max_per_day=2")
+        --set "stores.sg-online.policy.max_per_day=2"
+        # 童乐玩具's staff phone their best customers (the care list, 回访;
+        # off by default): docs/policy.md "The staff's care list".
+        # Monthly here (3 a year by default), so a day a week on shows calls.
+        --set "stores.toyland.care.enabled=true" --set "stores.toyland.care.calls_per_year=12")
 
 # What a POS does (with curl: curl -H 'Content-Type: application/json' -d "$1"
 # http://127.0.0.1:$admin_port/api/visits); bash alone here, so the demo needs no curl.
@@ -155,6 +160,19 @@ cat outbox/*.jsonl 2>/dev/null | grep -o '"sent_at":"[^"]*"' | cut -d'"' -f4 | c
 echo
 echo "-- win-back: members by state (huitou stats)"
 HUITOU_NOW="${day}T23:59:00+08:00" "$bin/huitou" "${common[@]}" stats | sed 's/^/   /'
+echo
+echo "-- value segments at 童乐玩具, computed from the visits that night (huitou segments)"
+HUITOU_NOW="${day}T23:59:00+08:00" "$bin/huitou" "${common[@]}" segments --store toyland | sed 's/^/   /'
+echo
+# Nobody is phoned on a day she gets a message, nor within quiet_days (7)
+# after one: on 中秋 the list is empty. A week on, the list the scheduler
+# builds that night (built here ahead of time) has them.
+next_day=$(date -d "$day + 8 days" +%F)
+echo "-- the staff's care list (回访) at 童乐玩具: calls, not messages (huitou care)"
+HUITOU_NOW="${day}T23:59:00+08:00" "$bin/huitou" "${common[@]}" care --store toyland --date "$day" \
+  | sed 's/^/   /' || true
+HUITOU_NOW="${next_day}T00:05:00+08:00" "$bin/huitou" "${common[@]}" care --store toyland \
+  --date "$next_day" --build | sed 's/^/   /' || true
 echo
 echo "-- did it work? messaged vs held out (huitou report; a day is far too little data: docs/effect.md)"
 HUITOU_NOW="${day}T23:59:00+08:00" "$bin/huitou" "${common[@]}" report --store toyland --from "$day" --to "$day" | sed 's/^/   /'

@@ -136,7 +136,7 @@ std::vector<Verdict> plan_member_day(const MemberDay& in, const StoreConfig& sto
     const int today = day_number(in.day);
     std::map<Kind, int> sent_today;
     for (const auto& h : history) {
-        if (h.day == today) ++sent_today[h.kind];
+        if (h.day == today && h.kind) ++sent_today[*h.kind];  // a care call is no message
     }
     Candidate* winner = nullptr;  // the first message of the day: merges go into it
     bool winner_merged = false;

@@ -4,9 +4,10 @@
 // POST <robot_url>?key=<key> with {"msgtype":"markdown","markdown":
 // {"content":"..."}} — one request per part (core/care_message.h cuts a long
 // list at 4096 bytes); the robot answers {"errcode":0,"errmsg":"ok"}. Any
-// other answer, or a transport failure, is a failure of the whole post: the
-// caller retries with backoff (the robot takes 20 messages a minute, and a
-// day's list is one or two). The key is a secret (robot_key_file /
+// other answer, or a transport failure, stops the post there: the caller
+// retries with backoff from the first part not taken (the robot takes 20
+// messages a minute, and a day's list is one or two), so the group never
+// reads a part twice while the scheduler runs. The key is a secret (robot_key_file /
 // robot_key_env): it is read at each post and never logged — errors name
 // the store, not the URL. Blocking, with a short timeout: once a day a store.
 #pragma once
@@ -21,11 +22,16 @@ namespace huitou {
 
 class CareRobot {
   public:
-    // Posts `day` for `store` (whose care.has_robot()). Returns "" when the
-    // robot took every part (or the list is empty: nothing is posted), else
-    // why not ("errcode 93000: invalid webhook url", "HTTP 502", "transport:
-    // ..."). Throws ConfigError when the key cannot be read.
-    std::string post(const StoreConfig& store, const CareDay& day);
+    struct Outcome {
+        std::size_t taken = 0;  // parts the robot has taken, `from` included
+        std::string why;        // "" when it took the last part
+    };
+    // Posts the parts of `day` for `store` (whose care.has_robot()) from
+    // part `from` on. `why` is "" when the robot took every part (or the
+    // list is empty: nothing is posted), else why not ("errcode 93000:
+    // invalid webhook url", "HTTP 502", "transport: ..."). Throws
+    // ConfigError when the key cannot be read.
+    Outcome post(const StoreConfig& store, const CareDay& day, std::size_t from = 0);
 
   private:
     HttpClient http_;

@@ -334,7 +334,8 @@ void Scheduler::push_care_lists(SysSeconds now) {
         const auto open = open_intervals(store.care.hours, today, store.zone);
         if (open.empty() || now < open.front().begin || now >= open.back().end) continue;
         auto& retry = care_robot_retry_[id];
-        if (retry.second > 0 && now < retry.first) continue;
+        if (retry.day != today) retry = CareRobotRetry{today};
+        if (retry.failures > 0 && now < retry.again) continue;
         for_store(id, "care robot", [&, &store = store] {
             CareStore care(redis_, config_);
             const auto day = care.day(store, today);
@@ -345,7 +346,9 @@ void Scheduler::push_care_lists(SysSeconds now) {
             }
             std::string why;
             try {
-                why = care_robot_.post(store, *day);
+                const auto posted = care_robot_.post(store, *day, retry.parts_taken);
+                retry.parts_taken = posted.taken;  // a retry goes on from the next part
+                why = posted.why;
             } catch (const ConfigError& e) {
                 why = e.what();
             }
@@ -357,13 +360,13 @@ void Scheduler::push_care_lists(SysSeconds now) {
                              format_date(today), day->rows.size());
                 return;
             }
-            ++retry.second;
+            ++retry.failures;
             BackoffConfig backoff;
             backoff.base = std::chrono::seconds(60);
             backoff.cap = std::chrono::seconds(1800);
-            retry.first = now + retry_backoff(retry.second, backoff, 0.5);
+            retry.again = now + retry_backoff(retry.failures, backoff, 0.5);
             spdlog::warn("{} {}: the group robot did not take the care list ({}); again at {}", id,
-                         format_date(today), why, format_instant(retry.first, store.zone));
+                         format_date(today), why, format_instant(retry.again, store.zone));
         });
     }
 }
@@ -757,9 +760,10 @@ std::chrono::seconds Scheduler::time_to_next_event(SysSeconds now) {
                 const auto open = open_intervals(store.care.hours, today, store.zone);
                 if (!open.empty() && now < open.back().end) {
                     SysSeconds at = std::max(now, open.front().begin);
-                    if (const auto r = care_robot_retry_.find(id);
-                        r != care_robot_retry_.end() && r->second.second > 0)
-                        at = std::max(at, r->second.first);
+                    if (const auto r = care_robot_retry_.find(id); r != care_robot_retry_.end() &&
+                                                                   r->second.day == today &&
+                                                                   r->second.failures > 0)
+                        at = std::max(at, r->second.again);
                     wakeup.at(at);
                 }
             }

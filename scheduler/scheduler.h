@@ -226,11 +226,18 @@ class Scheduler {
     // store → the local day its value segments were done
     std::map<std::string, Date> segmented_day_;
     // The care list (io/care_store.h): store → the local day whose list is
-    // built, → the day whose list the group robot took, → when to try the
-    // robot again and the failed attempts so far (core/backoff.h).
+    // built, → the day whose list the group robot took, → the post under way
+    // (its day, the parts the robot took, the failed attempts, when to try
+    // again: core/backoff.h).
+    struct CareRobotRetry {
+        Date day;
+        std::size_t parts_taken = 0;
+        int failures = 0;
+        SysSeconds again{};
+    };
     std::map<std::string, Date> cared_day_;
     std::map<std::string, Date> care_pushed_day_;
-    std::map<std::string, std::pair<SysSeconds, int>> care_robot_retry_;
+    std::map<std::string, CareRobotRetry> care_robot_retry_;
     CareRobot care_robot_;
     // After a store's segments: its care list for the day, once; then, from
     // the first of the store's calling hours, the robot post, retried with

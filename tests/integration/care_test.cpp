@@ -12,14 +12,17 @@
 
 #include <cstdlib>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "core/care_message.h"
 #include "core/care_rule.h"
 #include "core/contact_history.h"
 #include "core/visit_cycle.h"
+#include "io/care_robot.h"
 #include "io/care_store.h"
 #include "io/lua_script.h"
 #include "io/member_store.h"
@@ -336,4 +339,52 @@ TEST_CASE("a year of care lists: calls spread, spaced, marked, and posted once a
                      "--date", "2027-03-01"},
                     env);
     CHECK(none.status == 3);
+}
+
+TEST_CASE("a long care list goes to the robot in parts, and a retry goes on from the part not taken",
+          "[care]") {
+    ::setenv("HUITOU_TEST_CARE_ROBOT", "robot-key-2", 1);
+    HttpServer robot;
+    int calls = 0;
+    std::vector<std::string> taken;  // the contents the robot took, in order
+    std::mutex mutex;
+    robot.server().Post(
+        "/cgi-bin/webhook/send", [&](const httplib::Request& req, httplib::Response& res) {
+            std::lock_guard lock(mutex);
+            if (++calls == 2) {  // the second part fails once
+                res.set_content(R"({"errcode":45009,"errmsg":"api freq out of limit"})",
+                                "application/json");
+                return;
+            }
+            taken.push_back(nlohmann::json::parse(req.body).at("markdown").at("content"));
+            res.set_content(R"({"errcode":0,"errmsg":"ok"})", "application/json");
+        });
+    robot.start();
+    const Config config = parse_config(config_text(robot.url() + "/cgi-bin/webhook/send"), "t.toml");
+    const StoreConfig& store = *config.find_store("shop");
+
+    CareDay day{d(2027, 3, 2), {}, {}, {}};
+    for (int i = 0; i < 150; ++i) {
+        CareRow row;
+        row.entry.member = "M" + std::to_string(1000 + i);
+        row.member_exists = true;
+        row.name = "会员" + std::to_string(1000 + i);
+        row.phone = phone_of(i);
+        row.last_visit = d(2026, 11, 1);
+        day.rows.push_back(row);
+    }
+    const auto parts = care_robot_texts(store.name, day, store.care);
+    REQUIRE(parts.size() >= 3);
+
+    CareRobot poster;
+    const auto first = poster.post(store, day);
+    CHECK(first.taken == 1);
+    CHECK_THAT(first.why, Catch::Contains("45009"));
+    const auto second = poster.post(store, day, first.taken);
+    CHECK(second.why.empty());
+    CHECK(second.taken == parts.size());
+    // Every part once, in order: the first was not posted again.
+    std::lock_guard lock(mutex);
+    CHECK(taken == parts);
+    CHECK(calls == static_cast<int>(parts.size()) + 1);
 }

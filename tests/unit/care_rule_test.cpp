@@ -68,7 +68,7 @@ TEST_CASE("the year is cut into calls_per_year periods that cover it", "[care]")
 
 TEST_CASE("a member's day in a period is fixed, in its first two thirds, and varies by member",
           "[care]") {
-    const auto p = care_period(day_of("2027-05-01"), 3);
+    const auto p = care_period(day_of("2027-06-01"), 3);  // 365 days: 121, 122, 122
     CHECK(p == CarePeriod{1, day_of("2027-05-02"), day_of("2027-08-31")});
     std::set<int> days;
     for (int i = 0; i < 200; ++i) {
