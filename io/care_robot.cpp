@@ -9,8 +9,7 @@
 
 namespace huitou {
 
-CareRobot::Outcome CareRobot::post(const StoreConfig& store, const CareDay& day,
-                                   std::size_t from) {
+CareRobot::Outcome CareRobot::post(const StoreConfig& store, const CareDay& day, std::size_t from) {
     const auto texts =
         care_robot_texts(store.name.empty() ? store.id : store.name, day, store.care);
     Outcome out{std::min(from, texts.size()), {}};
@@ -40,10 +39,10 @@ CareRobot::Outcome CareRobot::post(const StoreConfig& store, const CareDay& day,
         }
         const auto answer = nlohmann::json::parse(res.body, nullptr, false);
         if (!answer.is_object() || answer.value("errcode", -1) != 0) {
-            out.why = "errcode " + (answer.is_object()
-                                        ? std::to_string(answer.value("errcode", -1)) + ": " +
-                                              answer.value("errmsg", std::string{})
-                                        : std::string("? (not JSON)"));
+            out.why =
+                "errcode " + (answer.is_object() ? std::to_string(answer.value("errcode", -1)) +
+                                                       ": " + answer.value("errmsg", std::string{})
+                                                 : std::string("? (not JSON)"));
             return out;
         }
     }
