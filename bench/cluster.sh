@@ -2,7 +2,7 @@
 # bench/cluster.sh — what a Redis Cluster spreads and what it does not:
 # keys, memory and Redis commands per node, and the balance across nodes.
 #
-#   bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--dispatch J]
+#   bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--send S] [--dispatch J]
 #                    [--workers W] [--port P] [--day YYYY-MM-DD]
 #
 # Starts 3 redis-server masters with --cluster-enabled yes on loopback
@@ -16,6 +16,11 @@
 #   plan      bench_plan --layout sheets --keep-jobs on --day (default
 #             2027-09-15, 中秋: a festival that greets every member who
 #             agreed, the most expensive day), every store
+#   send      (--send S) the festival's planned jobs of store S sent for
+#             real: huitou-scheduler --once at 10:00 that day, with a config
+#             of S alone, and W huitou-sms workers (null provider); Redis
+#             memory a job sent is what a sent job keeps until
+#             job_retention_days
 #   dispatch  (J > 0) for each store, bench_dispatch --store S --jobs J
 #             --layout sheets with W huitou-sms workers (null provider):
 #             its own J jobs, their members written first; it deletes the
@@ -33,18 +38,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-members=1000000 stores=4 bin=build-bench/bin dispatch=0 workers=2 port=21000 day=2027-09-15
+members=1000000 stores=4 bin=build-bench/bin send="" dispatch=0 workers=2 port=21000 day=2027-09-15
 args="$*"
 while [ $# -gt 0 ]; do
   case "$1" in
     --members) members=$2; shift 2 ;;
     --stores) stores=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
+    --send) send=$2; shift 2 ;;
     --dispatch) dispatch=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --day) day=$2; shift 2 ;;
-    *) echo "usage: bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--dispatch J] [--workers W] [--port P] [--day D]" >&2
+    *) echo "usage: bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--send S] [--dispatch J] [--workers W] [--port P] [--day D]" >&2
        exit 2 ;;
   esac
 done
@@ -127,7 +133,7 @@ block() { tee -a "$report"; }
 
 out "# bench/cluster.sh $args — $stamp"
 out ""
-out "- command: \`bench/cluster.sh $args\` (members $members, stores $stores, day $day, dispatch $dispatch jobs a store, workers $workers, programs in $bin)"
+out "- command: \`bench/cluster.sh $args\` (members $members, stores $stores, day $day, send ${send:-none}, dispatch $dispatch jobs a store, workers $workers, programs in $bin)"
 out "- commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/results' || echo ' (with uncommitted changes)')"
 out "- machine: nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
 out "- redis: $(redis-server --version | cut -d' ' -f3-4), 3 masters (ports ${ports[*]}), no replicas, persistence off (save \"\", appendonly no)"
@@ -180,11 +186,34 @@ phase plan "$bin/bench_plan" --config "$config" --redis "$url" --day "$day" --re
 out "plan: $(grep -v 'Redis commands\|Redis memory' "$work/plan.out" | tr '\n' ' ')"
 jobs_planned=$(sed -n 's/.* \([0-9]*\) jobs created.*/\1/p' "$work/plan.out" | head -1)
 
-if [ "$dispatch" -gt 0 ]; then
+start_workers() {
+  [ ${#pids[@]} -gt 0 ] && return 0
   for _ in $(seq "$workers"); do
     "$bin/huitou-sms" --config "$config" --log-level warn >>"$work/workers.log" 2>&1 &
     pids+=($!)
   done
+}
+jobs_sent=0
+if [ -n "$send" ]; then
+  start_workers
+  # The same config with store $send alone: --once plans and sends it only.
+  awk '/^\[stores\./ { exit } { print }' "$config" >"$work/send.toml"
+  awk -v s="[stores.$send]" '$0 == s { on = 1; print; next } /^\[/ { on = 0 } on' "$config" >>"$work/send.toml"
+  # At 13:00, after the 120 minutes the day is spread over from send_time
+  # (10:00): every job of the day is due. --once plans the day first
+  # (again: idempotent, nothing new, but it reads the store's members once
+  # more; bench_plan does not mark a day planned), then sends.
+  send_rc=0
+  phase send "$bin/huitou-scheduler" --config "$work/send.toml" --log-level warn --once \
+    --now "${day}T13:00:00+08:00" >"$work/send.out" 2>&1 || send_rc=$?
+  "$bin/huitou" --config "$work/send.toml" --log-level warn jobs --json >"$work/send-jobs.json"
+  jobs_sent=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], {}).get("sent", 0))' \
+    "$work/send-jobs.json" "$send")
+  out "send: huitou-scheduler --once for $send exited $send_rc; jobs of $send by state: $(tr -d '\n ' <"$work/send-jobs.json" | cut -c1-400)"
+fi
+
+if [ "$dispatch" -gt 0 ]; then
+  start_workers
   run_dispatch() {
     local s
     for s in $(seq "$stores"); do
@@ -221,12 +250,13 @@ print(' '.join(f'{k}={v}' for k, v in sorted(c.items())))
 PY
 )
 
-python3 - "$work" "$members" "$tick" "${jobs_planned:-0}" "$dispatch" "$stores" "$members_per_store" \
+python3 - "$work" "$members" "$tick" "${jobs_planned:-0}" "$dispatch" "$stores" "$members_per_store" "$jobs_sent" "${send:-none}" \
   "${phases[*]}" "${times[*]}" "${ports[*]}" <<'PY' | block
 import sys, collections
 work, members, tick, planned, dispatch, stores = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 per_store = dict(kv.split('=') for kv in sys.argv[7].split())
-phases, times, ports = sys.argv[8].split(), sys.argv[9].split(), sys.argv[10].split()
+jobs_sent, send_store = int(sys.argv[8]), sys.argv[9]
+phases, times, ports = sys.argv[10].split(), sys.argv[11].split(), sys.argv[12].split()
 
 def load(name):
     d = collections.defaultdict(dict)
@@ -290,12 +320,21 @@ tot = [sum(r[k] for r in rows) for k in range(5)]
 print(f'| all | {tot[0]:,} | {tot[1]:,} | {tot[2]:,} | {per(tot[2], members)} | {tot[3]:,} | {tot[4]:,} | {per(tot[4], tot[3])} |')
 print(f'| max/mean | {bal(r[0] for r in rows)} | {bal(r[1] for r in rows)} | {bal(r[2] for r in rows)} | | {bal(r[3] for r in rows)} | {bal(r[4] for r in rows)} | |')
 print(f'\nbench_plan: {planned:,} jobs created on the festival day.')
+if 'send' in snaps:
+    node = [l.split()[5] for l in open(f'{work}/stores.txt') if l.split()[1] == send_store]
+    grown = {p: snaps['send'][p]['used_memory'] - after_plan[p]['used_memory'] for p in ports}
+    print(f'\nsend: {jobs_sent:,} jobs of {send_store} (on {node[0]}) sent; used_memory grown over the sending, by node: ' +
+          ', '.join(f'{p} {grown[p]:,}' for p in ports) +
+          (f'; on {node[0]}: {grown[node[0]] / jobs_sent:.0f} bytes a job sent' if jobs_sent else ''))
 
 prev = 'start'
 for ph, t in zip(phases, times):
     a, b = snaps[prev], snaps[ph]
     if ph == 'dispatch':
         unit, total_n, here = 'job', dispatch * stores, {p: dispatch * stores_n[p] for p in ports}
+    elif ph == 'send':
+        node = [l.split()[5] for l in open(f'{work}/stores.txt') if l.split()[1] == send_store]
+        unit, total_n, here = 'job', jobs_sent, {p: (jobs_sent if [p] == node else 0) for p in ports}
     else:
         unit, total_n, here = 'member', members, dict(members_at)
     print(f'\n## Phase {ph}: {t} s wall (not a speed: see the programs\' build)\n')
