@@ -3,7 +3,8 @@
 # keys, memory and Redis commands per node, and the balance across nodes.
 #
 #   bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--send S] [--dispatch J]
-#                    [--workers W] [--port P] [--day YYYY-MM-DD]
+#                    [--rate-limit C] [--rate-workers R] [--workers W] [--port P]
+#                    [--day YYYY-MM-DD]
 #
 # Starts 3 redis-server masters with --cluster-enabled yes on loopback
 # (ports P, P+1, P+2, default 21000; no replicas: a replica holds its
@@ -17,7 +18,7 @@
 #             2027-09-15, 中秋: a festival that greets every member who
 #             agreed, the most expensive day), every store
 #   send      (--send S) the festival's planned jobs of store S sent for
-#             real: huitou-scheduler --once at 10:00 that day, with a config
+#             real: huitou-scheduler --once at 13:00 that day, with a config
 #             of S alone, and W huitou-sms workers (null provider); Redis
 #             memory a job sent is what a sent job keeps until
 #             job_retention_days
@@ -25,10 +26,14 @@
 #             --layout sheets with W huitou-sms workers (null provider):
 #             its own J jobs, their members written first; it deletes the
 #             store's planned jobs before it starts
+#   ratelimit (C > 0) bench_rate_limit --workers R (default 4) --rate 200
+#             --burst 10 --jobs C on the cluster: R worker processes sharing one provider
+#             account's rate, whose key (hu:rate:{<account>}) is one slot
 # Prints per node: the stores whose slot it holds, keys (DBSIZE),
 # used_memory (bytes, and bytes a member of the run), Redis CPU seconds
 # (/proc, user + system) and commands by name (INFO commandstats delta of
-# each phase), with the balance max/mean across the nodes. Writes the
+# each phase, and the server time a command: a script's time includes the
+# commands it runs), with the balance max/mean across the nodes. Writes the
 # report to bench/results/<UTC time>-cluster.md.
 #
 # DIR holds the programs (default build-bench/bin, as bench/run.sh builds
@@ -36,9 +41,8 @@
 # built; times do (an AddressSanitizer build is several times slower).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 
-members=1000000 stores=4 bin=build-bench/bin send="" dispatch=0 workers=2 port=21000 day=2027-09-15
+members=1000000 stores=4 bin=build-bench/bin send="" dispatch=0 ratelimit=0 rate_workers=4 workers=2 port=21000 day=2027-09-15
 args="$*"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -47,10 +51,12 @@ while [ $# -gt 0 ]; do
     --bin) bin=$2; shift 2 ;;
     --send) send=$2; shift 2 ;;
     --dispatch) dispatch=$2; shift 2 ;;
+    --rate-limit) ratelimit=$2; shift 2 ;;
+    --rate-workers) rate_workers=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --day) day=$2; shift 2 ;;
-    *) echo "usage: bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--send S] [--dispatch J] [--workers W] [--port P] [--day D]" >&2
+    *) echo "usage: bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--send S] [--dispatch J] [--rate-limit C] [--rate-workers R] [--workers W] [--port P] [--day D]" >&2
        exit 2 ;;
   esac
 done
@@ -133,7 +139,7 @@ block() { tee -a "$report"; }
 
 out "# bench/cluster.sh $args — $stamp"
 out ""
-out "- command: \`bench/cluster.sh $args\` (members $members, stores $stores, day $day, send ${send:-none}, dispatch $dispatch jobs a store, workers $workers, programs in $bin)"
+out "- command: \`bench/cluster.sh $args\` (members $members, stores $stores, day $day, send ${send:-none}, dispatch $dispatch jobs a store, rate limit $ratelimit calls by $rate_workers workers, workers $workers, programs in $bin)"
 out "- commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/results' || echo ' (with uncommitted changes)')"
 out "- machine: nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
 out "- redis: $(redis-server --version | cut -d' ' -f3-4), 3 masters (ports ${ports[*]}), no replicas, persistence off (save \"\", appendonly no)"
@@ -152,22 +158,23 @@ snapshot() {  # $1: the phase's name
       echo "node $p used_memory $(redis-cli -p "$p" info memory | tr -d '\r' | sed -n 's/^used_memory://p')"
       echo "node $p cpu_ticks $(awk '{ print $14 + $15 }' "/proc/${redis_pids[$i]}/stat")"
       redis-cli -p "$p" info commandstats | tr -d '\r' |
-        sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\),.*/\1 \2/p' | sed "s/^/node $p cmd /"
+        sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\),usec=\([0-9]*\),.*/\1 \2 \3/p' | sed "s/^/node $p cmd /"
     } >>"$f"
   done
 }
 secs() { date +%s.%N; }
 phases=()
 times=()
-phase() {  # $1: name; the rest: the command
+phase() {  # $1: name; the rest: the command. Returns the command's status.
   local name=$1; shift
-  local t0 t1
+  local t0 t1 rc=0
   t0=$(secs)
-  "$@"
+  "$@" || rc=$?
   t1=$(secs)
   snapshot "$name"
   phases+=("$name")
   times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')")
+  return "$rc"
 }
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
@@ -224,6 +231,14 @@ if [ "$dispatch" -gt 0 ]; then
   phase dispatch run_dispatch
   block <"$work/dispatch.out"
 fi
+
+if [ "$ratelimit" -gt 0 ]; then
+  rl_rc=0
+  phase ratelimit "$bin/bench_rate_limit" --workers "$rate_workers" --rate 200 --burst 10 --jobs "$ratelimit" \
+    --redis "$url" >"$work/ratelimit.out" 2>&1 || rl_rc=$?
+  out "rate limit (bench_rate_limit exited $rl_rc):"
+  sed 's/^/  /' "$work/ratelimit.out" | block
+fi
 out ""
 
 # --- the tables -------------------------------------------------------------------
@@ -250,13 +265,13 @@ print(' '.join(f'{k}={v}' for k, v in sorted(c.items())))
 PY
 )
 
-python3 - "$work" "$members" "$tick" "${jobs_planned:-0}" "$dispatch" "$stores" "$members_per_store" "$jobs_sent" "${send:-none}" \
+python3 - "$work" "$members" "$tick" "${jobs_planned:-0}" "$dispatch" "$stores" "$members_per_store" "$jobs_sent" "${send:-none}" "$ratelimit" \
   "${phases[*]}" "${times[*]}" "${ports[*]}" <<'PY' | block
 import sys, collections
 work, members, tick, planned, dispatch, stores = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 per_store = dict(kv.split('=') for kv in sys.argv[7].split())
-jobs_sent, send_store = int(sys.argv[8]), sys.argv[9]
-phases, times, ports = sys.argv[10].split(), sys.argv[11].split(), sys.argv[12].split()
+jobs_sent, send_store, calls = int(sys.argv[8]), sys.argv[9], int(sys.argv[10])
+phases, times, ports = sys.argv[11].split(), sys.argv[12].split(), sys.argv[13].split()
 
 def load(name):
     d = collections.defaultdict(dict)
@@ -264,6 +279,7 @@ def load(name):
         f = line.split()
         if f[2] == 'cmd':
             d[f[1]].setdefault('cmd', {})[f[3]] = int(f[4])
+            d[f[1]].setdefault('usec', {})[f[3]] = int(f[5])
         else:
             d[f[1]][f[2]] = int(f[3])
     return d
@@ -332,6 +348,9 @@ for ph, t in zip(phases, times):
     a, b = snaps[prev], snaps[ph]
     if ph == 'dispatch':
         unit, total_n, here = 'job', dispatch * stores, {p: dispatch * stores_n[p] for p in ports}
+    elif ph == 'ratelimit':
+        # Its own store (bench) and the account's key: no store of ours.
+        unit, total_n, here = 'call', calls, {p: calls for p in ports}
     elif ph == 'send':
         node = [l.split()[5] for l in open(f'{work}/stores.txt') if l.split()[1] == send_store]
         unit, total_n, here = 'job', jobs_sent, {p: (jobs_sent if [p] == node else 0) for p in ports}
@@ -339,19 +358,25 @@ for ph, t in zip(phases, times):
         unit, total_n, here = 'member', members, dict(members_at)
     print(f'\n## Phase {ph}: {t} s wall (not a speed: see the programs\' build)\n')
     deltas = {}
+    usecs = {}
     names = set()
     for p in ports:
         d = {k: v - a[p].get('cmd', {}).get(k, 0) for k, v in b[p].get('cmd', {}).items()}
         d = {k: v for k, v in d.items() if v > 0 and k not in ('info', 'dbsize')}
         deltas[p] = d
+        usecs[p] = {k: v - a[p].get('usec', {}).get(k, 0) for k, v in b[p].get('usec', {}).items()}
         names |= set(d)
     cpu = {p: (b[p]['cpu_ticks'] - a[p]['cpu_ticks']) / tick for p in ports}
     total = {p: sum(deltas[p].values()) for p in ports}
     n = total_n or 1
-    print(f'| | ' + ' | '.join(ports) + ' | all | max/mean |')
-    print('|---|' + '---|' * (len(ports) + 2))
-    print(f'| {unit}s here | ' + ' | '.join(f'{here.get(p, 0):,}' for p in ports) +
-          f' | {total_n:,} | {bal(here.get(p, 0) for p in ports)} |')
+    print(f'| | ' + ' | '.join(ports) + ' | all | max/mean | µs a command |')
+    print('|---|' + '---|' * (len(ports) + 3))
+    if ph == 'ratelimit':
+        print(f'| provider calls (a node\'s commands below are divided by all of them) | ' +
+              ' | '.join(f'{calls:,}' for p in ports) + f' | {calls:,} | |')
+    else:
+        print(f'| {unit}s here | ' + ' | '.join(f'{here.get(p, 0):,}' for p in ports) +
+              f' | {total_n:,} | {bal(here.get(p, 0) for p in ports)} |')
     print(f'| Redis CPU s | ' + ' | '.join(f'{cpu[p]:.2f}' for p in ports) +
           f' | {sum(cpu.values()):.2f} | {bal(cpu.values())} |')
     print(f'| commands | ' + ' | '.join(f'{total[p]:,}' for p in ports) +
@@ -364,7 +389,8 @@ for ph, t in zip(phases, times):
         vals = [deltas[p].get(k, 0) for p in ports]
         if sum(vals) / n < 0.001:
             continue
-        print(f'| {k} | ' + ' | '.join(f'{v:,}' for v in vals) + f' | {sum(vals):,} ({sum(vals) / n:.3f} a {unit}) | {bal(vals)} |')
+        us = sum(usecs[p].get(k, 0) for p in ports)
+        print(f'| {k} | ' + ' | '.join(f'{v:,}' for v in vals) + f' | {sum(vals):,} ({sum(vals) / n:.3f} a {unit}) | {bal(vals)} | {us / sum(vals):.2f} |')
     prev = ph
 PY
 
