@@ -4,7 +4,7 @@
 #
 #   bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--send S] [--dispatch J]
 #                    [--rate-limit C] [--rate-workers R] [--workers W] [--port P]
-#                    [--day YYYY-MM-DD]
+#                    [--day YYYY-MM-DD] [--families]
 #
 # Starts 3 redis-server masters with --cluster-enabled yes on loopback
 # (ports P, P+1, P+2, default 21000; no replicas: a replica holds its
@@ -33,7 +33,9 @@
 # used_memory (bytes, and bytes a member of the run), Redis CPU seconds
 # (/proc, user + system) and commands by name (INFO commandstats delta of
 # each phase, and the server time a command: a script's time includes the
-# commands it runs), with the balance max/mean across the nodes. Writes the
+# commands it runs), with the balance max/mean across the nodes. With
+# --families, also each node's memory by key family after the last phase
+# (MEMORY USAGE of every key, SAMPLES 0: slow at a million keys). Writes the
 # report to bench/results/<UTC time>-cluster.md.
 #
 # DIR holds the programs (default build-bench/bin, as bench/run.sh builds
@@ -42,7 +44,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-members=1000000 stores=4 bin=build-bench/bin send="" dispatch=0 ratelimit=0 rate_workers=4 workers=2 port=21000 day=2027-09-15
+members=1000000 stores=4 bin=build-bench/bin send="" dispatch=0 ratelimit=0 rate_workers=4 families=0 workers=2 port=21000 day=2027-09-15
 args="$*"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -53,10 +55,11 @@ while [ $# -gt 0 ]; do
     --dispatch) dispatch=$2; shift 2 ;;
     --rate-limit) ratelimit=$2; shift 2 ;;
     --rate-workers) rate_workers=$2; shift 2 ;;
+    --families) families=1; shift ;;
     --workers) workers=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --day) day=$2; shift 2 ;;
-    *) echo "usage: bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--send S] [--dispatch J] [--rate-limit C] [--rate-workers R] [--workers W] [--port P] [--day D]" >&2
+    *) echo "usage: bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--send S] [--dispatch J] [--rate-limit C] [--rate-workers R] [--workers W] [--port P] [--day D] [--families]" >&2
        exit 2 ;;
   esac
 done
@@ -403,6 +406,43 @@ for p in "${ports[@]}"; do
     sort | uniq -c | sort -rn | head -20 | sed "s/^ */- $p: /" >"$work/other-$p.txt"
   if [ -s "$work/other-$p.txt" ]; then block <"$work/other-$p.txt"; else out "- $p: none"; fi
 done
+
+# Memory by key family: hu:{S}:<family>[:<sub>]:..., ids and dates folded.
+if [ "$families" = 1 ]; then
+  out ""
+  out "## Memory by key family, per node (MEMORY USAGE ... SAMPLES 0, after the last phase)"
+  out ""
+  for p in "${ports[@]}"; do
+    redis-cli -p "$p" --scan >"$work/keys-$p.txt"
+    sed 's/"/\\"/g; s/.*/MEMORY USAGE "&" SAMPLES 0/' "$work/keys-$p.txt" | redis-cli -p "$p" >"$work/sizes-$p.txt"
+  done
+  python3 - "$work" "${ports[*]}" <<'FAM' | block
+import collections, re, sys
+work, ports = sys.argv[1], sys.argv[2].split()
+def family(key):
+    parts = re.sub(r'^hu:\{[^}]*\}', 'hu:{S}', key).split(':')
+    fam = parts[:3]
+    # Two-level families: fx:touch, fx:sent, sheets by day, jobs by kind.
+    if len(parts) > 3 and parts[2] in ('fx', 'job', 'sheet', 'sheets', 'holdout', 'days', 'open'):
+        fam.append(parts[3])
+    return re.sub(r'[0-9]{2,}', 'N', ':'.join(fam))
+print('| node | family | keys | bytes | share of the node |')
+print('|---|---|---|---|---|')
+for p in ports:
+    keys = open(f'{work}/keys-{p}.txt', encoding='utf-8', errors='replace').read().splitlines()
+    sizes = open(f'{work}/sizes-{p}.txt').read().split()
+    total = collections.Counter()
+    count = collections.Counter()
+    for k, v in zip(keys, sizes):
+        if v.isdigit():
+            total[family(k)] += int(v)
+            count[family(k)] += 1
+    all_bytes = sum(total.values()) or 1
+    for fam, b in total.most_common(15):
+        print(f'| {p} | `{fam}` | {count[fam]:,} | {b:,} | {100 * b / all_bytes:.1f} % |')
+    print(f'| {p} | all ({len(keys):,} keys) | {sum(count.values()):,} | {sum(total.values()):,} | |')
+FAM
+fi
 out ""
 out "- load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "written to $report" >&2
