@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/care_list.h"
+#include "core/care_rule.h"
 #include "core/send_window.h"
 #include "io/care_store.h"
 
@@ -97,6 +98,8 @@ std::optional<int> CareCommand::run(const Runtime& rt, std::ostream& out, std::o
                                              : nlohmann::json(nullptr)},
                  {"last_contact", r.last_contact ? nlohmann::json(format_date(*r.last_contact))
                                                  : nlohmann::json(nullptr)},
+                 {"hours", format_time_windows(r.hours)},
+                 {"work_hours", format_work_hours(r.work_hours)},
                  {"state", to_string(r.entry.state)},
                  {"note", r.entry.note},
                  {"by", r.entry.by}});
@@ -117,6 +120,9 @@ std::optional<int> CareCommand::run(const Runtime& rt, std::ostream& out, std::o
             << (r.phone.empty() ? "-" : r.phone) << " " << segment_name(r.entry.segment)
             << " last visit " << date_or_dash(r.last_visit) << ", last contact "
             << date_or_dash(r.last_contact) << ": " << care_state_name(r.entry.state);
+        if (r.hours != store->care.hours)
+            out << ", call " << format_time_windows(r.hours) << " (at work "
+                << format_work_hours(r.work_hours) << ")";
         if (!r.entry.note.empty()) out << " (" << r.entry.note << ")";
         out << "\n";
     }

@@ -107,6 +107,11 @@ HttpReply CarePage::show(const HttpRequest& req) {
                     j["phone"] = phone_words(r.phone);
                     j["tel"] = r.phone;
                 }
+                if (r.hours != store.care.hours) {
+                    // Her working hours take some of the store's calling hours.
+                    j["own_hours"] = format_time_windows(r.hours);
+                    j["work_hours"] = format_time_windows(r.work_hours);
+                }
                 if (!r.entry.note.empty()) j["note"] = r.entry.note;
                 if (!r.entry.by.empty()) j["by"] = r.entry.by;
                 rows.push_back(std::move(j));

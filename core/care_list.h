@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/civil_time.h"
+#include "core/send_window.h"
 #include "core/value_segment.h"
 
 namespace huitou {
@@ -49,9 +50,11 @@ struct CareRow {
     CareEntry entry;
     bool member_exists = false;
     std::string name;
-    std::string phone;                 // E.164 or empty
-    std::optional<Date> last_visit;    // from her segment's R
-    std::optional<Date> last_contact;  // her latest message or care call (`ch`)
+    std::string phone;                   // E.164 or empty
+    std::optional<Date> last_visit;      // from her segment's R
+    std::optional<Date> last_contact;    // her latest message or care call (`ch`)
+    std::vector<TimeWindow> work_hours;  // when she is at work, Monday to Friday (`wh`)
+    std::vector<TimeWindow> hours;       // when to call her that day (core/care_rule.h care_hours)
 };
 
 struct CareDay {

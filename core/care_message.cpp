@@ -19,6 +19,7 @@ std::vector<std::string> care_robot_texts(const std::string& store_name, const C
                            (r.name.empty() ? r.entry.member : r.name) + " " + phone + " " +
                            std::string(segment_name(r.entry.segment));
         if (r.last_visit) line += " 上次到店 " + format_date(*r.last_visit);
+        if (r.hours != config.hours) line += " 宜在 " + format_time_windows(r.hours) + " 致电";
         lines.push_back(line + "\n");
     }
     const std::string title = "**" + store_name + " 今日回访 " + format_date(day.day) + "**\n" +

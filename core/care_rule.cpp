@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <tuple>
 #include <utility>
 
@@ -49,6 +50,8 @@ std::string_view to_string(CareVerdict v) {
             return "not_yet";
         case CareVerdict::quiet:
             return "quiet";
+        case CareVerdict::at_work:
+            return "at_work";
     }
     return "?";
 }
@@ -88,8 +91,94 @@ CareDecision care_due(const CareMember& m, int today, int iso_weekday, const Car
         if (c.day <= today && today - c.day <= config.quiet_days) quiet = true;
     for (const int c : m.care_days)
         if (c <= today && today - c <= config.quiet_days) quiet = true;
-    d.verdict = quiet ? CareVerdict::quiet : CareVerdict::due;
+    if (quiet) {
+        d.verdict = CareVerdict::quiet;
+        return d;
+    }
+    d.verdict = care_hours(config, m.work_hours, iso_weekday).empty() ? CareVerdict::at_work
+                                                                      : CareVerdict::due;
     return d;
+}
+
+std::optional<std::vector<TimeWindow>> parse_work_hours(std::string_view text, std::string* error) {
+    std::vector<TimeWindow> out;
+    std::string normalized(text);
+    for (const std::string_view sep : {"，", "、", ";", "；"}) {
+        for (auto at = normalized.find(sep); at != std::string::npos; at = normalized.find(sep))
+            normalized.replace(at, sep.size(), ",");
+    }
+    std::string_view rest = normalized;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        std::string_view part = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        while (!part.empty() && part.front() == ' ')
+            part.remove_prefix(1);
+        while (!part.empty() && part.back() == ' ')
+            part.remove_suffix(1);
+        if (part.empty()) continue;
+        // "9:00-18:00" as typed at a counter: an hour of one digit gets its 0.
+        std::string padded;
+        for (std::size_t i = 0; i < part.size(); ++i) {
+            const bool digit = part[i] >= '0' && part[i] <= '9';
+            const bool after_digit = i > 0 && part[i - 1] >= '0' && part[i - 1] <= '9';
+            if (digit && !after_digit && i + 1 < part.size() && part[i + 1] == ':') padded += '0';
+            padded += part[i];
+        }
+        std::string why;
+        const auto w = parse_time_window(padded, &why);
+        if (!w) {
+            if (error) *error = why;
+            return std::nullopt;
+        }
+        out.push_back(*w);
+    }
+    if (out.size() > 4) {
+        if (error) *error = "more than 4 windows";
+        return std::nullopt;
+    }
+    std::sort(out.begin(), out.end(),
+              [](const TimeWindow& a, const TimeWindow& b) { return a.begin < b.begin; });
+    std::vector<TimeWindow> merged;
+    for (const auto& w : out) {
+        if (!merged.empty() && w.begin <= merged.back().end)
+            merged.back().end = std::max(merged.back().end, w.end);
+        else
+            merged.push_back(w);
+    }
+    return merged;
+}
+
+std::string format_work_hours(const std::vector<TimeWindow>& windows) {
+    std::string out;
+    auto hhmm = [](std::chrono::seconds s) {
+        char text[8];
+        std::snprintf(text, sizeof text, "%02d:%02d", static_cast<int>(s.count() / 3600),
+                      static_cast<int>(s.count() / 60 % 60));
+        return std::string(text);
+    };
+    for (const auto& w : windows) {
+        if (!out.empty()) out += ',';
+        out += hhmm(w.begin) + "-" + hhmm(w.end);
+    }
+    return out;
+}
+
+std::vector<TimeWindow> care_hours(const CareConfig& config,
+                                   const std::vector<TimeWindow>& work_hours, int iso_weekday) {
+    if (work_hours.empty() || iso_weekday > 5) return config.hours;
+    constexpr std::chrono::seconds kShortest{15 * 60};
+    std::vector<TimeWindow> out;
+    for (const auto& h : config.hours) {
+        std::chrono::seconds from = h.begin;
+        for (const auto& w : work_hours) {  // sorted, merged
+            if (w.end <= from || w.begin >= h.end) continue;
+            if (w.begin - from >= kShortest) out.push_back({from, w.begin});
+            from = std::max(from, w.end);
+        }
+        if (h.end - from >= kShortest) out.push_back({from, h.end});
+    }
+    return out;
 }
 
 std::vector<CareCandidate> choose_care_list(std::vector<CareCandidate> due,

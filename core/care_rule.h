@@ -25,8 +25,12 @@
 // and come back on a later day of the period. One that is still not called
 // when the period ends has missed it: the next period starts afresh.
 //
-// Not here: her working hours. The member archive has no such field, so
-// the list suggests the store's hours to everyone.
+// Her working hours (member field `wh`, "09:00-18:00", import column
+// work_hours / 工作时间), when the store knows them, hold on working days
+// (Monday to Friday): her calling hours that day are the store's hours
+// without them (slices under 15 minutes dropped), and a working day with
+// none left is not her day (`at_work`: she comes on a day with hours left —
+// a weekend, when the store calls then — or the period passes).
 #pragma once
 
 #include <optional>
@@ -39,6 +43,13 @@
 #include "core/value_segment.h"
 
 namespace huitou {
+
+namespace field {
+// When she is at work, Monday to Friday ("09:00-18:00"): the care list does
+// not call her then; absent when not known. (Here, not in core/member.h:
+// only the care list reads it, and the import and the API write it.)
+inline constexpr std::string_view work_hours = "wh";
+}  // namespace field
 
 // One period of a year: days [first_day, last_day] (day numbers), the
 // index-th of calls_per_year.
@@ -60,10 +71,11 @@ int care_day(std::string_view member, const CarePeriod& period);
 struct CareMember {
     std::string id;
     std::optional<ValueSegment> segment;
-    std::vector<Contact> contacts;  // `ch`, care calls included
-    std::vector<int> care_days;     // `cc`: days of care calls marked done
-    bool stopped = false;           // `cn`: "don't call again"
-    bool message_today = false;     // a message is planned for her today (the caller looks)
+    std::vector<Contact> contacts;       // `ch`, care calls included
+    std::vector<int> care_days;          // `cc`: days of care calls marked done
+    bool stopped = false;                // `cn`: "don't call again"
+    bool message_today = false;          // a message is planned for her today (the caller looks)
+    std::vector<TimeWindow> work_hours;  // `wh`: when she is at work, Monday to Friday
 };
 
 enum class CareVerdict {
@@ -74,6 +86,7 @@ enum class CareVerdict {
     called,   // a care call was marked done in this period
     not_yet,  // her day in the period has not come
     quiet,    // a message or care call within quiet_days (or a message today)
+    at_work,  // a working day whose calling hours her working hours cover
 };
 std::string_view to_string(CareVerdict v);
 
@@ -92,6 +105,19 @@ struct CareCandidate {
     ValueSegment segment = ValueSegment::important_value;
     CareDecision decision;
 };
+
+// Her working hours as typed: "09:00-18:00", several joined by ',' '，' ';'
+// or '、' ("09:00-12:00,13:30-18:00"); empty text is none. Sorted and merged;
+// nullopt (and `error` says why) when a part is not a window or there are
+// more than 4. `format_work_hours` writes the stored form, "09:00-18:00,...".
+std::optional<std::vector<TimeWindow>> parse_work_hours(std::string_view text,
+                                                        std::string* error = nullptr);
+std::string format_work_hours(const std::vector<TimeWindow>& windows);
+
+// The hours to call her on a day of `iso_weekday`: the store's hours, less
+// her working hours Monday to Friday, slices under 15 minutes dropped.
+std::vector<TimeWindow> care_hours(const CareConfig& config,
+                                   const std::vector<TimeWindow>& work_hours, int iso_weekday);
 
 // The day's list: `due` ranked as the header says, at most daily_limit.
 std::vector<CareCandidate> choose_care_list(std::vector<CareCandidate> due,

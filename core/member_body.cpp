@@ -5,12 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/care_rule.h"
+
 namespace huitou {
 namespace {
 
 // The API's names of the shop's record (the JSON Lines keys) and their
 // stored fields: what a replace clears when the body leaves them out.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 11> kReplaced{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kReplaced{{
     {"name", field::name},
     {"gender", field::gender},
     {"birthday", field::birthday},
@@ -22,25 +24,18 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 11> kReplace
     {"points", field::points},
     {"points_expire", field::points_expire},
     {"tags", field::tags},
+    {"work_hours", field::work_hours},
 }};
 
-constexpr std::array<std::string_view, 17> kFieldNames{"tags",
-                                                       "member_id",
-                                                       "store",
-                                                       "name",
-                                                       "gender",
-                                                       "birthday",
-                                                       "phone",
-                                                       "wechat_openid",
-                                                       "tier",
-                                                       "card_expires",
-                                                       "sms_optin",
-                                                       "wechat_optin",
-                                                       "wechat_subscribed",
-                                                       "points",
-                                                       "points_expire",
-                                                       "children",
-                                                       "child"};
+constexpr std::array<std::string_view, 18> kFieldNames{"tags",          "work_hours",
+                                                       "member_id",     "store",
+                                                       "name",          "gender",
+                                                       "birthday",      "phone",
+                                                       "wechat_openid", "tier",
+                                                       "card_expires",  "sms_optin",
+                                                       "wechat_optin",  "wechat_subscribed",
+                                                       "points",        "points_expire",
+                                                       "children",      "child"};
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/care_rule.h"
 #include "core/date_text.h"
 #include "core/member_tags.h"
 #include "core/phone_number.h"
@@ -77,6 +78,8 @@ std::string_view MemberRowParser::column_name(Column c) {
             return "points_expire";
         case Column::tags:
             return "tags";
+        case Column::work_hours:
+            return "work_hours";
         case Column::child_name:
             return "child name";
         case Column::child_birthday:
@@ -169,6 +172,9 @@ std::optional<std::pair<MemberRowParser::Column, int>> MemberRowParser::column_n
         Alias{"tags", Column::tags},
         Alias{"标签", Column::tags},
         Alias{"偏好", Column::tags},
+        Alias{"work_hours", Column::work_hours},
+        Alias{"工作时间", Column::work_hours},
+        Alias{"上班时间", Column::work_hours},
     };
     const std::string name = lower_ascii(trim(raw));
     for (const auto& a : aliases) {
@@ -220,7 +226,7 @@ std::string MemberRowParser::set_header(const std::vector<std::string>& names) {
     if (std::find(seen.begin(), seen.end(), std::make_pair(Column::member_id, 0)) == seen.end()) {
         return "the header has no member_id column (columns: member_id, store, name, gender, "
                "birthday, phone, wechat_openid, tier, card_expires, sms_optin, wechat_optin, "
-               "wechat_subscribed, points, points_expire, tags, "
+               "wechat_subscribed, points, points_expire, tags, work_hours, "
                "child1_name, child1_birthday, child1_gender, ...)";
     }
     return {};
@@ -497,6 +503,15 @@ RowResult MemberRowParser::check(const std::vector<Cell>& cells, bool has_childr
                     clear(field::tags);
                 } else {
                     set(field::tags, join_tags(t.tags));
+                }
+                break;
+            case Column::work_hours:
+                // Checked and written in one form here (core/care_rule.h).
+                if (std::string why; const auto w = parse_work_hours(v, &why)) {
+                    w->empty() ? clear(field::work_hours)
+                               : set(field::work_hours, format_work_hours(*w));
+                } else {
+                    leave_out("work_hours refused: " + why);
                 }
                 break;
             case Column::child_name:

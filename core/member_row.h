@@ -88,6 +88,7 @@ class MemberRowParser {
         points,
         points_expire,
         tags,
+        work_hours,
         child_name,
         child_birthday,
         child_gender,

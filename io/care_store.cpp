@@ -74,11 +74,11 @@ CareBuild CareStore::build(const StoreConfig& store, const Date& day, SysSeconds
         for (std::size_t i = begin; i < end; ++i)
             reads.push_back({"HMGET", keys::member(store.id, ids[i]), std::string(field::segment),
                              std::string(field::contacts), std::string(field::care_calls),
-                             std::string(field::care_stop)});
+                             std::string(field::care_stop), std::string(field::work_hours)});
         const auto replies = redis_.pipeline(reads);
         for (std::size_t i = begin; i < end; ++i) {
             const auto& f = replies[i - begin].expect_ok("care list: HMGET").elements;
-            if (f.size() != 4) continue;
+            if (f.size() != 5) continue;
             ++out.read;
             CareMember m;
             m.id = ids[i];
@@ -86,6 +86,8 @@ CareBuild CareStore::build(const StoreConfig& store, const Date& day, SysSeconds
             m.contacts = parse_contacts(field_or_empty(f[1]));
             m.care_days = parse_care_days(field_or_empty(f[2]));
             m.stopped = field_or_empty(f[3]) == "1";
+            m.work_hours =
+                parse_work_hours(field_or_empty(f[4])).value_or(std::vector<TimeWindow>{});
             const auto d = care_due(m, today, weekday, care);
             ++out.verdicts[std::string(to_string(d.verdict))];
             if (d.verdict == CareVerdict::due) due.push_back({m.id, *m.segment, d});
@@ -141,6 +143,7 @@ std::optional<CareDay> CareStore::day(const StoreConfig& store, const Date& day)
         if (const auto e = decode_care_entry(k, v)) out.rows.push_back({*e});
     }
     const auto period = care_period(day_number(day), store.care.calls_per_year);
+    const int weekday = static_cast<int>(date::weekday{date::sys_days{day}}.iso_encoding());
     std::sort(out.rows.begin(), out.rows.end(), [&](const CareRow& a, const CareRow& b) {
         const auto key = [&](const CareRow& r) {
             return std::tuple(segment_rank(store.care, r.entry.segment),
@@ -151,7 +154,8 @@ std::optional<CareDay> CareStore::day(const StoreConfig& store, const Date& day)
     std::vector<RedisCommand> reads;
     for (const auto& r : out.rows) {
         reads.push_back({"HMGET", keys::member(store.id, r.entry.member), std::string(field::name),
-                         std::string(field::phone), std::string(field::contacts)});
+                         std::string(field::phone), std::string(field::contacts),
+                         std::string(field::work_hours)});
         reads.push_back({"HGET", keys::visit_state(store.id, r.entry.member),
                          std::string(visit_field::last_date)});
     }
@@ -159,13 +163,16 @@ std::optional<CareDay> CareStore::day(const StoreConfig& store, const Date& day)
     for (std::size_t i = 0; i < out.rows.size(); ++i) {
         auto& row = out.rows[i];
         const auto& f = replies[2 * i].elements;
-        if (f.size() != 3) continue;
+        row.hours = store.care.hours;
+        if (f.size() != 4) continue;
         row.member_exists = std::any_of(f.begin(), f.end(), [](const RedisReply& r) {
             return r.type == RedisReply::Type::string;
         });
         row.name = field_or_empty(f[0]);
         row.phone = field_or_empty(f[1]);
         row.last_visit = parse_date(field_or_empty(replies[2 * i + 1]));
+        row.work_hours = parse_work_hours(field_or_empty(f[3])).value_or(std::vector<TimeWindow>{});
+        row.hours = care_hours(store.care, row.work_hours, weekday);
         std::optional<int> last;
         for (const auto& c : parse_contacts(field_or_empty(f[2])))
             if (!last || c.day > *last) last = c.day;

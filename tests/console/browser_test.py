@@ -317,6 +317,11 @@ def scenario(run):
     run.open("/stores/toyland/care?day=2027-09-14")
     calls = run.all("#care-list li.care")
     run.check(len(calls) > 0, "the care list is empty on the demo day")
+    # 王芳 (T0001) works 09:00-18:00 (demo/members.csv): on a Tuesday she is
+    # to be called in the evening only.
+    own = run.all('#care-list li.care[data-member="T0001"] .own-hours')
+    run.check(own and "19:00–20:30" in own[0].text and "09:00–18:00" in own[0].text,
+              "王芳's row does not say to call her 19:00–20:30, after her working hours")
     run.shoot("care")
     member = calls[0].get_attribute("data-member")
     entry = f'#care-list li.care[data-member="{member}"]'

@@ -280,3 +280,41 @@ TEST_CASE("[care] in the config", "[care][config]") {
     CAPTURE(text);
     CHECK_THROWS_WITH(parse(text), Catch::Contains(says));
 }
+
+TEST_CASE("her working hours: the calling hours left on a working day, none left is not her day",
+          "[care]") {
+    using std::chrono::minutes;
+    auto window = [](int h1, int m1, int h2, int m2) {
+        return TimeWindow{minutes(h1 * 60 + m1), minutes(h2 * 60 + m2)};
+    };
+    auto c = enabled();  // 10:00–11:30, 14:30–17:30, 19:00–20:30
+    const std::vector<TimeWindow> office{window(9, 0, 18, 0)};
+    CHECK(care_hours(c, office, 3) == std::vector<TimeWindow>{window(19, 0, 20, 30)});
+    CHECK(care_hours(c, office, 6) == c.hours);  // Saturday: not at work
+    CHECK(care_hours(c, {}, 3) == c.hours);
+    // A slice under 15 minutes is no time to call: 17:20–17:30 dropped.
+    CHECK(care_hours(c, {window(9, 0, 12, 0), window(13, 0, 17, 20)}, 1) ==
+          std::vector<TimeWindow>{window(19, 0, 20, 30)});
+    // A lunch break at work leaves a window.
+    CHECK(care_hours(c, {window(8, 0, 11, 0), window(12, 0, 20, 30)}, 2) ==
+          std::vector<TimeWindow>{window(11, 0, 11, 30)});
+
+    const int today = day_of("2027-03-10");  // a Wednesday
+    auto m = member("M1");
+    REQUIRE(care_due(m, today, 3, c).verdict == CareVerdict::due);
+    m.work_hours = {window(9, 0, 21, 0)};  // covers every calling hour
+    CHECK(care_due(m, today, 3, c).verdict == CareVerdict::at_work);
+    CHECK(care_due(m, today + 3, 6, c).verdict == CareVerdict::due);  // her Saturday
+    m.work_hours = office;
+    CHECK(care_due(m, today, 3, c).verdict == CareVerdict::due);
+
+    std::string why;
+    CHECK(parse_work_hours("", &why) == std::vector<TimeWindow>{});
+    CHECK_FALSE(parse_work_hours("18:00-09:00", &why));
+    CHECK_THAT(why, Catch::Contains("ends before it begins"));
+    CHECK_FALSE(
+        parse_work_hours("01:00-02:00,03:00-04:00,05:00-06:00,07:00-08:00,09:00-10:00", &why));
+    CHECK_THAT(why, Catch::Contains("more than 4"));
+    CHECK(format_work_hours(*parse_work_hours("13:30-18:00、9:00-12:00")) ==
+          "09:00-12:00,13:30-18:00");
+}

@@ -446,3 +446,31 @@ TEST_CASE("tags in JSON Lines: a string or an array of strings") {
     REQUIRE(bad.warnings.size() == 1);
     CHECK(bad.warnings[0] == "\"tags\" must be a string or an array of strings; left out");
 }
+
+TEST_CASE("working hours: typed several ways, stored one way; a bad one named and left out",
+          "[care]") {
+    auto p = parser("toyland");
+    REQUIRE(p.set_header({"会员号", "工作时间"}).empty());
+    const auto [typed, stored] = GENERATE(table<std::string, std::string>({
+        {"09:00-18:00", "09:00-18:00"},
+        {"9:00–18:00", "09:00-18:00"},
+        {"13:30-18:00，09:00-12:00", "09:00-12:00,13:30-18:00"},
+        {"09:00-12:00; 11:00-18:00", "09:00-18:00"},  // overlapping: merged
+    }));
+    CAPTURE(typed);
+    const auto r = p.parse_csv({"M1", typed});
+    REQUIRE(r.record);
+    CHECK(r.warnings.empty());
+    CHECK(r.record->set.at("wh") == stored);
+
+    const auto cleared = p.parse_csv({"M1", ""});
+    REQUIRE(cleared.record);
+    CHECK(cleared.record->clear == std::vector<std::string>{"wh"});
+
+    const auto bad = p.parse_csv({"M1", "早九晚六"});
+    REQUIRE(bad.record);
+    REQUIRE(bad.warnings.size() == 1);
+    CHECK_THAT(bad.warnings[0], Catch::Contains("work_hours refused") &&
+                                    Catch::Contains("早九晚六") && Catch::Contains("left out"));
+    CHECK_FALSE(bad.record->set.contains("wh"));
+}
