@@ -43,6 +43,7 @@
 # built; times do (an AddressSanitizer build is several times slower).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 
 members=1000000 stores=4 bin=build-bench/bin send="" dispatch=0 ratelimit=0 rate_workers=4 families=0 workers=2 port=21000 day=2027-09-15
 args="$*"
@@ -103,33 +104,9 @@ redis_pids=()
 for p in "${ports[@]}"; do redis_pids+=("$(cat "$work/$p/redis.pid")"); done
 url="redis+cluster://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]},127.0.0.1:${ports[2]}"
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 config=$work/bench.toml
 {
-  cat <<EOF
-[redis]
-url = "$url"
-[endpoints]
-sms = "tcp://127.0.0.1:$(free_port)"
-wechat = "tcp://127.0.0.1:$(free_port)"
-results = "tcp://127.0.0.1:$(free_port)"
-visits = ""
-[admin]
-listen = ""
-[scheduler]
-retry_delay_seconds = 1
-[sms]
-provider = "null"
-bench = true
-[wechat]
-provider = "null"
-bench = true
-[store_defaults]
-festivals = ["spring_festival", "womens_day", "mothers_day", "childrens_day",
-             "dragon_boat", "fathers_day", "mid_autumn", "double_ninth"]
-[store_defaults.policy]
-send_windows = ["00:00-24:00"]
-EOF
+  bench_config "$url" festivals
   for s in $(seq "$stores"); do printf '[stores.bench%d]\nname = "压测店%d"\n' "$s" "$s"; done
 } >"$config"
 

@@ -15,6 +15,7 @@
 # free port and removes it after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 what=${1:?dispatch or import}; shift
 bin=build-bench/bin layout=sheets jobs=100000 workers=2 members=200000 slowlog=0
 while [ $# -gt 0 ]; do
@@ -29,7 +30,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 work=$(mktemp -d /tmp/huitou-cost-XXXXXX)
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
   --daemonize yes --logfile "$work/redis.log"
@@ -46,35 +46,7 @@ redis_pid=$(rcli info server | tr -d '\r' | sed -n 's/^process_id://p')
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # user + system, in clock ticks
 tick=$(getconf CLK_TCK)
 url="redis://127.0.0.1:$port"
-cat >"$work/bench.toml" <<TOML
-[redis]
-url = "$url"
-[endpoints]
-sms = "tcp://127.0.0.1:$(free_port)"
-wechat = "tcp://127.0.0.1:$(free_port)"
-results = "tcp://127.0.0.1:$(free_port)"
-visits = ""
-[admin]
-listen = ""
-[scheduler]
-retry_delay_seconds = 1
-[sms]
-provider = "null"
-bench = true
-[wechat]
-provider = "null"
-bench = true
-[store_defaults.policy]
-send_windows = ["00:00-24:00"]
-[stores.bench1]
-name = "童乐玩具"
-[stores.bench2]
-name = "贝贝母婴"
-[stores.bench3]
-name = "丽人美容"
-[stores.bench4]
-name = "欢唱KTV"
-TOML
+{ bench_config "$url"; bench_four_stores; } >"$work/bench.toml"
 start_slowlog() {
   [ "$slowlog" = 1 ] || return 0
   rcli config set slowlog-log-slower-than 0 >/dev/null

@@ -33,6 +33,7 @@
 # numbers do not depend on the hour the bench runs at.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 root=$(pwd)
 
 members=1000000 jobs=200000 repeat=3 quick=0 build=1 only="import,plan,visits,console,dispatch,ratelimit,api"
@@ -76,7 +77,6 @@ bin=build-bench/bin
 # --- the private Redis ----------------------------------------------------
 run=$root/$work/run
 rm -rf "$run" && mkdir -p "$run"
-free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 port=$(free_port)
 redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$run" \
   --logfile "$run/redis.log" --daemonize no &
@@ -92,38 +92,7 @@ redis-cli -p "$port" ping >/dev/null || { echo "redis-server did not start" >&2;
 rcli() { redis-cli -p "$port" "$@"; }
 url="redis://127.0.0.1:$port/0"
 
-cat >"$run/bench.toml" <<EOF
-[redis]
-url = "$url"
-[endpoints]
-sms = "tcp://127.0.0.1:$(free_port)"
-wechat = "tcp://127.0.0.1:$(free_port)"
-results = "tcp://127.0.0.1:$(free_port)"
-visits = ""
-[admin]
-listen = ""
-[scheduler]
-retry_delay_seconds = 1
-[sms]
-provider = "null"
-bench = true
-[wechat]
-provider = "null"
-bench = true
-[store_defaults]
-festivals = ["spring_festival", "womens_day", "mothers_day", "childrens_day",
-             "dragon_boat", "fathers_day", "mid_autumn", "double_ninth"]
-[store_defaults.policy]
-send_windows = ["00:00-24:00"]
-[stores.bench1]
-name = "童乐玩具"
-[stores.bench2]
-name = "贝贝母婴"
-[stores.bench3]
-name = "丽人美容"
-[stores.bench4]
-name = "欢唱KTV"
-EOF
+{ bench_config "$url" festivals; bench_four_stores; } >"$run/bench.toml"
 config="$run/bench.toml"
 today=2027-09-15  # 中秋节: the festival day; the generator's "today"
 
