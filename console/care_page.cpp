@@ -76,17 +76,20 @@ HttpReply CarePage::show(const HttpRequest& req) {
         for (const auto s : store.care.segments)
             segments += (segments.empty() ? "" : "、") + std::string(segment_name(s));
         data["segments"] = segments;
-        const auto notice = req.param("marked");
-        if (!notice.empty()) {
-            const auto state = parse_care_state(req.param("as"));
-            data["notice"] = "已记下：" + notice + " " +
-                             std::string(state ? care_state_name(*state) : "") + "。";
-        }
         if (const auto why = req.param("refused"); !why.empty())
             data["refusal"] = why == "final" ? "这位会员今天已经记录为已联系或不再致电，不能再改。"
                                              : "这位会员不在这一天的回访名单上。";
         const auto list = CareStore(redis, ctx_.config()).day(store, day);
         data["built"] = list.has_value();
+        // After a mark: her name and what was written, from the list itself
+        // (the query only names which row; a member not on it gets no notice).
+        if (const auto marked = req.param("marked"); !marked.empty() && list) {
+            for (const auto& r : list->rows) {
+                if (r.entry.member != marked) continue;
+                data["notice"] = "已记下：" + (r.name.empty() ? r.entry.member : r.name) + " " +
+                                 std::string(care_state_name(r.entry.state)) + "。";
+            }
+        }
         auto rows = nlohmann::json::array();
         std::size_t open = 0;
         if (list) {

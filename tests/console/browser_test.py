@@ -325,9 +325,11 @@ def scenario(run):
     run.shoot("care")
     member = calls[0].get_attribute("data-member")
     entry = f'#care-list li.care[data-member="{member}"]'
+    name = run.find(f"{entry} .line a").text
     run.find(f"{entry} input[name=note]").send_keys("聊了十分钟，周末带孩子来")
     run.submit(f"{entry} button.done")
-    run.find("#notice")
+    run.check(f"已记下：{name} 已联系" in run.find("#notice").text,
+              f"the notice does not name {name}: {run.find('#notice').text}")
     done = run.find(entry)
     run.check(done.get_attribute("data-state") == "done", f"{member} is not marked done")
     run.check("聊了十分钟，周末带孩子来" in done.text, "the note is not shown")

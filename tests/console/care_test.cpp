@@ -105,6 +105,14 @@ TEST_CASE("回访: the day's care list, marked by the store's staff", "[console]
         CHECK_THAT(entry, Catch::Contains("她说下周带孩子来（xiaoli）"));
         CHECK_THAT(entry, !Catch::Contains("care-form"));  // final
         CHECK_THAT(r->body, Catch::Contains("id=\"notice\""));
+        // The notice names her as the list does (her id when she has no name).
+        const auto& name = list->rows.front().name;
+        CHECK_THAT(r->body,
+                   Catch::Contains("已记下：" + (name.empty() ? member : name) + " 已联系。"));
+        // A member not on the list in the query: no notice.
+        r = f.get("/stores/toyland/care?day=2027-09-15&marked=NOBODY&as=done", staff);
+        REQUIRE(r);
+        CHECK_THAT(r->body, !Catch::Contains("id=\"notice\""));
         const auto ch = redis.command({"HGET", keys::member("toyland", member), "ch"});
         CHECK(ch.str == std::to_string(today) + "k");
         // Again: refused, nothing changes.

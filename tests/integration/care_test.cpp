@@ -81,7 +81,7 @@ std::vector<std::pair<std::string, ValueSegment>> cast() {
     std::vector<std::pair<std::string, ValueSegment>> out;
     auto add = [&](const char* prefix, int n, ValueSegment s) {
         for (int i = 0; i < n; ++i) {
-            char id[8];
+            char id[16];
             std::snprintf(id, sizeof id, "%s%02d", prefix, i);
             out.emplace_back(id, s);
         }

@@ -32,13 +32,6 @@ CareMember member(std::string id, ValueSegment s = ValueSegment::important_value
     return m;
 }
 
-// The first day from `from` on which `m` is due, if any before `to`.
-std::optional<int> first_due(const CareMember& m, int from, int to, const CareConfig& c) {
-    for (int d = from; d <= to; ++d)
-        if (care_due(m, d, 1, c).verdict == CareVerdict::due) return d;
-    return std::nullopt;
-}
-
 }  // namespace
 
 TEST_CASE("the year is cut into calls_per_year periods that cover it", "[care]") {
