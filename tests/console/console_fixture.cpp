@@ -24,17 +24,20 @@ ConsoleFixture::ConsoleFixture(std::string now_text, bool plan, const std::strin
     const auto imported = huitou({"import", source("demo/members.csv")});
     if (imported.status != 0) throw std::runtime_error("import: " + imported.out + imported.err);
     if (plan) {
-        std::vector<std::string> args{
-            bin("huitou-scheduler"),
-            "--once",
-            "--set",
-            "scheduler.once_wait_seconds=1",
-            "--set",
-            "endpoints.sms=tcp://127.0.0.1:" + std::to_string(free_port()),
-            "--set",
-            "endpoints.wechat=tcp://127.0.0.1:" + std::to_string(free_port()),
-            "--set",
-            "endpoints.results=tcp://127.0.0.1:" + std::to_string(free_port())};
+        // Unix sockets in a folder of its own: a TCP port picked free can be
+        // taken by a test running beside this one before the scheduler binds
+        // it (seen once: "cannot bind tcp://127.0.0.1:18880").
+        const TempDir sockets;
+        std::vector<std::string> args{bin("huitou-scheduler"),
+                                      "--once",
+                                      "--set",
+                                      "scheduler.once_wait_seconds=1",
+                                      "--set",
+                                      "endpoints.sms=ipc://" + sockets.file("sms.ipc"),
+                                      "--set",
+                                      "endpoints.wechat=ipc://" + sockets.file("wechat.ipc"),
+                                      "--set",
+                                      "endpoints.results=ipc://" + sockets.file("results.ipc")};
         if (!job_storage.empty()) {
             args.push_back("--set");
             args.push_back("scheduler.job_storage=" + job_storage);
