@@ -18,7 +18,8 @@ WechatToken::WechatToken(RedisConnection& redis, HttpClient& http, const WechatC
       config_(config),
       secret_(std::move(secret)),
       timeout_(timeout),
-      drop_("wechat_token") {}
+      drop_("wechat_token"),
+      unlock_("release_lease") {}
 
 std::string WechatToken::key() const {
     return "hu:wechat:{" + config_.app_id + "}:token";
@@ -43,16 +44,24 @@ std::string WechatToken::get() {
         lock.expect_ok("SET wechat token lock");
         if (lock.type == RedisReply::Type::status) {  // OK: this worker fetches
             try {
+                // Another worker may have cached a token and let the lock go
+                // between this worker's HGET and its SET: then use that one.
+                const auto again = redis_.command({"HGET", key(), "token"});
+                again.expect_ok("HGET wechat token");
+                if (!again.is_nil() && !again.str.empty()) {
+                    unlock(me);
+                    return again.str;
+                }
                 std::string token = fetch(false);
                 // Normal mode returns the token still in force; if that is the
                 // one just rejected, only a forced refresh gives a new one.
                 const auto rejected = redis_.command({"GET", rejected_key()});
                 rejected.expect_ok("GET wechat rejected token");
                 if (!rejected.is_nil() && rejected.str == token) token = fetch(true);
-                redis_.command({"DEL", lock_key()});
+                unlock(me);
                 return token;
             } catch (...) {
-                redis_.command({"DEL", lock_key()});
+                unlock(me);
                 throw;
             }
         }
@@ -60,6 +69,12 @@ std::string WechatToken::get() {
             throw HttpError("wechat: no access token: another worker is fetching it", false);
         std::this_thread::sleep_for(50ms);
     }
+}
+
+// The lock is deleted only while it is still this worker's: a fetch slower
+// than the lock's life must not free the lock another worker took since.
+void WechatToken::unlock(const std::string& me) {
+    unlock_.run(redis_, {lock_key()}, {me});
 }
 
 std::string WechatToken::fetch(bool force) {

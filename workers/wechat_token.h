@@ -7,8 +7,11 @@
 // token in the last five minutes of the old one (both stay valid then), so
 // the cached copy vanishes just when a fresh one can be had — refreshed
 // before it expires. Fetching is single-flight: the worker that wins
-// SET hu:wechat:{<appid>}:token-lock NX PX fetches; the others wait for the
-// token to appear (bounded), so a fleet starting at once makes one request.
+// SET hu:wechat:{<appid>}:token-lock NX PX reads the cache once more (the
+// last holder may have filled it and let go just before) and fetches only if
+// it is still empty; the others wait for the token to appear (bounded), so a
+// fleet starting at once makes one request. The lock is deleted only by its
+// holder.
 // A token WeChat rejects (40001, 42001) is dropped only if it is still the
 // cached one (scripts/wechat_token.lua) — a worker with an old token never
 // throws away the fresh one — and if normal mode returns the rejected token
@@ -59,6 +62,7 @@ class WechatToken {
 
   private:
     std::string fetch(bool force);
+    void unlock(const std::string& me);
 
     RedisConnection& redis_;
     HttpClient& http_;
@@ -66,6 +70,7 @@ class WechatToken {
     std::string secret_;
     std::chrono::milliseconds timeout_;
     LuaScript drop_;
+    LuaScript unlock_;  // scripts/release_lease.lua: delete the lock only if it is ours
     std::size_t fetches_ = 0;
 };
 
