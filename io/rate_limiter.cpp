@@ -43,14 +43,17 @@ RateDecision RateLimiter::decide(const std::vector<Keyed>& limits) {
     return d;
 }
 
-RateDecision RateLimiter::account() {
-    if (config_.per_second <= 0) return {};
+GcraLimit RateLimiter::account_limit() const {
     // per(R, 1 s + guard, B): R + B in any window of 1 s + guard, so the
     // provider's one-second windows hold at most R + B even when a send
     // leaves up to `guard` later than its decision.
     const std::chrono::microseconds period = 1s + config_.guard;
-    return decide({{account_key(account_),
-                    GcraLimit::per(config_.per_second, period, config_.burst), "account rate"}});
+    return GcraLimit::per(std::max(1, config_.per_second), period, config_.burst);
+}
+
+RateDecision RateLimiter::account() {
+    if (config_.per_second <= 0) return {};
+    return decide({{account_key(account_), account_limit(), "account rate"}});
 }
 
 RateDecision RateLimiter::recipient(Channel channel, const std::string& address) {

@@ -6,8 +6,9 @@
 // per(R, 1 s, B) lets at most R + B through in any sliding second. Two
 // questions, asked separately because they are answered differently:
 //   account(...)    may this worker call the provider now? If not, the exact
-//                   wait — the worker sleeps it (the job is not dropped, and
-//                   nothing spins).
+//                   wait — the worker sleeps it, plus a random share that
+//                   keeps the waiting workers from all asking again at once
+//                   (core/rate_wait.h); the job is not dropped, nothing spins.
 //   recipient(...)  may this address get one more message? Minute, hour and
 //                   day caps are decided together (all charged or none); if
 //                   not, the wait until the next window — the job is retried
@@ -46,6 +47,9 @@ class RateLimiter {
     // One send on the account. Always allowed when the config sets no rate.
     // Throws RedisError.
     RateDecision account();
+    // The account's limit as account() applies it (meaningless when the
+    // config sets no rate): the worker spreads its waits by it (core/rate_wait.h).
+    GcraLimit account_limit() const;
 
     // One message to `address` on `channel`, against the per-minute, -hour
     // and -day caps (those set). Throws RedisError.

@@ -8,6 +8,7 @@
 #include "core/delivery_policy.h"
 #include "core/log_mask.h"
 #include "core/phone_number.h"
+#include "core/rate_wait.h"
 #include "core/settlement.h"
 #include "io/program_setup.h"
 #include "io/redis_outage.h"
@@ -384,9 +385,12 @@ bool Worker::wait_for_account(const JobMessage& job) {
     // Real time, like the limiter's waits (Redis TIME), not the clock's.
     const auto deadline = std::chrono::steady_clock::now() + provider_.rate.max_wait;
     bool waited = false;
+    int losses = 0;
     for (;;) {
         const auto d = limiter_.account();
+        ++stats_.rate_asks;
         if (d.allowed()) return true;
+        ++losses;
         if (!waited) {
             ++stats_.throttled;
             metrics_.throttled(channel_);
@@ -405,7 +409,11 @@ bool Worker::wait_for_account(const JobMessage& job) {
             return false;
         }
         flush();  // the batch's earlier results do not wait for this one
-        sleep_unless_stopped(d.wait);
+        // Not the exact wait: every worker waiting on the account was told
+        // the same instant (core/rate_wait.h).
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        sleep_unless_stopped(
+            spread_rate_wait(d.wait, limiter_.account_limit(), losses, unit(random_)));
     }
 }
 

@@ -72,6 +72,7 @@ struct WorkerStats {
     std::size_t cancelled = 0;       // opted out before the send
     std::size_t unknown = 0;         // may have gone, cannot tell: never resent
     std::size_t throttled = 0;       // waited for the account's rate
+    std::size_t rate_asks = 0;       // the account's rate asked (gcra.lua calls)
     std::size_t capped = 0;          // a recipient cap: retried in the next window
     std::size_t outside_window = 0;  // reached it outside the store's send window: handed back
     std::size_t bad_messages = 0;
