@@ -77,7 +77,8 @@ int run_worker(const Config& config, const RedisEndpoint& redis_endpoint, int in
     std::ofstream out(out_path);
     for (const auto t : sender.calls)
         out << t << "\n";
-    std::ofstream(out_path + ".asks") << worker.stats().rate_asks << "\n";
+    std::ofstream(out_path + ".asks")
+        << worker.stats().rate_asks << " " << worker.stats().late_decisions << "\n";
     return 0;
 }
 
@@ -200,7 +201,7 @@ int main(int argc, char** argv) {
 
     std::vector<long long> calls;
     std::vector<std::size_t> per_worker;
-    std::size_t asks = 0;
+    std::size_t asks = 0, late = 0;
     for (int i = 0; i < workers; ++i) {
         const std::string file = dir.file("worker" + std::to_string(i) + ".txt");
         std::ifstream in(file);
@@ -208,8 +209,11 @@ int main(int argc, char** argv) {
         for (long long t; in >> t; ++n)
             calls.push_back(t);
         per_worker.push_back(n);
-        std::size_t a = 0;
-        if (std::ifstream(file + ".asks") >> a) asks += a;
+        std::size_t a = 0, l = 0;
+        if (std::ifstream(file + ".asks") >> a >> l) {
+            asks += a;
+            late += l;
+        }
     }
     std::sort(calls.begin(), calls.end());
     const auto counts = store.counts("bench");
@@ -235,6 +239,7 @@ int main(int argc, char** argv) {
     std::printf(
         "account rate asks: %zu (%.2f a provider call)\n", asks,
         calls.empty() ? 0.0 : static_cast<double>(asks) / static_cast<double>(calls.size()));
+    std::printf("account decisions too late to use (asked again): %zu\n", late);
     if (bound < 0) bound = rate + burst;
     std::printf(
         "most calls in any sliding 1 s window: %zu (bound: %d); after the first second: "

@@ -19,4 +19,8 @@ std::chrono::microseconds spread_rate_wait(std::chrono::microseconds wait, const
                       u * static_cast<double>(spread.count())));
 }
 
+bool rate_decision_fresh(std::chrono::nanoseconds elapsed, std::chrono::milliseconds guard) {
+    return guard.count() <= 0 || elapsed <= guard;
+}
+
 }  // namespace huitou

@@ -32,4 +32,13 @@ namespace huitou {
 std::chrono::microseconds spread_rate_wait(std::chrono::microseconds wait, const GcraLimit& limit,
                                            int losses, double unit_random);
 
+// Whether an account decision the worker received `elapsed` ago may still be
+// used for a call. The limit is spaced for windows of 1 s + guard, so a call
+// may leave up to `guard` after its decision and the provider still counts
+// at most R + B in its second; a worker slower than that (descheduled on a
+// busy host, a slow call mark) asks again, which wastes the old slot but
+// never lets the calls of two slots land together. A guard of 0 keeps no
+// slack to check against: every decision counts as fresh.
+bool rate_decision_fresh(std::chrono::nanoseconds elapsed, std::chrono::milliseconds guard);
+
 }  // namespace huitou

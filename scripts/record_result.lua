@@ -122,8 +122,10 @@ local function record(key, a)
     -- Out of attempts: failed — unless this last one may have gone.
     return finish(unsure and 'unknown' or 'failed')
   end
-  if outcome == 'account_problem' and f[5] then
-    -- The provider refused the call for the account's sake: not an attempt.
+  if (outcome == 'account_problem' or outcome == 'deferred') and f[5] then
+    -- Marked, but not an attempt: the provider refused the call for the
+    -- account's sake, or the worker did not call after all (its account
+    -- decision came too late to use, a window that closed meanwhile).
     redis.call('HINCRBY', key, 'calls', -1)
   end
   redis.call('HSET', key, 'state', 'planned')

@@ -313,6 +313,26 @@ void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
     // The call mark, with the results of the jobs before this one: from
     // here on a crash leaves this job, and only this one, `unknown`.
     if (!mark_call(job)) return;
+    // The account's decision is good for the guard only: a worker that took
+    // longer to get here asks again (core/rate_wait.h). Marked but not
+    // called, a job handed back here is no attempt (record_result.lua).
+    for (int late = 0;
+         rate_decided_ && !rate_decision_fresh(std::chrono::steady_clock::now() - *rate_decided_,
+                                               provider_.rate.guard);
+         ++late) {
+        ++stats_.late_decisions;
+        if (late == 3) {
+            report(job,
+                   {Outcome::deferred,
+                    {},
+                    "the worker is too slow for the account's rate: its decision came late 3 times",
+                    clock_.now() + 1s},
+                   true);
+            return;
+        }
+        if (!wait_for_account(job)) return;
+        if (!in_window(job, clock_.now(), std::nullopt)) return;
+    }
     SendResult result;
     const auto started = std::chrono::steady_clock::now();  // a latency: real time
     try {
@@ -389,7 +409,10 @@ bool Worker::wait_for_account(const JobMessage& job) {
     for (;;) {
         const auto d = limiter_.account();
         ++stats_.rate_asks;
-        if (d.allowed()) return true;
+        if (d.allowed()) {
+            if (provider_.rate.per_second > 0) rate_decided_ = std::chrono::steady_clock::now();
+            return true;
+        }
         ++losses;
         if (!waited) {
             ++stats_.throttled;

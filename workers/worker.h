@@ -73,6 +73,7 @@ struct WorkerStats {
     std::size_t unknown = 0;         // may have gone, cannot tell: never resent
     std::size_t throttled = 0;       // waited for the account's rate
     std::size_t rate_asks = 0;       // the account's rate asked (gcra.lua calls)
+    std::size_t late_decisions = 0;  // an account decision older than the guard: asked again
     std::size_t capped = 0;          // a recipient cap: retried in the next window
     std::size_t outside_window = 0;  // reached it outside the store's send window: handed back
     std::size_t bad_messages = 0;
@@ -177,6 +178,9 @@ class Worker {
     // ack timeout).
     std::vector<JobMessage> held_;
     std::mt19937_64 random_;
+    // When the account last let this worker call (real time, as the
+    // limiter's waits); none when the provider has no rate.
+    std::optional<std::chrono::steady_clock::time_point> rate_decided_;
     WorkerStats stats_;
     WorkerMetrics metrics_;
     std::vector<Pending> pending_;  // results of the batch being handled

@@ -137,3 +137,12 @@ TEST_CASE("rate wait: a few workers lose nothing either") {
         CHECK(spread.most_in_a_second <= 210);
     }
 }
+
+TEST_CASE("rate wait: a decision is good for the guard, no longer") {
+    CHECK(rate_decision_fresh(0ns, 10ms));
+    CHECK(rate_decision_fresh(10ms, 10ms));
+    CHECK_FALSE(rate_decision_fresh(10ms + 1ns, 10ms));
+    CHECK_FALSE(rate_decision_fresh(2s, 10ms));
+    // No guard, nothing to check against: the decision is used as it is.
+    CHECK(rate_decision_fresh(2s, 0ms));
+}
