@@ -49,6 +49,37 @@ zmq::socket_t bind_socket(zmq::context_t& zmq, zmq::socket_type type, const std:
     return socket;
 }
 
+// A store's once-a-day steps — its day planned, then its members' value
+// segments, then its care list — each run once a local day, and each only
+// after the step before it is done that day. `done` holds the day each store
+// did this step (the step marks it, once all of it went through), `before`
+// the day it did the step before (null for the first); `applies` says which
+// stores take the step. A step stopped halfway (PlanningStopped: the lease
+// lost, a stop asked) is taken up again at a later turn, as `again` tells
+// the log. Returns false when the scheduler is asked to stop.
+template <class Applies, class Step>
+bool each_store_once_a_day(const Config& config, SysSeconds now, std::string_view what,
+                           std::string_view again, const std::map<std::string, Date>& done,
+                           const std::map<std::string, Date>* before, Applies applies, Step step) {
+    for (const auto& [id, store] : config.stores) {
+        if (!applies(store)) continue;
+        const Date today = local_date(now, store.zone);
+        const auto is_today = [&](const std::map<std::string, Date>& days) {
+            const auto it = days.find(id);
+            return it != days.end() && it->second == today;
+        };
+        if ((before && !is_today(*before)) || is_today(done)) continue;
+        try {
+            step(store, today);
+        } catch (const PlanningStopped& stopped) {
+            spdlog::info("{} {}: {} stopped halfway ({}); {}", id, format_date(today), what,
+                         stopped.why, again);
+            if (stop_requested()) return false;
+        }
+    }
+    return true;
+}
+
 std::string summary(const std::map<std::string, std::size_t>& counts) {
     std::string out;
     for (const auto& [k, v] : counts)
@@ -216,19 +247,17 @@ WinbackReport Scheduler::plan_winbacks(const StoreConfig& store, const Date& day
 }
 
 void Scheduler::plan_due_days(SysSeconds now) {
-    for (const auto& [id, store] : config_.stores) {
-        if (!serves(id)) continue;
-        const Date today = local_date(now, store.zone);
-        const auto it = planned_day_.find(id);
-        if (it != planned_day_.end() && it->second == today) continue;
-        std::function<void()> between;
-        if (serve_while_planning_) between = [this, &id = id] { serve_between_batches(id); };
-        // Planned again next turn if refused or stopped: planning is
-        // idempotent (job ids are stable), and the day counts as planned,
-        // with its skips noted and the effect records trimmed, only once
-        // all of it was.
-        try {
-            for_store(id, "plan", [&, &store = store] {
+    const auto serve = [this](const StoreConfig& store) { return serves(store.id); };
+    // Planned again next turn if refused or stopped: planning is
+    // idempotent (job ids are stable), and the day counts as planned,
+    // with its skips noted and the effect records trimmed, only once
+    // all of it was.
+    const bool planned = each_store_once_a_day(
+        config_, now, "planning",
+        "it is planned again, creating nothing twice, by whoever serves the store next",
+        planned_day_, nullptr, serve, [&](const StoreConfig& store, Date today) {
+            const auto between = between_batches_of(store.id);
+            for_store(store.id, "plan", [&] {
                 if (config_.scheduler.job_storage == JobStorage::sheets)
                     move_to_sheets(store, today, between);
                 auto left_out = plan_day(store, today, between).left_out;
@@ -250,74 +279,51 @@ void Scheduler::plan_due_days(SysSeconds now) {
                     spdlog::info(
                         "{}: {} messages older than {} days forgotten by the effect report",
                         store.id, n, store.effect.keep_days);
-                planned_day_.insert_or_assign(id, today);
+                planned_day_.insert_or_assign(store.id, today);
             });
-        } catch (const PlanningStopped& stopped) {
-            spdlog::info(
-                "{} {}: planning stopped halfway ({}); it is planned again, creating "
-                "nothing twice, by whoever serves the store next",
-                id, format_date(today), stopped.why);
-            if (stop_requested()) return;
-        }
-    }
+        });
+    if (!planned) return;
     // The members' value segments (io/segment_store.h), once a store's day
     // is planned: a slice at a time with a loop turn between two, as planning.
-    for (const auto& [id, store] : config_.stores) {
-        const Date today = local_date(now, store.zone);
-        const auto planned = planned_day_.find(id);
-        if (!serves(id) || planned == planned_day_.end() || planned->second != today) continue;
-        if (const auto done = segmented_day_.find(id);
-            done != segmented_day_.end() && done->second == today)
-            continue;
-        std::function<void()> between;
-        if (serve_while_planning_) between = [this, &id = id] { serve_between_batches(id); };
-        try {
-            for_store(id, "segments", [&, &store = store] {
+    const bool segmented = each_store_once_a_day(
+        config_, now, "value segments", "taken up again next turn", segmented_day_, &planned_day_,
+        serve, [&](const StoreConfig& store, Date today) {
+            const auto between = between_batches_of(store.id);
+            for_store(store.id, "segments", [&] {
                 const auto r = SegmentStore(redis_, config_).recompute(store, today, between);
                 if (r.ran)
                     spdlog::info(
                         "{} {}: value segments of {} members ({} with a visit in the "
                         "period), in {} slices",
-                        id, format_date(today), r.members, r.scored, r.slices);
-                segmented_day_.insert_or_assign(id, today);
+                        store.id, format_date(today), r.members, r.scored, r.slices);
+                segmented_day_.insert_or_assign(store.id, today);
             });
-        } catch (const PlanningStopped& stopped) {
-            spdlog::info("{} {}: value segments stopped halfway ({}); taken up again next turn", id,
-                         format_date(today), stopped.why);
-            if (stop_requested()) return;
-        }
-    }
-    build_care_lists(now);
-    push_care_lists(now);
-}
-
-void Scheduler::build_care_lists(SysSeconds now) {
-    for (const auto& [id, store] : config_.stores) {
-        if (!store.care.enabled || !serves(id)) continue;
-        const Date today = local_date(now, store.zone);
-        const auto segmented = segmented_day_.find(id);
-        if (segmented == segmented_day_.end() || segmented->second != today) continue;
-        if (const auto done = cared_day_.find(id);
-            done != cared_day_.end() && done->second == today)
-            continue;
-        std::function<void()> between;
-        if (serve_while_planning_) between = [this, &id = id] { serve_between_batches(id); };
-        try {
-            for_store(id, "care", [&, &store = store] {
+        });
+    if (!segmented) return;
+    // The staff's care list (io/care_store.h), once a store's segments are
+    // today's; then posted to the store's robot, within its calling hours.
+    const bool cared = each_store_once_a_day(
+        config_, now, "care list", "taken up again next turn", cared_day_, &segmented_day_,
+        [this](const StoreConfig& store) { return store.care.enabled && serves(store.id); },
+        [&](const StoreConfig& store, Date today) {
+            const auto between = between_batches_of(store.id);
+            for_store(store.id, "care", [&] {
                 const auto r = CareStore(redis_, config_).build(store, today, now, between);
                 if (r.built)
                     spdlog::info(
                         "{} {}: care list of {} calls ({} due, {} members of its segments "
                         "read)",
-                        id, format_date(today), r.listed, r.due, r.read);
-                cared_day_.insert_or_assign(id, today);
+                        store.id, format_date(today), r.listed, r.due, r.read);
+                cared_day_.insert_or_assign(store.id, today);
             });
-        } catch (const PlanningStopped& stopped) {
-            spdlog::info("{} {}: care list stopped halfway ({}); taken up again next turn", id,
-                         format_date(today), stopped.why);
-            if (stop_requested()) return;
-        }
-    }
+        });
+    if (!cared) return;
+    push_care_lists(now);
+}
+
+std::function<void()> Scheduler::between_batches_of(const std::string& store) {
+    if (!serve_while_planning_) return {};
+    return [this, store] { serve_between_batches(store); };
 }
 
 void Scheduler::push_care_lists(SysSeconds now) {

@@ -122,7 +122,9 @@ class Scheduler {
     // lost lease ends the store's planning there, to be done again (it is
     // idempotent) by whoever serves the store next. Then, for each store
     // whose day is planned, the day's value segments if not done yet
-    // (io/segment_store.h: recompute), served between slices the same way.
+    // (io/segment_store.h: recompute), served between slices the same way;
+    // then, for each store with care on whose segments are today's, its care
+    // list (io/care_store.h: build), and the robot post (push_care_lists).
     void plan_due_days(SysSeconds now);
 
     // Whether plan_due_days serves the loop between planning batches: the
@@ -239,11 +241,13 @@ class Scheduler {
     std::map<std::string, Date> care_pushed_day_;
     std::map<std::string, CareRobotRetry> care_robot_retry_;
     CareRobot care_robot_;
-    // After a store's segments: its care list for the day, once; then, from
-    // the first of the store's calling hours, the robot post, retried with
-    // backoff until it goes (or the hours end).
-    void build_care_lists(SysSeconds now);
+    // After a store's segments its care list is built for the day, once
+    // (plan_due_days); then, from the first of the store's calling hours,
+    // the robot post, retried with backoff until it goes (or the hours end).
     void push_care_lists(SysSeconds now);
+    // What planning, segments and the care list run between two batches:
+    // serve_between_batches for `store` when serve_while_planning is on.
+    std::function<void()> between_batches_of(const std::string& store);
     // "store|step|reply" → when it was last logged (for_store).
     std::map<std::string, std::chrono::steady_clock::time_point> refusal_logged_;
     // The jobs in flight and how many may be (core/dispatch_flow.h); on the
