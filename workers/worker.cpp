@@ -321,6 +321,7 @@ void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
                                                provider_.rate.guard);
          ++late) {
         ++stats_.late_decisions;
+        metrics_.rate_decision_late(channel_);
         if (late == 3) {
             report(job,
                    {Outcome::deferred,
@@ -408,9 +409,13 @@ bool Worker::wait_for_account(const JobMessage& job) {
     int losses = 0;
     for (;;) {
         const auto d = limiter_.account();
-        ++stats_.rate_asks;
+        const bool asked = provider_.rate.per_second > 0;  // else allowed without Redis
+        if (asked) {
+            ++stats_.rate_asks;
+            metrics_.rate_asked(channel_);
+        }
         if (d.allowed()) {
-            if (provider_.rate.per_second > 0) rate_decided_ = std::chrono::steady_clock::now();
+            if (asked) rate_decided_ = std::chrono::steady_clock::now();
             return true;
         }
         ++losses;

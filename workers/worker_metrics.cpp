@@ -12,6 +12,14 @@ WorkerMetrics::WorkerMetrics()
       throttled_(registry_.counter("huitou_worker_throttled_total",
                                    "Jobs that waited for the provider account's rate limit.",
                                    {"channel"})),
+      rate_asks_(registry_.counter(
+          "huitou_worker_rate_asks_total",
+          "Times the provider account's rate was asked (each a gcra.lua call in Redis).",
+          {"channel"})),
+      late_decisions_(registry_.counter(
+          "huitou_worker_rate_decisions_late_total",
+          "Account rate decisions older than rate_guard_ms at the call, asked again.",
+          {"channel"})),
       capped_(registry_.counter("huitou_worker_capped_total",
                                 "Jobs over a recipient's cap, retried in the next window.",
                                 {"channel"})),
@@ -43,6 +51,14 @@ void WorkerMetrics::provider_call(std::string_view provider, Channel channel,
 
 void WorkerMetrics::throttled(Channel channel) {
     throttled_.inc({std::string(to_string(channel))});
+}
+
+void WorkerMetrics::rate_asked(Channel channel) {
+    rate_asks_.inc({std::string(to_string(channel))});
+}
+
+void WorkerMetrics::rate_decision_late(Channel channel) {
+    late_decisions_.inc({std::string(to_string(channel))});
 }
 
 void WorkerMetrics::capped(Channel channel) {

@@ -31,6 +31,12 @@ class WorkerMetrics {
                        std::chrono::steady_clock::duration took);
     // A job waited for the provider account's rate.
     void throttled(Channel channel);
+    // The account's rate was asked (one gcra.lua call): many more asks than
+    // sends means many workers waiting on one account (core/rate_wait.h).
+    void rate_asked(Channel channel);
+    // A decision came too late to use (older than rate_guard_ms at the
+    // call) and was asked again: the host is too busy for its workers.
+    void rate_decision_late(Channel channel);
     // A job hit a recipient's cap and was retried in the next window.
     void capped(Channel channel);
     void dropped();
@@ -40,7 +46,8 @@ class WorkerMetrics {
 
   private:
     MetricsRegistry registry_;
-    Counter received_, results_, throttled_, capped_, dropped_, reconnects_;
+    Counter received_, results_, throttled_, rate_asks_, late_decisions_, capped_, dropped_,
+        reconnects_;
     Histogram latency_;
 };
 

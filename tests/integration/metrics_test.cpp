@@ -90,8 +90,10 @@ TEST_CASE("a running scheduler and worker serve metrics, health and readiness") 
 
     const int sms_port = free_port();
     const int scheduler_port = free_port();
+    // A rate on the SMS account, so the worker asks it before each send.
     Process sms(args("huitou-sms", {"--outbox", dir.file("sms.jsonl"), "--set",
-                                    "sms.admin_listen=127.0.0.1:" + std::to_string(sms_port)}),
+                                    "sms.admin_listen=127.0.0.1:" + std::to_string(sms_port),
+                                    "--set", "sms.rate_per_second=100"}),
                 env, dir.file("sms.log"));
     Process wechat(args("huitou-wechat", {"--outbox", dir.file("wechat.jsonl")}), env,
                    dir.file("wechat.log"));
@@ -148,6 +150,10 @@ TEST_CASE("a running scheduler and worker serve metrics, health and readiness") 
     CHECK(sum_of(worker_metrics, "huitou_provider_latency_seconds_bucket", {"le=\"+Inf\""}) ==
           sms_sent);
     CHECK(sum_of(worker_metrics, "huitou_worker_messages_received_total") == sms_sent);
+    // Every send asked the account's rate at least once.
+    CHECK(sum_of(worker_metrics, "huitou_worker_rate_asks_total", {"channel=\"sms\""}) >= sms_sent);
+    CHECK(worker_metrics.find("# TYPE huitou_worker_rate_decisions_late_total counter") !=
+          std::string::npos);
     CHECK(promtool_problems(dir, "worker.prom", worker_metrics).empty());
 
     SECTION("readiness follows Redis, health does not") {
