@@ -67,12 +67,14 @@ inline long long info_field(RedisConnection& redis, const std::string& section,
 inline void clear_jobs(RedisConnection& redis, const std::string& store) {
     // The jobs, and the open-jobs indexes by recipient: a run planned again
     // on top of an old index would append to it, which a real day never does.
-    for (const auto& pattern :
-         {keys::job_prefix(store) + "*", keys::store_prefix(store) + "open:*",
-          keys::store_prefix(store) + "sheet*", keys::store_prefix(store) + "days:*",
-          // The effect report's records and the holdout groups: written
-          // with the jobs, so a run planned again measures their bytes too.
-          keys::store_prefix(store) + "fx:*", keys::store_prefix(store) + "holdout:*"}) {
+    for (const auto& pattern : {keys::job_prefix(only_shard(store)) + "*",
+                                keys::shard_prefix(only_shard(store)) + "open:*",
+                                keys::shard_prefix(only_shard(store)) + "sheet*",
+                                keys::shard_prefix(only_shard(store)) + "days:*",
+                                // The effect report's records and the holdout groups: written
+                                // with the jobs, so a run planned again measures their bytes too.
+                                keys::shard_prefix(only_shard(store)) + "fx:*",
+                                keys::shard_prefix(only_shard(store)) + "holdout:*"}) {
         std::string cursor = "0";
         do {
             const auto reply = redis.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "10000"});
@@ -85,8 +87,8 @@ inline void clear_jobs(RedisConnection& redis, const std::string& store) {
         } while (cursor != "0");
     }
     redis
-        .command({"DEL", keys::due(store), keys::inflight(store), keys::counts(store),
-                  keys::jobs_version(store)})
+        .command({"DEL", keys::due(only_shard(store)), keys::inflight(only_shard(store)),
+                  keys::counts(only_shard(store)), keys::jobs_version(store)})
         .expect_ok("DEL");
 }
 

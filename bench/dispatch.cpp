@@ -89,8 +89,8 @@ int main(int argc, char** argv) {
                     Birthday{false, std::nullopt, unsigned(today.month()), unsigned(today.day())};
                 m.phone = "+86138" + std::to_string(10000000 + i);
                 m.sms_optin = true;
-                RedisCommand hset{"HSET",
-                                  keys::member(store_id, "D" + std::to_string(1000000 + i))};
+                RedisCommand hset{
+                    "HSET", keys::member(only_shard(store_id), "D" + std::to_string(1000000 + i))};
                 for (const auto& [k, v] : to_fields(m)) {
                     hset.push_back(k);
                     hset.push_back(v);

@@ -65,7 +65,7 @@ double raw_hgetall_rate(const RedisEndpoint& endpoint, const Config& config, Mem
         for (std::size_t i = 0; i < ids.size(); i += batch) {
             const std::size_t end = std::min(ids.size(), i + batch);
             for (std::size_t k = i; k < end; ++k) {
-                const std::string key = keys::member(id, ids[k]);
+                const std::string key = keys::member(only_shard(id), ids[k]);
                 const char* argv[] = {"HGETALL", key.c_str()};
                 const std::size_t len[] = {7, key.size()};
                 redisAppendCommandArgv(c, 2, argv, len);

@@ -153,8 +153,8 @@ int main(int argc, char** argv) {
             j.due_at = start;
             j.expires_at = start + 24h;
             j.created_at = start;
-            members.push_back({"HSET", keys::member(j.store, j.member_id), "name", "压测", "phone",
-                               j.to, "sms_optin", "1", "wechat_optin", "0"});
+            members.push_back({"HSET", keys::member(only_shard(j.store), j.member_id), "name",
+                               "压测", "phone", j.to, "sms_optin", "1", "wechat_optin", "0"});
             backlog.push_back(std::move(j));
         }
         for (const auto& r : redis.pipeline(members))

@@ -144,7 +144,7 @@ std::string normalized(std::string text) {
 // speaks of, among the first few hundred ids (in id order); else any.
 std::optional<Member> pick_member(RedisConnection& redis, const std::string& store,
                                   std::string_view name) {
-    const std::string prefix = keys::member_prefix(store);
+    const std::string prefix = keys::member_prefix(only_shard(store));
     std::vector<std::string> ids;
     std::string cursor = "0";
     for (int round = 0; round < 10 && ids.size() < 300; ++round) {

@@ -72,7 +72,7 @@ std::vector<Announcement> AnnouncementStore::scheduled_on(const std::string& sto
 }
 
 std::vector<std::string> AnnouncementStore::job_ids(const Announcement& a) {
-    const std::string prefix = keys::job_prefix(a.store);
+    const std::string prefix = keys::job_prefix(only_shard(a.store));
     const std::string tail = ":" + format_date(a.date) + ":" + a.id;
     const std::string pattern = prefix + "announcement:*" + keys::glob_literal(tail);
     std::vector<std::string> out;

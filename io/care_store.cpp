@@ -61,8 +61,8 @@ CareBuild CareStore::build(const StoreConfig& store, const Date& day, SysSeconds
 
     std::vector<std::string> ids;
     for (const auto s : care.segments) {
-        const auto r =
-            redis_.command({"HKEYS", keys::segment_index(store.id, static_cast<int>(s))});
+        const auto r = redis_.command(
+            {"HKEYS", keys::segment_index(only_shard(store.id), static_cast<int>(s))});
         for (const auto& e : r.elements)
             ids.push_back(e.str);
     }
@@ -72,9 +72,10 @@ CareBuild CareStore::build(const StoreConfig& store, const Date& day, SysSeconds
         const std::size_t end = std::min(ids.size(), begin + slice);
         std::vector<RedisCommand> reads;
         for (std::size_t i = begin; i < end; ++i)
-            reads.push_back({"HMGET", keys::member(store.id, ids[i]), std::string(field::segment),
-                             std::string(field::contacts), std::string(field::care_calls),
-                             std::string(field::care_stop), std::string(field::work_hours)});
+            reads.push_back({"HMGET", keys::member(only_shard(store.id), ids[i]),
+                             std::string(field::segment), std::string(field::contacts),
+                             std::string(field::care_calls), std::string(field::care_stop),
+                             std::string(field::work_hours)});
         const auto replies = redis_.pipeline(reads);
         for (std::size_t i = begin; i < end; ++i) {
             const auto& f = replies[i - begin].expect_ok("care list: HMGET").elements;
@@ -153,10 +154,10 @@ std::optional<CareDay> CareStore::day(const StoreConfig& store, const Date& day)
     });
     std::vector<RedisCommand> reads;
     for (const auto& r : out.rows) {
-        reads.push_back({"HMGET", keys::member(store.id, r.entry.member), std::string(field::name),
-                         std::string(field::phone), std::string(field::contacts),
-                         std::string(field::work_hours)});
-        reads.push_back({"HGET", keys::visit_state(store.id, r.entry.member),
+        reads.push_back({"HMGET", keys::member(only_shard(store.id), r.entry.member),
+                         std::string(field::name), std::string(field::phone),
+                         std::string(field::contacts), std::string(field::work_hours)});
+        reads.push_back({"HGET", keys::visit_state(only_shard(store.id), r.entry.member),
                          std::string(visit_field::last_date)});
     }
     const auto replies = redis_.pipeline(reads);
@@ -185,7 +186,7 @@ CareMarkResult CareStore::mark(const StoreConfig& store, const Date& day, const 
                                CareState state, const std::string& note, const std::string& by,
                                SysSeconds now) {
     assert(state != CareState::open);
-    const std::string key = keys::care_day(store.id, format_date(day));
+    const std::string key = keys::shard_care_day(only_shard(store.id), format_date(day));
     // The entry keeps its segment: read it, as the script would refuse a
     // missing one anyway.
     const auto old = redis_.command({"HGET", key, member});
@@ -197,7 +198,7 @@ CareMarkResult CareStore::mark(const StoreConfig& store, const Date& day, const 
     entry->by = by;
     entry->at = now;
     const auto r = mark_
-                       .run(redis_, {key, keys::member(store.id, member)},
+                       .run(redis_, {key, keys::member(only_shard(store.id), member)},
                             {member, encode_care_entry(*entry), std::string(to_string(state)),
                              std::to_string(day_number(day))})
                        .expect_ok("mark_care");

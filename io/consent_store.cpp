@@ -65,17 +65,17 @@ ConsentOutcome ConsentStore::record(const ConsentEvent& e, const OnceKey* once) 
                            .time_since_epoch()
                            .count();
     }
-    std::vector<std::string> script_keys{keys::consent_log(e.store),
-                                         keys::opt_outs(e.store, channel),
-                                         keys::member(e.store, e.member),
-                                         keys::open_jobs(e.store, day_end),
-                                         keys::due(e.store),
-                                         keys::inflight(e.store),
-                                         keys::counts(e.store),
-                                         keys::webhooks_on(e.store),
-                                         keys::webhook_events(e.store),
-                                         keys::welcomed(e.store),
-                                         keys::open_jobs(e.store, tomorrow_end)};
+    std::vector<std::string> script_keys{keys::consent_log(only_shard(e.store)),
+                                         keys::opt_outs(only_shard(e.store), channel),
+                                         keys::member(only_shard(e.store), e.member),
+                                         keys::open_jobs(only_shard(e.store), day_end),
+                                         keys::due(only_shard(e.store)),
+                                         keys::inflight(only_shard(e.store)),
+                                         keys::counts(only_shard(e.store)),
+                                         keys::webhooks_on(only_shard(e.store)),
+                                         keys::webhook_events(only_shard(e.store)),
+                                         keys::welcomed(only_shard(e.store)),
+                                         keys::open_jobs(only_shard(e.store), tomorrow_end)};
     std::vector<std::string> args{std::to_string(e.at.time_since_epoch().count()),
                                   e.store,
                                   channel,
@@ -84,7 +84,7 @@ ConsentOutcome ConsentStore::record(const ConsentEvent& e, const OnceKey* once) 
                                   e.address,
                                   std::string(to_string(e.source)),
                                   e.detail,
-                                  keys::job_prefix(e.store),
+                                  keys::job_prefix(only_shard(e.store)),
                                   std::to_string(config_.scheduler.job_retention.count())};
     if (once) {
         script_keys.push_back(once->key);
@@ -129,7 +129,7 @@ long long ConsentStore::cancel_planned_records(const ConsentEvent& e) {
     // names, and the members whose address ends the same (p4:, o2:).
     std::vector<std::string> candidates;
     if (const auto index = address_index_key(e.channel, e.address); !index.empty()) {
-        const auto ids = redis_.command({"HKEYS", keys::index(e.store, index)});
+        const auto ids = redis_.command({"HKEYS", keys::index(only_shard(e.store), index)});
         for (const auto& id : ids.expect_ok("HKEYS address index").elements)
             candidates.push_back(id.str);
     }
@@ -137,7 +137,7 @@ long long ConsentStore::cancel_planned_records(const ConsentEvent& e) {
                                                               : field::wechat_openid);
     std::vector<RedisCommand> reads;
     for (const auto& id : candidates)
-        reads.push_back({"HGET", keys::member(e.store, id), address_field});
+        reads.push_back({"HGET", keys::member(only_shard(e.store), id), address_field});
     const auto addresses = redis_.pipeline(reads);
     std::vector<std::string> members;
     if (!e.member.empty()) members.push_back(e.member);
@@ -180,7 +180,7 @@ long long ConsentStore::cancel_planned_records(const ConsentEvent& e) {
 bool ConsentStore::is_opted_out(const std::string& store, Channel channel,
                                 const std::string& address) {
     const auto reply = redis_.command(
-        {"SISMEMBER", keys::opt_outs(store, std::string(to_string(channel))), address});
+        {"SISMEMBER", keys::opt_outs(only_shard(store), std::string(to_string(channel))), address});
     reply.expect_ok("SISMEMBER opt-outs");
     return reply.integer == 1;
 }
@@ -190,8 +190,8 @@ std::vector<std::pair<bool, bool>> ConsentStore::opted_out(const std::string& st
     std::vector<std::pair<bool, bool>> out(members.size(), {false, false});
     if (members.empty()) return out;
     // SMISMEMBER needs at least one member: "" stands for "no address".
-    std::vector<std::string> sms{"SMISMEMBER", keys::opt_outs(store, "sms")};
-    std::vector<std::string> wechat{"SMISMEMBER", keys::opt_outs(store, "wechat")};
+    std::vector<std::string> sms{"SMISMEMBER", keys::opt_outs(only_shard(store), "sms")};
+    std::vector<std::string> wechat{"SMISMEMBER", keys::opt_outs(only_shard(store), "wechat")};
     for (const auto& m : members) {
         sms.push_back(m.phone);
         wechat.push_back(m.wechat_openid);
@@ -211,9 +211,9 @@ std::vector<std::pair<bool, bool>> ConsentStore::opted_out(const std::string& st
 
 std::map<Channel, SysSeconds> ConsentStore::welcomed(const std::string& store,
                                                      const std::string& member) {
-    const auto reply =
-        redis_.command({"HMGET", keys::welcomed(store), welcomed_field(member, Channel::sms),
-                        welcomed_field(member, Channel::wechat)});
+    const auto reply = redis_.command({"HMGET", keys::welcomed(only_shard(store)),
+                                       welcomed_field(member, Channel::sms),
+                                       welcomed_field(member, Channel::wechat)});
     reply.expect_ok("HMGET welcomed");
     std::map<Channel, SysSeconds> out;
     const Channel channels[] = {Channel::sms, Channel::wechat};
@@ -229,7 +229,7 @@ std::map<Channel, SysSeconds> ConsentStore::welcomed(const std::string& store,
 
 std::vector<ConsentEvent> ConsentStore::ledger(const std::string& store, std::size_t limit) {
     const auto reply = redis_.command(
-        {"XRANGE", keys::consent_log(store), "-", "+", "COUNT", std::to_string(limit)});
+        {"XRANGE", keys::consent_log(only_shard(store)), "-", "+", "COUNT", std::to_string(limit)});
     reply.expect_ok("XRANGE consent");
     std::vector<ConsentEvent> out;
     read_entries(reply, out, nullptr);
@@ -240,8 +240,8 @@ std::vector<ConsentEvent> ConsentStore::events_about(const Member& m, std::size_
     std::vector<ConsentEvent> out;
     std::string start = "-";
     for (;;) {
-        const auto reply = redis_.command(
-            {"XRANGE", keys::consent_log(m.store), start, "+", "COUNT", std::to_string(batch)});
+        const auto reply = redis_.command({"XRANGE", keys::consent_log(only_shard(m.store)), start,
+                                           "+", "COUNT", std::to_string(batch)});
         reply.expect_ok("XRANGE consent");
         std::vector<ConsentEvent> chunk;
         std::string last;

@@ -13,7 +13,8 @@ DayApprovals::DayApprovals(RedisConnection& redis, const Config& config)
     : redis_(redis), config_(config), approve_("approve_day") {}
 
 std::optional<DayApproval> DayApprovals::get(const std::string& store, const Date& day) {
-    const auto reply = redis_.command({"HGETALL", keys::approval(store, format_date(day))});
+    const auto reply =
+        redis_.command({"HGETALL", keys::approval(only_shard(store), format_date(day))});
     reply.expect_ok("HGETALL approval");
     const FieldMap fields = field_map(reply);
     if (fields.empty()) return std::nullopt;
@@ -39,16 +40,16 @@ std::pair<long long, long long> DayApprovals::approve(const std::string& store, 
     const SysSeconds keep_until = start_of_day(next, zone) + config_.scheduler.job_retention;
     std::vector<std::string> args{unix_seconds(now),
                                   who,
-                                  keys::job_prefix(store),
+                                  keys::job_prefix(only_shard(store)),
                                   std::to_string(config_.scheduler.job_retention.count()),
                                   unix_seconds(keep_until),
                                   not_approved_error(who),
                                   std::to_string(approve.size()),
-                                  keys::store_prefix(store),
+                                  keys::shard_prefix(only_shard(store)),
                                   format_date(day)};
     // Where each job's record would be, for a job planned as a record of
     // the day's sheets (layout 2); the script looks at its hash first.
-    const auto n = redis_.command({"HGET", keys::sheets(store, format_date(day)), "n"});
+    const auto n = redis_.command({"HGET", keys::sheets(only_shard(store), format_date(day)), "n"});
     n.expect_ok("HGET sheets n");
     const int sheets = n.type == RedisReply::Type::string ? std::atoi(n.str.c_str()) : 0;
     for (const auto* ids : {&approve, &cancel}) {
@@ -67,9 +68,10 @@ std::pair<long long, long long> DayApprovals::approve(const std::string& store, 
     }
     const auto reply =
         approve_.run(redis_,
-                     {keys::approval(store, format_date(day)), keys::due(store),
-                      keys::inflight(store), keys::counts(store), keys::webhooks_on(store),
-                      keys::webhook_events(store), keys::sheet_due(store)},
+                     {keys::approval(only_shard(store), format_date(day)),
+                      keys::due(only_shard(store)), keys::inflight(only_shard(store)),
+                      keys::counts(only_shard(store)), keys::webhooks_on(only_shard(store)),
+                      keys::webhook_events(only_shard(store)), keys::sheet_due(only_shard(store))},
                      args);
     reply.expect_ok("approve_day");
     if (reply.elements.size() < 2) return {0, 0};

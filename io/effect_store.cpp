@@ -16,7 +16,7 @@ std::vector<std::optional<HoldoutRecord>> EffectStore::holdout_records(
     const std::string& store, Kind kind, const std::vector<std::string>& members) {
     std::vector<std::optional<HoldoutRecord>> out(members.size());
     if (members.empty()) return out;
-    RedisCommand cmd{"HMGET", keys::holdout(store, kind)};
+    RedisCommand cmd{"HMGET", keys::holdout(only_shard(store), kind)};
     cmd.insert(cmd.end(), members.begin(), members.end());
     const auto reply = redis_.command(cmd);
     reply.expect_ok("HMGET holdout");
@@ -77,8 +77,9 @@ std::optional<Touch> parse_touch(std::string_view entry, SysSeconds due) {
 
 std::vector<TouchEntry> EffectStore::touch_entries(const std::string& store, SysSeconds from,
                                                    SysSeconds to, const date::time_zone* zone) {
-    const auto reply = redis_.command({"ZRANGE", keys::touches(store), seconds_text(from),
-                                       seconds_text(to), "BYSCORE", "WITHSCORES"});
+    const auto reply =
+        redis_.command({"ZRANGE", keys::touches(only_shard(store)), seconds_text(from),
+                        seconds_text(to), "BYSCORE", "WITHSCORES"});
     reply.expect_ok("ZRANGE touches");
     std::vector<TouchEntry> out;
     std::unordered_set<std::string> ids;
@@ -136,7 +137,7 @@ std::vector<TouchEntry> EffectStore::touch_entries(const std::string& store, Sys
     }
     std::vector<RedisCommand> commands;
     for (std::size_t first = 0; first < messaged.size(); first += kSlice) {
-        RedisCommand cmd{"HMGET", keys::sent_times(store)};
+        RedisCommand cmd{"HMGET", keys::sent_times(only_shard(store))};
         for (std::size_t k = first; k < std::min(messaged.size(), first + kSlice); ++k)
             cmd.push_back(out[messaged[k]].touch.job_id);
         commands.push_back(std::move(cmd));
@@ -171,7 +172,7 @@ std::map<std::string, std::vector<VisitPoint>> EffectStore::visits(
         const std::size_t last = std::min(members.size(), first + kSlice);
         std::vector<RedisCommand> commands;
         for (std::size_t i = first; i < last; ++i)
-            commands.push_back({"HGETALL", keys::visit_state(store, members[i])});
+            commands.push_back({"HGETALL", keys::visit_state(only_shard(store), members[i])});
         const auto replies = redis_.pipeline(commands);
         for (std::size_t i = first; i < last; ++i) {
             replies[i - first].expect_ok("HGETALL visits");
@@ -221,7 +222,7 @@ std::vector<std::optional<std::map<std::string, long long>>> EffectStore::skips(
 }
 
 long long EffectStore::forget_sent_records(const std::string& store, const Date& before) {
-    const auto done = redis_.command({"GET", keys::sent_times_forgotten(store)});
+    const auto done = redis_.command({"GET", keys::sent_times_forgotten(only_shard(store))});
     done.expect_ok("GET fx:forgot");
     date::sys_days first = date::sys_days{before} - date::days{sent_times_grace_days};
     if (done.type == RedisReply::Type::string) {
@@ -238,12 +239,12 @@ long long EffectStore::forget_sent_records(const std::string& store, const Date&
     });
     long long forgotten = 0;
     for (std::size_t i = 0; i < claimed.size(); i += 5000) {
-        RedisCommand forget{"HDEL", keys::sent_times(store)};
+        RedisCommand forget{"HDEL", keys::sent_times(only_shard(store))};
         for (std::size_t k = i; k < std::min(claimed.size(), i + 5000); ++k)
             forget.push_back(claimed[k]);
         forgotten += redis_.command(forget).expect_ok("HDEL fx:sent").integer;
     }
-    redis_.command({"SET", keys::sent_times_forgotten(store), format_date(days.back())})
+    redis_.command({"SET", keys::sent_times_forgotten(only_shard(store)), format_date(days.back())})
         .expect_ok("SET fx:forgot");
     return forgotten;
 }
@@ -253,12 +254,12 @@ long long EffectStore::trim(const std::string& store, SysSeconds before) {
     const std::string cutoff = "(" + seconds_text(before);
     long long trimmed = 0;
     while (true) {
-        const auto old = redis_.command(
-            {"ZRANGE", keys::touches(store), "-inf", cutoff, "BYSCORE", "LIMIT", "0", "5000"});
+        const auto old = redis_.command({"ZRANGE", keys::touches(only_shard(store)), "-inf", cutoff,
+                                         "BYSCORE", "LIMIT", "0", "5000"});
         old.expect_ok("ZRANGE old touches");
         if (old.elements.empty()) return trimmed;
-        RedisCommand forget{"HDEL", keys::sent_times(store)};
-        RedisCommand drop{"ZREM", keys::touches(store)};
+        RedisCommand forget{"HDEL", keys::sent_times(only_shard(store))};
+        RedisCommand drop{"ZREM", keys::touches(only_shard(store))};
         for (const auto& e : old.elements) {
             forget.push_back(e.str.substr(0, e.str.find('|')));
             drop.push_back(e.str);

@@ -103,7 +103,7 @@ std::vector<Job> JobListing::find(const StoreConfig& store, const JobFilter& fil
 }
 
 std::vector<Job> JobListing::find_hashes(const std::string& store, const JobFilter& filter) {
-    const std::string prefix = keys::job_prefix(store);
+    const std::string prefix = keys::job_prefix(only_shard(store));
     // Glob metacharacters in a member id are matched literally by the check below.
     std::string pattern = prefix + "*";
     if (!filter.member_id.empty() && filter.member_id.find_first_of("*?[]\\") == std::string::npos)
@@ -131,7 +131,7 @@ std::vector<Job> JobListing::read_hashes(const std::string& store,
                                          const JobFilter& filter) {
     std::vector<RedisCommand> reads;
     for (const auto& id : job_ids)
-        reads.push_back({"HGETALL", keys::job(store, id)});
+        reads.push_back({"HGETALL", keys::job(only_shard(store), id)});
     const auto hashes = redis_.pipeline(reads);
     std::vector<Job> out;
     for (std::size_t i = 0; i < hashes.size(); ++i) {
@@ -146,7 +146,7 @@ std::vector<Job> JobListing::read_hashes(const std::string& store,
 
 std::vector<std::string> JobListing::winback_ids(const StoreConfig& store,
                                                  const std::string& member) {
-    const auto reply = redis_.command({"HGETALL", keys::visit_state(store.id, member)});
+    const auto reply = redis_.command({"HGETALL", keys::visit_state(only_shard(store.id), member)});
     reply.expect_ok("HGETALL visit state");
     const auto state = visit_state_from_fields(field_map(reply));
     if (!state) return {};
@@ -171,8 +171,8 @@ std::vector<std::string> JobListing::welcome_ids(const StoreConfig& store,
                                                  const std::string& member) {
     std::vector<std::string> out;
     for (const Channel c : {Channel::sms, Channel::wechat}) {
-        const auto reply =
-            redis_.command({"HGET", keys::welcomed(store.id), welcomed_field(member, c)});
+        const auto reply = redis_.command(
+            {"HGET", keys::welcomed(only_shard(store.id)), welcomed_field(member, c)});
         reply.expect_ok("HGET welcomed");
         long long at = 0;
         const auto& v = reply.str;
@@ -186,9 +186,10 @@ std::vector<std::string> JobListing::welcome_ids(const StoreConfig& store,
 
 JobListing::Retry JobListing::retry(const std::string& store, const std::string& job_id,
                                     SysSeconds now) {
-    const auto reply =
-        retry_.run(redis_, {keys::job(store, job_id), keys::due(store), keys::counts(store)},
-                   {job_id, std::to_string(now.time_since_epoch().count())});
+    const auto reply = retry_.run(redis_,
+                                  {keys::job(only_shard(store), job_id),
+                                   keys::due(only_shard(store)), keys::counts(only_shard(store))},
+                                  {job_id, std::to_string(now.time_since_epoch().count())});
     reply.expect_ok("retry_failed");
     if (reply.integer == 1) return Retry::planned;
     return reply.integer < 0 ? Retry::expired : Retry::not_failed;

@@ -26,8 +26,8 @@ bool JobMigration::step(const std::string& store, const Date& today, SysSeconds 
     const auto start = unix_seconds(day_start);
     const auto end = unix_seconds(day_start + std::chrono::days{1});
     const auto touches =
-        redis_.command({"ZRANGEBYSCORE", keys::touches(store), start, "(" + end, "WITHSCORES",
-                        "LIMIT", std::to_string(done), std::to_string(budget)});
+        redis_.command({"ZRANGEBYSCORE", keys::touches(only_shard(store)), start, "(" + end,
+                        "WITHSCORES", "LIMIT", std::to_string(done), std::to_string(budget)});
     touches.expect_ok("ZRANGEBYSCORE fx:touch");
 
     // The script builds its keys from the prefix; the store's layout key, unused

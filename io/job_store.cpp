@@ -75,8 +75,9 @@ std::vector<LuaScript::Call> JobStore::create_calls(const std::vector<Job>& jobs
         auto it = open.find(job.store);
         if (it == open.end() || sizes[it->second] == kCreatesPerCall) {
             calls.push_back(
-                {{keys::due(job.store), keys::counts(job.store)},
-                 {keys::store_prefix(job.store), std::to_string(config_.job_retention.count())}});
+                {{keys::due(only_shard(job.store)), keys::counts(only_shard(job.store))},
+                 {keys::shard_prefix(only_shard(job.store)),
+                  std::to_string(config_.job_retention.count())}});
             calls.back().args.reserve(2 + kCreatesPerCall * 17);
             sizes.push_back(0);
             it = open.insert_or_assign(job.store, calls.size() - 1).first;
@@ -110,7 +111,7 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
     std::vector<std::string> args{unix_seconds(now),
                                   std::to_string(limit),
                                   unix_seconds(now + config_.ack_timeout),
-                                  keys::job_prefix(store),
+                                  keys::job_prefix(only_shard(store)),
                                   std::to_string(config_.max_attempts),
                                   std::to_string(config_.job_retention.count())};
     if (rules) {
@@ -126,7 +127,7 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
         for (const auto& [kind, days] : p.cooldown_days)
             cooldowns += std::string(1, kind_letter(kind)) + std::to_string(days) + " ";
         args.insert(args.end(),
-                    {keys::member_prefix(store), std::to_string(rules->today),
+                    {keys::member_prefix(only_shard(store)), std::to_string(rules->today),
                      intervals(rules->sms), intervals(rules->wechat),
                      std::to_string(p.max_per_day) + " " + std::to_string(p.max_per_week) + " " +
                          std::to_string(p.max_per_30_days),
@@ -134,22 +135,22 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
                      std::string(p.caps_apply_to_notices ? "1" : "0") +
                          (p.notices_need_optin ? "1" : "0")});
     }
-    std::vector<std::string> claim_keys{keys::due(store),
-                                        keys::inflight(store),
-                                        keys::counts(store),
-                                        keys::opt_outs(store, "sms"),
-                                        keys::opt_outs(store, "wechat"),
-                                        keys::webhooks_on(store),
-                                        keys::webhook_events(store),
-                                        keys::sheet_due(store)};
+    std::vector<std::string> claim_keys{keys::due(only_shard(store)),
+                                        keys::inflight(only_shard(store)),
+                                        keys::counts(only_shard(store)),
+                                        keys::opt_outs(only_shard(store), "sms"),
+                                        keys::opt_outs(only_shard(store), "wechat"),
+                                        keys::webhooks_on(only_shard(store)),
+                                        keys::webhook_events(only_shard(store)),
+                                        keys::sheet_due(only_shard(store))};
     if (rules) {
         // A store that sends only what was approved: the day's record
         // (core/day_approval.h; claim_due.lua checks each job against it).
         args.emplace_back(rules->approval ? "1" : "0");
         if (rules->approval)
-            claim_keys.push_back(keys::approval(store, format_date(*rules->approval)));
+            claim_keys.push_back(keys::approval(only_shard(store), format_date(*rules->approval)));
         // The day of the records: their times count from its start.
-        args.insert(args.end(), {keys::store_prefix(store), format_date(rules->day),
+        args.insert(args.end(), {keys::shard_prefix(only_shard(store)), format_date(rules->day),
                                  unix_seconds(rules->day_start), unix_seconds(rules->day_end)});
     }
     const auto reply = claim_.run(redis_, claim_keys, args);
@@ -174,13 +175,15 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
 std::vector<std::optional<JobState>> JobStore::cancel_planned(
     const std::string& store, const std::vector<std::string>& job_ids, const std::string& error,
     const std::string& reason, SysSeconds now) {
-    std::vector<std::string> args{unix_seconds(now), keys::job_prefix(store),
+    std::vector<std::string> args{unix_seconds(now), keys::job_prefix(only_shard(store)),
                                   std::to_string(config_.job_retention.count()), error, reason};
     args.insert(args.end(), job_ids.begin(), job_ids.end());
-    const auto reply = cancel_.run(redis_,
-                                   {keys::due(store), keys::inflight(store), keys::counts(store),
-                                    keys::webhooks_on(store), keys::webhook_events(store)},
-                                   args);
+    const auto reply =
+        cancel_.run(redis_,
+                    {keys::due(only_shard(store)), keys::inflight(only_shard(store)),
+                     keys::counts(only_shard(store)), keys::webhooks_on(only_shard(store)),
+                     keys::webhook_events(only_shard(store))},
+                    args);
     reply.expect_ok("cancel_jobs");
     std::vector<std::optional<JobState>> states;
     for (const auto& e : reply.elements)
@@ -212,10 +215,11 @@ std::vector<std::optional<JobState>> JobStore::cancel_planned(
 }
 
 bool JobStore::hand_back(const std::string& store, const std::string& job_id, SysSeconds retry_at) {
-    const auto reply = hand_back_.run(
-        redis_,
-        {keys::job(store, job_id), keys::due(store), keys::inflight(store), keys::counts(store)},
-        {job_id, unix_seconds(retry_at)});
+    const auto reply =
+        hand_back_.run(redis_,
+                       {keys::job(only_shard(store), job_id), keys::due(only_shard(store)),
+                        keys::inflight(only_shard(store)), keys::counts(only_shard(store))},
+                       {job_id, unix_seconds(retry_at)});
     reply.expect_ok("hand_back");
     return reply.integer == 1;
 }
@@ -224,9 +228,10 @@ std::size_t JobStore::hand_back_many(const std::vector<std::pair<const Job*, Sys
     std::vector<LuaScript::Call> calls;
     calls.reserve(jobs.size());
     for (const auto& [job, retry_at] : jobs) {
-        calls.push_back({{keys::job(job->store, job->id), keys::due(job->store),
-                          keys::inflight(job->store), keys::counts(job->store)},
-                         {job->id, unix_seconds(retry_at)}});
+        calls.push_back(
+            {{keys::job(only_shard(job->store), job->id), keys::due(only_shard(job->store)),
+              keys::inflight(only_shard(job->store)), keys::counts(only_shard(job->store))},
+             {job->id, unix_seconds(retry_at)}});
     }
     std::size_t handed = 0;
     for (const auto& reply : hand_back_.run_many(redis_, calls)) {
@@ -238,18 +243,21 @@ std::size_t JobStore::hand_back_many(const std::vector<std::pair<const Job*, Sys
 
 bool JobStore::hand_back(const std::string& store, const std::string& job_id, int attempt,
                          const std::string& worker, SysSeconds retry_at) {
-    const auto reply = hand_back_.run(
-        redis_,
-        {keys::job(store, job_id), keys::due(store), keys::inflight(store), keys::counts(store)},
-        {job_id, unix_seconds(retry_at), std::to_string(attempt), worker});
+    const auto reply =
+        hand_back_.run(redis_,
+                       {keys::job(only_shard(store), job_id), keys::due(only_shard(store)),
+                        keys::inflight(only_shard(store)), keys::counts(only_shard(store))},
+                       {job_id, unix_seconds(retry_at), std::to_string(attempt), worker});
     reply.expect_ok("hand_back");
     return reply.integer == 1;
 }
 
 RequeueResult JobStore::requeue_overdue(const std::string& store, SysSeconds now, int limit) {
     const auto reply =
-        requeue_.run(redis_, {keys::inflight(store), keys::due(store), keys::counts(store)},
-                     {unix_seconds(now), std::to_string(limit), keys::job_prefix(store),
+        requeue_.run(redis_,
+                     {keys::inflight(only_shard(store)), keys::due(only_shard(store)),
+                      keys::counts(only_shard(store))},
+                     {unix_seconds(now), std::to_string(limit), keys::job_prefix(only_shard(store)),
                       std::to_string(config_.job_retention.count())});
     reply.expect_ok("requeue_overdue");
     RequeueResult r;
@@ -314,15 +322,17 @@ JobStore::JobCalls JobStore::begin_calls(const std::vector<const JobMessage*>& j
         auto it = open.find(job.store);
         if (it == open.end() || out.items[it->second].size() == kSendsPerCall) {
             out.calls.push_back(
-                {{keys::opt_outs(job.store, "sms"), keys::opt_outs(job.store, "wechat"),
-                  keys::inflight(job.store), keys::counts(job.store), keys::webhooks_on(job.store),
-                  keys::webhook_events(job.store)},
+                {{keys::opt_outs(only_shard(job.store), "sms"),
+                  keys::opt_outs(only_shard(job.store), "wechat"),
+                  keys::inflight(only_shard(job.store)), keys::counts(only_shard(job.store)),
+                  keys::webhooks_on(only_shard(job.store)),
+                  keys::webhook_events(only_shard(job.store))},
                  {worker, unix_seconds(now), std::to_string(config_.job_retention.count())}});
             out.items.emplace_back();
             it = open.insert_or_assign(job.store, out.calls.size() - 1).first;
         }
         auto& call = out.calls[it->second];
-        call.keys.push_back(keys::job(job.store, job.job_id));
+        call.keys.push_back(keys::job(only_shard(job.store), job.job_id));
         call.args.push_back(std::to_string(job.attempt));
         call.args.push_back(job.job_id);
         out.items[it->second].push_back(i);
@@ -341,15 +351,16 @@ JobStore::JobCalls JobStore::record_calls(const std::vector<Recording>& results)
         auto it = open.find(r.store);
         if (it == open.end() || out.items[it->second].size() == kSendsPerCall) {
             out.calls.push_back(
-                {{keys::inflight(r.store), keys::due(r.store), keys::counts(r.store),
-                  keys::webhooks_on(r.store), keys::webhook_events(r.store)},
+                {{keys::inflight(only_shard(r.store)), keys::due(only_shard(r.store)),
+                  keys::counts(only_shard(r.store)), keys::webhooks_on(only_shard(r.store)),
+                  keys::webhook_events(only_shard(r.store))},
                  {std::to_string(config_.job_retention.count()),
                   std::to_string(config_.max_attempts)}});
             out.items.emplace_back();
             it = open.insert_or_assign(r.store, out.calls.size() - 1).first;
         }
         auto& call = out.calls[it->second];
-        call.keys.push_back(keys::job(r.store, r.job_id));
+        call.keys.push_back(keys::job(only_shard(r.store), r.job_id));
         const auto& unsure = results[i].unsure_since;
         for (auto& a : {r.job_id, std::string(to_string(r.outcome)), unix_seconds(r.at),
                         unix_seconds(r.retry_at.value_or(r.at)), r.error, r.provider,
@@ -436,7 +447,7 @@ std::vector<BeginSendReply> JobStore::begin_send_many(const std::vector<const Jo
 JobStore::MarkReply JobStore::mark_call(const JobMessage& job, const std::string& worker,
                                         SysSeconds now, const std::vector<Recording>& results) {
     const JobCalls records = record_calls(results);
-    const LuaScript::Call mark{{keys::job(job.store, job.job_id)},
+    const LuaScript::Call mark{{keys::job(only_shard(job.store), job.job_id)},
                                {worker, std::to_string(job.attempt), unix_seconds(now)}};
     std::vector<LuaScript::ScriptCall> calls;
     calls.reserve(records.calls.size() + 1);
@@ -490,10 +501,11 @@ std::optional<JobState> JobStore::record_delivery(const std::string& store,
                                                   const std::string& job_id,
                                                   const std::string& status, SysSeconds at,
                                                   const std::string& detail) {
-    const auto reply = delivery_.run(redis_,
-                                     {keys::job(store, job_id), keys::counts(store),
-                                      keys::webhooks_on(store), keys::webhook_events(store)},
-                                     {status, unix_seconds(at), detail});
+    const auto reply = delivery_.run(
+        redis_,
+        {keys::job(only_shard(store), job_id), keys::counts(only_shard(store)),
+         keys::webhooks_on(only_shard(store)), keys::webhook_events(only_shard(store))},
+        {status, unix_seconds(at), detail});
     reply.expect_ok("record_delivery");
     return parse_job_state(reply.str);
 }
@@ -501,7 +513,7 @@ std::optional<JobState> JobStore::record_delivery(const std::string& store,
 std::optional<Job> JobStore::get(const std::string& store, const std::string& job_id,
                                  const date::time_zone* zone) {
     const auto read_hash = [&]() -> std::optional<Job> {
-        const auto reply = redis_.command({"HGETALL", keys::job(store, job_id)});
+        const auto reply = redis_.command({"HGETALL", keys::job(only_shard(store), job_id)});
         reply.expect_ok("HGETALL job");
         if (reply.elements.empty()) return std::nullopt;
         return job_from_fields(store, job_id, field_map(reply));
@@ -516,9 +528,9 @@ std::optional<Job> JobStore::get(const std::string& store, const std::string& jo
 
 long long JobStore::count_due(const std::string& store, SysSeconds now) {
     long long due = 0;
-    for (const auto& reply :
-         redis_.pipeline({{"ZCOUNT", keys::due(store), "-inf", unix_seconds(now)},
-                          {"ZCOUNT", keys::sheet_due(store), "-inf", unix_seconds(now)}})) {
+    for (const auto& reply : redis_.pipeline(
+             {{"ZCOUNT", keys::due(only_shard(store)), "-inf", unix_seconds(now)},
+              {"ZCOUNT", keys::sheet_due(only_shard(store)), "-inf", unix_seconds(now)}})) {
         reply.expect_ok("ZCOUNT due");
         due += reply.integer;
     }
@@ -526,16 +538,16 @@ long long JobStore::count_due(const std::string& store, SysSeconds now) {
 }
 
 long long JobStore::count_in_flight(const std::string& store) {
-    const auto reply = redis_.command({"ZCARD", keys::inflight(store)});
+    const auto reply = redis_.command({"ZCARD", keys::inflight(only_shard(store))});
     reply.expect_ok("ZCARD inflight");
     return reply.integer;
 }
 
 std::optional<SysSeconds> JobStore::next_due(const std::string& store) {
     std::optional<SysSeconds> next;
-    for (const auto& reply :
-         redis_.pipeline({{"ZRANGE", keys::due(store), "0", "0", "WITHSCORES"},
-                          {"ZRANGE", keys::sheet_due(store), "0", "0", "WITHSCORES"}})) {
+    for (const auto& reply : redis_.pipeline(
+             {{"ZRANGE", keys::due(only_shard(store)), "0", "0", "WITHSCORES"},
+              {"ZRANGE", keys::sheet_due(only_shard(store)), "0", "0", "WITHSCORES"}})) {
         reply.expect_ok("ZRANGE due");
         if (reply.elements.size() < 2) continue;
         const SysSeconds t{
@@ -546,7 +558,7 @@ std::optional<SysSeconds> JobStore::next_due(const std::string& store) {
 }
 
 std::map<std::string, long long> JobStore::counts(const std::string& store) {
-    const auto reply = redis_.command({"HGETALL", keys::counts(store)});
+    const auto reply = redis_.command({"HGETALL", keys::counts(only_shard(store))});
     reply.expect_ok("HGETALL counts");
     std::map<std::string, long long> out;
     for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {

@@ -32,16 +32,17 @@ MemberEraser::MemberEraser(RedisConnection& redis, const Config& config)
 
 std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::string& id,
                                            SysSeconds now) {
-    const std::string prefix = keys::store_prefix(store);
+    const std::string prefix = keys::shard_prefix(only_shard(store));
     for (int attempt = 0; attempt < 5; ++attempt) {
-        const auto stored = field_map(
-            redis_.command({"HGETALL", keys::member(store, id)}).expect_ok("HGETALL member"));
+        const auto stored =
+            field_map(redis_.command({"HGETALL", keys::member(only_shard(store), id)})
+                          .expect_ok("HGETALL member"));
         if (stored.empty()) return std::nullopt;
         const Member m = member_from_fields(store, id, stored);
 
         // The ledger's last entry now: the script looks at what came after.
-        const auto newest =
-            redis_.command({"XREVRANGE", keys::consent_log(store), "+", "-", "COUNT", "1"});
+        const auto newest = redis_.command(
+            {"XREVRANGE", keys::consent_log(only_shard(store)), "+", "-", "COUNT", "1"});
         newest.expect_ok("XREVRANGE consent");
         std::string last;
         if (!newest.elements.empty() && !newest.elements[0].elements.empty())
@@ -51,7 +52,8 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
             ledger.push_back(e.id);
 
         std::vector<std::string> jobs;
-        const std::string pattern = keys::job_prefix(store) + "*:" + keys::glob_literal(id) + ":*";
+        const std::string pattern =
+            keys::job_prefix(only_shard(store)) + "*:" + keys::glob_literal(id) + ":*";
         std::string cursor = "0";
         do {
             const auto reply = redis_.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
@@ -59,7 +61,7 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
             if (reply.elements.size() != 2) break;
             cursor = reply.elements[0].str;
             for (const auto& key : reply.elements[1].elements) {
-                const auto job_id = key.str.substr(keys::job_prefix(store).size());
+                const auto job_id = key.str.substr(keys::job_prefix(only_shard(store)).size());
                 if (names_member(job_id, id)) jobs.push_back(job_id);
             }
         } while (cursor != "0");
@@ -68,7 +70,7 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
         cursor = "0";
         do {
             const auto reply =
-                redis_.command({"ZSCAN", keys::touches(store), cursor, "MATCH",
+                redis_.command({"ZSCAN", keys::touches(only_shard(store)), cursor, "MATCH",
                                 "*:" + keys::glob_literal(id) + ":*", "COUNT", "1000"});
             reply.expect_ok("ZSCAN fx:touch");
             if (reply.elements.size() != 2) break;
@@ -100,14 +102,15 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
             }
         }
 
-        std::vector<std::string> script_keys{keys::member(store, id),  keys::visit_state(store, id),
-                                             keys::consent_log(store), keys::due(store),
-                                             keys::inflight(store),    keys::counts(store),
-                                             keys::touches(store),     keys::sent_times(store)};
+        std::vector<std::string> script_keys{
+            keys::member(only_shard(store), id),  keys::visit_state(only_shard(store), id),
+            keys::consent_log(only_shard(store)), keys::due(only_shard(store)),
+            keys::inflight(only_shard(store)),    keys::counts(only_shard(store)),
+            keys::touches(only_shard(store)),     keys::sent_times(only_shard(store))};
         for (const char* set : {"lapse", "returned", "lapsed", "reminded", "churned"})
-            script_keys.push_back(keys::winback(store, set));
+            script_keys.push_back(keys::winback(only_shard(store), set));
         for (const Kind k : all_kinds())
-            script_keys.push_back(keys::holdout(store, k));
+            script_keys.push_back(keys::holdout(only_shard(store), k));
 
         std::vector<std::string> args{id, prefix, m.phone, m.wechat_openid, last};
         // The guard: the fields the index entries below come from.

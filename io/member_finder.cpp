@@ -13,7 +13,7 @@ MemberFinder::MemberFinder(RedisConnection& redis) : redis_(redis) {}
 
 std::vector<std::string> MemberFinder::index_ids(const std::string& store,
                                                  const std::string& suffix) {
-    auto reply = redis_.command({"HKEYS", keys::index(store, suffix)});
+    auto reply = redis_.command({"HKEYS", keys::index(only_shard(store), suffix)});
     reply.expect_ok("HKEYS index");
     std::vector<std::string> ids;
     ids.reserve(reply.elements.size());
@@ -80,7 +80,7 @@ std::size_t MemberFinder::reindex(const std::string& store) {
     std::size_t sent = 0;
     for (std::size_t i = 0; i < entries.size(); ++i) {
         for (const auto& suffix : entries[i].second) {
-            redis_.append({"HSET", keys::index(store, suffix), entries[i].first, ""});
+            redis_.append({"HSET", keys::index(only_shard(store), suffix), entries[i].first, ""});
             ++sent;
         }
         if (sent >= kPipeline || i + 1 == entries.size()) {

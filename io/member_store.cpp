@@ -81,7 +81,7 @@ class ConsentChanges {
             e.source = evidence.source;
             e.detail = evidence.detail;
             auto add = [&commands, &store](const ConsentEvent& event) {
-                std::vector<std::string> xadd{"XADD", keys::consent_log(store), "*"};
+                std::vector<std::string> xadd{"XADD", keys::consent_log(only_shard(store)), "*"};
                 for (const auto& [f, v] : to_fields(event)) {
                     xadd.push_back(f);
                     xadd.push_back(v);
@@ -253,7 +253,7 @@ MemberStore::Round MemberStore::send_watched_round(const std::vector<const Membe
         // WATCH before the reads: a change after them aborts the EXEC.
         RedisCommand watch{"WATCH"};
         for (const auto i : members)
-            watch.push_back(keys::member(store, records[i]->id));
+            watch.push_back(keys::member(only_shard(store), records[i]->id));
         redis_.append(watch);
         for (std::size_t k = 0; k < members.size(); ++k)
             redis_.append({"HGETALL", watch[k + 1]});
@@ -264,7 +264,7 @@ MemberStore::Round MemberStore::send_watched_round(const std::vector<const Membe
         std::vector<RedisCommand> writes;
         std::vector<std::size_t> written;
         ConsentChanges consent;
-        const std::string prefix = keys::store_prefix(store);
+        const std::string prefix = keys::shard_prefix(only_shard(store));
         for (std::size_t k = 0; k < members.size(); ++k) {
             const auto i = members[k];
             const auto write = merge_next(redis_, *records[i], evidence ? &consent : nullptr);
@@ -316,7 +316,7 @@ MemberStore::Round MemberStore::send_script_round(const std::vector<const Member
                                                   std::size_t first_index,
                                                   const Evidence* evidence) {
     for (const auto i : pending)
-        redis_.append({"HGETALL", keys::member(records[i]->store, records[i]->id)});
+        redis_.append({"HGETALL", keys::member(only_shard(records[i]->store), records[i]->id)});
     // The members of one call share a store (one hash tag, one cluster
     // slot). They are distinct members, so the order of their writes
     // does not matter.
@@ -330,11 +330,11 @@ MemberStore::Round MemberStore::send_script_round(const std::vector<const Member
         const auto& store = records[i]->store;
         auto it = open.find(store);
         if (it == open.end() || round.calls[it->second].keys.size() == kWritesPerCall) {
-            round.calls.push_back({{}, {keys::store_prefix(store)}});
+            round.calls.push_back({{}, {keys::shard_prefix(only_shard(store))}});
             round.applied.emplace_back();
             it = open.insert_or_assign(store, round.calls.size() - 1).first;
         }
-        round.calls[it->second].keys.push_back(keys::member(store, records[i]->id));
+        round.calls[it->second].keys.push_back(keys::member(only_shard(store), records[i]->id));
         append_script_args(*records[i], write, round.calls[it->second].args);
         round.applied[it->second].push_back(i);
     }
@@ -379,7 +379,7 @@ std::vector<std::size_t> MemberStore::collect_round(Round& round) {
 }
 
 std::optional<Member> MemberStore::get(const std::string& store, const std::string& id) {
-    const auto reply = redis_.command({"HGETALL", keys::member(store, id)});
+    const auto reply = redis_.command({"HGETALL", keys::member(only_shard(store), id)});
     reply.expect_ok("HGETALL member");
     if (reply.elements.empty()) return std::nullopt;
     return member_from_fields(store, id, field_map(reply));
@@ -392,7 +392,7 @@ std::vector<Member> MemberStore::in_index(const std::string& store, const std::s
 std::vector<std::string> MemberStore::ids_in(const std::string& store,
                                              const std::vector<std::string>& suffixes) {
     for (const auto& suffix : suffixes)
-        redis_.append({"HKEYS", keys::index(store, suffix)});
+        redis_.append({"HKEYS", keys::index(only_shard(store), suffix)});
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < suffixes.size(); ++i) {
         const auto reply = redis_.read();
@@ -408,7 +408,7 @@ std::vector<std::string> MemberStore::ids_in(const std::string& store,
 std::vector<Member> MemberStore::get_many(const std::string& store,
                                           const std::vector<std::string>& ids) {
     for (const auto& id : ids)
-        redis_.append({"HGETALL", keys::member(store, id)});
+        redis_.append({"HGETALL", keys::member(only_shard(store), id)});
     std::vector<Member> members;
     members.reserve(ids.size());
     for (const auto& id : ids) {
@@ -427,7 +427,7 @@ void MemberStore::for_each_member(const std::string& store, std::size_t batch,
     batch = std::max<std::size_t>(batch, 1);
     const auto partition = member_partition_keys();
     for (const auto& suffix : partition)
-        redis_.append({"HLEN", keys::index(store, suffix)});
+        redis_.append({"HLEN", keys::index(only_shard(store), suffix)});
     std::vector<long long> sizes;
     for (std::size_t i = 0; i < partition.size(); ++i) {
         const auto reply = redis_.read();
@@ -455,8 +455,9 @@ void MemberStore::for_each_member(const std::string& store, std::size_t batch,
         }
         std::string cursor = "0";
         do {
-            const auto reply = redis_.command({"HSCAN", keys::index(store, partition[i]), cursor,
-                                               "COUNT", std::to_string(batch)});
+            const auto reply =
+                redis_.command({"HSCAN", keys::index(only_shard(store), partition[i]), cursor,
+                                "COUNT", std::to_string(batch)});
             reply.expect_ok("HSCAN index");
             if (reply.elements.size() != 2) throw RedisReplyError("HSCAN", "unexpected reply");
             cursor = reply.elements[0].str;
@@ -476,7 +477,7 @@ void MemberStore::read_ahead(const std::string& store, const std::vector<std::st
     auto request = [&](std::size_t first) {
         const std::size_t end = std::min(ids.size(), first + batch);
         for (std::size_t i = first; i < end; ++i)
-            redis_.append({"HGETALL", keys::member(store, ids[i])});
+            redis_.append({"HGETALL", keys::member(only_shard(store), ids[i])});
     };
     // hiredis sends what was appended at the next read: the next batch is
     // appended before this one's replies are read, so it reaches Redis then,

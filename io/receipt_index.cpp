@@ -24,8 +24,8 @@ void ReceiptIndex::await(const JobMessage& job, const std::string& provider_ref,
         return;
     }
     redis_
-        .command({"ZADD", keys::receipt_waits(job.store), unix_seconds(first_receipt_query(at)),
-                  job.job_id})
+        .command({"ZADD", keys::receipt_waits(only_shard(job.store)),
+                  unix_seconds(first_receipt_query(at)), job.job_id})
         .expect_ok("ZADD receipt wait");
 }
 
@@ -43,8 +43,9 @@ void ReceiptIndex::forget_serial(const std::string& serial) {
 
 std::vector<std::string> ReceiptIndex::due(const std::string& store, SysSeconds now,
                                            std::size_t limit) {
-    const auto reply = redis_.command({"ZRANGEBYSCORE", keys::receipt_waits(store), "-inf",
-                                       unix_seconds(now), "LIMIT", "0", std::to_string(limit)});
+    const auto reply =
+        redis_.command({"ZRANGEBYSCORE", keys::receipt_waits(only_shard(store)), "-inf",
+                        unix_seconds(now), "LIMIT", "0", std::to_string(limit)});
     reply.expect_ok("ZRANGEBYSCORE receipt waits");
     std::vector<std::string> out;
     for (const auto& e : reply.elements)
@@ -54,7 +55,7 @@ std::vector<std::string> ReceiptIndex::due(const std::string& store, SysSeconds 
 
 std::optional<ReceiptIndex::Facts> ReceiptIndex::facts(const std::string& store,
                                                        const std::string& job_id) {
-    const auto reply = redis_.command({"HMGET", keys::job(store, job_id), "state", "to",
+    const auto reply = redis_.command({"HMGET", keys::job(only_shard(store), job_id), "state", "to",
                                        "provider_ref", "dlr_status", "finished_at"});
     reply.expect_ok("HMGET job");
     if (reply.elements.size() != 5 || reply.elements[0].is_nil()) return std::nullopt;
@@ -73,12 +74,13 @@ std::optional<ReceiptIndex::Facts> ReceiptIndex::facts(const std::string& store,
 }
 
 void ReceiptIndex::reschedule(const std::string& store, const std::string& job_id, SysSeconds at) {
-    redis_.command({"ZADD", keys::receipt_waits(store), "XX", unix_seconds(at), job_id})
+    redis_.command({"ZADD", keys::receipt_waits(only_shard(store)), "XX", unix_seconds(at), job_id})
         .expect_ok("ZADD receipt wait");
 }
 
 void ReceiptIndex::drop(const std::string& store, const std::string& job_id) {
-    redis_.command({"ZREM", keys::receipt_waits(store), job_id}).expect_ok("ZREM receipt wait");
+    redis_.command({"ZREM", keys::receipt_waits(only_shard(store)), job_id})
+        .expect_ok("ZREM receipt wait");
 }
 
 }  // namespace huitou

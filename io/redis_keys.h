@@ -1,10 +1,18 @@
 // redis_keys.h — the names of everything huitou keeps in Redis.
 //
-// Every key of a store carries the store in a hash tag, "hu:{toyland}:...",
-// so all of a store's data lands in one Redis Cluster slot: the Lua scripts
-// that touch a member and its indexes, or a job and the due set, stay legal
-// on a cluster, and the store is the unit scheduler replicas share.
+// Every key of a store carries a hash tag, so each Lua script that touches a
+// member and its indexes, or a job and the due set, stays in one Redis
+// Cluster slot. A store is cut into K shards (core/store_shards.h;
+// docs/architecture.md, "A store over K shards"): what grows with members or
+// jobs, or is written together with a member's or a job's keys, lives under
+// its shard's tag T = shard_tag(S, K, i), "hu:{toyland.3.1}:..." — those key
+// functions take a Shard, so every caller says which shard it means; what is
+// bounded by the store's config or a day stays under the store's own tag
+// {S} and takes the store id. An unsharded store (K = 1) has one shard whose
+// tag is S: its keys are the same names either way. kPerShardFamilies lists
+// the per-shard families.
 //
+// Below, {S} is written for either tag; the functions say which.
 //   hu:{S}:m:<member>     hash   a member (fields: core/member.h)
 //   hu:{S}:bd:<MM-DD>     index  members whose solar birthday is MM-DD
 //   hu:{S}:lbd:[leap]<MM-DD>  index  ... lunar birthday; hu:{S}:bd:none: no birthday
@@ -101,30 +109,206 @@
 //                                (core/member_write.h: openid_index_key; io/consent_store.h)
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
 #include "core/job.h"
+#include "core/store_shards.h"
 
 namespace huitou::keys {
 
+// The prefix of the keys under the store's own tag, {S}: what belongs to the
+// whole store (its lease, shard record, templates, announcements, ...).
 inline std::string store_prefix(std::string_view store) {
     return "hu:{" + std::string(store) + "}:";
 }
-inline std::string member_prefix(std::string_view store) {
-    return store_prefix(store) + "m:";
+// The prefix of a shard's keys, {T}: a member's, her jobs' and their sets.
+// For K = 1 it is store_prefix(store).
+inline std::string shard_prefix(const Shard& shard) {
+    return "hu:{" + shard.tag() + "}:";
 }
-inline std::string member(std::string_view store, std::string_view id) {
-    return member_prefix(store) + std::string(id);
+
+// A key family that lives under a shard's tag (the part after "hu:{T}:"):
+// a prefix ("m:" — every key that starts so) or one exact name ("due").
+struct KeyFamily {
+    std::string_view name;
+    bool prefix;
+};
+// Every per-shard family (docs/architecture.md, "Which keys go where"): a
+// reshard's fingerprint, its cleanup of an old layout and its check that a
+// new one is empty read this list. Two names are both: `seg` is the store's
+// thresholds under {S} and a shard's generation and counts (`gen`, n0…n7),
+// `care:<date>` the store's list as built and (K > 1) a shard's entries; with
+// K = 1 each is one key.
+inline constexpr std::array<KeyFamily, 36> kPerShardFamilies{{
+    {"m:", true},           {"v:", true},        {"bd:", true},        {"lbd:", true},
+    {"cbd:", true},         {"clbd:", true},     {"exp:", true},       {"pts:", true},
+    {"nm:", true},          {"p4:", true},       {"o2:", true},        {"job:", true},
+    {"due", false},         {"inflight", false}, {"counts", false},    {"open:", true},
+    {"approved:", true},    {"sheets:", true},   {"sheet:", true},     {"sheetdue", false},
+    {"notes:", true},       {"days:", true},     {"wb:", true},        {"holdout:", true},
+    {"fx:touch", false},    {"fx:sent", false},  {"fx:forgot", false}, {"rcpt", false},
+    {"consent:log", false}, {"welcomed", false}, {"event:", true},     {"optout:", true},
+    {"wh:", true},          {"seg", false},      {"seg:", true},       {"care:", true},
+}};
+// Whether `rest`, a key without its "hu:{T}:", is of a per-shard family.
+inline bool is_per_shard(std::string_view rest) {
+    for (const auto& f : kPerShardFamilies)
+        if (f.prefix ? rest.starts_with(f.name) : rest == f.name) return true;
+    return false;
 }
-inline std::string index(std::string_view store, std::string_view suffix) {
-    return store_prefix(store) + std::string(suffix);
+
+// ---- Per shard: the member, her indexes, her visits ----
+
+inline std::string member_prefix(const Shard& shard) {
+    return shard_prefix(shard) + "m:";
 }
-inline std::string job_prefix(std::string_view store) {
-    return store_prefix(store) + "job:";
+inline std::string member(const Shard& shard, std::string_view id) {
+    return member_prefix(shard) + std::string(id);
 }
-inline std::string job(std::string_view store, std::string_view job_id) {
-    return job_prefix(store) + std::string(job_id);
+// A member index (core/member_write.h names them: "bd:09-15", "p4:0000", ...).
+inline std::string index(const Shard& shard, std::string_view suffix) {
+    return shard_prefix(shard) + std::string(suffix);
+}
+inline std::string visit_state(const Shard& shard, std::string_view member) {
+    return shard_prefix(shard) + "v:" + std::string(member);
+}
+// "lapse", "returned", "lapsed", "reminded", "churned", "counts"
+inline std::string winback(const Shard& shard, std::string_view name) {
+    return shard_prefix(shard) + "wb:" + std::string(name);
+}
+
+// ---- Per shard: jobs and their sets ----
+
+inline std::string job_prefix(const Shard& shard) {
+    return shard_prefix(shard) + "job:";
+}
+inline std::string job(const Shard& shard, std::string_view job_id) {
+    return job_prefix(shard) + std::string(job_id);
+}
+inline std::string due(const Shard& shard) {
+    return shard_prefix(shard) + "due";
+}
+inline std::string inflight(const Shard& shard) {
+    return shard_prefix(shard) + "inflight";
+}
+// Jobs by state, cumulative; a sharded store's readers sum the shards'.
+inline std::string counts(const Shard& shard) {
+    return shard_prefix(shard) + "counts";
+}
+// The jobs of the local day that ends at `day_end` (Unix seconds: the jobs'
+// expires_at), by recipient: field "<channel>:<address>", value the job ids.
+inline std::string open_jobs(const Shard& shard, long long day_end) {
+    return shard_prefix(shard) + "open:" + std::to_string(day_end);
+}
+// A due day's sheets (core/job_record.h, io/sheet_store.h): the day's
+// sheet count and counts; sheet `i`; the shard's sheets by when they are
+// due; the due days of an occasion date.
+inline std::string sheets(const Shard& shard, std::string_view day) {
+    return shard_prefix(shard) + "sheets:" + std::string(day);
+}
+inline std::string sheet(const Shard& shard, std::string_view day, int i) {
+    return shard_prefix(shard) + "sheet:" + std::string(day) + ":" + std::to_string(i);
+}
+inline std::string sheet_notes(const Shard& shard, std::string_view day) {
+    return shard_prefix(shard) + "notes:" + std::string(day);
+}
+inline std::string sheet_due(const Shard& shard) {
+    return shard_prefix(shard) + "sheetdue";
+}
+inline std::string occasion_days(const Shard& shard, std::string_view occasion) {
+    return shard_prefix(shard) + "days:" + std::string(occasion);
+}
+// A store's approval of its local day `date` ("YYYY-MM-DD"), as each shard's
+// approve_day.lua wrote it with that shard's jobs.
+inline std::string approval(const Shard& shard, std::string_view date) {
+    return shard_prefix(shard) + "approved:" + std::string(date);
+}
+
+// ---- Per shard: consent ----
+
+inline std::string consent_log(const Shard& shard) {
+    return shard_prefix(shard) + "consent:log";
+}
+// A full copy in every shard: a job's address is checked in its own slot.
+inline std::string opt_outs(const Shard& shard, std::string_view channel) {
+    return shard_prefix(shard) + "optout:" + std::string(channel);
+}
+// Who was welcomed (core/welcome.h): field "<member>|<channel>", the time
+// (Unix s) her welcome was created. Kept for good; her erasure removes hers.
+inline std::string welcomed(const Shard& shard) {
+    return shard_prefix(shard) + "welcomed";
+}
+// An event id sent to POST /api/v1/stores/<S>/events, with its first answer
+// (kept in the shard of the event's member).
+inline std::string event(const Shard& shard, std::string_view event_id) {
+    return shard_prefix(shard) + "event:" + std::string(event_id);
+}
+
+// ---- Per shard: segments and care, the shard's part ----
+
+// A shard's value-segment generation and counts (`gen`, n0…n7), which
+// scripts/set_segments.lua keeps with a member's `sg`. For K = 1 it is the
+// store's own hash, segments(store).
+inline std::string shard_segments(const Shard& shard) {
+    return shard_prefix(shard) + "seg";
+}
+// The members of value segment `code` (0-7), kept by scripts/set_segments.lua.
+inline std::string segment_index(const Shard& shard, int code) {
+    return shard_segments(shard) + ":" + std::to_string(code);
+}
+// A shard's entries of the care list of local day `date`, marked by
+// scripts/mark_care.lua with her hash. For K = 1 it is care_day(store, date).
+inline std::string shard_care_day(const Shard& shard, std::string_view date) {
+    return shard_prefix(shard) + "care:" + std::string(date);
+}
+
+// ---- Per shard: the effect report's records (io/effect_store.h) ----
+
+inline std::string holdout(const Shard& shard, Kind kind) {
+    return shard_prefix(shard) + "holdout:" + std::string(to_string(kind));
+}
+inline std::string touches(const Shard& shard) {
+    return shard_prefix(shard) + "fx:touch";
+}
+// The last local day whose claimed records' sent times were forgotten
+// (EffectStore::forget_sent_records).
+inline std::string sent_times_forgotten(const Shard& shard) {
+    return shard_prefix(shard) + "fx:forgot";
+}
+inline std::string sent_times(const Shard& shard) {
+    return shard_prefix(shard) + "fx:sent";
+}
+// Delivery receipts (io/receipt_index.h): the shard's sent jobs whose
+// receipt huitou asks the provider for, by when to ask next.
+inline std::string receipt_waits(const Shard& shard) {
+    return shard_prefix(shard) + "rcpt";
+}
+
+// ---- Per shard: webhooks (io/webhook_store.h) ----
+
+inline std::string webhooks_on(const Shard& shard) {
+    return shard_prefix(shard) + "wh:on";
+}
+inline std::string webhook_events(const Shard& shard) {
+    return shard_prefix(shard) + "wh:events";
+}
+// "cur", "due", "q", "try", "replay", "log": one endpoint's state in the shard.
+inline std::string webhook_state(const Shard& shard, std::string_view name,
+                                 std::string_view endpoint) {
+    return shard_prefix(shard) + "wh:" + std::string(name) + ":" + std::string(endpoint);
+}
+
+// ---- The whole store, under {S} ----
+
+// Which scheduler replica plans and dispatches the store (io/store_leases.h).
+inline std::string lease(std::string_view store) {
+    return store_prefix(store) + "lease";
+}
+// The store's shard record (core/store_shards.h: ShardRecord); absent, K = 1.
+inline std::string shard_record(std::string_view store) {
+    return store_prefix(store) + "shards";
 }
 // An announcement (core/announcement.h), the store's announcements by date
 // (day number → id) and the counter their ids are made with.
@@ -137,106 +321,17 @@ inline std::string announcements(std::string_view store) {
 inline std::string announcement_counter(std::string_view store) {
     return store_prefix(store) + "anns:n";
 }
-inline std::string due(std::string_view store) {
-    return store_prefix(store) + "due";
-}
-inline std::string inflight(std::string_view store) {
-    return store_prefix(store) + "inflight";
-}
-inline std::string counts(std::string_view store) {
-    return store_prefix(store) + "counts";
-}
-// Which scheduler replica plans and dispatches the store (io/store_leases.h).
-inline std::string lease(std::string_view store) {
-    return store_prefix(store) + "lease";
-}
-
-inline std::string consent_log(std::string_view store) {
-    return store_prefix(store) + "consent:log";
-}
-inline std::string opt_outs(std::string_view store, std::string_view channel) {
-    return store_prefix(store) + "optout:" + std::string(channel);
-}
-// Who was welcomed (core/welcome.h): field "<member>|<channel>", the time
-// (Unix s) her welcome was created. Kept for good; her erasure removes hers.
-inline std::string welcomed(std::string_view store) {
-    return store_prefix(store) + "welcomed";
-}
-// The jobs of the local day that ends at `day_end` (Unix seconds: the jobs'
-// expires_at), by recipient: field "<channel>:<address>", value the job ids.
-inline std::string open_jobs(std::string_view store, long long day_end) {
-    return store_prefix(store) + "open:" + std::to_string(day_end);
-}
 // The job layout of a store (io/sheet_store.h): absent = 1, hashes; 2 = sheets.
 inline std::string jobs_version(std::string_view store) {
     return store_prefix(store) + "jobs:v";
-}
-// A due day's sheets (core/job_record.h, io/sheet_store.h): the day's
-// sheet count and counts; sheet `i`; the store's sheets by when they are
-// due; the due days of an occasion date.
-inline std::string sheets(std::string_view store, std::string_view day) {
-    return store_prefix(store) + "sheets:" + std::string(day);
-}
-inline std::string sheet(std::string_view store, std::string_view day, int i) {
-    return store_prefix(store) + "sheet:" + std::string(day) + ":" + std::to_string(i);
-}
-inline std::string sheet_notes(std::string_view store, std::string_view day) {
-    return store_prefix(store) + "notes:" + std::string(day);
-}
-inline std::string sheet_due(std::string_view store) {
-    return store_prefix(store) + "sheetdue";
-}
-inline std::string occasion_days(std::string_view store, std::string_view occasion) {
-    return store_prefix(store) + "days:" + std::string(occasion);
-}
-// `text` with the glob metacharacters escaped, for a SCAN/HSCAN/ZSCAN MATCH
-// pattern that must match it literally (a member id inside a key or field).
-inline std::string glob_literal(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out;
-}
-// A store's approval of its local day `date` ("YYYY-MM-DD").
-inline std::string approval(std::string_view store, std::string_view date) {
-    return store_prefix(store) + "approved:" + std::string(date);
-}
-inline std::string visit_state(std::string_view store, std::string_view member) {
-    return store_prefix(store) + "v:" + std::string(member);
-}
-// "lapse", "returned", "lapsed", "reminded", "churned", "counts"
-inline std::string winback(std::string_view store, std::string_view name) {
-    return store_prefix(store) + "wb:" + std::string(name);
 }
 // The store's value segments: thresholds, generation, counts (io/segment_store.h).
 inline std::string segments(std::string_view store) {
     return store_prefix(store) + "seg";
 }
-// The members of value segment `code` (0-7), kept by scripts/set_segments.lua.
-inline std::string segment_index(std::string_view store, int code) {
-    return segments(store) + ":" + std::to_string(code);
-}
 // A store's care list of local day `date` ("YYYY-MM-DD"; io/care_store.h).
 inline std::string care_day(std::string_view store, std::string_view date) {
     return store_prefix(store) + "care:" + std::string(date);
-}
-
-// The effect report's records (io/effect_store.h).
-inline std::string holdout(std::string_view store, Kind kind) {
-    return store_prefix(store) + "holdout:" + std::string(to_string(kind));
-}
-inline std::string touches(std::string_view store) {
-    return store_prefix(store) + "fx:touch";
-}
-// The last local day whose claimed records' sent times were forgotten
-// (EffectStore::forget_sent_records).
-inline std::string sent_times_forgotten(std::string_view store) {
-    return store_prefix(store) + "fx:forgot";
-}
-inline std::string sent_times(std::string_view store) {
-    return store_prefix(store) + "fx:sent";
 }
 // What planning left out on a local day, "<kind>|<reason>" → members
 // (io/effect_store.h, the console's results page).
@@ -247,20 +342,31 @@ inline std::string plan_skips(std::string_view store, std::string_view day) {
 inline std::string pos_last(std::string_view store) {
     return store_prefix(store) + "pos:last";
 }
-
-// Delivery receipts (io/receipt_index.h): the store's sent jobs whose
-// receipt huitou asks the provider for, by when to ask next; and, per
-// provider account (its own hash tag), the job a provider's message id
-// (Tencent's SerialNo) belongs to.
-inline std::string receipt_waits(std::string_view store) {
-    return store_prefix(store) + "rcpt";
+inline std::string saved_templates(std::string_view store) {
+    return store_prefix(store) + "tpl";
 }
+// `field`: "<name>.<channel>" (core/saved_templates.h).
+inline std::string template_versions(std::string_view store, std::string_view field) {
+    return store_prefix(store) + "tpl:log:" + std::string(field);
+}
+
+// `text` with the glob metacharacters escaped, for a SCAN/HSCAN/ZSCAN MATCH
+// pattern that must match it literally (a member id inside a key or field).
+inline std::string glob_literal(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+// ---- No store's ----
+
+// Per provider account (its own hash tag): the job a provider's message id
+// (Tencent's SerialNo) belongs to, "<store>/<job id>".
 inline std::string receipt_serial(std::string_view account, std::string_view serial) {
     return "hu:rcpt:{" + std::string(account) + "}:sid:" + std::string(serial);
-}
-// An event id sent to POST /api/v1/stores/<S>/events, with its first answer.
-inline std::string event(std::string_view store, std::string_view event_id) {
-    return store_prefix(store) + "event:" + std::string(event_id);
 }
 
 // API keys (io/api_key_store.h): one hash tag for all of them, so adding
@@ -304,24 +410,6 @@ inline std::string webhook_endpoint(std::string_view id) {
 }
 inline std::string webhook_endpoint_ids() {
     return "hu:{webhooks}:ids";
-}
-inline std::string webhooks_on(std::string_view store) {
-    return store_prefix(store) + "wh:on";
-}
-inline std::string webhook_events(std::string_view store) {
-    return store_prefix(store) + "wh:events";
-}
-// "cur", "due", "q", "try", "replay", "log": one endpoint's state in the store.
-inline std::string webhook_state(std::string_view store, std::string_view name,
-                                 std::string_view endpoint) {
-    return store_prefix(store) + "wh:" + std::string(name) + ":" + std::string(endpoint);
-}
-inline std::string saved_templates(std::string_view store) {
-    return store_prefix(store) + "tpl";
-}
-// `field`: "<name>.<channel>" (core/saved_templates.h).
-inline std::string template_versions(std::string_view store, std::string_view field) {
-    return store_prefix(store) + "tpl:log:" + std::string(field);
 }
 
 }  // namespace huitou::keys

@@ -69,7 +69,7 @@ void SegmentStore::each_slice(const std::string& store, std::size_t slice,
                               const std::function<void()>& between) {
     bool first = true;
     for (const auto set : kMemberSets) {
-        const auto key = keys::winback(store, set);
+        const auto key = keys::winback(only_shard(store), set);
         for (std::size_t start = 0;; start += slice) {
             const auto ids = redis_.command(
                 {"ZRANGE", key, std::to_string(start), std::to_string(start + slice - 1)});
@@ -79,8 +79,8 @@ void SegmentStore::each_slice(const std::string& store, std::size_t slice,
             first = false;
             std::vector<RedisCommand> reads;
             for (const auto& id : ids.elements)
-                reads.push_back(
-                    {"HMGET", keys::visit_state(store, id.str), "last_date", "mo", "last"});
+                reads.push_back({"HMGET", keys::visit_state(only_shard(store), id.str), "last_date",
+                                 "mo", "last"});
             const auto replies = redis_.pipeline(reads);
             std::vector<MemberNumbers> numbers;
             std::vector<std::size_t> without_months;  // visits recorded before "mo": by history
@@ -99,7 +99,8 @@ void SegmentStore::each_slice(const std::string& store, std::size_t slice,
             if (!without_months.empty()) {
                 std::vector<RedisCommand> histories;
                 for (const auto i : without_months)
-                    histories.push_back({"HGETALL", keys::visit_state(store, numbers[i].id)});
+                    histories.push_back(
+                        {"HGETALL", keys::visit_state(only_shard(store), numbers[i].id)});
                 const auto states = redis_.pipeline(histories);
                 for (std::size_t k = 0; k < states.size(); ++k) {
                     states[k].expect_ok("HGETALL visit state");
@@ -117,9 +118,9 @@ void SegmentStore::write(const std::string& store,
                          const std::vector<std::pair<std::string, std::string>>& values) {
     if (values.empty()) return;
     LuaScript::Call call;
-    call.keys.push_back(keys::segments(store));
+    call.keys.push_back(keys::shard_segments(only_shard(store)));
     for (const auto& [id, value] : values) {
-        call.keys.push_back(keys::member(store, id));
+        call.keys.push_back(keys::member(only_shard(store), id));
         call.args.push_back(value);
     }
     set_.run(redis_, call.keys, call.args).expect_ok("set_segments");

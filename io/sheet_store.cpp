@@ -50,7 +50,7 @@ int parse_sheet_count(const RedisReply& reply, const std::string& key) {
 }  // namespace
 
 int SheetStore::sheets_for_day(const std::string& store, const Date& day, std::size_t expected) {
-    const auto key = keys::sheets(store, format_date(day));
+    const auto key = keys::sheets(only_shard(store), format_date(day));
     const auto replies = redis_.pipeline(
         {{"HSETNX", key, "n", std::to_string(sheet_count(expected))}, {"HGET", key, "n"}});
     replies[0].expect_ok("HSETNX sheets n");
@@ -59,7 +59,7 @@ int SheetStore::sheets_for_day(const std::string& store, const Date& day, std::s
 }
 
 std::optional<int> SheetStore::day_sheet_count(const std::string& store, const Date& day) {
-    const auto key = keys::sheets(store, format_date(day));
+    const auto key = keys::sheets(only_shard(store), format_date(day));
     const auto reply = redis_.command({"HGET", key, "n"});
     reply.expect_ok("HGET sheets n");
     if (reply.type != RedisReply::Type::string) return std::nullopt;
@@ -108,9 +108,9 @@ std::vector<LuaScript::Call> SheetStore::plan_calls(const std::string& store, co
     std::vector<LuaScript::Call> calls;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         if (i % kRecordsPerCall == 0) {
-            calls.push_back({{keys::sheets(store, format_date(day)), keys::sheet_due(store),
-                              keys::counts(store)},
-                             {keys::store_prefix(store), format_date(day)}});
+            calls.push_back({{keys::sheets(only_shard(store), format_date(day)),
+                              keys::sheet_due(only_shard(store)), keys::counts(only_shard(store))},
+                             {keys::shard_prefix(only_shard(store)), format_date(day)}});
             calls.back().args.reserve(2 + 6 * kRecordsPerCall);
         }
         const Job& job = jobs[i];
@@ -157,9 +157,9 @@ std::size_t SheetStore::collect_planned() {
 void SheetStore::expire_day(const std::string& store, const Date& day, int sheets, SysSeconds at) {
     std::vector<RedisCommand> commands;
     const auto when = unix_seconds(at);
-    commands.push_back({"EXPIREAT", keys::sheets(store, format_date(day)), when});
+    commands.push_back({"EXPIREAT", keys::sheets(only_shard(store), format_date(day)), when});
     for (int i = 0; i < sheets; ++i)
-        commands.push_back({"EXPIREAT", keys::sheet(store, format_date(day), i), when});
+        commands.push_back({"EXPIREAT", keys::sheet(only_shard(store), format_date(day), i), when});
     for (const auto& reply : redis_.pipeline(commands))
         reply.expect_ok("EXPIREAT sheet");
 }
@@ -170,7 +170,9 @@ std::optional<JobRecord> SheetStore::record(const std::string& store, const Date
     const auto parts = parse_job_id(job_id);
     if (!field || !parts) return std::nullopt;
     const auto reply = redis_.command(
-        {"HGET", keys::sheet(store, format_date(day), sheet_of(parts->member_id, sheets)), *field});
+        {"HGET",
+         keys::sheet(only_shard(store), format_date(day), sheet_of(parts->member_id, sheets)),
+         *field});
     reply.expect_ok("HGET sheet");
     if (reply.type != RedisReply::Type::string) return std::nullopt;
     const auto record = decode_record(reply.str);
@@ -238,7 +240,7 @@ std::vector<std::optional<SheetStore::Place>> SheetStore::locate(
 
     std::vector<RedisCommand> commands;
     for (const auto& [occasion, days] : days_of)
-        commands.push_back({"SMEMBERS", keys::occasion_days(store, occasion)});
+        commands.push_back({"SMEMBERS", keys::occasion_days(only_shard(store), occasion)});
     auto replies = redis_.pipeline(commands);
     std::map<std::string, int> counts;  // due day → its sheet count
     std::size_t r = 0;
@@ -255,7 +257,7 @@ std::vector<std::optional<SheetStore::Place>> SheetStore::locate(
 
     commands.clear();
     for (const auto& [day, n] : counts)
-        commands.push_back({"HGET", keys::sheets(store, day), "n"});
+        commands.push_back({"HGET", keys::sheets(only_shard(store), day), "n"});
     replies = redis_.pipeline(commands);
     r = 0;
     for (auto& [day, n] : counts)
@@ -271,7 +273,8 @@ std::vector<std::optional<SheetStore::Place>> SheetStore::locate(
             const auto field = record_field(job_ids[i], day);
             if (n == 0 || !field) continue;
             Place p{job_ids[i], day, sheet_of(parts[i]->member_id, n), *field, {}, {}};
-            commands.push_back({"HGET", keys::sheet(store, format_date(day), p.sheet), p.field});
+            commands.push_back(
+                {"HGET", keys::sheet(only_shard(store), format_date(day), p.sheet), p.field});
             candidates.emplace_back(i, std::move(p));
         }
     }
@@ -305,7 +308,7 @@ void SheetStore::read_notes(const std::string& store, std::vector<Place>& places
     if (of_day.empty()) return;
     std::vector<RedisCommand> commands;
     for (const auto& [day, at] : of_day) {
-        RedisCommand hmget{"HMGET", keys::sheet_notes(store, format_date(day))};
+        RedisCommand hmget{"HMGET", keys::sheet_notes(only_shard(store), format_date(day))};
         for (const auto i : at)
             hmget.push_back(places[i].field);
         commands.push_back(std::move(hmget));
@@ -321,7 +324,7 @@ void SheetStore::read_notes(const std::string& store, std::vector<Place>& places
 
 std::vector<Date> SheetStore::due_days(const std::string& store, const Date& occasion) {
     const auto reply =
-        redis_.command({"SMEMBERS", keys::occasion_days(store, format_date(occasion))});
+        redis_.command({"SMEMBERS", keys::occasion_days(only_shard(store), format_date(occasion))});
     std::vector<Date> out;
     for (const auto& e : reply.expect_ok("SMEMBERS days").elements)
         if (const auto d = parse_date(e.str)) out.push_back(*d);
@@ -338,10 +341,10 @@ std::optional<Job> SheetStore::find(const std::string& store, const std::string&
 
 std::vector<SheetStore::Place> SheetStore::day_records(const std::string& store, const Date& day) {
     const std::string d = format_date(day);
-    const int n = count_of(redis_.command({"HGET", keys::sheets(store, d), "n"}));
+    const int n = count_of(redis_.command({"HGET", keys::sheets(only_shard(store), d), "n"}));
     std::vector<RedisCommand> commands;
     for (int i = 0; i < n; ++i)
-        commands.push_back({"HGETALL", keys::sheet(store, d, i)});
+        commands.push_back({"HGETALL", keys::sheet(only_shard(store), d, i)});
     std::vector<Place> out;
     const auto replies = redis_.pipeline(commands);
     for (int i = 0; i < n; ++i) {
@@ -377,7 +380,7 @@ std::vector<SheetStore::Place> SheetStore::member_records(const std::string& sto
                                                           const std::string& member) {
     std::vector<RedisCommand> commands;
     for (const auto& day : days)
-        commands.push_back({"HGET", keys::sheets(store, format_date(day)), "n"});
+        commands.push_back({"HGET", keys::sheets(only_shard(store), format_date(day)), "n"});
     const auto counts = redis_.pipeline(commands);
     // A field is "<kind letter><member>…": any letter, then the member.
     const std::string pattern = "?" + keys::glob_literal(member) + "*";
@@ -395,8 +398,9 @@ std::vector<SheetStore::Place> SheetStore::member_records(const std::string& sto
     while (!scans.empty()) {
         commands.clear();
         for (const auto& s : scans)
-            commands.push_back({"HSCAN", keys::sheet(store, format_date(s.day), s.sheet), s.cursor,
-                                "MATCH", pattern, "COUNT", "1000"});
+            commands.push_back({"HSCAN",
+                                keys::sheet(only_shard(store), format_date(s.day), s.sheet),
+                                s.cursor, "MATCH", pattern, "COUNT", "1000"});
         const auto replies = redis_.pipeline(commands);
         std::vector<Scan> more;
         for (std::size_t i = 0; i < scans.size(); ++i) {
@@ -432,7 +436,7 @@ std::vector<std::optional<JobState>> SheetStore::cancel(const std::string& store
     if (places.empty()) return out;
     static const LuaScript cancel_records("cancel_records");
     std::vector<std::string> args{unix_seconds(at),
-                                  keys::store_prefix(store),
+                                  keys::shard_prefix(only_shard(store)),
                                   error,
                                   reason,
                                   code,
@@ -442,10 +446,11 @@ std::vector<std::optional<JobState>> SheetStore::cancel(const std::string& store
         args.push_back(std::to_string(p.sheet));
         args.push_back(p.field);
     }
-    const auto reply = cancel_records.run(redis_,
-                                          {keys::counts(store), keys::sheet_due(store),
-                                           keys::webhooks_on(store), keys::webhook_events(store)},
-                                          args);
+    const auto reply = cancel_records.run(
+        redis_,
+        {keys::counts(only_shard(store)), keys::sheet_due(only_shard(store)),
+         keys::webhooks_on(only_shard(store)), keys::webhook_events(only_shard(store))},
+        args);
     reply.expect_ok("cancel_records");
     if (reply.elements.size() != places.size())
         throw RedisReplyError("cancel_records", "unexpected reply");
@@ -464,7 +469,7 @@ void SheetStore::each_record(const std::string& store, const std::vector<Date>& 
     if (days.empty()) return;
     std::vector<RedisCommand> commands;
     for (const auto& day : days)
-        commands.push_back({"HGET", keys::sheets(store, format_date(day)), "n"});
+        commands.push_back({"HGET", keys::sheets(only_shard(store), format_date(day)), "n"});
     const auto counts = redis_.pipeline(commands);
     std::vector<std::pair<std::size_t, int>> sheets;  // (index into days, sheet)
     for (std::size_t d = 0; d < days.size(); ++d) {
@@ -477,8 +482,9 @@ void SheetStore::each_record(const std::string& store, const std::vector<Date>& 
         const std::size_t last = std::min(sheets.size(), first + slice);
         commands.clear();
         for (std::size_t s = first; s < last; ++s)
-            commands.push_back({"HGETALL", keys::sheet(store, format_date(days[sheets[s].first]),
-                                                       sheets[s].second)});
+            commands.push_back(
+                {"HGETALL", keys::sheet(only_shard(store), format_date(days[sheets[s].first]),
+                                        sheets[s].second)});
         const auto replies = redis_.pipeline(commands);
         std::vector<Place> places;
         for (std::size_t s = first; s < last; ++s) {

@@ -177,16 +177,16 @@ void WebhookDispatcher::maintain() {
         std::chrono::duration_cast<std::chrono::milliseconds>(webhook_event_keep).count();
     std::vector<RedisCommand> trims;
     for (const auto& s : served)
-        trims.push_back(
-            {"XTRIM", keys::webhook_events(s), "MINID", "~", std::to_string(redis_ms - keep_ms)});
+        trims.push_back({"XTRIM", keys::webhook_events(only_shard(s)), "MINID", "~",
+                         std::to_string(redis_ms - keep_ms)});
     if (!trims.empty()) expect_exec(redis().pipeline(trims), "XTRIM webhook events");
 }
 
 void WebhookDispatcher::take_in(const std::string& store, const WebhookEndpoint& endpoint) {
-    const auto cur_key = keys::webhook_state(store, "cur", endpoint.id);
-    const auto replay_key = keys::webhook_state(store, "replay", endpoint.id);
-    const auto q_key = keys::webhook_state(store, "q", endpoint.id);
-    const auto events_key = keys::webhook_events(store);
+    const auto cur_key = keys::webhook_state(only_shard(store), "cur", endpoint.id);
+    const auto replay_key = keys::webhook_state(only_shard(store), "replay", endpoint.id);
+    const auto q_key = keys::webhook_state(only_shard(store), "q", endpoint.id);
+    const auto events_key = keys::webhook_events(only_shard(store));
     const auto batch = std::to_string(options_.intake_batch);
     auto first = redis().pipeline(
         {{"GET", cur_key}, {"LRANGE", replay_key, "0", std::to_string(options_.intake_batch - 1)}});
@@ -240,7 +240,7 @@ void WebhookDispatcher::take_in(const std::string& store, const WebhookEndpoint&
     const WebhookIntake placed = place_webhook_events(events, queues);
     std::vector<RedisCommand> writes{{"MULTI"}};
     if (!placed.heads.empty()) {
-        RedisCommand zadd{"ZADD", keys::webhook_state(store, "due", endpoint.id)};
+        RedisCommand zadd{"ZADD", keys::webhook_state(only_shard(store), "due", endpoint.id)};
         for (const auto& id : placed.heads) {
             zadd.push_back(unix_seconds(clock_.now()));
             zadd.push_back(id);
@@ -264,7 +264,7 @@ void WebhookDispatcher::take_in(const std::string& store, const WebhookEndpoint&
 std::vector<WebhookDispatcher::Call> WebhookDispatcher::due_calls(const std::string& store,
                                                                   const WebhookEndpoint& endpoint,
                                                                   SysSeconds now) {
-    const auto due_key = keys::webhook_state(store, "due", endpoint.id);
+    const auto due_key = keys::webhook_state(only_shard(store), "due", endpoint.id);
     const auto ids = redis().command({"ZRANGEBYSCORE", due_key, "-inf", unix_seconds(now), "LIMIT",
                                       "0", std::to_string(options_.per_endpoint)});
     ids.expect_ok("ZRANGEBYSCORE webhook due");
@@ -277,8 +277,9 @@ std::vector<WebhookDispatcher::Call> WebhookDispatcher::due_calls(const std::str
     if (ids.elements.empty()) return {};
     std::vector<RedisCommand> reads;
     for (const auto& id : ids.elements) {
-        reads.push_back({"XRANGE", keys::webhook_events(store), id.str, id.str});
-        reads.push_back({"HGET", keys::webhook_state(store, "try", endpoint.id), id.str});
+        reads.push_back({"XRANGE", keys::webhook_events(only_shard(store)), id.str, id.str});
+        reads.push_back(
+            {"HGET", keys::webhook_state(only_shard(store), "try", endpoint.id), id.str});
     }
     const auto replies = redis().pipeline(reads);
     expect_exec(replies, "webhook due events");
@@ -351,8 +352,8 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
     std::vector<RedisCommand> reads;
     for (const auto& c : calls)
         if (c.event && !c.event->member.empty())
-            reads.push_back(
-                {"HGET", keys::webhook_state(c.store, "q", c.endpoint->id), c.event->member});
+            reads.push_back({"HGET", keys::webhook_state(only_shard(c.store), "q", c.endpoint->id),
+                             c.event->member});
     const auto queues = reads.empty() ? std::vector<RedisReply>{} : redis().pipeline(reads);
     expect_exec(queues, "HGET webhook queue");
 
@@ -362,8 +363,8 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
     std::size_t q = 0;
     for (const auto& c : calls) {
         const std::string& e = c.endpoint->id;
-        const std::string due_key = keys::webhook_state(c.store, "due", e);
-        const std::string try_key = keys::webhook_state(c.store, "try", e);
+        const std::string due_key = keys::webhook_state(only_shard(c.store), "due", e);
+        const std::string try_key = keys::webhook_state(only_shard(c.store), "try", e);
         const bool has_member = c.event && !c.event->member.empty();
         const std::string queue = has_member ? queues[q++].str : std::string();
         // An event no longer kept cannot be tried again: it is given up at once.
@@ -381,7 +382,7 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
             writes.push_back({"ZREM", due_key, c.stream_id});
             writes.push_back({"HDEL", try_key, c.stream_id});
             if (has_member) {
-                const auto q_key = keys::webhook_state(c.store, "q", e);
+                const auto q_key = keys::webhook_state(only_shard(c.store), "q", e);
                 const WebhookPop pop = pop_webhook_head(queue, c.stream_id);
                 if (pop.queue.empty())
                     writes.push_back({"HDEL", q_key, c.event->member});
@@ -391,7 +392,7 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
             }
         }
         writes.push_back({"XADD",
-                          keys::webhook_state(c.store, "log", e),
+                          keys::webhook_state(only_shard(c.store), "log", e),
                           "MAXLEN",
                           "~",
                           std::to_string(webhook_log_keep),

@@ -44,7 +44,7 @@ std::optional<WebhookEndpoint> endpoint_of(const std::string& id, const FieldMap
 std::vector<std::string> state_keys(const std::string& store, const std::string& endpoint) {
     std::vector<std::string> out;
     for (const char* name : {"cur", "due", "q", "try", "replay", "log"})
-        out.push_back(keys::webhook_state(store, name, endpoint));
+        out.push_back(keys::webhook_state(only_shard(store), name, endpoint));
     return out;
 }
 
@@ -85,15 +85,15 @@ WebhookEndpoint WebhookStore::add(const std::string& url, bool all_stores,
     std::vector<RedisCommand> flags;
     for (const auto& s : flag_stores) {
         if (!e.covers(s)) continue;
-        const auto last =
-            redis_.command({"XREVRANGE", keys::webhook_events(s), "+", "-", "COUNT", "1"});
+        const auto last = redis_.command(
+            {"XREVRANGE", keys::webhook_events(only_shard(s)), "+", "-", "COUNT", "1"});
         last.expect_ok("XREVRANGE webhook events");
         redis_
             .command(
-                {"SET", keys::webhook_state(s, "cur", e.id),
+                {"SET", keys::webhook_state(only_shard(s), "cur", e.id),
                  last.elements.empty() ? std::string("0-0") : last.elements[0].elements[0].str})
             .expect_ok("SET webhook cursor");
-        flags.push_back({"SET", keys::webhooks_on(s), "1"});
+        flags.push_back({"SET", keys::webhooks_on(only_shard(s)), "1"});
     }
     if (!flags.empty())
         for (const auto& r : redis_.pipeline(flags))
@@ -156,9 +156,9 @@ void WebhookStore::sync_flags(const std::vector<std::string>& stores,
         const bool covered = std::any_of(endpoints.begin(), endpoints.end(),
                                          [&](const WebhookEndpoint& e) { return e.covers(s); });
         if (covered)
-            writes.push_back({"SET", keys::webhooks_on(s), "1"});
+            writes.push_back({"SET", keys::webhooks_on(only_shard(s)), "1"});
         else
-            writes.push_back({"DEL", keys::webhooks_on(s)});
+            writes.push_back({"DEL", keys::webhooks_on(only_shard(s))});
     }
     if (writes.empty()) return;
     for (const auto& r : redis_.pipeline(writes))
@@ -167,8 +167,9 @@ void WebhookStore::sync_flags(const std::vector<std::string>& stores,
 
 std::vector<WebhookAttempt> WebhookStore::log(const std::string& store, const std::string& endpoint,
                                               std::size_t limit) {
-    const auto reply = redis_.command({"XREVRANGE", keys::webhook_state(store, "log", endpoint),
-                                       "+", "-", "COUNT", std::to_string(limit)});
+    const auto reply =
+        redis_.command({"XREVRANGE", keys::webhook_state(only_shard(store), "log", endpoint), "+",
+                        "-", "COUNT", std::to_string(limit)});
     reply.expect_ok("XREVRANGE webhook log");
     std::vector<WebhookAttempt> out;
     for (const auto& entry : reply.elements) {
@@ -199,11 +200,11 @@ std::size_t WebhookStore::replay(const std::string& store, const WebhookEndpoint
     const std::string end = std::to_string(to.time_since_epoch().count() * 1000 + 999);
     std::size_t asked = 0;
     for (;;) {
-        const auto page =
-            redis_.command({"XRANGE", keys::webhook_events(store), start, end, "COUNT", "1000"});
+        const auto page = redis_.command(
+            {"XRANGE", keys::webhook_events(only_shard(store)), start, end, "COUNT", "1000"});
         page.expect_ok("XRANGE webhook events");
         if (page.elements.empty()) break;
-        RedisCommand push{"RPUSH", keys::webhook_state(store, "replay", endpoint.id)};
+        RedisCommand push{"RPUSH", keys::webhook_state(only_shard(store), "replay", endpoint.id)};
         for (const auto& entry : page.elements) {
             if (entry.elements.size() < 2) continue;
             if (endpoint.wants(text_of(field_map(entry.elements[1]), "t")))

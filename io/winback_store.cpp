@@ -33,9 +33,9 @@ WinbackStore::WinbackStore(RedisConnection& redis, const SchedulerConfig& config
 std::vector<std::string> WinbackStore::due(const std::string& store, int day) {
     const auto until = std::to_string(day);
     const auto replies = redis_.pipeline({
-        {"ZRANGEBYSCORE", keys::winback(store, "lapse"), "-inf", until},
-        {"ZRANGEBYSCORE", keys::winback(store, "lapsed"), "-inf", until},
-        {"ZRANGEBYSCORE", keys::winback(store, "reminded"), "-inf", until},
+        {"ZRANGEBYSCORE", keys::winback(only_shard(store), "lapse"), "-inf", until},
+        {"ZRANGEBYSCORE", keys::winback(only_shard(store), "lapsed"), "-inf", until},
+        {"ZRANGEBYSCORE", keys::winback(only_shard(store), "reminded"), "-inf", until},
     });
     std::vector<std::string> ids;
     std::set<std::string> seen;
@@ -51,8 +51,8 @@ std::vector<std::string> WinbackStore::due(const std::string& store, int day) {
 std::vector<WinbackCandidate> WinbackStore::read(const std::string& store,
                                                  const std::vector<std::string>& member_ids) {
     for (const auto& id : member_ids) {
-        redis_.append({"HGETALL", keys::visit_state(store, id)});
-        redis_.append({"HGETALL", keys::member(store, id)});
+        redis_.append({"HGETALL", keys::visit_state(only_shard(store), id)});
+        redis_.append({"HGETALL", keys::member(only_shard(store), id)});
     }
     std::vector<WinbackCandidate> out;
     out.reserve(member_ids.size());
@@ -77,15 +77,19 @@ std::vector<bool> WinbackStore::apply(const std::string& store,
     calls.reserve(transitions.size());
     for (const auto& t : transitions) {
         calls.push_back(
-            {{keys::visit_state(store, t.member_id), keys::winback(store, "lapse"),
-              keys::winback(store, "returned"), keys::winback(store, "lapsed"),
-              keys::winback(store, "reminded"), keys::winback(store, "churned"),
-              keys::winback(store, "counts"), keys::due(store), keys::counts(store),
-              keys::webhooks_on(store), keys::webhook_events(store)},
+            {{keys::visit_state(only_shard(store), t.member_id),
+              keys::winback(only_shard(store), "lapse"),
+              keys::winback(only_shard(store), "returned"),
+              keys::winback(only_shard(store), "lapsed"),
+              keys::winback(only_shard(store), "reminded"),
+              keys::winback(only_shard(store), "churned"),
+              keys::winback(only_shard(store), "counts"), keys::due(only_shard(store)),
+              keys::counts(only_shard(store)), keys::webhooks_on(only_shard(store)),
+              keys::webhook_events(only_shard(store))},
              {t.member_id, format_date(t.before.last_date), std::string(to_string(t.before.state)),
               std::to_string(t.before.step), std::string(to_string(t.step.state)),
               std::to_string(t.step.step), std::to_string(t.step.day), counter_for(t.step),
-              t.step.job ? t.step.job->id : std::string{}, keys::job_prefix(store),
+              t.step.job ? t.step.job->id : std::string{}, keys::job_prefix(only_shard(store)),
               std::to_string(now.time_since_epoch().count()),
               std::to_string(config_.job_retention.count())}});
     }
@@ -102,13 +106,13 @@ WinbackCounts WinbackStore::counts(const std::string& store, int day) {
     const auto today = std::to_string(day);
     const auto after = "(" + today;
     const auto r = redis_.pipeline({
-        {"ZCOUNT", keys::winback(store, "lapse"), after, "+inf"},
-        {"ZCOUNT", keys::winback(store, "returned"), after, "+inf"},
-        {"ZCOUNT", keys::winback(store, "lapse"), "-inf", today},
-        {"ZCARD", keys::winback(store, "lapsed")},
-        {"ZCARD", keys::winback(store, "reminded")},
-        {"ZCARD", keys::winback(store, "churned")},
-        {"HGETALL", keys::winback(store, "counts")},
+        {"ZCOUNT", keys::winback(only_shard(store), "lapse"), after, "+inf"},
+        {"ZCOUNT", keys::winback(only_shard(store), "returned"), after, "+inf"},
+        {"ZCOUNT", keys::winback(only_shard(store), "lapse"), "-inf", today},
+        {"ZCARD", keys::winback(only_shard(store), "lapsed")},
+        {"ZCARD", keys::winback(only_shard(store), "reminded")},
+        {"ZCARD", keys::winback(only_shard(store), "churned")},
+        {"HGETALL", keys::winback(only_shard(store), "counts")},
     });
     for (const auto& reply : r)
         reply.expect_ok("win-back counts");

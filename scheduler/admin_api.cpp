@@ -278,7 +278,7 @@ HttpReply AdminApi::member_batch(const HttpRequest& req) {
             // A merge names a member that exists, as PATCH does.
             std::vector<RedisCommand> exists;
             for (const auto& rec : records)
-                exists.push_back({"EXISTS", keys::member(store, rec.id)});
+                exists.push_back({"EXISTS", keys::member(only_shard(store), rec.id)});
             const auto replies = redis.pipeline(exists);
             std::vector<MemberRecord> kept;
             std::vector<std::size_t> kept_at;

@@ -93,8 +93,8 @@ std::vector<BatchResult> AdminApi::record_events(RedisConnection& redis, const s
     // One round trip: each id's first answer, if any, and whether its member exists.
     std::vector<RedisCommand> reads;
     for (const auto i : fresh) {
-        reads.push_back({"GET", keys::event(store, events[i]->event_id)});
-        reads.push_back({"EXISTS", keys::member(store, events[i]->member_id)});
+        reads.push_back({"GET", keys::event(only_shard(store), events[i]->event_id)});
+        reads.push_back({"EXISTS", keys::member(only_shard(store), events[i]->member_id)});
     }
     const auto replies = redis.pipeline(reads);
     std::vector<std::size_t> visits, cards, consents;
@@ -123,8 +123,8 @@ std::vector<BatchResult> AdminApi::record_events(RedisConnection& redis, const s
 
     std::vector<RedisCommand> keep;  // the first answers to remember
     const auto remember = [&](std::size_t i, const nlohmann::json& answer) {
-        keep.push_back({"SET", keys::event(store, events[i]->event_id), answer.dump(), "EX",
-                        std::to_string(kEventIdKeepSeconds)});
+        keep.push_back({"SET", keys::event(only_shard(store), events[i]->event_id), answer.dump(),
+                        "EX", std::to_string(kEventIdKeepSeconds)});
     };
     if (!visits.empty()) {
         std::vector<Visit> batch;
@@ -169,7 +169,7 @@ std::vector<BatchResult> AdminApi::record_events(RedisConnection& redis, const s
                 results[i].error = "event: " + *problem;
                 continue;
             }
-            const auto key = keys::event(store, events[i]->event_id);
+            const auto key = keys::event(only_shard(store), events[i]->event_id);
             // Taken with the event; its full answer is written below.
             const OnceKey once{key, first_answer(*events[i], {{"recorded", true}}).dump(),
                                kEventIdKeepSeconds};

@@ -124,11 +124,11 @@ std::size_t DayPlanner::expected_jobs(const StoreConfig& store, const Date& day)
     const auto indexes = pd.reads_all_members() ? member_partition_keys() : pd.index_sets;
     std::vector<RedisCommand> commands;
     for (const auto& suffix : indexes)
-        commands.push_back({"HLEN", keys::index(store.id, suffix)});
+        commands.push_back({"HLEN", keys::index(only_shard(store.id), suffix)});
     if (store.winback.enabled) {
         // The win-back's candidates (WinbackStore::due), counted, not read.
         for (const char* state : {"lapse", "lapsed", "reminded"}) {
-            commands.push_back({"ZCOUNT", keys::winback(store.id, state), "-inf",
+            commands.push_back({"ZCOUNT", keys::winback(only_shard(store.id), state), "-inf",
                                 std::to_string(day_number(day))});
         }
     }

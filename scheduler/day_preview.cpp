@@ -78,7 +78,7 @@ std::vector<StorePreview> preview_day(RedisConnection& redis, const Config& conf
         });
         // What became of the jobs the day already has.
         for (const auto& v : verdicts)
-            redis.append({"HGETALL", keys::job(id, v.verdict.occasion_id)});
+            redis.append({"HGETALL", keys::job(only_shard(id), v.verdict.occasion_id)});
         std::map<std::string, std::string> merged_into;  // winner id → merged occasion
         std::vector<std::pair<std::optional<Job>, FieldMap>> existing;
         for (const auto& v : verdicts) {

@@ -72,7 +72,8 @@ MessageResults message_results(RedisConnection& redis, const StoreConfig& store,
         const std::size_t end = std::min(hashed.size(), begin + kSlice);
         std::vector<RedisCommand> commands;
         for (std::size_t h = begin; h < end; ++h)
-            commands.push_back({"HMGET", keys::job(store.id, entries[hashed[h]].touch.job_id),
+            commands.push_back({"HMGET",
+                                keys::job(only_shard(store.id), entries[hashed[h]].touch.job_id),
                                 "state", "error", "member"});
         const auto replies = redis.pipeline(commands);
         for (std::size_t h = begin; h < end; ++h) {
@@ -158,7 +159,7 @@ MessageResults message_results(RedisConnection& redis, const StoreConfig& store,
         }
     }
 
-    const auto churned = redis.command({"ZCOUNT", keys::winback(store.id, "churned"),
+    const auto churned = redis.command({"ZCOUNT", keys::winback(only_shard(store.id), "churned"),
                                         std::to_string(day_number(out.first)),
                                         std::to_string(day_number(out.last))});
     churned.expect_ok("ZCOUNT churned");

@@ -21,9 +21,9 @@ bool QueueSampler::sample() {
     const auto now = std::to_string(clock_.now().time_since_epoch().count());
     std::vector<RedisCommand> commands;
     for (const auto& [id, store] : config_.stores) {
-        commands.push_back({"ZCOUNT", keys::due(id), "-inf", now});
-        commands.push_back({"ZCARD", keys::due(id)});
-        commands.push_back({"ZCARD", keys::inflight(id)});
+        commands.push_back({"ZCOUNT", keys::due(only_shard(id)), "-inf", now});
+        commands.push_back({"ZCARD", keys::due(only_shard(id))});
+        commands.push_back({"ZCARD", keys::inflight(only_shard(id))});
     }
     std::vector<RedisReply> replies;
     const bool ok =

@@ -17,7 +17,8 @@ namespace {
 
 void set_segment(RedisConnection& redis, const std::string& id, ValueSegment s, int day) {
     LuaScript("set_segments")
-        .run(redis, {keys::segments("toyland"), keys::member("toyland", id)},
+        .run(redis,
+             {keys::shard_segments(only_shard("toyland")), keys::member(only_shard("toyland"), id)},
              {format_stored_segment({s, day, {10, 3, 50000}})})
         .expect_ok("set_segments");
 }
@@ -113,7 +114,7 @@ TEST_CASE("回访: the day's care list, marked by the store's staff", "[console]
         r = f.get("/stores/toyland/care?day=2027-09-15&marked=NOBODY&as=done", staff);
         REQUIRE(r);
         CHECK_THAT(r->body, !Catch::Contains("id=\"notice\""));
-        const auto ch = redis.command({"HGET", keys::member("toyland", member), "ch"});
+        const auto ch = redis.command({"HGET", keys::member(only_shard("toyland"), member), "ch"});
         CHECK(ch.str == std::to_string(today) + "k");
         // Again: refused, nothing changes.
         r = f.post("/stores/toyland/care/mark",

@@ -210,8 +210,9 @@ TEST_CASE("member page: archive, visit cycle, visits, messages and consent", "[c
         const auto r = f.get("/stores/toyland/members/T0001", staff);
         REQUIRE(r);
         REQUIRE(r->status == 200);
-        CHECK(has(r->body, "<dd id=\"tags\"><span class=\"tag\">乐高</span> <span "
-                           "class=\"tag\">绘本</span> </dd>"));
+        CHECK(has(r->body,
+                  "<dd id=\"tags\"><span class=\"tag\">乐高</span> <span "
+                  "class=\"tag\">绘本</span> </dd>"));
         const auto none = f.get("/stores/toyland/members/T0002", staff);
         REQUIRE(none);
         CHECK(has(none->body, "<dd id=\"tags\">未填写</dd>"));
@@ -256,7 +257,8 @@ TEST_CASE("member page: archive, visit cycle, visits, messages and consent", "[c
             sent.occasion_date = day;
             sent.id = make_job_id(sent.kind, "T0001", day, "national_day");
             REQUIRE(sheets.plan("toyland", day, start_of_day(day, store.zone), n, {sent}) == 1);
-            const auto sheet = keys::sheet("toyland", "2027-09-15", sheet_of("T0001", n));
+            const auto sheet =
+                keys::sheet(only_shard("toyland"), "2027-09-15", sheet_of("T0001", n));
             const auto field = *record_field(sent.id, day);
             auto value = redis.command({"HGET", sheet, field}).str;
             value[0] = 'd';
@@ -266,7 +268,7 @@ TEST_CASE("member page: archive, visit cycle, visits, messages and consent", "[c
         } else {
             JobStore(redis, f.rt.config.scheduler).create({held});
         }
-        std::vector<std::string> hset{"HSET", keys::job("toyland", sent.id)};
+        std::vector<std::string> hset{"HSET", keys::job(only_shard("toyland"), sent.id)};
         for (const auto& [k, v] : to_fields(sent)) {
             hset.push_back(k);
             hset.push_back(v);
@@ -479,7 +481,8 @@ TEST_CASE("the search indexes follow member writes and erasure and reindex build
     };
     RedisConnection redis(f.rt.redis);
     auto indexed = [&](const std::string& suffix) {
-        return redis.command({"HEXISTS", keys::index("toyland", suffix), "T0100"}).integer == 1;
+        return redis.command({"HEXISTS", keys::index(only_shard("toyland"), suffix), "T0100"})
+                   .integer == 1;
     };
 
     import("T0100,toyland,马小云,M,13800139999,1");

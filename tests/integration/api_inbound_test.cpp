@@ -298,7 +298,7 @@ TEST_CASE("DELETE a member: everything about them goes, the opt-out list keeps t
             jobs.get("toyland", "birthday:N02:2027-11-03", a.rt.config.stores.at("toyland").zone));
         CHECK_FALSE(
             jobs.get("toyland", "birthday:M01:2027-11-03", a.rt.config.stores.at("toyland").zone));
-        CHECK(redis.command({"ZCARD", keys::due("toyland")}).integer <= 1);
+        CHECK(redis.command({"ZCARD", keys::due(only_shard("toyland"))}).integer <= 1);
 
         r = a.http->Delete(member_path("M01").c_str(), a.w());
         REQUIRE(r);
@@ -473,12 +473,12 @@ TEST_CASE("events: visit, card renewal, consent; the same event_id records once"
         CHECK(j.at("result") ==
               nlohmann::json{{"card_expires", "2028-12-31"}, {"member", "updated"}});
         CHECK(members.get("toyland", "M01")->card_expires == parse_date("2028-12-31"));
-        CHECK(
-            a.redis.command({"HEXISTS", keys::index("toyland", "exp:2028-12-31"), "M01"}).integer ==
-            1);
-        CHECK(
-            a.redis.command({"HEXISTS", keys::index("toyland", "exp:2028-01-31"), "M01"}).integer ==
-            0);
+        CHECK(a.redis
+                  .command({"HEXISTS", keys::index(only_shard("toyland"), "exp:2028-12-31"), "M01"})
+                  .integer == 1);
+        CHECK(a.redis
+                  .command({"HEXISTS", keys::index(only_shard("toyland"), "exp:2028-01-31"), "M01"})
+                  .integer == 0);
         r = a.post(path, R"({"event_id": "R1", "type": "card_renewal", "member_id": "M01",
                              "card_expires": "2028-12-31"})",
                    a.w());
@@ -515,7 +515,8 @@ TEST_CASE("events: visit, card renewal, consent; the same event_id records once"
 
     SECTION("the id is taken with the consent event: a taken id records nothing") {
         // As if a first attempt had recorded and died before storing its answer.
-        a.redis.command({"SET", keys::event("toyland", "C9"), R"({"type": "consent"})"});
+        a.redis.command(
+            {"SET", keys::event(only_shard("toyland"), "C9"), R"({"type": "consent"})"});
         const auto before = consent.ledger("toyland").size();
         r = a.post(path, R"({"event_id": "C9", "type": "consent", "member_id": "M01",
             "channel": "sms", "event": "opt_out", "evidence": "x"})",
@@ -535,7 +536,7 @@ TEST_CASE("events: visit, card renewal, consent; the same event_id records once"
         e.member = "M01";
         e.address = "+8613800138001";
         e.detail = "race";
-        const OnceKey once{keys::event("toyland", "C7"), "{}", kEventIdKeepSeconds};
+        const OnceKey once{keys::event(only_shard("toyland"), "C7"), "{}", kEventIdKeepSeconds};
         const auto before = consent.ledger("toyland").size();
         CHECK_FALSE(consent.record(e, &once).duplicate);
         CHECK(consent.ledger("toyland").size() == before + 1);

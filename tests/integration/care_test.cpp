@@ -100,7 +100,7 @@ void set_segment(RedisConnection& redis, const std::string& store, const std::st
                  ValueSegment s, int day) {
     StoredSegment stored{s, day, {10, 3, 50000}};
     LuaScript("set_segments")
-        .run(redis, {keys::segments(store), keys::member(store, id)},
+        .run(redis, {keys::shard_segments(only_shard(store)), keys::member(only_shard(store), id)},
              {format_stored_segment(stored)})
         .expect_ok("set_segments");
 }
@@ -229,7 +229,8 @@ TEST_CASE("a year of care lists: calls spread, spaced, marked, and posted once a
             if (mark == CareState::done) {
                 done[id].push_back(today);
                 // A done call is a contact: her history has its 'k' at once.
-                const auto ch = redis.command({"HGET", keys::member("shop", id), "ch"}).str;
+                const auto ch =
+                    redis.command({"HGET", keys::member(only_shard("shop"), id), "ch"}).str;
                 CHECK_THAT(ch, Catch::Contains(std::to_string(today) + "k"));
                 if (id == "G00" && day < july) ++g00_calls_before_july;
             }
@@ -245,11 +246,12 @@ TEST_CASE("a year of care lists: calls spread, spaced, marked, and posted once a
         for (std::size_t i = 0; i < people.size(); ++i) {
             const auto& id = people[i].first;
             if ((today + static_cast<int>(i) * 5) % 23 != 0) continue;
-            const auto ch = redis.command({"HGET", keys::member("shop", id), "ch"});
+            const auto ch = redis.command({"HGET", keys::member(only_shard("shop"), id), "ch"});
             auto history = parse_contacts(ch.is_nil() ? "" : ch.str);
             if (check_contact(history, Kind::winback, today, policy) != ContactCheck::ok) continue;
             history = with_contact(history, today, Kind::winback);
-            redis.command({"HSET", keys::member("shop", id), "ch", format_contacts(history)});
+            redis.command(
+                {"HSET", keys::member(only_shard("shop"), id), "ch", format_contacts(history)});
             messages[id].push_back(today);
         }
     }

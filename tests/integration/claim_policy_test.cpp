@@ -75,7 +75,7 @@ TEST_CASE("claim_due's caps and cooldowns are check_contact's") {
         const Kind kind = kinds[random() % kinds.size()];
         const std::string member = "M" + std::to_string(i);
         const Job job = job_of(kind, member, now);
-        redis.command({"HSET", keys::member("toyland", member), "sms_optin", "1", "ch",
+        redis.command({"HSET", keys::member(only_shard("toyland"), member), "sms_optin", "1", "ch",
                        format_contacts(history), "phone", job.to});
         // Every other one a record of a day sheet (issue 20's layout): the
         // claim's one `decide` serves both.
@@ -91,7 +91,8 @@ TEST_CASE("claim_due's caps and cooldowns are check_contact's") {
         if (expected == ContactCheck::ok) {
             REQUIRE(claim.jobs.size() == 1);
             // The dispatch joined the history, as with_contact says.
-            const auto ch = redis.command({"HGET", keys::member("toyland", member), "ch"});
+            const auto ch =
+                redis.command({"HGET", keys::member(only_shard("toyland"), member), "ch"});
             CHECK(parse_contacts(ch.str) == with_contact(history, today, kind));
         } else if (as_record) {
             CHECK(claim.jobs.empty());
@@ -122,7 +123,7 @@ TEST_CASE("claim_due: windows, consent since planning, retries counted once") {
         const DispatchRules rules = dispatch_rules(store, t);
         return jobs.claim_due("toyland", t, 10, &rules);
     };
-    redis.command({"HSET", keys::member("toyland", "M1"), "sms_optin", "1"});
+    redis.command({"HSET", keys::member(only_shard("toyland"), "M1"), "sms_optin", "1"});
 
     SECTION("due over lunch: it waits for 13:30; after the last window: expired") {
         const Job lunch = job_of(Kind::birthday, "M1", *parse_instant("2027-09-15T12:10:00+08:00"));
@@ -142,7 +143,7 @@ TEST_CASE("claim_due: windows, consent since planning, retries counted once") {
     SECTION("consent withdrawn or an opt-out since planning: cancelled") {
         const Job a = job_of(Kind::birthday, "M1", *parse_instant("2027-09-15T10:00:00+08:00"));
         jobs.create({a});
-        redis.command({"HSET", keys::member("toyland", "M1"), "sms_optin", "0"});
+        redis.command({"HSET", keys::member(only_shard("toyland"), "M1"), "sms_optin", "0"});
         CHECK(claim_at("2027-09-15T10:00:00+08:00").cancelled == 1);
         CHECK(jobs.get("toyland", a.id)->error == "no_consent");
         // A service notice needs no opt-in...
@@ -151,8 +152,8 @@ TEST_CASE("claim_due: windows, consent since planning, retries counted once") {
         jobs.create({notice});
         CHECK(claim_at("2027-09-15T10:00:00+08:00").jobs.size() == 1);
         // ... but an address on the opt-out list stops everything.
-        redis.command({"SADD", keys::opt_outs("toyland", "sms"), "+8613810000002"});
-        redis.command({"HSET", keys::member("toyland", "M2"), "sms_optin", "1"});
+        redis.command({"SADD", keys::opt_outs(only_shard("toyland"), "sms"), "+8613810000002"});
+        redis.command({"HSET", keys::member(only_shard("toyland"), "M2"), "sms_optin", "1"});
         const Job b = job_of(Kind::card_expiry, "M2", *parse_instant("2027-09-15T10:00:00+08:00"));
         jobs.create({b});
         CHECK(claim_at("2027-09-15T10:00:00+08:00").cancelled == 1);
@@ -173,7 +174,7 @@ TEST_CASE("claim_due: windows, consent since planning, retries counted once") {
                         "w"};
         jobs.record(r);
         REQUIRE(claim_at("2027-09-15T10:30:00+08:00").jobs.size() == 1);
-        const auto ch = redis.command({"HGET", keys::member("toyland", "M1"), "ch"});
+        const auto ch = redis.command({"HGET", keys::member(only_shard("toyland"), "M1"), "ch"});
         CHECK(parse_contacts(ch.str).size() == 1);
     }
 }

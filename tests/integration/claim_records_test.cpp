@@ -65,7 +65,7 @@ struct Sheets {
     Sheets() { sheets.set_layout("toyland", sheet_layout); }
 
     void member(const std::string& id, std::vector<std::string> fields) {
-        std::vector<std::string> command{"HSET", keys::member(store, id)};
+        std::vector<std::string> command{"HSET", keys::member(only_shard(store), id)};
         command.insert(command.end(), fields.begin(), fields.end());
         redis.command(command).expect_ok("HSET member");
     }
@@ -105,12 +105,12 @@ struct Sheets {
         return sheets.record(store, day, n, j.id);
     }
     std::optional<double> sheet_score(const std::string& sheet) {
-        const auto reply = redis.command({"ZSCORE", keys::sheet_due(store), sheet});
+        const auto reply = redis.command({"ZSCORE", keys::sheet_due(only_shard(store)), sheet});
         if (reply.type != RedisReply::Type::string) return std::nullopt;
         return std::stod(reply.str);
     }
     bool has_hash(const Job& j) {
-        return redis.command({"EXISTS", keys::job(store, j.id)}).integer == 1;
+        return redis.command({"EXISTS", keys::job(only_shard(store), j.id)}).integer == 1;
     }
 };
 
@@ -171,7 +171,7 @@ TEST_CASE("records claimed into textless job hashes that the hash path moves on"
     CHECK(claim.members.at("M2").at("openid") == "oM2");
 
     // The hash: core/job.h's fields without text, and where its record is.
-    const auto hash = hash_of(s.redis, keys::job("toyland", festival.id));
+    const auto hash = hash_of(s.redis, keys::job(only_shard("toyland"), festival.id));
     CHECK(hash.at("sheet") == sheet);
     CHECK(hash.at("field") == "fM1:mid_autumn");
     CHECK(hash.at("occasion") == "2027-09-15");
@@ -190,11 +190,11 @@ TEST_CASE("records claimed into textless job hashes that the hash path moves on"
     const auto counts = s.jobs.counts("toyland");
     CHECK(counts.at("planned") == 1);
     CHECK(counts.at("dispatched") == 2);
-    const auto day = hash_of(s.redis, keys::sheets("toyland", "2027-09-15"));
+    const auto day = hash_of(s.redis, keys::sheets(only_shard("toyland"), "2027-09-15"));
     CHECK(day.at("planned") == "1");
     CHECK(day.at("dispatched") == "2");
     // The dispatch joined the member's contact history.
-    CHECK(hash_of(s.redis, keys::member("toyland", "M1")).at("ch") ==
+    CHECK(hash_of(s.redis, keys::member(only_shard("toyland"), "M1")).at("ch") ==
           std::to_string(day_number(*parse_date("2027-09-15"))) + "f");
     // Nothing is claimed twice.
     CHECK(s.claim("2027-09-15T10:00:00+08:00").jobs.empty());
@@ -215,12 +215,12 @@ TEST_CASE("records claimed into textless job hashes that the hash path moves on"
     REQUIRE(last.jobs.size() == 1);
     CHECK(last.jobs[0].id == later.id);
     CHECK_FALSE(s.sheet_score(sheet));
-    CHECK(s.redis.command({"ZCARD", keys::sheet_due("toyland")}).integer == 0);
+    CHECK(s.redis.command({"ZCARD", keys::sheet_due(only_shard("toyland"))}).integer == 0);
     CHECK_FALSE(s.jobs.next_due("toyland"));
 
     // A replan (a restart, a second replica) creates nothing, claims nothing.
     CHECK(s.plan({festival, birthday, later}) == 0);
-    CHECK(s.redis.command({"ZCARD", keys::sheet_due("toyland")}).integer == 0);
+    CHECK(s.redis.command({"ZCARD", keys::sheet_due(only_shard("toyland"))}).integer == 0);
     CHECK(s.claim("2027-09-15T16:00:00+08:00").jobs.empty());
     CHECK(s.record(later)->state == JobState::dispatched);
 }
@@ -265,7 +265,7 @@ TEST_CASE("records wait for a window, end with their day, and expire on a later 
         CHECK(s.record(a)->reason == "expired");
         CHECK(s.record(b)->state == JobState::expired);
         CHECK_FALSE(s.sheet_score("2027-09-14:0"));
-        const auto day = hash_of(s.redis, keys::sheets("toyland", "2027-09-14"));
+        const auto day = hash_of(s.redis, keys::sheets(only_shard("toyland"), "2027-09-14"));
         CHECK(day.at("planned") == "0");
         CHECK(day.at("expired") == "2");
     }
@@ -274,10 +274,10 @@ TEST_CASE("records wait for a window, end with their day, and expire on a later 
 TEST_CASE("the policy's re-checks end records in the record", "[sheets]") {
     Sheets s;
     const int today = day_number(*parse_date("2027-09-15"));
-    s.redis.command({"SET", keys::webhooks_on("toyland"), "1"});
+    s.redis.command({"SET", keys::webhooks_on(only_shard("toyland")), "1"});
     // Planned to an old phone; opted out on her phone of now.
     s.member("OO", {"phone", "+8613800000001", "sms_optin", "1"});
-    s.redis.command({"SADD", keys::opt_outs("toyland", "sms"), "+8613800000001"});
+    s.redis.command({"SADD", keys::opt_outs(only_shard("toyland"), "sms"), "+8613800000001"});
     s.member("NC", {"phone", "+8613800000002", "sms_optin", "0"});
     s.member("CA", {"phone", "+8613800000003", "sms_optin", "1", "ch",
                     std::to_string(today) + "e " + std::to_string(today) + "f"});
@@ -308,12 +308,14 @@ TEST_CASE("the policy's re-checks end records in the record", "[sheets]") {
         CHECK_FALSE(s.has_hash(job));
     }
     // Nothing was added to the histories of those it did not reach.
-    CHECK(hash_of(s.redis, keys::member("toyland", "CA")).at("ch") ==
+    CHECK(hash_of(s.redis, keys::member(only_shard("toyland"), "CA")).at("ch") ==
           std::to_string(today) + "e " + std::to_string(today) + "f");
     CHECK(s.jobs.counts("toyland").at("cancelled") == 5);
-    CHECK(hash_of(s.redis, keys::sheets("toyland", "2027-09-15")).at("cancelled") == "5");
+    CHECK(hash_of(s.redis, keys::sheets(only_shard("toyland"), "2027-09-15")).at("cancelled") ==
+          "5");
     // Each ended one is a webhook event with its reason.
-    const auto events = s.redis.command({"XRANGE", keys::webhook_events("toyland"), "-", "+"});
+    const auto events =
+        s.redis.command({"XRANGE", keys::webhook_events(only_shard("toyland")), "-", "+"});
     std::set<std::string> reasons;
     for (const auto& e : events.elements) {
         const auto fields = field_map(e.elements[1]);
@@ -341,8 +343,9 @@ TEST_CASE("a store that sends only what was approved claims a record once approv
     CHECK(s.sheet_score("2027-09-15:0") == unix(at("2027-09-16T00:00:00+08:00")));
     CHECK(s.record(job)->state == JobState::planned);
     // Approved (approve_day.lua lists it and makes its sheet due).
-    s.redis.command({"HSET", keys::approval("babycare", "2027-09-15"), "j:" + job.id, "1"});
-    s.redis.command({"ZADD", keys::sheet_due("babycare"),
+    s.redis.command(
+        {"HSET", keys::approval(only_shard("babycare"), "2027-09-15"), "j:" + job.id, "1"});
+    s.redis.command({"ZADD", keys::sheet_due(only_shard("babycare")),
                      std::to_string(unix(at("2027-09-15T11:00:00+08:00"))), "2027-09-15:0"});
     claim = s.claim("2027-09-15T11:00:00+08:00");
     REQUIRE(claim.jobs.size() == 1);
@@ -419,7 +422,7 @@ TEST_CASE("a record's job retried comes back through the hash path with its memb
     REQUIRE(claim.members.contains("M1"));
     CHECK(claim.members.at("M1").at("name") == "王芳");
     // Counted in the contact history once.
-    CHECK(hash_of(s.redis, keys::member("toyland", "M1")).at("ch") ==
+    CHECK(hash_of(s.redis, keys::member(only_shard("toyland"), "M1")).at("ch") ==
           std::to_string(day_number(*parse_date("2027-09-15"))) + "f");
     // The record still says its hash holds it.
     CHECK(s.record(festival)->state == JobState::dispatched);
@@ -427,7 +430,7 @@ TEST_CASE("a record's job retried comes back through the hash path with its memb
     // Handed back, and its member erased meanwhile: not sent (her consent
     // went with her hash), as for any job hash.
     REQUIRE(s.jobs.hand_back("toyland", f.id, at("2027-09-15T11:00:00+08:00")));
-    s.redis.command({"DEL", keys::member("toyland", "M1")});
+    s.redis.command({"DEL", keys::member(only_shard("toyland"), "M1")});
     claim = s.claim("2027-09-15T11:00:00+08:00");
     CHECK(claim.jobs.empty());
     CHECK(claim.cancelled == 1);
@@ -445,7 +448,7 @@ TEST_CASE("a record's calls, unsure attempt and reservation go into its hash", "
     const auto a = s.job(Kind::birthday, "M1", "2027-09-15T10:00:00+08:00");
     const auto b = s.job(Kind::birthday, "M2", "2027-09-15T10:00:00+08:00");
     s.plan({a, b});
-    const std::string sheet = keys::sheet("toyland", "2027-09-15", 0);
+    const std::string sheet = keys::sheet(only_shard("toyland"), "2027-09-15", 0);
     auto carried = *s.record(a);
     carried.calls = 2;
     carried.unsure = 10h - 60s;
@@ -457,12 +460,13 @@ TEST_CASE("a record's calls, unsure attempt and reservation go into its hash", "
     const auto claim = s.claim("2027-09-15T10:00:00+08:00");
     REQUIRE(claim.jobs.size() == 1);
     CHECK(claim.failed == 1);
-    const auto hash = hash_of(s.redis, keys::job("toyland", a.id));
+    const auto hash = hash_of(s.redis, keys::job(only_shard("toyland"), a.id));
     CHECK(hash.at("calls") == "2");
     CHECK(hash.at("unsure_at") == std::to_string(unix(at("2027-09-15T09:59:00+08:00"))));
     CHECK(hash.at("reserved") == "1");
     // Reserved: the history already counts it (a cap of 2 a day is not hit twice).
-    CHECK(hash_of(s.redis, keys::member("toyland", "M1")).at("ch") == std::to_string(today) + "b");
+    CHECK(hash_of(s.redis, keys::member(only_shard("toyland"), "M1")).at("ch") ==
+          std::to_string(today) + "b");
     // Out of attempts: failed, in the record.
     const auto r = s.record(b);
     CHECK(r->state == JobState::failed);

@@ -136,7 +136,7 @@ struct Store {
             turn();
             const auto c = jobs.counts("toyland");
             return jobs.count_due("toyland", clock.now()) == 0 &&
-                   redis.command({"ZCOUNT", keys::sheet_due("toyland"), "-inf",
+                   redis.command({"ZCOUNT", keys::sheet_due(only_shard("toyland")), "-inf",
                                   std::to_string(clock.now().time_since_epoch().count())})
                            .integer == 0 &&
                    (!c.contains("dispatched") || c.at("dispatched") == 0);
@@ -196,7 +196,9 @@ struct Store {
         return sent_per_day(redis, store, *parse_date("2027-09-01"), *parse_date("2027-09-17"));
     }
 
-    long long touch_count() { return redis.command({"ZCARD", keys::touches("toyland")}).integer; }
+    long long touch_count() {
+        return redis.command({"ZCARD", keys::touches(only_shard("toyland"))}).integer;
+    }
 };
 
 const nlohmann::json& kind_of(const nlohmann::json& j, const std::string& kind) {
@@ -292,7 +294,7 @@ TEST_CASE("a store planned as hashes today, then moved to sheets, counts each jo
     CHECK(
         static_cast<long long>(touches.size()) ==
         hashes.redis
-            .command({"ZCOUNT", keys::touches("toyland"),
+            .command({"ZCOUNT", keys::touches(only_shard("toyland")),
                       std::to_string(
                           parse_instant("2027-09-15T00:00:00+08:00")->time_since_epoch().count()),
                       std::to_string(
@@ -304,15 +306,16 @@ TEST_CASE("a day's sheets are kept as long as the effect report reads them", "[e
     Store sheets("sheets");
     sheets.turn();
     const auto day_end = start_of_day(*parse_date("2027-09-16"), sheets.store.zone);
-    const auto n =
-        std::stoi(sheets.redis.command({"HGET", keys::sheets("toyland", "2027-09-15"), "n"}).str);
+    const auto n = std::stoi(
+        sheets.redis.command({"HGET", keys::sheets(only_shard("toyland"), "2027-09-15"), "n"}).str);
     REQUIRE(n >= 1);
     // effect.keep_days (400 by default) is longer than the job retention (35
     // days); a few days more let forget_sent_records read them.
     for (int i = 0; i < n; ++i) {
-        CHECK(
-            sheets.redis.command({"EXPIRETIME", keys::sheet("toyland", "2027-09-15", i)}).integer ==
-            (day_end + date::days{400 + sent_times_grace_days}).time_since_epoch().count());
+        CHECK(sheets.redis
+                  .command({"EXPIRETIME", keys::sheet(only_shard("toyland"), "2027-09-15", i)})
+                  .integer ==
+              (day_end + date::days{400 + sent_times_grace_days}).time_since_epoch().count());
     }
 }
 
@@ -321,7 +324,7 @@ TEST_CASE("the sent times of a day's claimed records are forgotten with the day'
     Store sheets("sheets");
     sheets.settle_at("2027-09-15T10:00:00+08:00");
     const auto sent = [&] {
-        return sheets.redis.command({"HLEN", keys::sent_times("toyland")}).integer;
+        return sheets.redis.command({"HLEN", keys::sent_times(only_shard("toyland"))}).integer;
     };
     const long long before = sent();
     REQUIRE(before >= 100);  // the festival's messages went
@@ -332,12 +335,13 @@ TEST_CASE("the sent times of a day's claimed records are forgotten with the day'
     // Past it: every claimed record of the day, once.
     CHECK(effects.forget_sent_records("toyland", *parse_date("2027-09-16")) == before);
     CHECK(sent() == 0);
-    CHECK(sheets.redis.command({"GET", keys::sent_times_forgotten("toyland")}).str == "2027-09-15");
+    CHECK(sheets.redis.command({"GET", keys::sent_times_forgotten(only_shard("toyland"))}).str ==
+          "2027-09-15");
     CHECK(effects.forget_sent_records("toyland", *parse_date("2027-09-17")) == 0);
     // A scheduler away for longer than the grace reads only the last days.
-    sheets.redis.command({"DEL", keys::sent_times_forgotten("toyland")});
-    sheets.redis.command(
-        {"HSET", keys::sent_times("toyland"), "festival:F0001:2027-09-15:mid_autumn", "1"});
+    sheets.redis.command({"DEL", keys::sent_times_forgotten(only_shard("toyland"))});
+    sheets.redis.command({"HSET", keys::sent_times(only_shard("toyland")),
+                          "festival:F0001:2027-09-15:mid_autumn", "1"});
     CHECK(effects.forget_sent_records("toyland", Date{date::sys_days{*parse_date("2027-09-16")} +
                                                       date::days{sent_times_grace_days}}) == 0);
     CHECK(sent() == 1);

@@ -160,7 +160,7 @@ TEST_CASE_METHOD(Festival,
         CHECK_FALSE(recipients.contains(phone_of(std::stoi(m.substr(1)))));
     CHECK(recipients.size() == sent.size());
     // Held jobs are never due and are counted as held.
-    CHECK(redis.command({"ZCARD", keys::due("toyland")}).integer == 0);
+    CHECK(redis.command({"ZCARD", keys::due(only_shard("toyland"))}).integer == 0);
     CHECK(JobStore(redis, config.scheduler).counts("toyland").at("held") ==
           static_cast<long long>(held.size()));
 
@@ -353,7 +353,7 @@ TEST_CASE_METHOD(Festival,
             CHECK(effects.touches("toyland", clock.now() - 24h, clock.now() + 24h, store.zone)
                       .empty());
         }
-        CHECK(redis.command({"HLEN", keys::sent_times("toyland")}).integer == 0);
+        CHECK(redis.command({"HLEN", keys::sent_times(only_shard("toyland"))}).integer == 0);
     }
 }
 
@@ -527,7 +527,7 @@ TEST_CASE(
     }
     REQUIRE(jobs.create(planned) == 2);
     // F0001's call may have reached the provider: unknown; then its receipt comes.
-    redis.command({"HSET", keys::job("toyland", planned[0].id), "state", "unknown"});
+    redis.command({"HSET", keys::job(only_shard("toyland"), planned[0].id), "state", "unknown"});
     CHECK(jobs.record_delivery("toyland", planned[0].id, "delivered", due + 5min) ==
           JobState::delivered);
     EffectStore effects(redis);

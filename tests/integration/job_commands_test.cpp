@@ -60,10 +60,11 @@ TEST_CASE("huitou jobs lists by state, member and date; huitou dlq retries faile
 
     CHECK(huitou({"dlq"}).status == 3);  // nothing failed yet
     auto redis = server.connect();
-    redis.command({"HSET", keys::job(store, id), "state", "failed", "error", "invalid number"});
-    redis.command({"ZREM", keys::due(store), id});
-    redis.command({"HINCRBY", keys::counts(store), "planned", "-1"});
-    redis.command({"HINCRBY", keys::counts(store), "failed", "1"});
+    redis.command(
+        {"HSET", keys::job(only_shard(store), id), "state", "failed", "error", "invalid number"});
+    redis.command({"ZREM", keys::due(only_shard(store)), id});
+    redis.command({"HINCRBY", keys::counts(only_shard(store)), "planned", "-1"});
+    redis.command({"HINCRBY", keys::counts(only_shard(store)), "failed", "1"});
 
     r = huitou({"dlq"});
     CHECK(r.status == 0);
@@ -71,8 +72,9 @@ TEST_CASE("huitou jobs lists by state, member and date; huitou dlq retries faile
     r = huitou({"dlq", "--retry", id});
     CHECK(r.status == 0);
     CHECK_THAT(r.out, Catch::Contains("planned again 1, not retried 0"));
-    CHECK(redis.command({"HGET", keys::job(store, id), "state"}).str == "planned");
-    CHECK(redis.command({"ZSCORE", keys::due(store), id}).type == RedisReply::Type::string);
+    CHECK(redis.command({"HGET", keys::job(only_shard(store), id), "state"}).str == "planned");
+    CHECK(redis.command({"ZSCORE", keys::due(only_shard(store)), id}).type ==
+          RedisReply::Type::string);
     CHECK(huitou({"dlq"}).status == 3);
     r = huitou({"dlq", "--retry", "birthday:nobody:2027-09-15"});
     CHECK(r.status == 3);

@@ -94,7 +94,7 @@ TEST_CASE("a store on job hashes moves to day sheets without planning anything t
         CHECK(record->channel == job.channel);
         CHECK(record->due == job.due_at - start);
     }
-    CHECK(redis.command({"EXISTS", keys::sheet_due("toyland")}).integer == 0);
+    CHECK(redis.command({"EXISTS", keys::sheet_due(only_shard("toyland"))}).integer == 0);
     CHECK_FALSE(sheets.record("toyland", *parse_date("2027-09-14"), 1, old.id));
     // Nothing counted twice.
     CHECK(jobs.counts("toyland").at("planned") == 249 - 40);

@@ -87,7 +87,7 @@ TEST_CASE("job transitions in Redis") {
         CHECK(counts.at("sent") == 1);
         CHECK(counts.at("dispatched") == 0);
         CHECK(counts.at("planned") == 0);
-        CHECK(redis.command({"TTL", keys::job("toyland", job.id)}).integer > 0);
+        CHECK(redis.command({"TTL", keys::job(only_shard("toyland"), job.id)}).integer > 0);
     }
 
     SECTION("a declined result changes nothing: the copy that said no was not the one in flight") {
@@ -174,7 +174,7 @@ TEST_CASE("job transitions in Redis") {
         const SysSeconds t = at("2027-09-15T10:00:01+08:00");
         jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10);
         REQUIRE(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
-        redis.command({"HSET", keys::job("toyland", job.id), "state", "cancelled"});
+        redis.command({"HSET", keys::job(only_shard("toyland"), job.id), "state", "cancelled"});
         CHECK(jobs.mark_call(message(job, 1), "w1", t).detail == "state:cancelled");
     }
 
@@ -352,7 +352,7 @@ TEST_CASE("a worker's batch begins and records in one script call a store") {
     }
     // messages: t0 b0 t1 b1 t2 b2 t3 t4 ... One has opted out since the
     // claim (7), one is a stale copy (8).
-    redis.command({"SADD", keys::opt_outs("toyland", "sms"), messages[7].to});
+    redis.command({"SADD", keys::opt_outs(only_shard("toyland"), "sms"), messages[7].to});
     messages[8].attempt = 7;
     std::vector<const JobMessage*> batch;
     for (const auto& m : messages)
@@ -372,7 +372,8 @@ TEST_CASE("a worker's batch begins and records in one script call a store") {
     }
     CHECK(jobs.counts("toyland").at("cancelled") == 1);
     CHECK(jobs.counts("toyland").at("dispatched") == 149);
-    CHECK(redis.command({"ZSCORE", keys::inflight("toyland"), messages[7].job_id}).is_nil());
+    CHECK(redis.command({"ZSCORE", keys::inflight(only_shard("toyland")), messages[7].job_id})
+              .is_nil());
 
     // The results, with a job recorded twice in one call: a retry, then the
     // send that followed — it ends sent and out of the due set.
@@ -403,9 +404,9 @@ TEST_CASE("a worker's batch begins and records in one script call a store") {
     CHECK(counts.at("dispatched") == 1);  // the stale copy's job: still out with attempt 1
     CHECK(counts.at("planned") == 0);
     CHECK(jobs.counts("babycare").at("sent") == 3);
-    CHECK(redis.command({"ZCARD", keys::inflight("toyland")}).integer == 1);
-    CHECK(redis.command({"ZCARD", keys::due("toyland")}).integer == 0);
-    CHECK(redis.command({"ZCARD", keys::inflight("babycare")}).integer == 0);
+    CHECK(redis.command({"ZCARD", keys::inflight(only_shard("toyland"))}).integer == 1);
+    CHECK(redis.command({"ZCARD", keys::due(only_shard("toyland"))}).integer == 0);
+    CHECK(redis.command({"ZCARD", keys::inflight(only_shard("babycare"))}).integer == 0);
     // Recorded again (the scheduler's copy): nothing changes.
     for (const auto& state : jobs.record_many(results))
         CHECK(state == JobState::sent);

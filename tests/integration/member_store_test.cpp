@@ -88,9 +88,9 @@ SCENARIO("importing members into a real Redis") {
             CHECK_FALSE(store.get("toyland", "M4"));
         }
         THEN("the birthday index holds the members of each month-day") {
-            CHECK(index_members(redis, keys::index("toyland", "bd:09-15")) ==
+            CHECK(index_members(redis, keys::index(only_shard("toyland"), "bd:09-15")) ==
                   std::vector<std::string>{"M1", "M2"});
-            CHECK(index_members(redis, keys::index("babycare", "bd:09-16")) ==
+            CHECK(index_members(redis, keys::index(only_shard("babycare"), "bd:09-16")) ==
                   std::vector<std::string>{"M7"});
         }
         WHEN("the same file is imported again") {
@@ -110,9 +110,9 @@ SCENARIO("importing members into a real Redis") {
                             "\n");
             THEN("the member moves between index entries and keeps the rest") {
                 CHECK(update.updated == 1);
-                CHECK(index_members(redis, keys::index("toyland", "bd:09-15")) ==
+                CHECK(index_members(redis, keys::index(only_shard("toyland"), "bd:09-15")) ==
                       std::vector<std::string>{"M2"});
-                CHECK(index_members(redis, keys::index("toyland", "bd:10-01")) ==
+                CHECK(index_members(redis, keys::index(only_shard("toyland"), "bd:10-01")) ==
                       std::vector<std::string>{"M1"});
                 const auto m1 = MemberStore(redis).get("toyland", "M1");
                 CHECK(m1->name == "王芳");
@@ -137,7 +137,7 @@ SCENARIO("importing members into a real Redis") {
                 CHECK(m1->phone == "+8613800138001");
                 CHECK(m1->sms_optin);
                 CHECK(m1->birthday == parse_birthday("1990-09-15"));
-                CHECK(index_members(redis, keys::index("toyland", "bd:09-15")) ==
+                CHECK(index_members(redis, keys::index(only_shard("toyland"), "bd:09-15")) ==
                       std::vector<std::string>{"M1", "M2"});
                 for (const auto* field :
                      {"gender", "birthday", "phone", "sms_optin", "wechat_openid", "tier"}) {
@@ -155,9 +155,9 @@ SCENARIO("importing members into a real Redis") {
                 CHECK(twice.updated == 1);
                 CHECK(MemberStore(redis).get("toyland", "M9")->name == "第二");
                 // M3 of the first file (imported without her bad phone) is born on 01-01.
-                CHECK(index_members(redis, keys::index("toyland", "bd:01-01")) ==
+                CHECK(index_members(redis, keys::index(only_shard("toyland"), "bd:01-01")) ==
                       std::vector<std::string>{"M3"});
-                CHECK(index_members(redis, keys::index("toyland", "bd:01-02")) ==
+                CHECK(index_members(redis, keys::index(only_shard("toyland"), "bd:01-02")) ==
                       std::vector<std::string>{"M9"});
             }
         }
@@ -170,20 +170,23 @@ TEST_CASE("a write whose guard no longer holds is not applied") {
     MemberStore store(redis);
     store.upsert({MemberRecord{"toyland", "M1", {{"birthday", "1990-09-15"}}, {}}});
     const LuaScript apply("apply_member_write");
-    const std::string m1 = keys::member("toyland", "M1"), m2 = keys::member("toyland", "M2");
+    const std::string m1 = keys::member(only_shard("toyland"), "M1"),
+                      m2 = keys::member(only_shard("toyland"), "M2");
     SECTION("a guard on field values") {
         // A write planned when M1 had no birthday (guard: birthday absent)
         // must not land: its index changes would be wrong.
-        const auto reply = apply.run(redis, {m1},
-                                     {keys::store_prefix("toyland"), "M1", "1", "birthday", "", "1",
-                                      "name", "x", "0", "0", "1", "bd:01-01", ""});
+        const auto reply =
+            apply.run(redis, {m1},
+                      {keys::shard_prefix(only_shard("toyland")), "M1", "1", "birthday", "", "1",
+                       "name", "x", "0", "0", "1", "bd:01-01", ""});
         REQUIRE(reply.elements.size() == 1);
         CHECK(reply.elements[0].integer == 0);
         CHECK(redis.command({"HGET", m1, "name"}).is_nil());
-        CHECK(redis.command({"EXISTS", keys::index("toyland", "bd:01-01")}).integer == 0);
+        CHECK(redis.command({"EXISTS", keys::index(only_shard("toyland"), "bd:01-01")}).integer ==
+              0);
         // The same write with the right guard lands.
         const auto ok = apply.run(redis, {m1},
-                                  {keys::store_prefix("toyland"), "M1", "1", "birthday",
+                                  {keys::shard_prefix(only_shard("toyland")), "M1", "1", "birthday",
                                    "1990-09-15", "1", "name", "x", "0", "0", "0"});
         CHECK(ok.elements.at(0).integer == 1);
         CHECK(redis.command({"HGET", m1, "name"}).str == "x");
@@ -192,7 +195,7 @@ TEST_CASE("a write whose guard no longer holds is not applied") {
         // Planned when neither existed (guard -1): M1 exists now, so only
         // M2's write lands, indexes included.
         const auto reply = apply.run(redis, {m1, m2},
-                                     {keys::store_prefix("toyland"),
+                                     {keys::shard_prefix(only_shard("toyland")),
                                       "M1",
                                       "-1",
                                       "1",
@@ -217,9 +220,11 @@ TEST_CASE("a write whose guard no longer holds is not applied") {
         CHECK(reply.elements[0].integer == 0);
         CHECK(reply.elements[1].integer == 1);
         CHECK(redis.command({"HGET", m1, "name"}).is_nil());
-        CHECK(redis.command({"EXISTS", keys::index("toyland", "bd:01-01")}).integer == 0);
+        CHECK(redis.command({"EXISTS", keys::index(only_shard("toyland"), "bd:01-01")}).integer ==
+              0);
         CHECK(redis.command({"HGET", m2, "name"}).str == "y");
-        CHECK(redis.command({"HEXISTS", keys::index("toyland", "bd:02-02"), "M2"}).integer == 1);
+        CHECK(redis.command({"HEXISTS", keys::index(only_shard("toyland"), "bd:02-02"), "M2"})
+                  .integer == 1);
     }
 }
 
@@ -239,10 +244,10 @@ TEST_CASE("an import batch spanning stores and more than one script call") {
     }
     const auto outcomes = store.upsert(records);
     CHECK(std::count(outcomes.begin(), outcomes.end(), WriteOutcome::created) == 250);
-    CHECK(redis.command({"HLEN", keys::index("toyland", "bd:09-15")}).integer +
-              redis.command({"HLEN", keys::index("babycare", "bd:09-15")}).integer ==
+    CHECK(redis.command({"HLEN", keys::index(only_shard("toyland"), "bd:09-15")}).integer +
+              redis.command({"HLEN", keys::index(only_shard("babycare"), "bd:09-15")}).integer ==
           125);
-    CHECK(redis.command({"HLEN", keys::index("babycare", "bd:03-01")}).integer == 42);
+    CHECK(redis.command({"HLEN", keys::index(only_shard("babycare"), "bd:03-01")}).integer == 42);
     const auto m = store.get("babycare", "M3");
     REQUIRE(m);
     CHECK(m->name == "会员3");
@@ -270,17 +275,17 @@ SCENARIO("lunar birthdays, children and card expiry in Redis, and a festival's s
         REQUIRE(errors.empty());
         REQUIRE(report.created == 5);
         THEN("each index set holds its members") {
-            CHECK(index_members(redis, keys::index("toyland", "lbd:08-15")) ==
+            CHECK(index_members(redis, keys::index(only_shard("toyland"), "lbd:08-15")) ==
                   std::vector<std::string>{"L1"});
-            CHECK(index_members(redis, keys::index("toyland", "lbd:leap05-10")) ==
+            CHECK(index_members(redis, keys::index(only_shard("toyland"), "lbd:leap05-10")) ==
                   std::vector<std::string>{"L2"});
-            CHECK(index_members(redis, keys::index("toyland", "bd:none")) ==
+            CHECK(index_members(redis, keys::index(only_shard("toyland"), "bd:none")) ==
                   std::vector<std::string>{"N1", "N2"});
-            CHECK(index_members(redis, keys::index("toyland", "cbd:06-01")) ==
+            CHECK(index_members(redis, keys::index(only_shard("toyland"), "cbd:06-01")) ==
                   std::vector<std::string>{"L1"});
-            CHECK(index_members(redis, keys::index("toyland", "clbd:08-15")) ==
+            CHECK(index_members(redis, keys::index(only_shard("toyland"), "clbd:08-15")) ==
                   std::vector<std::string>{"L1"});
-            CHECK(index_members(redis, keys::index("toyland", "exp:2027-09-22")) ==
+            CHECK(index_members(redis, keys::index(only_shard("toyland"), "exp:2027-09-22")) ==
                   std::vector<std::string>{"L1", "S1"});
             MemberStore store(redis);
             CHECK(store.ids_in("toyland", {"bd:06-01", "cbd:06-01", "nothing"}) ==
@@ -310,11 +315,11 @@ SCENARIO("lunar birthdays, children and card expiry in Redis, and a festival's s
                             "L1,toyland,2028-09-22,小红,lunar:2021-08-15,小明,2019-06-01\n");
             THEN("only the card moves") {
                 CHECK(again.updated == 1);
-                CHECK(index_members(redis, keys::index("toyland", "exp:2027-09-22")) ==
+                CHECK(index_members(redis, keys::index(only_shard("toyland"), "exp:2027-09-22")) ==
                       std::vector<std::string>{"S1"});
-                CHECK(index_members(redis, keys::index("toyland", "exp:2028-09-22")) ==
+                CHECK(index_members(redis, keys::index(only_shard("toyland"), "exp:2028-09-22")) ==
                       std::vector<std::string>{"L1"});
-                CHECK(index_members(redis, keys::index("toyland", "cbd:06-01")) ==
+                CHECK(index_members(redis, keys::index(only_shard("toyland"), "cbd:06-01")) ==
                       std::vector<std::string>{"L1"});
             }
         }
@@ -350,7 +355,7 @@ TEST_CASE("an upsert in two halves: Redis applies a batch while the caller goes 
     auto redis = server.connect();
     auto other = server.connect();
     MemberStore store(redis);
-    const std::string m1 = keys::member("toyland", "M1");
+    const std::string m1 = keys::member(only_shard("toyland"), "M1");
     auto record = [](std::string id, std::string name) {
         return MemberRecord{"toyland", std::move(id), {{"name", std::move(name)}}, {}};
     };
@@ -378,7 +383,8 @@ TEST_CASE("an upsert in two halves: Redis applies a batch while the caller goes 
         CHECK(store.finish_upsert() ==
               std::vector<WriteOutcome>{WriteOutcome::updated, WriteOutcome::created});
         CHECK(other.command({"HGET", m1, "name"}).str == "周杰");
-        CHECK(other.command({"HGET", keys::member("toyland", "M4"), "name"}).str == "吴倩");
+        CHECK(other.command({"HGET", keys::member(only_shard("toyland"), "M4"), "name"}).str ==
+              "吴倩");
     }
 }
 
@@ -387,7 +393,7 @@ TEST_CASE("a member changed between the read and the write is written again on t
     auto redis = server.connect();
     auto other = server.connect();
     MemberStore store(redis);
-    const std::string m1 = keys::member("toyland", "M1");
+    const std::string m1 = keys::member(only_shard("toyland"), "M1");
     store.upsert({MemberRecord{"toyland", "M1", {{"name", "王芳"}, {"sms_optin", "0"}}, {}}});
 
     // Another writer (the admin API, a second import) changes M1 after this
@@ -409,10 +415,11 @@ TEST_CASE("a member changed between the read and the write is written again on t
     CHECK(other.command({"HGET", m1, "name"}).str == "王小芳");
     CHECK(other.command({"HGET", m1, "gender"}).str == "F");  // the other writer's change stays
     CHECK(other.command({"HGET", m1, "sms_optin"}).str == "1");
-    CHECK(other.command({"HGET", keys::member("toyland", "M2"), "name"}).str == "李强");
+    CHECK(other.command({"HGET", keys::member(only_shard("toyland"), "M2"), "name"}).str == "李强");
     // The opt-in's evidence is written once: the aborted transaction took
     // its copy with it.
-    const auto ledger = other.command({"XRANGE", keys::consent_log("toyland"), "-", "+"});
+    const auto ledger =
+        other.command({"XRANGE", keys::consent_log(only_shard("toyland")), "-", "+"});
     REQUIRE(ledger.elements.size() == 1);
     std::string event;
     for (const auto& part : ledger.elements[0].elements[1].elements)
@@ -427,7 +434,8 @@ TEST_CASE("the openid index (o2:) follows the openid that lands, also past a con
     auto other = server.connect();
     MemberStore store(redis);
     store.upsert({MemberRecord{"toyland", "M1", {{"openid", "oTOYmember1_aa"}}, {}}});
-    CHECK(index_members(redis, keys::index("toyland", "o2:aa")) == std::vector<std::string>{"M1"});
+    CHECK(index_members(redis, keys::index(only_shard("toyland"), "o2:aa")) ==
+          std::vector<std::string>{"M1"});
 
     // Another writer gives M1 a new openid after this batch read her: the
     // batch is merged again on top of it, so the entry it removes is the
@@ -440,14 +448,16 @@ TEST_CASE("the openid index (o2:) follows the openid that lands, also past a con
     });
     store.upsert({MemberRecord{"toyland", "M1", {{"openid", "oTOYmember1_cc"}}, {}}});
     CHECK(changes == 1);
-    CHECK(other.command({"HGET", keys::member("toyland", "M1"), "openid"}).str == "oTOYmember1_cc");
-    CHECK(other.command({"EXISTS", keys::index("toyland", "o2:aa")}).integer == 0);
-    CHECK(other.command({"EXISTS", keys::index("toyland", "o2:bb")}).integer == 0);
-    CHECK(index_members(other, keys::index("toyland", "o2:cc")) == std::vector<std::string>{"M1"});
+    CHECK(other.command({"HGET", keys::member(only_shard("toyland"), "M1"), "openid"}).str ==
+          "oTOYmember1_cc");
+    CHECK(other.command({"EXISTS", keys::index(only_shard("toyland"), "o2:aa")}).integer == 0);
+    CHECK(other.command({"EXISTS", keys::index(only_shard("toyland"), "o2:bb")}).integer == 0);
+    CHECK(index_members(other, keys::index(only_shard("toyland"), "o2:cc")) ==
+          std::vector<std::string>{"M1"});
 
     SECTION("cleared: she leaves the index") {
         store.set_after_read_for_test({});
         store.upsert({MemberRecord{"toyland", "M1", {}, {"openid"}}});
-        CHECK(other.command({"EXISTS", keys::index("toyland", "o2:cc")}).integer == 0);
+        CHECK(other.command({"EXISTS", keys::index(only_shard("toyland"), "o2:cc")}).integer == 0);
     }
 }

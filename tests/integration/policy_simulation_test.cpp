@@ -216,7 +216,7 @@ cooldown_days = { winback = 5, festival = 1 }
             // One in twelve members with a message planned today refuses
             // before it goes: between midnight and 10:00 (the due times are
             // spread from send_time).
-            const auto due = redis.command({"ZRANGE", keys::due(id), "0", "-1"});
+            const auto due = redis.command({"ZRANGE", keys::due(only_shard(id)), "0", "-1"});
             for (const auto& job_id : due.elements) {
                 if (!chance(8)) continue;
                 const auto job = jobs.get(id, job_id.str);

@@ -372,7 +372,7 @@ TEST_CASE("a POS writes 10,000 members and 50,000 visits while the daemons plan 
     CHECK(wrong_visits == 0);
     int opt_outs = 0;
     for (const auto& entry :
-         redis.command({"XRANGE", keys::consent_log("toyland"), "-", "+"}).elements) {
+         redis.command({"XRANGE", keys::consent_log(only_shard("toyland")), "-", "+"}).elements) {
         const auto& f = entry.elements.at(1).elements;
         for (std::size_t k = 0; k + 1 < f.size(); k += 2) {
             if (f[k].str == "detail" && f[k + 1].str.find("told the cashier") != std::string::npos)

@@ -61,14 +61,14 @@ TEST_CASE("a cluster connection sends each command to the master of its slot") {
     SECTION("a pipeline over every master: replies in the order appended") {
         std::vector<RedisCommand> writes, reads;
         for (const auto& s : stores) {
-            writes.push_back({"SET", keys::due(s), "due of " + s});
-            writes.push_back({"HSET", keys::member(s, "M1"), "name", s});
+            writes.push_back({"SET", keys::due(only_shard(s)), "due of " + s});
+            writes.push_back({"HSET", keys::member(only_shard(s), "M1"), "name", s});
         }
         for (const auto& r : redis.pipeline(writes))
             CHECK_FALSE(r.is_error());
         for (const auto& s : stores) {
-            reads.push_back({"GET", keys::due(s)});
-            reads.push_back({"HGET", keys::member(s, "M1"), "name"});
+            reads.push_back({"GET", keys::due(only_shard(s))});
+            reads.push_back({"HGET", keys::member(only_shard(s), "M1"), "name"});
         }
         const auto replies = redis.pipeline(reads);
         REQUIRE(replies.size() == 2 * stores.size());
@@ -77,14 +77,14 @@ TEST_CASE("a cluster connection sends each command to the master of its slot") {
             CHECK(replies[2 * i].str == "due of " + stores[i]);
             CHECK(replies[2 * i + 1].str == stores[i]);
             // Written where the cluster says the slot lives, nowhere else.
-            const auto master = cluster.master_of(key_slot(keys::due(stores[i])));
+            const auto master = cluster.master_of(key_slot(keys::due(only_shard(stores[i]))));
             holders.insert(master);
             auto on_master = cluster.node(master);
-            CHECK(get_on(on_master, keys::due(stores[i])) == "due of " + stores[i]);
+            CHECK(get_on(on_master, keys::due(only_shard(stores[i]))) == "due of " + stores[i]);
             for (const auto other : cluster.masters()) {
                 if (other == master) continue;
                 auto elsewhere = cluster.node(other);
-                CHECK(get_on(elsewhere, keys::due(stores[i])) == "(MOVED)");
+                CHECK(get_on(elsewhere, keys::due(only_shard(stores[i]))) == "(MOVED)");
             }
         }
         CHECK(holders.size() == 3);
@@ -129,7 +129,7 @@ TEST_CASE("a cluster connection sends each command to the master of its slot") {
         std::vector<RedisCommand> writes;
         for (const auto& s : stores)
             for (int j = 0; j < 30; ++j)
-                writes.push_back({"SET", keys::job(s, "J" + std::to_string(j)), "x"});
+                writes.push_back({"SET", keys::job(only_shard(s), "J" + std::to_string(j)), "x"});
         redis.pipeline(writes);
         const auto scan = [&](std::vector<std::string> match) {
             std::set<std::string> seen;
@@ -147,9 +147,9 @@ TEST_CASE("a cluster connection sends each command to the master of its slot") {
             } while (cursor != "0");
             return seen;
         };
-        const auto one = scan({"MATCH", keys::job_prefix(stores[5]) + "*"});
+        const auto one = scan({"MATCH", keys::job_prefix(only_shard(stores[5])) + "*"});
         CHECK(one.size() == 30);
-        CHECK(one.contains(keys::job(stores[5], "J29")));
+        CHECK(one.contains(keys::job(only_shard(stores[5]), "J29")));
         CHECK(scan({}).size() == 30 * stores.size());
         CHECK(scan({"MATCH", "hu:*:job:J1"}).size() == stores.size());
     }
@@ -161,31 +161,33 @@ TEST_CASE("a cluster connection sends each command to the master of its slot") {
             records.push_back({s, "M7", {{"name", "会员"}, {"birthday", "1990-09-22"}}, {}});
         MemberStore(redis).upsert(records);
         for (const auto& s : stores) {
-            CHECK(redis.command({"HGET", keys::member(s, "M7"), "name"}).str == "会员");
-            CHECK(redis.command({"HEXISTS", keys::index(s, "bd:09-22"), "M7"}).integer == 1);
+            CHECK(redis.command({"HGET", keys::member(only_shard(s), "M7"), "name"}).str == "会员");
+            CHECK(
+                redis.command({"HEXISTS", keys::index(only_shard(s), "bd:09-22"), "M7"}).integer ==
+                1);
         }
         // The same rows again change nothing: empty transactions, after the WATCH.
         MemberStore(redis).upsert(records);
-        const auto replies = redis.pipeline({{"WATCH", keys::due(stores[0])},
+        const auto replies = redis.pipeline({{"WATCH", keys::due(only_shard(stores[0]))},
                                              {"MULTI"},
                                              {"EXEC"},
-                                             {"WATCH", keys::due(stores[11])},
+                                             {"WATCH", keys::due(only_shard(stores[11]))},
                                              {"UNWATCH"},
                                              {"MULTI"},
-                                             {"INCR", keys::counts(stores[11])},
-                                             {"INCR", keys::counts(stores[11])},
+                                             {"INCR", keys::counts(only_shard(stores[11]))},
+                                             {"INCR", keys::counts(only_shard(stores[11]))},
                                              {"EXEC"}});
         CHECK(replies[2].type == RedisReply::Type::array);
         CHECK(replies[2].elements.empty());
         CHECK(replies[8].elements.at(1).integer == 2);
         // Across slots: Redis refuses it, as it would one server's CROSSSLOT.
         const auto cross = redis.pipeline({{"MULTI"},
-                                           {"SET", keys::due(stores[0]), "a"},
-                                           {"SET", keys::due(stores[11]), "b"},
+                                           {"SET", keys::due(only_shard(stores[0])), "a"},
+                                           {"SET", keys::due(only_shard(stores[11])), "b"},
                                            {"EXEC"}});
         CHECK(cross[2].is_error());
         CHECK(cross[3].is_error());
-        CHECK(redis.command({"GET", keys::due(stores[0])}).str != "a");
+        CHECK(redis.command({"GET", keys::due(only_shard(stores[0]))}).str != "a");
     }
 }
 
@@ -199,7 +201,8 @@ TEST_CASE("a slot that moves under a connection: MOVED and ASK are followed") {
     for (const auto m : cluster.masters())
         if (m != from) to = m;
     for (int j = 0; j < 20; ++j)
-        redis.command({"SET", keys::job(store, "J" + std::to_string(j)), std::to_string(j)});
+        redis.command(
+            {"SET", keys::job(only_shard(store), "J" + std::to_string(j)), std::to_string(j)});
 
     SECTION("MOVED: the map learns the new master, the command goes again") {
         cluster.move_slot(slot, to);
@@ -207,13 +210,13 @@ TEST_CASE("a slot that moves under a connection: MOVED and ASK are followed") {
         // A pipeline: every reply a MOVED first, each sent again, in order.
         std::vector<RedisCommand> reads;
         for (int j = 0; j < 20; ++j)
-            reads.push_back({"GET", keys::job(store, "J" + std::to_string(j))});
+            reads.push_back({"GET", keys::job(only_shard(store), "J" + std::to_string(j))});
         const auto replies = redis.pipeline(reads);
         for (int j = 0; j < 20; ++j)
             CHECK(replies[static_cast<std::size_t>(j)].str == std::to_string(j));
         CHECK(redis.cluster()->redirects() == 20);
         // The map knows now: no redirect.
-        CHECK(redis.command({"GET", keys::job(store, "J3")}).str == "3");
+        CHECK(redis.command({"GET", keys::job(only_shard(store), "J3")}).str == "3");
         CHECK(redis.cluster()->redirects() == 20);
     }
 
@@ -222,7 +225,7 @@ TEST_CASE("a slot that moves under a connection: MOVED and ASK are followed") {
         REQUIRE(cluster.migrate_keys(slot, to, 5) == 5);
         std::vector<RedisCommand> reads;
         for (int j = 0; j < 20; ++j)
-            reads.push_back({"GET", keys::job(store, "J" + std::to_string(j))});
+            reads.push_back({"GET", keys::job(only_shard(store), "J" + std::to_string(j))});
         const auto replies = redis.pipeline(reads);
         for (int j = 0; j < 20; ++j)
             CHECK(replies[static_cast<std::size_t>(j)].str == std::to_string(j));
@@ -230,20 +233,23 @@ TEST_CASE("a slot that moves under a connection: MOVED and ASK are followed") {
         // ASK does not move the slot: the next read asks the old master again.
         const auto before = redis.cluster()->redirects();
         for (int j = 0; j < 20; ++j)
-            CHECK(redis.command({"GET", keys::job(store, "J" + std::to_string(j))}).str ==
-                  std::to_string(j));
+            CHECK(
+                redis.command({"GET", keys::job(only_shard(store), "J" + std::to_string(j))}).str ==
+                std::to_string(j));
         CHECK(redis.cluster()->redirects() == before + 5);
         cluster.migrate_keys(slot, to);
         cluster.finish_move(slot, to);
-        CHECK(redis.command({"GET", keys::job(store, "J19")}).str == "19");
+        CHECK(redis.command({"GET", keys::job(only_shard(store), "J19")}).str == "19");
     }
 
     SECTION("a transaction whose slot moved: an outage, the whole of it tried again") {
         cluster.move_slot(slot, to);
-        CHECK_THROWS_AS(redis.pipeline({{"MULTI"}, {"INCR", keys::counts(store)}, {"EXEC"}}),
-                        RedisError);
+        CHECK_THROWS_AS(
+            redis.pipeline({{"MULTI"}, {"INCR", keys::counts(only_shard(store))}, {"EXEC"}}),
+            RedisError);
         redis.reconnect();
-        const auto again = redis.pipeline({{"MULTI"}, {"INCR", keys::counts(store)}, {"EXEC"}});
+        const auto again =
+            redis.pipeline({{"MULTI"}, {"INCR", keys::counts(only_shard(store))}, {"EXEC"}});
         CHECK(again[2].elements.at(0).integer == 1);
     }
 }
@@ -260,13 +266,13 @@ TEST_CASE("a script whose slot is moving does not run half: it waits, then runs 
     // A job whose provider call ended unsure, a store with webhooks on: every
     // key record_delivery.lua declares exists. The effect report's sent
     // times (hu:{S}:fx:sent) it writes without declaring them.
-    const std::string job = keys::job(store, "J1");
+    const std::string job = keys::job(only_shard(store), "J1");
     const std::string sent_times = "hu:{" + store + "}:fx:sent";
     redis.command(
         {"HSET", job, "state", "unknown", "member", "M1", "kind", "birthday", "channel", "sms"});
-    redis.command({"HSET", keys::counts(store), "unknown", "1"});
-    redis.command({"SET", keys::webhooks_on(store), "1"});
-    redis.command({"XADD", keys::webhook_events(store), "*", "t", "test"});
+    redis.command({"HSET", keys::counts(only_shard(store)), "unknown", "1"});
+    redis.command({"SET", keys::webhooks_on(only_shard(store)), "1"});
+    redis.command({"XADD", keys::webhook_events(only_shard(store)), "*", "t", "test"});
     redis.command({"HSET", sent_times, "J0", "1"});
     JobStore jobs(redis, SchedulerConfig{});
     const auto at = *parse_instant("2027-09-22T10:00:00+08:00");
@@ -286,14 +292,14 @@ TEST_CASE("a script whose slot is moving does not run half: it waits, then runs 
     redis.reconnect();
     CHECK(source.command({"HGET", job, "state"}).str == "unknown");
     CHECK_FALSE(source.command({"HEXISTS", job, "dlr_status"}).integer);
-    CHECK(source.command({"HGET", keys::counts(store), "unknown"}).str == "1");
+    CHECK(source.command({"HGET", keys::counts(only_shard(store)), "unknown"}).str == "1");
 
     // The slot has moved: the same call runs whole on the new master.
     cluster.migrate_keys(slot, to);
     cluster.finish_move(slot, to);
     CHECK(jobs.record_delivery(store, "J1", "delivered", at, "") == JobState::delivered);
-    CHECK(redis.command({"HGET", keys::counts(store), "unknown"}).str == "0");
-    CHECK(redis.command({"HGET", keys::counts(store), "delivered"}).str == "1");
+    CHECK(redis.command({"HGET", keys::counts(only_shard(store)), "unknown"}).str == "0");
+    CHECK(redis.command({"HGET", keys::counts(only_shard(store)), "delivered"}).str == "1");
     CHECK(redis.command({"HEXISTS", sent_times, "J1"}).integer == 1);
     CHECK(redis.command({"EXISTS", LuaScript::slot_guard_key(job)}).integer == 0);
 }
@@ -335,7 +341,7 @@ struct ClusterDaemons : Daemons {
     }
 
     std::map<std::string, long long> counts_of(const std::string& store) {
-        const auto c = redis.command({"HGETALL", keys::counts(store)});
+        const auto c = redis.command({"HGETALL", keys::counts(only_shard(store))});
         std::map<std::string, long long> out;
         for (std::size_t i = 0; i + 1 < c.elements.size(); i += 2)
             out[c.elements[i].str] = std::stoll(c.elements[i + 1].str);

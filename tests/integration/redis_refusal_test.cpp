@@ -56,7 +56,8 @@ TEST_CASE("a server that is not ready (LOADING, BUSY) is an outage, not a refusa
         // About a second of work in one script: the server is busy meanwhile.
         c.command({"EVAL",
                    "local t = redis.call('TIME'); local s = tonumber(t[1]) * 1000000 + t[2] "
-                   "repeat local n = redis.call('TIME') until tonumber(n[1]) * 1000000 + n[2] - s > 1000000",
+                   "repeat local n = redis.call('TIME') until tonumber(n[1]) * 1000000 + n[2] - s "
+                   "> 1000000",
                    "0"});
     });
     std::this_thread::sleep_for(300ms);
@@ -96,8 +97,8 @@ name = "乙"
     jobs.create({notice("a_damaged", "A1", clock.now()), notice("b_fine", "B1", clock.now()),
                  notice("b_fine", "B2", clock.now())});
     // Store a's due set is damaged: a string where a sorted set belongs.
-    redis.command({"DEL", keys::due("a_damaged")});
-    redis.command({"SET", keys::due("a_damaged"), "not a sorted set"});
+    redis.command({"DEL", keys::due(only_shard("a_damaged"))});
+    redis.command({"SET", keys::due(only_shard("a_damaged")), "not a sorted set"});
 
     Scheduler scheduler(config, templates, redis, zmq, clock);
     zmq::socket_t worker(zmq, zmq::socket_type::pull);
@@ -148,8 +149,8 @@ TEST_CASE("HTTP handlers answer Redis refusing a request with a logged 500, not 
     auto redis = server.connect();
     // Damaged data: the opt-out list and a member are strings, so the scripts
     // and commands on them get WRONGTYPE.
-    redis.command({"SET", keys::opt_outs("toyland", "sms"), "damaged"});
-    redis.command({"SET", keys::member("toyland", "T0001"), "damaged"});
+    redis.command({"SET", keys::opt_outs(only_shard("toyland"), "sms"), "damaged"});
+    redis.command({"SET", keys::member(only_shard("toyland"), "T0001"), "damaged"});
     LogCapture log;
 
     SECTION("POST /api/consent") {

@@ -153,7 +153,7 @@ Expected reckon(const std::map<std::string, std::vector<Seen>>& visits, const Da
 
 std::optional<StoredSegment> stored(RedisConnection& redis, const std::string& store,
                                     const std::string& id) {
-    const auto r = redis.command({"HGET", keys::member(store, id), "sg"});
+    const auto r = redis.command({"HGET", keys::member(only_shard(store), id), "sg"});
     if (r.is_nil()) return std::nullopt;
     return parse_stored_segment(r.str);
 }
@@ -208,7 +208,8 @@ TEST_CASE("a year of visits: the nightly segments match a reckoning by visit dat
     }
     // A member whose visits were recorded before the month totals existed:
     // the night reads her history.
-    REQUIRE(redis.command({"HDEL", keys::visit_state("shop", "M01"), "mo"}).integer == 1);
+    REQUIRE(redis.command({"HDEL", keys::visit_state(only_shard("shop"), "M01"), "mo"}).integer ==
+            1);
 
     // The night of the last day.
     const Date today = d(2027, 9, 30);
@@ -309,7 +310,7 @@ TEST_CASE("a year of visits: the nightly segments match a reckoning by visit dat
         MonthTotals kept;
         for (const auto& t : month_totals_of(state->history))
             if (t.month > month_number(today) - 12) kept.push_back(t);
-        const auto mo = redis.command({"HGET", keys::visit_state("shop", "M01"), "mo"});
+        const auto mo = redis.command({"HGET", keys::visit_state(only_shard("shop"), "M01"), "mo"});
         CHECK(mo.str == format_month_totals(kept));
     }
 

@@ -167,13 +167,14 @@ struct Day {
     std::vector<std::string> keys_like(const std::string& pattern) {
         std::vector<std::string> out;
         for (const auto& e :
-             redis.command({"KEYS", keys::store_prefix("toyland") + pattern}).elements)
+             redis.command({"KEYS", keys::shard_prefix(only_shard("toyland")) + pattern}).elements)
             out.push_back(e.str);
         return out;
     }
 
     int sheet_count() {
-        const auto r = redis.command({"HGET", keys::sheets("toyland", format_date(kDay)), "n"});
+        const auto r =
+            redis.command({"HGET", keys::sheets(only_shard("toyland"), format_date(kDay)), "n"});
         return r.type == RedisReply::Type::string ? std::stoi(r.str) : 0;
     }
 
@@ -185,8 +186,8 @@ struct Day {
     std::map<std::string, Entry> records() {
         std::map<std::string, Entry> out;
         for (int i = 0; i < sheet_count(); ++i) {
-            const auto reply =
-                redis.command({"HGETALL", keys::sheet("toyland", format_date(kDay), i)});
+            const auto reply = redis.command(
+                {"HGETALL", keys::sheet(only_shard("toyland"), format_date(kDay), i)});
             for (std::size_t k = 0; k + 1 < reply.elements.size(); k += 2) {
                 const auto record = decode_record(reply.elements[k + 1].str);
                 REQUIRE(record);
@@ -225,7 +226,7 @@ TEST_CASE("a festival planned into day sheets: records, no job hash, due by shee
     // Records only: no job hash, no due-set entry, no open-jobs index, no touch.
     CHECK(day.keys_like("job:*").empty());
     CHECK(day.keys_like("open:*").empty());
-    CHECK(day.redis.command({"ZCARD", keys::due("toyland")}).integer == 0);
+    CHECK(day.redis.command({"ZCARD", keys::due(only_shard("toyland"))}).integer == 0);
     CHECK(day.keys_like("fx:touch*").empty());
     // The day's sheet count from the store's member count (a festival day).
     CHECK(day.sheet_count() == huitou::sheet_count(kMembers));
@@ -261,8 +262,8 @@ TEST_CASE("a festival planned into day sheets: records, no job hash, due by shee
         CHECK(*times.begin() < 12 * 3600);
     }
     // The sheets are due at their earliest record.
-    const auto due =
-        day.redis.command({"ZRANGE", keys::sheet_due("toyland"), "0", "-1", "WITHSCORES"});
+    const auto due = day.redis.command(
+        {"ZRANGE", keys::sheet_due(only_shard("toyland")), "0", "-1", "WITHSCORES"});
     std::map<int, long long> scores;
     for (std::size_t k = 0; k + 1 < due.elements.size(); k += 2) {
         const std::string& member = due.elements[k].str;
@@ -278,7 +279,8 @@ TEST_CASE("a festival planned into day sheets: records, no job hash, due by shee
     // (io/effect_store.h's sent_times_grace_days).
     const auto day_end = start_of_day(*parse_date("2027-09-16"), day.store.zone);
     for (int i = 0; i < day.sheet_count(); ++i) {
-        CHECK(day.redis.command({"EXPIRETIME", keys::sheet("toyland", format_date(kDay), i)})
+        CHECK(day.redis
+                  .command({"EXPIRETIME", keys::sheet(only_shard("toyland"), format_date(kDay), i)})
                   .integer ==
               (day_end + (400 + sent_times_grace_days) * 24h).time_since_epoch().count());
     }
@@ -350,8 +352,8 @@ TEST_CASE(
     // time's records, and nothing else.
     std::size_t steps = 0;
     for (;;) {
-        const auto first =
-            sheets.redis.command({"ZRANGE", keys::sheet_due("toyland"), "0", "0", "WITHSCORES"});
+        const auto first = sheets.redis.command(
+            {"ZRANGE", keys::sheet_due(only_shard("toyland")), "0", "0", "WITHSCORES"});
         if (first.elements.empty()) break;
         REQUIRE(++steps < 100);
         const SysSeconds at{std::chrono::seconds{std::stoll(first.elements[1].str)}};

@@ -82,7 +82,8 @@ std::string hget(RedisConnection& redis, const std::string& key, const std::stri
 std::vector<std::pair<std::string, std::string>> events(RedisConnection& redis) {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& e :
-         redis.command({"XRANGE", keys::webhook_events("toyland"), "-", "+"}).elements) {
+         redis.command({"XRANGE", keys::webhook_events(only_shard("toyland")), "-", "+"})
+             .elements) {
         const auto f = field_map(e.elements.at(1));
         out.emplace_back(f.at("t"), f.at("d"));
     }
@@ -146,8 +147,9 @@ TEST_CASE("a planned record is found by its job id", "[sheets]") {
     }
 
     SECTION("a record claimed (d) is its hash's: get answers the hash") {
-        const int n = std::stoi(hget(redis, keys::sheets("toyland", "2027-09-15"), "n"));
-        const auto sheet = keys::sheet("toyland", "2027-09-15", sheet_of("M1", n));
+        const int n =
+            std::stoi(hget(redis, keys::sheets(only_shard("toyland"), "2027-09-15"), "n"));
+        const auto sheet = keys::sheet(only_shard("toyland"), "2027-09-15", sheet_of("M1", n));
         auto value = hget(redis, sheet, "fM1:mid_autumn");
         value[0] = 'd';
         redis.command({"HSET", sheet, "fM1:mid_autumn", value});
@@ -160,7 +162,7 @@ TEST_CASE("a planned record is found by its job id", "[sheets]") {
         claimed.to = "oTOY_wang";
         claimed.text.clear();
         claimed.attempts = 1;
-        std::vector<std::string> hset{"HSET", keys::job("toyland", mine.id)};
+        std::vector<std::string> hset{"HSET", keys::job(only_shard("toyland"), mine.id)};
         for (const auto& [f, v] : to_fields(claimed)) {
             hset.push_back(f);
             hset.push_back(v);
@@ -176,7 +178,7 @@ TEST_CASE("a planned record is found by its job id", "[sheets]") {
 TEST_CASE("a person holds a planned record: cancel_planned", "[sheets]") {
     TestRedis server;
     auto redis = server.connect();
-    redis.command({"SET", keys::webhooks_on("toyland"), "1"});
+    redis.command({"SET", keys::webhooks_on(only_shard("toyland")), "1"});
     const auto a = festival_job("M1", at("2027-09-15T10:00:00+08:00"));
     const auto b = festival_job("M2", at("2027-09-15T10:05:00+08:00"));
     auto held = festival_job("M3", at("2027-09-15T10:10:00+08:00"));
@@ -187,7 +189,7 @@ TEST_CASE("a person holds a planned record: cancel_planned", "[sheets]") {
     const SchedulerConfig config;
     JobStore jobs(redis, config);
     const SysSeconds now = at("2027-09-15T09:00:00+08:00");
-    const auto sheet = keys::sheet("toyland", "2027-09-15", 0);
+    const auto sheet = keys::sheet(only_shard("toyland"), "2027-09-15", 0);
     const SysSeconds kept_until = at("2027-11-01T00:00:00+08:00");
     SheetStore(redis).expire_day("toyland", *parse_date("2027-09-15"), n, kept_until);
 
@@ -205,18 +207,18 @@ TEST_CASE("a person holds a planned record: cancel_planned", "[sheets]") {
     CHECK(record->reason == "held_by_staff");
     // The person's name is in the day's notes, and the reader answers it.
     CHECK(record->error_elsewhere);
-    CHECK(hget(redis, keys::sheet_notes("toyland", "2027-09-15"), "fM1:mid_autumn") ==
+    CHECK(hget(redis, keys::sheet_notes(only_shard("toyland"), "2027-09-15"), "fM1:mid_autumn") ==
           "held by staff wang");
     CHECK(jobs.get("toyland", a.id, shanghai())->error == "held by staff wang");
     // The notes are kept as long as the day's sheets.
-    CHECK(redis.command({"EXPIRETIME", keys::sheet_notes("toyland", "2027-09-15")}).integer ==
-          kept_until.time_since_epoch().count());
-    CHECK(hget(redis, keys::counts("toyland"), "planned") == "1");
-    CHECK(hget(redis, keys::counts("toyland"), "cancelled") == "1");
-    CHECK(hget(redis, keys::sheets("toyland", "2027-09-15"), "planned") == "1");
-    CHECK(hget(redis, keys::sheets("toyland", "2027-09-15"), "cancelled") == "1");
+    CHECK(redis.command({"EXPIRETIME", keys::sheet_notes(only_shard("toyland"), "2027-09-15")})
+              .integer == kept_until.time_since_epoch().count());
+    CHECK(hget(redis, keys::counts(only_shard("toyland")), "planned") == "1");
+    CHECK(hget(redis, keys::counts(only_shard("toyland")), "cancelled") == "1");
+    CHECK(hget(redis, keys::sheets(only_shard("toyland"), "2027-09-15"), "planned") == "1");
+    CHECK(hget(redis, keys::sheets(only_shard("toyland"), "2027-09-15"), "cancelled") == "1");
     // The sheet still has a planned record: it stays due.
-    CHECK(redis.command({"ZSCORE", keys::sheet_due("toyland"), "2027-09-15:0"}).type ==
+    CHECK(redis.command({"ZSCORE", keys::sheet_due(only_shard("toyland")), "2027-09-15:0"}).type ==
           RedisReply::Type::string);
     const auto ev = events(redis);
     REQUIRE(ev.size() == 1);
@@ -231,14 +233,14 @@ TEST_CASE("a person holds a planned record: cancel_planned", "[sheets]") {
     // Again: it was cancelled, nothing moves.
     CHECK(jobs.cancel_planned("toyland", {a.id}, "held by staff li", "held", now)[0] ==
           JobState::cancelled);
-    CHECK(hget(redis, keys::counts("toyland"), "cancelled") == "1");
+    CHECK(hget(redis, keys::counts(only_shard("toyland")), "cancelled") == "1");
 
     // The last planned record of the sheet: the sheet leaves the due set.
     CHECK(jobs.cancel_planned("toyland", {b.id}, "opted_out", "opted_out", now)[0] ==
           JobState::planned);
     CHECK(decode_record(hget(redis, sheet, "fM2:mid_autumn"))->reason == "opted_out");
-    CHECK(redis.command({"ZCARD", keys::sheet_due("toyland")}).integer == 0);
-    CHECK(hget(redis, keys::counts("toyland"), "planned") == "0");
+    CHECK(redis.command({"ZCARD", keys::sheet_due(only_shard("toyland"))}).integer == 0);
+    CHECK(hget(redis, keys::counts(only_shard("toyland")), "planned") == "0");
 }
 
 namespace {
@@ -309,8 +311,8 @@ TEST_CASE("an opt-out cancels today's planned records to the address at once", "
         CHECK(state_of(redis, m3) == JobState::planned);  // the same last four digits only
         CHECK(state_of(redis, m4) == JobState::planned);
         CHECK(state_of(redis, m1_wechat) == JobState::planned);  // another channel
-        CHECK(hget(redis, keys::counts("toyland"), "cancelled") == "2");
-        CHECK(hget(redis, keys::counts("toyland"), "planned") == "3");
+        CHECK(hget(redis, keys::counts(only_shard("toyland")), "cancelled") == "2");
+        CHECK(hget(redis, keys::counts(only_shard("toyland")), "planned") == "3");
         // Again: nothing left to cancel.
         CHECK(consent.record(opt_out(Channel::sms, "", "+8613800138001", now)).cancelled == 0);
     }
@@ -344,7 +346,8 @@ TEST_CASE("an opt-out cancels today's planned records to the address at once", "
 namespace {
 
 bool indexed(RedisConnection& redis, const std::string& index, const std::string& member) {
-    return redis.command({"HEXISTS", keys::index("toyland", index), member}).integer == 1;
+    return redis.command({"HEXISTS", keys::index(only_shard("toyland"), index), member}).integer ==
+           1;
 }
 
 // A birthday greeting of `member` on kDay: another job than her festival one.
@@ -388,7 +391,7 @@ TEST_CASE("an opt-out naming only an openid finds its members through o2:, kept 
         CHECK(SheetStore(redis).find("toyland", m1_wechat.id, shanghai())->error == "opted_out");
         CHECK(state_of(redis, m1_sms) == JobState::planned);
         CHECK(state_of(redis, m5_wechat) == JobState::planned);
-        CHECK(hget(redis, keys::counts("toyland"), "cancelled") == "1");
+        CHECK(hget(redis, keys::counts(only_shard("toyland")), "cancelled") == "1");
     }
     SECTION("a changed openid moves her in the index; the old one finds nobody") {
         write_openid(redis, "M1", "oTOYmember1_new");
@@ -406,7 +409,7 @@ TEST_CASE("an opt-out naming only an openid finds its members through o2:, kept 
         CHECK(indexed(redis, "o2:9z", "M5"));
     }
     SECTION("`huitou members reindex` builds it for members written before it existed") {
-        redis.command({"DEL", keys::index("toyland", "o2:9z")}).expect_ok("DEL");
+        redis.command({"DEL", keys::index(only_shard("toyland"), "o2:9z")}).expect_ok("DEL");
         // Unindexed, an openid alone finds nobody at once (the claim would stop it).
         CHECK(consent.record(opt_out(Channel::wechat, "", "oTOYmember5_x9z", now)).cancelled == 0);
         CHECK(MemberFinder(redis).reindex("toyland") == 2);
@@ -449,7 +452,7 @@ TEST_CASE("a claimed job handed back to planned is cancelled by an opt-out at on
         REQUIRE(state_of(redis, j) == JobState::dispatched);  // the record: `d`, the hash's
     }
     const auto in_due = [&](const Job& j) {
-        return redis.command({"ZSCORE", keys::due("toyland"), j.id}).type ==
+        return redis.command({"ZSCORE", keys::due(only_shard("toyland")), j.id}).type ==
                RedisReply::Type::string;
     };
     REQUIRE(in_due(wechat));
@@ -498,7 +501,7 @@ TEST_CASE("approving a day approves and cancels records, and makes them due now"
     REQUIRE(plan(redis, {a, b, c}, 1) == 1);
     // The claim found the day unapproved: the sheet waits for the day's end.
     const auto day_end = std::to_string(at("2027-09-16T00:00:00+08:00").time_since_epoch().count());
-    redis.command({"ZADD", keys::sheet_due("toyland"), day_end, "2027-09-15:0"});
+    redis.command({"ZADD", keys::sheet_due(only_shard("toyland")), day_end, "2027-09-15:0"});
     const SysSeconds now = at("2027-09-15T09:30:00+08:00");
 
     const auto [approved, cancelled] =
@@ -512,14 +515,14 @@ TEST_CASE("approving a day approves and cancels records, and makes them due now"
     CHECK(state_of(redis, b) == JobState::cancelled);
     CHECK(SheetStore(redis).find("toyland", b.id, shanghai())->error == "not approved by wang");
     CHECK(state_of(redis, c) == JobState::planned);  // neither shown nor ticked: waits
-    CHECK(redis.command({"ZSCORE", keys::sheet_due("toyland"), "2027-09-15:0"}).str ==
+    CHECK(redis.command({"ZSCORE", keys::sheet_due(only_shard("toyland")), "2027-09-15:0"}).str ==
           std::to_string(now.time_since_epoch().count()));
-    CHECK(hget(redis, keys::counts("toyland"), "cancelled") == "1");
-    CHECK(hget(redis, keys::sheets("toyland", "2027-09-15"), "cancelled") == "1");
+    CHECK(hget(redis, keys::counts(only_shard("toyland")), "cancelled") == "1");
+    CHECK(hget(redis, keys::sheets(only_shard("toyland"), "2027-09-15"), "cancelled") == "1");
 
     // Approving again later leaves an earlier score as it is.
     DayApprovals(redis, config).approve("toyland", kDay, "li", {c.id}, {}, now + 1h);
-    CHECK(redis.command({"ZSCORE", keys::sheet_due("toyland"), "2027-09-15:0"}).str ==
+    CHECK(redis.command({"ZSCORE", keys::sheet_due(only_shard("toyland")), "2027-09-15:0"}).str ==
           std::to_string(now.time_since_epoch().count()));
     CHECK(DayApprovals(redis, config).get("toyland", kDay)->jobs.contains(c.id));
 }
@@ -599,7 +602,7 @@ TEST_CASE("erasing a member deletes her records of the days kept", "[sheets]") {
     auto sent =
         encode_record(SheetStore::planned_record(old, earlier, at("2027-09-05T00:00:00+08:00")));
     sent[0] = 's';
-    redis.command({"HSET", keys::sheet("toyland", "2027-09-05", 0), "bM1", sent});
+    redis.command({"HSET", keys::sheet(only_shard("toyland"), "2027-09-05", 0), "bM1", sent});
 
     // Her records of each day: her one sheet a day, and only hers.
     const auto hers =
@@ -617,13 +620,13 @@ TEST_CASE("erasing a member deletes her records of the days kept", "[sheets]") {
     CHECK_FALSE(sheets.find("toyland", old.id, shanghai()));
     CHECK(state_of(redis, other) == JobState::planned);  // M10 stays
     // The planned one counts as cancelled; the sheet still has M10's.
-    CHECK(hget(redis, keys::counts("toyland"), "cancelled") == "1");
-    CHECK(hget(redis, keys::sheets("toyland", "2027-09-15"), "planned") == "1");
-    CHECK(redis.command({"ZCARD", keys::sheet_due("toyland")}).integer == 2);
+    CHECK(hget(redis, keys::counts(only_shard("toyland")), "cancelled") == "1");
+    CHECK(hget(redis, keys::sheets(only_shard("toyland"), "2027-09-15"), "planned") == "1");
+    CHECK(redis.command({"ZCARD", keys::sheet_due(only_shard("toyland"))}).integer == 2);
 
     // M10 erased too: today's sheet has no planned record left, and leaves the due set.
     REQUIRE(MemberEraser(redis, config).erase("toyland", "M10", at("2027-09-15T12:00:00+08:00")));
-    CHECK(redis.command({"ZSCORE", keys::sheet_due("toyland"), "2027-09-15:0"}).type ==
+    CHECK(redis.command({"ZSCORE", keys::sheet_due(only_shard("toyland")), "2027-09-15:0"}).type ==
           RedisReply::Type::nil);
 }
 
@@ -656,7 +659,7 @@ namespace {
 
 // Writes `job` as a job hash, as the claim (or layout 1) leaves one.
 void write_hash(RedisConnection& redis, const Job& job) {
-    std::vector<std::string> hset{"HSET", keys::job(job.store, job.id)};
+    std::vector<std::string> hset{"HSET", keys::job(only_shard(job.store), job.id)};
     for (const auto& [f, v] : to_fields(job)) {
         hset.push_back(f);
         hset.push_back(v);
@@ -701,7 +704,7 @@ TEST_CASE("JobListing::find: a layout-2 store's records and hashes, each job onc
 
     const SchedulerConfig scheduler;
     JobStore(redis, scheduler).cancel_planned("toyland", {cancelled.id}, "staff 小李", "held", now);
-    const auto sheet = keys::sheet("toyland", "2027-09-15", 0);
+    const auto sheet = keys::sheet(only_shard("toyland"), "2027-09-15", 0);
     const auto field = *record_field(claimed.id, kDay);
     auto value = hget(redis, sheet, field);
     value[0] = 'd';
@@ -721,7 +724,7 @@ TEST_CASE("JobListing::find: a layout-2 store's records and hashes, each job onc
     };
     hist.push_back({seconds(earlier), day_number(earlier), "v1"});
     hist.push_back({seconds(last), day_number(last), "v2"});
-    redis.command({"HSET", keys::visit_state("toyland", "M1"), "last",
+    redis.command({"HSET", keys::visit_state(only_shard("toyland"), "M1"), "last",
                    std::to_string(seconds(last)), "last_date", format_date(last), "state",
                    "reminded", "step", "1", "hist", hist.dump()});
     auto reminder = planned;

@@ -60,22 +60,26 @@ TEST_CASE("a festival's jobs as records of the day's sheets", "[sheets]") {
     // Planning again (a restart, a second replica) creates nothing.
     CHECK(sheets.plan("toyland", day, start, n, jobs) == 0);
 
-    const auto meta = redis.command({"HGETALL", keys::sheets("toyland", format_date(day))});
+    const auto meta =
+        redis.command({"HGETALL", keys::sheets(only_shard("toyland"), format_date(day))});
     std::map<std::string, std::string> fields;
     for (std::size_t i = 0; i + 1 < meta.elements.size(); i += 2)
         fields[meta.elements[i].str] = meta.elements[i + 1].str;
     CHECK(fields["planned"] == "999");
     CHECK(fields["held"] == "1");
-    CHECK(redis.command({"HGET", keys::counts("toyland"), "planned"}).str == "999");
+    CHECK(redis.command({"HGET", keys::counts(only_shard("toyland")), "planned"}).str == "999");
 
     // Every record is where its id says, and reads back as planned.
     std::size_t records = 0;
     for (int i = 0; i < n; ++i) {
         const auto len =
-            redis.command({"HLEN", keys::sheet("toyland", format_date(day), i)}).integer;
+            redis.command({"HLEN", keys::sheet(only_shard("toyland"), format_date(day), i)})
+                .integer;
         CHECK(len < 128);  // a listpack
         records += static_cast<std::size_t>(len);
-        CHECK(redis.command({"OBJECT", "ENCODING", keys::sheet("toyland", format_date(day), i)})
+        CHECK(redis
+                  .command({"OBJECT", "ENCODING",
+                            keys::sheet(only_shard("toyland"), format_date(day), i)})
                   .str == "listpack");
     }
     CHECK(records == 1000);
@@ -90,7 +94,8 @@ TEST_CASE("a festival's jobs as records of the day's sheets", "[sheets]") {
     CHECK(redis.command({"HGET", "hu:{toyland}:holdout:festival", "M7"}).str == "2027 h");
 
     // Each sheet is due at its earliest planned record; the held one is never due.
-    const auto due = redis.command({"ZRANGE", keys::sheet_due("toyland"), "0", "-1", "WITHSCORES"});
+    const auto due =
+        redis.command({"ZRANGE", keys::sheet_due(only_shard("toyland")), "0", "-1", "WITHSCORES"});
     REQUIRE(due.elements.size() == 2 * static_cast<std::size_t>(n));
     for (std::size_t i = 0; i < due.elements.size(); i += 2) {
         const auto name = due.elements[i].str;
@@ -110,15 +115,18 @@ TEST_CASE("a festival's jobs as records of the day's sheets", "[sheets]") {
     early.kind = Kind::birthday;
     CHECK(sheets.plan("toyland", day, start, n, {early}) == 1);
     const auto sheet0 = format_date(day) + ":" + std::to_string(sheet_of("M0", n));
-    CHECK(redis.command({"ZSCORE", keys::sheet_due("toyland"), sheet0}).str ==
+    CHECK(redis.command({"ZSCORE", keys::sheet_due(only_shard("toyland")), sheet0}).str ==
           std::to_string(at("2027-09-15T09:00:00+08:00").time_since_epoch().count()));
 
     // The occasion date leads to the day.
-    CHECK(
-        redis.command({"SISMEMBER", keys::occasion_days("toyland", format_date(day)), "2027-09-15"})
-            .integer == 1);
+    CHECK(redis
+              .command({"SISMEMBER", keys::occasion_days(only_shard("toyland"), format_date(day)),
+                        "2027-09-15"})
+              .integer == 1);
 
     sheets.expire_day("toyland", day, n, at("2027-11-01T00:00:00+08:00"));
-    CHECK(redis.command({"TTL", keys::sheet("toyland", format_date(day), 3)}).integer > 0);
-    CHECK(redis.command({"TTL", keys::sheets("toyland", format_date(day))}).integer > 0);
+    CHECK(redis.command({"TTL", keys::sheet(only_shard("toyland"), format_date(day), 3)}).integer >
+          0);
+    CHECK(redis.command({"TTL", keys::sheets(only_shard("toyland"), format_date(day))}).integer >
+          0);
 }

@@ -139,10 +139,10 @@ TEST_CASE("a visit is recorded once") {
     SECTION("earlier visits fill the history; one older than all kept changes nothing") {
         for (const char* day : {"2027-07-01", "2027-07-08", "2027-07-15"})
             CHECK(outcome(visit(config, "ktv", "K1", day)) == VisitOutcome::earlier);
-        const auto before = redis.command({"HGETALL", keys::visit_state("ktv", "K1")});
+        const auto before = redis.command({"HGETALL", keys::visit_state(only_shard("ktv"), "K1")});
         CHECK(outcome(visit(config, "ktv", "K1", "2027-06-01")) == VisitOutcome::duplicate);
-        CHECK(redis.command({"HGETALL", keys::visit_state("ktv", "K1")}).elements.size() ==
-              before.elements.size());
+        CHECK(redis.command({"HGETALL", keys::visit_state(only_shard("ktv"), "K1")})
+                  .elements.size() == before.elements.size());
         const auto state = visits.state("ktv", "K1");
         CHECK(state->history.size() == 4);
         CHECK(state->visits == 4);

@@ -142,7 +142,7 @@ class Receiver {
 std::vector<std::tuple<std::string, std::string, std::string>> stream(RedisConnection& redis,
                                                                       const std::string& store) {
     std::vector<std::tuple<std::string, std::string, std::string>> out;
-    const auto r = redis.command({"XRANGE", keys::webhook_events(store), "-", "+"});
+    const auto r = redis.command({"XRANGE", keys::webhook_events(only_shard(store)), "-", "+"});
     for (const auto& e : r.elements) {
         std::map<std::string, std::string> f;
         for (std::size_t i = 0; i + 1 < e.elements[1].elements.size(); i += 2)
@@ -199,13 +199,13 @@ TEST_CASE("webhook events are written with the change, only while an endpoint co
     const Job first = job("M1", 1, now);
     REQUIRE(jobs.create({first}) == 1);
     jobs.record(sent(first, now));
-    CHECK(redis.command({"EXISTS", keys::webhook_events("toyland")}).integer == 0);
+    CHECK(redis.command({"EXISTS", keys::webhook_events(only_shard("toyland"))}).integer == 0);
 
     WebhookStore hooks(redis);
     const auto e = hooks.add("https://crm.example.com/h", false, {"toyland"}, webhook_event_types(),
                              {"toyland", "ktv"}, now);
-    CHECK(redis.command({"EXISTS", keys::webhooks_on("toyland")}).integer == 1);
-    CHECK(redis.command({"EXISTS", keys::webhooks_on("ktv")}).integer == 0);
+    CHECK(redis.command({"EXISTS", keys::webhooks_on(only_shard("toyland"))}).integer == 1);
+    CHECK(redis.command({"EXISTS", keys::webhooks_on(only_shard("ktv"))}).integer == 0);
 
     jobs.record_delivery("toyland", first.id, "delivered", now + 5s, "");
     const Job second = job("M2", 1, now), third = job("M2", 2, now);
@@ -235,7 +235,7 @@ TEST_CASE("webhook events are written with the change, only while an endpoint co
                                             "message.sent M2", "message.failed M2",
                                             "consent.changed M3"});
     // The data of the carrier's failure.
-    const auto r = redis.command({"XRANGE", keys::webhook_events("toyland"), "-", "+"});
+    const auto r = redis.command({"XRANGE", keys::webhook_events(only_shard("toyland")), "-", "+"});
     const auto data = nlohmann::json::parse(r.elements[3].elements[1].elements[7].str);
     CHECK(data["status"] == "undelivered");
     CHECK(data["error"] == "MK:0001");
@@ -243,7 +243,7 @@ TEST_CASE("webhook events are written with the change, only while an endpoint co
 
     SECTION("removing the endpoint stops the events") {
         REQUIRE(hooks.remove(e.id, {"toyland", "ktv"}));
-        CHECK(redis.command({"EXISTS", keys::webhooks_on("toyland")}).integer == 0);
+        CHECK(redis.command({"EXISTS", keys::webhooks_on(only_shard("toyland"))}).integer == 0);
         const Job fourth = job("M4", 1, now);
         jobs.create({fourth});
         jobs.record(sent(fourth, now));
@@ -284,7 +284,7 @@ TEST_CASE("webhook delivery: down, then 500, then back; order per member; restar
 
     // Down: one call a member (the head), each refused, each due again later.
     CHECK(dispatcher->run_round() == 5);
-    const auto due_key = keys::webhook_state("toyland", "due", endpoint.id);
+    const auto due_key = keys::webhook_state(only_shard("toyland"), "due", endpoint.id);
     CHECK(redis.command({"ZCARD", due_key}).integer == 5);
     CHECK(dispatcher->run_round() == 0);  // nothing due before the backoff
     auto log = hooks.log("toyland", endpoint.id, 100);
@@ -338,7 +338,8 @@ TEST_CASE("webhook delivery: down, then 500, then back; order per member; restar
         if (seen.insert(d.id).second) got[d.member].push_back(d.id);
     CHECK(got == expected);
     CHECK(redis.command({"ZCARD", due_key}).integer == 0);
-    CHECK(redis.command({"HLEN", keys::webhook_state("toyland", "q", endpoint.id)}).integer == 0);
+    CHECK(redis.command({"HLEN", keys::webhook_state(only_shard("toyland"), "q", endpoint.id)})
+              .integer == 0);
     CHECK(metrics_after.render().find("huitou_webhook_calls_total{store=\"toyland\",endpoint=\"" +
                                       endpoint.id + "\",result=\"delivered\"} 30") !=
           std::string::npos);
@@ -439,7 +440,8 @@ TEST_CASE("webhook events from the dispatch, worker, visit and win-back scripts"
         return out;
     };
     auto data = [&](std::size_t i) {
-        const auto r = redis.command({"XRANGE", keys::webhook_events("toyland"), "-", "+"});
+        const auto r =
+            redis.command({"XRANGE", keys::webhook_events(only_shard("toyland")), "-", "+"});
         const auto& f = r.elements.at(i).elements[1].elements;
         return nlohmann::json::parse(f[f.size() - 1].str);
     };
@@ -447,7 +449,7 @@ TEST_CASE("webhook events from the dispatch, worker, visit and win-back scripts"
     SECTION("claim_due: expired is skipped, out of attempts is failed") {
         Job late = job("M1", 1, now - 48h), tried = job("M2", 1, now);
         REQUIRE(jobs.create({late, tried}) == 2);
-        redis.command({"HSET", keys::job("toyland", tried.id), "calls",
+        redis.command({"HSET", keys::job(only_shard("toyland"), tried.id), "calls",
                        std::to_string(config.scheduler.max_attempts)});
         jobs.claim_due("toyland", now, 10, nullptr);
         const auto t = types();
@@ -458,7 +460,7 @@ TEST_CASE("webhook events from the dispatch, worker, visit and win-back scripts"
         const Job j = job("M3", 1, now);
         REQUIRE(jobs.create({j}) == 1);
         REQUIRE(jobs.claim_due("toyland", now, 10, nullptr).jobs.size() == 1);
-        redis.command({"SADD", keys::opt_outs("toyland", "sms"), j.to});
+        redis.command({"SADD", keys::opt_outs(only_shard("toyland"), "sms"), j.to});
         CHECK(jobs.begin_send("toyland", j.id, 1, "sms@test", now) == BeginSend::cancelled);
         CHECK(types() == std::vector<std::string>{"message.skipped M3"});
         CHECK(data(0)["reason"] == "opted_out");
@@ -470,8 +472,8 @@ TEST_CASE("webhook events from the dispatch, worker, visit and win-back scripts"
                          12800};
         };
         visits.record({visit("2027-08-01T12:00:00+08:00", "2027-08-01")}, now);
-        redis.command({"HSET", keys::visit_state("toyland", "W1"), "state", "reminded", "step", "2",
-                       "msgs", "1"});
+        redis.command({"HSET", keys::visit_state(only_shard("toyland"), "W1"), "state", "reminded",
+                       "step", "2", "msgs", "1"});
         Job reached = job("W1", 1, now), next = job("W1", 2, now);
         reached.kind = next.kind = Kind::winback;
         reached.id = "winback:W1:2027-08-01:1";

@@ -137,7 +137,7 @@ struct Rig {
         return false;
     }
     double due_score(const std::string& id) {
-        return std::stod(redis.command({"ZSCORE", keys::due("toyland"), id}).str);
+        return std::stod(redis.command({"ZSCORE", keys::due(only_shard("toyland")), id}).str);
     }
 };
 
@@ -411,8 +411,8 @@ TEST_CASE("Redis refusing a job's request fails that job, not the batch, and is 
     const auto also_good = rig.dispatch("+8613700137000");
     // Damage the middle job, pushed already: its hash replaced by a string
     // (WRONGTYPE for every script that reads it).
-    rig.redis.command({"DEL", keys::job("toyland", bad)});
-    rig.redis.command({"SET", keys::job("toyland", bad), "not a hash"});
+    rig.redis.command({"DEL", keys::job(only_shard("toyland"), bad)});
+    rig.redis.command({"SET", keys::job(only_shard("toyland"), bad), "not a hash"});
     REQUIRE(rig.handle(3));
     CHECK(rig.state(good) == JobState::sent);
     CHECK(rig.state(also_good) == JobState::sent);

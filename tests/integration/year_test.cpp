@@ -472,10 +472,10 @@ TEST_CASE("a year planned day by day gives every member exactly the greetings du
         std::string cursor = "0";
         do {
             const auto reply = redis.command(
-                {"SCAN", cursor, "MATCH", keys::job_prefix(id) + "*", "COUNT", "1000"});
+                {"SCAN", cursor, "MATCH", keys::job_prefix(only_shard(id)) + "*", "COUNT", "1000"});
             cursor = reply.elements[0].str;
             for (const auto& key : reply.elements[1].elements) {
-                const auto job_id = key.str.substr(keys::job_prefix(id).size());
+                const auto job_id = key.str.substr(keys::job_prefix(only_shard(id)).size());
                 const auto job = jobs.get(id, job_id);
                 REQUIRE(job);
                 actual[id].emplace(job_id, *job);
