@@ -141,7 +141,11 @@ std::optional<CareDay> CareStore::day(const StoreConfig& store, const Date& day)
                 SysSeconds{std::chrono::seconds{t}};
             continue;
         }
-        if (const auto e = decode_care_entry(k, v)) out.rows.push_back({*e});
+        if (const auto e = decode_care_entry(k, v)) {
+            CareRow row;
+            row.entry = *e;
+            out.rows.push_back(std::move(row));
+        }
     }
     const auto period = care_period(day_number(day), store.care.calls_per_year);
     const int weekday = static_cast<int>(date::weekday{date::sys_days{day}}.iso_encoding());

@@ -51,7 +51,7 @@ Date d(int y, unsigned m, unsigned day) {
 std::vector<MemberRecord> members(const std::string& store, int n) {
     std::vector<MemberRecord> out;
     for (int i = 0; i < n; ++i) {
-        char id[8];
+        char id[16];
         std::snprintf(id, sizeof id, "M%02d", i);
         MemberRecord r{store, id, {}, {}};
         r.set = {{"name", std::string("会员") + id},
@@ -195,7 +195,7 @@ TEST_CASE("a year of visits: the nightly segments match a reckoning by visit dat
         const SysSeconds at = local_instant(day, 15h, store.zone);
         std::vector<Visit> batch;
         for (int i = 0; i < kMembers; ++i) {
-            char id[8];
+            char id[16];
             std::snprintf(id, sizeof id, "M%02d", i);
             for (const auto& cents : visits_of(i, day_number(day), first)) {
                 batch.push_back(
@@ -225,7 +225,7 @@ TEST_CASE("a year of visits: the nightly segments match a reckoning by visit dat
 
     std::array<long long, value_segment_count> counts{};
     for (int i = 0; i <= kMembers; ++i) {
-        char id[8];
+        char id[16];
         std::snprintf(id, sizeof id, "M%02d", i);
         CAPTURE(id);
         const auto s = stored(redis, "shop", id);
