@@ -280,11 +280,26 @@ void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
                 break;
         }
     }
+    // Asking Redis about the limits while the job is ours and not called:
+    // a refusal (a bug or damaged data) fails the job; an outage hands it
+    // back through the scheduler (which records it once Redis is back, or it
+    // would wait out its ack timeout) and goes on to the outage handling.
+    const auto unless_redis_fails = [&](const auto& ask) -> bool {
+        try {
+            return ask();
+        } catch (const RedisReplyError& e) {
+            refused_by_redis(job, e.what());
+            return false;
+        } catch (const RedisError& e) {
+            report(job, {Outcome::deferred, {}, e.what(), clock_.now() + 30s}, true);
+            throw;
+        }
+    };
     // The recipient's caps first, the account's rate last: the send must
     // follow the account's decision at once, because the provider counts
     // arrivals. (A job handed back after a long account wait has used its
     // recipient quota unsent: fewer messages, never more.)
-    try {
+    const bool may_send = unless_redis_fails([&] {
         const auto cap = limiter_.recipient(channel_, job.to);
         if (!cap.allowed()) {
             ++stats_.capped;
@@ -296,18 +311,11 @@ void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
                     "recipient limit " + cap.limit,
                     at + ceil_seconds(cap.wait)},
                    true);
-            return;
+            return false;
         }
-        if (!wait_for_account(job)) return;
-    } catch (const RedisReplyError& e) {
-        refused_by_redis(job, e.what());
-        return;
-    } catch (const RedisError& e) {
-        // Claimed but not sent: hand it back through the scheduler (which
-        // records it once Redis is back), or it would wait out its ack timeout.
-        report(job, {Outcome::deferred, {}, e.what(), clock_.now() + 30s}, true);
-        throw;
-    }
+        return wait_for_account(job);
+    });
+    if (!may_send) return;
     // The account's rate may have made it wait past the window's end.
     if (!in_window(job, clock_.now(), std::nullopt)) return;
     // The call mark, with the results of the jobs before this one: from
@@ -331,7 +339,7 @@ void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
                    true);
             return;
         }
-        if (!wait_for_account(job)) return;
+        if (!unless_redis_fails([&] { return wait_for_account(job); })) return;
         if (!in_window(job, clock_.now(), std::nullopt)) return;
     }
     SendResult result;
