@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
         const Date today = local_date(now, store->zone);
         const bool sheets = layout == "sheets";
         SheetStore sheet_store(redis);
-        int day_sheets = 0;
+        DaySheets day_sheets;
         if (sheets) {
             // The members, as an import writes them (not timed): the claim
             // reads each one, and her birthday today is what the words say.

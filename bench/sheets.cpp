@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
             std::printf("  day sheets (plan_records.lua)\n");
             const auto sheets = measure(redis, jobs.size(), [&] {
                 SheetStore s(redis);
-                const int count = s.sheets_for_day("toyland", day, jobs.size());
+                const DaySheets count = s.sheets_for_day("toyland", day, jobs.size());
                 s.plan("toyland", day, day_start, count, jobs);
                 s.expire_day("toyland", day, count, day_start + std::chrono::days{180});
             });

@@ -10,6 +10,7 @@
 #include "core/template_sample.h"
 #include "io/member_store.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 #include "io/template_store.h"
 
 namespace huitou {
@@ -144,7 +145,9 @@ std::string normalized(std::string text) {
 // speaks of, among the first few hundred ids (in id order); else any.
 std::optional<Member> pick_member(RedisConnection& redis, const std::string& store,
                                   std::string_view name) {
-    const std::string prefix = keys::member_prefix(only_shard(store));
+    // The first shard's members (every shard's are alike: members are
+    // spread by a hash of their id).
+    const std::string prefix = keys::member_prefix(shards_of(redis, store).front());
     std::vector<std::string> ids;
     std::string cursor = "0";
     for (int round = 0; round < 10 && ids.size() < 300; ++round) {

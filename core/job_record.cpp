@@ -7,6 +7,7 @@
 
 #include "core/contact_history.h"
 #include "core/send_window.h"
+#include "core/store_shards.h"
 #include "core/visit_cycle.h"
 
 namespace huitou {
@@ -73,6 +74,16 @@ int sheet_count(std::size_t expected) {
 int sheet_of(std::string_view member_id, int sheets) {
     if (sheets <= 1) return 0;
     return static_cast<int>(stable_hash(member_id) % static_cast<std::uint64_t>(sheets));
+}
+
+DaySheets::Place DaySheets::of(std::string_view member_id) const {
+    const int shard = member_shard(member_id, shards());
+    return {shard, sheet_of(member_id, counts[static_cast<std::size_t>(shard)])};
+}
+
+DaySheets even_day_sheets(std::size_t expected, int shards) {
+    const auto k = static_cast<std::size_t>(std::max(shards, 1));
+    return DaySheets{std::vector<int>(k, sheet_count((expected + k - 1) / k))};
 }
 
 std::optional<std::string> record_field(std::string_view job_id, const Date& due_day) {

@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/civil_time.h"
 #include "core/job.h"
@@ -43,6 +44,27 @@ int sheet_count(std::size_t expected);
 
 // The sheet of a member's records on a day of `sheets` sheets.
 int sheet_of(std::string_view member_id, int sheets);
+
+// A store's day cut into sheets: how many sheets the day has in each of the
+// store's shards (core/store_shards.h), by shard index. Each shard fixes its
+// own count (a reshard sets it from the records it moved), so a member's
+// sheet is found in her shard's count. Empty: the store keeps job hashes.
+struct DaySheets {
+    std::vector<int> counts;
+
+    bool empty() const { return counts.empty(); }
+    int shards() const { return static_cast<int>(counts.size()); }
+    // Where `member_id`'s records of the day are. Precondition: !empty().
+    struct Place {
+        int shard = 0;
+        int sheet = 0;
+    };
+    Place of(std::string_view member_id) const;
+};
+
+// Every shard of `shards` with the count sheet_count gives its share of
+// `expected` jobs (members are spread evenly over shards).
+DaySheets even_day_sheets(std::size_t expected, int shards);
 
 // The record's field for job `job_id` due on `due_day`; nullopt when the id
 // is not a job id ("<kind>:<member>:<YYYY-MM-DD>[:<detail>]").

@@ -60,7 +60,7 @@ std::string webhook_event_id(std::string_view store, std::string_view stream_id)
 }
 
 std::string webhook_body(std::string_view store, const WebhookEvent& event,
-                         const date::time_zone* zone) {
+                         const date::time_zone* zone, std::string_view tag) {
     nlohmann::json data = nlohmann::json::parse(event.data, nullptr, false);
     if (!data.is_object()) {
         data = nlohmann::json{{"raw", event.data}};
@@ -72,7 +72,7 @@ std::string webhook_body(std::string_view store, const WebhookEvent& event,
         }
     }
     nlohmann::json body = nlohmann::json::object();
-    body["id"] = webhook_event_id(store, event.stream_id);
+    body["id"] = webhook_event_id(tag.empty() ? store : tag, event.stream_id);
     body["type"] = event.type;
     body["store"] = std::string(store);
     body["member_id"] = event.member.empty() ? nlohmann::json() : nlohmann::json(event.member);

@@ -60,9 +60,12 @@ std::string webhook_event_id(std::string_view store, std::string_view stream_id)
 
 // The JSON body of the call. Data fields named "*_at" holding Unix seconds
 // become instants in `zone` (like "at"); data that is not a JSON object is
-// sent as {"raw": "<text>"} rather than dropped.
+// sent as {"raw": "<text>"} rather than dropped. The event's id is
+// webhook_event_id(tag, stream id): `tag` is the hash tag of the stream that
+// holds it — the store's, "" — or, for a store over K > 1 shards, its
+// shard's (stream ids are only unique within one stream).
 std::string webhook_body(std::string_view store, const WebhookEvent& event,
-                         const date::time_zone* zone);
+                         const date::time_zone* zone, std::string_view tag = {});
 
 // What to do after attempt number `attempt` (1 = the first) of an event.
 struct WebhookNext {

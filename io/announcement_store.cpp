@@ -4,6 +4,7 @@
 #include "io/job_store.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 
 namespace huitou {
 
@@ -72,22 +73,25 @@ std::vector<Announcement> AnnouncementStore::scheduled_on(const std::string& sto
 }
 
 std::vector<std::string> AnnouncementStore::job_ids(const Announcement& a) {
-    const std::string prefix = keys::job_prefix(only_shard(a.store));
-    const std::string tail = ":" + format_date(a.date) + ":" + a.id;
-    const std::string pattern = prefix + "announcement:*" + keys::glob_literal(tail);
     std::vector<std::string> out;
-    std::string cursor = "0";
-    do {
-        const auto reply = redis_.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-        reply.expect_ok("SCAN announcement jobs");
-        if (reply.elements.size() != 2) break;
-        cursor = reply.elements[0].str;
-        for (const auto& key : reply.elements[1].elements) {
-            // The member id cannot hold ':' (is_valid_member_id): the pattern's * is hers.
-            const auto id = key.str.substr(prefix.size());
-            if (id.ends_with(tail)) out.push_back(id);
-        }
-    } while (cursor != "0");
+    // Each shard holds its members' jobs: a SCAN of each shard's tag.
+    for (const auto& shard : shards_of(redis_, a.store)) {
+        const std::string prefix = keys::job_prefix(shard);
+        const std::string tail = ":" + format_date(a.date) + ":" + a.id;
+        const std::string pattern = prefix + "announcement:*" + keys::glob_literal(tail);
+        std::string cursor = "0";
+        do {
+            const auto reply = redis_.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+            reply.expect_ok("SCAN announcement jobs");
+            if (reply.elements.size() != 2) break;
+            cursor = reply.elements[0].str;
+            for (const auto& key : reply.elements[1].elements) {
+                // The member id cannot hold ':' (is_valid_member_id): the pattern's * is hers.
+                const auto id = key.str.substr(prefix.size());
+                if (id.ends_with(tail)) out.push_back(id);
+            }
+        } while (cursor != "0");
+    }
     return out;
 }
 

@@ -9,6 +9,7 @@
 #include "core/visit_cycle.h"
 #include "core/visit_state.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 #include "io/sheet_store.h"
 
 namespace huitou {
@@ -50,21 +51,57 @@ std::string_view to_string(CareMarkResult r) {
 CareStore::CareStore(RedisConnection& redis, const Config& config)
     : redis_(redis), config_(config), build_("build_care_day"), mark_("mark_care") {}
 
+void CareStore::spread_to_shards(const StoreConfig& store, const Date& day) {
+    const auto shards = shards_of(redis_, store.id);
+    if (shards.size() == 1) return;  // the store's list is its one shard's
+    // A store over K > 1 shards: each entry is marked in its member's shard
+    // (mark_care.lua writes it with her hash), so each shard holds its
+    // entries of the list as built — written once, as the list is.
+    const auto key = keys::care_day(store.id, format_date(day));
+    const auto all = redis_.command({"HGETALL", key}).expect_ok("HGETALL care day");
+    const auto ttl = redis_.command({"EXPIRETIME", key}).expect_ok("EXPIRETIME care day");
+    std::map<int, std::vector<std::string>> args;
+    std::string built;
+    for (std::size_t i = 0; i + 1 < all.elements.size(); i += 2) {
+        const auto& field = all.elements[i].str;
+        if (field == "~built") built = all.elements[i + 1].str;
+        if (field.starts_with("~")) continue;
+        auto& a = args[member_shard(field, static_cast<int>(shards.size()))];
+        a.push_back(field);
+        a.push_back(all.elements[i + 1].str);
+    }
+    for (const auto& shard : shards) {
+        std::vector<std::string> a{std::to_string(ttl.integer > 0 ? ttl.integer : 0), built};
+        const auto& mine = args[shard.index];
+        a.insert(a.end(), mine.begin(), mine.end());
+        build_.run(redis_, {keys::shard_care_day(shard, format_date(day))}, a)
+            .expect_ok("build_care_day");
+    }
+}
+
 CareBuild CareStore::build(const StoreConfig& store, const Date& day, SysSeconds now,
                            const std::function<void()>& between) {
     CareBuild out;
     const std::string key = keys::care_day(store.id, format_date(day));
-    if (redis_.command({"EXISTS", key}).integer == 1) return out;
+    if (redis_.command({"EXISTS", key}).integer == 1) {
+        spread_to_shards(store, day);  // a build a crash cut short
+        return out;
+    }
     const auto& care = store.care;
     const int today = day_number(day);
     const int weekday = static_cast<int>(date::weekday{date::sys_days{day}}.iso_encoding());
 
+    // Each shard indexes its own members' segments.
+    const auto shards = shards_of(redis_, store.id);
+    const int k = static_cast<int>(shards.size());
     std::vector<std::string> ids;
-    for (const auto s : care.segments) {
-        const auto r = redis_.command(
-            {"HKEYS", keys::segment_index(only_shard(store.id), static_cast<int>(s))});
-        for (const auto& e : r.elements)
-            ids.push_back(e.str);
+    for (const auto& shard : shards) {
+        for (const auto s : care.segments) {
+            const auto r =
+                redis_.command({"HKEYS", keys::segment_index(shard, static_cast<int>(s))});
+            for (const auto& e : r.elements)
+                ids.push_back(e.str);
+        }
     }
     std::vector<CareCandidate> due;
     const auto slice = static_cast<std::size_t>(std::max(1, config_.scheduler.plan_batch));
@@ -72,7 +109,8 @@ CareBuild CareStore::build(const StoreConfig& store, const Date& day, SysSeconds
         const std::size_t end = std::min(ids.size(), begin + slice);
         std::vector<RedisCommand> reads;
         for (std::size_t i = begin; i < end; ++i)
-            reads.push_back({"HMGET", keys::member(only_shard(store.id), ids[i]),
+            reads.push_back({"HMGET",
+                             keys::member(Shard{store.id, k, member_shard(ids[i], k)}, ids[i]),
                              std::string(field::segment), std::string(field::contacts),
                              std::string(field::care_calls), std::string(field::care_stop),
                              std::string(field::work_hours)});
@@ -120,12 +158,27 @@ CareBuild CareStore::build(const StoreConfig& store, const Date& day, SysSeconds
         args.push_back(encode_care_entry({c.id, CareState::open, c.segment, SysSeconds{}, "", ""}));
     }
     out.built = build_.run(redis_, {key}, args).expect_ok("build_care_day").integer == 1;
+    spread_to_shards(store, day);
     return out;
 }
 
 std::optional<CareDay> CareStore::day(const StoreConfig& store, const Date& day) {
     const auto all = redis_.command({"HGETALL", keys::care_day(store.id, format_date(day))});
     if (all.elements.empty()) return std::nullopt;
+    // A store over K > 1 shards: the list as built, each entry as her shard
+    // marked it.
+    std::map<std::string, std::string> marked;
+    const auto shards = shards_of(redis_, store.id);
+    if (shards.size() > 1) {
+        std::vector<RedisCommand> reads;
+        for (const auto& shard : shards)
+            reads.push_back({"HGETALL", keys::shard_care_day(shard, format_date(day))});
+        for (const auto& reply : redis_.pipeline(reads)) {
+            const auto& e = reply.expect_ok("HGETALL shard care day").elements;
+            for (std::size_t i = 0; i + 1 < e.size(); i += 2)
+                if (!e[i].str.starts_with("~")) marked[e[i].str] = e[i + 1].str;
+        }
+    }
     CareDay out;
     out.day = day;
     for (std::size_t i = 0; i + 1 < all.elements.size(); i += 2) {
@@ -141,7 +194,8 @@ std::optional<CareDay> CareStore::day(const StoreConfig& store, const Date& day)
                 SysSeconds{std::chrono::seconds{t}};
             continue;
         }
-        if (const auto e = decode_care_entry(k, v)) {
+        const auto in_shard = marked.find(k);
+        if (const auto e = decode_care_entry(k, in_shard == marked.end() ? v : in_shard->second)) {
             CareRow row;
             row.entry = *e;
             out.rows.push_back(std::move(row));
@@ -158,10 +212,11 @@ std::optional<CareDay> CareStore::day(const StoreConfig& store, const Date& day)
     });
     std::vector<RedisCommand> reads;
     for (const auto& r : out.rows) {
-        reads.push_back({"HMGET", keys::member(only_shard(store.id), r.entry.member),
-                         std::string(field::name), std::string(field::phone),
-                         std::string(field::contacts), std::string(field::work_hours)});
-        reads.push_back({"HGET", keys::visit_state(only_shard(store.id), r.entry.member),
+        const Shard shard = shard_of_member(redis_, store.id, r.entry.member);
+        reads.push_back({"HMGET", keys::member(shard, r.entry.member), std::string(field::name),
+                         std::string(field::phone), std::string(field::contacts),
+                         std::string(field::work_hours)});
+        reads.push_back({"HGET", keys::visit_state(shard, r.entry.member),
                          std::string(visit_field::last_date)});
     }
     const auto replies = redis_.pipeline(reads);
@@ -190,7 +245,9 @@ CareMarkResult CareStore::mark(const StoreConfig& store, const Date& day, const 
                                CareState state, const std::string& note, const std::string& by,
                                SysSeconds now) {
     assert(state != CareState::open);
-    const std::string key = keys::shard_care_day(only_shard(store.id), format_date(day));
+    // Her entry in her shard's list (with K = 1 the store's list).
+    const Shard shard = shard_of_member(redis_, store.id, member);
+    const std::string key = keys::shard_care_day(shard, format_date(day));
     // The entry keeps its segment: read it, as the script would refuse a
     // missing one anyway.
     const auto old = redis_.command({"HGET", key, member});
@@ -202,7 +259,7 @@ CareMarkResult CareStore::mark(const StoreConfig& store, const Date& day, const 
     entry->by = by;
     entry->at = now;
     const auto r = mark_
-                       .run(redis_, {key, keys::member(only_shard(store.id), member)},
+                       .run(redis_, {key, keys::member(shard, member)},
                             {member, encode_care_entry(*entry), std::string(to_string(state)),
                              std::to_string(day_number(day))})
                        .expect_ok("mark_care");

@@ -78,6 +78,9 @@ class CareStore {
     void note_pushed(const std::string& store, const Date& day, SysSeconds now);
 
   private:
+    // A store over K > 1 shards: each shard's entries of `day`'s list as
+    // built, written once (nothing for K = 1). Throws RedisError.
+    void spread_to_shards(const StoreConfig& store, const Date& day);
     RedisConnection& redis_;
     const Config& config_;
     LuaScript build_;

@@ -34,6 +34,7 @@
 #include "core/config.h"
 #include "core/consent.h"
 #include "core/job.h"
+#include "core/store_shards.h"
 #include "io/lua_script.h"
 #include "io/redis_connection.h"
 
@@ -58,6 +59,8 @@ struct OnceKey {
     std::string value;
     long long keep_seconds = 0;
 };
+
+struct WelcomePlan;
 
 class ConsentStore {
   public:
@@ -94,7 +97,19 @@ class ConsentStore {
     // the whole ledger, `batch` entries a round trip. Throws RedisError.
     std::vector<ConsentEvent> events_about(const Member& m, std::size_t batch = 1000);
 
+    // A store over K > 1 shards keeps a copy of its opt-out sets in every
+    // shard: finishes the copies a crash left undone (the todo list record
+    // pushes before copying), each from the set of the shard that recorded
+    // the event. Returns how many were finished; 0 at once for K = 1.
+    // Throws RedisError.
+    std::size_t repair_opt_outs(const std::string& store, SysSeconds now);
+
   private:
+    // record_consent.lua in `shard`: the event recorded there, or, with
+    // `copy`, only that shard's copy of the opt-out set and its open jobs.
+    RedisReply run_script(const Shard& shard, const ConsentEvent& e, long long day_end,
+                          long long tomorrow_end, const OnceKey* once, const WelcomePlan* welcome,
+                          bool copy);
     // An opt-out's second step on a store whose planned jobs are records of
     // day sheets (layout 2: they have no hash, so record_consent.lua's
     // open-jobs index does not list them): today's planned records on the

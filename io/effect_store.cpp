@@ -1,11 +1,14 @@
 #include "io/effect_store.h"
 
+#include <algorithm>
 #include <charconv>
+#include <map>
 #include <unordered_set>
 
 #include "core/visit_state.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 #include "io/sheet_store.h"
 
 namespace huitou {
@@ -16,13 +19,26 @@ std::vector<std::optional<HoldoutRecord>> EffectStore::holdout_records(
     const std::string& store, Kind kind, const std::vector<std::string>& members) {
     std::vector<std::optional<HoldoutRecord>> out(members.size());
     if (members.empty()) return out;
-    RedisCommand cmd{"HMGET", keys::holdout(only_shard(store), kind)};
-    cmd.insert(cmd.end(), members.begin(), members.end());
-    const auto reply = redis_.command(cmd);
-    reply.expect_ok("HMGET holdout");
-    for (std::size_t i = 0; i < members.size() && i < reply.elements.size(); ++i) {
-        if (reply.elements[i].type == RedisReply::Type::string)
-            out[i] = parse_holdout_record(reply.elements[i].str);
+    // A member's record is in her shard: one HMGET a shard.
+    const int k = shard_count(redis_, store);
+    std::map<int, std::vector<std::size_t>> by_shard;
+    for (std::size_t i = 0; i < members.size(); ++i)
+        by_shard[member_shard(members[i], k)].push_back(i);
+    std::vector<RedisCommand> commands;
+    for (const auto& [index, items] : by_shard) {
+        RedisCommand cmd{"HMGET", keys::holdout(Shard{store, k, index}, kind)};
+        for (const auto i : items)
+            cmd.push_back(members[i]);
+        commands.push_back(std::move(cmd));
+    }
+    const auto replies = redis_.pipeline(commands);
+    std::size_t c = 0;
+    for (const auto& [index, items] : by_shard) {
+        const auto& reply = replies[c++].expect_ok("HMGET holdout");
+        for (std::size_t e = 0; e < items.size() && e < reply.elements.size(); ++e) {
+            if (reply.elements[e].type == RedisReply::Type::string)
+                out[items[e]] = parse_holdout_record(reply.elements[e].str);
+        }
     }
     return out;
 }
@@ -77,20 +93,29 @@ std::optional<Touch> parse_touch(std::string_view entry, SysSeconds due) {
 
 std::vector<TouchEntry> EffectStore::touch_entries(const std::string& store, SysSeconds from,
                                                    SysSeconds to, const date::time_zone* zone) {
-    const auto reply =
-        redis_.command({"ZRANGE", keys::touches(only_shard(store)), seconds_text(from),
-                        seconds_text(to), "BYSCORE", "WITHSCORES"});
-    reply.expect_ok("ZRANGE touches");
+    // Each shard's touches (a store over K shards keeps K sets).
+    std::vector<RedisCommand> ranges;
+    for (const auto& shard : shards_of(redis_, store))
+        ranges.push_back({"ZRANGE", keys::touches(shard), seconds_text(from), seconds_text(to),
+                          "BYSCORE", "WITHSCORES"});
     std::vector<TouchEntry> out;
     std::unordered_set<std::string> ids;
-    for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
-        const auto due = number(reply.elements[i + 1].str);
-        if (!due) continue;
-        if (auto t = parse_touch(reply.elements[i].str, SysSeconds{std::chrono::seconds{*due}})) {
-            ids.insert(t->job_id);
-            out.push_back({std::move(*t), std::nullopt, {}});
+    for (const auto& reply : redis_.pipeline(ranges)) {
+        reply.expect_ok("ZRANGE touches");
+        for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+            const auto due = number(reply.elements[i + 1].str);
+            if (!due) continue;
+            if (auto t =
+                    parse_touch(reply.elements[i].str, SysSeconds{std::chrono::seconds{*due}})) {
+                ids.insert(t->job_id);
+                out.push_back({std::move(*t), std::nullopt, {}});
+            }
         }
     }
+    if (ranges.size() > 1)
+        std::stable_sort(out.begin(), out.end(), [](const TouchEntry& a, const TouchEntry& b) {
+            return a.touch.planned_at < b.touch.planned_at;
+        });
 
     // A store on day sheets: the records of the local days of [from, to].
     SheetStore sheets(redis_);
@@ -130,26 +155,35 @@ std::vector<TouchEntry> EffectStore::touch_entries(const std::string& store, Sys
 
     // When each messaged one went, if a job hash holds it: HMGET in slices,
     // one round trip.
+    // (in its job's shard, a shard's slice at a time).
     constexpr std::size_t kSlice = 1000;
-    std::vector<std::size_t> messaged;
+    const int k = shard_count(redis_, store);
+    std::map<int, std::vector<std::size_t>> messaged;  // shard → entries
     for (std::size_t i = 0; i < out.size(); ++i) {
-        if (!out[i].touch.held && !out[i].touch.sent_at && !out[i].record) messaged.push_back(i);
+        if (!out[i].touch.held && !out[i].touch.sent_at && !out[i].record)
+            messaged[job_shard(out[i].touch.job_id, k).value_or(0)].push_back(i);
     }
     std::vector<RedisCommand> commands;
-    for (std::size_t first = 0; first < messaged.size(); first += kSlice) {
-        RedisCommand cmd{"HMGET", keys::sent_times(only_shard(store))};
-        for (std::size_t k = first; k < std::min(messaged.size(), first + kSlice); ++k)
-            cmd.push_back(out[messaged[k]].touch.job_id);
-        commands.push_back(std::move(cmd));
+    std::vector<std::vector<std::size_t>> asked;  // the entries of each command
+    for (const auto& [index, entries] : messaged) {
+        for (std::size_t first = 0; first < entries.size(); first += kSlice) {
+            RedisCommand cmd{"HMGET", keys::sent_times(Shard{store, k, index})};
+            asked.emplace_back();
+            for (std::size_t e = first; e < std::min(entries.size(), first + kSlice); ++e) {
+                cmd.push_back(out[entries[e]].touch.job_id);
+                asked.back().push_back(entries[e]);
+            }
+            commands.push_back(std::move(cmd));
+        }
     }
     const auto replies = redis_.pipeline(commands);
     for (std::size_t c = 0; c < replies.size(); ++c) {
         replies[c].expect_ok("HMGET sent times");
-        for (std::size_t e = 0; e < replies[c].elements.size(); ++e) {
+        for (std::size_t e = 0; e < replies[c].elements.size() && e < asked[c].size(); ++e) {
             const auto& r = replies[c].elements[e];
             if (r.type != RedisReply::Type::string) continue;
             if (const auto at = number(r.str))
-                out[messaged[c * kSlice + e]].touch.sent_at = SysSeconds{std::chrono::seconds{*at}};
+                out[asked[c][e]].touch.sent_at = SysSeconds{std::chrono::seconds{*at}};
         }
     }
     return out;
@@ -172,7 +206,9 @@ std::map<std::string, std::vector<VisitPoint>> EffectStore::visits(
         const std::size_t last = std::min(members.size(), first + kSlice);
         std::vector<RedisCommand> commands;
         for (std::size_t i = first; i < last; ++i)
-            commands.push_back({"HGETALL", keys::visit_state(only_shard(store), members[i])});
+            commands.push_back(
+                {"HGETALL",
+                 keys::visit_state(shard_of_member(redis_, store, members[i]), members[i])});
         const auto replies = redis_.pipeline(commands);
         for (std::size_t i = first; i < last; ++i) {
             replies[i - first].expect_ok("HGETALL visits");
@@ -222,30 +258,43 @@ std::vector<std::optional<std::map<std::string, long long>>> EffectStore::skips(
 }
 
 long long EffectStore::forget_sent_records(const std::string& store, const Date& before) {
-    const auto done = redis_.command({"GET", keys::sent_times_forgotten(only_shard(store))});
-    done.expect_ok("GET fx:forgot");
-    date::sys_days first = date::sys_days{before} - date::days{sent_times_grace_days};
-    if (done.type == RedisReply::Type::string) {
-        if (const auto last = parse_date(done.str))
-            first = std::max(first, date::sys_days{*last} + date::days{1});
+    // Each shard keeps its own sent times and its own "done up to" day.
+    const auto shards = shards_of(redis_, store);
+    std::vector<RedisCommand> reads;
+    for (const auto& shard : shards)
+        reads.push_back({"GET", keys::sent_times_forgotten(shard)});
+    const auto done = redis_.pipeline(reads);
+    const date::sys_days oldest = date::sys_days{before} - date::days{sent_times_grace_days};
+    std::vector<date::sys_days> first(shards.size(), oldest);  // each shard's first day to do
+    for (std::size_t s = 0; s < shards.size(); ++s) {
+        done[s].expect_ok("GET fx:forgot");
+        if (done[s].type != RedisReply::Type::string) continue;
+        if (const auto last = parse_date(done[s].str))
+            first[s] = std::max(oldest, date::sys_days{*last} + date::days{1});
     }
     std::vector<Date> days;
-    for (auto d = first; d < date::sys_days{before}; d += date::days{1})
+    for (auto d = *std::min_element(first.begin(), first.end()); d < date::sys_days{before};
+         d += date::days{1})
         days.emplace_back(d);
     if (days.empty()) return 0;
-    std::vector<std::string> claimed;
+    std::map<int, std::vector<std::string>> claimed;  // shard → its claimed records' jobs
     SheetStore(redis_).each_record(store, days, [&](const SheetStore::Place& p) {
-        if (p.record.state == JobState::dispatched) claimed.push_back(p.job_id);
+        if (p.record.state == JobState::dispatched &&
+            date::sys_days{p.day} >= first[static_cast<std::size_t>(p.shard)])
+            claimed[p.shard].push_back(p.job_id);
     });
     long long forgotten = 0;
-    for (std::size_t i = 0; i < claimed.size(); i += 5000) {
-        RedisCommand forget{"HDEL", keys::sent_times(only_shard(store))};
-        for (std::size_t k = i; k < std::min(claimed.size(), i + 5000); ++k)
-            forget.push_back(claimed[k]);
-        forgotten += redis_.command(forget).expect_ok("HDEL fx:sent").integer;
+    for (const auto& [index, jobs] : claimed) {
+        for (std::size_t i = 0; i < jobs.size(); i += 5000) {
+            RedisCommand forget{"HDEL", keys::sent_times(shards[static_cast<std::size_t>(index)])};
+            for (std::size_t j = i; j < std::min(jobs.size(), i + 5000); ++j)
+                forget.push_back(jobs[j]);
+            forgotten += redis_.command(forget).expect_ok("HDEL fx:sent").integer;
+        }
     }
-    redis_.command({"SET", keys::sent_times_forgotten(only_shard(store)), format_date(days.back())})
-        .expect_ok("SET fx:forgot");
+    for (const auto& shard : shards)
+        redis_.command({"SET", keys::sent_times_forgotten(shard), format_date(days.back())})
+            .expect_ok("SET fx:forgot");
     return forgotten;
 }
 
@@ -253,22 +302,25 @@ long long EffectStore::trim(const std::string& store, SysSeconds before) {
     // A slice at a time: a festival's million entries never come in one reply.
     const std::string cutoff = "(" + seconds_text(before);
     long long trimmed = 0;
-    while (true) {
-        const auto old = redis_.command({"ZRANGE", keys::touches(only_shard(store)), "-inf", cutoff,
-                                         "BYSCORE", "LIMIT", "0", "5000"});
-        old.expect_ok("ZRANGE old touches");
-        if (old.elements.empty()) return trimmed;
-        RedisCommand forget{"HDEL", keys::sent_times(only_shard(store))};
-        RedisCommand drop{"ZREM", keys::touches(only_shard(store))};
-        for (const auto& e : old.elements) {
-            forget.push_back(e.str.substr(0, e.str.find('|')));
-            drop.push_back(e.str);
+    for (const auto& shard : shards_of(redis_, store)) {
+        while (true) {
+            const auto old = redis_.command(
+                {"ZRANGE", keys::touches(shard), "-inf", cutoff, "BYSCORE", "LIMIT", "0", "5000"});
+            old.expect_ok("ZRANGE old touches");
+            if (old.elements.empty()) break;
+            RedisCommand forget{"HDEL", keys::sent_times(shard)};
+            RedisCommand drop{"ZREM", keys::touches(shard)};
+            for (const auto& e : old.elements) {
+                forget.push_back(e.str.substr(0, e.str.find('|')));
+                drop.push_back(e.str);
+            }
+            const auto replies = redis_.pipeline({forget, drop});
+            for (const auto& r : replies)
+                r.expect_ok("trim touches");
+            trimmed += replies[1].integer;
         }
-        const auto replies = redis_.pipeline({forget, drop});
-        for (const auto& r : replies)
-            r.expect_ok("trim touches");
-        trimmed += replies[1].integer;
     }
+    return trimmed;
 }
 
 }  // namespace huitou

@@ -9,6 +9,7 @@
 #include "core/winback.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 #include "io/sheet_store.h"
 
 namespace huitou {
@@ -103,25 +104,34 @@ std::vector<Job> JobListing::find(const StoreConfig& store, const JobFilter& fil
 }
 
 std::vector<Job> JobListing::find_hashes(const std::string& store, const JobFilter& filter) {
-    const std::string prefix = keys::job_prefix(only_shard(store));
-    // Glob metacharacters in a member id are matched literally by the check below.
-    std::string pattern = prefix + "*";
-    if (!filter.member_id.empty() && filter.member_id.find_first_of("*?[]\\") == std::string::npos)
-        pattern = prefix + "*:" + filter.member_id + ":*";
+    // A member's hashes are in her shard; anyone's in any shard.
+    std::vector<Shard> shards;
+    if (filter.member_id.empty())
+        shards = shards_of(redis_, store);
+    else
+        shards.push_back(shard_of_member(redis_, store, filter.member_id));
     std::vector<Job> out;
-    std::string cursor = "0";
-    do {
-        const auto reply = redis_.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-        reply.expect_ok("SCAN");
-        if (reply.elements.size() != 2) break;
-        cursor = reply.elements[0].str;
-        std::vector<std::string> ids;
-        for (const auto& key : reply.elements[1].elements)
-            ids.push_back(key.str.substr(prefix.size()));
-        auto found = read_hashes(store, ids, filter);
-        out.insert(out.end(), std::make_move_iterator(found.begin()),
-                   std::make_move_iterator(found.end()));
-    } while (cursor != "0");
+    for (const auto& shard : shards) {
+        const std::string prefix = keys::job_prefix(shard);
+        // Glob metacharacters in a member id are matched literally by the check below.
+        std::string pattern = prefix + "*";
+        if (!filter.member_id.empty() &&
+            filter.member_id.find_first_of("*?[]\\") == std::string::npos)
+            pattern = prefix + "*:" + filter.member_id + ":*";
+        std::string cursor = "0";
+        do {
+            const auto reply = redis_.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+            reply.expect_ok("SCAN");
+            if (reply.elements.size() != 2) break;
+            cursor = reply.elements[0].str;
+            std::vector<std::string> ids;
+            for (const auto& key : reply.elements[1].elements)
+                ids.push_back(key.str.substr(prefix.size()));
+            auto found = read_hashes(store, ids, filter);
+            out.insert(out.end(), std::make_move_iterator(found.begin()),
+                       std::make_move_iterator(found.end()));
+        } while (cursor != "0");
+    }
     std::sort(out.begin(), out.end(), [](const Job& a, const Job& b) { return a.id < b.id; });
     return out;
 }
@@ -131,7 +141,7 @@ std::vector<Job> JobListing::read_hashes(const std::string& store,
                                          const JobFilter& filter) {
     std::vector<RedisCommand> reads;
     for (const auto& id : job_ids)
-        reads.push_back({"HGETALL", keys::job(only_shard(store), id)});
+        reads.push_back({"HGETALL", keys::job(shard_of_job(redis_, store, id), id)});
     const auto hashes = redis_.pipeline(reads);
     std::vector<Job> out;
     for (std::size_t i = 0; i < hashes.size(); ++i) {
@@ -146,7 +156,8 @@ std::vector<Job> JobListing::read_hashes(const std::string& store,
 
 std::vector<std::string> JobListing::winback_ids(const StoreConfig& store,
                                                  const std::string& member) {
-    const auto reply = redis_.command({"HGETALL", keys::visit_state(only_shard(store.id), member)});
+    const auto reply = redis_.command(
+        {"HGETALL", keys::visit_state(shard_of_member(redis_, store.id, member), member)});
     reply.expect_ok("HGETALL visit state");
     const auto state = visit_state_from_fields(field_map(reply));
     if (!state) return {};
@@ -171,8 +182,9 @@ std::vector<std::string> JobListing::welcome_ids(const StoreConfig& store,
                                                  const std::string& member) {
     std::vector<std::string> out;
     for (const Channel c : {Channel::sms, Channel::wechat}) {
-        const auto reply = redis_.command(
-            {"HGET", keys::welcomed(only_shard(store.id)), welcomed_field(member, c)});
+        const auto reply =
+            redis_.command({"HGET", keys::welcomed(shard_of_member(redis_, store.id, member)),
+                            welcomed_field(member, c)});
         reply.expect_ok("HGET welcomed");
         long long at = 0;
         const auto& v = reply.str;
@@ -186,10 +198,10 @@ std::vector<std::string> JobListing::welcome_ids(const StoreConfig& store,
 
 JobListing::Retry JobListing::retry(const std::string& store, const std::string& job_id,
                                     SysSeconds now) {
-    const auto reply = retry_.run(redis_,
-                                  {keys::job(only_shard(store), job_id),
-                                   keys::due(only_shard(store)), keys::counts(only_shard(store))},
-                                  {job_id, std::to_string(now.time_since_epoch().count())});
+    const Shard shard = shard_of_job(redis_, store, job_id);
+    const auto reply =
+        retry_.run(redis_, {keys::job(shard, job_id), keys::due(shard), keys::counts(shard)},
+                   {job_id, std::to_string(now.time_since_epoch().count())});
     reply.expect_ok("retry_failed");
     if (reply.integer == 1) return Retry::planned;
     return reply.integer < 0 ? Retry::expired : Retry::not_failed;

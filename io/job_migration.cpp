@@ -13,7 +13,17 @@ bool JobMigration::step(const std::string& store, const Date& today, SysSeconds 
                         std::size_t expected, std::size_t budget) {
     SheetStore sheets(redis_);
     if (sheets.layout(store) == sheet_layout) return true;
-    const int n = sheets.sheets_for_day(store, today, expected);
+    // migrate_records.lua writes the store's records under one tag. A store
+    // over shards is on day sheets from its split (`huitou reshard` refuses
+    // a store on job hashes): one on hashes is damaged data, refused — it
+    // costs only that store, and nothing is planned twice.
+    const auto day_sheets = sheets.sheets_for_day(store, today, expected);
+    if (day_sheets.shards() != 1)
+        throw RedisReplyError("migrate_records " + store,
+                              "a store over " + std::to_string(day_sheets.shards()) +
+                                  " shards on job hashes (jobs:v): it cannot be moved to day "
+                                  "sheets");
+    const int n = day_sheets.counts.front();
     const auto place_key = keys::store_prefix(store) + "jobs:migrate";
     const auto place = redis_.command({"GET", place_key});
     place.expect_ok("GET jobs:migrate");

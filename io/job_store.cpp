@@ -1,5 +1,6 @@
 #include "io/job_store.h"
 
+#include <atomic>
 #include <cassert>
 #include <map>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "core/sms_text.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 #include "io/sheet_store.h"
 
 namespace huitou {
@@ -69,18 +71,18 @@ std::size_t JobStore::collect_created() {
 
 std::vector<LuaScript::Call> JobStore::create_calls(const std::vector<Job>& jobs) const {
     std::vector<LuaScript::Call> calls;
-    std::vector<std::size_t> sizes;                // jobs per call
-    std::map<std::string_view, std::size_t> open;  // store → its call being filled
+    std::vector<std::size_t> sizes;           // jobs per call
+    std::map<std::string, std::size_t> open;  // shard tag → its call being filled
     for (const auto& job : jobs) {
-        auto it = open.find(job.store);
+        const Shard shard = shard_of_job(redis_, job.store, job.id);
+        auto it = open.find(shard.tag());
         if (it == open.end() || sizes[it->second] == kCreatesPerCall) {
             calls.push_back(
-                {{keys::due(only_shard(job.store)), keys::counts(only_shard(job.store))},
-                 {keys::shard_prefix(only_shard(job.store)),
-                  std::to_string(config_.job_retention.count())}});
+                {{keys::due(shard), keys::counts(shard)},
+                 {keys::shard_prefix(shard), std::to_string(config_.job_retention.count())}});
             calls.back().args.reserve(2 + kCreatesPerCall * 17);
             sizes.push_back(0);
-            it = open.insert_or_assign(job.store, calls.size() - 1).first;
+            it = open.insert_or_assign(shard.tag(), calls.size() - 1).first;
         }
         ++sizes[it->second];
         // The values in the order of create_job.lua's `fields`.
@@ -106,14 +108,19 @@ std::vector<LuaScript::Call> JobStore::create_calls(const std::vector<Job>& jobs
     return calls;
 }
 
-ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int limit,
-                                const DispatchRules* rules) {
+namespace {
+
+// claim_due of one shard of a store (claim_due.lua touches one tag).
+ClaimResult claim_shard(RedisConnection& redis, const LuaScript& claim,
+                        const SchedulerConfig& config, const Shard& shard, SysSeconds now,
+                        int limit, const DispatchRules* rules) {
+    const std::string& store = shard.store;
     std::vector<std::string> args{unix_seconds(now),
                                   std::to_string(limit),
-                                  unix_seconds(now + config_.ack_timeout),
-                                  keys::job_prefix(only_shard(store)),
-                                  std::to_string(config_.max_attempts),
-                                  std::to_string(config_.job_retention.count())};
+                                  unix_seconds(now + config.ack_timeout),
+                                  keys::job_prefix(shard),
+                                  std::to_string(config.max_attempts),
+                                  std::to_string(config.job_retention.count())};
     if (rules) {
         auto intervals = [](const std::vector<OpenInterval>& open) {
             std::string out;
@@ -127,7 +134,7 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
         for (const auto& [kind, days] : p.cooldown_days)
             cooldowns += std::string(1, kind_letter(kind)) + std::to_string(days) + " ";
         args.insert(args.end(),
-                    {keys::member_prefix(only_shard(store)), std::to_string(rules->today),
+                    {keys::member_prefix(shard), std::to_string(rules->today),
                      intervals(rules->sms), intervals(rules->wechat),
                      std::to_string(p.max_per_day) + " " + std::to_string(p.max_per_week) + " " +
                          std::to_string(p.max_per_30_days),
@@ -135,25 +142,25 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
                      std::string(p.caps_apply_to_notices ? "1" : "0") +
                          (p.notices_need_optin ? "1" : "0")});
     }
-    std::vector<std::string> claim_keys{keys::due(only_shard(store)),
-                                        keys::inflight(only_shard(store)),
-                                        keys::counts(only_shard(store)),
-                                        keys::opt_outs(only_shard(store), "sms"),
-                                        keys::opt_outs(only_shard(store), "wechat"),
-                                        keys::webhooks_on(only_shard(store)),
-                                        keys::webhook_events(only_shard(store)),
-                                        keys::sheet_due(only_shard(store))};
+    std::vector<std::string> claim_keys{keys::due(shard),
+                                        keys::inflight(shard),
+                                        keys::counts(shard),
+                                        keys::opt_outs(shard, "sms"),
+                                        keys::opt_outs(shard, "wechat"),
+                                        keys::webhooks_on(shard),
+                                        keys::webhook_events(shard),
+                                        keys::sheet_due(shard)};
     if (rules) {
         // A store that sends only what was approved: the day's record
         // (core/day_approval.h; claim_due.lua checks each job against it).
         args.emplace_back(rules->approval ? "1" : "0");
         if (rules->approval)
-            claim_keys.push_back(keys::approval(only_shard(store), format_date(*rules->approval)));
+            claim_keys.push_back(keys::approval(shard, format_date(*rules->approval)));
         // The day of the records: their times count from its start.
-        args.insert(args.end(), {keys::shard_prefix(only_shard(store)), format_date(rules->day),
+        args.insert(args.end(), {keys::shard_prefix(shard), format_date(rules->day),
                                  unix_seconds(rules->day_start), unix_seconds(rules->day_end)});
     }
-    const auto reply = claim_.run(redis_, claim_keys, args);
+    const auto reply = claim.run(redis, claim_keys, args);
     reply.expect_ok("claim_due");
     if (reply.type != RedisReply::Type::array || reply.elements.size() < 5)
         throw RedisReplyError("claim_due", "unexpected reply");
@@ -172,22 +179,56 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
     return result;
 }
 
+}  // namespace
+
+ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int limit,
+                                const DispatchRules* rules) {
+    // A store over K shards is claimed shard by shard, up to `limit` in all,
+    // beginning one shard further each time so that no shard waits behind
+    // the others when the limit is smaller than what is due.
+    static std::atomic<unsigned> rotation{0};
+    const auto shards = shards_of(redis_, store);
+    const std::size_t first = shards.size() == 1 ? 0 : rotation++ % shards.size();
+    ClaimResult all;
+    for (std::size_t n = 0; n < shards.size() && limit > 0; ++n) {
+        auto part = claim_shard(redis_, claim_, config_, shards[(first + n) % shards.size()], now,
+                                limit, rules);
+        limit -= static_cast<int>(part.jobs.size());
+        all.expired += part.expired;
+        all.failed += part.failed;
+        all.cancelled += part.cancelled;
+        all.deferred += part.deferred;
+        all.members.merge(part.members);
+        all.jobs.insert(all.jobs.end(), std::make_move_iterator(part.jobs.begin()),
+                        std::make_move_iterator(part.jobs.end()));
+    }
+    return all;
+}
+
 std::vector<std::optional<JobState>> JobStore::cancel_planned(
     const std::string& store, const std::vector<std::string>& job_ids, const std::string& error,
     const std::string& reason, SysSeconds now) {
-    std::vector<std::string> args{unix_seconds(now), keys::job_prefix(only_shard(store)),
-                                  std::to_string(config_.job_retention.count()), error, reason};
-    args.insert(args.end(), job_ids.begin(), job_ids.end());
-    const auto reply =
-        cancel_.run(redis_,
-                    {keys::due(only_shard(store)), keys::inflight(only_shard(store)),
-                     keys::counts(only_shard(store)), keys::webhooks_on(only_shard(store)),
-                     keys::webhook_events(only_shard(store))},
-                    args);
-    reply.expect_ok("cancel_jobs");
-    std::vector<std::optional<JobState>> states;
-    for (const auto& e : reply.elements)
-        states.push_back(parse_job_state(e.str));
+    // One cancel_jobs call a shard, with that shard's jobs.
+    std::map<int, std::vector<std::size_t>> by_shard;
+    for (std::size_t i = 0; i < job_ids.size(); ++i)
+        by_shard[shard_of_job(redis_, store, job_ids[i]).index].push_back(i);
+    std::vector<std::optional<JobState>> states(job_ids.size());
+    const int k = shard_count(redis_, store);
+    for (const auto& [index, items] : by_shard) {
+        const Shard shard{store, k, index};
+        std::vector<std::string> args{unix_seconds(now), keys::job_prefix(shard),
+                                      std::to_string(config_.job_retention.count()), error, reason};
+        for (const auto i : items)
+            args.push_back(job_ids[i]);
+        const auto reply =
+            cancel_.run(redis_,
+                        {keys::due(shard), keys::inflight(shard), keys::counts(shard),
+                         keys::webhooks_on(shard), keys::webhook_events(shard)},
+                        args);
+        reply.expect_ok("cancel_jobs");
+        for (std::size_t e = 0; e < reply.elements.size() && e < items.size(); ++e)
+            states[items[e]] = parse_job_state(reply.elements[e].str);
+    }
     // No hash: a planned job of a layout-2 store is a record of its sheet.
     std::vector<std::string> missing;
     std::vector<std::size_t> where;
@@ -215,11 +256,11 @@ std::vector<std::optional<JobState>> JobStore::cancel_planned(
 }
 
 bool JobStore::hand_back(const std::string& store, const std::string& job_id, SysSeconds retry_at) {
-    const auto reply =
-        hand_back_.run(redis_,
-                       {keys::job(only_shard(store), job_id), keys::due(only_shard(store)),
-                        keys::inflight(only_shard(store)), keys::counts(only_shard(store))},
-                       {job_id, unix_seconds(retry_at)});
+    const Shard shard = shard_of_job(redis_, store, job_id);
+    const auto reply = hand_back_.run(
+        redis_,
+        {keys::job(shard, job_id), keys::due(shard), keys::inflight(shard), keys::counts(shard)},
+        {job_id, unix_seconds(retry_at)});
     reply.expect_ok("hand_back");
     return reply.integer == 1;
 }
@@ -228,10 +269,10 @@ std::size_t JobStore::hand_back_many(const std::vector<std::pair<const Job*, Sys
     std::vector<LuaScript::Call> calls;
     calls.reserve(jobs.size());
     for (const auto& [job, retry_at] : jobs) {
-        calls.push_back(
-            {{keys::job(only_shard(job->store), job->id), keys::due(only_shard(job->store)),
-              keys::inflight(only_shard(job->store)), keys::counts(only_shard(job->store))},
-             {job->id, unix_seconds(retry_at)}});
+        const Shard shard = shard_of_job(redis_, job->store, job->id);
+        calls.push_back({{keys::job(shard, job->id), keys::due(shard), keys::inflight(shard),
+                          keys::counts(shard)},
+                         {job->id, unix_seconds(retry_at)}});
     }
     std::size_t handed = 0;
     for (const auto& reply : hand_back_.run_many(redis_, calls)) {
@@ -243,30 +284,32 @@ std::size_t JobStore::hand_back_many(const std::vector<std::pair<const Job*, Sys
 
 bool JobStore::hand_back(const std::string& store, const std::string& job_id, int attempt,
                          const std::string& worker, SysSeconds retry_at) {
-    const auto reply =
-        hand_back_.run(redis_,
-                       {keys::job(only_shard(store), job_id), keys::due(only_shard(store)),
-                        keys::inflight(only_shard(store)), keys::counts(only_shard(store))},
-                       {job_id, unix_seconds(retry_at), std::to_string(attempt), worker});
+    const Shard shard = shard_of_job(redis_, store, job_id);
+    const auto reply = hand_back_.run(
+        redis_,
+        {keys::job(shard, job_id), keys::due(shard), keys::inflight(shard), keys::counts(shard)},
+        {job_id, unix_seconds(retry_at), std::to_string(attempt), worker});
     reply.expect_ok("hand_back");
     return reply.integer == 1;
 }
 
 RequeueResult JobStore::requeue_overdue(const std::string& store, SysSeconds now, int limit) {
-    const auto reply =
-        requeue_.run(redis_,
-                     {keys::inflight(only_shard(store)), keys::due(only_shard(store)),
-                      keys::counts(only_shard(store))},
-                     {unix_seconds(now), std::to_string(limit), keys::job_prefix(only_shard(store)),
-                      std::to_string(config_.job_retention.count())});
-    reply.expect_ok("requeue_overdue");
     RequeueResult r;
-    if (reply.type != RedisReply::Type::array || reply.elements.size() < 2)
-        throw RedisReplyError("requeue_overdue", "unexpected reply");
-    r.requeued = reply.elements[0].integer;
-    r.unknown = reply.elements[1].integer;
-    for (std::size_t i = 2; i < reply.elements.size(); ++i)
-        r.landed.push_back(reply.elements[i].str);
+    for (const auto& shard : shards_of(redis_, store)) {
+        if (limit <= 0) break;
+        const auto reply =
+            requeue_.run(redis_, {keys::inflight(shard), keys::due(shard), keys::counts(shard)},
+                         {unix_seconds(now), std::to_string(limit), keys::job_prefix(shard),
+                          std::to_string(config_.job_retention.count())});
+        reply.expect_ok("requeue_overdue");
+        if (reply.type != RedisReply::Type::array || reply.elements.size() < 2)
+            throw RedisReplyError("requeue_overdue", "unexpected reply");
+        r.requeued += reply.elements[0].integer;
+        r.unknown += reply.elements[1].integer;
+        limit -= static_cast<int>(reply.elements[0].integer + reply.elements[1].integer);
+        for (std::size_t i = 2; i < reply.elements.size(); ++i)
+            r.landed.push_back(reply.elements[i].str);
+    }
     return r;
 }
 
@@ -316,23 +359,22 @@ JobStore::JobCalls JobStore::begin_calls(const std::vector<const JobMessage*>& j
     out.shared_keys = 6;  // begin_send.lua's KEYS and ARGV
     out.shared_args = 3;
     out.args_per_job = 2;
-    std::map<std::string_view, std::size_t> open;  // store → its call being filled
+    std::map<std::string, std::size_t> open;  // shard tag → its call being filled
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         const JobMessage& job = *jobs[i];
-        auto it = open.find(job.store);
+        const Shard shard = shard_of_job(redis_, job.store, job.job_id);
+        auto it = open.find(shard.tag());
         if (it == open.end() || out.items[it->second].size() == kSendsPerCall) {
             out.calls.push_back(
-                {{keys::opt_outs(only_shard(job.store), "sms"),
-                  keys::opt_outs(only_shard(job.store), "wechat"),
-                  keys::inflight(only_shard(job.store)), keys::counts(only_shard(job.store)),
-                  keys::webhooks_on(only_shard(job.store)),
-                  keys::webhook_events(only_shard(job.store))},
+                {{keys::opt_outs(shard, "sms"), keys::opt_outs(shard, "wechat"),
+                  keys::inflight(shard), keys::counts(shard), keys::webhooks_on(shard),
+                  keys::webhook_events(shard)},
                  {worker, unix_seconds(now), std::to_string(config_.job_retention.count())}});
             out.items.emplace_back();
-            it = open.insert_or_assign(job.store, out.calls.size() - 1).first;
+            it = open.insert_or_assign(shard.tag(), out.calls.size() - 1).first;
         }
         auto& call = out.calls[it->second];
-        call.keys.push_back(keys::job(only_shard(job.store), job.job_id));
+        call.keys.push_back(keys::job(shard, job.job_id));
         call.args.push_back(std::to_string(job.attempt));
         call.args.push_back(job.job_id);
         out.items[it->second].push_back(i);
@@ -345,22 +387,21 @@ JobStore::JobCalls JobStore::record_calls(const std::vector<Recording>& results)
     out.shared_keys = 5;  // record_result.lua's KEYS and ARGV
     out.shared_args = 2;
     out.args_per_job = 8;
-    std::map<std::string_view, std::size_t> open;
+    std::map<std::string, std::size_t> open;  // shard tag → its call being filled
     for (std::size_t i = 0; i < results.size(); ++i) {
         const ResultMessage& r = results[i].result;
-        auto it = open.find(r.store);
+        const Shard shard = shard_of_job(redis_, r.store, r.job_id);
+        auto it = open.find(shard.tag());
         if (it == open.end() || out.items[it->second].size() == kSendsPerCall) {
-            out.calls.push_back(
-                {{keys::inflight(only_shard(r.store)), keys::due(only_shard(r.store)),
-                  keys::counts(only_shard(r.store)), keys::webhooks_on(only_shard(r.store)),
-                  keys::webhook_events(only_shard(r.store))},
-                 {std::to_string(config_.job_retention.count()),
-                  std::to_string(config_.max_attempts)}});
+            out.calls.push_back({{keys::inflight(shard), keys::due(shard), keys::counts(shard),
+                                  keys::webhooks_on(shard), keys::webhook_events(shard)},
+                                 {std::to_string(config_.job_retention.count()),
+                                  std::to_string(config_.max_attempts)}});
             out.items.emplace_back();
-            it = open.insert_or_assign(r.store, out.calls.size() - 1).first;
+            it = open.insert_or_assign(shard.tag(), out.calls.size() - 1).first;
         }
         auto& call = out.calls[it->second];
-        call.keys.push_back(keys::job(only_shard(r.store), r.job_id));
+        call.keys.push_back(keys::job(shard, r.job_id));
         const auto& unsure = results[i].unsure_since;
         for (auto& a : {r.job_id, std::string(to_string(r.outcome)), unix_seconds(r.at),
                         unix_seconds(r.retry_at.value_or(r.at)), r.error, r.provider,
@@ -447,7 +488,7 @@ std::vector<BeginSendReply> JobStore::begin_send_many(const std::vector<const Jo
 JobStore::MarkReply JobStore::mark_call(const JobMessage& job, const std::string& worker,
                                         SysSeconds now, const std::vector<Recording>& results) {
     const JobCalls records = record_calls(results);
-    const LuaScript::Call mark{{keys::job(only_shard(job.store), job.job_id)},
+    const LuaScript::Call mark{{keys::job(shard_of_job(redis_, job.store, job.job_id), job.job_id)},
                                {worker, std::to_string(job.attempt), unix_seconds(now)}};
     std::vector<LuaScript::ScriptCall> calls;
     calls.reserve(records.calls.size() + 1);
@@ -501,11 +542,11 @@ std::optional<JobState> JobStore::record_delivery(const std::string& store,
                                                   const std::string& job_id,
                                                   const std::string& status, SysSeconds at,
                                                   const std::string& detail) {
-    const auto reply = delivery_.run(
-        redis_,
-        {keys::job(only_shard(store), job_id), keys::counts(only_shard(store)),
-         keys::webhooks_on(only_shard(store)), keys::webhook_events(only_shard(store))},
-        {status, unix_seconds(at), detail});
+    const Shard shard = shard_of_job(redis_, store, job_id);
+    const auto reply = delivery_.run(redis_,
+                                     {keys::job(shard, job_id), keys::counts(shard),
+                                      keys::webhooks_on(shard), keys::webhook_events(shard)},
+                                     {status, unix_seconds(at), detail});
     reply.expect_ok("record_delivery");
     return parse_job_state(reply.str);
 }
@@ -513,7 +554,8 @@ std::optional<JobState> JobStore::record_delivery(const std::string& store,
 std::optional<Job> JobStore::get(const std::string& store, const std::string& job_id,
                                  const date::time_zone* zone) {
     const auto read_hash = [&]() -> std::optional<Job> {
-        const auto reply = redis_.command({"HGETALL", keys::job(only_shard(store), job_id)});
+        const auto reply =
+            redis_.command({"HGETALL", keys::job(shard_of_job(redis_, store, job_id), job_id)});
         reply.expect_ok("HGETALL job");
         if (reply.elements.empty()) return std::nullopt;
         return job_from_fields(store, job_id, field_map(reply));
@@ -528,9 +570,12 @@ std::optional<Job> JobStore::get(const std::string& store, const std::string& jo
 
 long long JobStore::count_due(const std::string& store, SysSeconds now) {
     long long due = 0;
-    for (const auto& reply : redis_.pipeline(
-             {{"ZCOUNT", keys::due(only_shard(store)), "-inf", unix_seconds(now)},
-              {"ZCOUNT", keys::sheet_due(only_shard(store)), "-inf", unix_seconds(now)}})) {
+    std::vector<RedisCommand> commands;
+    for (const auto& shard : shards_of(redis_, store)) {
+        commands.push_back({"ZCOUNT", keys::due(shard), "-inf", unix_seconds(now)});
+        commands.push_back({"ZCOUNT", keys::sheet_due(shard), "-inf", unix_seconds(now)});
+    }
+    for (const auto& reply : redis_.pipeline(commands)) {
         reply.expect_ok("ZCOUNT due");
         due += reply.integer;
     }
@@ -538,16 +583,23 @@ long long JobStore::count_due(const std::string& store, SysSeconds now) {
 }
 
 long long JobStore::count_in_flight(const std::string& store) {
-    const auto reply = redis_.command({"ZCARD", keys::inflight(only_shard(store))});
-    reply.expect_ok("ZCARD inflight");
-    return reply.integer;
+    std::vector<RedisCommand> commands;
+    for (const auto& shard : shards_of(redis_, store))
+        commands.push_back({"ZCARD", keys::inflight(shard)});
+    long long in_flight = 0;
+    for (const auto& reply : redis_.pipeline(commands))
+        in_flight += reply.expect_ok("ZCARD inflight").integer;
+    return in_flight;
 }
 
 std::optional<SysSeconds> JobStore::next_due(const std::string& store) {
     std::optional<SysSeconds> next;
-    for (const auto& reply : redis_.pipeline(
-             {{"ZRANGE", keys::due(only_shard(store)), "0", "0", "WITHSCORES"},
-              {"ZRANGE", keys::sheet_due(only_shard(store)), "0", "0", "WITHSCORES"}})) {
+    std::vector<RedisCommand> commands;
+    for (const auto& shard : shards_of(redis_, store)) {
+        commands.push_back({"ZRANGE", keys::due(shard), "0", "0", "WITHSCORES"});
+        commands.push_back({"ZRANGE", keys::sheet_due(shard), "0", "0", "WITHSCORES"});
+    }
+    for (const auto& reply : redis_.pipeline(commands)) {
         reply.expect_ok("ZRANGE due");
         if (reply.elements.size() < 2) continue;
         const SysSeconds t{
@@ -558,11 +610,15 @@ std::optional<SysSeconds> JobStore::next_due(const std::string& store) {
 }
 
 std::map<std::string, long long> JobStore::counts(const std::string& store) {
-    const auto reply = redis_.command({"HGETALL", keys::counts(only_shard(store))});
-    reply.expect_ok("HGETALL counts");
+    // Each shard counts its own jobs: the store's counts are their sums.
+    std::vector<RedisCommand> commands;
+    for (const auto& shard : shards_of(redis_, store))
+        commands.push_back({"HGETALL", keys::counts(shard)});
     std::map<std::string, long long> out;
-    for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
-        out[reply.elements[i].str] = std::stoll(reply.elements[i + 1].str);
+    for (const auto& reply : redis_.pipeline(commands)) {
+        reply.expect_ok("HGETALL counts");
+        for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2)
+            out[reply.elements[i].str] += std::stoll(reply.elements[i + 1].str);
     }
     return out;
 }

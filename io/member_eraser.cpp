@@ -6,6 +6,7 @@
 #include "core/member_write.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 #include "io/sheet_store.h"
 
 namespace huitou {
@@ -32,17 +33,18 @@ MemberEraser::MemberEraser(RedisConnection& redis, const Config& config)
 
 std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::string& id,
                                            SysSeconds now) {
-    const std::string prefix = keys::shard_prefix(only_shard(store));
+    // Everything of hers is in her shard (docs/architecture.md, "A store over K shards").
+    const Shard shard = shard_of_member(redis_, store, id);
+    const std::string prefix = keys::shard_prefix(shard);
     for (int attempt = 0; attempt < 5; ++attempt) {
-        const auto stored =
-            field_map(redis_.command({"HGETALL", keys::member(only_shard(store), id)})
-                          .expect_ok("HGETALL member"));
+        const auto stored = field_map(
+            redis_.command({"HGETALL", keys::member(shard, id)}).expect_ok("HGETALL member"));
         if (stored.empty()) return std::nullopt;
         const Member m = member_from_fields(store, id, stored);
 
         // The ledger's last entry now: the script looks at what came after.
-        const auto newest = redis_.command(
-            {"XREVRANGE", keys::consent_log(only_shard(store)), "+", "-", "COUNT", "1"});
+        const auto newest =
+            redis_.command({"XREVRANGE", keys::consent_log(shard), "+", "-", "COUNT", "1"});
         newest.expect_ok("XREVRANGE consent");
         std::string last;
         if (!newest.elements.empty() && !newest.elements[0].elements.empty())
@@ -52,8 +54,7 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
             ledger.push_back(e.id);
 
         std::vector<std::string> jobs;
-        const std::string pattern =
-            keys::job_prefix(only_shard(store)) + "*:" + keys::glob_literal(id) + ":*";
+        const std::string pattern = keys::job_prefix(shard) + "*:" + keys::glob_literal(id) + ":*";
         std::string cursor = "0";
         do {
             const auto reply = redis_.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
@@ -61,7 +62,7 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
             if (reply.elements.size() != 2) break;
             cursor = reply.elements[0].str;
             for (const auto& key : reply.elements[1].elements) {
-                const auto job_id = key.str.substr(keys::job_prefix(only_shard(store)).size());
+                const auto job_id = key.str.substr(keys::job_prefix(shard).size());
                 if (names_member(job_id, id)) jobs.push_back(job_id);
             }
         } while (cursor != "0");
@@ -70,7 +71,7 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
         cursor = "0";
         do {
             const auto reply =
-                redis_.command({"ZSCAN", keys::touches(only_shard(store)), cursor, "MATCH",
+                redis_.command({"ZSCAN", keys::touches(shard), cursor, "MATCH",
                                 "*:" + keys::glob_literal(id) + ":*", "COUNT", "1000"});
             reply.expect_ok("ZSCAN fx:touch");
             if (reply.elements.size() != 2) break;
@@ -102,15 +103,14 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
             }
         }
 
-        std::vector<std::string> script_keys{
-            keys::member(only_shard(store), id),  keys::visit_state(only_shard(store), id),
-            keys::consent_log(only_shard(store)), keys::due(only_shard(store)),
-            keys::inflight(only_shard(store)),    keys::counts(only_shard(store)),
-            keys::touches(only_shard(store)),     keys::sent_times(only_shard(store))};
+        std::vector<std::string> script_keys{keys::member(shard, id),  keys::visit_state(shard, id),
+                                             keys::consent_log(shard), keys::due(shard),
+                                             keys::inflight(shard),    keys::counts(shard),
+                                             keys::touches(shard),     keys::sent_times(shard)};
         for (const char* set : {"lapse", "returned", "lapsed", "reminded", "churned"})
-            script_keys.push_back(keys::winback(only_shard(store), set));
+            script_keys.push_back(keys::winback(shard, set));
         for (const Kind k : all_kinds())
-            script_keys.push_back(keys::holdout(only_shard(store), k));
+            script_keys.push_back(keys::holdout(shard, k));
 
         std::vector<std::string> args{id, prefix, m.phone, m.wechat_openid, last};
         // The guard: the fields the index entries below come from.

@@ -6,6 +6,7 @@
 #include "core/member_write.h"
 #include "io/member_store.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 
 namespace huitou {
 
@@ -13,12 +14,16 @@ MemberFinder::MemberFinder(RedisConnection& redis) : redis_(redis) {}
 
 std::vector<std::string> MemberFinder::index_ids(const std::string& store,
                                                  const std::string& suffix) {
-    auto reply = redis_.command({"HKEYS", keys::index(only_shard(store), suffix)});
-    reply.expect_ok("HKEYS index");
+    // Each shard indexes its own members: the store's are their union.
+    std::vector<RedisCommand> commands;
+    for (const auto& shard : shards_of(redis_, store))
+        commands.push_back({"HKEYS", keys::index(shard, suffix)});
     std::vector<std::string> ids;
-    ids.reserve(reply.elements.size());
-    for (auto& id : reply.elements)
-        ids.push_back(std::move(id.str));
+    for (auto& reply : redis_.pipeline(commands)) {
+        reply.expect_ok("HKEYS index");
+        for (auto& id : reply.elements)
+            ids.push_back(std::move(id.str));
+    }
     std::sort(ids.begin(), ids.end());
     return ids;
 }
@@ -77,10 +82,12 @@ std::size_t MemberFinder::reindex(const std::string& store) {
         }
     });
     constexpr std::size_t kPipeline = 1000;
+    const int k = shard_count(redis_, store);  // read before the pipeline
     std::size_t sent = 0;
     for (std::size_t i = 0; i < entries.size(); ++i) {
         for (const auto& suffix : entries[i].second) {
-            redis_.append({"HSET", keys::index(only_shard(store), suffix), entries[i].first, ""});
+            const Shard shard{store, k, member_shard(entries[i].first, k)};
+            redis_.append({"HSET", keys::index(shard, suffix), entries[i].first, ""});
             ++sent;
         }
         if (sent >= kPipeline || i + 1 == entries.size()) {

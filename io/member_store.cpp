@@ -9,6 +9,7 @@
 #include "core/consent.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 
 namespace huitou {
 namespace {
@@ -48,18 +49,22 @@ void append_script_args(const MemberRecord& r, const MemberWrite& w, std::vector
     }
 }
 
-// A batch's consent changes: for an import one ledger event per store,
+// A batch's consent changes: for an import one ledger event per store shard,
 // channel and direction, naming its members; else one per member (core/consent.h).
+// A member's evidence is in her shard's ledger, written with her flags.
 class ConsentChanges {
   public:
+    explicit ConsentChanges(RedisConnection& redis) : redis_(redis) {}
+
     void add(const MemberRecord& r, const std::optional<FieldMap>& stored, const MemberWrite& w) {
+        const Shard shard = shard_of_member(redis_, r.store, r.id);
         for (const Channel c : {Channel::sms, Channel::wechat}) {
             const std::string f(c == Channel::sms ? field::sms_optin : field::wechat_optin);
             const auto it = w.set.find(f);
             if (it == w.set.end()) continue;
             const bool was = stored && stored->contains(f) && stored->at(f) == "1";
             const bool now = it->second == "1";
-            if (was != now) members_[{r.store, c, now}].push_back(r.id);
+            if (was != now) members_[{shard.store, shard.k, shard.index, c, now}].push_back(r.id);
         }
     }
 
@@ -68,11 +73,12 @@ class ConsentChanges {
             reply.expect_ok("XADD consent");
     }
 
-    // The ledger's XADDs, one per store, channel and direction; forgets them.
+    // The ledger's XADDs, one per store shard, channel and direction; forgets them.
     std::vector<RedisCommand> take_commands(const MemberStore::Evidence& evidence) {
         std::vector<RedisCommand> commands;
         for (const auto& [key, ids] : members_) {
-            const auto& [store, channel, opt_in] = key;
+            const auto& [store, k, index, channel, opt_in] = key;
+            const Shard shard{store, k, index};
             ConsentEvent e;
             e.at = evidence.at;
             e.store = store;
@@ -80,8 +86,8 @@ class ConsentChanges {
             e.opt_in = opt_in;
             e.source = evidence.source;
             e.detail = evidence.detail;
-            auto add = [&commands, &store](const ConsentEvent& event) {
-                std::vector<std::string> xadd{"XADD", keys::consent_log(only_shard(store)), "*"};
+            auto add = [&commands, &shard](const ConsentEvent& event) {
+                std::vector<std::string> xadd{"XADD", keys::consent_log(shard), "*"};
                 for (const auto& [f, v] : to_fields(event)) {
                     xadd.push_back(f);
                     xadd.push_back(v);
@@ -107,7 +113,9 @@ class ConsentChanges {
     }
 
   private:
-    std::map<std::tuple<std::string, Channel, bool>, std::vector<std::string>> members_;
+    RedisConnection& redis_;
+    // (store, K, shard, channel, opted in) → the members
+    std::map<std::tuple<std::string, int, int, Channel, bool>, std::vector<std::string>> members_;
 };
 
 // Reads the next reply — the member's HGETALL, sent before — and merges
@@ -240,31 +248,38 @@ MemberStore::Round MemberStore::send_watched_round(const std::vector<const Membe
                                                    const Evidence* evidence) {
     Round round;
     round.watched = true;
-    // One transaction per store: its keys share a hash tag (one cluster slot).
+    // One transaction per store shard: its keys share a hash tag (one
+    // cluster slot). The shards are found before anything is sent.
     std::vector<std::vector<std::size_t>> groups;
-    std::map<std::string_view, std::size_t> group_of;
+    std::vector<Shard> group_shards;
+    std::map<std::string, std::size_t> group_of;  // shard tag → its group
     for (const auto i : pending) {
-        const auto [it, added] = group_of.try_emplace(records[i]->store, groups.size());
-        if (added) groups.emplace_back();
+        const Shard shard = shard_of_member(redis_, records[i]->store, records[i]->id);
+        const auto [it, added] = group_of.try_emplace(shard.tag(), groups.size());
+        if (added) {
+            groups.emplace_back();
+            group_shards.push_back(shard);
+        }
         groups[it->second].push_back(i);
     }
-    for (const auto& members : groups) {
-        const std::string& store = records[members.front()]->store;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        const auto& members = groups[g];
+        const Shard& shard = group_shards[g];
         // WATCH before the reads: a change after them aborts the EXEC.
         RedisCommand watch{"WATCH"};
         for (const auto i : members)
-            watch.push_back(keys::member(only_shard(store), records[i]->id));
+            watch.push_back(keys::member(shard, records[i]->id));
         redis_.append(watch);
         for (std::size_t k = 0; k < members.size(); ++k)
             redis_.append({"HGETALL", watch[k + 1]});
-        // The previous store's transaction answers first (one connection keeps the order).
+        // The previous shard's transaction answers first (one connection keeps the order).
         while (round.read < round.applied.size())
             read_transaction(round);
         redis_.read().expect_ok("WATCH");
         std::vector<RedisCommand> writes;
         std::vector<std::size_t> written;
-        ConsentChanges consent;
-        const std::string prefix = keys::shard_prefix(only_shard(store));
+        ConsentChanges consent(redis_);
+        const std::string prefix = keys::shard_prefix(shard);
         for (std::size_t k = 0; k < members.size(); ++k) {
             const auto i = members[k];
             const auto write = merge_next(redis_, *records[i], evidence ? &consent : nullptr);
@@ -315,26 +330,31 @@ MemberStore::Round MemberStore::send_script_round(const std::vector<const Member
                                                   std::vector<WriteOutcome>& outcomes,
                                                   std::size_t first_index,
                                                   const Evidence* evidence) {
+    // The shards are found before anything is sent.
+    std::vector<Shard> shards;
     for (const auto i : pending)
-        redis_.append({"HGETALL", keys::member(only_shard(records[i]->store), records[i]->id)});
-    // The members of one call share a store (one hash tag, one cluster
-    // slot). They are distinct members, so the order of their writes
-    // does not matter.
+        shards.push_back(shard_of_member(redis_, records[i]->store, records[i]->id));
+    for (std::size_t p = 0; p < pending.size(); ++p)
+        redis_.append({"HGETALL", keys::member(shards[p], records[pending[p]]->id)});
+    // The members of one call share a store shard (one hash tag, one
+    // cluster slot). They are distinct members, so the order of their
+    // writes does not matter.
     Round round;
-    std::map<std::string_view, std::size_t> open;  // store → its call being filled
-    ConsentChanges consent;
-    for (const auto i : pending) {
+    std::map<std::string, std::size_t> open;  // shard tag → its call being filled
+    ConsentChanges consent(redis_);
+    for (std::size_t p = 0; p < pending.size(); ++p) {
+        const auto i = pending[p];
         const auto write = merge_next(redis_, *records[i], evidence ? &consent : nullptr);
         if (write.outcome == WriteOutcome::unchanged) continue;
         outcomes[first_index + i] = write.outcome;
-        const auto& store = records[i]->store;
-        auto it = open.find(store);
+        const Shard& shard = shards[p];
+        auto it = open.find(shard.tag());
         if (it == open.end() || round.calls[it->second].keys.size() == kWritesPerCall) {
-            round.calls.push_back({{}, {keys::shard_prefix(only_shard(store))}});
+            round.calls.push_back({{}, {keys::shard_prefix(shard)}});
             round.applied.emplace_back();
-            it = open.insert_or_assign(store, round.calls.size() - 1).first;
+            it = open.insert_or_assign(shard.tag(), round.calls.size() - 1).first;
         }
-        round.calls[it->second].keys.push_back(keys::member(only_shard(store), records[i]->id));
+        round.calls[it->second].keys.push_back(keys::member(shard, records[i]->id));
         append_script_args(*records[i], write, round.calls[it->second].args);
         round.applied[it->second].push_back(i);
     }
@@ -379,7 +399,8 @@ std::vector<std::size_t> MemberStore::collect_round(Round& round) {
 }
 
 std::optional<Member> MemberStore::get(const std::string& store, const std::string& id) {
-    const auto reply = redis_.command({"HGETALL", keys::member(only_shard(store), id)});
+    const auto reply =
+        redis_.command({"HGETALL", keys::member(shard_of_member(redis_, store, id), id)});
     reply.expect_ok("HGETALL member");
     if (reply.elements.empty()) return std::nullopt;
     return member_from_fields(store, id, field_map(reply));
@@ -389,13 +410,17 @@ std::vector<Member> MemberStore::in_index(const std::string& store, const std::s
     return get_many(store, ids_in(store, {suffix}));
 }
 
-std::vector<std::string> MemberStore::ids_in(const std::string& store,
-                                             const std::vector<std::string>& suffixes) {
-    for (const auto& suffix : suffixes)
-        redis_.append({"HKEYS", keys::index(only_shard(store), suffix)});
+namespace {
+
+// The ids in indexes `suffixes` of `shards`, united, sorted.
+std::vector<std::string> ids_in_shards(RedisConnection& redis, const std::vector<Shard>& shards,
+                                       const std::vector<std::string>& suffixes) {
+    for (const auto& shard : shards)
+        for (const auto& suffix : suffixes)
+            redis.append({"HKEYS", keys::index(shard, suffix)});
     std::vector<std::string> ids;
-    for (std::size_t i = 0; i < suffixes.size(); ++i) {
-        const auto reply = redis_.read();
+    for (std::size_t i = 0; i < shards.size() * suffixes.size(); ++i) {
+        const auto reply = redis.read();
         reply.expect_ok("HKEYS index");
         for (const auto& id : reply.elements)
             ids.push_back(id.str);
@@ -405,10 +430,18 @@ std::vector<std::string> MemberStore::ids_in(const std::string& store,
     return ids;
 }
 
+}  // namespace
+
+std::vector<std::string> MemberStore::ids_in(const std::string& store,
+                                             const std::vector<std::string>& suffixes) {
+    return ids_in_shards(redis_, shards_of(redis_, store), suffixes);
+}
+
 std::vector<Member> MemberStore::get_many(const std::string& store,
                                           const std::vector<std::string>& ids) {
+    const int k = shard_count(redis_, store);  // read before the pipeline
     for (const auto& id : ids)
-        redis_.append({"HGETALL", keys::member(only_shard(store), id)});
+        redis_.append({"HGETALL", keys::member(Shard{store, k, member_shard(id, k)}, id)});
     std::vector<Member> members;
     members.reserve(ids.size());
     for (const auto& id : ids) {
@@ -426,47 +459,48 @@ void MemberStore::for_each_member(const std::string& store, std::size_t batch,
                                   const std::function<void(const std::vector<Member>&)>& each) {
     batch = std::max<std::size_t>(batch, 1);
     const auto partition = member_partition_keys();
-    for (const auto& suffix : partition)
-        redis_.append({"HLEN", keys::index(only_shard(store), suffix)});
-    std::vector<long long> sizes;
-    for (std::size_t i = 0; i < partition.size(); ++i) {
-        const auto reply = redis_.read();
-        reply.expect_ok("HLEN index");
-        sizes.push_back(reply.integer);
-    }
-    // The ids first (small indexes whole, several per round trip; a large
-    // one by HSCAN), then the members, a batch ahead.
+    // The ids first, shard by shard (small indexes whole, several per round
+    // trip; a large one by HSCAN), then the members, a batch ahead.
     std::vector<std::string> ids;
-    std::vector<std::string> small;
-    long long small_size = 0;
-    auto read_small = [&] {
-        for (auto& id : ids_in(store, small))
-            ids.push_back(std::move(id));
-        small.clear();
-        small_size = 0;
-    };
-    for (std::size_t i = 0; i < partition.size(); ++i) {
-        if (sizes[i] == 0) continue;
-        if (sizes[i] <= static_cast<long long>(batch)) {
-            small.push_back(partition[i]);
-            small_size += sizes[i];
-            if (small_size >= static_cast<long long>(batch)) read_small();
-            continue;
+    for (const auto& shard : shards_of(redis_, store)) {
+        for (const auto& suffix : partition)
+            redis_.append({"HLEN", keys::index(shard, suffix)});
+        std::vector<long long> sizes;
+        for (std::size_t i = 0; i < partition.size(); ++i) {
+            const auto reply = redis_.read();
+            reply.expect_ok("HLEN index");
+            sizes.push_back(reply.integer);
         }
-        std::string cursor = "0";
-        do {
-            const auto reply =
-                redis_.command({"HSCAN", keys::index(only_shard(store), partition[i]), cursor,
-                                "COUNT", std::to_string(batch)});
-            reply.expect_ok("HSCAN index");
-            if (reply.elements.size() != 2) throw RedisReplyError("HSCAN", "unexpected reply");
-            cursor = reply.elements[0].str;
-            const auto& pairs = reply.elements[1].elements;  // id, "", id, "", ...
-            for (std::size_t k = 0; k < pairs.size(); k += 2)
-                ids.push_back(pairs[k].str);
-        } while (cursor != "0");
+        std::vector<std::string> small;
+        long long small_size = 0;
+        auto read_small = [&] {
+            for (auto& id : ids_in_shards(redis_, {shard}, small))
+                ids.push_back(std::move(id));
+            small.clear();
+            small_size = 0;
+        };
+        for (std::size_t i = 0; i < partition.size(); ++i) {
+            if (sizes[i] == 0) continue;
+            if (sizes[i] <= static_cast<long long>(batch)) {
+                small.push_back(partition[i]);
+                small_size += sizes[i];
+                if (small_size >= static_cast<long long>(batch)) read_small();
+                continue;
+            }
+            std::string cursor = "0";
+            do {
+                const auto reply = redis_.command({"HSCAN", keys::index(shard, partition[i]),
+                                                   cursor, "COUNT", std::to_string(batch)});
+                reply.expect_ok("HSCAN index");
+                if (reply.elements.size() != 2) throw RedisReplyError("HSCAN", "unexpected reply");
+                cursor = reply.elements[0].str;
+                const auto& pairs = reply.elements[1].elements;  // id, "", id, "", ...
+                for (std::size_t k = 0; k < pairs.size(); k += 2)
+                    ids.push_back(pairs[k].str);
+            } while (cursor != "0");
+        }
+        if (!small.empty()) read_small();
     }
-    if (!small.empty()) read_small();
     read_ahead(store, ids, batch, each);
 }
 
@@ -474,10 +508,12 @@ void MemberStore::read_ahead(const std::string& store, const std::vector<std::st
                              std::size_t batch,
                              const std::function<void(const std::vector<Member>&)>& each) {
     batch = std::max<std::size_t>(batch, 1);
+    const int k = shard_count(redis_, store);  // read before the pipeline
     auto request = [&](std::size_t first) {
         const std::size_t end = std::min(ids.size(), first + batch);
         for (std::size_t i = first; i < end; ++i)
-            redis_.append({"HGETALL", keys::member(only_shard(store), ids[i])});
+            redis_.append(
+                {"HGETALL", keys::member(Shard{store, k, member_shard(ids[i], k)}, ids[i])});
     };
     // hiredis sends what was appended at the next read: the next batch is
     // appended before this one's replies are read, so it reaches Redis then,

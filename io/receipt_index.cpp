@@ -2,6 +2,7 @@
 
 #include "core/receipt_poll.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 
 namespace huitou {
 ReceiptIndex::ReceiptIndex(RedisConnection& redis, const ProviderConfig& provider)
@@ -24,7 +25,7 @@ void ReceiptIndex::await(const JobMessage& job, const std::string& provider_ref,
         return;
     }
     redis_
-        .command({"ZADD", keys::receipt_waits(only_shard(job.store)),
+        .command({"ZADD", keys::receipt_waits(shard_of_job(redis_, job.store, job.job_id)),
                   unix_seconds(first_receipt_query(at)), job.job_id})
         .expect_ok("ZADD receipt wait");
 }
@@ -43,20 +44,25 @@ void ReceiptIndex::forget_serial(const std::string& serial) {
 
 std::vector<std::string> ReceiptIndex::due(const std::string& store, SysSeconds now,
                                            std::size_t limit) {
-    const auto reply =
-        redis_.command({"ZRANGEBYSCORE", keys::receipt_waits(only_shard(store)), "-inf",
-                        unix_seconds(now), "LIMIT", "0", std::to_string(limit)});
-    reply.expect_ok("ZRANGEBYSCORE receipt waits");
+    // Each shard's waits, up to `limit` in all.
     std::vector<std::string> out;
-    for (const auto& e : reply.elements)
-        out.push_back(e.str);
+    for (const auto& shard : shards_of(redis_, store)) {
+        if (out.size() >= limit) break;
+        const auto reply =
+            redis_.command({"ZRANGEBYSCORE", keys::receipt_waits(shard), "-inf", unix_seconds(now),
+                            "LIMIT", "0", std::to_string(limit - out.size())});
+        reply.expect_ok("ZRANGEBYSCORE receipt waits");
+        for (const auto& e : reply.elements)
+            out.push_back(e.str);
+    }
     return out;
 }
 
 std::optional<ReceiptIndex::Facts> ReceiptIndex::facts(const std::string& store,
                                                        const std::string& job_id) {
-    const auto reply = redis_.command({"HMGET", keys::job(only_shard(store), job_id), "state", "to",
-                                       "provider_ref", "dlr_status", "finished_at"});
+    const auto reply =
+        redis_.command({"HMGET", keys::job(shard_of_job(redis_, store, job_id), job_id), "state",
+                        "to", "provider_ref", "dlr_status", "finished_at"});
     reply.expect_ok("HMGET job");
     if (reply.elements.size() != 5 || reply.elements[0].is_nil()) return std::nullopt;
     Facts f;
@@ -74,12 +80,14 @@ std::optional<ReceiptIndex::Facts> ReceiptIndex::facts(const std::string& store,
 }
 
 void ReceiptIndex::reschedule(const std::string& store, const std::string& job_id, SysSeconds at) {
-    redis_.command({"ZADD", keys::receipt_waits(only_shard(store)), "XX", unix_seconds(at), job_id})
+    redis_
+        .command({"ZADD", keys::receipt_waits(shard_of_job(redis_, store, job_id)), "XX",
+                  unix_seconds(at), job_id})
         .expect_ok("ZADD receipt wait");
 }
 
 void ReceiptIndex::drop(const std::string& store, const std::string& job_id) {
-    redis_.command({"ZREM", keys::receipt_waits(only_shard(store)), job_id})
+    redis_.command({"ZREM", keys::receipt_waits(shard_of_job(redis_, store, job_id)), job_id})
         .expect_ok("ZREM receipt wait");
 }
 

@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 
 #include "io/redis_cluster.h"
+#include "io/shard_map.h"
 
 #include <sys/time.h>
 
@@ -114,19 +115,30 @@ void RedisConnection::fail(std::string_view what) {
     const std::string detail = context_ && context_->err ? context_->errstr : "";
     // The context is unusable after an I/O error: drop it, reconnect() makes a new one.
     context_.reset();
+    pending_ = 0;
     throw RedisError("Redis " + endpoint_.describe() + ": " + std::string(what) +
                      (detail.empty() ? "" : ": " + detail));
+}
+
+ShardCache& RedisConnection::shard_cache() {
+    if (!shard_cache_) shard_cache_ = std::make_unique<ShardCache>();
+    return *shard_cache_;
 }
 
 void RedisConnection::reconnect() {
     context_.reset();
     ++reconnects_;
+    pending_ = 0;
     if (cluster_) return cluster_->reconnect();
     connect();
 }
 
 void RedisConnection::append(const RedisCommand& args) {
-    if (cluster_) return cluster_->append(args);
+    if (cluster_) {
+        cluster_->append(args);
+        ++pending_;
+        return;
+    }
     if (!context_) fail("not connected");
     std::vector<const char*> argv;
     std::vector<std::size_t> lengths;
@@ -140,9 +152,11 @@ void RedisConnection::append(const RedisCommand& args) {
                                lengths.data()) != REDIS_OK) {
         fail("cannot queue a command");
     }
+    ++pending_;
 }
 
 RedisReply RedisConnection::read() {
+    if (pending_ > 0) --pending_;
     if (cluster_) return cluster_->read();
     if (!context_) fail("not connected");
     void* raw = nullptr;

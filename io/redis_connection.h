@@ -18,6 +18,9 @@
 // A redis+cluster:// endpoint makes this a Redis Cluster behind the same
 // interface (io/redis_cluster.h): callers do not know which they hold. The
 // one-server path pays one pointer test a call for it.
+// It also carries the shard records of the stores it has routed
+// (io/shard_map.h), because every io class already takes the connection and
+// nothing else, and a record read must know whether replies are pending.
 #pragma once
 
 #include <chrono>
@@ -34,6 +37,7 @@ struct redisContext;
 namespace huitou {
 
 class RedisCluster;
+class ShardCache;
 
 // Redis cannot be reached: an outage, worth waiting out.
 class RedisError : public std::runtime_error {
@@ -108,6 +112,11 @@ class RedisConnection {
     // The cluster behind this connection, or null for one server.
     const RedisCluster* cluster() const { return cluster_.get(); }
 
+    // Commands appended and their replies not yet read (a pipeline under way).
+    std::size_t pending() const { return pending_; }
+    // The stores' shard records as read through this connection (io/shard_map.h).
+    ShardCache& shard_cache();
+
   private:
     struct ContextFree {
         void operator()(redisContext* c) const;
@@ -120,6 +129,8 @@ class RedisConnection {
     std::unique_ptr<redisContext, ContextFree> context_;
     std::unique_ptr<RedisCluster> cluster_;  // set for a cluster; then context_ is unused
     std::size_t reconnects_ = 0;
+    std::size_t pending_ = 0;
+    std::unique_ptr<ShardCache> shard_cache_;
 };
 
 }  // namespace huitou

@@ -10,6 +10,7 @@
 #include "core/visit_state.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 
 namespace huitou {
 namespace {
@@ -57,10 +58,27 @@ SegmentRun SegmentStore::run(const std::string& store) {
     const auto m = number<long long>(get("m"));
     if (members && *members > 0 && rd && fv && m)
         r.thresholds = SegmentThresholds{*rd, *fv, *m, static_cast<std::size_t>(*members)};
-    for (int i = 0; i < value_segment_count; ++i)
-        r.counts[static_cast<std::size_t>(i)] =
-            number<long long>(get("n" + std::to_string(i))).value_or(0);
     r.without = number<long long>(get("none")).value_or(0);
+    // The counts are each shard's (set_segments.lua counts a member with
+    // her `sg`, in her shard): summed. With K = 1 the store's hash is the
+    // shard's.
+    const auto shards = shards_of(redis_, store);
+    std::vector<FieldMap> counts{f};
+    if (shards.size() > 1) {
+        counts.clear();
+        std::vector<RedisCommand> reads;
+        for (const auto& shard : shards)
+            reads.push_back({"HGETALL", keys::shard_segments(shard)});
+        for (const auto& reply : redis_.pipeline(reads))
+            counts.push_back(field_map(reply.expect_ok("HGETALL shard segments")));
+    }
+    for (const auto& c : counts) {
+        for (int i = 0; i < value_segment_count; ++i) {
+            const auto it = c.find("n" + std::to_string(i));
+            if (it != c.end())
+                r.counts[static_cast<std::size_t>(i)] += number<long long>(it->second).value_or(0);
+        }
+    }
     return r;
 }
 
@@ -68,62 +86,68 @@ void SegmentStore::each_slice(const std::string& store, std::size_t slice,
                               const std::function<void(std::vector<MemberNumbers>&)>& each,
                               const std::function<void()>& between) {
     bool first = true;
-    for (const auto set : kMemberSets) {
-        const auto key = keys::winback(only_shard(store), set);
-        for (std::size_t start = 0;; start += slice) {
-            const auto ids = redis_.command(
-                {"ZRANGE", key, std::to_string(start), std::to_string(start + slice - 1)});
-            ids.expect_ok("ZRANGE members with visits");
-            if (ids.elements.empty()) break;
-            if (!first && between) between();
-            first = false;
-            std::vector<RedisCommand> reads;
-            for (const auto& id : ids.elements)
-                reads.push_back({"HMGET", keys::visit_state(only_shard(store), id.str), "last_date",
-                                 "mo", "last"});
-            const auto replies = redis_.pipeline(reads);
-            std::vector<MemberNumbers> numbers;
-            std::vector<std::size_t> without_months;  // visits recorded before "mo": by history
-            for (std::size_t i = 0; i < replies.size(); ++i) {
-                replies[i].expect_ok("HMGET visit numbers");
-                if (replies[i].elements.size() != 3) continue;
-                const auto last_day = last_day_of(replies[i].elements[0]);
-                if (!last_day) continue;  // no visit state (erased meanwhile)
-                MemberNumbers n{ids.elements[i].str, *last_day, {}};
-                if (replies[i].elements[1].is_nil())
-                    without_months.push_back(numbers.size());
-                else
-                    n.months = parse_month_totals(replies[i].elements[1].str);
-                numbers.push_back(std::move(n));
-            }
-            if (!without_months.empty()) {
-                std::vector<RedisCommand> histories;
-                for (const auto i : without_months)
-                    histories.push_back(
-                        {"HGETALL", keys::visit_state(only_shard(store), numbers[i].id)});
-                const auto states = redis_.pipeline(histories);
-                for (std::size_t k = 0; k < states.size(); ++k) {
-                    states[k].expect_ok("HGETALL visit state");
-                    if (const auto v = visit_state_from_fields(field_map(states[k])))
-                        numbers[without_months[k]].months = month_totals_of(v->history);
+    for (const auto& shard : shards_of(redis_, store))
+        for (const auto set : kMemberSets) {
+            const auto key = keys::winback(shard, set);
+            for (std::size_t start = 0;; start += slice) {
+                const auto ids = redis_.command(
+                    {"ZRANGE", key, std::to_string(start), std::to_string(start + slice - 1)});
+                ids.expect_ok("ZRANGE members with visits");
+                if (ids.elements.empty()) break;
+                if (!first && between) between();
+                first = false;
+                std::vector<RedisCommand> reads;
+                for (const auto& id : ids.elements)
+                    reads.push_back(
+                        {"HMGET", keys::visit_state(shard, id.str), "last_date", "mo", "last"});
+                const auto replies = redis_.pipeline(reads);
+                std::vector<MemberNumbers> numbers;
+                std::vector<std::size_t> without_months;  // visits recorded before "mo": by history
+                for (std::size_t i = 0; i < replies.size(); ++i) {
+                    replies[i].expect_ok("HMGET visit numbers");
+                    if (replies[i].elements.size() != 3) continue;
+                    const auto last_day = last_day_of(replies[i].elements[0]);
+                    if (!last_day) continue;  // no visit state (erased meanwhile)
+                    MemberNumbers n{ids.elements[i].str, *last_day, {}};
+                    if (replies[i].elements[1].is_nil())
+                        without_months.push_back(numbers.size());
+                    else
+                        n.months = parse_month_totals(replies[i].elements[1].str);
+                    numbers.push_back(std::move(n));
                 }
+                if (!without_months.empty()) {
+                    std::vector<RedisCommand> histories;
+                    for (const auto i : without_months)
+                        histories.push_back({"HGETALL", keys::visit_state(shard, numbers[i].id)});
+                    const auto states = redis_.pipeline(histories);
+                    for (std::size_t k = 0; k < states.size(); ++k) {
+                        states[k].expect_ok("HGETALL visit state");
+                        if (const auto v = visit_state_from_fields(field_map(states[k])))
+                            numbers[without_months[k]].months = month_totals_of(v->history);
+                    }
+                }
+                each(numbers);
+                if (ids.elements.size() < slice) break;
             }
-            each(numbers);
-            if (ids.elements.size() < slice) break;
         }
-    }
 }
 
 void SegmentStore::write(const std::string& store,
                          const std::vector<std::pair<std::string, std::string>>& values) {
     if (values.empty()) return;
-    LuaScript::Call call;
-    call.keys.push_back(keys::shard_segments(only_shard(store)));
+    // One set_segments call a shard: a member's segment and its count are
+    // written together, in her shard.
+    const int k = shard_count(redis_, store);
+    std::map<int, LuaScript::Call> calls;
     for (const auto& [id, value] : values) {
-        call.keys.push_back(keys::member(only_shard(store), id));
+        const Shard shard{store, k, member_shard(id, k)};
+        auto& call = calls[shard.index];
+        if (call.keys.empty()) call.keys.push_back(keys::shard_segments(shard));
+        call.keys.push_back(keys::member(shard, id));
         call.args.push_back(value);
     }
-    set_.run(redis_, call.keys, call.args).expect_ok("set_segments");
+    for (const auto& [index, call] : calls)
+        set_.run(redis_, call.keys, call.args).expect_ok("set_segments");
 }
 
 SegmentRecompute SegmentStore::recompute(const StoreConfig& store, const Date& day,
@@ -179,6 +203,25 @@ SegmentRecompute SegmentStore::recompute(const StoreConfig& store, const Date& d
         begin.push_back({"EXEC"});
         for (const auto& r : redis_.pipeline(begin))
             r.expect_ok("begin a segments generation");
+        // A store over K > 1 shards: each shard's generation and counts too,
+        // a transaction a shard (one slot each); with K = 1 the store's hash
+        // is its shard's.
+        const auto shards = shards_of(redis_, store.id);
+        if (shards.size() > 1) {
+            std::vector<RedisCommand> resets;
+            for (const auto& shard : shards) {
+                RedisCommand clear_counts{"HDEL", keys::shard_segments(shard)};
+                for (int i = 0; i < value_segment_count; ++i)
+                    clear_counts.push_back("n" + std::to_string(i));
+                resets.insert(resets.end(),
+                              {{"MULTI"},
+                               clear_counts,
+                               {"HSET", keys::shard_segments(shard), "gen", std::to_string(today)},
+                               {"EXEC"}});
+            }
+            for (const auto& r : redis_.pipeline(resets))
+                r.expect_ok("begin a shard's segments generation");
+        }
         if (between) between();
     }
     out.thresholds = stored.thresholds;

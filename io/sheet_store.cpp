@@ -9,6 +9,7 @@
 #include "core/separated_list.h"
 #include "core/sms_text.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 
 namespace huitou {
 namespace {
@@ -47,23 +48,63 @@ int parse_sheet_count(const RedisReply& reply, const std::string& key) {
     return n;
 }
 
-}  // namespace
-
-int SheetStore::sheets_for_day(const std::string& store, const Date& day, std::size_t expected) {
-    const auto key = keys::sheets(only_shard(store), format_date(day));
-    const auto replies = redis_.pipeline(
-        {{"HSETNX", key, "n", std::to_string(sheet_count(expected))}, {"HGET", key, "n"}});
-    replies[0].expect_ok("HSETNX sheets n");
-    replies[1].expect_ok("HGET sheets n");
-    return parse_sheet_count(replies[1], key);
+// The sheet count in a `HGET sheets:<day> n` reply, or 0 (no sheets).
+int count_of(const RedisReply& reply) {
+    reply.expect_ok("HGET sheets n");
+    if (reply.type != RedisReply::Type::string) return 0;
+    const int n = std::atoi(reply.str.c_str());
+    return n < 1 ? 0 : n;
 }
 
-std::optional<int> SheetStore::day_sheet_count(const std::string& store, const Date& day) {
-    const auto key = keys::sheets(only_shard(store), format_date(day));
-    const auto reply = redis_.command({"HGET", key, "n"});
-    reply.expect_ok("HGET sheets n");
-    if (reply.type != RedisReply::Type::string) return std::nullopt;
-    return parse_sheet_count(reply, key);
+}  // namespace
+
+DaySheets SheetStore::sheets_for_day(const std::string& store, const Date& day,
+                                     std::size_t expected) {
+    const auto shards = shards_of(redis_, store);
+    const auto even = even_day_sheets(expected, static_cast<int>(shards.size()));
+    std::vector<RedisCommand> commands;
+    for (const auto& shard : shards) {
+        const auto key = keys::sheets(shard, format_date(day));
+        commands.push_back({"HSETNX", key, "n",
+                            std::to_string(even.counts[static_cast<std::size_t>(shard.index)])});
+        commands.push_back({"HGET", key, "n"});
+    }
+    const auto replies = redis_.pipeline(commands);
+    DaySheets out;
+    for (const auto& shard : shards) {
+        const auto i = static_cast<std::size_t>(shard.index);
+        replies[2 * i].expect_ok("HSETNX sheets n");
+        replies[2 * i + 1].expect_ok("HGET sheets n");
+        out.counts.push_back(
+            parse_sheet_count(replies[2 * i + 1], keys::sheets(shard, format_date(day))));
+    }
+    return out;
+}
+
+DaySheets SheetStore::day_sheets(const std::string& store, const Date& day, std::size_t expected) {
+    const auto shards = shards_of(redis_, store);
+    auto out = even_day_sheets(expected, static_cast<int>(shards.size()));
+    std::vector<RedisCommand> commands;
+    for (const auto& shard : shards)
+        commands.push_back({"HGET", keys::sheets(shard, format_date(day)), "n"});
+    const auto replies = redis_.pipeline(commands);
+    for (const auto& shard : shards) {
+        const auto i = static_cast<std::size_t>(shard.index);
+        replies[i].expect_ok("HGET sheets n");
+        if (replies[i].type == RedisReply::Type::string)
+            out.counts[i] = parse_sheet_count(replies[i], keys::sheets(shard, format_date(day)));
+    }
+    return out;
+}
+
+std::vector<int> SheetStore::set_counts(const std::string& store, const Date& day) {
+    std::vector<RedisCommand> commands;
+    for (const auto& shard : shards_of(redis_, store))
+        commands.push_back({"HGET", keys::sheets(shard, format_date(day)), "n"});
+    std::vector<int> out;
+    for (const auto& reply : redis_.pipeline(commands))
+        out.push_back(count_of(reply));
+    return out;
 }
 
 JobRecord SheetStore::planned_record(const Job& job, const Date& day, SysSeconds day_start) {
@@ -92,7 +133,7 @@ JobRecord SheetStore::planned_record(const Job& job, const Date& day, SysSeconds
 }
 
 std::size_t SheetStore::plan(const std::string& store, const Date& day, SysSeconds day_start,
-                             int sheets, const std::vector<Job>& jobs) {
+                             const DaySheets& sheets, const std::vector<Job>& jobs) {
     std::size_t created = 0;
     for (const auto& reply :
          plan_.run_many(redis_, plan_calls(store, day, day_start, sheets, jobs))) {
@@ -103,22 +144,30 @@ std::size_t SheetStore::plan(const std::string& store, const Date& day, SysSecon
 }
 
 std::vector<LuaScript::Call> SheetStore::plan_calls(const std::string& store, const Date& day,
-                                                    SysSeconds day_start, int sheets,
+                                                    SysSeconds day_start, const DaySheets& sheets,
                                                     const std::vector<Job>& jobs) const {
+    // A call a shard (plan_records.lua touches one tag), of at most
+    // kRecordsPerCall records.
     std::vector<LuaScript::Call> calls;
-    for (std::size_t i = 0; i < jobs.size(); ++i) {
-        if (i % kRecordsPerCall == 0) {
-            calls.push_back({{keys::sheets(only_shard(store), format_date(day)),
-                              keys::sheet_due(only_shard(store)), keys::counts(only_shard(store))},
-                             {keys::shard_prefix(only_shard(store)), format_date(day)}});
+    std::map<int, std::pair<std::size_t, std::size_t>> open;  // shard → (call, records in it)
+    for (const Job& job : jobs) {
+        const auto place = sheets.of(job.member_id);
+        auto it = open.find(place.shard);
+        if (it == open.end() || it->second.second == kRecordsPerCall) {
+            const Shard shard{store, sheets.shards(), place.shard};
+            calls.push_back({{keys::sheets(shard, format_date(day)), keys::sheet_due(shard),
+                              keys::counts(shard)},
+                             {keys::shard_prefix(shard), format_date(day)}});
             calls.back().args.reserve(2 + 6 * kRecordsPerCall);
+            it = open.insert_or_assign(place.shard, std::pair{calls.size() - 1, std::size_t{0}})
+                     .first;
         }
-        const Job& job = jobs[i];
+        ++it->second.second;
         const auto field = record_field(job.id, day);
         if (!field) throw std::invalid_argument("not a job id: " + job.id);
         const auto record = planned_record(job, day, day_start);
-        auto& a = calls.back().args;
-        a.push_back(std::to_string(sheet_of(job.member_id, sheets)));
+        auto& a = calls[it->second.first].args;
+        a.push_back(std::to_string(place.sheet));
         a.push_back(*field);
         a.push_back(encode_record(record));
         a.push_back(job.state == JobState::held ? std::string() : unix_seconds(job.due_at));
@@ -131,7 +180,7 @@ std::vector<LuaScript::Call> SheetStore::plan_calls(const std::string& store, co
 }
 
 void SheetStore::send_plan(const std::string& store, const Date& day, SysSeconds day_start,
-                           int sheets, const std::vector<Job>& jobs) {
+                           const DaySheets& sheets, const std::vector<Job>& jobs) {
     if (!plan_loaded_) {
         plan_.load(redis_);
         plan_loaded_ = true;
@@ -154,24 +203,29 @@ std::size_t SheetStore::collect_planned() {
     return created;
 }
 
-void SheetStore::expire_day(const std::string& store, const Date& day, int sheets, SysSeconds at) {
+void SheetStore::expire_day(const std::string& store, const Date& day, const DaySheets& sheets,
+                            SysSeconds at) {
     std::vector<RedisCommand> commands;
     const auto when = unix_seconds(at);
-    commands.push_back({"EXPIREAT", keys::sheets(only_shard(store), format_date(day)), when});
-    for (int i = 0; i < sheets; ++i)
-        commands.push_back({"EXPIREAT", keys::sheet(only_shard(store), format_date(day), i), when});
+    for (int s = 0; s < sheets.shards(); ++s) {
+        const Shard shard{store, sheets.shards(), s};
+        commands.push_back({"EXPIREAT", keys::sheets(shard, format_date(day)), when});
+        for (int i = 0; i < sheets.counts[static_cast<std::size_t>(s)]; ++i)
+            commands.push_back({"EXPIREAT", keys::sheet(shard, format_date(day), i), when});
+    }
     for (const auto& reply : redis_.pipeline(commands))
         reply.expect_ok("EXPIREAT sheet");
 }
 
-std::optional<JobRecord> SheetStore::record(const std::string& store, const Date& day, int sheets,
-                                            const std::string& job_id) {
+std::optional<JobRecord> SheetStore::record(const std::string& store, const Date& day,
+                                            const DaySheets& sheets, const std::string& job_id) {
     const auto field = record_field(job_id, day);
     const auto parts = parse_job_id(job_id);
     if (!field || !parts) return std::nullopt;
+    const auto place = sheets.of(parts->member_id);
     const auto reply = redis_.command(
         {"HGET",
-         keys::sheet(only_shard(store), format_date(day), sheet_of(parts->member_id, sheets)),
+         keys::sheet(Shard{store, sheets.shards(), place.shard}, format_date(day), place.sheet),
          *field});
     reply.expect_ok("HGET sheet");
     if (reply.type != RedisReply::Type::string) return std::nullopt;
@@ -186,14 +240,6 @@ namespace {
 
 Date next_day(const Date& d) {
     return Date{date::sys_days{d} + date::days{1}};
-}
-
-// The sheet count in a `HGET sheets:<day> n` reply, or 0 (no sheets).
-int count_of(const RedisReply& reply) {
-    reply.expect_ok("HGET sheets n");
-    if (reply.type != RedisReply::Type::string) return 0;
-    const int n = std::atoi(reply.str.c_str());
-    return n < 1 ? 0 : n;
 }
 
 }  // namespace
@@ -231,24 +277,28 @@ std::vector<std::optional<SheetStore::Place>> SheetStore::locate(
     const std::string& store, const std::vector<std::string>& job_ids) {
     std::vector<std::optional<Place>> out(job_ids.size());
     std::vector<std::optional<JobIdParts>> parts;
-    std::map<std::string, std::vector<Date>> days_of;  // occasion date → its due days
+    std::vector<int> shard_of;  // each id's shard (its member's)
+    const int k = shard_count(redis_, store);
+    // (shard, occasion date) → its due days in that shard
+    std::map<std::pair<int, std::string>, std::vector<Date>> days_of;
     for (const auto& id : job_ids) {
         parts.push_back(parse_job_id(id));
-        if (parts.back()) days_of[format_date(parts.back()->occasion)];
+        shard_of.push_back(parts.back() ? member_shard(parts.back()->member_id, k) : 0);
+        if (parts.back()) days_of[{shard_of.back(), format_date(parts.back()->occasion)}];
     }
     if (days_of.empty()) return out;
 
     std::vector<RedisCommand> commands;
-    for (const auto& [occasion, days] : days_of)
-        commands.push_back({"SMEMBERS", keys::occasion_days(only_shard(store), occasion)});
+    for (const auto& [at, days] : days_of)
+        commands.push_back({"SMEMBERS", keys::occasion_days(Shard{store, k, at.first}, at.second)});
     auto replies = redis_.pipeline(commands);
-    std::map<std::string, int> counts;  // due day → its sheet count
+    std::map<std::pair<int, std::string>, int> counts;  // (shard, due day) → its sheet count
     std::size_t r = 0;
-    for (auto& [occasion, days] : days_of) {
+    for (auto& [at, days] : days_of) {
         for (const auto& e : replies[r++].expect_ok("SMEMBERS days").elements) {
             if (const auto d = parse_date(e.str)) {
                 days.push_back(*d);
-                counts[e.str] = 0;
+                counts[{at.first, e.str}] = 0;
             }
         }
         std::sort(days.begin(), days.end());
@@ -256,11 +306,11 @@ std::vector<std::optional<SheetStore::Place>> SheetStore::locate(
     if (counts.empty()) return out;
 
     commands.clear();
-    for (const auto& [day, n] : counts)
-        commands.push_back({"HGET", keys::sheets(only_shard(store), day), "n"});
+    for (const auto& [at, n] : counts)
+        commands.push_back({"HGET", keys::sheets(Shard{store, k, at.first}, at.second), "n"});
     replies = redis_.pipeline(commands);
     r = 0;
-    for (auto& [day, n] : counts)
+    for (auto& [at, n] : counts)
         n = count_of(replies[r++]);
 
     // Each id's candidate places, earliest day first.
@@ -268,13 +318,14 @@ std::vector<std::optional<SheetStore::Place>> SheetStore::locate(
     commands.clear();
     for (std::size_t i = 0; i < job_ids.size(); ++i) {
         if (!parts[i]) continue;
-        for (const auto& day : days_of[format_date(parts[i]->occasion)]) {
-            const int n = counts[format_date(day)];
+        const int shard = shard_of[i];
+        for (const auto& day : days_of[{shard, format_date(parts[i]->occasion)}]) {
+            const int n = counts[{shard, format_date(day)}];
             const auto field = record_field(job_ids[i], day);
             if (n == 0 || !field) continue;
-            Place p{job_ids[i], day, sheet_of(parts[i]->member_id, n), *field, {}, {}};
+            Place p{job_ids[i], day, shard, sheet_of(parts[i]->member_id, n), *field, {}, {}};
             commands.push_back(
-                {"HGET", keys::sheet(only_shard(store), format_date(day), p.sheet), p.field});
+                {"HGET", keys::sheet(Shard{store, k, shard}, format_date(day), p.sheet), p.field});
             candidates.emplace_back(i, std::move(p));
         }
     }
@@ -302,13 +353,15 @@ std::vector<std::optional<SheetStore::Place>> SheetStore::locate(
 }
 
 void SheetStore::read_notes(const std::string& store, std::vector<Place>& places) {
-    std::map<Date, std::vector<std::size_t>> of_day;
+    std::map<std::pair<int, Date>, std::vector<std::size_t>> of_day;  // (shard, day) → places
     for (std::size_t i = 0; i < places.size(); ++i)
-        if (places[i].record.error_elsewhere) of_day[places[i].day].push_back(i);
+        if (places[i].record.error_elsewhere) of_day[{places[i].shard, places[i].day}].push_back(i);
     if (of_day.empty()) return;
+    const int k = shard_count(redis_, store);
     std::vector<RedisCommand> commands;
     for (const auto& [day, at] : of_day) {
-        RedisCommand hmget{"HMGET", keys::sheet_notes(only_shard(store), format_date(day))};
+        RedisCommand hmget{"HMGET",
+                           keys::sheet_notes(Shard{store, k, day.first}, format_date(day.second))};
         for (const auto i : at)
             hmget.push_back(places[i].field);
         commands.push_back(std::move(hmget));
@@ -323,12 +376,15 @@ void SheetStore::read_notes(const std::string& store, std::vector<Place>& places
 }
 
 std::vector<Date> SheetStore::due_days(const std::string& store, const Date& occasion) {
-    const auto reply =
-        redis_.command({"SMEMBERS", keys::occasion_days(only_shard(store), format_date(occasion))});
+    std::vector<RedisCommand> commands;
+    for (const auto& shard : shards_of(redis_, store))
+        commands.push_back({"SMEMBERS", keys::occasion_days(shard, format_date(occasion))});
     std::vector<Date> out;
-    for (const auto& e : reply.expect_ok("SMEMBERS days").elements)
-        if (const auto d = parse_date(e.str)) out.push_back(*d);
+    for (const auto& reply : redis_.pipeline(commands))
+        for (const auto& e : reply.expect_ok("SMEMBERS days").elements)
+            if (const auto d = parse_date(e.str)) out.push_back(*d);
     std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
 }
 
@@ -341,20 +397,27 @@ std::optional<Job> SheetStore::find(const std::string& store, const std::string&
 
 std::vector<SheetStore::Place> SheetStore::day_records(const std::string& store, const Date& day) {
     const std::string d = format_date(day);
-    const int n = count_of(redis_.command({"HGET", keys::sheets(only_shard(store), d), "n"}));
+    const auto counts = set_counts(store, day);
+    const int k = static_cast<int>(counts.size());
     std::vector<RedisCommand> commands;
-    for (int i = 0; i < n; ++i)
-        commands.push_back({"HGETALL", keys::sheet(only_shard(store), d, i)});
+    std::vector<std::pair<int, int>> read;  // (shard, sheet) of each command
+    for (int s = 0; s < k; ++s)
+        for (int i = 0; i < counts[static_cast<std::size_t>(s)]; ++i) {
+            commands.push_back({"HGETALL", keys::sheet(Shard{store, k, s}, d, i)});
+            read.emplace_back(s, i);
+        }
     std::vector<Place> out;
     const auto replies = redis_.pipeline(commands);
-    for (int i = 0; i < n; ++i) {
-        const auto& flat = replies[static_cast<std::size_t>(i)].expect_ok("HGETALL sheet").elements;
-        for (std::size_t k = 0; k + 1 < flat.size(); k += 2) {
+    for (std::size_t c = 0; c < read.size(); ++c) {
+        const auto& flat = replies[c].expect_ok("HGETALL sheet").elements;
+        for (std::size_t f = 0; f + 1 < flat.size(); f += 2) {
             // A listing shows what it can read: a damaged record is left out
             // rather than hiding the whole day.
-            auto id = job_id_of_record(flat[k].str, day);
-            auto record = decode_record(flat[k + 1].str);
-            if (id && record) out.push_back({std::move(*id), day, i, flat[k].str, *record, {}});
+            auto id = job_id_of_record(flat[f].str, day);
+            auto record = decode_record(flat[f + 1].str);
+            if (id && record)
+                out.push_back(
+                    {std::move(*id), day, read[c].first, read[c].second, flat[f].str, *record, {}});
         }
     }
     read_notes(store, out);
@@ -378,9 +441,10 @@ std::vector<SheetStore::Place> SheetStore::member_records(const std::string& sto
 std::vector<SheetStore::Place> SheetStore::member_records(const std::string& store,
                                                           const std::vector<Date>& days,
                                                           const std::string& member) {
+    const Shard shard = shard_of_member(redis_, store, member);
     std::vector<RedisCommand> commands;
     for (const auto& day : days)
-        commands.push_back({"HGET", keys::sheets(only_shard(store), format_date(day)), "n"});
+        commands.push_back({"HGET", keys::sheets(shard, format_date(day)), "n"});
     const auto counts = redis_.pipeline(commands);
     // A field is "<kind letter><member>…": any letter, then the member.
     const std::string pattern = "?" + keys::glob_literal(member) + "*";
@@ -398,9 +462,8 @@ std::vector<SheetStore::Place> SheetStore::member_records(const std::string& sto
     while (!scans.empty()) {
         commands.clear();
         for (const auto& s : scans)
-            commands.push_back({"HSCAN",
-                                keys::sheet(only_shard(store), format_date(s.day), s.sheet),
-                                s.cursor, "MATCH", pattern, "COUNT", "1000"});
+            commands.push_back({"HSCAN", keys::sheet(shard, format_date(s.day), s.sheet), s.cursor,
+                                "MATCH", pattern, "COUNT", "1000"});
         const auto replies = redis_.pipeline(commands);
         std::vector<Scan> more;
         for (std::size_t i = 0; i < scans.size(); ++i) {
@@ -413,8 +476,13 @@ std::vector<SheetStore::Place> SheetStore::member_records(const std::string& sto
                 auto id = job_id_of_record(flat[k].str, scans[i].day);
                 auto record = decode_record(flat[k + 1].str);
                 if (id && record)
-                    out.push_back(
-                        {std::move(*id), scans[i].day, scans[i].sheet, flat[k].str, *record, {}});
+                    out.push_back({std::move(*id),
+                                   scans[i].day,
+                                   shard.index,
+                                   scans[i].sheet,
+                                   flat[k].str,
+                                   *record,
+                                   {}});
             }
             if (reply.elements[0].str != "0")
                 more.push_back({scans[i].day, scans[i].sheet, reply.elements[0].str});
@@ -435,30 +503,40 @@ std::vector<std::optional<JobState>> SheetStore::cancel(const std::string& store
     std::vector<std::optional<JobState>> out;
     if (places.empty()) return out;
     static const LuaScript cancel_records("cancel_records");
-    std::vector<std::string> args{unix_seconds(at),
-                                  keys::shard_prefix(only_shard(store)),
-                                  error,
-                                  reason,
-                                  code,
-                                  channel ? std::string(to_string(*channel)) : std::string()};
-    for (const auto& p : places) {
-        args.push_back(format_date(p.day));
-        args.push_back(std::to_string(p.sheet));
-        args.push_back(p.field);
-    }
-    const auto reply = cancel_records.run(
-        redis_,
-        {keys::counts(only_shard(store)), keys::sheet_due(only_shard(store)),
-         keys::webhooks_on(only_shard(store)), keys::webhook_events(only_shard(store))},
-        args);
-    reply.expect_ok("cancel_records");
-    if (reply.elements.size() != places.size())
-        throw RedisReplyError("cancel_records", "unexpected reply");
-    for (const auto& e : reply.elements) {
-        const auto record = e.str.empty() ? std::nullopt : decode_record(e.str);
-        const bool other_channel = record && channel && record->channel != *channel;
-        out.push_back(record && !other_channel ? std::optional<JobState>(record->state)
-                                               : std::nullopt);
+    // One call a shard, with the places in it.
+    std::map<int, std::vector<std::size_t>> by_shard;
+    for (std::size_t i = 0; i < places.size(); ++i)
+        by_shard[places[i].shard].push_back(i);
+    const int k = shard_count(redis_, store);
+    out.resize(places.size());
+    for (const auto& [index, items] : by_shard) {
+        const Shard shard{store, k, index};
+        std::vector<std::string> args{unix_seconds(at),
+                                      keys::shard_prefix(shard),
+                                      error,
+                                      reason,
+                                      code,
+                                      channel ? std::string(to_string(*channel)) : std::string()};
+        for (const auto i : items) {
+            args.push_back(format_date(places[i].day));
+            args.push_back(std::to_string(places[i].sheet));
+            args.push_back(places[i].field);
+        }
+        const auto reply =
+            cancel_records.run(redis_,
+                               {keys::counts(shard), keys::sheet_due(shard),
+                                keys::webhooks_on(shard), keys::webhook_events(shard)},
+                               args);
+        reply.expect_ok("cancel_records");
+        if (reply.elements.size() != items.size())
+            throw RedisReplyError("cancel_records", "unexpected reply");
+        for (std::size_t e = 0; e < items.size(); ++e) {
+            const auto& text = reply.elements[e].str;
+            const auto record = text.empty() ? std::nullopt : decode_record(text);
+            const bool other_channel = record && channel && record->channel != *channel;
+            out[items[e]] =
+                record && !other_channel ? std::optional<JobState>(record->state) : std::nullopt;
+        }
     }
     return out;
 }
@@ -467,35 +545,51 @@ void SheetStore::each_record(const std::string& store, const std::vector<Date>& 
                              const std::function<void(const Place&)>& each,
                              std::size_t sheets_per_read) {
     if (days.empty()) return;
+    const auto shards = shards_of(redis_, store);
     std::vector<RedisCommand> commands;
     for (const auto& day : days)
-        commands.push_back({"HGET", keys::sheets(only_shard(store), format_date(day)), "n"});
+        for (const auto& shard : shards)
+            commands.push_back({"HGET", keys::sheets(shard, format_date(day)), "n"});
     const auto counts = redis_.pipeline(commands);
-    std::vector<std::pair<std::size_t, int>> sheets;  // (index into days, sheet)
+    struct Sheet {
+        std::size_t day;  // index into days
+        int shard;
+        int sheet;
+    };
+    std::vector<Sheet> sheets;
     for (std::size_t d = 0; d < days.size(); ++d) {
-        const int n = count_of(counts[d]);
-        for (int i = 0; i < n; ++i)
-            sheets.emplace_back(d, i);
+        for (const auto& shard : shards) {
+            const int n =
+                count_of(counts[d * shards.size() + static_cast<std::size_t>(shard.index)]);
+            for (int i = 0; i < n; ++i)
+                sheets.push_back({d, shard.index, i});
+        }
     }
+    const int k = static_cast<int>(shards.size());
     const std::size_t slice = std::max<std::size_t>(sheets_per_read, 1);
     for (std::size_t first = 0; first < sheets.size(); first += slice) {
         const std::size_t last = std::min(sheets.size(), first + slice);
         commands.clear();
         for (std::size_t s = first; s < last; ++s)
             commands.push_back(
-                {"HGETALL", keys::sheet(only_shard(store), format_date(days[sheets[s].first]),
-                                        sheets[s].second)});
+                {"HGETALL", keys::sheet(Shard{store, k, sheets[s].shard},
+                                        format_date(days[sheets[s].day]), sheets[s].sheet)});
         const auto replies = redis_.pipeline(commands);
         std::vector<Place> places;
         for (std::size_t s = first; s < last; ++s) {
-            const Date& day = days[sheets[s].first];
+            const Date& day = days[sheets[s].day];
             const auto& flat = replies[s - first].expect_ok("HGETALL sheet").elements;
-            for (std::size_t k = 0; k + 1 < flat.size(); k += 2) {
-                auto id = job_id_of_record(flat[k].str, day);
-                auto record = decode_record(flat[k + 1].str);
+            for (std::size_t f = 0; f + 1 < flat.size(); f += 2) {
+                auto id = job_id_of_record(flat[f].str, day);
+                auto record = decode_record(flat[f + 1].str);
                 if (id && record)
-                    places.push_back(
-                        Place{std::move(*id), day, sheets[s].second, flat[k].str, *record, {}});
+                    places.push_back(Place{std::move(*id),
+                                           day,
+                                           sheets[s].shard,
+                                           sheets[s].sheet,
+                                           flat[f].str,
+                                           *record,
+                                           {}});
             }
         }
         read_notes(store, places);

@@ -56,19 +56,22 @@ class SheetStore {
     // Sets the store's layout (only ever forward: a migration's last step).
     void set_layout(const std::string& store, int layout);
 
-    // The sheet count of `store`'s day `day`: the one set before, else
-    // sheet_count(expected), set now.
-    int sheets_for_day(const std::string& store, const Date& day, std::size_t expected);
-    // The sheet count of the day if one was set; nothing is written (the
-    // preview asks). Throws RedisReplyError for a count that is not one.
-    std::optional<int> day_sheet_count(const std::string& store, const Date& day);
+    // The sheet counts of `store`'s day `day`, a count a shard: the one
+    // set before, else the shard's share of `expected` (even_day_sheets),
+    // set now.
+    DaySheets sheets_for_day(const std::string& store, const Date& day, std::size_t expected);
+    // The same without writing anything (the preview asks): a shard whose
+    // count is not set yet answers the count it would get. Throws
+    // RedisReplyError for a count that is not one.
+    DaySheets day_sheets(const std::string& store, const Date& day, std::size_t expected);
 
     // Writes `jobs` (all of `store`, due on `day`, which starts at
-    // `day_start`) as planned or held records of the day's `sheets` sheets,
-    // each unless its record exists; returns how many were created. Throws
-    // RedisError, and std::invalid_argument for a job whose id is not one.
-    std::size_t plan(const std::string& store, const Date& day, SysSeconds day_start, int sheets,
-                     const std::vector<Job>& jobs);
+    // `day_start`) as planned or held records of the day's `sheets`, each in
+    // its member's shard and sheet, unless its record exists; returns how
+    // many were created. Throws RedisError, and std::invalid_argument for a
+    // job whose id is not one.
+    std::size_t plan(const std::string& store, const Date& day, SysSeconds day_start,
+                     const DaySheets& sheets, const std::vector<Job>& jobs);
 
     // plan, pipelined behind other work, for planning (as
     // JobStore::send_create): `send_plan` appends the calls writing `jobs`
@@ -77,16 +80,17 @@ class SheetStore {
     // records it created. Until all are collected the connection must carry
     // nothing else, and after an exception it must be dropped. Throws
     // RedisError (also for NOSCRIPT), std::invalid_argument as plan.
-    void send_plan(const std::string& store, const Date& day, SysSeconds day_start, int sheets,
-                   const std::vector<Job>& jobs);
+    void send_plan(const std::string& store, const Date& day, SysSeconds day_start,
+                   const DaySheets& sheets, const std::vector<Job>& jobs);
     std::size_t collect_planned();
 
-    // Every sheet of the day, and the day's keys, expire at `at`.
-    void expire_day(const std::string& store, const Date& day, int sheets, SysSeconds at);
+    // Every sheet of the day in every shard, and the day's keys, expire at `at`.
+    void expire_day(const std::string& store, const Date& day, const DaySheets& sheets,
+                    SysSeconds at);
 
-    // The record of job `job_id` due on `day` of `sheets` sheets.
-    std::optional<JobRecord> record(const std::string& store, const Date& day, int sheets,
-                                    const std::string& job_id);
+    // The record of job `job_id` due on `day` cut into `sheets`.
+    std::optional<JobRecord> record(const std::string& store, const Date& day,
+                                    const DaySheets& sheets, const std::string& job_id);
 
     // The record of `job`, due on `day` starting at `day_start`, as planning
     // writes it. Throws std::invalid_argument for a joined id that is not one.
@@ -94,10 +98,12 @@ class SheetStore {
 
     // --- Reading and cancelling records (the readers of a layout-2 store) ---
 
-    // Where a job's record is: the due day, the sheet, the field, the record.
+    // Where a job's record is: the due day, the shard and its sheet, the
+    // field, the record.
     struct Place {
         std::string job_id;
         Date day;
+        int shard = 0;
         int sheet = 0;
         std::string field;
         JobRecord record;
@@ -115,8 +121,8 @@ class SheetStore {
     std::vector<std::optional<Place>> locate(const std::string& store,
                                              const std::vector<std::string>& job_ids);
 
-    // The due days holding jobs of occasion date `occasion` (days:<date>),
-    // earliest first. Throws RedisError.
+    // The due days holding jobs of occasion date `occasion` (days:<date>,
+    // united over the shards), earliest first. Throws RedisError.
     std::vector<Date> due_days(const std::string& store, const Date& occasion);
 
     // The job `job_id` as its record says (job_of_record), or nullopt as
@@ -125,8 +131,9 @@ class SheetStore {
     std::optional<Job> find(const std::string& store, const std::string& job_id,
                             const date::time_zone* zone);
 
-    // Every record of `store`'s due day `day`, by sheet (one HGET and one
-    // pipelined HGETALL a sheet); none when the day has no sheets. A field
+    // Every record of `store`'s due day `day`, by shard and sheet (a
+    // pipelined HGET a shard and a pipelined HGETALL a sheet); none when the
+    // day has no sheets. A field
     // or value that is not a record is left out. Throws RedisError.
     std::vector<Place> day_records(const std::string& store, const Date& day);
     // The same as jobs (job_of_record), in the order of the sheets.
@@ -191,8 +198,10 @@ class SheetStore {
     void read_notes(const std::string& store, std::vector<Place>& places);
     // The script calls writing `jobs` (plan's and send_plan's).
     std::vector<LuaScript::Call> plan_calls(const std::string& store, const Date& day,
-                                            SysSeconds day_start, int sheets,
+                                            SysSeconds day_start, const DaySheets& sheets,
                                             const std::vector<Job>& jobs) const;
+    // The sheet count of `day` in each shard of `store` (0: none set).
+    std::vector<int> set_counts(const std::string& store, const Date& day);
     std::deque<std::size_t> unread_;  // send_plan: calls of each batch not yet collected
     bool plan_loaded_ = false;
 };

@@ -8,6 +8,7 @@
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
 #include "io/segment_store.h"
+#include "io/shard_map.h"
 
 namespace huitou {
 namespace {
@@ -43,16 +44,13 @@ std::vector<VisitRecorded> VisitStore::record(const std::vector<Visit>& visits, 
         const StoreConfig* store = config_.find_store(visit.store);
         assert(store && "make_visit checks the store");
         const auto& w = store->winback;
-        const auto& s = visit.store;
+        const Shard s = shard_of_member(redis_, visit.store, visit.member_id);
         LuaScript::Call call{
-            {keys::visit_state(only_shard(s), visit.member_id),
-             keys::member(only_shard(s), visit.member_id), keys::winback(only_shard(s), "lapse"),
-             keys::winback(only_shard(s), "returned"), keys::winback(only_shard(s), "lapsed"),
-             keys::winback(only_shard(s), "reminded"), keys::winback(only_shard(s), "churned"),
-             keys::winback(only_shard(s), "counts"), keys::due(only_shard(s)),
-             keys::counts(only_shard(s)), keys::webhooks_on(only_shard(s)),
-             keys::webhook_events(only_shard(s))},
-            {visit.member_id, keys::job_prefix(only_shard(s)), visit.key,
+            {keys::visit_state(s, visit.member_id), keys::member(s, visit.member_id),
+             keys::winback(s, "lapse"), keys::winback(s, "returned"), keys::winback(s, "lapsed"),
+             keys::winback(s, "reminded"), keys::winback(s, "churned"), keys::winback(s, "counts"),
+             keys::due(s), keys::counts(s), keys::webhooks_on(s), keys::webhook_events(s)},
+            {visit.member_id, keys::job_prefix(s), visit.key,
              std::to_string(visit.at.time_since_epoch().count()),
              std::to_string(day_number(visit.day)), format_date(visit.day),
              visit.amount_cents ? std::to_string(*visit.amount_cents) : std::string{},
@@ -95,7 +93,8 @@ std::vector<VisitRecorded> VisitStore::record(const std::vector<Visit>& visits, 
 
 std::optional<VisitState> VisitStore::state(const std::string& store,
                                             const std::string& member_id) {
-    const auto reply = redis_.command({"HGETALL", keys::visit_state(only_shard(store), member_id)});
+    const auto reply = redis_.command(
+        {"HGETALL", keys::visit_state(shard_of_member(redis_, store, member_id), member_id)});
     reply.expect_ok("HGETALL visit state");
     if (reply.elements.empty()) return std::nullopt;
     return visit_state_from_fields(field_map(reply));

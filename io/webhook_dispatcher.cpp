@@ -11,6 +11,7 @@
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
 #include "io/redis_outage.h"
+#include "io/shard_map.h"
 #include "io/webhook_store.h"
 
 namespace huitou {
@@ -52,6 +53,7 @@ void expect_exec(const std::vector<RedisReply>& replies, const char* what) {
 
 struct WebhookDispatcher::Call {
     std::string store;
+    Shard shard;                                // whose stream holds the event
     const WebhookEndpoint* endpoint = nullptr;  // into endpoints_, stable during a round
     std::string stream_id;
     std::optional<WebhookEvent> event;  // nullopt: no longer in the stream
@@ -144,9 +146,11 @@ std::size_t WebhookDispatcher::run_round() {
         if (!serves_(store)) continue;
         for (const auto& endpoint : endpoints_) {
             if (!endpoint.covers(store)) continue;
-            take_in(store, endpoint);
-            auto due = due_calls(store, endpoint, now);
-            std::move(due.begin(), due.end(), std::back_inserter(calls));
+            for (const auto& shard : shards_of(redis(), store)) {
+                take_in(shard, endpoint);
+                auto due = due_calls(shard, endpoint, now);
+                std::move(due.begin(), due.end(), std::back_inserter(calls));
+            }
         }
     }
     if (calls.empty()) return 0;
@@ -177,16 +181,17 @@ void WebhookDispatcher::maintain() {
         std::chrono::duration_cast<std::chrono::milliseconds>(webhook_event_keep).count();
     std::vector<RedisCommand> trims;
     for (const auto& s : served)
-        trims.push_back({"XTRIM", keys::webhook_events(only_shard(s)), "MINID", "~",
-                         std::to_string(redis_ms - keep_ms)});
+        for (const auto& shard : shards_of(redis(), s))
+            trims.push_back({"XTRIM", keys::webhook_events(shard), "MINID", "~",
+                             std::to_string(redis_ms - keep_ms)});
     if (!trims.empty()) expect_exec(redis().pipeline(trims), "XTRIM webhook events");
 }
 
-void WebhookDispatcher::take_in(const std::string& store, const WebhookEndpoint& endpoint) {
-    const auto cur_key = keys::webhook_state(only_shard(store), "cur", endpoint.id);
-    const auto replay_key = keys::webhook_state(only_shard(store), "replay", endpoint.id);
-    const auto q_key = keys::webhook_state(only_shard(store), "q", endpoint.id);
-    const auto events_key = keys::webhook_events(only_shard(store));
+void WebhookDispatcher::take_in(const Shard& shard, const WebhookEndpoint& endpoint) {
+    const auto cur_key = keys::webhook_state(shard, "cur", endpoint.id);
+    const auto replay_key = keys::webhook_state(shard, "replay", endpoint.id);
+    const auto q_key = keys::webhook_state(shard, "q", endpoint.id);
+    const auto events_key = keys::webhook_events(shard);
     const auto batch = std::to_string(options_.intake_batch);
     auto first = redis().pipeline(
         {{"GET", cur_key}, {"LRANGE", replay_key, "0", std::to_string(options_.intake_batch - 1)}});
@@ -240,7 +245,7 @@ void WebhookDispatcher::take_in(const std::string& store, const WebhookEndpoint&
     const WebhookIntake placed = place_webhook_events(events, queues);
     std::vector<RedisCommand> writes{{"MULTI"}};
     if (!placed.heads.empty()) {
-        RedisCommand zadd{"ZADD", keys::webhook_state(only_shard(store), "due", endpoint.id)};
+        RedisCommand zadd{"ZADD", keys::webhook_state(shard, "due", endpoint.id)};
         for (const auto& id : placed.heads) {
             zadd.push_back(unix_seconds(clock_.now()));
             zadd.push_back(id);
@@ -261,25 +266,30 @@ void WebhookDispatcher::take_in(const std::string& store, const WebhookEndpoint&
     expect_exec(redis().pipeline(writes), "webhook intake");
 }
 
-std::vector<WebhookDispatcher::Call> WebhookDispatcher::due_calls(const std::string& store,
+std::vector<WebhookDispatcher::Call> WebhookDispatcher::due_calls(const Shard& shard,
                                                                   const WebhookEndpoint& endpoint,
                                                                   SysSeconds now) {
-    const auto due_key = keys::webhook_state(only_shard(store), "due", endpoint.id);
+    const std::string& store = shard.store;
+    const auto due_key = keys::webhook_state(shard, "due", endpoint.id);
     const auto ids = redis().command({"ZRANGEBYSCORE", due_key, "-inf", unix_seconds(now), "LIMIT",
                                       "0", std::to_string(options_.per_endpoint)});
     ids.expect_ok("ZRANGEBYSCORE webhook due");
     if (counters_) {
         const auto waiting = redis().command({"ZCARD", due_key});
         waiting.expect_ok("ZCARD webhook due");
-        counters_->waiting.set({store, endpoint.id}, static_cast<double>(waiting.integer));
-        if (waiting.integer == 0) counters_->oldest.set({store, endpoint.id}, 0);
+        // (A store over K shards: the gauge is its shards' sum, and an
+        // emptied shard resets the oldest only when it is the only one.)
+        if (shard.index == 0) counters_->waiting.set({store, endpoint.id}, 0);
+        counters_->waiting.set(
+            {store, endpoint.id},
+            counters_->waiting.value({store, endpoint.id}) + static_cast<double>(waiting.integer));
+        if (waiting.integer == 0 && shard.k == 1) counters_->oldest.set({store, endpoint.id}, 0);
     }
     if (ids.elements.empty()) return {};
     std::vector<RedisCommand> reads;
     for (const auto& id : ids.elements) {
-        reads.push_back({"XRANGE", keys::webhook_events(only_shard(store)), id.str, id.str});
-        reads.push_back(
-            {"HGET", keys::webhook_state(only_shard(store), "try", endpoint.id), id.str});
+        reads.push_back({"XRANGE", keys::webhook_events(shard), id.str, id.str});
+        reads.push_back({"HGET", keys::webhook_state(shard, "try", endpoint.id), id.str});
     }
     const auto replies = redis().pipeline(reads);
     expect_exec(replies, "webhook due events");
@@ -287,6 +297,7 @@ std::vector<WebhookDispatcher::Call> WebhookDispatcher::due_calls(const std::str
     for (std::size_t i = 0; i < ids.elements.size(); ++i) {
         Call c;
         c.store = store;
+        c.shard = shard;
         c.endpoint = &endpoint;
         c.stream_id = ids.elements[i].str;
         if (!replies[2 * i].elements.empty()) c.event = event_of(replies[2 * i].elements[0]);
@@ -311,8 +322,8 @@ void WebhookDispatcher::perform(std::vector<Call>& calls) {
                 continue;
             }
             const StoreConfig* store = config_.find_store(c.store);
-            const std::string body =
-                webhook_body(c.store, *c.event, store ? store->zone : find_zone("UTC"));
+            const std::string body = webhook_body(
+                c.store, *c.event, store ? store->zone : find_zone("UTC"), c.shard.tag());
             // The signature's timestamp is the real time, not the injected
             // clock: receivers compare it with their own clocks.
             const long long ts = std::chrono::duration_cast<std::chrono::seconds>(
@@ -323,12 +334,12 @@ void WebhookDispatcher::perform(std::vector<Call>& calls) {
             request.url = c.endpoint->url;
             request.timeout = options_.timeout;
             request.body = body;
-            request.headers = {
-                "Content-Type: application/json", "User-Agent: huitou-webhooks/1",
-                std::string(webhook_id_header) + ": " + webhook_event_id(c.store, c.stream_id),
-                std::string(webhook_timestamp_header) + ": " + std::to_string(ts),
-                std::string(webhook_signature_header) + ": " +
-                    webhook_signature(c.endpoint->secret, ts, body)};
+            request.headers = {"Content-Type: application/json", "User-Agent: huitou-webhooks/1",
+                               std::string(webhook_id_header) + ": " +
+                                   webhook_event_id(c.shard.tag(), c.stream_id),
+                               std::string(webhook_timestamp_header) + ": " + std::to_string(ts),
+                               std::string(webhook_signature_header) + ": " +
+                                   webhook_signature(c.endpoint->secret, ts, body)};
             try {
                 const auto response = http.perform(request);
                 c.status = response.status;
@@ -352,8 +363,8 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
     std::vector<RedisCommand> reads;
     for (const auto& c : calls)
         if (c.event && !c.event->member.empty())
-            reads.push_back({"HGET", keys::webhook_state(only_shard(c.store), "q", c.endpoint->id),
-                             c.event->member});
+            reads.push_back(
+                {"HGET", keys::webhook_state(c.shard, "q", c.endpoint->id), c.event->member});
     const auto queues = reads.empty() ? std::vector<RedisReply>{} : redis().pipeline(reads);
     expect_exec(queues, "HGET webhook queue");
 
@@ -363,8 +374,8 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
     std::size_t q = 0;
     for (const auto& c : calls) {
         const std::string& e = c.endpoint->id;
-        const std::string due_key = keys::webhook_state(only_shard(c.store), "due", e);
-        const std::string try_key = keys::webhook_state(only_shard(c.store), "try", e);
+        const std::string due_key = keys::webhook_state(c.shard, "due", e);
+        const std::string try_key = keys::webhook_state(c.shard, "try", e);
         const bool has_member = c.event && !c.event->member.empty();
         const std::string queue = has_member ? queues[q++].str : std::string();
         // An event no longer kept cannot be tried again: it is given up at once.
@@ -382,7 +393,7 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
             writes.push_back({"ZREM", due_key, c.stream_id});
             writes.push_back({"HDEL", try_key, c.stream_id});
             if (has_member) {
-                const auto q_key = keys::webhook_state(only_shard(c.store), "q", e);
+                const auto q_key = keys::webhook_state(c.shard, "q", e);
                 const WebhookPop pop = pop_webhook_head(queue, c.stream_id);
                 if (pop.queue.empty())
                     writes.push_back({"HDEL", q_key, c.event->member});
@@ -392,7 +403,7 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
             }
         }
         writes.push_back({"XADD",
-                          keys::webhook_state(only_shard(c.store), "log", e),
+                          keys::webhook_state(c.shard, "log", e),
                           "MAXLEN",
                           "~",
                           std::to_string(webhook_log_keep),
@@ -400,7 +411,7 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
                           "at",
                           unix_seconds(now),
                           "ev",
-                          webhook_event_id(c.store, c.stream_id),
+                          webhook_event_id(c.shard.tag(), c.stream_id),
                           "t",
                           c.event ? c.event->type : std::string(),
                           "m",
@@ -423,7 +434,7 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
         }
         if (next.outcome == WebhookNext::Outcome::failed)
             spdlog::warn("webhook {} to {}: given up after {} attempts ({})",
-                         webhook_event_id(c.store, c.stream_id), e, c.attempt,
+                         webhook_event_id(c.shard.tag(), c.stream_id), e, c.attempt,
                          c.error.empty() ? "HTTP " + std::to_string(c.status) : c.error);
     }
     expect_exec(redis().pipeline(writes), "webhook settle");

@@ -41,6 +41,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/metrics.h"
+#include "core/store_shards.h"
 #include "core/webhook_endpoint.h"
 #include "io/redis_connection.h"
 
@@ -78,8 +79,10 @@ class WebhookDispatcher {
   private:
     struct Call;
     struct Counters;
-    void take_in(const std::string& store, const WebhookEndpoint& endpoint);
-    std::vector<Call> due_calls(const std::string& store, const WebhookEndpoint& endpoint,
+    // Per shard of a store (a store over K shards has K event streams, each
+    // with its own cursor, queues and due set per endpoint).
+    void take_in(const Shard& shard, const WebhookEndpoint& endpoint);
+    std::vector<Call> due_calls(const Shard& shard, const WebhookEndpoint& endpoint,
                                 SysSeconds now);
     void perform(std::vector<Call>& calls);
     void settle(const std::vector<Call>& calls);

@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdlib>
 #include <tuple>
 
 #include "core/webhook_plan.h"
 #include "io/random_bytes.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 
 namespace huitou {
 namespace {
@@ -40,11 +42,11 @@ std::optional<WebhookEndpoint> endpoint_of(const std::string& id, const FieldMap
     return e;
 }
 
-// The endpoint's per-store state, all of it.
-std::vector<std::string> state_keys(const std::string& store, const std::string& endpoint) {
+// The endpoint's state in one shard of a store, all of it.
+std::vector<std::string> state_keys(const Shard& shard, const std::string& endpoint) {
     std::vector<std::string> out;
     for (const char* name : {"cur", "due", "q", "try", "replay", "log"})
-        out.push_back(keys::webhook_state(only_shard(store), name, endpoint));
+        out.push_back(keys::webhook_state(shard, name, endpoint));
     return out;
 }
 
@@ -82,18 +84,21 @@ WebhookEndpoint WebhookStore::add(const std::string& url, bool all_stores,
     // The cursor first, at the stream's last entry, then the flag: every
     // event written after the flag is after the cursor, and nothing of the
     // past (other endpoints' events) is sent to the new one.
+    // (A store over K shards: each shard's stream, cursor and flag.)
     std::vector<RedisCommand> flags;
     for (const auto& s : flag_stores) {
         if (!e.covers(s)) continue;
-        const auto last = redis_.command(
-            {"XREVRANGE", keys::webhook_events(only_shard(s)), "+", "-", "COUNT", "1"});
-        last.expect_ok("XREVRANGE webhook events");
-        redis_
-            .command(
-                {"SET", keys::webhook_state(only_shard(s), "cur", e.id),
-                 last.elements.empty() ? std::string("0-0") : last.elements[0].elements[0].str})
-            .expect_ok("SET webhook cursor");
-        flags.push_back({"SET", keys::webhooks_on(only_shard(s)), "1"});
+        for (const auto& shard : shards_of(redis_, s)) {
+            const auto last =
+                redis_.command({"XREVRANGE", keys::webhook_events(shard), "+", "-", "COUNT", "1"});
+            last.expect_ok("XREVRANGE webhook events");
+            redis_
+                .command(
+                    {"SET", keys::webhook_state(shard, "cur", e.id),
+                     last.elements.empty() ? std::string("0-0") : last.elements[0].elements[0].str})
+                .expect_ok("SET webhook cursor");
+            flags.push_back({"SET", keys::webhooks_on(shard), "1"});
+        }
     }
     if (!flags.empty())
         for (const auto& r : redis_.pipeline(flags))
@@ -137,10 +142,12 @@ bool WebhookStore::remove(const std::string& id,
     if (removed.back().elements.empty() || removed.back().elements[0].integer != 1) return false;
     std::vector<RedisCommand> deletes;
     for (const auto& s : configured_stores) {
-        RedisCommand del{"DEL"};
-        for (auto& k : state_keys(s, id))
-            del.push_back(std::move(k));
-        deletes.push_back(std::move(del));
+        for (const auto& shard : shards_of(redis_, s)) {  // a DEL a shard: one slot each
+            RedisCommand del{"DEL"};
+            for (auto& k : state_keys(shard, id))
+                del.push_back(std::move(k));
+            deletes.push_back(std::move(del));
+        }
     }
     if (!deletes.empty())
         for (const auto& r : redis_.pipeline(deletes))
@@ -155,10 +162,12 @@ void WebhookStore::sync_flags(const std::vector<std::string>& stores,
     for (const auto& s : stores) {
         const bool covered = std::any_of(endpoints.begin(), endpoints.end(),
                                          [&](const WebhookEndpoint& e) { return e.covers(s); });
-        if (covered)
-            writes.push_back({"SET", keys::webhooks_on(only_shard(s)), "1"});
-        else
-            writes.push_back({"DEL", keys::webhooks_on(only_shard(s))});
+        for (const auto& shard : shards_of(redis_, s)) {
+            if (covered)
+                writes.push_back({"SET", keys::webhooks_on(shard), "1"});
+            else
+                writes.push_back({"DEL", keys::webhooks_on(shard)});
+        }
     }
     if (writes.empty()) return;
     for (const auto& r : redis_.pipeline(writes))
@@ -167,12 +176,26 @@ void WebhookStore::sync_flags(const std::vector<std::string>& stores,
 
 std::vector<WebhookAttempt> WebhookStore::log(const std::string& store, const std::string& endpoint,
                                               std::size_t limit) {
-    const auto reply =
-        redis_.command({"XREVRANGE", keys::webhook_state(only_shard(store), "log", endpoint), "+",
-                        "-", "COUNT", std::to_string(limit)});
-    reply.expect_ok("XREVRANGE webhook log");
+    // Each shard's log, newest first, merged (a store over K shards has K).
+    std::vector<RedisCommand> reads;
+    for (const auto& shard : shards_of(redis_, store))
+        reads.push_back({"XREVRANGE", keys::webhook_state(shard, "log", endpoint), "+", "-",
+                         "COUNT", std::to_string(limit)});
+    std::vector<RedisReply> entries;
+    for (auto& reply : redis_.pipeline(reads))
+        for (auto& entry : reply.expect_ok("XREVRANGE webhook log").elements)
+            entries.push_back(std::move(entry));
+    if (reads.size() > 1) {
+        // Stream ids "<ms>-<n>": newest first across the shards' logs.
+        const auto ms = [](const RedisReply& e) {
+            return e.elements.empty() ? 0 : std::atoll(e.elements[0].str.c_str());
+        };
+        std::stable_sort(entries.begin(), entries.end(),
+                         [&](const RedisReply& a, const RedisReply& b) { return ms(a) > ms(b); });
+        if (entries.size() > limit) entries.resize(limit);
+    }
     std::vector<WebhookAttempt> out;
-    for (const auto& entry : reply.elements) {
+    for (const auto& entry : entries) {
         if (entry.elements.size() < 2) continue;
         const FieldMap f = field_map(entry.elements[1]);
         WebhookAttempt a;
@@ -196,26 +219,29 @@ std::size_t WebhookStore::replay(const std::string& store, const WebhookEndpoint
     const auto ms = [](SysSeconds t) {
         return std::to_string(t.time_since_epoch().count() * 1000);
     };
-    std::string start = ms(from);
     const std::string end = std::to_string(to.time_since_epoch().count() * 1000 + 999);
     std::size_t asked = 0;
-    for (;;) {
-        const auto page = redis_.command(
-            {"XRANGE", keys::webhook_events(only_shard(store)), start, end, "COUNT", "1000"});
-        page.expect_ok("XRANGE webhook events");
-        if (page.elements.empty()) break;
-        RedisCommand push{"RPUSH", keys::webhook_state(only_shard(store), "replay", endpoint.id)};
-        for (const auto& entry : page.elements) {
-            if (entry.elements.size() < 2) continue;
-            if (endpoint.wants(text_of(field_map(entry.elements[1]), "t")))
-                push.push_back(entry.elements[0].str);
+    // Each shard's own events, into its own replay list.
+    for (const auto& shard : shards_of(redis_, store)) {
+        std::string start = ms(from);
+        for (;;) {
+            const auto page = redis_.command(
+                {"XRANGE", keys::webhook_events(shard), start, end, "COUNT", "1000"});
+            page.expect_ok("XRANGE webhook events");
+            if (page.elements.empty()) break;
+            RedisCommand push{"RPUSH", keys::webhook_state(shard, "replay", endpoint.id)};
+            for (const auto& entry : page.elements) {
+                if (entry.elements.size() < 2) continue;
+                if (endpoint.wants(text_of(field_map(entry.elements[1]), "t")))
+                    push.push_back(entry.elements[0].str);
+            }
+            if (push.size() > 2) {
+                redis_.command(push).expect_ok("RPUSH webhook replay");
+                asked += push.size() - 2;
+            }
+            if (page.elements.size() < 1000) break;
+            start = "(" + page.elements.back().elements[0].str;
         }
-        if (push.size() > 2) {
-            redis_.command(push).expect_ok("RPUSH webhook replay");
-            asked += push.size() - 2;
-        }
-        if (page.elements.size() < 1000) break;
-        start = "(" + page.elements.back().elements[0].str;
     }
     return asked;
 }

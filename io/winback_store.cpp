@@ -4,6 +4,7 @@
 
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 
 namespace huitou {
 namespace {
@@ -32,11 +33,11 @@ WinbackStore::WinbackStore(RedisConnection& redis, const SchedulerConfig& config
 
 std::vector<std::string> WinbackStore::due(const std::string& store, int day) {
     const auto until = std::to_string(day);
-    const auto replies = redis_.pipeline({
-        {"ZRANGEBYSCORE", keys::winback(only_shard(store), "lapse"), "-inf", until},
-        {"ZRANGEBYSCORE", keys::winback(only_shard(store), "lapsed"), "-inf", until},
-        {"ZRANGEBYSCORE", keys::winback(only_shard(store), "reminded"), "-inf", until},
-    });
+    std::vector<RedisCommand> commands;
+    for (const auto& shard : shards_of(redis_, store))
+        for (const char* state : {"lapse", "lapsed", "reminded"})
+            commands.push_back({"ZRANGEBYSCORE", keys::winback(shard, state), "-inf", until});
+    const auto replies = redis_.pipeline(commands);
     std::vector<std::string> ids;
     std::set<std::string> seen;
     for (const auto& reply : replies) {
@@ -50,9 +51,11 @@ std::vector<std::string> WinbackStore::due(const std::string& store, int day) {
 
 std::vector<WinbackCandidate> WinbackStore::read(const std::string& store,
                                                  const std::vector<std::string>& member_ids) {
+    const int k = shard_count(redis_, store);  // read before the pipeline
     for (const auto& id : member_ids) {
-        redis_.append({"HGETALL", keys::visit_state(only_shard(store), id)});
-        redis_.append({"HGETALL", keys::member(only_shard(store), id)});
+        const Shard shard{store, k, member_shard(id, k)};
+        redis_.append({"HGETALL", keys::visit_state(shard, id)});
+        redis_.append({"HGETALL", keys::member(shard, id)});
     }
     std::vector<WinbackCandidate> out;
     out.reserve(member_ids.size());
@@ -76,20 +79,17 @@ std::vector<bool> WinbackStore::apply(const std::string& store,
     std::vector<LuaScript::Call> calls;
     calls.reserve(transitions.size());
     for (const auto& t : transitions) {
+        const Shard shard = shard_of_member(redis_, store, t.member_id);
         calls.push_back(
-            {{keys::visit_state(only_shard(store), t.member_id),
-              keys::winback(only_shard(store), "lapse"),
-              keys::winback(only_shard(store), "returned"),
-              keys::winback(only_shard(store), "lapsed"),
-              keys::winback(only_shard(store), "reminded"),
-              keys::winback(only_shard(store), "churned"),
-              keys::winback(only_shard(store), "counts"), keys::due(only_shard(store)),
-              keys::counts(only_shard(store)), keys::webhooks_on(only_shard(store)),
-              keys::webhook_events(only_shard(store))},
+            {{keys::visit_state(shard, t.member_id), keys::winback(shard, "lapse"),
+              keys::winback(shard, "returned"), keys::winback(shard, "lapsed"),
+              keys::winback(shard, "reminded"), keys::winback(shard, "churned"),
+              keys::winback(shard, "counts"), keys::due(shard), keys::counts(shard),
+              keys::webhooks_on(shard), keys::webhook_events(shard)},
              {t.member_id, format_date(t.before.last_date), std::string(to_string(t.before.state)),
               std::to_string(t.before.step), std::string(to_string(t.step.state)),
               std::to_string(t.step.step), std::to_string(t.step.day), counter_for(t.step),
-              t.step.job ? t.step.job->id : std::string{}, keys::job_prefix(only_shard(store)),
+              t.step.job ? t.step.job->id : std::string{}, keys::job_prefix(shard),
               std::to_string(now.time_since_epoch().count()),
               std::to_string(config_.job_retention.count())}});
     }
@@ -105,25 +105,32 @@ std::vector<bool> WinbackStore::apply(const std::string& store,
 WinbackCounts WinbackStore::counts(const std::string& store, int day) {
     const auto today = std::to_string(day);
     const auto after = "(" + today;
-    const auto r = redis_.pipeline({
-        {"ZCOUNT", keys::winback(only_shard(store), "lapse"), after, "+inf"},
-        {"ZCOUNT", keys::winback(only_shard(store), "returned"), after, "+inf"},
-        {"ZCOUNT", keys::winback(only_shard(store), "lapse"), "-inf", today},
-        {"ZCARD", keys::winback(only_shard(store), "lapsed")},
-        {"ZCARD", keys::winback(only_shard(store), "reminded")},
-        {"ZCARD", keys::winback(only_shard(store), "churned")},
-        {"HGETALL", keys::winback(only_shard(store), "counts")},
-    });
-    for (const auto& reply : r)
+    // Each shard counts its own members: the store's counts are their sums.
+    const auto shards = shards_of(redis_, store);
+    std::vector<RedisCommand> commands;
+    for (const auto& shard : shards) {
+        commands.insert(commands.end(),
+                        {{"ZCOUNT", keys::winback(shard, "lapse"), after, "+inf"},
+                         {"ZCOUNT", keys::winback(shard, "returned"), after, "+inf"},
+                         {"ZCOUNT", keys::winback(shard, "lapse"), "-inf", today},
+                         {"ZCARD", keys::winback(shard, "lapsed")},
+                         {"ZCARD", keys::winback(shard, "reminded")},
+                         {"ZCARD", keys::winback(shard, "churned")},
+                         {"HGETALL", keys::winback(shard, "counts")}});
+    }
+    const auto replies = redis_.pipeline(commands);
+    for (const auto& reply : replies)
         reply.expect_ok("win-back counts");
     WinbackCounts c;
-    c.returned = r[1].integer;
-    c.active = r[0].integer - c.returned;
-    c.lapsed = r[2].integer + r[3].integer;
-    c.reminded = r[4].integer;
-    c.churned = r[5].integer;
-    for (std::size_t i = 0; i + 1 < r[6].elements.size(); i += 2) {
-        c.totals[r[6].elements[i].str] = std::stoll(r[6].elements[i + 1].str);
+    for (std::size_t s = 0; s < shards.size(); ++s) {
+        const RedisReply* r = &replies[7 * s];
+        c.returned += r[1].integer;
+        c.active += r[0].integer - r[1].integer;
+        c.lapsed += r[2].integer + r[3].integer;
+        c.reminded += r[4].integer;
+        c.churned += r[5].integer;
+        for (std::size_t i = 0; i + 1 < r[6].elements.size(); i += 2)
+            c.totals[r[6].elements[i].str] += std::stoll(r[6].elements[i + 1].str);
     }
     return c;
 }

@@ -14,6 +14,7 @@
 #include "io/member_eraser.h"
 #include "io/member_store.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 #include "io/winback_store.h"
 #include "scheduler/admin_views.h"
 #include "scheduler/day_preview.h"
@@ -278,7 +279,8 @@ HttpReply AdminApi::member_batch(const HttpRequest& req) {
             // A merge names a member that exists, as PATCH does.
             std::vector<RedisCommand> exists;
             for (const auto& rec : records)
-                exists.push_back({"EXISTS", keys::member(only_shard(store), rec.id)});
+                exists.push_back(
+                    {"EXISTS", keys::member(shard_of_member(redis, store, rec.id), rec.id)});
             const auto replies = redis.pipeline(exists);
             std::vector<MemberRecord> kept;
             std::vector<std::size_t> kept_at;

@@ -29,6 +29,7 @@
 #include "io/consent_store.h"
 #include "io/member_store.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 #include "io/visit_store.h"
 #include "scheduler/admin_api.h"
 #include "scheduler/store_access.h"
@@ -91,10 +92,15 @@ std::vector<BatchResult> AdminApi::record_events(RedisConnection& redis, const s
     }
 
     // One round trip: each id's first answer, if any, and whether its member exists.
+    // An event's once key is in its member's shard (the scripts that take
+    // it write her keys).
+    const auto shard_of = [&](std::size_t i) {
+        return shard_of_member(redis, store, events[i]->member_id);
+    };
     std::vector<RedisCommand> reads;
     for (const auto i : fresh) {
-        reads.push_back({"GET", keys::event(only_shard(store), events[i]->event_id)});
-        reads.push_back({"EXISTS", keys::member(only_shard(store), events[i]->member_id)});
+        reads.push_back({"GET", keys::event(shard_of(i), events[i]->event_id)});
+        reads.push_back({"EXISTS", keys::member(shard_of(i), events[i]->member_id)});
     }
     const auto replies = redis.pipeline(reads);
     std::vector<std::size_t> visits, cards, consents;
@@ -123,8 +129,8 @@ std::vector<BatchResult> AdminApi::record_events(RedisConnection& redis, const s
 
     std::vector<RedisCommand> keep;  // the first answers to remember
     const auto remember = [&](std::size_t i, const nlohmann::json& answer) {
-        keep.push_back({"SET", keys::event(only_shard(store), events[i]->event_id), answer.dump(),
-                        "EX", std::to_string(kEventIdKeepSeconds)});
+        keep.push_back({"SET", keys::event(shard_of(i), events[i]->event_id), answer.dump(), "EX",
+                        std::to_string(kEventIdKeepSeconds)});
     };
     if (!visits.empty()) {
         std::vector<Visit> batch;
@@ -169,7 +175,7 @@ std::vector<BatchResult> AdminApi::record_events(RedisConnection& redis, const s
                 results[i].error = "event: " + *problem;
                 continue;
             }
-            const auto key = keys::event(only_shard(store), events[i]->event_id);
+            const auto key = keys::event(shard_of(i), events[i]->event_id);
             // Taken with the event; its full answer is written below.
             const OnceKey once{key, first_answer(*events[i], {{"recorded", true}}).dump(),
                                kEventIdKeepSeconds};

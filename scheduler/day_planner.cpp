@@ -10,6 +10,7 @@
 #include "core/winback.h"
 #include "io/announcement_store.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 #include "io/template_store.h"
 
 #include <spdlog/spdlog.h>
@@ -18,10 +19,12 @@ namespace huitou {
 namespace {
 
 // Day sheets spread a day's messages by sheet (core/job_record.h: sheet_of),
-// hashes by member (an empty key).
-std::string spread_key(const std::string& member_id, const Date& day, int sheets) {
-    if (sheets <= 0) return {};
-    return format_date(day) + "|" + std::to_string(sheet_of(member_id, sheets));
+// of a store over K shards by shard and sheet; hashes by member (an empty key).
+std::string spread_key(const std::string& member_id, const Date& day, const DaySheets& sheets) {
+    if (sheets.empty()) return {};
+    const auto place = sheets.of(member_id);
+    if (sheets.shards() == 1) return format_date(day) + "|" + std::to_string(place.sheet);
+    return format_date(day) + "|" + std::to_string(place.shard) + "." + std::to_string(place.sheet);
 }
 
 }  // namespace
@@ -81,7 +84,8 @@ void DayPlanner::hold_out(const StoreConfig& store, std::vector<DayVerdict*>& ve
 }
 
 void DayPlanner::occasions(const StoreConfig& store, const Date& day, SysSeconds now,
-                           const std::function<void(OccasionBatch&)>& each, int sheets) {
+                           const std::function<void(OccasionBatch&)>& each,
+                           const DaySheets& sheets) {
     const PlanningDay pd = planning_with_announcements(store, day);
     const auto held_templates = templates_for(store);
     const TemplateSet& templates = *held_templates;
@@ -123,13 +127,15 @@ std::size_t DayPlanner::expected_jobs(const StoreConfig& store, const Date& day)
     // Every member is in exactly one own-birthday index (member_partition_keys).
     const auto indexes = pd.reads_all_members() ? member_partition_keys() : pd.index_sets;
     std::vector<RedisCommand> commands;
-    for (const auto& suffix : indexes)
-        commands.push_back({"HLEN", keys::index(only_shard(store.id), suffix)});
-    if (store.winback.enabled) {
-        // The win-back's candidates (WinbackStore::due), counted, not read.
-        for (const char* state : {"lapse", "lapsed", "reminded"}) {
-            commands.push_back({"ZCOUNT", keys::winback(only_shard(store.id), state), "-inf",
-                                std::to_string(day_number(day))});
+    for (const auto& shard : shards_of(redis_, store.id)) {
+        for (const auto& suffix : indexes)
+            commands.push_back({"HLEN", keys::index(shard, suffix)});
+        if (store.winback.enabled) {
+            // The win-back's candidates (WinbackStore::due), counted, not read.
+            for (const char* state : {"lapse", "lapsed", "reminded"}) {
+                commands.push_back({"ZCOUNT", keys::winback(shard, state), "-inf",
+                                    std::to_string(day_number(day))});
+            }
         }
     }
     std::size_t expected = 0;

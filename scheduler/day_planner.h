@@ -34,6 +34,7 @@
 
 #include "core/config.h"
 #include "core/delivery_policy.h"
+#include "core/job_record.h"
 #include "core/message_template.h"
 #include "core/occasion.h"
 #include "core/saved_templates.h"
@@ -75,11 +76,11 @@ class DayPlanner {
     // The occasions of `store`'s local `day`, planned at `now`: `each` is
     // called once per batch of members read. The members are read on a
     // second connection to the same server, the next batch sent before
-    // `each` runs on this one. `sheets` > 0: the day's sheet count of a
-    // store on day sheets (due times spread by sheet); 0: by member.
+    // `each` runs on this one. `sheets`: the day's sheet counts of a store
+    // on day sheets (due times spread by shard and sheet); empty: by member.
     // Throws RedisError.
     void occasions(const StoreConfig& store, const Date& day, SysSeconds now,
-                   const std::function<void(OccasionBatch&)>& each, int sheets = 0);
+                   const std::function<void(OccasionBatch&)>& each, const DaySheets& sheets = {});
 
     // The win-backs of `store`'s `day` at `now`, a batch at a time (none when
     // the store's win-back is off). Due times by member in both layouts:

@@ -6,6 +6,7 @@
 #include "core/day_approval.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 #include "io/sheet_store.h"
 #include "scheduler/day_planner.h"
 
@@ -57,13 +58,11 @@ std::vector<StorePreview> preview_day(RedisConnection& redis, const Config& conf
         // A store on day sheets (or about to be moved there by its first
         // planning) spreads its due times by sheet: the day's sheet count
         // if planning fixed it, else the one it would fix.
-        int sheets = 0;
+        DaySheets sheets;
         SheetStore sheet_store(redis);
         if (config.scheduler.job_storage == JobStorage::sheets ||
-            sheet_store.layout(id) == sheet_layout) {
-            const auto n = sheet_store.day_sheet_count(id, day);
-            sheets = n ? *n : sheet_count(planner.expected_jobs(store, day));
-        }
+            sheet_store.layout(id) == sheet_layout)
+            sheets = sheet_store.day_sheets(id, day, planner.expected_jobs(store, day));
         std::vector<DayVerdict> verdicts;
         planner.occasions(
             store, day, p.planned_at,
@@ -77,8 +76,11 @@ std::vector<StorePreview> preview_day(RedisConnection& redis, const Config& conf
                 verdicts.push_back(std::move(v));
         });
         // What became of the jobs the day already has.
+        const int k = shard_count(redis, id);  // read before the pipeline
         for (const auto& v : verdicts)
-            redis.append({"HGETALL", keys::job(only_shard(id), v.verdict.occasion_id)});
+            redis.append(
+                {"HGETALL", keys::job(Shard{id, k, job_shard(v.verdict.occasion_id, k).value_or(0)},
+                                      v.verdict.occasion_id)});
         std::map<std::string, std::string> merged_into;  // winner id → merged occasion
         std::vector<std::pair<std::optional<Job>, FieldMap>> existing;
         for (const auto& v : verdicts) {

@@ -5,6 +5,7 @@
 #include "core/visit_cycle.h"
 #include "io/effect_store.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 
 namespace huitou {
 
@@ -71,10 +72,11 @@ MessageResults message_results(RedisConnection& redis, const StoreConfig& store,
     for (std::size_t begin = 0; begin < hashed.size(); begin += kSlice) {
         const std::size_t end = std::min(hashed.size(), begin + kSlice);
         std::vector<RedisCommand> commands;
-        for (std::size_t h = begin; h < end; ++h)
-            commands.push_back({"HMGET",
-                                keys::job(only_shard(store.id), entries[hashed[h]].touch.job_id),
+        for (std::size_t h = begin; h < end; ++h) {
+            const auto& job_id = entries[hashed[h]].touch.job_id;
+            commands.push_back({"HMGET", keys::job(shard_of_job(redis, store.id, job_id), job_id),
                                 "state", "error", "member"});
+        }
         const auto replies = redis.pipeline(commands);
         for (std::size_t h = begin; h < end; ++h) {
             const auto& reply = replies[h - begin];
@@ -159,11 +161,13 @@ MessageResults message_results(RedisConnection& redis, const StoreConfig& store,
         }
     }
 
-    const auto churned = redis.command({"ZCOUNT", keys::winback(only_shard(store.id), "churned"),
-                                        std::to_string(day_number(out.first)),
-                                        std::to_string(day_number(out.last))});
-    churned.expect_ok("ZCOUNT churned");
-    out.churned = churned.integer;
+    out.churned = 0;
+    for (const auto& shard : shards_of(redis, store.id)) {
+        const auto churned = redis.command({"ZCOUNT", keys::winback(shard, "churned"),
+                                            std::to_string(day_number(out.first)),
+                                            std::to_string(day_number(out.last))});
+        out.churned += churned.expect_ok("ZCOUNT churned").integer;
+    }
 
     for (auto& [kind, k] : kinds)
         out.kinds.push_back(std::move(k));

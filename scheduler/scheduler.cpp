@@ -123,13 +123,13 @@ zmq::socket_t& Scheduler::socket_for(Channel channel) {
     return channel == Channel::sms ? sms_ : wechat_;
 }
 
-int Scheduler::day_sheets(const StoreConfig& store, const Date& day) {
+DaySheets Scheduler::day_sheets(const StoreConfig& store, const Date& day) {
     SheetStore sheets(redis_);
-    if (sheets.layout(store.id) != sheet_layout) return 0;
+    if (sheets.layout(store.id) != sheet_layout) return {};
     return sheets.sheets_for_day(store.id, day, planner_.expected_jobs(store, day));
 }
 
-void Scheduler::expire_sheets(const StoreConfig& store, const Date& day, int sheets) {
+void Scheduler::expire_sheets(const StoreConfig& store, const Date& day, const DaySheets& sheets) {
     // A day's records are read as long as a job hash would be (jobs,
     // results: its day's end plus the job retention) and as long as the
     // effect report reads the day's messages (effect.keep_days): they are
@@ -147,9 +147,9 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day,
                                const std::function<void()>& between_batches) {
     PlanReport report;
     const SysSeconds now = clock_.now();
-    // The store's layout decides where the jobs go: 0, a hash a job; else
-    // records of the day's `sheets` sheets.
-    const int sheets = day_sheets(store, day);
+    // The store's layout decides where the jobs go: none, a hash a job;
+    // else records of the day's sheets in each shard.
+    const DaySheets sheets = day_sheets(store, day);
     const SysSeconds day_start = start_of_day(day, store.zone);
     // The jobs go on a connection of their own, a batch behind: Redis creates
     // one batch's jobs while the next batch is read and planned.
@@ -158,7 +158,8 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day,
     SheetStore recorder(writer);
     std::deque<std::vector<Job>> sent;
     auto collect = [&] {
-        const auto created = sheets ? recorder.collect_planned() : creator.collect_created();
+        const auto created =
+            !sheets.empty() ? recorder.collect_planned() : creator.collect_created();
         report.created += created;
         metrics_.planned(sent.front(), created);
         sent.pop_front();
@@ -177,7 +178,7 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day,
             // cancel finds it by id (io/announcement_store.h), and dispatch's
             // render (core/job_render.h) rebuilds occasions from the config,
             // which holds no announcement. A hash keeps the planned words.
-            if (sheets && v.job->kind == Kind::announcement)
+            if (!sheets.empty() && v.job->kind == Kind::announcement)
                 hashed.push_back(std::move(*v.job));
             else
                 jobs.push_back(std::move(*v.job));
@@ -187,7 +188,7 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day,
             report.created += created;
             metrics_.planned(hashed, created);
         }
-        if (sheets)
+        if (!sheets.empty())
             recorder.send_plan(store.id, day, day_start, sheets, jobs);
         else
             creator.send_create(jobs);
@@ -198,7 +199,7 @@ PlanReport Scheduler::plan_day(const StoreConfig& store, const Date& day,
     planner_.occasions(store, day, now, plan_batch, sheets);
     while (!sent.empty())
         collect();
-    if (sheets) expire_sheets(store, day, sheets);
+    if (!sheets.empty()) expire_sheets(store, day, sheets);
     stats_.planned += report.created;
     spdlog::info("{} {}: occasions: {}; {} new jobs ({} members read), no message: {}", store.id,
                  format_date(day), summary(report.occasions), report.created, report.members_read,
@@ -528,6 +529,11 @@ void Scheduler::requeue_overdue(SysSeconds now) {
                 flow_.landed(id + "|" + job_id);
             stats_.requeued += static_cast<std::size_t>(r.requeued);
             stats_.unknown += static_cast<std::size_t>(r.unknown);
+            // A store over K > 1 shards: opt-out copies a crash left undone
+            // (io/consent_store.h); nothing at all for K = 1.
+            if (const auto n = ConsentStore(redis_, config_).repair_opt_outs(id, now))
+                spdlog::warn("{}: {} opt-outs copied into every shard after an interruption", id,
+                             n);
         });
     }
 }

@@ -183,9 +183,9 @@ class Scheduler {
     // The sheet count of `store`'s `day` (fixed by its first planning,
     // io/sheet_store.h), or 0 when the store keeps a hash a job. Throws
     // RedisError.
-    int day_sheets(const StoreConfig& store, const Date& day);
+    DaySheets day_sheets(const StoreConfig& store, const Date& day);
     // The day's sheets expire at its end plus the job retention.
-    void expire_sheets(const StoreConfig& store, const Date& day, int sheets);
+    void expire_sheets(const StoreConfig& store, const Date& day, const DaySheets& sheets);
     // Moves `store` to day sheets unless it is on them (io/job_migration.h),
     // `between_steps` run between two steps. Throws RedisError, and what
     // `between_steps` throws (PlanningStopped: moved on by the next planning).

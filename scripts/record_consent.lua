@@ -17,6 +17,11 @@
 -- The welcome (core/welcome.h), all "" when this opt-in welcomes no one:
 -- ARGV[13] its job id   ARGV[14] its occasion (the opt-in's local date)
 -- ARGV[15] due at   ARGV[16] expires at   ARGV[17] the field of KEYS[10]
+-- ARGV[18] "copy" (a store over K > 1 shards, docs/architecture.md): this
+-- shard's copy of the store's opt-out set follows an event recorded in
+-- another shard — only the address's place in the set and its open jobs
+-- here; the evidence, the member's flag, the webhook and the welcome are the
+-- recording shard's. "" otherwise.
 -- Returns { 1 if the address joined the opt-out set else 0, jobs cancelled,
 -- 1 if a welcome job was created else 0 },
 -- or { -1, 0, 0 } when KEYS[12] exists: the event was recorded before, nothing
@@ -53,21 +58,24 @@ if KEYS[12] and not redis.call('SET', KEYS[12], ARGV[11], 'NX', 'EX', ARGV[12]) 
 end
 local at, store, channel, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local member, address, source, detail = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local fields = {'at', at, 'store', store, 'channel', channel, 'event', event, 'source', source}
-if member ~= '' then
-  fields[#fields + 1] = 'member'; fields[#fields + 1] = member
-end
-if address ~= '' then
-  fields[#fields + 1] = 'address'; fields[#fields + 1] = address
-end
-fields[#fields + 1] = 'detail'; fields[#fields + 1] = detail
-redis.call('XADD', KEYS[1], '*', unpack(fields))
-webhook_event(KEYS[8], KEYS[9], 'consent.changed', member, at,
-              {channel = channel, event = event, source = source, address = address,
-               detail = detail})
+local copy = ARGV[18] == 'copy'
+if not copy then
+  local fields = {'at', at, 'store', store, 'channel', channel, 'event', event, 'source', source}
+  if member ~= '' then
+    fields[#fields + 1] = 'member'; fields[#fields + 1] = member
+  end
+  if address ~= '' then
+    fields[#fields + 1] = 'address'; fields[#fields + 1] = address
+  end
+  fields[#fields + 1] = 'detail'; fields[#fields + 1] = detail
+  redis.call('XADD', KEYS[1], '*', unpack(fields))
+  webhook_event(KEYS[8], KEYS[9], 'consent.changed', member, at,
+                {channel = channel, event = event, source = source, address = address,
+                 detail = detail})
 
-if member ~= '' and redis.call('EXISTS', KEYS[3]) == 1 then
-  redis.call('HSET', KEYS[3], channel .. '_optin', event == 'opt_in' and '1' or '0')
+  if member ~= '' and redis.call('EXISTS', KEYS[3]) == 1 then
+    redis.call('HSET', KEYS[3], channel .. '_optin', event == 'opt_in' and '1' or '0')
+  end
 end
 local added = 0
 if address ~= '' and source ~= 'import' then
@@ -98,7 +106,7 @@ if event == 'opt_out' and address ~= '' then
 end
 local welcomed = 0
 local welcome_id = ARGV[13] or ''
-if event == 'opt_in' and welcome_id ~= '' and member ~= '' and
+if not copy and event == 'opt_in' and welcome_id ~= '' and member ~= '' and
    redis.call('EXISTS', KEYS[3]) == 1 then
   local to = address
   if to == '' then

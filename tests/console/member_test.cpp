@@ -250,7 +250,7 @@ TEST_CASE("member page: archive, visit cycle, visits, messages and consent", "[c
         sent.to = "+8613800138001";
         if (storage == "sheets") {
             SheetStore sheets(redis);
-            const int n = *sheets.day_sheet_count("toyland", day);
+            const DaySheets n = sheets.day_sheets("toyland", day, 0);
             REQUIRE(sheets.plan("toyland", day, start_of_day(day, store.zone), n, {held}) == 1);
             // Claimed: the record `d`, the job in its hash.
             sent.kind = Kind::festival;
@@ -258,7 +258,7 @@ TEST_CASE("member page: archive, visit cycle, visits, messages and consent", "[c
             sent.id = make_job_id(sent.kind, "T0001", day, "national_day");
             REQUIRE(sheets.plan("toyland", day, start_of_day(day, store.zone), n, {sent}) == 1);
             const auto sheet =
-                keys::sheet(only_shard("toyland"), "2027-09-15", sheet_of("T0001", n));
+                keys::sheet(only_shard("toyland"), "2027-09-15", sheet_of("T0001", n.counts[0]));
             const auto field = *record_field(sent.id, day);
             auto value = redis.command({"HGET", sheet, field}).str;
             value[0] = 'd';

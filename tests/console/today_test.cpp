@@ -309,7 +309,7 @@ TEST_CASE("holding a message: its job is cancelled, naming who held it", "[conso
         record.occasion_date = day;
         record.id = make_job_id(record.kind, record.member_id, day);
         record.due_at = start + std::chrono::hours(18);
-        const int n = sheets.sheets_for_day("toyland", day, 10);
+        const DaySheets n = sheets.sheets_for_day("toyland", day, 10);
         REQUIRE(sheets.plan("toyland", day, start, n, {record}) == 1);
         const auto r = f.post("/stores/toyland/today/hold",
                               {{"csrf", f.csrf(staff)}, {"job", record.id}}, staff);

@@ -62,7 +62,7 @@ TEST_CASE("claim_due's caps and cooldowns are check_contact's") {
     SheetStore sheets(redis);
     const Date day = *parse_date("2027-09-15");
     const SysSeconds day_start = start_of_day(day, store.zone);
-    const int day_sheets = sheets.sheets_for_day("toyland", day, 400);
+    const DaySheets day_sheets = sheets.sheets_for_day("toyland", day, 400);
     std::mt19937 random(7);
     const std::vector<Kind>& kinds = all_kinds();
     std::map<std::string, int> outcomes;

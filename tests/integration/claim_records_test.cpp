@@ -90,7 +90,7 @@ struct Sheets {
     std::size_t plan(const std::vector<Job>& planned, std::size_t expected = 10) {
         const auto* zone = config.find_store(store)->zone;
         const Date day = local_date(planned.front().due_at, zone);
-        const int n = sheets.sheets_for_day(store, day, expected);
+        const DaySheets n = sheets.sheets_for_day(store, day, expected);
         return sheets.plan(store, day, start_of_day(day, zone), n, planned);
     }
     ClaimResult claim(const char* when, int limit = 10) {
@@ -101,7 +101,7 @@ struct Sheets {
     std::optional<JobRecord> record(const Job& j) {
         const auto* zone = config.find_store(store)->zone;
         const Date day = local_date(j.due_at, zone);
-        const int n = sheets.sheets_for_day(store, day, 10);
+        const DaySheets n = sheets.sheets_for_day(store, day, 10);
         return sheets.record(store, day, n, j.id);
     }
     std::optional<double> sheet_score(const std::string& sheet) {

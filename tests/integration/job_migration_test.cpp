@@ -84,8 +84,8 @@ TEST_CASE("a store on job hashes moves to day sheets without planning anything t
     // Done is done.
     CHECK(JobMigration(redis).step("toyland", day, start, 1000, 100));
 
-    const int n = sheets.sheets_for_day("toyland", day, 1);
-    CHECK(n == sheet_count(1000));  // fixed by the migration as planning would
+    const DaySheets n = sheets.sheets_for_day("toyland", day, 1);
+    CHECK(n.counts == std::vector<int>{sheet_count(1000)});  // fixed by the migration as planning would
     // Every job of today has its record, "held by its hash", never due.
     for (const auto& job : today) {
         const auto record = sheets.record("toyland", day, n, job.id);
@@ -95,7 +95,7 @@ TEST_CASE("a store on job hashes moves to day sheets without planning anything t
         CHECK(record->due == job.due_at - start);
     }
     CHECK(redis.command({"EXISTS", keys::sheet_due(only_shard("toyland"))}).integer == 0);
-    CHECK_FALSE(sheets.record("toyland", *parse_date("2027-09-14"), 1, old.id));
+    CHECK_FALSE(sheets.record("toyland", *parse_date("2027-09-14"), DaySheets{{1}}, old.id));
     // Nothing counted twice.
     CHECK(jobs.counts("toyland").at("planned") == 249 - 40);
 

@@ -61,11 +61,11 @@ Job festival_job(const std::string& member, SysSeconds due, Channel channel = Ch
     return j;
 }
 
-// A layout-2 store with `jobs` planned on kDay; returns the sheet count.
-int plan(RedisConnection& redis, const std::vector<Job>& jobs, std::size_t expected = 10) {
+// A layout-2 store with `jobs` planned on kDay; returns the sheet counts.
+DaySheets plan(RedisConnection& redis, const std::vector<Job>& jobs, std::size_t expected = 10) {
     SheetStore sheets(redis);
     sheets.set_layout("toyland", sheet_layout);
-    const int n = sheets.sheets_for_day("toyland", kDay, expected);
+    const DaySheets n = sheets.sheets_for_day("toyland", kDay, expected);
     REQUIRE(sheets.plan("toyland", kDay, kStart, n, jobs) == jobs.size());
     return n;
 }
@@ -184,8 +184,8 @@ TEST_CASE("a person holds a planned record: cancel_planned", "[sheets]") {
     auto held = festival_job("M3", at("2027-09-15T10:10:00+08:00"));
     held.state = JobState::held;
     // One sheet: the day expected few jobs.
-    const int n = plan(redis, {a, b, held}, 1);
-    REQUIRE(n == 1);
+    const DaySheets n = plan(redis, {a, b, held}, 1);
+    REQUIRE(n.counts == std::vector<int>{1});
     const SchedulerConfig config;
     JobStore jobs(redis, config);
     const SysSeconds now = at("2027-09-15T09:00:00+08:00");
@@ -498,7 +498,7 @@ TEST_CASE("approving a day approves and cancels records, and makes them due now"
     const auto a = festival_job("M1", at("2027-09-15T10:00:00+08:00"));
     const auto b = festival_job("M2", at("2027-09-15T10:05:00+08:00"));
     const auto c = festival_job("M3", at("2027-09-15T10:10:00+08:00"));
-    REQUIRE(plan(redis, {a, b, c}, 1) == 1);
+    REQUIRE(plan(redis, {a, b, c}, 1).counts == std::vector<int>{1});
     // The claim found the day unapproved: the sheet waits for the day's end.
     const auto day_end = std::to_string(at("2027-09-16T00:00:00+08:00").time_since_epoch().count());
     redis.command({"ZADD", keys::sheet_due(only_shard("toyland")), day_end, "2027-09-15:0"});
@@ -597,7 +597,7 @@ TEST_CASE("erasing a member deletes her records of the days kept", "[sheets]") {
     old.kind = Kind::birthday;
     old.occasion_date = earlier;
     old.id = make_job_id(Kind::birthday, "M1", earlier);
-    const int n = sheets.sheets_for_day("toyland", earlier, 1);
+    const DaySheets n = sheets.sheets_for_day("toyland", earlier, 1);
     REQUIRE(sheets.plan("toyland", earlier, at("2027-09-05T00:00:00+08:00"), n, {old}) == 1);
     auto sent =
         encode_record(SheetStore::planned_record(old, earlier, at("2027-09-05T00:00:00+08:00")));

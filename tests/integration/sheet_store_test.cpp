@@ -43,9 +43,9 @@ TEST_CASE("a festival's jobs as records of the day's sheets", "[sheets]") {
     const SysSeconds start = at("2027-09-15T00:00:00+08:00");
 
     // The first planner fixes the day's sheet count; the next one reads it.
-    const int n = sheets.sheets_for_day("toyland", day, 1000);
-    CHECK(n == 16);
-    CHECK(sheets.sheets_for_day("toyland", day, 5) == 16);
+    const DaySheets n = sheets.sheets_for_day("toyland", day, 1000);
+    CHECK(n.counts == std::vector<int>{16});
+    CHECK(sheets.sheets_for_day("toyland", day, 5).counts == std::vector<int>{16});
 
     std::vector<Job> jobs;
     for (int i = 0; i < 1000; ++i) {
@@ -71,7 +71,7 @@ TEST_CASE("a festival's jobs as records of the day's sheets", "[sheets]") {
 
     // Every record is where its id says, and reads back as planned.
     std::size_t records = 0;
-    for (int i = 0; i < n; ++i) {
+    for (int i = 0; i < n.counts[0]; ++i) {
         const auto len =
             redis.command({"HLEN", keys::sheet(only_shard("toyland"), format_date(day), i)})
                 .integer;
@@ -96,13 +96,13 @@ TEST_CASE("a festival's jobs as records of the day's sheets", "[sheets]") {
     // Each sheet is due at its earliest planned record; the held one is never due.
     const auto due =
         redis.command({"ZRANGE", keys::sheet_due(only_shard("toyland")), "0", "-1", "WITHSCORES"});
-    REQUIRE(due.elements.size() == 2 * static_cast<std::size_t>(n));
+    REQUIRE(due.elements.size() == 2 * static_cast<std::size_t>(n.counts[0]));
     for (std::size_t i = 0; i < due.elements.size(); i += 2) {
         const auto name = due.elements[i].str;
         const int sheet = std::stoi(name.substr(name.rfind(':') + 1));
         long long earliest = 0;
         for (const auto& job : jobs) {
-            if (job.state == JobState::held || sheet_of(job.member_id, n) != sheet) continue;
+            if (job.state == JobState::held || sheet_of(job.member_id, n.counts[0]) != sheet) continue;
             const long long t = job.due_at.time_since_epoch().count();
             if (earliest == 0 || t < earliest) earliest = t;
         }
@@ -114,7 +114,7 @@ TEST_CASE("a festival's jobs as records of the day's sheets", "[sheets]") {
     early.id = make_job_id(Kind::birthday, "M0", day);
     early.kind = Kind::birthday;
     CHECK(sheets.plan("toyland", day, start, n, {early}) == 1);
-    const auto sheet0 = format_date(day) + ":" + std::to_string(sheet_of("M0", n));
+    const auto sheet0 = format_date(day) + ":" + std::to_string(sheet_of("M0", n.counts[0]));
     CHECK(redis.command({"ZSCORE", keys::sheet_due(only_shard("toyland")), sheet0}).str ==
           std::to_string(at("2027-09-15T09:00:00+08:00").time_since_epoch().count()));
 

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config.h"
+#include "core/store_shards.h"
 #include "core/webhook_plan.h"
 #include "io/consent_store.h"
 #include "io/job_store.h"
@@ -366,6 +367,80 @@ TEST_CASE("webhook delivery: down, then 500, then back; order per member; restar
         CHECK(receiver->delivered().size() == before + 10 + 2);
         CHECK(hooks.log("toyland", fewer.id, 100).size() == 2);
     }
+}
+
+TEST_CASE(
+    "webhooks of a store over three shards: ids by shard, all delivered, in order per member") {
+    TestRedis server;
+    auto redis = server.connect();
+    const Config config = webhook_config();
+    // What `huitou reshard` will write for an empty store (build step 6).
+    redis.command({"HSET", keys::shard_record("toyland"), "k", "3", "hash", "1"});
+    FixedClock clock{at("2027-09-15T10:00:00+08:00")};
+    WebhookStore hooks(redis);
+    const int port = free_port();
+    const auto endpoint = hooks.add("http://127.0.0.1:" + std::to_string(port) + "/hook", false,
+                                    {"toyland"}, webhook_event_types(), {"toyland"}, clock.now());
+    // Every shard's flag and cursor: the scripts of each shard write events.
+    for (const auto& shard : all_shards("toyland", 3))
+        CHECK(redis.command({"GET", keys::webhooks_on(shard)}).str == "1");
+    JobStore jobs(redis, config.scheduler);
+    std::map<std::string, int> shard_of;  // member → her shard
+    for (int m = 0; m < 9; ++m) {
+        const Job j = job("M" + std::to_string(m), 1, clock.now());
+        shard_of[j.member_id] = member_shard(j.member_id, 3);
+        REQUIRE(jobs.create({j}) == 1);
+        jobs.record(sent(j, clock.now()));
+        jobs.record_delivery("toyland", j.id, "delivered", clock.now() + 1s, "");
+    }
+    std::set<int> shards_used;
+    for (const auto& [member, shard] : shard_of)
+        shards_used.insert(shard);
+    REQUIRE(shards_used.size() == 3);
+    // Each shard's stream holds its members' events, none of the others'.
+    std::size_t in_streams = 0;
+    for (const auto& shard : all_shards("toyland", 3)) {
+        const auto r = redis.command({"XRANGE", keys::webhook_events(shard), "-", "+"});
+        for (const auto& e : r.elements) {
+            std::map<std::string, std::string> f;
+            for (std::size_t i = 0; i + 1 < e.elements[1].elements.size(); i += 2)
+                f[e.elements[1].elements[i].str] = e.elements[1].elements[i + 1].str;
+            CHECK(shard_of.at(f["m"]) == shard.index);
+            ++in_streams;
+        }
+    }
+    CHECK(in_streams == 9 * 2);  // sent, delivered
+
+    Receiver receiver(port, endpoint.secret);
+    WebhookDispatchOptions options;
+    options.timeout = 2000ms;
+    WebhookDispatcher dispatcher(
+        config, server.endpoint(), clock, [](const std::string&) { return true; }, nullptr,
+        options);
+    for (int round = 0; round < 50 && receiver.delivered().size() < in_streams; ++round) {
+        clock.advance(1h);
+        dispatcher.run_round();
+    }
+    const auto delivered = receiver.delivered();
+    CHECK(delivered.size() == in_streams);
+    std::set<std::string> ids;
+    std::map<std::string, std::vector<std::string>> types_of;  // member → types in order
+    for (const auto& d : delivered) {
+        ids.insert(d.id);
+        CHECK(d.signed_ok);  // the header's id is the body's
+        // "<store>.<K>.<shard>:<stream id>": stream ids repeat across shards.
+        INFO(d.id);
+        CHECK(d.id.starts_with("toyland.3." + std::to_string(shard_of.at(d.member)) + ":"));
+        types_of[d.member].push_back(d.type);
+    }
+    CHECK(ids.size() == delivered.size());
+    for (const auto& [member, types] : types_of) {
+        INFO(member);
+        REQUIRE(types.size() == 2);
+        CHECK(types[0] == "message.sent");
+        CHECK(types[1] == "message.delivered");
+    }
+    CHECK(hooks.log("toyland", endpoint.id, 100).size() == in_streams);
 }
 
 TEST_CASE(

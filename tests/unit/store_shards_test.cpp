@@ -268,3 +268,23 @@ TEST_CASE("the shard record hu:{S}:shards", "[store_shards]") {
         }
     }
 }
+
+TEST_CASE("a day's sheets over shards: each shard its share, a member in her shard's sheet") {
+    CHECK(even_day_sheets(1000, 1).counts == std::vector<int>{16});  // as sheet_count alone
+    CHECK(even_day_sheets(1000, 3).counts == std::vector<int>{6, 6, 6});  // 334 a shard
+    CHECK(even_day_sheets(0, 3).counts == std::vector<int>{1, 1, 1});
+    CHECK(even_day_sheets(5, 0).counts == std::vector<int>{1});  // never no shard
+    // Each shard keeps the count it fixed: they may differ (a reshard sets
+    // them from the records it moved).
+    const DaySheets uneven{{2, 5, 9}};
+    for (int i = 0; i < 1000; ++i) {
+        const auto id = "T" + std::to_string(i);
+        const auto place = uneven.of(id);
+        INFO(id);
+        CHECK(place.shard == member_shard(id, 3));
+        CHECK(place.sheet == sheet_of(id, uneven.counts[static_cast<std::size_t>(place.shard)]));
+        const auto one = DaySheets{{16}}.of(id);
+        CHECK(one.shard == 0);
+        CHECK(one.sheet == sheet_of(id, 16));  // K = 1: the sheet of before sharding
+    }
+}
