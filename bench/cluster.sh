@@ -4,7 +4,7 @@
 #
 #   bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--send S] [--dispatch J]
 #                    [--rate-limit C] [--rate-workers R] [--workers W] [--port P]
-#                    [--day YYYY-MM-DD] [--families]
+#                    [--day YYYY-MM-DD] [--families] [--shards N]
 #
 # Starts 3 redis-server masters with --cluster-enabled yes on loopback
 # (ports P, P+1, P+2, default 21000; no replicas: a replica holds its
@@ -29,7 +29,12 @@
 #   ratelimit (C > 0) bench_rate_limit --workers R (default 4) --rate 200
 #             --burst 10 --jobs C on the cluster: R worker processes sharing one provider
 #             account's rate, whose key (hu:rate:{<account>}) is one slot
-# Prints per node: the stores whose slot it holds, keys (DBSIZE),
+# With --shards N (2..3), every store is split over N shards before the
+# import (docs/architecture.md, "A store over K shards": the record
+# hu:{S}:shards written into the empty store, as the tests do; `huitou
+# reshard` is not built), and each shard's slot, still empty, is given to a
+# master of its own: a store's members and jobs spread over N masters.
+# Prints per node: the stores (or store shards) whose slot it holds, keys (DBSIZE),
 # used_memory (bytes, and bytes a member of the run), Redis CPU seconds
 # (/proc, user + system) and commands by name (INFO commandstats delta of
 # each phase, and the server time a command: a script's time includes the
@@ -45,7 +50,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
 
-members=1000000 stores=4 bin=build-bench/bin send="" dispatch=0 ratelimit=0 rate_workers=4 families=0 workers=2 port=21000 day=2027-09-15
+members=1000000 stores=4 bin=build-bench/bin send="" dispatch=0 ratelimit=0 rate_workers=4 families=0 workers=2 port=21000 day=2027-09-15 shards=1
 args="$*"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -60,7 +65,8 @@ while [ $# -gt 0 ]; do
     --workers) workers=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --day) day=$2; shift 2 ;;
-    *) echo "usage: bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--send S] [--dispatch J] [--rate-limit C] [--rate-workers R] [--workers W] [--port P] [--day D] [--families]" >&2
+    --shards) shards=$2; shift 2 ;;
+    *) echo "usage: bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--send S] [--dispatch J] [--rate-limit C] [--rate-workers R] [--workers W] [--port P] [--day D] [--families] [--shards N]" >&2
        exit 2 ;;
   esac
 done
@@ -103,6 +109,61 @@ done
 redis_pids=()
 for p in "${ports[@]}"; do redis_pids+=("$(cat "$work/$p/redis.pid")"); done
 url="redis+cluster://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]},127.0.0.1:${ports[2]}"
+
+# --- stores split over shards (--shards) -------------------------------------
+# The hash tags of store S: S itself, or S.N.0 ... S.N.(N-1).
+tags_of() {  # $1: store
+  if [ "$shards" -le 1 ]; then echo "$1"; return; fi
+  for i in $(seq 0 $((shards - 1))); do echo "$1.$shards.$i"; done
+}
+node_id_of() {  # $1: port → its node id
+  redis-cli -p "$1" cluster myid
+}
+master_of_slot() {  # $1: slot [$2: the node asked] → the port of the master holding it
+  redis-cli -p "${2:-${ports[0]}}" cluster nodes | awk -v slot="$1" '{
+    split($2, a, "[:@]")
+    for (i = 9; i <= NF; i++) {
+      n = split($i, r, "-"); lo = r[1]; hi = (n == 2 ? r[2] : r[1])
+      if (slot + 0 >= lo + 0 && slot + 0 <= hi + 0) print a[2]
+    } }'
+}
+if [ "$shards" -gt 1 ]; then
+  if [ "$shards" -gt 3 ]; then echo "bench/cluster.sh: --shards is 2 or 3 (3 masters)" >&2; exit 2; fi
+  for s in $(seq "$stores"); do
+    redis-cli -c -p "${ports[0]}" hset "hu:{bench$s}:shards" k "$shards" hash 1 >/dev/null
+    redis-cli -c -p "${ports[0]}" set "hu:{bench$s}:jobs:v" 2 >/dev/null
+    i=0
+    for tag in $(tags_of "bench$s"); do
+      # Shard i on master i: its slot is empty yet, so giving it away is
+      # one CLUSTER SETSLOT ... NODE on every master.
+      slot=$(redis-cli -p "${ports[0]}" cluster keyslot "hu:{$tag}:x")
+      target=${ports[$i]}
+      if [ "$(master_of_slot "$slot")" != "$target" ]; then
+        id=$(node_id_of "$target")
+        redis-cli -p "$target" cluster setslot "$slot" node "$id" >/dev/null
+        for p in "${ports[@]}"; do
+          [ "$p" = "$target" ] || redis-cli -p "$p" cluster setslot "$slot" node "$id" >/dev/null
+        done
+      fi
+      i=$((i + 1))
+    done
+  done
+  for _ in $(seq 50); do
+    ok=1
+    for s in $(seq "$stores"); do
+      i=0
+      for tag in $(tags_of "bench$s"); do
+        slot=$(redis-cli -p "${ports[0]}" cluster keyslot "hu:{$tag}:x")
+        for p in "${ports[@]}"; do
+          [ "$(master_of_slot "$slot" "$p")" = "${ports[$i]}" ] || ok=0
+        done
+        i=$((i + 1))
+      done
+    done
+    [ "$ok" = 1 ] && break
+    sleep 0.1
+  done
+fi
 
 config=$work/bench.toml
 {
@@ -225,14 +286,15 @@ out ""
 # Which node holds each store's slot (CLUSTER NODES: port, then slot ranges).
 {
   for s in $(seq "$stores"); do
-    slot=$(redis-cli -p "${ports[0]}" cluster keyslot "hu:{bench$s}:x")
-    node=$(redis-cli -p "${ports[0]}" cluster nodes | awk -v slot="$slot" '{
-      split($2, a, "[:@]")
-      for (i = 9; i <= NF; i++) {
-        n = split($i, r, "-"); lo = r[1]; hi = (n == 2 ? r[2] : r[1])
-        if (slot + 0 >= lo + 0 && slot + 0 <= hi + 0) print a[2]
-      } }')
-    echo "store bench$s slot $slot node $node keys $(redis-cli -p "$node" cluster countkeysinslot "$slot")"
+    for tag in $(tags_of "bench$s"); do
+      slot=$(redis-cli -p "${ports[0]}" cluster keyslot "hu:{$tag}:x")
+      node=$(master_of_slot "$slot")
+      line="store $tag slot $slot node $node keys $(redis-cli -p "$node" cluster countkeysinslot "$slot")"
+      # A shard's members: its member hashes, counted (the CSV names stores only).
+      [ "$shards" -gt 1 ] &&
+        line="$line members $(redis-cli -p "$node" --scan --pattern "hu:{$tag}:m:*" | wc -l)"
+      echo "$line"
+    done
   done
 } >"$work/stores.txt"
 members_per_store=$(python3 - "$work/members.csv" <<'PY'
@@ -272,7 +334,7 @@ members_at = collections.Counter()
 stores_n = collections.Counter()
 for line in open(f'{work}/stores.txt'):
     f = line.split()
-    m = int(per_store.get(f[1], 0))
+    m = int(f[9]) if len(f) > 9 else int(per_store.get(f[1], 0))  # a shard: its counted members
     stores_at[f[5]].append(f'{f[1]}: {m:,} members, slot {f[3]}, {int(f[7]):,} keys in the slot')
     members_at[f[5]] += m
     stores_n[f[5]] += 1
@@ -379,7 +441,7 @@ out ""
 out "## Keys that belong to no store (after the last phase)"
 out ""
 for p in "${ports[@]}"; do
-  redis-cli -p "$p" --scan | { grep -v '^hu:{bench[0-9]*}' || true; } | sed 's/[0-9]\{3,\}/N/g' |
+  redis-cli -p "$p" --scan | { grep -v '^hu:{bench[0-9.]*}' || true; } | sed 's/[0-9]\{3,\}/N/g' |
     sort | uniq -c | sort -rn | head -20 | sed "s/^ */- $p: /" >"$work/other-$p.txt"
   if [ -s "$work/other-$p.txt" ]; then block <"$work/other-$p.txt"; else out "- $p: none"; fi
 done

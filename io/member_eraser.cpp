@@ -31,6 +31,39 @@ void add_list(std::vector<std::string>& args, const std::vector<std::string>& it
 MemberEraser::MemberEraser(RedisConnection& redis, const Config& config)
     : redis_(redis), config_(config), erase_("erase_member") {}
 
+long long MemberEraser::erase_address_events(const Shard& home, const Member& m) {
+    // A store over K > 1 shards records an event that names only an address
+    // in that address's own shard (io/consent_store.h), not in hers: those
+    // about her phone or openid are deleted there (erase_member.lua saw her
+    // shard's ledger only). An event naming a member is never one of these.
+    long long deleted = 0;
+    for (const auto* address : {&m.phone, &m.wechat_openid}) {
+        if (address->empty()) continue;
+        const Shard there{home.store, home.k, member_shard(*address, home.k)};
+        if (there.index == home.index) continue;
+        const auto log = keys::consent_log(there);
+        std::string start = "-";
+        for (;;) {
+            const auto page = redis_.command({"XRANGE", log, start, "+", "COUNT", "1000"});
+            page.expect_ok("XRANGE consent");
+            RedisCommand xdel{"XDEL", log};
+            for (const auto& entry : page.elements) {
+                if (entry.elements.size() != 2) continue;
+                const auto f = field_map(entry.elements[1]);
+                const auto member = f.find("member");
+                const auto to = f.find("address");
+                if ((member == f.end() || member->second.empty()) && to != f.end() &&
+                    to->second == *address)
+                    xdel.push_back(entry.elements[0].str);
+            }
+            if (xdel.size() > 2) deleted += redis_.command(xdel).expect_ok("XDEL consent").integer;
+            if (page.elements.size() < 1000) break;
+            start = "(" + page.elements.back().elements[0].str;
+        }
+    }
+    return deleted;
+}
+
 std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::string& id,
                                            SysSeconds now) {
     // Everything of hers is in her shard (docs/architecture.md, "A store over K shards").
@@ -147,6 +180,7 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
         out.consent_events = reply.elements[3].integer;
         out.consent_rewritten = reply.elements[4].integer;
         out.visits = reply.elements[5].integer != 0;
+        out.consent_events += erase_address_events(shard, m);
         return out;
     }
     throw std::runtime_error("member " + id + " kept changing while being erased");

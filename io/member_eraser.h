@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 
+#include "core/store_shards.h"
 #include "io/consent_store.h"
 #include "io/lua_script.h"
 #include "io/redis_connection.h"
@@ -59,6 +60,9 @@ class MemberEraser {
     std::optional<Erasure> erase(const std::string& store, const std::string& id, SysSeconds now);
 
   private:
+    // (K > 1) The events that named only one of `m`'s addresses, recorded in
+    // that address's own shard, not in `home`, hers: deleted. Returns how many.
+    long long erase_address_events(const Shard& home, const Member& m);
     RedisConnection& redis_;
     const Config& config_;
     LuaScript erase_;

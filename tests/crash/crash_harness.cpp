@@ -26,12 +26,14 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/store_shards.h"
+#include "io/redis_keys.h"
 #include "tests/support/test_redis.h"
 
 using namespace huitou;
 using namespace huitou::test;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 namespace {
 
@@ -45,6 +47,7 @@ struct Options {
     int timeout = 300;        // seconds for the whole run
     std::string keep;         // keep the work directory here
     std::string job_storage;  // scheduler.job_storage; empty: the config's default
+    int shards = 1;           // the store over this many shards (docs/architecture.md)
 };
 
 struct Harness {
@@ -78,7 +81,20 @@ struct Harness {
         }
     }
 
+    // The store's shards: one, or `shards` (hu:{toyland}:shards written
+    // into the empty store before the import, as `huitou reshard` will; a
+    // store over shards is on day sheets).
+    std::vector<Shard> shards() const { return all_shards("toyland", o.shards); }
+
     void import_members() {
+        if (o.shards > 1) {
+            auto redis = server.connect();
+            redis
+                .command({"HSET", keys::shard_record("toyland"), "k", std::to_string(o.shards),
+                          "hash", "1"})
+                .expect_ok("HSET shards");
+            redis.command({"SET", keys::jobs_version("toyland"), "2"}).expect_ok("SET jobs:v");
+        }
         std::ostringstream csv;
         csv << "member_id,store,name,birthday,phone,sms_optin\n";
         for (int i = 0; i < o.jobs; ++i) {
@@ -108,12 +124,15 @@ struct Harness {
         return Process(a, env, dir.file("sms." + std::to_string(++worker_starts) + ".log"));
     }
 
+    // The jobs by state, summed over the store's shards.
     std::map<std::string, long long> counts() {
         auto redis = server.connect();
-        const auto reply = redis.command({"HGETALL", "hu:{toyland}:counts"});
         std::map<std::string, long long> out;
-        for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2)
-            out[reply.elements[i].str] = std::stoll(reply.elements[i + 1].str);
+        for (const auto& shard : shards()) {
+            const auto reply = redis.command({"HGETALL", keys::counts(shard)});
+            for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2)
+                out[reply.elements[i].str] += std::stoll(reply.elements[i + 1].str);
+        }
         return out;
     }
 
@@ -136,8 +155,8 @@ struct Harness {
 };
 
 void pause_for(std::chrono::milliseconds d) {
-    const auto until = Clock::now() + d;
-    while (Clock::now() < until) {
+    const auto until = Steady::now() + d;
+    while (Steady::now() < until) {
         timespec ts{0, 20'000'000};
         nanosleep(&ts, nullptr);
     }
@@ -159,15 +178,19 @@ int main(int argc, char** argv) {
     app.add_option("--job-storage", o.job_storage,
                    "Where planned jobs live: hashes or sheets (default: the config's default)")
         ->check(CLI::IsMember({"hashes", "sheets"}));
+    app.add_option("--shards", o.shards,
+                   "The store over this many shards (2..10; a store over shards keeps day sheets)")
+        ->check(CLI::Range(1, 10));
     CLI11_PARSE(app, argc, argv);
+    if (o.shards > 1) o.job_storage = "sheets";
     signal(SIGPIPE, SIG_IGN);
 
     Harness h(o);
-    const auto import_start = Clock::now();
+    const auto import_start = Steady::now();
     h.import_members();
-    const auto import_seconds = std::chrono::duration<double>(Clock::now() - import_start).count();
+    const auto import_seconds = std::chrono::duration<double>(Steady::now() - import_start).count();
 
-    const auto start = Clock::now();
+    const auto start = Steady::now();
     const double expected =
         static_cast<double>(o.jobs) / o.rate;  // seconds of sending without trouble
     // When the scheduler dies and when Redis restarts, spread over the sending.
@@ -188,7 +211,7 @@ int main(int argc, char** argv) {
     std::size_t sk = 0, rr = 0;
     bool done = false;
     for (;;) {
-        const double t = std::chrono::duration<double>(Clock::now() - start).count();
+        const double t = std::chrono::duration<double>(Steady::now() - start).count();
         if (h.all_terminal()) {
             done = true;
             break;
@@ -220,7 +243,7 @@ int main(int argc, char** argv) {
         }
         pause_for(100ms);
     }
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const double seconds = std::chrono::duration<double>(Steady::now() - start).count();
     for (auto& w : workers)
         w->stop();
     const int scheduler_status = scheduler->stop();
@@ -242,24 +265,27 @@ int main(int argc, char** argv) {
         outbox_lines += static_cast<std::size_t>(n);
         if (n > 1) ++duplicates;
     }
-    std::string cursor = "0";
     int jobs_found = 0;
-    do {
-        const auto reply =
-            redis.command({"SCAN", cursor, "MATCH", "hu:{toyland}:job:*", "COUNT", "1000"});
-        cursor = reply.elements[0].str;
-        for (const auto& key : reply.elements[1].elements) {
-            const auto id = key.str.substr(std::string("hu:{toyland}:job:").size());
-            const auto state = redis.command({"HGET", key.str, "state"}).str;
-            ++states[state];
-            ++jobs_found;
-            const bool in_outbox = outbox.contains(id);
-            if ((state == "sent" || state == "delivered") && !in_outbox) ++sent_not_in_outbox;
-            if (state == "unknown" && in_outbox) ++unknown_in_outbox;
-            if (state != "sent" && state != "delivered" && state != "unknown" && in_outbox)
-                ++unsent_in_outbox;
-        }
-    } while (cursor != "0");
+    for (const auto& shard : h.shards()) {
+        const auto prefix = keys::job_prefix(shard);
+        std::string cursor = "0";
+        do {
+            const auto reply =
+                redis.command({"SCAN", cursor, "MATCH", prefix + "*", "COUNT", "1000"});
+            cursor = reply.elements[0].str;
+            for (const auto& key : reply.elements[1].elements) {
+                const auto id = key.str.substr(prefix.size());
+                const auto state = redis.command({"HGET", key.str, "state"}).str;
+                ++states[state];
+                ++jobs_found;
+                const bool in_outbox = outbox.contains(id);
+                if ((state == "sent" || state == "delivered") && !in_outbox) ++sent_not_in_outbox;
+                if (state == "unknown" && in_outbox) ++unknown_in_outbox;
+                if (state != "sent" && state != "delivered" && state != "unknown" && in_outbox)
+                    ++unsent_in_outbox;
+            }
+        } while (cursor != "0");
+    }
     const auto counts = h.counts();
     long long counted = 0;
     for (const auto& [state, n] : counts)
@@ -276,6 +302,7 @@ int main(int argc, char** argv) {
         states["failed"] == 0 && states["expired"] == 0 && states["unknown"] <= worker_kills;
     std::cout << "crash test: " << o.jobs << " jobs ("
               << (o.job_storage.empty() ? "job storage: the config's default" : o.job_storage)
+              << (o.shards > 1 ? ", the store over " + std::to_string(o.shards) + " shards" : "")
               << "), " << o.workers << " workers, rate " << o.rate << "/s; import "
               << import_seconds << " s; run " << seconds << " s\n"
               << "  chaos: " << worker_kills << " worker SIGKILLs, " << scheduler_kills

@@ -16,6 +16,7 @@
 #include "io/care_store.h"
 #include "io/consent_store.h"
 #include "io/job_store.h"
+#include "io/member_eraser.h"
 #include "io/member_store.h"
 #include "io/redis_cluster.h"
 #include "io/redis_keys.h"
@@ -448,4 +449,51 @@ TEST_CASE("the same members at K = 1 and K = 3: the same segments, thresholds an
     CHECK(list_of("three", *first_day) == list_of("one", *first_day));
     const auto marked = list_of("three", *first_day);
     CHECK(std::find(marked.begin(), marked.end(), member + " done") != marked.end());
+}
+
+TEST_CASE(
+    "a store over three shards: erasing a member deletes her events in her addresses' shards") {
+    TestRedis server;
+    auto redis = server.connect();
+    split_empty_store(redis, "toyland", kShards);
+    const Config config = parse_config("[stores.toyland]\nname = \"童乐玩具\"\n", "t.toml");
+    // Her phone's own shard is not hers: an SMS reply from it (no member
+    // named) is recorded there.
+    std::string id, phone;
+    for (int i = 0; phone.empty(); ++i) {
+        const auto p = "+86138" + std::to_string(20000000 + i);
+        if (member_shard(p, kShards) != member_shard("E1", kShards)) {
+            id = "E1";
+            phone = p;
+        }
+    }
+    MemberStore(redis).upsert({{"toyland", id, {{"name", "王芳"}, {"phone", phone}}, {}}});
+    ConsentStore consent(redis, config);
+    ConsentEvent reply;
+    reply.at = instant("2027-09-15T09:00:00+08:00");
+    reply.store = "toyland";
+    reply.channel = Channel::sms;
+    reply.source = ConsentSource::sms_reply;
+    reply.address = phone;
+    reply.detail = "TD";
+    consent.record(reply);
+    ConsentEvent other = reply;  // another address's reply, in any shard: kept
+    other.address = "+8613900000000";
+    consent.record(other);
+    Member m;
+    m.store = "toyland";
+    m.id = id;
+    m.phone = phone;
+    REQUIRE(consent.events_about(m).size() == 1);
+
+    const auto erased =
+        MemberEraser(redis, config).erase("toyland", id, instant("2027-09-16T09:00:00+08:00"));
+    REQUIRE(erased);
+    CHECK(erased->consent_events == 1);
+    CHECK(consent.events_about(m).empty());
+    const auto left = consent.ledger("toyland");
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].address == other.address);
+    // The address stays opted out in every shard (an erasure is not an opt-in).
+    CHECK(in_every_shard(redis, phone));
 }
