@@ -11,6 +11,7 @@
 
 #include "io/redis_connection.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 
 namespace huitou::bench {
 
@@ -62,34 +63,35 @@ inline long long info_field(RedisConnection& redis, const std::string& section,
     return std::stoll(reply.str.substr(pos + field.size() + 1));
 }
 
-// Deletes every job of `store` (hashes and day sheets) and its due,
-// in-flight, counts and layout keys, and the effect report's records.
+// Deletes every job of `store` (hashes and day sheets, in every shard of a
+// store over K shards) and its due, in-flight, counts and layout keys, and
+// the effect report's records.
 inline void clear_jobs(RedisConnection& redis, const std::string& store) {
-    // The jobs, and the open-jobs indexes by recipient: a run planned again
-    // on top of an old index would append to it, which a real day never does.
-    for (const auto& pattern : {keys::job_prefix(only_shard(store)) + "*",
-                                keys::shard_prefix(only_shard(store)) + "open:*",
-                                keys::shard_prefix(only_shard(store)) + "sheet*",
-                                keys::shard_prefix(only_shard(store)) + "days:*",
-                                // The effect report's records and the holdout groups: written
-                                // with the jobs, so a run planned again measures their bytes too.
-                                keys::shard_prefix(only_shard(store)) + "fx:*",
-                                keys::shard_prefix(only_shard(store)) + "holdout:*"}) {
-        std::string cursor = "0";
-        do {
-            const auto reply = redis.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "10000"});
-            reply.expect_ok("SCAN");
-            cursor = reply.elements.at(0).str;
-            RedisCommand unlink{"UNLINK"};
-            for (const auto& k : reply.elements.at(1).elements)
-                unlink.push_back(k.str);
-            if (unlink.size() > 1) redis.command(unlink).expect_ok("UNLINK");
-        } while (cursor != "0");
+    for (const auto& shard : shards_of(redis, store)) {
+        // The jobs, and the open-jobs indexes by recipient: a run planned again
+        // on top of an old index would append to it, which a real day never does.
+        for (const auto& pattern :
+             {keys::job_prefix(shard) + "*", keys::shard_prefix(shard) + "open:*",
+              keys::shard_prefix(shard) + "sheet*", keys::shard_prefix(shard) + "days:*",
+              // The effect report's records and the holdout groups: written
+              // with the jobs, so a run planned again measures their bytes too.
+              keys::shard_prefix(shard) + "fx:*", keys::shard_prefix(shard) + "holdout:*"}) {
+            std::string cursor = "0";
+            do {
+                const auto reply =
+                    redis.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "10000"});
+                reply.expect_ok("SCAN");
+                cursor = reply.elements.at(0).str;
+                RedisCommand unlink{"UNLINK"};
+                for (const auto& k : reply.elements.at(1).elements)
+                    unlink.push_back(k.str);
+                if (unlink.size() > 1) redis.command(unlink).expect_ok("UNLINK");
+            } while (cursor != "0");
+        }
+        redis.command({"DEL", keys::due(shard), keys::inflight(shard), keys::counts(shard)})
+            .expect_ok("DEL");
     }
-    redis
-        .command({"DEL", keys::due(only_shard(store)), keys::inflight(only_shard(store)),
-                  keys::counts(only_shard(store)), keys::jobs_version(store)})
-        .expect_ok("DEL");
+    redis.command({"DEL", keys::jobs_version(store)}).expect_ok("DEL");
 }
 
 }  // namespace huitou::bench

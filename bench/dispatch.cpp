@@ -31,6 +31,7 @@
 #include "io/job_store.h"
 #include "io/program_setup.h"
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 #include "io/sheet_store.h"
 #include "scheduler/scheduler.h"
 
@@ -89,8 +90,8 @@ int main(int argc, char** argv) {
                     Birthday{false, std::nullopt, unsigned(today.month()), unsigned(today.day())};
                 m.phone = "+86138" + std::to_string(10000000 + i);
                 m.sms_optin = true;
-                RedisCommand hset{
-                    "HSET", keys::member(only_shard(store_id), "D" + std::to_string(1000000 + i))};
+                const auto id = "D" + std::to_string(1000000 + i);
+                RedisCommand hset{"HSET", keys::member(shard_of_member(redis, store_id, id), id)};
                 for (const auto& [k, v] : to_fields(m)) {
                     hset.push_back(k);
                     hset.push_back(v);
