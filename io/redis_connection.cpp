@@ -157,7 +157,14 @@ void RedisConnection::append(const RedisCommand& args) {
 
 RedisReply RedisConnection::read() {
     if (pending_ > 0) --pending_;
-    if (cluster_) return cluster_->read();
+    if (cluster_) {
+        try {
+            return cluster_->read();
+        } catch (const RedisError&) {
+            pending_ = 0;  // an outage: the pipeline's other replies are gone with it
+            throw;
+        }
+    }
     if (!context_) fail("not connected");
     void* raw = nullptr;
     if (redisGetReply(context_.get(), &raw) != REDIS_OK || !raw) fail("connection lost");
@@ -167,6 +174,7 @@ RedisReply RedisConnection::read() {
         // The rest of a pipeline's replies are unread: the context goes too.
         const std::string error(reply->str, reply->len);
         context_.reset();
+        pending_ = 0;
         throw RedisError("Redis " + endpoint_.describe() + ": not ready: " + error);
     }
     return copy_reply(reply.get());

@@ -497,3 +497,24 @@ TEST_CASE(
     // The address stays opted out in every shard (an erasure is not an opt-in).
     CHECK(in_every_shard(redis, phone));
 }
+
+TEST_CASE("a shard record is never read inside a pipeline: cached, or refused as a bug") {
+    TestRedis server;
+    auto redis = server.connect();
+    split_empty_store(redis, "toyland", kShards);
+    CHECK(shard_count(redis, "toyland") == kShards);  // read and cached
+    redis.append({"PING"});
+    REQUIRE(redis.pending() == 1);
+    // Cached: answered without a command, whatever the pipeline holds.
+    CHECK(shard_count(redis, "toyland") == kShards);
+    // Never read: reading now would take the PING's reply.
+    CHECK_THROWS_AS(shard_count(redis, "babycare"), std::logic_error);
+    CHECK(redis.read().str == "PONG");
+    CHECK(redis.pending() == 0);
+    CHECK(shard_count(redis, "babycare") == 1);  // no record: K = 1
+    // An outage drops the pipeline: nothing is left pending.
+    redis.append({"PING"});
+    server.stop();
+    CHECK_THROWS_AS(redis.read(), RedisError);
+    CHECK(redis.pending() == 0);
+}
