@@ -514,6 +514,7 @@ TEST_CASE("a shard record is never read inside a pipeline: cached, or refused as
     CHECK(shard_count(redis, "babycare") == 1);  // no record: K = 1
     // An outage drops the pipeline: nothing is left pending.
     redis.append({"PING"});
+    redis.append({"PING"});
     server.stop();
     CHECK_THROWS_AS(redis.read(), RedisError);
     CHECK(redis.pending() == 0);
