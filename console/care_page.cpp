@@ -52,16 +52,11 @@ HttpReply CarePage::show(const HttpRequest& req) {
     const StoreConfig& store = *ctx_.config().find_store(store_id);
     const SysSeconds now = ctx_.clock().now();
     const Date today = local_date(now, store.zone);
-    Date day = today;
-    if (const auto text = req.param("day"); !text.empty()) {
-        const auto parsed = parse_date(text);
-        if (!parsed)
-            return bad_request(ctx_, req, store_id,
-                               "日期“" + text + "”看不懂：请写成 2027-09-15 这样的格式。");
-        if (*parsed > today)
-            return bad_request(ctx_, req, store_id, "回访名单在当天生成，不能提前查看。");
-        day = *parsed;
-    }
+    const auto asked = day_param(req, today);
+    if (const auto* problem = std::get_if<std::string>(&asked))
+        return bad_request(ctx_, req, store_id, *problem);
+    const Date day = std::get<Date>(asked);
+    if (day > today) return bad_request(ctx_, req, store_id, "回访名单在当天生成，不能提前查看。");
     return ctx_.with_redis(req, "care", [&](RedisConnection& redis) {
         nlohmann::json data;
         data["store_path"] = url_encode(store_id);

@@ -66,6 +66,13 @@ std::string html_escape(std::string_view text) {
     return markup_escape(text);
 }
 
+std::variant<Date, std::string> day_param(const HttpRequest& req, const Date& today) {
+    const auto text = req.param("day");
+    if (text.empty()) return today;
+    if (const auto day = parse_date(text)) return *day;
+    return "日期“" + text + "”看不懂：请写成 2027-09-15 这样的格式。";
+}
+
 std::string url_encode(std::string_view text) {
     static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;

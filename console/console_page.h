@@ -24,9 +24,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
+#include "core/civil_time.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/message_template.h"
@@ -49,6 +51,11 @@ std::string html_escape(std::string_view text);
 
 // `text` percent-encoded for a URL's path segment or query value.
 std::string url_encode(std::string_view text);
+
+// The day a page's "?day=" names: `today` when there is none; a text that
+// is not a date (YYYY-MM-DD) gives the sentence for the page's 400 instead.
+// Which days a page allows is the page's own rule.
+std::variant<Date, std::string> day_param(const HttpRequest& req, const Date& today);
 
 // Renders the embedded view console/views/<name>.html with `data`
 // (objects, arrays, strings, numbers, booleans as mustache sees them).

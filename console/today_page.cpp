@@ -114,18 +114,14 @@ HttpReply TodayPage::show(const HttpRequest& req) {
     const StoreConfig& store = *ctx_.config().find_store(store_id);
     const SysSeconds now = ctx_.clock().now();
     const Date today = local_date(now, store.zone);
-    Date day = today;
-    if (const auto text = req.param("day"); !text.empty()) {
-        const auto parsed = parse_date(text);
-        if (!parsed)
-            return bad_request(ctx_, req, store_id,
-                               "日期“" + text + "”看不懂：请写成 2027-09-15 这样的格式。");
-        day = *parsed;
-        if (day < today || day > plus_days(today, kDaysAhead)) {
-            return bad_request(ctx_, req, store_id,
-                               "这里只能看今天和之后 7 天（" + format_date(today) + " 至 " +
-                                   format_date(plus_days(today, kDaysAhead)) + "）。");
-        }
+    const auto asked = day_param(req, today);
+    if (const auto* problem = std::get_if<std::string>(&asked))
+        return bad_request(ctx_, req, store_id, *problem);
+    const Date day = std::get<Date>(asked);
+    if (day < today || day > plus_days(today, kDaysAhead)) {
+        return bad_request(ctx_, req, store_id,
+                           "这里只能看今天和之后 7 天（" + format_date(today) + " 至 " +
+                               format_date(plus_days(today, kDaysAhead)) + "）。");
     }
     const bool is_today = day == today;
 

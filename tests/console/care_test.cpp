@@ -114,6 +114,15 @@ TEST_CASE("回访: the day's care list, marked by the store's staff", "[console]
         r = f.get("/stores/toyland/care?day=2027-09-15&marked=NOBODY&as=done", staff);
         REQUIRE(r);
         CHECK_THAT(r->body, !Catch::Contains("id=\"notice\""));
+        // A day that is not one, or one still to come: said, nothing else.
+        r = f.get("/stores/toyland/care?day=tomorrow", staff);
+        REQUIRE(r);
+        CHECK(r->status == 400);
+        CHECK_THAT(r->body, Catch::Contains("日期“tomorrow”看不懂"));
+        r = f.get("/stores/toyland/care?day=2027-09-16", staff);
+        REQUIRE(r);
+        CHECK(r->status == 400);
+        CHECK_THAT(r->body, Catch::Contains("不能提前查看"));
         const auto ch = redis.command({"HGET", keys::member(only_shard("toyland"), member), "ch"});
         CHECK(ch.str == std::to_string(today) + "k");
         // Again: refused, nothing changes.
