@@ -85,7 +85,8 @@ TEST_CASE("a store on job hashes moves to day sheets without planning anything t
     CHECK(JobMigration(redis).step("toyland", day, start, 1000, 100));
 
     const DaySheets n = sheets.sheets_for_day("toyland", day, 1);
-    CHECK(n.counts == std::vector<int>{sheet_count(1000)});  // fixed by the migration as planning would
+    CHECK(n.counts ==
+          std::vector<int>{sheet_count(1000)});  // fixed by the migration as planning would
     // Every job of today has its record, "held by its hash", never due.
     for (const auto& job : today) {
         const auto record = sheets.record("toyland", day, n, job.id);

@@ -102,7 +102,8 @@ TEST_CASE("a festival's jobs as records of the day's sheets", "[sheets]") {
         const int sheet = std::stoi(name.substr(name.rfind(':') + 1));
         long long earliest = 0;
         for (const auto& job : jobs) {
-            if (job.state == JobState::held || sheet_of(job.member_id, n.counts[0]) != sheet) continue;
+            if (job.state == JobState::held || sheet_of(job.member_id, n.counts[0]) != sheet)
+                continue;
             const long long t = job.due_at.time_since_epoch().count();
             if (earliest == 0 || t < earliest) earliest = t;
         }

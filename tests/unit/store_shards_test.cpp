@@ -270,7 +270,7 @@ TEST_CASE("the shard record hu:{S}:shards", "[store_shards]") {
 }
 
 TEST_CASE("a day's sheets over shards: each shard its share, a member in her shard's sheet") {
-    CHECK(even_day_sheets(1000, 1).counts == std::vector<int>{16});  // as sheet_count alone
+    CHECK(even_day_sheets(1000, 1).counts == std::vector<int>{16});       // as sheet_count alone
     CHECK(even_day_sheets(1000, 3).counts == std::vector<int>{6, 6, 6});  // 334 a shard
     CHECK(even_day_sheets(0, 3).counts == std::vector<int>{1, 1, 1});
     CHECK(even_day_sheets(5, 0).counts == std::vector<int>{1});  // never no shard
