@@ -11,7 +11,8 @@ cd "$(dirname "$0")"
 tools/install-deps.sh all
 
 build=build-asan
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUITOU_SANITIZE=ON >/dev/null
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUITOU_SANITIZE=ON \
+  -DHUITOU_BENCH=OFF >/dev/null
 cmake --build "$build" --parallel "$(nproc)"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
