@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cassert>
 #include <map>
+#include <optional>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -59,13 +60,16 @@ void JobStore::send_create(const std::vector<Job>& jobs) {
 
 std::size_t JobStore::collect_created() {
     assert(!unread_.empty());
+    std::vector<RedisReply> replies;
+    for (std::size_t i = 0; i < unread_.front(); ++i)
+        replies.push_back(redis_.read());
+    unread_.pop_front();
     std::size_t created = 0;
-    for (std::size_t i = 0; i < unread_.front(); ++i) {
-        const auto reply = redis_.read();
+    for (const auto& reply : replies) {
+        LuaScript::throw_if_frozen(redis_, reply);
         reply.expect_ok("create_job");
         created += static_cast<std::size_t>(reply.integer);
     }
-    unread_.pop_front();
     return created;
 }
 
@@ -190,9 +194,19 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
     const auto shards = shards_of(redis_, store);
     const std::size_t first = shards.size() == 1 ? 0 : rotation++ % shards.size();
     ClaimResult all;
+    std::optional<StoreFrozen> frozen;
     for (std::size_t n = 0; n < shards.size() && limit > 0; ++n) {
-        auto part = claim_shard(redis_, claim_, config_, shards[(first + n) % shards.size()], now,
-                                limit, rules);
+        ClaimResult part;
+        try {
+            part = claim_shard(redis_, claim_, config_, shards[(first + n) % shards.size()], now,
+                               limit, rules);
+        } catch (const StoreFrozen& e) {
+            // Thrown after its reply was read: the connection is clean, and
+            // what the other shards gave stays claimed — thrown away here,
+            // it would wait in flight for the ack deadline.
+            if (!frozen) frozen = e;
+            continue;
+        }
         limit -= static_cast<int>(part.jobs.size());
         all.expired += part.expired;
         all.failed += part.failed;
@@ -202,6 +216,8 @@ ClaimResult JobStore::claim_due(const std::string& store, SysSeconds now, int li
         all.jobs.insert(all.jobs.end(), std::make_move_iterator(part.jobs.begin()),
                         std::make_move_iterator(part.jobs.end()));
     }
+    if (frozen && all.jobs.empty() && all.expired + all.failed + all.cancelled + all.deferred == 0)
+        throw *frozen;
     return all;
 }
 

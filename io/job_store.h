@@ -118,7 +118,9 @@ class JobStore {
     // checked again first: its window, its consent, the member's caps
     // (scripts/claim_due.lua); without, only expiry and attempts, and no
     // record is claimed (a record's time counts from its day's start,
-    // which the rules carry). Throws RedisError.
+    // which the rules carry). A shard whose fence is up (io/lua_script.h)
+    // is left out and the other shards' claims stand; StoreFrozen only when
+    // nothing at all could be taken. Throws RedisError.
     ClaimResult claim_due(const std::string& store, SysSeconds now, int limit,
                           const DispatchRules* rules = nullptr);
 

@@ -21,6 +21,22 @@
 // on either node and the script does not start; when the slot has moved,
 // a missing key means nothing again. The script takes the guard off KEYS
 // first thing, so it reads its keys as written.
+//
+// The fence (docs/architecture.md, "A store over K shards"). While
+// `huitou reshard` copies a store into another number of shards, nothing may
+// write into the layout being copied. A script that touches a shard's keys
+// says "--#fence": its callers' keys get one more, `hu:{T}:frozen` (T the
+// first key's hash tag: the shard's), and the script reads it first thing —
+// `copy` answers the error "FROZEN copy <fence key>" before anything is written;
+// `drain` lets it run (results and requeues go on) but leaves the value in
+// `fence_state` for the script: claim_due.lua answers "FROZEN drain", so
+// in-flight work only shrinks. Absent (every store, nearly always): the
+// script runs as written, for one GET more. `run` and `run_all` turn a
+// FROZEN answer into StoreFrozen, after every reply of their pipeline is
+// read, and drop the connection's cached shard record of the store, so the
+// next routing reads it again (io/shard_map.h). A caller that reads script
+// replies itself (`send`) calls `throw_if_frozen` before it checks one.
+// With --#guard too, "--#guard" comes first: the guard is the last key.
 #pragma once
 
 #include <string>
@@ -31,14 +47,34 @@
 
 namespace huitou {
 
+// A fenced script (or a watched write) met its shard's fence: the store is
+// being resharded. An outage of one store, not a bug: a RedisError, so every
+// door that answers "try again" (503) for an outage does so here, and a
+// worker keeps its result for later; the scheduler skips the store's step
+// for the turn without taking Redis for gone (scheduler.cpp, for_store).
+class StoreFrozen : public RedisError {
+  public:
+    // `tag`: the shard's hash tag; `phase`: the fence's value ("copy", "drain").
+    StoreFrozen(std::string tag, std::string phase);
+    const std::string& tag() const { return tag_; }
+    const std::string& phase() const { return phase_; }
+    // The store the shard belongs to.
+    std::string store() const;
+
+  private:
+    std::string tag_;
+    std::string phase_;
+};
+
 class LuaScript {
   public:
     // The embedded script "scripts/<name>.lua". Throws std::logic_error if
     // there is none (a build error, not an environment one).
     explicit LuaScript(std::string_view name);
 
-    // Runs the script. Throws RedisError on connection failure; an error
-    // raised by the script comes back as an error reply.
+    // Runs the script. Throws RedisError on connection failure, StoreFrozen
+    // when its fence is up; an error raised by the script comes back as an
+    // error reply.
     RedisReply run(RedisConnection& redis, const std::vector<std::string>& keys,
                    const std::vector<std::string>& args) const;
 
@@ -70,6 +106,13 @@ class LuaScript {
     // Whether the script takes the slot guard; the guard of a first key.
     bool guarded() const { return guarded_; }
     static std::string slot_guard_key(std::string_view first_key);
+    // Whether the script reads its shard's fence; the fence of a first key.
+    bool fenced() const { return fenced_; }
+    static std::string fence_key(std::string_view first_key);
+    // A reply "FROZEN <phase> <fence key>" from a fenced script: throws
+    // StoreFrozen (and forgets the store's cached shard record on `redis`).
+    // Any other reply: nothing.
+    static void throw_if_frozen(RedisConnection& redis, const RedisReply& reply);
     const std::string& sha() const { return sha_; }
 
   private:
@@ -80,6 +123,7 @@ class LuaScript {
     std::string source_;
     std::string sha_;
     bool guarded_ = false;
+    bool fenced_ = false;
 };
 
 }  // namespace huitou

@@ -265,23 +265,37 @@ MemberStore::Round MemberStore::send_watched_round(const std::vector<const Membe
     for (std::size_t g = 0; g < groups.size(); ++g) {
         const auto& members = groups[g];
         const Shard& shard = group_shards[g];
-        // WATCH before the reads: a change after them aborts the EXEC.
+        // WATCH before the reads: a change after them aborts the EXEC. The
+        // shard's fence is watched and read too, as a fenced script reads it
+        // (io/lua_script.h): a reshard's copy started after the read aborts
+        // the EXEC, and the retry's script meets the fence.
         RedisCommand watch{"WATCH"};
         for (const auto i : members)
             watch.push_back(keys::member(shard, records[i]->id));
+        const std::string fence = LuaScript::fence_key(watch[1]);
+        watch.push_back(fence);
         redis_.append(watch);
+        redis_.append({"GET", fence});
         for (std::size_t k = 0; k < members.size(); ++k)
             redis_.append({"HGETALL", watch[k + 1]});
         // The previous shard's transaction answers first (one connection keeps the order).
         while (round.read < round.applied.size())
             read_transaction(round);
         redis_.read().expect_ok("WATCH");
+        const auto fence_state = redis_.read();
+        fence_state.expect_ok("GET fence");
+        const bool frozen = fence_state.str == "copy";
+        if (frozen) round.frozen = shard.tag();
         std::vector<RedisCommand> writes;
         std::vector<std::size_t> written;
         ConsentChanges consent(redis_);
         const std::string prefix = keys::shard_prefix(shard);
         for (std::size_t k = 0; k < members.size(); ++k) {
             const auto i = members[k];
+            if (frozen) {  // nothing written: the replies are read and left
+                redis_.read();
+                continue;
+            }
             const auto write = merge_next(redis_, *records[i], evidence ? &consent : nullptr);
             if (write.outcome == WriteOutcome::unchanged) continue;
             outcomes[first_index + i] = write.outcome;
@@ -375,12 +389,20 @@ std::vector<std::size_t> MemberStore::collect_round(Round& round) {
     if (round.watched) {
         while (round.read < round.applied.size())
             read_transaction(round);
+        if (!round.frozen.empty()) {
+            // Every reply is read; the other shards' transactions stand.
+            const StoreFrozen frozen(round.frozen, "copy");
+            forget_shards(redis_, frozen.store());
+            throw frozen;
+        }
         return std::move(round.retry);
     }
     std::vector<RedisReply> replies;
     replies.reserve(round.calls.size());
     for (std::size_t c = 0; c < round.calls.size(); ++c)
         replies.push_back(redis_.read());
+    for (const auto& reply : replies)
+        LuaScript::throw_if_frozen(redis_, reply);
     std::vector<std::size_t> retry;
     for (std::size_t c = 0; c < replies.size(); ++c) {
         if (replies[c].is_error() && replies[c].str.starts_with("NOSCRIPT")) {

@@ -119,6 +119,7 @@ class MemberStore {
         std::vector<std::size_t> queued;                // per transaction: its commands
         std::size_t read = 0;                           // transactions whose replies were read
         std::vector<std::size_t> retry;                 // records of aborted transactions
+        std::string frozen;  // a shard tag whose fence stopped its transaction
     };
     // A batch begun and not finished.
     struct Begun {

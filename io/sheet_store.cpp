@@ -193,13 +193,16 @@ void SheetStore::send_plan(const std::string& store, const Date& day, SysSeconds
 
 std::size_t SheetStore::collect_planned() {
     if (unread_.empty()) throw std::logic_error("collect_planned: nothing sent");
+    std::vector<RedisReply> replies;
+    for (std::size_t i = 0; i < unread_.front(); ++i)
+        replies.push_back(redis_.read());
+    unread_.pop_front();
     std::size_t created = 0;
-    for (std::size_t i = 0; i < unread_.front(); ++i) {
-        const auto reply = redis_.read();
+    for (const auto& reply : replies) {
+        LuaScript::throw_if_frozen(redis_, reply);
         reply.expect_ok("plan_records");
         created += static_cast<std::size_t>(reply.integer);
     }
-    unread_.pop_front();
     return created;
 }
 

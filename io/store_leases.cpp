@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "io/redis_keys.h"
+#include "io/shard_map.h"
 
 namespace huitou {
 namespace {
@@ -37,29 +38,78 @@ std::vector<std::string> StoreLeases::refresh(bool force) {
     std::vector<std::string> taken;
     for (const auto& store : stores_) {
         const auto key = keys::lease(store);
+        const auto record_key = keys::shard_record(store);
         bool ours = false;
+        RedisReply record;
         if (held_until_.contains(store)) {
-            const auto reply = renew_.run(redis_, {key}, {token_, ms});
+            const auto reply = renew_.run(redis_, {key, record_key}, {token_, ms});
             reply.expect_ok("renew_lease");
-            ours = reply.integer == 1;
+            if (reply.elements.size() != 2)
+                throw RedisReplyError("renew_lease", "unexpected reply");
+            ours = reply.elements[0].integer == 1;
+            record = reply.elements[1];
             if (!ours) {
                 held_until_.erase(store);
                 spdlog::warn("lost the lease of store {} to another scheduler", store);
             }
         }
         if (!ours) {
-            const auto reply = redis_.command({"SET", key, token_, "NX", "PX", ms});
-            reply.expect_ok("SET lease");
-            ours = reply.type == RedisReply::Type::status;  // "OK"; nil when held elsewhere
+            const auto replies =
+                redis_.pipeline({{"SET", key, token_, "NX", "PX", ms}, {"HGETALL", record_key}});
+            replies.at(0).expect_ok("SET lease");
+            replies.at(1).expect_ok("HGETALL " + record_key);
+            // "OK"; nil when held elsewhere
+            ours = replies[0].type == RedisReply::Type::status;
+            record = replies[1];
             if (ours) {
                 taken.push_back(store);
                 spdlog::info("took the lease of store {}", store);
             }
         }
-        if (ours) held_until_.insert_or_assign(store, deadline);
+        if (!ours) continue;
+        held_until_.insert_or_assign(store, deadline);
+        if (note_record(store, record) && (taken.empty() || taken.back() != store))
+            taken.push_back(store);
     }
     last_refresh_ = started;
     return taken;
+}
+
+bool StoreLeases::note_record(const std::string& store, const RedisReply& fields) {
+    std::map<std::string, std::string, std::less<>> map;
+    for (std::size_t i = 0; i + 1 < fields.elements.size(); i += 2)
+        map.insert_or_assign(fields.elements[i].str, fields.elements[i + 1].str);
+    const auto record = parse_shard_record(map);
+    if (!record) {
+        // The routing refuses it too (io/shard_map.h); the leases go on.
+        spdlog::error("store {}: its shard record {} is not one this build can read: {}", store,
+                      keys::shard_record(store), "the store's steps are refused until it is");
+        return false;
+    }
+    const auto it = records_.find(store);
+    const bool known = it != records_.end();
+    const bool new_k = known && it->second.k != record->k;
+    if (new_k) {
+        spdlog::info("store {} now has {} shards (it had {}): its day is planned again", store,
+                     record->k, it->second.k);
+        forget_shards(redis_, store);
+    }
+    const auto holding = [](const ShardRecord& r) {
+        return r.phase == ShardRecord::Phase::drain || r.phase == ShardRecord::Phase::copy;
+    };
+    if (holding(*record) && (!known || !holding(it->second) || it->second.phase != record->phase))
+        spdlog::info("store {}: a reshard is {} it: its planning and sending wait", store,
+                     record->phase == ShardRecord::Phase::drain ? "draining" : "copying");
+    else if (known && holding(it->second) && !holding(*record))
+        spdlog::info("store {}: the reshard holds it no more", store);
+    records_.insert_or_assign(store, *record);
+    return new_k;
+}
+
+bool StoreLeases::resharding(const std::string& store) const {
+    const auto it = records_.find(store);
+    return it != records_.end() && (it->second.phase == ShardRecord::Phase::drain ||
+                                    it->second.phase == ShardRecord::Phase::copy);
 }
 
 bool StoreLeases::holds(const std::string& store) const {

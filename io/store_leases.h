@@ -11,6 +11,13 @@
 // when Redis is unreachable. A replica that dies loses its stores after at
 // most the lease time; one that stops (SIGTERM) releases them at once.
 //
+// Each renewal (and each take) also reads the store's shard record
+// (hu:{S}:shards, same slot): a store whose number of shards changed since
+// this replica last read it counts as taken over — its layout is new, so
+// its day is planned again — and while a reshard drains or copies it
+// (`phase`), `resharding` says so and the scheduler plans and claims
+// nothing for it (docs/architecture.md, "A store over K shards").
+//
 // The lease divides the work; it is not what keeps a job from going twice.
 // That is the job scripts' (claim_due, begin_send): two replicas that both
 // believed they held a store (a process frozen past its lease) would still
@@ -22,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "core/store_shards.h"
 #include "io/lua_script.h"
 #include "io/redis_connection.h"
 
@@ -41,6 +49,9 @@ class StoreLeases {
 
     // True when this replica may act on `store` now.
     bool holds(const std::string& store) const;
+    // True while the last shard record read for `store` says a reshard
+    // drains or copies it.
+    bool resharding(const std::string& store) const;
 
     // Gives up every held lease (on stop). Throws RedisError.
     void release_all();
@@ -59,6 +70,9 @@ class StoreLeases {
     LuaScript renew_{"renew_lease"};
     LuaScript release_{"release_lease"};
     std::map<std::string, std::chrono::steady_clock::time_point> held_until_;
+    // The shard record as last read with the lease; whether it changed K.
+    bool note_record(const std::string& store, const RedisReply& fields);
+    std::map<std::string, ShardRecord> records_;
     std::chrono::steady_clock::time_point last_refresh_{};
 };
 

@@ -11,6 +11,7 @@
 #include "io/consent_store.h"
 #include "io/job_listing.h"
 #include "io/job_store.h"
+#include "io/lua_script.h"
 #include "io/member_eraser.h"
 #include "io/member_store.h"
 #include "io/redis_keys.h"
@@ -111,6 +112,16 @@ HttpReply AdminApi::with_redis(const char* what,
     try {
         if (!redis_) redis_ = std::make_unique<RedisConnection>(endpoint_);
         return read(*redis_);
+    } catch (const StoreFrozen& e) {
+        // A reshard holds the store (io/lua_script.h): nothing was written,
+        // the connection is fine, and a retry is safe (event ids, PUT's and
+        // PATCH's merge); the copy of a store takes minutes.
+        spdlog::info("{} over HTTP: {}", what, e.what());
+        auto reply = error(503, "store " + e.store() +
+                                    " is being resharded; nothing was written: try again after "
+                                    "Retry-After seconds");
+        reply.headers.emplace_back("Retry-After", "60");
+        return reply;
     } catch (const RedisError& e) {
         spdlog::error("{} over HTTP: {}", what, e.what());
         redis_.reset();  // connect again on the next request

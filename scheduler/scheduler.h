@@ -261,8 +261,22 @@ class Scheduler {
     // the request and the reply (at most once a minute for the same store,
     // step and reply) and counted, and the other stores go on — it is not an
     // outage, so nothing reconnects or waits. Returns false when refused.
+    // A store a reshard holds (StoreFrozen, io/lua_script.h) is not refused
+    // but paused: its step is left for the turn, the replies its pipeline
+    // left unread are read, and the store's dispatch and next-due wakeup
+    // wait `frozen_pause` (a draining store's due jobs would otherwise wake
+    // the loop at once, again and again), its planning, segments and care
+    // list `frozen_plan_pause` (each begins by reading the members again);
+    // logged once a minute.
     bool for_store(const std::string& store, std::string_view step,
                    const std::function<void()>& work);
+    // Whether a reshard holds `store`: its shard record, read with the
+    // lease, says it drains or copies it, or it met its fence less than
+    // `pause` ago (real time).
+    bool paused_by_reshard(const std::string& store, std::chrono::seconds pause) const;
+    static constexpr std::chrono::seconds frozen_pause{1};
+    static constexpr std::chrono::seconds frozen_plan_pause{30};
+    std::map<std::string, std::chrono::steady_clock::time_point> frozen_at_;
     StoreLeases leases_;
     bool use_leases_ = false;
     // A copy of leases_.held_until() for other threads (serves_now).

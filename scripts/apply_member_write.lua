@@ -19,6 +19,7 @@
 -- speed: a script call costs Redis more than the few commands inside it.
 -- Index keys share the members' hash tag, so the script stays in one slot.
 --#guard
+--#fence
 local prefix = ARGV[1]
 local i = 2
 local applied = {}

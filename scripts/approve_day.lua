@@ -27,6 +27,7 @@
 -- takes what is due, moving the score on to the next record. One left
 -- unticked ends `c` with reason not_approved (cancel_record.lua).
 --#guard
+--#fence
 --#include webhook_event
 --#include cancel_job
 --#include record_lib

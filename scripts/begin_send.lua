@@ -18,6 +18,7 @@
 -- cancelled here, atomically with the check, and reported as the webhook
 -- event message.skipped, reason opted_out: webhook_event.lua).
 --#guard
+--#fence
 --#include webhook_event
 local worker, now, retention = ARGV[1], ARGV[2], ARGV[3]
 local out, ended = {}, {}

@@ -12,6 +12,7 @@
 -- the provider, and a message on its way cannot be called back. Cancelling
 -- is cancel_job.lua's, the same as an opt-out's.
 --#guard
+--#fence
 --#include webhook_event
 --#include cancel_job
 local k = {due = KEYS[1], inflight = KEYS[2], counts = KEYS[3], on = KEYS[4], events = KEYS[5]}

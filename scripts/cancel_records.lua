@@ -18,6 +18,7 @@
 -- ended. Each touched sheet with no planned record left leaves the due set
 -- (drop_idle_sheet); one that still has some keeps its score.
 --#guard
+--#fence
 --#include webhook_event
 --#include record_lib
 --#include cancel_record

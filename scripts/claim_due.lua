@@ -83,6 +83,10 @@
 -- the due and in-flight sets and the counts are written once a batch; a
 -- sheet is read and written once.
 --#guard
+--#fence
+-- A reshard drains the store (io/lua_script.h): nothing more goes out, so
+-- what is in flight only shrinks; results and requeues still run.
+if fence_state == 'drain' then return redis.error_reply('FROZEN drain ' .. fence) end
 --#include webhook_event
 --#include record_lib
 local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])

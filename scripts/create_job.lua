@@ -30,6 +30,7 @@
 -- becomes a Lua string, and that conversion was much of a job's cost. Job and
 -- index keys share the store's hash tag (the prefix): one cluster slot.
 --#guard
+--#fence
 local fields = {'kind', 'member', 'occasion', 'marketing', 'channel', 'to', 'text', 'params',
                 'due_at', 'expires_at', 'state', 'attempts', 'error', 'created_at'}
 local per_job = 1 + #fields + 2

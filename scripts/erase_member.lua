@@ -33,6 +33,7 @@
 -- no planned record leaves the sheet due set; a claimed one (`d`) is its
 -- job hash's, deleted above, and is not counted twice.
 --#guard
+--#fence
 --#include record_lib
 --#include cancel_record
 local id, prefix, phone, openid, last = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]

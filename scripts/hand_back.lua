@@ -11,6 +11,7 @@
 -- Returns 1 when handed back, 0 when the job had moved on meanwhile, or when
 -- its provider call was begun (`calling`): that one may have gone.
 --#guard
+--#fence
 if redis.call('HGET', KEYS[1], 'state') ~= 'dispatched' then return 0 end
 if redis.call('HEXISTS', KEYS[1], 'calling') == 1 then return 0 end
 if ARGV[3] then

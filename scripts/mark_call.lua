@@ -16,6 +16,7 @@
 -- `calls` counts the provider calls made for the job: max_attempts is a
 -- bound on calls, not on dispatches (record_result.lua, claim_due.lua).
 --#guard
+--#fence
 local f = redis.call('HMGET', KEYS[1], 'state', 'attempts', 'sending')
 if not f[1] then return 'missing' end
 if f[1] ~= 'dispatched' then return 'state:' .. f[1] end

@@ -14,6 +14,7 @@
 -- old dropped), so the message caps and cooldowns and the care rule see it.
 -- "stop" sets `cn` = 1: no care call again. "no_answer" only marks the list:
 -- she stays due and comes back on a later day of her period.
+--#fence
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if not old then return 'not_listed' end
 local state = string.match(old, '^(%a+)')

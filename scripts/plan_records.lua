@@ -29,6 +29,7 @@
 -- an earlier day of the span), as create_job's EXISTS keeps it once on the
 -- hashes layout. One EXISTS for such a record only: a festival pays nothing.
 --#guard
+--#fence
 --#include record_lib
 local prefix, day = ARGV[1], ARGV[2]
 local stepped = {e = true, p = true}

@@ -51,6 +51,7 @@
 -- looks at today's and tomorrow's index), as create_job.lua writes one;
 -- the claim checks it as every job (consent, opt-out, windows, approval).
 --#guard
+--#fence
 --#include webhook_event
 --#include cancel_job
 if KEYS[12] and not redis.call('SET', KEYS[12], ARGV[11], 'NX', 'EX', ARGV[12]) then

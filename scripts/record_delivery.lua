@@ -17,6 +17,7 @@
 -- time an undelivered or rejected report arrives for a job already sent
 -- (one that overtakes the worker's record is reported by record_result.lua).
 --#guard
+--#fence
 --#include webhook_event
 local f = redis.call('HMGET', KEYS[1], 'state', 'dlr_status', 'member', 'kind', 'channel')
 local state = f[1]

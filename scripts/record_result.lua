@@ -32,6 +32,7 @@
 -- after it when a report overtook the record), message.failed,
 -- message.skipped for `expired`; nothing for `unknown` (no one can say).
 --#guard
+--#fence
 --#include webhook_event
 local retention, max_attempts = ARGV[1], tonumber(ARGV[2])
 local out = {}

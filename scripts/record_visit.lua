@@ -35,6 +35,7 @@
 -- returns (state reminded or churned → returned), with the visit and the
 -- last win-back message that reached them.
 --#guard
+--#fence
 --#include webhook_event
 local v, member = KEYS[1], KEYS[2]
 local id, job_prefix, key = ARGV[1], ARGV[2], ARGV[3]

@@ -13,6 +13,7 @@
 -- recorded how it went, it may have reached the member: its fate is unknown,
 -- and it is never sent again.
 --#guard
+--#fence
 local now = tonumber(ARGV[1])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
 local requeued, unknown = 0, 0

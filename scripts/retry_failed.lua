@@ -9,6 +9,7 @@
 -- dispatch is still refused as stale. The last error stays in `error` until
 -- the next outcome replaces it. The hash loses the retention TTL it got when it failed.
 --#guard
+--#fence
 if redis.call('HGET', KEYS[1], 'state') ~= 'failed' then return 0 end
 local expires = tonumber(redis.call('HGET', KEYS[1], 'expires_at') or '0')
 if expires > 0 and tonumber(ARGV[2]) >= expires then return -1 end

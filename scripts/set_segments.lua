@@ -19,6 +19,7 @@
 -- An erased member may stay in it (erase_member.lua does not know it); her
 -- reader finds no segment in her gone hash and passes her by.
 --#guard
+--#fence
 local seg = KEYS[1]
 local gen = redis.call('HGET', seg, 'gen')
 local changed = 0

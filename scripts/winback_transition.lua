@@ -19,6 +19,7 @@
 -- The job cancelled here is the webhook event message.skipped, reason
 -- came_back (webhook_event.lua).
 --#guard
+--#fence
 --#include webhook_event
 local v, id = KEYS[1], ARGV[1]
 local last_date = redis.call('HGET', v, 'last_date')

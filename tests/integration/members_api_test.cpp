@@ -78,6 +78,25 @@ TEST_CASE("members API: GET, PUT and PATCH one member through the import's code"
         "phone": "13800138001", "tier": "金卡", "card_expires": "2028-01-31",
         "sms_optin": 1, "children": [{"name": "小明", "birthday": "2020-05-01"}]})";
 
+    SECTION("a store being resharded answers a write 503 with Retry-After and writes nothing") {
+        // The copy fence of toyland's only shard (io/lua_script.h).
+        redis.command({"SET", "hu:{toyland}:frozen", "copy"}).expect_ok("SET fence");
+        auto r = http.Put(path("toyland", "M01").c_str(), w, full, "application/json");
+        REQUIRE(r);
+        CHECK(r->status == 503);
+        CHECK(r->get_header_value("Retry-After") == "60");
+        CHECK(json_of(r).at("error").get<std::string>().find("toyland is being resharded") !=
+              std::string::npos);
+        // Reads go on: the layout being copied is whole.
+        r = http.Get(path("toyland", "M01").c_str(), w);
+        REQUIRE(r);
+        CHECK(r->status == 404);
+        redis.command({"DEL", "hu:{toyland}:frozen"}).expect_ok("DEL fence");
+        r = http.Put(path("toyland", "M01").c_str(), w, full, "application/json");
+        REQUIRE(r);
+        CHECK(r->status == 201);
+    }
+
     SECTION("PUT creates (201), GET returns it, PUT again (200) clears what it leaves out") {
         auto r = http.Get(path("toyland", "M01").c_str(), w);
         REQUIRE(r);

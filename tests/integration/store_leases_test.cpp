@@ -55,3 +55,42 @@ TEST_CASE("store leases: one holder at a time, taken over when it runs out") {
         CHECK(b.refresh(true) == stores);
     }
 }
+
+TEST_CASE(
+    "the shard record comes with the lease: a new number of shards is a takeover, a "
+    "reshard's drain and copy hold the store") {
+    TestRedis server;
+    auto redis = server.connect();
+    StoreLeases a(redis, {"toyland"}, 60s);
+    const std::string record = "hu:{toyland}:shards";
+    const std::vector<std::string> toyland{"toyland"};
+    CHECK(a.refresh(true) == toyland);
+    CHECK_FALSE(a.resharding("toyland"));
+    CHECK(a.refresh(true).empty());
+
+    // huitou reshard 1 → 3 (docs/architecture.md): drain, copy, the switch.
+    redis.command({"HSET", record, "k", "1", "hash", "1", "to", "3", "phase", "drain"});
+    CHECK(a.refresh(true).empty());
+    CHECK(a.resharding("toyland"));
+    redis.command({"HSET", record, "phase", "copy"});
+    CHECK(a.refresh(true).empty());
+    CHECK(a.resharding("toyland"));
+    redis.command({"HSET", record, "k", "3", "old", "1", "phase", "replay"});
+    redis.command({"HDEL", record, "to"});
+    CHECK(a.refresh(true) == toyland);  // a new layout: planned again
+    CHECK_FALSE(a.resharding("toyland"));
+    CHECK(a.holds("toyland"));
+    CHECK(a.refresh(true).empty());
+
+    // A record this build cannot read: said, and the lease is kept.
+    redis.command({"HSET", record, "hash", "9"});
+    CHECK(a.refresh(true).empty());
+    CHECK(a.holds("toyland"));
+
+    // Taken by another replica with the record already there: taken once.
+    redis.command({"DEL", record});
+    auto rb = server.connect();
+    StoreLeases b(rb, {"toyland"}, 60s);
+    a.release_all();
+    CHECK(b.refresh(true) == toyland);
+}
