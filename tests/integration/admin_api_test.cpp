@@ -278,7 +278,7 @@ TEST_CASE("the admin API serves preview, jobs, consent and stats as JSON") {
     }
 }
 
-TEST_CASE("the admin token: never inline; none only on loopback, and then no opt-in over HTTP") {
+TEST_CASE("the admin token: never inline — none only on loopback, and then no opt-in over HTTP") {
     SECTION("an inline token is refused, naming the key and what to use") {
         try {
             parse_config("[admin]\ntoken = \"s3cret\"\n", "old.toml");

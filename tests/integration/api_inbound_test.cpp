@@ -425,7 +425,7 @@ TEST_CASE("members:batch: each item as PUT or PATCH would take it, a bad one fai
     }
 }
 
-TEST_CASE("events: visit, card renewal, consent; the same event_id records once") {
+TEST_CASE("events: visit, card renewal, consent — the same event_id records once") {
     Api a;
     auto r = a.http->Put(member_path("M01").c_str(), a.w(), kM01, "application/json");
     REQUIRE(r);
@@ -601,7 +601,7 @@ TEST_CASE("events: visit, card renewal, consent; the same event_id records once"
     }
 }
 
-TEST_CASE("Idempotency-Key: the first answer again, the work once; 422 and 409") {
+TEST_CASE("Idempotency-Key: the first answer again, the work once — 422 and 409") {
     Api a;
     const auto w = with(a.w(), "Idempotency-Key", "put-M01-1");
     auto r = a.http->Put(member_path("M01").c_str(), w, kM01, "application/json");

@@ -60,7 +60,7 @@ std::string everything_in(RedisConnection& redis) {
 
 }  // namespace
 
-TEST_CASE("API keys: huitou apikey makes, lists and revokes them; /api/v1 checks them") {
+TEST_CASE("API keys: huitou apikey makes, lists and revokes them — /api/v1 checks them") {
     TestRedis server(/*append_only=*/true);  // keeps the keys across the restart below
     const std::vector<std::string> env{"HUITOU_REDIS_URL=" + server.url(),
                                        std::string("HUITOU_NOW=") + kNow, "HUITOU_LOG_LEVEL=warn"};

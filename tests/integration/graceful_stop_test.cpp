@@ -9,7 +9,7 @@ using namespace huitou;
 using namespace huitou::test;
 using namespace std::chrono_literals;
 
-TEST_CASE_METHOD(Daemons, "stopped workers hand back their queue; a stopped scheduler resumes") {
+TEST_CASE_METHOD(Daemons, "stopped workers hand back their queue — a stopped scheduler resumes") {
     import_members(60);
     auto sched = scheduler("scheduler.log");
     // A slow account: most jobs wait in the worker's queue.

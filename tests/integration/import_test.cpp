@@ -128,7 +128,7 @@ TEST_CASE_METHOD(Import, "a GBK visit file is read as GB18030, as a member file 
 }
 
 TEST_CASE_METHOD(Import,
-                 "a bad optional field is left out with a warning; the member is imported") {
+                 "a bad optional field is left out with a warning — the member is imported") {
     REQUIRE(import("first.csv",
                    "member_id,name,gender,birthday,phone,wechat_openid,tier,sms_optin\r\n"
                    "W1,王芳,F,1990-08-15,13800138000,oTOY_wangfang,金卡,1\r\n")

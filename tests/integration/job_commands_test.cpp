@@ -11,7 +11,7 @@
 using namespace huitou;
 using namespace huitou::test;
 
-TEST_CASE("huitou jobs lists by state, member and date; huitou dlq retries failed jobs") {
+TEST_CASE("huitou jobs lists by state, member and date — huitou dlq retries failed jobs") {
     TestRedis server;
     const std::vector<std::string> env{"HUITOU_REDIS_URL=" + server.url(),
                                        "HUITOU_NOW=2027-09-15T14:00:00+08:00",

@@ -359,7 +359,7 @@ audience = { segment = ["重要价值", "重要挽留"] }
 
 }  // namespace
 
-TEST_CASE("a festival for some segments greets only their members; the preview says why not",
+TEST_CASE("a festival for some segments greets only their members — the preview says why not",
           "[segments]") {
     spdlog::set_level(spdlog::level::warn);
     TestRedis server;

@@ -247,7 +247,7 @@ bool in_every_shard(RedisConnection& redis, const std::string& phone) {
 }  // namespace
 
 TEST_CASE(
-    "a store over three shards: an opt-out reaches every shard; a copy cut short is repaired") {
+    "a store over three shards: an opt-out reaches every shard — a copy cut short is repaired") {
     TestRedis server;
     auto redis = server.connect();
     split_empty_store(redis, "toyland", kShards);

@@ -253,7 +253,7 @@ TEST_CASE("webhook events are written with the change, only while an endpoint co
     }
 }
 
-TEST_CASE("webhook delivery: down, then 500, then back; order per member; restart; replay") {
+TEST_CASE("webhook delivery: down, then 500, then back — order per member — restart — replay") {
     TestRedis server;
     auto redis = server.connect();
     const Config config = webhook_config();
@@ -444,7 +444,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "webhooks: a receiver that hangs does not delay sending; the daemon delivers after a restart") {
+    "webhooks: a receiver that hangs does not delay sending — the daemon delivers after a "
+    "restart") {
     Daemons d;
     d.import_members(40);
     const int port = free_port();

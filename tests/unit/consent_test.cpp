@@ -34,7 +34,7 @@ Member member() {
 
 }  // namespace
 
-TEST_CASE("an opt-in must be explicit; an opt-out may come from anywhere", "[consent]") {
+TEST_CASE("an opt-in must be explicit — an opt-out may come from anywhere", "[consent]") {
     CHECK_FALSE(check_consent_event(event(Channel::sms, true, ConsentSource::counter)));
     CHECK_FALSE(check_consent_event(event(Channel::sms, true, ConsentSource::api)));
     CHECK(check_consent_event(event(Channel::sms, true, ConsentSource::sms_reply)));
@@ -101,7 +101,7 @@ TEST_CASE("a member write's flag change is the shop's record, not the member's w
     CHECK_THAT(agreed.why, Catch::Contains("(shop record)"));
 }
 
-TEST_CASE("no consent: service notices only; not subscribed: WeChat notices only", "[consent]") {
+TEST_CASE("no consent: service notices only — not subscribed: WeChat notices only", "[consent]") {
     const auto* zone = date::locate_zone("Asia/Shanghai");
     Member m = member();
     m.sms_optin = false;

@@ -77,7 +77,7 @@ TEST_CASE("an Excel export on Windows reads as written") {
     CHECK(records[4].line == 7);
 }
 
-TEST_CASE("a 1 MB field is read; one byte more is an error, not a crash") {
+TEST_CASE("a 1 MB field is read — one byte more is an error, not a crash") {
     const std::size_t mb = 1 << 20;
     const auto records = read_all("id,note\n1," + std::string(mb, 'x') + "\n2,\"" +
                                   std::string(mb + 1, 'y') + "\"\n3,ok\n");

@@ -329,7 +329,7 @@ timezone = "America/New_York"
     CHECK(rules.day_end - rules.day_start == 23h);
 }
 
-TEST_CASE_METHOD(Fixture, "a spread key given spreads by it; none spreads by member and occasion",
+TEST_CASE_METHOD(Fixture, "a spread key given spreads by it — none spreads by member and occasion",
                  "[delivery_policy]") {
     // Two members' festival greetings: by member they go at two times (the
     // hash layout); under one sheet's key, at the one time that key gives.

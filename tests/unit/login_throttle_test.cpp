@@ -6,7 +6,7 @@
 using namespace huitou;
 using std::chrono::seconds;
 
-TEST_CASE("four wrong passwords cost nothing; from the fifth 30 s, doubling, at most 15 min",
+TEST_CASE("four wrong passwords cost nothing — from the fifth 30 s, doubling, at most 15 min",
           "[login_throttle]") {
     const auto [failures, wait] = GENERATE(table<int, long long>({
         {0, 0},
@@ -26,7 +26,7 @@ TEST_CASE("four wrong passwords cost nothing; from the fifth 30 s, doubling, at 
     CHECK(login_wait(failures).count() == wait);
 }
 
-TEST_CASE("the wait counts from the last failure; minutes to tell are rounded up",
+TEST_CASE("the wait counts from the last failure — minutes to tell are rounded up",
           "[login_throttle]") {
     const SysSeconds t{seconds(1'800'000'000)};
     CHECK(login_wait_until(3, t) == t);

@@ -44,7 +44,7 @@ TEST_CASE("a good CSV row becomes the fields to store") {
     CHECK(r.record->clear.empty());
 }
 
-TEST_CASE("empty cells clear fields; absent columns are left alone") {
+TEST_CASE("empty cells clear fields — absent columns are left alone") {
     auto p = parser("toyland");
     REQUIRE(p.set_header({"会员号", "姓名", "手机", "备注"}).empty());
     CHECK(p.ignored_columns() == std::vector<std::string>{"备注"});
@@ -419,7 +419,7 @@ TEST_CASE("tags: the import's column (标签, 偏好) stores them normalized") {
     }
 }
 
-TEST_CASE("too many or too long tags are left out, naming the tag; the member is imported") {
+TEST_CASE("too many or too long tags are left out, naming the tag — the member is imported") {
     auto p = parser("toyland");
     REQUIRE(p.set_header({"member_id", "name", "tags"}).empty());
     const auto r = p.parse_csv({"M001", "王芳", "乐高;一二三四五六七八九十一二三四五六七八九十一"});
@@ -447,7 +447,7 @@ TEST_CASE("tags in JSON Lines: a string or an array of strings") {
     CHECK(bad.warnings[0] == "\"tags\" must be a string or an array of strings; left out");
 }
 
-TEST_CASE("working hours: typed several ways, stored one way; a bad one named and left out",
+TEST_CASE("working hours: typed several ways, stored one way — a bad one named and left out",
           "[care]") {
     auto p = parser("toyland");
     REQUIRE(p.set_header({"会员号", "工作时间"}).empty());

@@ -70,7 +70,7 @@ TEST_CASE("an announcement's tags match a member's: any one, or all") {
     CHECK(tags_match(member, wanted, match) == want);
 }
 
-TEST_CASE("the stored form joins with ';' and splits back") {
+TEST_CASE("the stored form joins with a semicolon and splits back") {
     const Tags tags{"历史小说", "乐高"};
     CHECK(join_tags(tags) == "历史小说;乐高");
     CHECK(split_tags(join_tags(tags)) == tags);

@@ -47,7 +47,7 @@ TEST_CASE("a changed birthday moves the member between index entries") {
     CHECK(w.guard.at("card_expires").empty());
 }
 
-TEST_CASE("a cleared birthday moves to bd:none; a cleared absent field is no change") {
+TEST_CASE("a cleared birthday moves to bd:none — a cleared absent field is no change") {
     const FieldMap stored{{"birthday", "1990-09-15"}, {"sms_optin", "1"}};
     const auto w = plan_member_write(stored, record({}, {"birthday", "tier"}));
     CHECK(w.outcome == WriteOutcome::updated);
@@ -121,7 +121,7 @@ TEST_CASE("children listed in another order change nothing") {
     }
 }
 
-TEST_CASE("an openid puts the member under its last two characters; a new one moves her") {
+TEST_CASE("an openid puts the member under its last two characters — a new one moves her") {
     // How an opt-out naming only an openid finds its member (o2:, io/consent_store.h).
     CHECK(openid_index_key("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o") == "o2:6o");
     CHECK(openid_index_key("o").empty());
@@ -145,7 +145,7 @@ TEST_CASE("an openid puts the member under its last two characters; a new one mo
     CHECK(same_end.index_add.empty());
 }
 
-TEST_CASE("points that can lapse put the member under their last day; spent points leave it") {
+TEST_CASE("points that can lapse put the member under their last day — spent points leave it") {
     const FieldMap stored{{"points", "1200"}, {"points_expire", "2027-09-22"}, {"sms_optin", "1"}};
     const IndexEntry sept22{"pts:2027-09-22", std::nullopt};
     SECTION("a new member with points and a date") {

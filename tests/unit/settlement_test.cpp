@@ -64,7 +64,7 @@ TEST_CASE("settlement: an account problem pauses the channel and the job waits f
     }
 }
 
-TEST_CASE("settlement: a lost consent records the opt-out; other outcomes as they are") {
+TEST_CASE("settlement: a lost consent records the opt-out — other outcomes as they are") {
     const auto lost =
         settle({Outcome::consent_lost, std::nullopt, false}, 1, backoff, kPause, now, 0.0);
     CHECK(lost.record_opt_out);

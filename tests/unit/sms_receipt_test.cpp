@@ -90,7 +90,7 @@ TEST_CASE("Tencent's status callback array as its documentation shows it") {
     CHECK(parse_tencent_reports("[]").receipts.empty());
 }
 
-TEST_CASE("report times are Beijing's wall clock; anything else is no time") {
+TEST_CASE("report times are Beijing's wall clock — anything else is no time") {
     CHECK(parse_beijing_time("2027-09-15 10:00:00") == parse_instant("2027-09-15T02:00:00Z"));
     CHECK_FALSE(parse_beijing_time(""));
     CHECK_FALSE(parse_beijing_time("2027-09-15"));

@@ -33,7 +33,7 @@ SysSeconds at(const char* text) {
 
 }  // namespace
 
-TEST_CASE("an opt-in at the counter or through the API welcomes; nothing else does", "[welcome]") {
+TEST_CASE("an opt-in at the counter or through the API welcomes — nothing else does", "[welcome]") {
     ConsentEvent e;
     e.store = "toyland";
     e.member = "M1";

@@ -87,7 +87,7 @@ TEST_CASE("a result with an unknown outcome is rejected") {
 }
 
 TEST_CASE(
-    "a declined job is \"declined\" on the wire; an older worker's \"refused\" reads the same") {
+    "a declined job is \"declined\" on the wire — an older worker's \"refused\" reads the same") {
     const ResultMessage result{"toyland",
                                "birthday:M001:2027-09-15",
                                Outcome::declined,
@@ -108,7 +108,7 @@ TEST_CASE(
     CHECK(parse_outcome("declined") == Outcome::declined);
 }
 
-TEST_CASE("a result says whether the worker recorded it; older messages read as not recorded") {
+TEST_CASE("a result says whether the worker recorded it — older messages read as not recorded") {
     ResultMessage result{"toyland",
                          "birthday:M001:2027-09-15",
                          Outcome::sent,
