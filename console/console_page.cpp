@@ -7,6 +7,7 @@
 
 #include "core/embedded_files.h"
 #include "core/markup_escape.h"
+#include "io/lua_script.h"
 
 namespace huitou {
 
@@ -174,6 +175,15 @@ HttpReply ConsoleContext::with_redis(const HttpRequest& req, const char* what,
     try {
         if (!redis_) redis_ = std::make_unique<RedisConnection>(endpoint_);
         return work(*redis_);
+    } catch (const StoreFrozen& e) {
+        // A reshard holds the store (io/lua_script.h): nothing was written,
+        // the connection is fine, and the staff should try again shortly.
+        spdlog::info("console {}: {}", what, e.what());
+        auto reply =
+            page(req, {"请稍后再试", "", ConsoleTab::none},
+                 "<p>这家店的数据正在迁移，这次没有保存任何改动。请一分钟后再试。</p>", 503);
+        reply.headers.emplace_back("Retry-After", "60");
+        return reply;
     } catch (const RedisError& e) {
         spdlog::error("console {}: {}", what, e.what());
         redis_.reset();

@@ -341,6 +341,28 @@ TEST_CASE("consent at the counter: an opt-out cancels today's message and an opt
     const auto staff = f.session("xiaoli", {"toyland"});
     const std::string job_id = "birthday:T0002:2027-09-15";
 
+    SECTION("a store being resharded: the opt-out is not taken, and the page says so") {
+        RedisConnection redis(f.rt.redis);
+        // The copy fence of toyland's only shard (io/lua_script.h).
+        redis.command({"SET", "hu:{toyland}:frozen", "copy"}).expect_ok("SET fence");
+        const auto before = snapshot(redis);
+        const auto r =
+            f.post("/stores/toyland/members/T0002/consent",
+                   {{"csrf", f.csrf(staff)}, {"channel", "sms"}, {"action", "opt_out"}}, staff);
+        REQUIRE(r);
+        CHECK(r->status == 503);
+        CHECK(r->get_header_value("Retry-After") == "60");
+        CHECK(has(r->body, "正在迁移"));
+        CHECK(snapshot(redis) == before);
+        redis.command({"DEL", "hu:{toyland}:frozen"}).expect_ok("DEL fence");
+        const auto again =
+            f.post("/stores/toyland/members/T0002/consent",
+                   {{"csrf", f.csrf(staff)}, {"channel", "sms"}, {"action", "opt_out"}}, staff);
+        REQUIRE(again);
+        CHECK(again->status == 303);
+        CHECK(job_of(f, job_id).state == JobState::cancelled);
+    }
+
     SECTION("an opt-out") {
         const auto before = job_of(f, job_id);
         REQUIRE((before.state == JobState::planned || before.state == JobState::dispatched));
