@@ -179,9 +179,10 @@ HttpReply ConsoleContext::with_redis(const HttpRequest& req, const char* what,
         // A reshard holds the store (io/lua_script.h): nothing was written,
         // the connection is fine, and the staff should try again shortly.
         spdlog::info("console {}: {}", what, e.what());
-        auto reply =
-            page(req, {"请稍后再试", "", ConsoleTab::none},
-                 "<p>这家店的数据正在迁移，这次没有保存任何改动。请一分钟后再试。</p>", 503);
+        auto reply = page(req, {"请稍后再试", "", ConsoleTab::none},
+                          "<p>这家店的数据正在迁移，这次没有保存任何改动。请一分钟后再试。</p>"
+                          "<p><a href=\"/\">返回首页</a></p>",
+                          503);
         reply.headers.emplace_back("Retry-After", "60");
         return reply;
     } catch (const RedisError& e) {
