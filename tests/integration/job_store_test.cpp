@@ -2,6 +2,7 @@
 
 #include "io/job_store.h"
 #include "io/redis_keys.h"
+#include "tests/support/test_jobs.h"
 #include "tests/support/test_redis.h"
 
 using namespace huitou;
@@ -9,39 +10,10 @@ using namespace huitou::test;
 using namespace std::chrono_literals;
 
 namespace {
-SysSeconds at(const char* text) {
-    return *parse_instant(text);
-}
-
-Job birthday_job(const std::string& member) {
-    Job j;
-    j.store = "toyland";
-    j.kind = Kind::birthday;
-    j.member_id = member;
-    j.occasion_date = *parse_date("2027-09-15");
-    j.id = make_job_id(j.kind, member, j.occasion_date);
-    j.channel = Channel::sms;
-    j.to = "+8613800138000";
-    j.text = "生日快乐";
-    j.due_at = at("2027-09-15T10:00:00+08:00");
-    j.expires_at = at("2027-09-16T00:00:00+08:00");
-    j.created_at = at("2027-09-15T00:00:00+08:00");
-    return j;
-}
-
 JobMessage message(const Job& j, int attempt) {
     return {j.store, j.id, j.member_id, j.kind, j.channel, j.to, j.text, {}, attempt, j.expires_at};
 }
 
-ResultMessage result(const Job& j, Outcome o, SysSeconds when) {
-    ResultMessage r;
-    r.store = j.store;
-    r.job_id = j.id;
-    r.outcome = o;
-    r.provider = "outbox";
-    r.at = when;
-    return r;
-}
 }  // namespace
 
 TEST_CASE("job transitions in Redis") {

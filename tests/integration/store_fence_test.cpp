@@ -27,6 +27,7 @@
 #include "io/member_store.h"
 #include "io/redis_keys.h"
 #include "tests/integration/daemons.h"
+#include "tests/support/test_jobs.h"
 #include "tests/support/test_redis.h"
 
 using namespace huitou;
@@ -34,36 +35,6 @@ using namespace huitou::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-SysSeconds at(const char* text) {
-    return *parse_instant(text);
-}
-
-Job birthday_job(const std::string& member) {
-    Job j;
-    j.store = "toyland";
-    j.kind = Kind::birthday;
-    j.member_id = member;
-    j.occasion_date = *parse_date("2027-09-15");
-    j.id = make_job_id(j.kind, member, j.occasion_date);
-    j.channel = Channel::sms;
-    j.to = "+8613800138000";
-    j.text = "生日快乐";
-    j.due_at = at("2027-09-15T10:00:00+08:00");
-    j.expires_at = at("2027-09-16T00:00:00+08:00");
-    j.created_at = at("2027-09-15T00:00:00+08:00");
-    return j;
-}
-
-ResultMessage sent_result(const Job& j, SysSeconds when) {
-    ResultMessage r;
-    r.store = j.store;
-    r.job_id = j.id;
-    r.outcome = Outcome::sent;
-    r.provider = "outbox";
-    r.at = when;
-    return r;
-}
 
 std::string fence_of(const Shard& shard) {
     return LuaScript::fence_key("{" + shard.tag() + "}");
@@ -142,7 +113,7 @@ TEST_CASE("a copy fence stops every write into its shard before it starts — li
     const auto t = at("2027-09-15T10:00:00+08:00");
     CHECK(frozen_by([&] { jobs.create({birthday_job("M2")}); }) == kCopy);
     CHECK(frozen_by([&] { jobs.claim_due("toyland", t, 10); }) == kCopy);
-    CHECK(frozen_by([&] { jobs.record(sent_result(m1, t)); }) == kCopy);
+    CHECK(frozen_by([&] { jobs.record(result(m1, Outcome::sent, t)); }) == kCopy);
     CHECK(frozen_by([&] { jobs.cancel_planned("toyland", {m1.id}, "", "test", t); }) == kCopy);
     // The import's and the admin API's member writes: a transaction that
     // reads the fence with the member, for a member known and a new one.
@@ -201,7 +172,7 @@ TEST_CASE("a drain fence stops the claims only: results and requeues go on") {
           std::make_pair(std::string("drain"), std::string("toyland")));
     CHECK(jobs.get("toyland", waiting.id)->state == JobState::planned);
     // What is in flight lands: its result is recorded, an overdue one requeued.
-    CHECK(jobs.record(sent_result(out, t + 5s)) == JobState::sent);
+    CHECK(jobs.record(result(out, Outcome::sent, t + 5s)) == JobState::sent);
     CHECK(jobs.requeue_overdue("toyland", t + 1h, 100).requeued == 0);
     CHECK(jobs.count_in_flight("toyland") == 0);
 
