@@ -75,6 +75,12 @@ std::pair<long long, long long> day_ends(const StoreConfig* store, SysSeconds at
 ConsentStore::ConsentStore(RedisConnection& redis, const Config& config)
     : redis_(redis), config_(config), record_("record_consent") {}
 
+Shard ConsentStore::recording_shard(const ConsentEvent& e) {
+    const int k = shard_count(redis_, e.store);
+    return e.member.empty() ? home_of_address(e.store, k, e.address)
+                            : Shard{e.store, k, member_shard(e.member, k)};
+}
+
 ConsentOutcome ConsentStore::record(const ConsentEvent& e, const OnceKey* once) {
     // Events are built from outside input (HTTP, replies, the CLI): refused,
     // never asserted on. Callers check first and answer with the reason.

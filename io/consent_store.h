@@ -77,6 +77,9 @@ class ConsentStore {
     // (core/welcome.h: welcomes, plan_welcome) creates her welcome job when
     // she was not welcomed on the channel before.
     ConsentOutcome record(const ConsentEvent& e, const OnceKey* once = nullptr);
+    // The shard `e` is recorded in, where its once key belongs: its member's,
+    // else its address's own (a store over K > 1 shards).
+    Shard recording_shard(const ConsentEvent& e);
 
     // Whether `address` is on `store`'s opt-out list for `channel`. Throws RedisError.
     bool is_opted_out(const std::string& store, Channel channel, const std::string& address);

@@ -310,6 +310,14 @@ inline std::string lease(std::string_view store) {
 inline std::string shard_record(std::string_view store) {
     return store_prefix(store) + "shards";
 }
+// Events the doors parked while a reshard held the store, in order
+// (io/parked_events.h), and the count their entries are numbered by.
+inline std::string reshard_parked(std::string_view store) {
+    return store_prefix(store) + "reshard:parked";
+}
+inline std::string reshard_parked_count(std::string_view store) {
+    return store_prefix(store) + "reshard:parked:n";
+}
 // An announcement (core/announcement.h), the store's announcements by date
 // (day number → id) and the counter their ids are made with.
 inline std::string announcement(std::string_view store, std::string_view id) {

@@ -98,6 +98,7 @@ Scheduler::Scheduler(const Config& config, const TemplateSet& templates, RedisCo
       planner_(redis, config, templates, static_cast<std::size_t>(config.scheduler.plan_batch)),
       jobs_(redis, config.scheduler),
       visit_store_(redis, config),
+      parked_(redis, config),
       winbacks_(redis, config.scheduler),
       zmq_(zmq),
       curve_(load_curve_keys(config.curve, true)),
@@ -523,29 +524,41 @@ std::size_t Scheduler::handle_visits() {
         if (batch.size() >= 1000) break;  // the rest on the next turn
     }
     if (batch.empty()) return 0;
-    std::vector<VisitRecorded> recorded;
-    try {
-        recorded = visit_store_.record(batch, clock_.now());
-    } catch (const StoreFrozen& e) {
-        // The batch's other visits are recorded (a script call a visit,
-        // every reply read; their segments are scored again by the nightly
-        // run); the frozen shard's are not, and the feed cannot be asked to
-        // send them again: the reshard's parking (docs/architecture.md,
-        // step 5) is not built yet. Said, not taken for an outage of Redis.
-        std::size_t lost = 0;
-        for (const auto& v : batch)
-            lost += v.store == e.store() ? 1 : 0;
-        spdlog::warn("{}: up to {} visits from the feed not recorded: {}", e.store(), lost,
-                     e.what());
-        return batch.size();
-    }
-    visit_store_.note_arrival(batch, clock_.now(), "zmq");
-    stats_.visits += batch.size();
-    metrics_.visits(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        spdlog::debug("{} {}: visit {} ({}{})", batch[i].store, batch[i].member_id,
-                      to_string(recorded[i].outcome), to_string(recorded[i].state),
-                      recorded[i].cancelled ? ", reminders cancelled" : "");
+    // A store at a time: one a reshard holds parks its visits (the feed
+    // cannot be asked to send them again), the others record theirs.
+    std::map<std::string, std::vector<Visit>> by_store;
+    for (auto& v : batch)
+        by_store[v.store].push_back(std::move(v));
+    for (const auto& [store, visits] : by_store) {
+        std::vector<VisitRecorded> recorded;
+        try {
+            const std::vector<ParkedEvent> events(visits.begin(), visits.end());
+            const bool parked = parked_.apply_or_park(store, events, [&, &visits = visits] {
+                recorded = visit_store_.record(visits, clock_.now());
+            });
+            if (parked) {
+                spdlog::info("{}: {} visits from the feed parked: the store is being resharded",
+                             store, visits.size());
+                stats_.visits_parked += visits.size();
+                visit_store_.note_arrival(visits, clock_.now(), "zmq");  // the POS is alive
+                continue;
+            }
+        } catch (const StoreFrozen& e) {
+            // The fence is up with no phase that parks: not a reshard of
+            // this build. The other stores' visits are recorded; these are
+            // not, and said so.
+            spdlog::warn("{}: {} visits from the feed not recorded: {}", store, visits.size(),
+                         e.what());
+            continue;
+        }
+        visit_store_.note_arrival(visits, clock_.now(), "zmq");
+        stats_.visits += visits.size();
+        metrics_.visits(visits.size());
+        for (std::size_t i = 0; i < recorded.size(); ++i) {
+            spdlog::debug("{} {}: visit {} ({}{})", visits[i].store, visits[i].member_id,
+                          to_string(recorded[i].outcome), to_string(recorded[i].state),
+                          recorded[i].cancelled ? ", reminders cancelled" : "");
+        }
     }
     return batch.size();
 }

@@ -38,6 +38,7 @@
 #include "io/care_robot.h"
 #include "io/curve.h"
 #include "io/job_store.h"
+#include "io/parked_events.h"
 #include "io/redis_connection.h"
 #include "io/store_leases.h"
 #include "io/visit_store.h"
@@ -84,6 +85,7 @@ struct SchedulerStats {
     std::map<std::string, std::size_t> results;  // outcome → count
     std::size_t turns_while_planning = 0;        // loop turns served between planning batches
     std::size_t visits = 0;                      // visits recorded from the POS feed
+    std::size_t visits_parked = 0;               // visits from the feed parked during a reshard
     std::size_t bad_visits = 0;                  // visit messages dropped (malformed or refused)
     std::size_t unwritten = 0;  // claimed without words that could not be written: ended failed
 };
@@ -216,6 +218,7 @@ class Scheduler {
     DayPlanner planner_;
     JobStore jobs_;
     VisitStore visit_store_;
+    ParkedEvents parked_;  // the visit feed's, while a reshard holds a store
     WinbackStore winbacks_;
     zmq::context_t& zmq_;
     CurveKeys curve_;                        // before the sockets: they bind with it

@@ -19,6 +19,7 @@ ReceiptRecorder::ReceiptRecorder(const Config& config, const ProviderConfig& pro
       provider_(provider),
       jobs_(redis, config.scheduler),
       index_(redis, provider),
+      parked_(redis, config),
       counter_(counter) {}
 
 std::optional<ReceiptRef> ReceiptRecorder::job_of(const SmsReceipt& r, bool serial_only) {
@@ -36,8 +37,19 @@ std::optional<ReceiptRef> ReceiptRecorder::job_of(const SmsReceipt& r, bool seri
 bool ReceiptRecorder::record(const ReceiptRef& job, const SmsReceipt& r, SysSeconds now,
                              std::string_view how) {
     const std::string status(delivery_status(r));
-    const auto state =
-        jobs_.record_delivery(job.store, job.job_id, status, r.at.value_or(now), r.detail);
+    // While a reshard holds the store, parked (io/parked_events.h): a push
+    // is tried again for minutes, a pulled Tencent report never.
+    const ParkedDelivery result{job.store, job.job_id, status, r.at.value_or(now), r.detail};
+    std::optional<JobState> state;
+    if (parked_.apply_or_park(job.store, {result}, [&] {
+            state = jobs_.record_delivery(result.store, result.job_id, result.status, result.at,
+                                          result.detail);
+        })) {
+        counter_.inc({provider_.provider, std::string(how), "parked"});
+        spdlog::info("{} {}: {} receipt from {}: {}: parked, the store is being resharded",
+                     job.store, job.job_id, how, provider_.provider, status);
+        return true;
+    }
     if (!state) {
         unknown(r, how);
         return false;

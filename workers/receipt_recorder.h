@@ -22,13 +22,14 @@
 #include "core/metrics.h"
 #include "core/sms_receipt.h"
 #include "io/job_store.h"
+#include "io/parked_events.h"
 #include "io/receipt_index.h"
 #include "io/redis_connection.h"
 
 namespace huitou {
 
 // The counter of receipts by provider, how they came (push, poll) and result
-// (delivered, undelivered, unknown_job, malformed, forbidden, gave_up).
+// (delivered, undelivered, unknown_job, malformed, forbidden, gave_up, parked).
 // Registered once in a registry; the handle is shared.
 Counter receipt_counter(MetricsRegistry& registry);
 
@@ -44,9 +45,10 @@ class ReceiptRecorder {
     // Throws RedisError.
     std::optional<ReceiptRef> job_of(const SmsReceipt& r, bool serial_only);
 
-    // Records `r` on `job` (at the report's time, else `now`); false when the
-    // job is not there (unknown). `how` is "push" or "poll", for the count.
-    // Throws RedisError, RedisReplyError.
+    // Records `r` on `job` (at the report's time, else `now`), or parks it
+    // while a reshard holds the store (io/parked_events.h, counted as
+    // `parked`); false when the job is not there (unknown). `how` is "push" or "poll", for the
+    // count. Throws RedisError, RedisReplyError.
     bool record(const ReceiptRef& job, const SmsReceipt& r, SysSeconds now, std::string_view how);
 
     // Counts and logs a receipt that names no job of ours.
@@ -61,6 +63,7 @@ class ReceiptRecorder {
     const ProviderConfig& provider_;
     JobStore jobs_;
     ReceiptIndex index_;
+    ParkedEvents parked_;
     Counter counter_;
 };
 

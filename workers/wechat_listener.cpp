@@ -14,6 +14,7 @@
 #include "io/consent_store.h"
 #include "io/http_listener.h"
 #include "io/job_store.h"
+#include "io/parked_events.h"
 #include "io/redis_connection.h"
 #include "workers/wechat_event.h"
 #include "workers/wechat_msgids.h"
@@ -100,6 +101,7 @@ struct WechatListener::State {
     RedisConnection redis;
     JobStore jobs;
     ConsentStore consent;
+    ParkedEvents parked;  // what arrives while a reshard holds a store
     httplib::Server server;
 
     State(const Config& c, const RedisEndpoint& endpoint, const Clock& k, std::string t,
@@ -111,7 +113,8 @@ struct WechatListener::State {
           app_id(c.wechat.wechat.app_id),
           redis(endpoint, redis_timeout),
           jobs(redis, c.scheduler),
-          consent(redis, c) {}
+          consent(redis, c),
+          parked(redis, c) {}
 
     // The checks that need no Redis: the signature and the timestamp.
     std::optional<Refusal> check_signature(const httplib::Request& req) const {
@@ -274,10 +277,19 @@ struct WechatListener::State {
                          d.detail);
             return;
         }
-        const auto state = jobs.record_delivery(ref->store, ref->job_id, d.status, clock.now(),
-                                                "wechat " + e.event + ": " + d.detail);
+        // WeChat tries a push three times in seconds, shorter than a
+        // reshard's copy: a result for a store being resharded is parked.
+        const ParkedDelivery result{ref->store, ref->job_id, d.status, clock.now(),
+                                    "wechat " + e.event + ": " + d.detail};
+        std::optional<JobState> state;
+        const bool parked_result = parked.apply_or_park(ref->store, {result}, [&] {
+            state = jobs.record_delivery(result.store, result.job_id, result.status, result.at,
+                                         result.detail);
+        });
         spdlog::info("{} {}: {} {} → {}", ref->store, ref->job_id, e.event, d.detail,
-                     state ? to_string(*state) : "missing");
+                     parked_result ? "parked (the store is being resharded)"
+                     : state       ? to_string(*state)
+                                   : "missing");
         // A refusal counts even when the job itself has gone (retention).
         if (!d.consent_lost) return;
         const auto job = jobs.get(ref->store, ref->job_id);
@@ -293,7 +305,12 @@ struct WechatListener::State {
             spdlog::warn("wechat: refusal not recorded: {}", *problem);
             return;
         }
-        const auto outcome = consent.record(c);
+        ConsentOutcome outcome;
+        if (parked.apply_or_park(ref->store, {c}, [&] { outcome = consent.record(c); })) {
+            spdlog::info("{}: {} refused WeChat ({}); parked: the store is being resharded",
+                         ref->store, mask_openid(e.openid), d.detail);
+            return;
+        }
         spdlog::info("{}: {} refused WeChat ({}); {} jobs of today cancelled", ref->store,
                      mask_openid(e.openid), d.detail, outcome.cancelled);
     }
@@ -315,7 +332,9 @@ struct WechatListener::State {
             c.source = ConsentSource::wechat_event;
             c.address = e.openid;
             c.detail = detail;
-            cancelled += consent.record(c).cancelled;
+            if (parked.apply_or_park(store, {c}, [&] { cancelled += consent.record(c).cancelled; }))
+                spdlog::info("{}: {} from {} parked: the store is being resharded", store, e.event,
+                             mask_openid(e.openid));
         }
         spdlog::info("wechat: {} {} WeChat in {} store(s) ({}); {} jobs of today cancelled",
                      mask_openid(e.openid), opt_in ? "opted in to" : "opted out of", stores.size(),

@@ -17,12 +17,14 @@
 
 #include "core/civil_time.h"
 #include "io/job_store.h"
+#include "io/parked_events.h"
 #include "io/receipt_index.h"
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
 #include "tests/support/provider_signatures.h"
 #include "tests/support/sent_jobs.h"
 #include "tests/support/test_redis.h"
+#include "tests/support/test_reshard.h"
 #include "workers/aliyun_sender.h"
 #include "workers/receipt_listener.h"
 #include "workers/receipt_poller.h"
@@ -503,6 +505,26 @@ TEST_CASE("Aliyun SmsReport pushed: delivered, or kept failed with the carrier's
         REQUIRE(again);
         CHECK(again->status == 200);
         CHECK(snapshot(redis) == before);
+    }
+
+    SECTION("while a reshard holds toyland: its report parked, babycare's recorded — replayed") {
+        hold_for_copy(redis, "toyland", 1, 1);
+        const auto r = FakeAliyun::push(listener.port(), key, aliyun.reports());
+        REQUIRE(r);
+        CHECK(r->status == 200);  // kept: Aliyun need not push it again
+        CHECK(jobs.get("babycare", id)->state == JobState::delivered);
+        CHECK(jobs.get("toyland", id)->state == JobState::sent);
+        CHECK(job_field(redis, "toyland", id, "dlr_status").empty());
+        CHECK(counter.value({"aliyun", "push", "parked"}) == 1);
+        CHECK(counter.value({"aliyun", "push", "delivered"}) == 1);
+
+        switch_layout(redis, "toyland", 1, 1);
+        ParkedEvents parked(redis, config);
+        const auto replayed = parked.replay("toyland", clock.now());
+        CHECK(replayed.applied == 1);
+        CHECK(replayed.ended);
+        CHECK(job_field(redis, "toyland", id, "dlr_status") == "undelivered");
+        CHECK(job_field(redis, "toyland", id, "dlr_detail") == "MK:0001 用户关机");
     }
 
     SECTION("without the secret, or with a wrong one: 403, nothing recorded") {

@@ -23,9 +23,11 @@
 
 #include "io/consent_store.h"
 #include "io/job_store.h"
+#include "io/parked_events.h"
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
 #include "tests/support/test_redis.h"
+#include "tests/support/test_reshard.h"
 #include "workers/wechat_crypt.h"
 #include "workers/wechat_event.h"
 #include "workers/wechat_listener.h"
@@ -444,6 +446,57 @@ TEST_CASE("WeChat message server: follows, unfollows and notice choices", "[wech
         CHECK(r->status == 200);
         CHECK(state_of(f.redis) == before);
     }
+}
+
+TEST_CASE(
+    "WeChat message server: a resharded store's events are parked, answered, and replayed after "
+    "the switch",
+    "[wechat]") {
+    Fixture f;
+    WechatListener listener(f.config, f.server.endpoint(), f.clock, "127.0.0.1:0", kToken);
+    const auto ts = f.timestamp();
+    const auto [job, msgid] = f.send("toyland", "M1", "oTOY_M1");
+    const auto planned = f.plan("babycare", "B7", "oTOY_M1");
+    const auto today = f.plan("toyland", "M2", "oTOY_M1");
+    ParkedEvents parked(f.redis, f.config);
+
+    // The listener has not read toyland's shard record yet: it reads it with
+    // the first event and parks from the phase it names (the visit feed's
+    // test, store_parking_test, parks from the fence met).
+    hold_for_copy(f.redis, "toyland", 1, 1);
+    // Answered 200: WeChat tries three times in seconds, a copy takes minutes.
+    auto r = post(listener.port(), template_finish("oTOY_M1", msgid, "success"), ts, "41");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    r = post(listener.port(), event_xml("oTOY_M1", "unsubscribe"), ts, "42");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    // babycare is not held: its opt-out is recorded at once.
+    CHECK(f.consent.is_opted_out("babycare", Channel::wechat, "oTOY_M1"));
+    CHECK(f.jobs.get("babycare", planned.id)->state == JobState::cancelled);
+    CHECK(f.jobs.get("toyland", job.id)->state == JobState::sent);
+    CHECK_FALSE(f.consent.is_opted_out("toyland", Channel::wechat, "oTOY_M1"));
+    CHECK(f.consent.ledger("toyland").empty());
+    CHECK(parked.waiting("toyland") == 2);
+
+    switch_layout(f.redis, "toyland", 1, 1);
+    const auto replayed = parked.replay("toyland", f.clock.now());
+    CHECK(replayed.applied == 2);
+    CHECK(replayed.ended);
+    CHECK(f.jobs.get("toyland", job.id)->state == JobState::delivered);
+    CHECK(f.consent.is_opted_out("toyland", Channel::wechat, "oTOY_M1"));
+    CHECK(f.jobs.get("toyland", today.id)->state == JobState::cancelled);
+    const auto ledger = f.consent.ledger("toyland");
+    REQUIRE(ledger.size() == 1);
+    CHECK(ledger[0].source == ConsentSource::wechat_event);
+    CHECK_THAT(ledger[0].detail, Catch::Contains("unsubscribe"));
+
+    // Live again: the next event is recorded at once.
+    r = post(listener.port(), event_xml("oTOY_M1", "subscribe"), ts, "43");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK_FALSE(f.consent.is_opted_out("toyland", Channel::wechat, "oTOY_M1"));
+    CHECK(parked.waiting("toyland") == 0);
 }
 
 TEST_CASE("WeChat message server: every door knows who is knocking", "[wechat]") {
