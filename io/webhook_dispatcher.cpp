@@ -1,13 +1,16 @@
 #include "io/webhook_dispatcher.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
 #include "core/webhook_plan.h"
 #include "core/webhook_signature.h"
 #include "io/http_client.h"
+#include "io/lua_script.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
 #include "io/redis_outage.h"
@@ -40,6 +43,9 @@ std::optional<WebhookEvent> event_of(const RedisReply& entry) {
     return e;
 }
 
+// Throws RedisReplyError for an error among `replies` or inside an EXEC's.
+// An EXEC answered nil (a watched key changed: nothing written) passes:
+// exec_watched tells it apart.
 void expect_exec(const std::vector<RedisReply>& replies, const char* what) {
     for (const auto& r : replies) {
         r.expect_ok(what);
@@ -139,6 +145,7 @@ RedisConnection& WebhookDispatcher::redis() {
 }
 
 std::size_t WebhookDispatcher::run_round() {
+    said_frozen_.clear();
     maintain();
     const SysSeconds now = clock_.now();
     std::vector<Call> calls;
@@ -147,8 +154,8 @@ std::size_t WebhookDispatcher::run_round() {
         for (const auto& endpoint : endpoints_) {
             if (!endpoint.covers(store)) continue;
             for (const auto& shard : shards_of(redis(), store)) {
-                take_in(shard, endpoint);
-                auto due = due_calls(shard, endpoint, now);
+                const bool frozen = !take_in(shard, endpoint);
+                auto due = due_calls(shard, endpoint, now, frozen);
                 std::move(due.begin(), due.end(), std::back_inserter(calls));
             }
         }
@@ -187,23 +194,60 @@ void WebhookDispatcher::maintain() {
     if (!trims.empty()) expect_exec(redis().pipeline(trims), "XTRIM webhook events");
 }
 
-void WebhookDispatcher::take_in(const Shard& shard, const WebhookEndpoint& endpoint) {
+std::optional<std::vector<RedisReply>> WebhookDispatcher::read_watched(
+    const Shard& shard, const std::vector<RedisCommand>& reads) {
+    const std::string fence = LuaScript::fence_key(keys::shard_prefix(shard));
+    std::vector<RedisCommand> commands{{"WATCH", fence}, {"GET", fence}};
+    commands.insert(commands.end(), reads.begin(), reads.end());
+    auto replies = redis().pipeline(commands);
+    replies[0].expect_ok("WATCH fence");
+    replies[1].expect_ok("GET fence");
+    if (replies[1].str == "copy") {
+        redis().command({"UNWATCH"}).expect_ok("UNWATCH");
+        // As a fenced script's StoreFrozen does: the record is read again,
+        // so a switch made meanwhile is followed at once.
+        forget_shards(redis(), shard.store);
+        return std::nullopt;
+    }
+    replies.erase(replies.begin(), replies.begin() + 2);
+    return replies;
+}
+
+bool WebhookDispatcher::exec_watched(std::vector<RedisCommand> writes, const char* what) {
+    writes.insert(writes.begin(), {"MULTI"});
+    writes.push_back({"EXEC"});
+    const auto replies = redis().pipeline(writes);
+    expect_exec(replies, what);
+    return !replies.back().is_nil();
+}
+
+bool WebhookDispatcher::take_in(const Shard& shard, const WebhookEndpoint& endpoint) {
     const auto cur_key = keys::webhook_state(shard, "cur", endpoint.id);
     const auto replay_key = keys::webhook_state(shard, "replay", endpoint.id);
     const auto q_key = keys::webhook_state(shard, "q", endpoint.id);
     const auto events_key = keys::webhook_events(shard);
     const auto batch = std::to_string(options_.intake_batch);
-    auto first = redis().pipeline(
+    // The fence watched from here to the EXEC: a reshard's copy that starts
+    // meanwhile aborts it, and the intake is done again on a later round.
+    const auto watched = read_watched(
+        shard,
         {{"GET", cur_key}, {"LRANGE", replay_key, "0", std::to_string(options_.intake_batch - 1)}});
+    if (!watched) {
+        if (said_frozen_.insert(shard.tag()).second)
+            spdlog::debug("webhooks: shard {} is being copied by a reshard: left alone this round",
+                          shard.tag());
+        return false;
+    }
+    const auto& first = *watched;
     expect_exec(first, "webhook intake");
     std::string cursor = first[0].str;
-    if (first[0].is_nil()) {
+    const bool unseen = first[0].is_nil();
+    if (unseen) {
         // A store this endpoint has not seen: from now on, not the past
-        // (replay is for that).
+        // (replay is for that). The cursor is written with the intake.
         const auto last = redis().command({"XREVRANGE", events_key, "+", "-", "COUNT", "1"});
         last.expect_ok("XREVRANGE webhook events");
         cursor = last.elements.empty() ? "0-0" : last.elements[0].elements[0].str;
-        redis().command({"SET", cur_key, cursor}).expect_ok("SET webhook cursor");
     }
     std::vector<RedisCommand> reads{{"XRANGE", events_key, "(" + cursor, "+", "COUNT", batch}};
     for (const auto& id : first[1].elements)
@@ -224,7 +268,10 @@ void WebhookDispatcher::take_in(const Shard& shard, const WebhookEndpoint& endpo
         if (endpoint.wants(e->type)) events.push_back(std::move(*e));
     }
     const std::size_t replays = first[1].elements.size();
-    if (last_new.empty() && replays == 0) return;
+    if (last_new.empty() && replays == 0 && !unseen) {
+        redis().command({"UNWATCH"}).expect_ok("UNWATCH");
+        return true;
+    }
 
     std::set<std::string> members;
     for (const auto& e : events)
@@ -243,7 +290,7 @@ void WebhookDispatcher::take_in(const Shard& shard, const WebhookEndpoint& endpo
         }
     }
     const WebhookIntake placed = place_webhook_events(events, queues);
-    std::vector<RedisCommand> writes{{"MULTI"}};
+    std::vector<RedisCommand> writes;
     if (!placed.heads.empty()) {
         RedisCommand zadd{"ZADD", keys::webhook_state(shard, "due", endpoint.id)};
         for (const auto& id : placed.heads) {
@@ -260,20 +307,25 @@ void WebhookDispatcher::take_in(const Shard& shard, const WebhookEndpoint& endpo
         }
         writes.push_back(std::move(hset));
     }
-    if (!last_new.empty()) writes.push_back({"SET", cur_key, last_new});
+    if (!last_new.empty() || unseen)
+        writes.push_back({"SET", cur_key, last_new.empty() ? cursor : last_new});
     if (replays > 0) writes.push_back({"LTRIM", replay_key, std::to_string(replays), "-1"});
-    writes.push_back({"EXEC"});
-    expect_exec(redis().pipeline(writes), "webhook intake");
+    if (after_read_) after_read_();
+    if (!exec_watched(std::move(writes), "webhook intake")) {
+        // The fence went up after it was read: nothing was written, the
+        // cursor has not moved, and the same events are taken in later.
+        if (said_frozen_.insert(shard.tag()).second)
+            spdlog::debug("webhooks: shard {}: intake stopped by a reshard's fence", shard.tag());
+        forget_shards(redis(), shard.store);
+    }
+    return true;
 }
 
 std::vector<WebhookDispatcher::Call> WebhookDispatcher::due_calls(const Shard& shard,
                                                                   const WebhookEndpoint& endpoint,
-                                                                  SysSeconds now) {
+                                                                  SysSeconds now, bool frozen) {
     const std::string& store = shard.store;
     const auto due_key = keys::webhook_state(shard, "due", endpoint.id);
-    const auto ids = redis().command({"ZRANGEBYSCORE", due_key, "-inf", unix_seconds(now), "LIMIT",
-                                      "0", std::to_string(options_.per_endpoint)});
-    ids.expect_ok("ZRANGEBYSCORE webhook due");
     if (counters_) {
         const auto waiting = redis().command({"ZCARD", due_key});
         waiting.expect_ok("ZCARD webhook due");
@@ -285,6 +337,12 @@ std::vector<WebhookDispatcher::Call> WebhookDispatcher::due_calls(const Shard& s
             counters_->waiting.value({store, endpoint.id}) + static_cast<double>(waiting.integer));
         if (waiting.integer == 0 && shard.k == 1) counters_->oldest.set({store, endpoint.id}, 0);
     }
+    // Being copied: its events wait (and are counted), none is called — its
+    // outcome could not be recorded.
+    if (frozen) return {};
+    const auto ids = redis().command({"ZRANGEBYSCORE", due_key, "-inf", unix_seconds(now), "LIMIT",
+                                      "0", std::to_string(options_.per_endpoint)});
+    ids.expect_ok("ZRANGEBYSCORE webhook due");
     if (ids.elements.empty()) return {};
     std::vector<RedisCommand> reads;
     for (const auto& id : ids.elements) {
@@ -359,25 +417,60 @@ void WebhookDispatcher::perform(std::vector<Call>& calls) {
 }
 
 void WebhookDispatcher::settle(const std::vector<Call>& calls) {
-    // The members' queues, read once (only this thread writes them).
+    // A shard at a time, in the order of the calls: WATCH covers only the
+    // next EXEC, so a shard's outcomes are one transaction.
+    std::vector<std::vector<const Call*>> groups;
+    std::map<std::string, std::size_t> group_of;  // shard tag → its group
+    for (const auto& c : calls) {
+        const auto [it, added] = group_of.try_emplace(c.shard.tag(), groups.size());
+        if (added) groups.emplace_back();
+        groups[it->second].push_back(&c);
+    }
+    for (const auto& group : groups)
+        settle_shard(group);
+}
+
+void WebhookDispatcher::not_recorded(const Shard& shard, std::size_t calls) {
+    // At most once a shard a round: one settle a shard.
+    said_frozen_.insert(shard.tag());
+    spdlog::info(
+        "webhooks: shard {}: a reshard's copy began before the outcomes of {} call(s) "
+        "were recorded; they will be made again after it",
+        shard.tag(), calls);
+}
+
+void WebhookDispatcher::settle_shard(const std::vector<const Call*>& calls) {
+    const Shard& shard = calls.front()->shard;
+    // The members' queues, read once (only this thread writes them), with
+    // the fence watched and read.
     std::vector<RedisCommand> reads;
-    for (const auto& c : calls)
-        if (c.event && !c.event->member.empty())
+    for (const auto* c : calls)
+        if (c->event && !c->event->member.empty())
             reads.push_back(
-                {"HGET", keys::webhook_state(c.shard, "q", c.endpoint->id), c.event->member});
-    const auto queues = reads.empty() ? std::vector<RedisReply>{} : redis().pipeline(reads);
-    expect_exec(queues, "HGET webhook queue");
+                {"HGET", keys::webhook_state(c->shard, "q", c->endpoint->id), c->event->member});
+    // A shard whose copy began after its calls were made (or an EXEC aborted
+    // below, the fence raised after this read) records nothing: each call
+    // stays due as it was and is made again after the reshard — at least
+    // once, as after a crash; receivers deduplicate by Huitou-Webhook-Id.
+    const auto queues = read_watched(shard, reads);
+    if (!queues) {
+        not_recorded(shard, calls.size());
+        return;
+    }
+    expect_exec(*queues, "HGET webhook queue");
 
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     const SysSeconds now = clock_.now();
     std::vector<RedisCommand> writes;
+    std::vector<const char*> results;
     std::size_t q = 0;
-    for (const auto& c : calls) {
+    for (const auto* call : calls) {
+        const Call& c = *call;
         const std::string& e = c.endpoint->id;
         const std::string due_key = keys::webhook_state(c.shard, "due", e);
         const std::string try_key = keys::webhook_state(c.shard, "try", e);
         const bool has_member = c.event && !c.event->member.empty();
-        const std::string queue = has_member ? queues[q++].str : std::string();
+        const std::string queue = has_member ? (*queues)[q++].str : std::string();
         // An event no longer kept cannot be tried again: it is given up at once.
         const WebhookNext next =
             c.event ? after_webhook_attempt(c.ok, c.attempt, c.event->at, now, unit(random_))
@@ -385,7 +478,7 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
         const char* result = next.outcome == WebhookNext::Outcome::delivered ? "delivered"
                              : next.outcome == WebhookNext::Outcome::retry   ? "retry"
                                                                              : "failed";
-        writes.push_back({"MULTI"});
+        results.push_back(result);
         if (next.outcome == WebhookNext::Outcome::retry) {
             writes.push_back({"ZADD", due_key, "XX", unix_seconds(next.retry_at), c.stream_id});
             writes.push_back({"HSET", try_key, c.stream_id, std::to_string(c.attempt)});
@@ -424,20 +517,29 @@ void WebhookDispatcher::settle(const std::vector<Call>& calls) {
                           result,
                           "err",
                           c.error});
-        writes.push_back({"EXEC"});
+    }
+    if (after_read_) after_read_();
+    if (!exec_watched(std::move(writes), "webhook settle")) {
+        forget_shards(redis(), shard.store);
+        not_recorded(shard, calls.size());
+        return;
+    }
+    // Counted and said once recorded: an outcome not recorded is not final.
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        const Call& c = *calls[i];
+        const std::string& e = c.endpoint->id;
         if (counters_) {
-            counters_->calls.inc({c.store, e, result});
+            counters_->calls.inc({c.store, e, results[i]});
             if (!c.ok && c.event)
                 counters_->oldest.set({c.store, e},
                                       std::max(counters_->oldest.value({c.store, e}),
                                                static_cast<double>((now - c.event->at).count())));
         }
-        if (next.outcome == WebhookNext::Outcome::failed)
+        if (std::string_view(results[i]) == "failed")
             spdlog::warn("webhook {} to {}: given up after {} attempts ({})",
                          webhook_event_id(c.shard.tag(), c.stream_id), e, c.attempt,
                          c.error.empty() ? "HTTP " + std::to_string(c.status) : c.error);
     }
-    expect_exec(redis().pipeline(writes), "webhook settle");
 }
 
 }  // namespace huitou

@@ -25,6 +25,17 @@
 // Everything is in Redis between rounds, so a killed scheduler loses
 // nothing: a call whose outcome was not recorded is made again (receivers
 // deduplicate by Huitou-Webhook-Id).
+//
+// The reshard fence (docs/architecture.md, "A store over K shards"). These
+// writes are MULTI/EXEC, not scripts, so they watch the fence themselves:
+// before a shard's reads, WATCH and GET hu:{T}:frozen in one round trip.
+// `copy`: the shard is left alone for the round (no intake, no calls, no
+// outcome recorded) and the store's shard record is read again; `drain` or
+// absent: as above. A fence raised between the read and the EXEC aborts it
+// (nil): nothing is written, an intake is done again later and a call's
+// outcome not recorded is made again after the reshard (at least once). A
+// round's outcomes are one transaction a shard. K = 1: the fence is
+// hu:{S}:frozen, normally absent, and the data written is unchanged.
 #pragma once
 
 #include <atomic>
@@ -33,7 +44,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -76,16 +89,33 @@ class WebhookDispatcher {
     // directly). Returns the calls made. Throws RedisError.
     std::size_t run_round();
 
+    // For tests of a fence raised mid-round: called after a shard's reads
+    // (an intake's, a settle's), before its transaction is sent.
+    void set_after_read_for_test(std::function<void()> hook) { after_read_ = std::move(hook); }
+
   private:
     struct Call;
     struct Counters;
     // Per shard of a store (a store over K shards has K event streams, each
-    // with its own cursor, queues and due set per endpoint).
-    void take_in(const Shard& shard, const WebhookEndpoint& endpoint);
-    std::vector<Call> due_calls(const Shard& shard, const WebhookEndpoint& endpoint,
-                                SysSeconds now);
+    // with its own cursor, queues and due set per endpoint). take_in returns
+    // false when the shard's fence says copy (nothing written);
+    // due_calls of a `frozen` shard only counts what waits.
+    bool take_in(const Shard& shard, const WebhookEndpoint& endpoint);
+    std::vector<Call> due_calls(const Shard& shard, const WebhookEndpoint& endpoint, SysSeconds now,
+                                bool frozen);
     void perform(std::vector<Call>& calls);
     void settle(const std::vector<Call>& calls);
+    // The calls of one shard.
+    void settle_shard(const std::vector<const Call*>& calls);
+    void not_recorded(const Shard& shard, std::size_t calls);
+    // WATCHes the shard's fence and reads it, then `reads`, in one round
+    // trip. Returns the replies of `reads`; nullopt when the fence says copy
+    // (then UNWATCHed). Throws RedisError.
+    std::optional<std::vector<RedisReply>> read_watched(const Shard& shard,
+                                                        const std::vector<RedisCommand>& reads);
+    // MULTI, `writes`, EXEC. False when the EXEC was aborted (a watched key
+    // changed): nothing written. Throws RedisReplyError for a refused command.
+    bool exec_watched(std::vector<RedisCommand> writes, const char* what);
     void maintain();
     RedisConnection& redis();
 
@@ -99,6 +129,8 @@ class WebhookDispatcher {
     std::vector<WebhookEndpoint> endpoints_;
     std::chrono::steady_clock::time_point refreshed_{};
     std::mt19937_64 random_{std::random_device{}()};
+    std::set<std::string> said_frozen_;  // shard tags logged as fenced this round
+    std::function<void()> after_read_;
 
     std::thread thread_;
     std::mutex mutex_;

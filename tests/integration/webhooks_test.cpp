@@ -12,6 +12,7 @@
 
 #include <condition_variable>
 #include <csignal>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -23,12 +24,14 @@
 #include "core/webhook_plan.h"
 #include "io/consent_store.h"
 #include "io/job_store.h"
+#include "io/redis_cluster.h"
 #include "io/redis_keys.h"
 #include "io/visit_store.h"
 #include "io/webhook_dispatcher.h"
 #include "io/webhook_store.h"
 #include "io/winback_store.h"
 #include "tests/integration/daemons.h"
+#include "tests/support/test_cluster.h"
 #include "tests/support/test_redis.h"
 
 using namespace huitou;
@@ -96,6 +99,7 @@ class Receiver {
                 res.status = 500;
                 return;
             }
+            if (before_answer_) before_answer_();
             delivered_.push_back(r);
             res.status = 204;
         });
@@ -114,6 +118,11 @@ class Receiver {
         std::lock_guard lock(mutex_);
         mode_ = m;
         changed_.notify_all();
+    }
+    // Called on the receiver's thread before a call is answered 204.
+    void set_before_answer(std::function<void()> f) {
+        std::lock_guard lock(mutex_);
+        before_answer_ = std::move(f);
     }
     std::vector<Received> calls() {
         std::lock_guard lock(mutex_);
@@ -137,6 +146,7 @@ class Receiver {
     Mode mode_ = Mode::ok;
     int hanging_ = 0;
     std::vector<Received> calls_, delivered_;
+    std::function<void()> before_answer_;
 };
 
 // The store's events as the stream holds them: (event id, member, type).
@@ -187,6 +197,31 @@ ResultMessage sent(const Job& j, SysSeconds now) {
     r.provider = "outbox";
     r.at = now;
     return r;
+}
+
+// Every key under hash tag `tag` (a store's, or one shard's), DUMPed: what
+// a fenced shard must keep byte for byte.
+// (SCAN: on a cluster it goes where the pattern's tag lives.)
+std::map<std::string, std::string> dump_store(RedisConnection& redis, const std::string& tag) {
+    std::map<std::string, std::string> out;
+    std::string cursor = "0";
+    do {
+        const auto r =
+            redis.command({"SCAN", cursor, "MATCH", "hu:{" + tag + "}:*", "COUNT", "1000"});
+        r.expect_ok("SCAN");
+        cursor = r.elements.at(0).str;
+        for (const auto& key : r.elements.at(1).elements)
+            out[key.str] = redis.command({"DUMP", key.str}).str;
+    } while (cursor != "0");
+    return out;
+}
+
+// Member `member`'s message `n`: sent, then delivered (two events).
+void sent_and_delivered(JobStore& jobs, const std::string& member, int n, SysSeconds now) {
+    const Job j = job(member, n, now);
+    REQUIRE(jobs.create({j}) == 1);
+    jobs.record(sent(j, now));
+    jobs.record_delivery("toyland", j.id, "delivered", now + 1s, "");
 }
 
 }  // namespace
@@ -584,4 +619,269 @@ TEST_CASE("webhook events from the dispatch, worker, visit and win-back scripts"
         CHECK(types() == std::vector<std::string>{"message.skipped W2"});
         CHECK(data(0)["reason"] == "came_back");
     }
+}
+
+// The reshard fence (docs/architecture.md, "A store over K shards"): the
+// dispatcher's MULTI/EXEC writes watch and read hu:{T}:frozen. With K = 1
+// the fence is hu:{S}:frozen. While it says copy, events already in the
+// stream (a script writing a new one is refused by its own fence) are
+// neither taken in nor called, and the store's keys stay byte for byte.
+TEST_CASE("webhooks: a copy fence stops intake, calls and outcomes — lifted, each event once") {
+    TestRedis server;
+    auto redis = server.connect();
+    const Config config = webhook_config();
+    FixedClock clock{at("2027-09-15T10:00:00+08:00")};
+    WebhookStore hooks(redis);
+    const int port = free_port();
+    const auto endpoint = hooks.add("http://127.0.0.1:" + std::to_string(port) + "/hook", false,
+                                    {"toyland"}, webhook_event_types(), {"toyland"}, clock.now());
+    JobStore jobs(redis, config.scheduler);
+    for (int m = 0; m < 3; ++m)
+        sent_and_delivered(jobs, "M" + std::to_string(m), 1, clock.now());
+    Receiver receiver(port, endpoint.secret);
+    receiver.set_mode(Receiver::Mode::error);
+    WebhookDispatchOptions options;
+    options.timeout = 2000ms;
+    WebhookDispatcher dispatcher(
+        config, server.endpoint(), clock, [](const std::string&) { return true; }, nullptr,
+        options);
+    // Every webhook key in use: a cursor, queues, heads due, tries, a log.
+    REQUIRE(dispatcher.run_round() == 3);
+    for (int m = 3; m < 5; ++m)  // in the stream, not taken in
+        sent_and_delivered(jobs, "M" + std::to_string(m), 1, clock.now());
+    const auto events = stream(redis, "toyland");
+    REQUIRE(events.size() == 10);
+
+    const std::string fence = "hu:{toyland}:frozen";
+    redis.command({"SET", fence, "copy"}).expect_ok("SET fence");
+    const auto before = dump_store(redis, "toyland");
+    for (const char* name : {"cur", "q", "due", "try", "log"})
+        REQUIRE(before.contains(keys::webhook_state(only_shard("toyland"), name, endpoint.id)));
+    receiver.set_mode(Receiver::Mode::ok);
+    const auto calls_before = receiver.calls().size();
+    for (int round = 0; round < 3; ++round) {
+        clock.advance(1h);  // the retries are due, the new events would be
+        CHECK(dispatcher.run_round() == 0);
+    }
+    CHECK(receiver.calls().size() == calls_before);
+    CHECK(dump_store(redis, "toyland") == before);
+
+    SECTION("drain lets it run") {
+        redis.command({"SET", fence, "drain"}).expect_ok("SET fence");
+    }
+    SECTION("lifted") {
+        redis.command({"DEL", fence}).expect_ok("DEL fence");
+    }
+    for (int round = 0; round < 20 && receiver.delivered().size() < events.size(); ++round) {
+        clock.advance(1h);
+        dispatcher.run_round();
+    }
+    const auto delivered = receiver.delivered();
+    std::set<std::string> ids;
+    for (const auto& d : delivered)
+        ids.insert(d.id);
+    CHECK(delivered.size() == events.size());  // once each
+    CHECK(ids.size() == events.size());
+    CHECK(redis.command({"ZCARD", keys::webhook_state(only_shard("toyland"), "due", endpoint.id)})
+              .integer == 0);
+}
+
+TEST_CASE(
+    "webhooks: a fence raised between a call and its outcome — nothing recorded, the same "
+    "id delivered again after it") {
+    TestRedis server;
+    auto redis = server.connect();
+    auto other = server.connect();  // the reshard's, used on the receiver's thread
+    const Config config = webhook_config();
+    FixedClock clock{at("2027-09-15T10:00:00+08:00")};
+    WebhookStore hooks(redis);
+    const int port = free_port();
+    const auto endpoint = hooks.add("http://127.0.0.1:" + std::to_string(port) + "/hook", false,
+                                    {"toyland"}, webhook_event_types(), {"toyland"}, clock.now());
+    JobStore jobs(redis, config.scheduler);
+    sent_and_delivered(jobs, "M1", 1, clock.now());
+    const auto events = stream(redis, "toyland");
+    REQUIRE(events.size() == 2);
+    Receiver receiver(port, endpoint.secret);
+    WebhookDispatchOptions options;
+    options.timeout = 2000ms;
+    WebhookDispatcher dispatcher(
+        config, server.endpoint(), clock, [](const std::string&) { return true; }, nullptr,
+        options);
+    const std::string fence = "hu:{toyland}:frozen";
+    std::map<std::string, std::string> at_fence;  // the store when the fence went up
+
+    SECTION("raised while the receiver answers: the settle reads it") {
+        receiver.set_before_answer([&] {
+            other.command({"SET", fence, "copy"}).expect_ok("SET fence");
+            at_fence = dump_store(other, "toyland");
+        });
+        CHECK(dispatcher.run_round() == 1);
+        receiver.set_before_answer(nullptr);
+    }
+    SECTION("raised after the settle's read: its EXEC is aborted") {
+        int reads = 0;
+        dispatcher.set_after_read_for_test([&] {
+            if (++reads != 2) return;  // the intake's, then the settle's
+            other.command({"SET", fence, "copy"}).expect_ok("SET fence");
+            at_fence = dump_store(other, "toyland");
+        });
+        CHECK(dispatcher.run_round() == 1);
+        CHECK(reads == 2);
+        dispatcher.set_after_read_for_test(nullptr);
+    }
+    REQUIRE(receiver.delivered().size() == 1);
+    REQUIRE_FALSE(at_fence.empty());
+    CHECK(dump_store(redis, "toyland") == at_fence);  // the outcome not recorded
+    CHECK(hooks.log("toyland", endpoint.id, 10).empty());
+    clock.advance(1h);
+    CHECK(dispatcher.run_round() == 0);  // not called while the copy runs
+    CHECK(dump_store(redis, "toyland") == at_fence);
+
+    redis.command({"DEL", fence}).expect_ok("DEL fence");
+    for (int round = 0; round < 10 && receiver.delivered().size() < 3; ++round) {
+        clock.advance(1h);
+        dispatcher.run_round();
+    }
+    const auto delivered = receiver.delivered();
+    REQUIRE(delivered.size() == 3);
+    CHECK(delivered[0].id == std::get<0>(events[0]));
+    CHECK(delivered[1].id == delivered[0].id);  // at least once: the receiver deduplicates
+    CHECK(delivered[1].signed_ok);
+    CHECK(delivered[2].id == std::get<0>(events[1]));
+    const auto log = hooks.log("toyland", endpoint.id, 10);  // newest first
+    REQUIRE(log.size() == 2);
+    CHECK(log[1].event_id == delivered[0].id);
+    CHECK(log[1].result == "delivered");
+    CHECK(log[1].attempt == 1);
+    CHECK(redis.command({"ZCARD", keys::webhook_state(only_shard("toyland"), "due", endpoint.id)})
+              .integer == 0);
+    CHECK(redis.command({"HLEN", keys::webhook_state(only_shard("toyland"), "q", endpoint.id)})
+              .integer == 0);
+}
+
+TEST_CASE(
+    "webhooks: a fence raised after the intake's read aborts it — the events are taken in "
+    "once lifted") {
+    TestRedis server;
+    auto redis = server.connect();
+    auto other = server.connect();
+    const Config config = webhook_config();
+    FixedClock clock{at("2027-09-15T10:00:00+08:00")};
+    WebhookStore hooks(redis);
+    const int port = free_port();
+    const auto endpoint = hooks.add("http://127.0.0.1:" + std::to_string(port) + "/hook", false,
+                                    {"toyland"}, webhook_event_types(), {"toyland"}, clock.now());
+    JobStore jobs(redis, config.scheduler);
+    for (int m = 0; m < 3; ++m)
+        sent_and_delivered(jobs, "M" + std::to_string(m), 1, clock.now());
+    Receiver receiver(port, endpoint.secret);
+    WebhookDispatchOptions options;
+    options.timeout = 2000ms;
+    WebhookDispatcher dispatcher(
+        config, server.endpoint(), clock, [](const std::string&) { return true; }, nullptr,
+        options);
+    const std::string fence = "hu:{toyland}:frozen";
+    std::map<std::string, std::string> at_fence;
+    dispatcher.set_after_read_for_test([&] {
+        if (!at_fence.empty()) return;
+        other.command({"SET", fence, "copy"}).expect_ok("SET fence");
+        at_fence = dump_store(other, "toyland");
+    });
+    CHECK(dispatcher.run_round() == 0);
+    dispatcher.set_after_read_for_test(nullptr);
+    REQUIRE_FALSE(at_fence.empty());
+    CHECK(dump_store(redis, "toyland") == at_fence);
+    CHECK(receiver.calls().empty());
+
+    redis.command({"DEL", fence}).expect_ok("DEL fence");
+    for (int round = 0; round < 10 && receiver.delivered().size() < 6; ++round) {
+        clock.advance(1h);
+        dispatcher.run_round();
+    }
+    std::set<std::string> ids;
+    for (const auto& d : receiver.delivered())
+        ids.insert(d.id);
+    CHECK(receiver.delivered().size() == 6);
+    CHECK(ids.size() == 6);
+}
+
+namespace {
+
+// Toyland over three shards, shard 1 fenced for a copy: the others'
+// events go out, shard 1's keys stay byte for byte; lifted, every event
+// once.
+void one_shard_of_three_fenced(const RedisEndpoint& server) {
+    RedisConnection redis(server);
+    const Config config = webhook_config();
+    redis.command({"HSET", keys::shard_record("toyland"), "k", "3", "hash", "1"});
+    FixedClock clock{at("2027-09-15T10:00:00+08:00")};
+    WebhookStore hooks(redis);
+    const int port = free_port();
+    const auto endpoint = hooks.add("http://127.0.0.1:" + std::to_string(port) + "/hook", false,
+                                    {"toyland"}, webhook_event_types(), {"toyland"}, clock.now());
+    JobStore jobs(redis, config.scheduler);
+    std::size_t frozen_events = 0;
+    for (int m = 0; m < 9; ++m) {
+        const std::string member = "M" + std::to_string(m);
+        sent_and_delivered(jobs, member, 1, clock.now());
+        if (member_shard(member, 3) == 1) frozen_events += 2;
+    }
+    REQUIRE(frozen_events > 0);
+    REQUIRE(frozen_events < 18);
+    const std::string tag = shard_tag("toyland", 3, 1);
+    redis.command({"SET", "hu:{" + tag + "}:frozen", "copy"}).expect_ok("SET fence");
+    const auto before = dump_store(redis, tag);
+    Receiver receiver(port, endpoint.secret);
+    WebhookDispatchOptions options;
+    options.timeout = 2000ms;
+    WebhookDispatcher dispatcher(
+        config, server, clock, [](const std::string&) { return true; }, nullptr, options);
+    for (int round = 0; round < 10; ++round) {
+        clock.advance(1h);
+        dispatcher.run_round();
+    }
+    CHECK(receiver.delivered().size() == 18 - frozen_events);
+    for (const auto& d : receiver.delivered())
+        CHECK_FALSE(d.id.starts_with(tag + ":"));
+    CHECK(dump_store(redis, tag) == before);
+
+    redis.command({"DEL", "hu:{" + tag + "}:frozen"}).expect_ok("DEL fence");
+    for (int round = 0; round < 10 && receiver.delivered().size() < 18; ++round) {
+        clock.advance(1h);
+        dispatcher.run_round();
+    }
+    std::set<std::string> ids;
+    for (const auto& d : receiver.delivered())
+        ids.insert(d.id);
+    CHECK(receiver.delivered().size() == 18);
+    CHECK(ids.size() == 18);
+}
+
+}  // namespace
+
+TEST_CASE("webhooks of a store over three shards: one shard's copy fence stops only that shard") {
+    TestRedis server;
+    one_shard_of_three_fenced(server.endpoint());
+}
+
+TEST_CASE(
+    "webhooks of a store over three shards on three masters: one shard's fence stops only "
+    "it") {
+    // Each shard on its own master: the WATCH, the fence's GET, UNWATCH and
+    // the transaction go to the shard's master (io/redis_cluster.h).
+    TestCluster cluster;
+    std::set<std::size_t> used;
+    for (const auto& shard : all_shards("toyland", 3)) {
+        const int slot = key_slot("{" + shard.tag() + "}");
+        if (used.insert(cluster.master_of(slot)).second) continue;
+        for (const auto m : cluster.masters())
+            if (!used.contains(m)) {
+                cluster.move_slot(slot, m);
+                used.insert(m);
+                break;
+            }
+    }
+    REQUIRE(used.size() == 3);
+    one_shard_of_three_fenced(cluster.endpoint());
 }
