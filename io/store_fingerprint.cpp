@@ -78,6 +78,9 @@ class Reader {
 
     Fingerprint finish() {
         for (const auto& [key_field, total] : totals_) {
+            // Readers only sum: a field at 0 in some shard and absent in
+            // another layout says the same (a reshard may write either).
+            if (total == 0) continue;
             const auto& [family, key, field] = key_field;
             add(family, item_hash({key, field, std::to_string(total)}));
         }

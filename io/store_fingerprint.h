@@ -28,8 +28,9 @@
 //   consent:log     (the id's milliseconds, the fields sorted); an import's
 //                   entry naming several members is one item per member, as a
 //                   store over K shards writes one entry per shard
-//   counts, wb:counts, sheets   each (key, field, total over the shards);
-//                   `sheets:<day>`'s `n` left out: each shard's own sheet count
+//   counts, wb:counts, sheets   each (key, field, total over the shards), a
+//                   total of 0 left out; `sheets:<day>`'s `n` left out: each
+//                   shard's own sheet count
 //   optout, days, approved      the union over the shards (each shard holds a
 //                   copy, or `by`/`at` are written to every shard): each item once
 //   wh:q            (wh:q:<endpoint>, member, the queued events' ids as a
@@ -39,13 +40,19 @@
 // computes them again; scripts/erase_member.lua leaves an erased member in the
 // segment counts until the next nightly run): the member indexes (bd:, lbd:,
 // cbd:, clbd:, exp:, pts:, nm:, p4:, o2:), `seg:<s>` and `seg`'s counts. Left
-// out, because a reshard rebuilds them from what is summed here: `sheetdue`
-// (from the sheets), `open:<t>` (from the jobs), the webhook streams, cursors,
-// due sets and tries (the queues above carry what is owed). Not covered yet:
+// out, because they follow from what is summed here: `sheetdue` (each sheet's
+// earliest planned record), the webhook streams, cursors, due sets and tries
+// (a reshard rebuilds them; the queues carry what is owed). Not covered yet:
+// `open:<t>` (the day's jobs by recipient, which a reshard routes by job id),
 // `care:<date>` (the shard's part of the list, with its marks), `fx:forgot`,
-// `wh:on`, `wh:replay:*`, `wh:log:*` (a capped diagnostic log, not moved).
-// PEXPIRETIME needs Redis 7.0, which huitou already needs (EXPIRETIME in
-// scripts/cancel_record.lua).
+// `wh:on`, `wh:replay:*`, and `wh:log:*` (a capped diagnostic log, not moved).
+// An endpoint's events after its cursor, not taken into a queue yet, are not
+// counted: a reshard takes them in as it copies, so it must run the intake on
+// the old layout first (or this must count them; not done).
+// Memory: the summed counts and, for the union families, one 64-bit hash an
+// item (an opted-out address: ~40 bytes with the set's overhead), nothing
+// else across keys. PEXPIRETIME needs Redis 7.0, which huitou already needs
+// (EXPIRETIME in scripts/cancel_record.lua).
 #pragma once
 
 #include <string_view>

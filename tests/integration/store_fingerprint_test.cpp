@@ -311,6 +311,16 @@ TEST_CASE("the same store over one shard and over three: the same fingerprint, f
         CHECK(differing_families(with_queue, store_fingerprint(three, kStore, 3)) ==
               std::vector<std::string>{"wh:q"});
     }
+    SECTION("counts are summed over the shards: a count moved between shards, or at 0") {
+        const auto counts_of = [&](int i) { return keys::counts(Shard{kStore, 3, i}); };
+        // A reshard may write a count to any shard, readers only sum.
+        three.command({"HINCRBY", counts_of(0), "planned", "-1"});
+        three.command({"HINCRBY", counts_of(1), "planned", "1"});
+        three.command({"HSET", counts_of(2), "failed", "0"});
+        CHECK(differs().empty());
+        three.command({"HINCRBY", counts_of(2), "planned", "1"});
+        CHECK(differs() == std::vector<std::string>{"counts"});
+    }
     SECTION("an address in every shard's copy counts once") {
         for (const auto& shard : all_shards(kStore, 3))
             three.command({"SADD", keys::opt_outs(shard, "sms"), "+8613999999999"});
