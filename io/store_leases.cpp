@@ -108,8 +108,9 @@ bool StoreLeases::note_record(const std::string& store, const RedisReply& fields
 
 bool StoreLeases::resharding(const std::string& store) const {
     const auto it = records_.find(store);
-    return it != records_.end() && (it->second.phase == ShardRecord::Phase::drain ||
-                                    it->second.phase == ShardRecord::Phase::copy);
+    // Replay too: the new layout is open, but an opt-out parked during the
+    // copy is not in it until replayed — nothing is claimed before.
+    return it != records_.end() && it->second.phase != ShardRecord::Phase::none;
 }
 
 bool StoreLeases::holds(const std::string& store) const {

@@ -14,8 +14,8 @@
 // Each renewal (and each take) also reads the store's shard record
 // (hu:{S}:shards, same slot): a store whose number of shards changed since
 // this replica last read it counts as taken over — its layout is new, so
-// its day is planned again — and while a reshard drains or copies it
-// (`phase`), `resharding` says so and the scheduler plans and claims
+// its day is planned again — and while a reshard drains, copies or replays
+// it (`phase`), `resharding` says so and the scheduler plans and claims
 // nothing for it (docs/architecture.md, "A store over K shards").
 //
 // The lease divides the work; it is not what keeps a job from going twice.
@@ -50,7 +50,7 @@ class StoreLeases {
     // True when this replica may act on `store` now.
     bool holds(const std::string& store) const;
     // True while the last shard record read for `store` says a reshard
-    // drains or copies it.
+    // drains or copies it, or replays what was parked meanwhile.
     bool resharding(const std::string& store) const;
 
     // Gives up every held lease (on stop). Throws RedisError.
