@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/fmix64.h"
+
 namespace huitou {
 
 void ItemHash::mix(unsigned char byte) {
@@ -20,14 +22,7 @@ ItemHash& ItemHash::add(std::string_view part) {
 }
 
 std::uint64_t ItemHash::value() const {
-    // MurmurHash3's 64-bit finalizer, as member_shard uses it (core/store_shards.cpp).
-    std::uint64_t k = state_;
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdull;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ull;
-    k ^= k >> 33;
-    return k;
+    return fmix64(state_);  // as member_shard finishes its hash
 }
 
 std::uint64_t item_hash(std::initializer_list<std::string_view> parts) {

@@ -4,24 +4,13 @@
 #include <charconv>
 #include <cstdint>
 
+#include "core/fmix64.h"
 #include "core/job.h"
 #include "core/member.h"
 #include "core/send_window.h"
 
 namespace huitou {
 namespace {
-
-// MurmurHash3's 64-bit finalizer: every input bit moves every output bit, so
-// the high bits of the FNV-1a hash are independent of its value mod a sheet
-// count.
-std::uint64_t fmix64(std::uint64_t k) {
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdull;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ull;
-    k ^= k >> 33;
-    return k;
-}
 
 // A number as shard_tag writes it: decimal digits, no sign, no leading zero.
 std::optional<int> parse_count(std::string_view text) {
