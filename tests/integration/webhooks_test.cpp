@@ -224,6 +224,19 @@ void sent_and_delivered(JobStore& jobs, const std::string& member, int n, SysSec
     jobs.record_delivery("toyland", j.id, "delivered", now + 1s, "");
 }
 
+// An endpoint of toyland's for every event type, at a receiver on `port`.
+WebhookEndpoint toyland_hook(WebhookStore& hooks, int port, SysSeconds now) {
+    return hooks.add("http://127.0.0.1:" + std::to_string(port) + "/hook", false, {"toyland"},
+                     webhook_event_types(), {"toyland"}, now);
+}
+
+// The fence tests' dispatcher: every store served, a call cut at 2 s.
+WebhookDispatchOptions two_second_calls() {
+    WebhookDispatchOptions options;
+    options.timeout = 2000ms;
+    return options;
+}
+
 }  // namespace
 
 TEST_CASE("webhook events are written with the change, only while an endpoint covers the store") {
@@ -633,18 +646,15 @@ TEST_CASE("webhooks: a copy fence stops intake, calls and outcomes — lifted, e
     FixedClock clock{at("2027-09-15T10:00:00+08:00")};
     WebhookStore hooks(redis);
     const int port = free_port();
-    const auto endpoint = hooks.add("http://127.0.0.1:" + std::to_string(port) + "/hook", false,
-                                    {"toyland"}, webhook_event_types(), {"toyland"}, clock.now());
+    const auto endpoint = toyland_hook(hooks, port, clock.now());
     JobStore jobs(redis, config.scheduler);
     for (int m = 0; m < 3; ++m)
         sent_and_delivered(jobs, "M" + std::to_string(m), 1, clock.now());
     Receiver receiver(port, endpoint.secret);
     receiver.set_mode(Receiver::Mode::error);
-    WebhookDispatchOptions options;
-    options.timeout = 2000ms;
     WebhookDispatcher dispatcher(
         config, server.endpoint(), clock, [](const std::string&) { return true; }, nullptr,
-        options);
+        two_second_calls());
     // Every webhook key in use: a cursor, queues, heads due, tries, a log.
     REQUIRE(dispatcher.run_round() == 3);
     for (int m = 3; m < 5; ++m)  // in the stream, not taken in
@@ -696,18 +706,15 @@ TEST_CASE(
     FixedClock clock{at("2027-09-15T10:00:00+08:00")};
     WebhookStore hooks(redis);
     const int port = free_port();
-    const auto endpoint = hooks.add("http://127.0.0.1:" + std::to_string(port) + "/hook", false,
-                                    {"toyland"}, webhook_event_types(), {"toyland"}, clock.now());
+    const auto endpoint = toyland_hook(hooks, port, clock.now());
     JobStore jobs(redis, config.scheduler);
     sent_and_delivered(jobs, "M1", 1, clock.now());
     const auto events = stream(redis, "toyland");
     REQUIRE(events.size() == 2);
     Receiver receiver(port, endpoint.secret);
-    WebhookDispatchOptions options;
-    options.timeout = 2000ms;
     WebhookDispatcher dispatcher(
         config, server.endpoint(), clock, [](const std::string&) { return true; }, nullptr,
-        options);
+        two_second_calls());
     const std::string fence = "hu:{toyland}:frozen";
     std::map<std::string, std::string> at_fence;  // the store when the fence went up
 
@@ -770,17 +777,14 @@ TEST_CASE(
     FixedClock clock{at("2027-09-15T10:00:00+08:00")};
     WebhookStore hooks(redis);
     const int port = free_port();
-    const auto endpoint = hooks.add("http://127.0.0.1:" + std::to_string(port) + "/hook", false,
-                                    {"toyland"}, webhook_event_types(), {"toyland"}, clock.now());
+    const auto endpoint = toyland_hook(hooks, port, clock.now());
     JobStore jobs(redis, config.scheduler);
     for (int m = 0; m < 3; ++m)
         sent_and_delivered(jobs, "M" + std::to_string(m), 1, clock.now());
     Receiver receiver(port, endpoint.secret);
-    WebhookDispatchOptions options;
-    options.timeout = 2000ms;
     WebhookDispatcher dispatcher(
         config, server.endpoint(), clock, [](const std::string&) { return true; }, nullptr,
-        options);
+        two_second_calls());
     const std::string fence = "hu:{toyland}:frozen";
     std::map<std::string, std::string> at_fence;
     dispatcher.set_after_read_for_test([&] {
@@ -818,8 +822,7 @@ void one_shard_of_three_fenced(const RedisEndpoint& server) {
     FixedClock clock{at("2027-09-15T10:00:00+08:00")};
     WebhookStore hooks(redis);
     const int port = free_port();
-    const auto endpoint = hooks.add("http://127.0.0.1:" + std::to_string(port) + "/hook", false,
-                                    {"toyland"}, webhook_event_types(), {"toyland"}, clock.now());
+    const auto endpoint = toyland_hook(hooks, port, clock.now());
     JobStore jobs(redis, config.scheduler);
     std::size_t frozen_events = 0;
     for (int m = 0; m < 9; ++m) {
@@ -833,10 +836,9 @@ void one_shard_of_three_fenced(const RedisEndpoint& server) {
     redis.command({"SET", "hu:{" + tag + "}:frozen", "copy"}).expect_ok("SET fence");
     const auto before = dump_store(redis, tag);
     Receiver receiver(port, endpoint.secret);
-    WebhookDispatchOptions options;
-    options.timeout = 2000ms;
     WebhookDispatcher dispatcher(
-        config, server, clock, [](const std::string&) { return true; }, nullptr, options);
+        config, server, clock, [](const std::string&) { return true; }, nullptr,
+        two_second_calls());
     for (int round = 0; round < 10; ++round) {
         clock.advance(1h);
         dispatcher.run_round();
