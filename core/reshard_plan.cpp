@@ -48,6 +48,12 @@ ReshardDecision reshard_next(const ReshardFacts& f) {
                         "draining: jobs in flight wait for their results (at most the ack "
                         "timeout)",
                         std::chrono::seconds(5)};
+            if (!f.webhooks_pending.empty())
+                return {ReshardStep::wait,
+                        "draining: webhook deliveries are owed (" + f.webhooks_pending +
+                            "); a receiver that stays down holds the reshard: --abort, or "
+                            "remove the endpoint",
+                        std::chrono::seconds(5)};
             return {ReshardStep::begin_copy, {}, {}};
         }
         if (!f.copied) return {ReshardStep::copy, {}, {}};
@@ -61,6 +67,9 @@ ReshardDecision reshard_next(const ReshardFacts& f) {
         return {ReshardStep::switch_over, {}, {}};
     }
     if (r.phase == Phase::replay) {
+        // An abort replays what was parked into the old layout: `to` still
+        // names the layout it deleted. Whatever was asked, it is finished.
+        if (r.to && *r.to != r.k) return {ReshardStep::abort, {}, {}};
         // After the switch: the store is K2 shards.
         if (f.abort)
             return refuse("the store is " + k +
@@ -93,7 +102,7 @@ ReshardDecision reshard_next(const ReshardFacts& f) {
         return refuse(
             "the store keeps its jobs as hashes (job layout 1): move it to day sheets "
             "first (scheduler.job_storage = \"sheets\": the scheduler moves it as it plans, "
-                      "docs/operations.md)");
+            "docs/operations.md)");
     if (!f.target_keys.empty())
         return refuse("the layout of " + target + " shards holds keys already (" +
                       std::to_string(f.target_keys.size()) + ", first " + f.target_keys.front() +

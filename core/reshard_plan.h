@@ -15,8 +15,9 @@
 //   copy ──(passes done)──▶ verify ──(fingerprints equal)──▶ switch
 //   switch: k = K2, old = K1, phase = replay  (one write: the moment)
 //   replay ──(parked list empty: end_replay.lua)──▶ none with `old` ──▶ clean
-//   --abort: before the switch, back to none with the new layout deleted;
-//            after it, a reshard back is the way.
+//   --abort: before the switch, the new layout deleted, then a replay into
+//            the old one (phase replay with `to` ≠ `k`: any run finishes
+//            it), back to none; after the switch, a reshard back is the way.
 //
 // Pure: the io shell (io/reshard.h, to come) reads the facts and writes.
 #pragma once
@@ -49,7 +50,11 @@ struct ReshardFacts {
     std::chrono::seconds lease{30};
     std::chrono::seconds map_period{5};
     bool in_flight = true;  // any old shard's `inflight` not empty
-    bool copied = false;    // every pass of hu:{S}:reshard is done
+    // Webhook deliveries still owed by the old layout (events not taken in,
+    // queued or to replay): what, for the operator; empty when none. The
+    // copy does not move queues yet, so the drain waits them out.
+    std::string webhooks_pending;
+    bool copied = false;  // every pass of hu:{S}:reshard is done
     // The fingerprints compared: nullopt not yet, else the families that differ.
     std::optional<std::vector<std::string>> differing;
     long long parked = 0;  // events waiting in hu:{S}:reshard:parked

@@ -74,6 +74,12 @@ TEST_CASE("the drain waits a lease and two map periods, then for the jobs in fli
     d = reshard_next(f);
     CHECK(d.step == ReshardStep::wait);
     CHECK_THAT(d.why, Catch::Contains("in flight"));
+    f.in_flight = false;
+    f.webhooks_pending = "endpoint E1 has events to deliver (hu:{toyland}:wh:q:E1)";
+    d = reshard_next(f);
+    CHECK(d.step == ReshardStep::wait);
+    CHECK_THAT(d.why, Catch::Contains("webhook deliveries are owed (endpoint E1"));
+    CHECK_THAT(d.why, Catch::Contains("--abort"));
     f.since.reset();
     CHECK(step(f) == ReshardStep::refuse);
 }
@@ -127,4 +133,15 @@ TEST_CASE("one target at a time, and --abort only before the switch") {
     f = asked();
     f.record.k = 3;
     CHECK(step(f) == ReshardStep::done);
+}
+
+TEST_CASE("an abort cut short while it replays into the old layout is finished by any run") {
+    // k = 1 (the old layout, kept), to = 3 (the layout the abort deleted).
+    auto f = in_phase(ShardRecord::Phase::replay, 1, 3);
+    CHECK(step(f) == ReshardStep::abort);
+    f.abort = true;
+    CHECK(step(f) == ReshardStep::abort);
+    f.abort = false;
+    f.target = 2;
+    CHECK(step(f) == ReshardStep::abort);
 }
