@@ -14,6 +14,7 @@
 #include "cli/apikey_commands.h"
 #include "cli/approve_command.h"
 #include "cli/calendar_command.h"
+#include "cli/care_command.h"
 #include "cli/import_command.h"
 #include "cli/job_commands.h"
 #include "cli/keygen_command.h"
@@ -22,12 +23,12 @@
 #include "cli/policy_commands.h"
 #include "cli/progress_bar.h"
 #include "cli/report_command.h"
+#include "cli/reshard_command.h"
 #include "cli/segments_command.h"
 #include "cli/user_commands.h"
-#include "cli/care_command.h"
 #include "cli/visit_commands.h"
-#include "io/consent_store.h"
 #include "cli/webhook_commands.h"
+#include "io/consent_store.h"
 #include "io/job_store.h"
 #include "io/member_store.h"
 #include "io/program_setup.h"
@@ -175,6 +176,8 @@ int main(int argc, char** argv) {
     members_command.add_to(app);
     SegmentsCommand segments_command;
     segments_command.add_to(app);
+    ReshardCommand reshard_command;
+    reshard_command.add_to(app);
     AnnounceCommand announce_command;
     announce_command.add_to(app);
     CareCommand care_command;
@@ -231,6 +234,7 @@ int main(int argc, char** argv) {
         if (const auto status = approve_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = members_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = segments_command.run(rt, std::cout, std::cerr)) return *status;
+        if (const auto status = reshard_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = announce_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = care_command.run(rt, std::cout, std::cerr)) return *status;
         if (const auto status = job_commands.run(rt, jobs_store, std::cout, std::cerr))
