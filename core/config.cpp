@@ -4,6 +4,7 @@
 
 #include "core/civil_time.h"
 #include "core/embedded_files.h"
+#include "core/store_shards.h"
 #include "core/toml_walker.h"
 
 namespace huitou {
@@ -217,6 +218,10 @@ Config parse_config(std::string_view toml_text, std::string origin,
     // [store_defaults] applies to every store unless the store says otherwise.
     StoreConfig defaults;
     if (auto t = root.table("store_defaults")) {
+        // K is a store's own: one default for every store would be read as
+        // a wish to split them all.
+        if (t->raw().contains("shards"))
+            t->fail("shards", "set per store ([stores.<id>] shards), not for every store");
         read_store_settings(*t, defaults);
         read_store_occasions(*t, defaults, c);
         t->reject_unknown();
@@ -235,6 +240,7 @@ Config parse_config(std::string_view toml_text, std::string origin,
             s.name = *name;
             read_store_settings(*t, s);
             read_store_occasions(*t, s, c);
+            s.shards = integer_in(*t, "shards", 1, kMaxShards, s.shards);
             t->reject_unknown();
             if (s.sms_signature.empty()) s.sms_signature = s.name;
             s.zone = find_zone(s.zone_name);

@@ -83,6 +83,11 @@ struct StoreConfig {
     // A welcome after an opt-in at the counter or through the API, once per
     // member and channel (core/welcome.h).
     bool welcome = true;
+    // How many shards the operator means the store to have (1..kMaxShards,
+    // core/store_shards.h). Routing never reads it: K is the record in Redis,
+    // hu:{S}:shards, which `huitou reshard` changes; `huitou check-config`
+    // warns when the two differ. Only in [stores.<id>], not [store_defaults].
+    int shards = 1;
     WinbackConfig winback;  // [winback]: visit cycles and reminders (winback_config.h)
     PolicyConfig policy;    // [policy]: windows, caps, cooldowns, consent (policy_config.h)
     EffectConfig effect;    // [effect]: holdout, attribution windows, SMS price (effect_config.h)

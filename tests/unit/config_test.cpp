@@ -343,3 +343,51 @@ TEST_CASE("scheduler.job_storage: sheets by default, hashes when asked, nothing 
         parse_config(std::string(minimal) + "[scheduler]\njob_storage = 2\n", "t.toml"),
         Catch::StartsWith("t.toml: scheduler.job_storage: expected a string"));
 }
+
+TEST_CASE("stores.<id>.shards: 1 by default, 1..64, a store's own") {
+    const Config dflt = parse_config(minimal, "t.toml");
+    CHECK(dflt.find_store("toyland")->shards == 1);
+    const Config c = parse_config(R"(
+[stores.a]
+name = "A"
+shards = 3
+[stores.b]
+name = "B"
+shards = 64
+[stores.c]
+name = "C"
+)",
+                                  "t.toml");
+    CHECK(c.find_store("a")->shards == 3);
+    CHECK(c.find_store("b")->shards == 64);
+    CHECK(c.find_store("c")->shards == 1);
+    CHECK(parse_config(minimal, "t.toml", {parse_override("stores.toyland.shards=5")})
+              .find_store("toyland")
+              ->shards == 5);
+
+    SECTION("anything else is refused, naming the store and the key") {
+        const auto [value, message] = GENERATE(table<std::string, std::string>({
+            {"0", "t.toml: stores.toyland.shards: must be between 1 and 64, got 0"},
+            {"65", "t.toml: stores.toyland.shards: must be between 1 and 64, got 65"},
+            {"-3", "t.toml: stores.toyland.shards: must be between 1 and 64, got -3"},
+            {"4294967299",
+             "t.toml: stores.toyland.shards: must be between 1 and 64, got 4294967299"},
+            {"\"3\"", "t.toml: stores.toyland.shards: expected an integer"},
+            {"3.0", "t.toml: stores.toyland.shards: expected an integer"},
+            {"true", "t.toml: stores.toyland.shards: expected an integer"},
+        }));
+        CAPTURE(value);
+        CHECK_THROWS_WITH(parse_config(std::string(minimal) + "shards = " + value + "\n", "t.toml"),
+                          message);
+    }
+    SECTION("a typo is still an unknown key") {
+        CHECK_THROWS_WITH(parse_config(std::string(minimal) + "shard = 3\n", "t.toml"),
+                          "t.toml: stores.toyland.shard: unknown key");
+    }
+    SECTION("not in [store_defaults]: each store's K is its own") {
+        CHECK_THROWS_WITH(
+            parse_config(std::string("[store_defaults]\nshards = 2\n") + minimal, "t.toml"),
+            "t.toml: store_defaults.shards: set per store ([stores.<id>] shards), not for every "
+            "store");
+    }
+}
