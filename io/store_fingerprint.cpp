@@ -15,9 +15,10 @@ namespace huitou {
 namespace {
 
 const std::vector<std::string> kFamilies{
-    "m",        "v",           "wb",       "wb:counts", "holdout",  "welcomed", "job",    "due",
-    "inflight", "rcpt",        "fx:touch", "fx:sent",   "sheet",    "notes",    "sheets", "counts",
-    "event",    "consent:log", "optout",   "days",      "approved", "wh:q"};
+    "m",      "v",        "wb",    "wb:counts",   "holdout", "welcomed", "job",
+    "due",    "inflight", "rcpt",  "fx:touch",    "fx:sent", "sheet",    "notes",
+    "sheets", "counts",   "event", "consent:log", "optout",  "days",     "approved",
+    "wh:q",   "open",     "care",  "fx:forgot",   "wh:on"};
 
 constexpr std::string_view kWinbackSets[] = {"wb:lapse", "wb:returned", "wb:lapsed", "wb:reminded",
                                              "wb:churned"};
@@ -42,6 +43,20 @@ std::vector<std::pair<std::string, std::string>> sorted_fields(const RedisReply&
     for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2)
         out.emplace_back(reply.elements[i].str, reply.elements[i + 1].str);
     std::sort(out.begin(), out.end());
+    return out;
+}
+
+// The job ids of an open-jobs field, "id id …" (scripts/create_job.lua).
+std::vector<std::string> split_words(std::string_view text) {
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto begin = text.find_first_not_of(" \t\r\n", i);
+        if (begin == std::string_view::npos) break;
+        const auto end = std::min(text.find_first_of(" \t\r\n", begin), text.size());
+        out.emplace_back(text.substr(begin, end - begin));
+        i = end;
+    }
     return out;
 }
 
@@ -122,7 +137,7 @@ class Reader {
                 reads.push_back({"HGETALL", key});
                 reads.push_back({"PEXPIRETIME", key});
                 whole.push_back(&rest);
-            } else if (rest.starts_with("event:")) {
+            } else if (rest.starts_with("event:") || rest == "fx:forgot" || rest == "wh:on") {
                 reads.push_back({"GET", key});
                 whole.push_back(&rest);
             } else if (is_winback_set(rest) || rest == "due" || rest == "inflight" ||
@@ -138,6 +153,20 @@ class Reader {
                 const auto day = without_sheet_index(rest.substr(6));
                 scan_hash(rest, [&](const std::string& field, const std::string& value) {
                     add("sheet", item_hash({day, field, value}));
+                });
+            } else if (rest.starts_with("open:")) {
+                // "<channel>:<address>" → the shard's job ids: one item a
+                // job, as K shards each list their own jobs to an address.
+                scan_hash(rest, [&](const std::string& field, const std::string& value) {
+                    for (const auto& id : split_words(value))
+                        add("open", item_hash({rest, field, id}));
+                });
+            } else if (rest.starts_with("care:")) {
+                // With K = 1 the store's list as built, with its "~built" and
+                // "~pushed"; with K > 1 a shard's entries (and its "~built"):
+                // the entries alone are the same whatever K.
+                scan_hash(rest, [&](const std::string& member, const std::string& entry) {
+                    if (!member.starts_with('~')) add("care", item_hash({rest, member, entry}));
                 });
             } else if (rest.starts_with("notes:")) {
                 scan_hash(rest, [&](const std::string& field, const std::string& value) {
@@ -186,6 +215,10 @@ class Reader {
             } else if (rest->starts_with("event:")) {
                 if (reply.is_nil()) continue;
                 add("event", item_hash({*rest, reply.str}));
+            } else if (*rest == "fx:forgot" || *rest == "wh:on") {
+                // Each shard holds one: the values united.
+                if (reply.is_nil()) continue;
+                unions_[*rest].insert(item_hash({*rest, reply.str}));
             } else if (rest->starts_with("sheets:")) {
                 add_total("sheets", *rest, reply, true);
             } else {

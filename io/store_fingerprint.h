@@ -36,6 +36,19 @@
 //   wh:q            (wh:q:<endpoint>, member, the queued events' ids as a
 //                   receiver sees them: the entry's `id` field when a copy set
 //                   one, else "<tag>:<stream id>")
+//   open            (open:<t>, "<channel>:<address>", one job id) for each id
+//                   of the field: an address with jobs in several shards (two
+//                   members sharing a phone) has the field in each, each
+//                   listing its own shard's jobs
+//   care            (care:<date>, member, entry), the entries only (not
+//                   "~built", "~pushed"): with K = 1 the store's list, built
+//                   and marked there; with K > 1 each shard's entries, marked
+//                   there (the store's {S} list stays as built, no shard's:
+//                   not read)
+//   fx:forgot, wh:on   the union of the shards' values (each shard holds
+//                   one, the same): a shard behind the others (a forget cut
+//                   between its SETs) is an item more; a shard missing its
+//                   `wh:on` is not seen
 // Left out, because they are derived from the members and rebuilt (a reshard
 // computes them again; scripts/erase_member.lua leaves an erased member in the
 // segment counts until the next nightly run): the member indexes (bd:, lbd:,
@@ -43,9 +56,7 @@
 // out, because they follow from what is summed here: `sheetdue` (each sheet's
 // earliest planned record), the webhook streams, cursors, due sets and tries
 // (a reshard rebuilds them; the queues carry what is owed). Not covered yet:
-// `open:<t>` (the day's jobs by recipient, which a reshard routes by job id),
-// `care:<date>` (the shard's part of the list, with its marks), `fx:forgot`,
-// `wh:on`, `wh:replay:*`, and `wh:log:*` (a capped diagnostic log, not moved).
+// `wh:replay:*`, and `wh:log:*` (a capped diagnostic log, not moved).
 // An endpoint's events after its cursor, not taken into a queue yet, are not
 // counted: a reshard takes them in as it copies, so it must run the intake on
 // the old layout first (or this must count them; not done).

@@ -2,7 +2,8 @@
 // the io classes, into a store over one shard and into a store over three
 // (each on its own redis-server, under the same store id) give the same sum
 // in every family; one changed member field, one removed due entry, one extra
-// opt-out address each change exactly their family.
+// opt-out address, one job id gone from an address's open jobs, one care
+// entry marked, each change exactly their family.
 #include "io/store_fingerprint.h"
 
 #include <catch2/catch.hpp>
@@ -12,14 +13,19 @@
 
 #include "core/config.h"
 #include "core/store_shards.h"
+#include "core/webhook_plan.h"
+#include "io/care_store.h"
 #include "io/consent_store.h"
+#include "io/effect_store.h"
 #include "io/job_store.h"
 #include "io/member_store.h"
 #include "io/redis_cluster.h"
 #include "io/redis_keys.h"
+#include "io/segment_store.h"
 #include "io/shard_map.h"
 #include "io/sheet_store.h"
 #include "io/visit_store.h"
+#include "io/webhook_store.h"
 #include "tests/support/test_cluster.h"
 #include "tests/support/test_jobs.h"
 #include "tests/support/test_redis.h"
@@ -31,14 +37,30 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kStore = "toyland";
+// Care on, every segment, a call a month: the members with visits have a
+// care call due on the day the list is built.
+const char* const kConfig = R"(
+[stores.toyland]
+name = "童乐玩具"
+[stores.toyland.care]
+enabled = true
+segments = ["重要挽留", "重要价值", "重要保持", "重要发展", "一般挽留", "一般价值", "一般保持", "一般发展"]
+calls_per_year = 12
+)";
 
 std::string member_id(int i) {
     char id[16];
     std::snprintf(id, sizeof id, "T%04d", i);
     return id;
 }
+// The member who shares member 0's phone, in another shard than hers over
+// three: the address's open jobs are in two shards.
+int sharing_phone() {
+    for (int i = 12;; ++i)
+        if (member_shard(member_id(i), 3) != member_shard(member_id(0), 3)) return i;
+}
 std::string phone_of(int i) {
-    return "+86138" + std::to_string(10000000 + i);
+    return "+86138" + std::to_string(10000000 + (i == sharing_phone() ? 0 : i));
 }
 
 // What `huitou reshard` will write into an empty store (step 6), as
@@ -101,11 +123,13 @@ void write_store(RedisConnection& redis, const Config& config) {
     }
     visits.record(history, at("2027-08-21T12:00:00+08:00"));
 
-    // Birthday greetings with explicit due times, some claimed, a few with results.
+    // Birthday greetings with explicit due times, some claimed, a few with
+    // results; one more, later, to the phone member 0 shares.
     JobStore jobs(redis, config.scheduler);
     std::vector<Job> greetings;
     for (int i = 0; i < 12; ++i)
         greetings.push_back(greeting(i, at("2027-09-15T10:00:00+08:00") + std::chrono::minutes(i)));
+    greetings.push_back(greeting(sharing_phone(), at("2027-09-15T10:30:00+08:00")));
     REQUIRE(jobs.create(greetings) == greetings.size());
     const auto claim = jobs.claim_due(kStore, at("2027-09-15T10:05:00+08:00"), 100);
     REQUIRE(claim.jobs.size() == 6);
@@ -147,6 +171,29 @@ void write_store(RedisConnection& redis, const Config& config) {
     const OnceKey once{keys::event(shard_of_member(redis, kStore, member_id(9)), "ev-9"),
                        "{\"ok\":true}", 30 * 86400};
     REQUIRE(consent.record(counter, &once).newly_opted_out);
+
+    // The day after: segments, the care list (built, two entries marked,
+    // posted by the robot), the claimed records' sent times forgotten.
+    const StoreConfig& store = *config.find_store(kStore);
+    const Date next = *parse_date("2027-09-16");
+    const auto morning = at("2027-09-16T01:00:00+08:00");
+    SegmentStore(redis, config).recompute(store, next, nullptr, true);
+    CareStore care(redis, config);
+    REQUIRE(care.build(store, next, morning).listed >= 3);
+    const auto list = care.day(store, next);
+    REQUIRE(list);
+    const auto noon = at("2027-09-16T12:00:00+08:00");
+    REQUIRE(care.mark(store, next, list->rows[0].entry.member, CareState::done, "聊了十分钟",
+                      "小王", noon) == CareMarkResult::ok);
+    REQUIRE(care.mark(store, next, list->rows[1].entry.member, CareState::no_answer, "", "小王",
+                      noon) == CareMarkResult::ok);
+    care.note_pushed(kStore, next, noon);
+    EffectStore(redis).forget_sent_records(kStore, *parse_date("2027-09-17"));
+
+    // A webhook endpoint for the store (last: the queues' test writes its
+    // own events).
+    WebhookStore(redis).add("https://crm.example.com/h", false, {kStore}, webhook_event_types(),
+                            {kStore}, noon);
 }
 
 // Every key matching `pattern` (SCAN).
@@ -220,7 +267,7 @@ TEST_CASE("the same store over one shard and over three: the same fingerprint, f
     TestRedis server_one, server_three;
     auto one = server_one.connect();
     auto three = server_three.connect();
-    const Config config = parse_config("[stores.toyland]\nname = \"童乐玩具\"\n", "t.toml");
+    const Config config = parse_config(kConfig, "t.toml");
     prepare(one, 1);
     prepare(three, 3);
     write_store(one, config);
@@ -243,8 +290,8 @@ TEST_CASE("the same store over one shard and over three: the same fingerprint, f
     CHECK(items_of(fp_one, "v") == 15);
     CHECK(items_of(fp_one, "wb") >= 15);
     CHECK(items_of(fp_one, "wb:counts") > 0);
-    CHECK(items_of(fp_one, "job") == 12);
-    CHECK(items_of(fp_one, "due") == 6 - 2);  // the two opted-out members' greetings cancelled
+    CHECK(items_of(fp_one, "job") == 13);
+    CHECK(items_of(fp_one, "due") == 7 - 2);  // the two opted-out members' greetings cancelled
     CHECK(items_of(fp_one, "inflight") == 3);
     CHECK(items_of(fp_one, "fx:touch") >= 12);
     CHECK(items_of(fp_one, "fx:sent") == 3);
@@ -256,6 +303,10 @@ TEST_CASE("the same store over one shard and over three: the same fingerprint, f
     CHECK(items_of(fp_one, "consent:log") == 30 + 2);  // the import's, a member each; two opt-outs
     CHECK(items_of(fp_one, "optout") == 2);
     CHECK(items_of(fp_one, "days") > 0);
+    CHECK(items_of(fp_one, "open") == 13);  // every greeting's id, the cancelled too
+    CHECK(items_of(fp_one, "care") >= 3);
+    CHECK(items_of(fp_one, "fx:forgot") == 1);
+    CHECK(items_of(fp_one, "wh:on") == 1);
     // The K = 3 server read as if it were one shard: only the store's own keys, nothing.
     CHECK(items_of(store_fingerprint(three, kStore, 1), "m") == 0);
 
@@ -321,6 +372,71 @@ TEST_CASE("the same store over one shard and over three: the same fingerprint, f
         three.command({"HINCRBY", counts_of(2), "planned", "1"});
         CHECK(differs() == std::vector<std::string>{"counts"});
     }
+    SECTION("an address's open jobs: an item a job id, whichever shard lists it") {
+        const long long day_end = std::chrono::duration_cast<std::chrono::seconds>(
+                                      at("2027-09-16T00:00:00+08:00").time_since_epoch())
+                                      .count();
+        const std::string field = "sms:" + phone_of(0);
+        const auto hers = make_job_id(Kind::birthday, member_id(0), *parse_date("2027-09-15"));
+        const auto theirs =
+            make_job_id(Kind::birthday, member_id(sharing_phone()), *parse_date("2027-09-15"));
+        // One field at K = 1; at K = 3 a field in each member's shard.
+        CHECK(one.command({"HGET", keys::open_jobs(only_shard(kStore), day_end), field}).str ==
+              hers + " " + theirs);
+        const auto index = [&](const std::string& member) {
+            return keys::open_jobs(Shard{kStore, 3, member_shard(member, 3)}, day_end);
+        };
+        REQUIRE(three.command({"HGET", index(member_id(0)), field}).str == hers);
+        REQUIRE(three.command({"HGET", index(member_id(sharing_phone())), field}).str == theirs);
+        // Both ids listed by one shard: the same items.
+        three.command({"HDEL", index(member_id(sharing_phone())), field});
+        three.command({"HSET", index(member_id(0)), field, theirs + " " + hers});
+        CHECK(differs().empty());
+        // One id gone: only `open`.
+        three.command({"HSET", index(member_id(0)), field, hers});
+        CHECK(differs() == std::vector<std::string>{"open"});
+    }
+    SECTION("a care entry marked in its shard: only `care`; the {S} list as built is not read") {
+        const StoreConfig& store = *config.find_store(kStore);
+        const Date next = *parse_date("2027-09-16");
+        CareStore care(three, config);
+        const auto list = care.day(store, next);
+        REQUIRE(list);
+        const auto open = std::find_if(list->rows.begin(), list->rows.end(), [](const CareRow& r) {
+            return r.entry.state == CareState::open;
+        });
+        REQUIRE(open != list->rows.end());
+        const auto member = open->entry.member;
+        const auto key =
+            keys::shard_care_day(Shard{kStore, 3, member_shard(member, 3)}, format_date(next));
+        const auto before = three.command({"HGET", key, member}).str;
+        REQUIRE_FALSE(before.empty());
+        // "no_answer" writes only the list.
+        REQUIRE(care.mark(store, next, member, CareState::no_answer, "关机", "小李",
+                          at("2027-09-16T15:00:00+08:00")) == CareMarkResult::ok);
+        CHECK(differs() == std::vector<std::string>{"care"});
+        three.command({"HSET", key, member, before});
+        CHECK(differs().empty());
+        // The store's own list stays as built at K > 1: a change there is
+        // not the shards' data.
+        three.command({"HSET", keys::care_day(kStore, format_date(next)), member, "stop|0|0||"});
+        CHECK(differs().empty());
+    }
+    SECTION("fx:forgot and wh:on: one value a store, the shards' united") {
+        const auto forgot = [](int i) { return keys::sent_times_forgotten(Shard{kStore, 3, i}); };
+        REQUIRE(three.command({"GET", forgot(1)}).str == "2027-09-16");
+        three.command({"SET", forgot(1), "2027-09-15"});  // a forget cut between its shards
+        CHECK(differs() == std::vector<std::string>{"fx:forgot"});
+        three.command({"SET", forgot(1), "2027-09-16"});
+        CHECK(differs().empty());
+        // One shard's flag gone is not seen (the dispatcher sets it again);
+        // every shard's is.
+        three.command({"DEL", keys::webhooks_on(Shard{kStore, 3, 2})});
+        CHECK(differs().empty());
+        for (const auto& shard : all_shards(kStore, 3))
+            three.command({"DEL", keys::webhooks_on(shard)});
+        CHECK(differs() == std::vector<std::string>{"wh:on"});
+    }
     SECTION("an address in every shard's copy counts once") {
         for (const auto& shard : all_shards(kStore, 3))
             three.command({"SADD", keys::opt_outs(shard, "sms"), "+8613999999999"});
@@ -349,7 +465,7 @@ TEST_CASE("the fingerprint of a store over three shards on three cluster masters
     TestRedis server_one;
     auto one = server_one.connect();
     auto three = cluster.connect();
-    const Config config = parse_config("[stores.toyland]\nname = \"童乐玩具\"\n", "t.toml");
+    const Config config = parse_config(kConfig, "t.toml");
     prepare(one, 1);
     prepare(three, 3);
     write_store(one, config);
