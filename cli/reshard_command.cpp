@@ -46,6 +46,14 @@ std::optional<int> ReshardCommand::run(const Runtime& rt, std::ostream& out, std
         err << "huitou reshard: --shards K (1-" << kMaxShards << ") or --abort\n";
         return 2;
     }
+    // The config says what the operator means the store to be; the command
+    // carries it out (check-config warns while the two differ).
+    if (shards_ != 0 && shards_ != store->shards) {
+        err << "huitou reshard: --shards " << shards_
+            << ": the config says shards = " << store->shards << " for " << store->id << " ("
+            << rt.config.origin << "): set it to " << shards_ << " first, then run again\n";
+        return 2;
+    }
     ReshardOptions options;
     options.lease = std::chrono::ceil<std::chrono::seconds>(rt.config.scheduler.lease);
     options.batch = static_cast<std::size_t>(batch_);

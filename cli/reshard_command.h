@@ -16,6 +16,8 @@
 // HUITOU_RESHARD_STOP_AT=<step> (tests) stops after that step or after the
 // first batch of a copy pass ("copy:sheets", "copy:keys", "copy:rebuild").
 //
+// --shards must be the store's `shards` in the config: the config says what
+// is meant, the command does it (check-config warns while they differ).
 // Exit statuses: 0 done (or aborted, or a fingerprint printed); 2 usage (an
 // unknown store, --shards unlike the config's `shards`); 3 refused, or
 // stopped because the copy differs; 4 stopped by HUITOU_RESHARD_STOP_AT;

@@ -4,6 +4,7 @@
 #include <cassert>
 #include <charconv>
 #include <map>
+#include <optional>
 #include <unordered_set>
 #include <utility>
 
@@ -102,6 +103,7 @@ class Reader {
         for (const auto& [family, hashes] : unions_)
             for (const auto h : hashes)
                 add(family, h);
+        if (forgot_) add("fx:forgot", item_hash({"fx:forgot", *forgot_}));
         return sums_;
     }
 
@@ -215,7 +217,13 @@ class Reader {
             } else if (rest->starts_with("event:")) {
                 if (reply.is_nil()) continue;
                 add("event", item_hash({*rest, reply.str}));
-            } else if (*rest == "fx:forgot" || *rest == "wh:on") {
+            } else if (*rest == "fx:forgot") {
+                // Each shard holds one: the earliest counts (what a reshard
+                // writes into every new shard: forgetting again from there
+                // is harmless, core's forget_sent_records is idempotent).
+                if (reply.is_nil()) continue;
+                if (!forgot_ || reply.str < *forgot_) forgot_ = reply.str;
+            } else if (*rest == "wh:on") {
                 // Each shard holds one: the values united.
                 if (reply.is_nil()) continue;
                 unions_[*rest].insert(item_hash({*rest, reply.str}));
@@ -355,6 +363,7 @@ class Reader {
     Fingerprint sums_;
     std::map<std::tuple<std::string, std::string, std::string>, long long> totals_;
     std::map<std::string, std::unordered_set<std::uint64_t>> unions_;
+    std::optional<std::string> forgot_;  // the earliest fx:forgot of the shards
 };
 
 }  // namespace

@@ -45,9 +45,11 @@
 //                   and marked there; with K > 1 each shard's entries, marked
 //                   there (the store's {S} list stays as built, no shard's:
 //                   not read)
-//   fx:forgot, wh:on   the union of the shards' values (each shard holds
-//                   one, the same): a shard behind the others (a forget cut
-//                   between its SETs) is an item more; a shard missing its
+//   fx:forgot       the earliest of the shards' values (each shard holds
+//                   one; a forget cut between its SETs leaves one behind):
+//                   what a reshard writes into every new shard, forgetting
+//                   again from there being harmless
+//   wh:on           the union of the shards' values: a shard missing its
 //                   `wh:on` is not seen
 // Left out, because they are derived from the members and rebuilt (a reshard
 // computes them again; scripts/erase_member.lua leaves an erased member in the

@@ -569,7 +569,10 @@ TEST_CASE(
     TestRedis server;
     auto redis = server.connect();
     TempDir dir;
-    write_file(dir.file("huitou.toml"), kConfig);
+    // The operator's config says three shards; the command carries it out.
+    std::string three = kConfig;
+    three.replace(three.find("name = "), 0, "shards = 3\n");
+    write_file(dir.file("huitou.toml"), three);
     const Config config = parse_config(kConfig, "reshard.toml");
     const auto season = write_season(redis, config);
     const auto before = answers(redis, config, season);
@@ -593,6 +596,12 @@ TEST_CASE(
     }());
     INFO(first.out << first.err);
     REQUIRE(first.status == 4);
+    // --shards unlike the config's: refused, nothing written.
+    auto unlike = command;
+    unlike[unlike.size() - 3] = "2";
+    const auto refused = run(unlike, env);
+    CHECK(refused.status == 2);
+    CHECK_THAT(refused.err, Catch::Contains("the config says shards = 3 for toyland"));
     // A second run while one holds the lock is refused.
     redis.command({"SET", "hu:{toyland}:reshard:lock", "someone", "PX", "30000"});
     auto locked = run(command, env);

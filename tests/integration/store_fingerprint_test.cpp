@@ -422,7 +422,7 @@ TEST_CASE("the same store over one shard and over three: the same fingerprint, f
         three.command({"HSET", keys::care_day(kStore, format_date(next)), member, "stop|0|0||"});
         CHECK(differs().empty());
     }
-    SECTION("fx:forgot and wh:on: one value a store, the shards' united") {
+    SECTION("fx:forgot: the shards' earliest; wh:on: the shards' united") {
         const auto forgot = [](int i) { return keys::sent_times_forgotten(Shard{kStore, 3, i}); };
         REQUIRE(three.command({"GET", forgot(1)}).str == "2027-09-16");
         three.command({"SET", forgot(1), "2027-09-15"});  // a forget cut between its shards
