@@ -265,20 +265,6 @@ Answers answers(RedisConnection& redis, const Config& config, const Season& seas
     return a;
 }
 
-std::vector<std::string> keys_matching(RedisConnection& redis, const std::string& pattern) {
-    std::vector<std::string> out;
-    std::string cursor = "0";
-    do {
-        const auto reply = redis.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-        reply.expect_ok("SCAN");
-        cursor = reply.elements.at(0).str;
-        for (const auto& k : reply.elements.at(1).elements)
-            out.push_back(k.str);
-    } while (cursor != "0");
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 // Every item of layout `k` in the shard its member or job belongs to: the
 // fingerprint names items without their tag, so it cannot see an item in
 // the wrong shard; this can.

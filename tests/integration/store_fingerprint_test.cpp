@@ -196,20 +196,6 @@ void write_store(RedisConnection& redis, const Config& config) {
                             {kStore}, noon);
 }
 
-// Every key matching `pattern` (SCAN).
-std::vector<std::string> keys_matching(RedisConnection& redis, const std::string& pattern) {
-    std::vector<std::string> out;
-    std::string cursor = "0";
-    do {
-        const auto reply = redis.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-        reply.expect_ok("SCAN");
-        cursor = reply.elements.at(0).str;
-        for (const auto& k : reply.elements.at(1).elements)
-            out.push_back(k.str);
-    } while (cursor != "0");
-    return out;
-}
-
 // Two stores written one after the other differ where Redis' own clock wrote:
 // the ledger's entry ids (XADD *) and the expiry of a job hash set relative to
 // now (EXPIRE on a result). A reshard keeps both (XADD <ms>-*, RESTORE

@@ -49,20 +49,6 @@ std::string member_id(int i) {
     return id;
 }
 
-// Every key of `redis` matching `pattern` (SCAN; on a cluster over every master).
-std::vector<std::string> keys_matching(RedisConnection& redis, const std::string& pattern) {
-    std::vector<std::string> out;
-    std::string cursor = "0";
-    do {
-        const auto reply = redis.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-        reply.expect_ok("SCAN");
-        cursor = reply.elements.at(0).str;
-        for (const auto& k : reply.elements.at(1).elements)
-            out.push_back(k.str);
-    } while (cursor != "0");
-    return out;
-}
-
 // The store's job counts by state, summed over its shards.
 std::map<std::string, long long> shard_counts(RedisConnection& redis, const std::string& store) {
     std::map<std::string, long long> out;

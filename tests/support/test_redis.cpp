@@ -1,5 +1,6 @@
 #include "tests/support/test_redis.h"
 
+#include <algorithm>
 #include <csignal>
 #include <stdexcept>
 
@@ -77,6 +78,20 @@ std::map<std::string, std::string> snapshot(RedisConnection& redis) {
             out[key.str] = dump.str + (ttl.integer > 0 ? "|expires" : "|kept");
         }
     } while (cursor != "0");
+    return out;
+}
+
+std::vector<std::string> keys_matching(RedisConnection& redis, const std::string& pattern) {
+    std::vector<std::string> out;
+    std::string cursor = "0";
+    do {
+        const auto reply = redis.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+        reply.expect_ok("SCAN");
+        cursor = reply.elements.at(0).str;
+        for (const auto& k : reply.elements.at(1).elements)
+            out.push_back(k.str);
+    } while (cursor != "0");
+    std::sort(out.begin(), out.end());
     return out;
 }
 

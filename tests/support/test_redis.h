@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "io/redis_connection.h"
 #include "tests/support/process.h"
@@ -41,5 +42,9 @@ class TestRedis {
 // Every key with its DUMP and whether it expires: what "changes nothing"
 // means for a read-only command or route (compare before and after).
 std::map<std::string, std::string> snapshot(RedisConnection& redis);
+
+// Every key matching `pattern`, sorted (SCAN; on a cluster over every master,
+// or the master of the pattern's hash tag).
+std::vector<std::string> keys_matching(RedisConnection& redis, const std::string& pattern);
 
 }  // namespace huitou::test
