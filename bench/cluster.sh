@@ -4,7 +4,7 @@
 #
 #   bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--send S] [--dispatch J]
 #                    [--rate-limit C] [--rate-workers R] [--workers W] [--port P]
-#                    [--day YYYY-MM-DD] [--families] [--shards N]
+#                    [--day YYYY-MM-DD] [--families] [--shards N] [--reshard N]
 #
 # Starts 3 redis-server masters with --cluster-enabled yes on loopback
 # (ports P, P+1, P+2, default 21000; no replicas: a replica holds its
@@ -31,9 +31,18 @@
 #             account's rate, whose key (hu:rate:{<account>}) is one slot
 # With --shards N (2..3), every store is split over N shards before the
 # import (docs/architecture.md, "A store over K shards": the record
-# hu:{S}:shards written into the empty store, as the tests do; `huitou
-# reshard` is not built), and each shard's slot, still empty, is given to a
-# master of its own: a store's members and jobs spread over N masters.
+# hu:{S}:shards written into the empty store, as the tests do), and each
+# shard's slot, still empty, is given to a master of its own: a store's
+# members and jobs spread over N masters.
+# With --reshard N (2..3) instead, the stores are imported and planned as
+# one shard each, then split by the real migration:
+#   reshard   each new shard's slot given to a master of its own (empty
+#             yet), then `huitou reshard --store S --shards N` with the
+#             config saying `shards = N`, store after store: its steps
+#             timed (the drain waits the lease + 2 map periods, 40 s, by
+#             design), the nodes' used_memory before, at its peak (both
+#             layouts live during the copy) and after the clean
+# and the send/dispatch phases then run on the new layout.
 # Prints per node: the stores (or store shards) whose slot it holds, keys (DBSIZE),
 # used_memory (bytes, and bytes a member of the run), Redis CPU seconds
 # (/proc, user + system) and commands by name (INFO commandstats delta of
@@ -50,7 +59,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
 
-members=1000000 stores=4 bin=build-bench/bin send="" dispatch=0 ratelimit=0 rate_workers=4 families=0 workers=2 port=21000 day=2027-09-15 shards=1
+members=1000000 stores=4 bin=build-bench/bin send="" dispatch=0 ratelimit=0 rate_workers=4 families=0 workers=2 port=21000 day=2027-09-15 shards=1 reshard=1
 args="$*"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -66,10 +75,17 @@ while [ $# -gt 0 ]; do
     --port) port=$2; shift 2 ;;
     --day) day=$2; shift 2 ;;
     --shards) shards=$2; shift 2 ;;
-    *) echo "usage: bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--send S] [--dispatch J] [--rate-limit C] [--rate-workers R] [--workers W] [--port P] [--day D] [--families] [--shards N]" >&2
+    --reshard) reshard=$2; shift 2 ;;
+    *) echo "usage: bench/cluster.sh [--members N] [--stores K] [--bin DIR] [--send S] [--dispatch J] [--rate-limit C] [--rate-workers R] [--workers W] [--port P] [--day D] [--families] [--shards N | --reshard N]" >&2
        exit 2 ;;
   esac
 done
+if [ "$shards" -gt 3 ] || [ "$reshard" -gt 3 ]; then
+  echo "bench/cluster.sh: --shards and --reshard are 2 or 3 (3 masters)" >&2; exit 2
+fi
+if [ "$shards" -gt 1 ] && [ "$reshard" -gt 1 ]; then
+  echo "bench/cluster.sh: --shards (split before the import) or --reshard (after it), not both" >&2; exit 2
+fi
 bin=$(cd "$bin" && pwd)
 ports=("$port" $((port + 1)) $((port + 2)))
 for p in "${ports[@]}"; do
@@ -127,15 +143,14 @@ master_of_slot() {  # $1: slot [$2: the node asked] → the port of the master h
       if (slot + 0 >= lo + 0 && slot + 0 <= hi + 0) print a[2]
     } }'
 }
-if [ "$shards" -gt 1 ]; then
-  if [ "$shards" -gt 3 ]; then echo "bench/cluster.sh: --shards is 2 or 3 (3 masters)" >&2; exit 2; fi
+# Shard i of store S on master i: its slot is empty yet, so giving it away
+# is one CLUSTER SETSLOT ... NODE on every master; then wait until every
+# master's map agrees.
+spread_shards() {
+  local s i tag slot target id p ok
   for s in $(seq "$stores"); do
-    redis-cli -c -p "${ports[0]}" hset "hu:{bench$s}:shards" k "$shards" hash 1 >/dev/null
-    redis-cli -c -p "${ports[0]}" set "hu:{bench$s}:jobs:v" 2 >/dev/null
     i=0
     for tag in $(tags_of "bench$s"); do
-      # Shard i on master i: its slot is empty yet, so giving it away is
-      # one CLUSTER SETSLOT ... NODE on every master.
       slot=$(redis-cli -p "${ports[0]}" cluster keyslot "hu:{$tag}:x")
       target=${ports[$i]}
       if [ "$(master_of_slot "$slot")" != "$target" ]; then
@@ -160,9 +175,16 @@ if [ "$shards" -gt 1 ]; then
         i=$((i + 1))
       done
     done
-    [ "$ok" = 1 ] && break
+    [ "$ok" = 1 ] && return 0
     sleep 0.1
   done
+}
+if [ "$shards" -gt 1 ]; then
+  for s in $(seq "$stores"); do
+    redis-cli -c -p "${ports[0]}" hset "hu:{bench$s}:shards" k "$shards" hash 1 >/dev/null
+    redis-cli -c -p "${ports[0]}" set "hu:{bench$s}:jobs:v" 2 >/dev/null
+  done
+  spread_shards
 fi
 
 config=$work/bench.toml
@@ -197,6 +219,7 @@ snapshot() {  # $1: the phase's name
     {
       echo "node $p keys $(redis-cli -p "$p" dbsize)"
       echo "node $p used_memory $(redis-cli -p "$p" info memory | tr -d '\r' | sed -n 's/^used_memory://p')"
+      echo "node $p used_memory_peak $(redis-cli -p "$p" info memory | tr -d '\r' | sed -n 's/^used_memory_peak://p')"
       echo "node $p cpu_ticks $(awk '{ print $14 + $15 }' "/proc/${redis_pids[$i]}/stat")"
       redis-cli -p "$p" info commandstats | tr -d '\r' |
         sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\),usec=\([0-9]*\),.*/\1 \2 \3/p' | sed "s/^/node $p cmd /"
@@ -218,6 +241,22 @@ phase() {  # $1: name; the rest: the command. Returns the command's status.
   return "$rc"
 }
 
+# Which node holds each store's slot (CLUSTER NODES: port, then slot ranges).
+placement() {
+  local s tag slot node line
+  for s in $(seq "$stores"); do
+    for tag in $(tags_of "bench$s"); do
+      slot=$(redis-cli -p "${ports[0]}" cluster keyslot "hu:{$tag}:x")
+      node=$(master_of_slot "$slot")
+      line="store $tag slot $slot node $node keys $(redis-cli -p "$node" cluster countkeysinslot "$slot")"
+      # A shard's members: its member hashes, counted (the CSV names stores only).
+      [ "$shards" -gt 1 ] &&
+        line="$line members $(redis-cli -p "$node" --scan --pattern "hu:{$tag}:m:*" | wc -l)"
+      echo "$line"
+    done
+  done
+}
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 "$bin/bench_gen_members" --members "$members" --stores "$stores" --seed 1 --today "$day" \
   --out "$work/members.csv" | block
@@ -233,6 +272,34 @@ phase plan "$bin/bench_plan" --config "$config" --redis "$url" --day "$day" --re
 # bench_plan's own command count and memory are one master's (INFO goes to one node): not used.
 out "plan: $(grep -v 'Redis commands\|Redis memory' "$work/plan.out" | tr '\n' ' ')"
 jobs_planned=$(sed -n 's/.* \([0-9]*\) jobs created.*/\1/p' "$work/plan.out" | head -1)
+
+if [ "$reshard" -gt 1 ]; then
+  placement >"$work/stores-before.txt"
+  shards=$reshard
+  spread_shards
+  # The config says what is meant (`shards = N`); `huitou reshard` does it.
+  awk -v n="$reshard" '{ print } /^\[stores\./ { print "shards = " n }' "$config" >"$work/reshard.toml"
+  config=$work/reshard.toml
+  run_reshard() {
+    local s
+    for s in $(seq "$stores"); do
+      # Each line the command prints, with the seconds since it started.
+      local t0=$EPOCHREALTIME
+      "$bin/huitou" --config "$config" --log-level warn reshard --store "bench$s" --shards "$reshard" 2>&1 |
+        while IFS= read -r line; do
+          awk -v s="bench$s" -v a="$t0" -v b="$EPOCHREALTIME" -v l="$line" \
+            'BEGIN { printf "%s %7.1f s  %s\n", s, b - a, l }'
+        done >>"$work/reshard.out"
+      [ "${PIPESTATUS[0]}" = 0 ] || return 1
+    done
+  }
+  reshard_rc=0
+  phase reshard run_reshard || reshard_rc=$?
+  out "reshard (exited $reshard_rc), each line with the seconds since its run began:"
+  out ""
+  sed 's/^/    /' "$work/reshard.out" | block
+  out ""
+fi
 
 start_workers() {
   [ ${#pids[@]} -gt 0 ] && return 0
@@ -283,20 +350,7 @@ fi
 out ""
 
 # --- the tables -------------------------------------------------------------------
-# Which node holds each store's slot (CLUSTER NODES: port, then slot ranges).
-{
-  for s in $(seq "$stores"); do
-    for tag in $(tags_of "bench$s"); do
-      slot=$(redis-cli -p "${ports[0]}" cluster keyslot "hu:{$tag}:x")
-      node=$(master_of_slot "$slot")
-      line="store $tag slot $slot node $node keys $(redis-cli -p "$node" cluster countkeysinslot "$slot")"
-      # A shard's members: its member hashes, counted (the CSV names stores only).
-      [ "$shards" -gt 1 ] &&
-        line="$line members $(redis-cli -p "$node" --scan --pattern "hu:{$tag}:m:*" | wc -l)"
-      echo "$line"
-    done
-  done
-} >"$work/stores.txt"
+placement >"$work/stores.txt"
 members_per_store=$(python3 - "$work/members.csv" <<'PY'
 import csv, sys, collections
 c = collections.Counter()
@@ -332,12 +386,28 @@ for p in phases:
 stores_at = collections.defaultdict(list)
 members_at = collections.Counter()
 stores_n = collections.Counter()
-for line in open(f'{work}/stores.txt'):
-    f = line.split()
-    m = int(f[9]) if len(f) > 9 else int(per_store.get(f[1], 0))  # a shard: its counted members
-    stores_at[f[5]].append(f'{f[1]}: {m:,} members, slot {f[3]}, {int(f[7]):,} keys in the slot')
-    members_at[f[5]] += m
-    stores_n[f[5]] += 1
+def read_placement(path):
+    at, n_at, count = collections.defaultdict(list), collections.Counter(), collections.Counter()
+    for line in open(path):
+        f = line.split()
+        m = int(f[9]) if len(f) > 9 else int(per_store.get(f[1], 0))  # a shard: its counted members
+        at[f[5]].append(f'{f[1]}: {m:,} members, slot {f[3]}, {int(f[7]):,} keys in the slot')
+        n_at[f[5]] += m
+        count[f[5]] += 1
+    return at, n_at, count
+
+import os
+stores_at, members_at, stores_n = read_placement(f'{work}/stores.txt')
+# After --reshard: the import and the planning ran on the layout before it.
+resharded = os.path.exists(f'{work}/stores-before.txt')
+if resharded:
+    before_at, members_before, _ = read_placement(f'{work}/stores-before.txt')
+    print('## Stores and nodes before the reshard\n')
+    print('| node | members | stores (members, slot, keys in the slot before the reshard) |')
+    print('|---|---|---|')
+    for p in ports:
+        print(f'| {p} | {members_before[p]:,} | {"; ".join(before_at[p]) or "none"} |')
+    print()
 
 def bal(vals):
     vals = list(vals)
@@ -347,7 +417,7 @@ def bal(vals):
 def per(x, n, fmt='{:.0f}'):
     return fmt.format(x / n) if n else '—'
 
-print('## Stores and nodes\n')
+print('## Stores and nodes' + (' after the reshard' if resharded else '') + '\n')
 print('| node | members | stores (members, slot, keys in the slot after the last phase) |')
 print('|---|---|---|')
 for p in ports:
@@ -373,7 +443,7 @@ for p in ports:
     gi = i['used_memory'] - s['used_memory']
     gp = pl['used_memory'] - i['used_memory']
     rows.append((i['keys'], pl['keys'], gi, jobs_at[p], gp))
-    print(f'| {p} | {i["keys"]:,} | {pl["keys"]:,} | {gi:,} | {per(gi, members_at[p])} | {jobs_at[p]:,} | {gp:,} | {per(gp, jobs_at[p])} |')
+    print(f'| {p} | {i["keys"]:,} | {pl["keys"]:,} | {gi:,} | {per(gi, (members_before if resharded else members_at)[p])} | {jobs_at[p]:,} | {gp:,} | {per(gp, jobs_at[p])} |')
 tot = [sum(r[k] for r in rows) for k in range(5)]
 print(f'| all | {tot[0]:,} | {tot[1]:,} | {tot[2]:,} | {per(tot[2], members)} | {tot[3]:,} | {tot[4]:,} | {per(tot[4], tot[3])} |')
 print(f'| max/mean | {bal(r[0] for r in rows)} | {bal(r[1] for r in rows)} | {bal(r[2] for r in rows)} | | {bal(r[3] for r in rows)} | {bal(r[4] for r in rows)} | |')
@@ -384,6 +454,21 @@ if 'send' in snaps:
     print(f'\nsend: {jobs_sent:,} jobs of {send_store} (on {node[0]}) sent; used_memory grown over the sending, by node: ' +
           ', '.join(f'{p} {grown[p]:,}' for p in ports) +
           (f'; on {node[0]}: {grown[node[0]] / jobs_sent:.0f} bytes a job sent' if jobs_sent else ''))
+
+if 'reshard' in snaps:
+    b, r = after_plan, snaps['reshard']
+    print('\n## The reshard\'s memory per node\n')
+    print('used_memory after the planning (the old layout), its peak since the node started (the '
+          'copy holds both layouts), and after the reshard (the old layout cleaned); keys likewise.\n')
+    print('| node | members after | keys before | keys after | used_memory before | peak | after | after, bytes a member here |')
+    print('|---|---|---|---|---|---|---|---|')
+    for p in ports:
+        print(f'| {p} | {members_at[p]:,} | {b[p]["keys"]:,} | {r[p]["keys"]:,} | {b[p]["used_memory"]:,} | '
+              f'{r[p]["used_memory_peak"]:,} | {r[p]["used_memory"]:,} | {per(r[p]["used_memory"] - snaps["start"][p]["used_memory"], members_at[p])} |')
+    print(f'| all | {members:,} | {sum(b[p]["keys"] for p in ports):,} | {sum(r[p]["keys"] for p in ports):,} | '
+          f'{sum(b[p]["used_memory"] for p in ports):,} | | {sum(r[p]["used_memory"] for p in ports):,} | |')
+    print(f'| max/mean | {bal(members_at[p] for p in ports)} | | {bal(r[p]["keys"] for p in ports)} | | | '
+          f'{bal(r[p]["used_memory"] for p in ports)} | |')
 
 prev = 'start'
 for ph, t in zip(phases, times):
