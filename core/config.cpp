@@ -14,11 +14,11 @@ using config_detail::apply_override;
 using config_detail::channel_list;
 using config_detail::integer_in;
 using config_detail::parse_document;
+using config_detail::read_care;
 using config_detail::read_effect;
 using config_detail::read_policy;
 using config_detail::read_provider;
 using config_detail::read_segments;
-using config_detail::read_care;
 using config_detail::read_store_occasions;
 using config_detail::read_winback;
 using config_detail::seconds_in;
@@ -51,8 +51,7 @@ void read_store_settings(Table& t, StoreConfig& s) {
     if (auto v = t.string("sms_unsubscribe")) s.sms_unsubscribe = *v;
     s.sms_max_parts = integer_in(t, "sms_max_parts", 1, 10, s.sms_max_parts);
     if (auto v = t.string("sms_from")) s.sms_from = *v;
-    if (auto v = t.get<bool>("approve_before_send", "true or false"))
-        s.approve_before_send = *v;
+    if (auto v = t.get<bool>("approve_before_send", "true or false")) s.approve_before_send = *v;
     if (auto v = t.get<bool>("welcome", "true or false")) s.welcome = *v;
 }
 
@@ -121,6 +120,9 @@ Config parse_config(std::string_view toml_text, std::string origin,
 
     if (auto t = root.table("redis")) {
         if (auto v = t->string("url")) c.redis_url = *v;
+        c.replica_wait.replicas = integer_in(*t, "wait_replicas", 0, 16, c.replica_wait.replicas);
+        c.replica_wait.timeout = std::chrono::milliseconds(integer_in(
+            *t, "wait_timeout_ms", 1, 4'000, static_cast<int>(c.replica_wait.timeout.count())));
         t->reject_unknown();
     }
     if (auto t = root.table("endpoints")) {
@@ -147,8 +149,8 @@ Config parse_config(std::string_view toml_text, std::string origin,
         if (auto v = t->string("token_env")) c.admin.token.env = *v;
         if (!c.admin.token.file.empty() && !c.admin.token.env.empty())
             t->fail("token_file", "give token_file or token_env, not both");
-        c.admin.api_requests_per_second = integer_in(*t, "api_requests_per_second", 1, 1000000,
-                                                     c.admin.api_requests_per_second);
+        c.admin.api_requests_per_second =
+            integer_in(*t, "api_requests_per_second", 1, 1000000, c.admin.api_requests_per_second);
         c.admin.api_burst = integer_in(*t, "api_burst", 0, 1000000, c.admin.api_burst);
         t->reject_unknown();
     }
@@ -196,12 +198,12 @@ Config parse_config(std::string_view toml_text, std::string origin,
     }
     if (auto t = root.table("console")) {
         auto& k = c.console;
-        k.session.idle = std::chrono::minutes(integer_in(
-            *t, "session_idle_minutes", 1, 24 * 60,
-            std::chrono::duration_cast<std::chrono::minutes>(k.session.idle).count()));
-        k.session.lifetime = std::chrono::hours(integer_in(
-            *t, "session_max_hours", 1, 7 * 24,
-            std::chrono::duration_cast<std::chrono::hours>(k.session.lifetime).count()));
+        k.session.idle = std::chrono::minutes(
+            integer_in(*t, "session_idle_minutes", 1, 24 * 60,
+                       std::chrono::duration_cast<std::chrono::minutes>(k.session.idle).count()));
+        k.session.lifetime = std::chrono::hours(
+            integer_in(*t, "session_max_hours", 1, 7 * 24,
+                       std::chrono::duration_cast<std::chrono::hours>(k.session.lifetime).count()));
         if (auto v = t->get<bool>("secure_cookies", "true or false")) k.secure_cookies = *v;
         t->reject_unknown();
     }

@@ -34,6 +34,7 @@
 
 #include <date/tz.h>
 
+#include "core/care_config.h"
 #include "core/config_error.h"
 #include "core/config_override.h"
 #include "core/effect_config.h"
@@ -43,7 +44,6 @@
 #include "core/policy_config.h"
 #include "core/provider_config.h"
 #include "core/segment_config.h"
-#include "core/care_config.h"
 #include "core/session_limits.h"
 #include "core/winback_config.h"
 
@@ -95,6 +95,20 @@ struct StoreConfig {
     SegmentConfig segments;
     // [care]: the staff's care list, calls to chosen segments (care_config.h)
     CareConfig care;
+};
+
+// [redis] wait_replicas, wait_timeout_ms: how sure a worker is that its call
+// mark (scripts/mark_call.lua) survives a failover before it calls the
+// provider. Redis replicates asynchronously: a master that dies before its
+// replica has the mark leaves the job looking begun-but-not-called on the
+// promoted replica, and it is sent again. With replicas > 0 the worker sends
+// WAIT after each mark and calls the provider only when that many replicas
+// acknowledged it within the timeout; otherwise the job goes back, not
+// called, and is dispatched again shortly. 0: no WAIT (one server, or a
+// cluster without replicas).
+struct ReplicaWait {
+    int replicas = 0;
+    std::chrono::milliseconds timeout{1000};
 };
 
 struct Endpoints {
@@ -166,6 +180,7 @@ struct SchedulerConfig {
 struct Config {
     std::string origin;  // the file it came from, for messages
     std::string redis_url = "redis://127.0.0.1:6379/0";
+    ReplicaWait replica_wait;
     Endpoints endpoints;
     AdminConfig admin;
     CurveConfig curve;

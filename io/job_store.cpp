@@ -502,10 +502,11 @@ std::vector<BeginSendReply> JobStore::begin_send_many(const std::vector<const Jo
 }
 
 JobStore::MarkReply JobStore::mark_call(const JobMessage& job, const std::string& worker,
-                                        SysSeconds now, const std::vector<Recording>& results) {
+                                        SysSeconds now, const std::vector<Recording>& results,
+                                        const ReplicaWait& wait) {
     const JobCalls records = record_calls(results);
-    const LuaScript::Call mark{{keys::job(shard_of_job(redis_, job.store, job.job_id), job.job_id)},
-                               {worker, std::to_string(job.attempt), unix_seconds(now)}};
+    const std::string job_key = keys::job(shard_of_job(redis_, job.store, job.job_id), job.job_id);
+    const LuaScript::Call mark{{job_key}, {worker, std::to_string(job.attempt), unix_seconds(now)}};
     std::vector<LuaScript::ScriptCall> calls;
     calls.reserve(records.calls.size() + 1);
     for (const auto& call : records.calls)
@@ -518,6 +519,16 @@ JobStore::MarkReply JobStore::mark_call(const JobMessage& job, const std::string
     MarkReply out;
     out.ok = marked.str == "ok";
     out.detail = marked.str;
+    if (out.ok && wait.replicas > 0) {
+        // After the mark's reply, so a MOVED it met has taught the map
+        // where the job lives: WAIT counts this client's writes on that node.
+        const auto acked = redis_.command_at(
+            job_key, {"WAIT", std::to_string(wait.replicas), std::to_string(wait.timeout.count())});
+        // Refused (a replica asked, say): not replicated, as far as anyone knows.
+        out.replicas = acked.is_error() ? 0 : acked.integer;
+        out.replicated = !acked.is_error() && acked.integer >= wait.replicas;
+        if (acked.is_error()) out.detail = "WAIT refused: " + acked.str;
+    }
     try {
         const std::vector<RedisReply> record_replies(replies.begin(), replies.end() - 1);
         out.recorded = recorded_states(results, job_answers(record_, records, record_replies,

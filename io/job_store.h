@@ -157,19 +157,26 @@ class JobStore {
 
     // mark_call's answer, and the states of the results recorded with it.
     struct MarkReply {
-        bool ok = false;     // call the provider now
+        bool ok = false;     // marked: call the provider now (if `replicated`)
         std::string detail;  // why not: "state:cancelled", "stale", ...
         std::vector<std::optional<JobState>> recorded;
         std::string records_refused;  // Redis refused the records: what it said
+        // With a ReplicaWait: the replicas that acknowledged the mark, and
+        // whether they were enough. A mark not replicated must not be acted
+        // on: its job goes back uncalled (a `deferred` result undoes it).
+        long long replicas = 0;
+        bool replicated = true;
     };
     // Marks dispatch `job.attempt` of `job`, begun by `worker` (begin_send),
     // as in its provider call from `now` on (scripts/mark_call.lua), and
     // records `results` in the same round trip: a worker's results of the
     // jobs it handled before this one, so that a crash during this call
-    // leaves only this job without a result. Throws RedisError, and
-    // RedisReplyError when the mark itself was refused (do not call).
+    // leaves only this job without a result. With `wait.replicas` > 0, then
+    // WAIT on the job's master (core/config.h, ReplicaWait). Throws
+    // RedisError, and RedisReplyError when the mark itself was refused (do
+    // not call).
     MarkReply mark_call(const JobMessage& job, const std::string& worker, SysSeconds now,
-                        const std::vector<Recording>& results = {});
+                        const std::vector<Recording>& results = {}, const ReplicaWait& wait = {});
 
     // Records a result; returns the job's state afterwards (nullopt: no such job).
     // `unsure_since`: a retry whose attempt may have reached the provider.

@@ -309,6 +309,20 @@ void RedisCluster::append(const RedisCommand& args) {
     }
 }
 
+void RedisCluster::append_at(std::string_view key, const RedisCommand& args) {
+    if (map_stale_) load_map();
+    const std::uint64_t seq = first_ + queue_.size();
+    queue_.push_back({args, std::nullopt, -1, 1, 0, -1, false, false});
+    try {
+        const int node = master_of(key_slot(key));
+        queue_.back().node = node;
+        send(node, args, seq);
+    } catch (const RedisError&) {
+        drop_all();
+        throw;
+    }
+}
+
 void RedisCluster::route(Entry& e, std::uint64_t seq) {
     using K = CommandRoute::Kind;
     const auto r = route_of(e.args);

@@ -15,7 +15,8 @@
 //   - each appended command goes to the master of its first key's slot
 //     (EVAL/EVALSHA: the first of KEYS; SCAN: the tag of its MATCH pattern,
 //     else every master in turn behind one cursor); SCRIPT and FLUSHALL go to
-//     every master; keyless commands to any; MULTI waits for the next
+//     every master; keyless commands to any (WAIT, by command_at, to the
+//     master of the key it names); MULTI waits for the next
 //     command with a key and EXEC, DISCARD, UNWATCH follow it;
 //   - replies come back in the order the commands were appended, whichever
 //     node answers first;
@@ -99,6 +100,8 @@ class RedisCluster {
     // As RedisConnection's: replies in the order commands were appended.
     // Throw RedisError.
     void append(const RedisCommand& args);
+    // Appends a keyless command (WAIT) for the master of `key`'s slot.
+    void append_at(std::string_view key, const RedisCommand& args);
     RedisReply read();
     void flush();
     // Drops every connection and loads the slot map again. Throws RedisError.

@@ -194,6 +194,13 @@ RedisReply RedisConnection::command(const RedisCommand& args) {
     return read();
 }
 
+RedisReply RedisConnection::command_at(std::string_view key, const RedisCommand& args) {
+    if (!cluster_) return command(args);
+    cluster_->append_at(key, args);
+    ++pending_;
+    return read();
+}
+
 std::vector<RedisReply> RedisConnection::pipeline(const std::vector<RedisCommand>& commands) {
     for (const auto& c : commands)
         append(c);

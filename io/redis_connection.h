@@ -103,6 +103,11 @@ class RedisConnection {
     void flush();
     // Sends `commands` in one round trip and returns their replies.
     std::vector<RedisReply> pipeline(const std::vector<RedisCommand>& commands);
+    // Sends a keyless command to the server that holds `key` — on a cluster
+    // the master of its slot, as the map knows it now — and returns its
+    // reply. For WAIT, which acts on the writes this client made on one
+    // node. Nothing may be pending. Throws RedisError.
+    RedisReply command_at(std::string_view key, const RedisCommand& args);
 
     // Drops the connection and connects again. Throws RedisError.
     void reconnect();

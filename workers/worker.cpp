@@ -361,7 +361,7 @@ bool Worker::mark_call(const JobMessage& job) {
     }
     JobStore::MarkReply mark;
     try {
-        mark = jobs_.mark_call(job, name_, clock_.now(), records);
+        mark = jobs_.mark_call(job, name_, clock_.now(), records, config_.replica_wait);
     } catch (const RedisReplyError& e) {
         // The mark was refused: the call must not be made. (Whether the
         // records went is unknown: the scheduler records them again.)
@@ -381,6 +381,25 @@ bool Worker::mark_call(const JobMessage& job) {
                       mark.records_refused);
     }
     push_pending(mark.records_refused.empty());
+    if (mark.ok && !mark.replicated) {
+        // A failover now could lose the mark and send the job again: not
+        // called, it goes back (the `deferred` record undoes the mark) and
+        // is dispatched again shortly.
+        ++stats_.unreplicated;
+        const auto& w = config_.replica_wait;
+        spdlog::warn(
+            "{} {}: not calling the provider: the call mark reached {} of {} replicas "
+            "in {} ms (redis.wait_replicas){}; again in {} s",
+            job.store, job.job_id, mark.replicas, w.replicas, w.timeout.count(),
+            mark.detail == "ok" ? "" : " — " + mark.detail, kUnreplicatedRetry.count());
+        report(job,
+               {Outcome::deferred,
+                {},
+                "the call mark reached no replica in time",
+                clock_.now() + kUnreplicatedRetry},
+               true);
+        return false;
+    }
     if (mark.ok) return true;
     // It moved on since the claim: an opt-out cancelled it, or it was
     // dispatched again. Not ours to send, nor to record.

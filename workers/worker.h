@@ -77,8 +77,9 @@ struct WorkerStats {
     std::size_t capped = 0;          // a recipient cap: retried in the next window
     std::size_t outside_window = 0;  // reached it outside the store's send window: handed back
     std::size_t bad_messages = 0;
-    std::size_t handed_back = 0;  // queued when the worker stopped, never begun
-    std::size_t deferred = 0;     // handed back before the provider call, due again later
+    std::size_t handed_back = 0;   // queued when the worker stopped, never begun
+    std::size_t deferred = 0;      // handed back before the provider call, due again later
+    std::size_t unreplicated = 0;  // marked, but too few replicas had the mark: not called
 };
 
 class Worker {
@@ -119,6 +120,9 @@ class Worker {
     // Jobs taken from the socket at a time: one pipelined begin_send and one
     // pipelined record for all of them.
     static constexpr std::size_t kBatch = 64;
+    // A job whose call mark too few replicas acknowledged comes back after
+    // this: long enough for a lagging replica to catch up, short beside a day.
+    static constexpr std::chrono::seconds kUnreplicatedRetry{5};
 
     // A result to push to the scheduler, recorded in Redis first if `record`.
     struct Pending {

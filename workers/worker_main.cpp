@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -148,6 +149,28 @@ std::unique_ptr<WorkerAdmin> start_worker_admin(Channel channel, const ProviderC
     return admin;
 }
 
+// With redis.wait_replicas set, a server with fewer replicas connected
+// holds every call back (each job deferred, then expired at its day's
+// end): said once at start, where an operator looks. A cluster's masters
+// are not asked here (each job's WAIT says it).
+void warn_if_too_few_replicas(RedisConnection& redis, const ReplicaWait& wait) {
+    if (wait.replicas == 0 || redis.cluster()) return;
+    try {
+        const auto info = redis.command({"INFO", "replication"});
+        const auto at = info.str.find("connected_slaves:");
+        if (at == std::string::npos) return;
+        const int connected = std::atoi(info.str.c_str() + at + 17);
+        if (connected < wait.replicas) {
+            spdlog::warn(
+                "redis.wait_replicas is {} but the server has {} replica(s) connected: "
+                "no provider call is made until {} acknowledge each call mark",
+                wait.replicas, connected, wait.replicas);
+        }
+    } catch (const RedisError&) {
+        // Redis away: the first job's WAIT will say it.
+    }
+}
+
 }  // namespace
 
 int worker_main(Channel channel, int argc, char** argv) {
@@ -201,6 +224,7 @@ int worker_main(Channel channel, int argc, char** argv) {
         if (receipt_index.needed()) worker.set_receipt_index(&receipt_index);
         const auto receipts = start_receipts(provider, rt, worker, receipts_secret);
         const auto admin = start_worker_admin(channel, provider, worker, rt.redis);
+        warn_if_too_few_replicas(redis, rt.config.replica_wait);
         spdlog::info("sending {} through {}{}; jobs from {}", to_string(channel), sender->name(),
                      provider.provider == "outbox" ? " (" + provider.outbox_path + ")" : "",
                      endpoint);

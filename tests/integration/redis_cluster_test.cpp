@@ -16,6 +16,7 @@
 #include "io/redis_keys.h"
 #include "tests/integration/daemons.h"
 #include "tests/support/test_cluster.h"
+#include "tests/support/test_redis.h"
 
 using namespace huitou;
 using namespace huitou::test;
@@ -188,6 +189,24 @@ TEST_CASE("a cluster connection sends each command to the master of its slot") {
         CHECK(cross[2].is_error());
         CHECK(cross[3].is_error());
         CHECK(redis.command({"GET", keys::due(only_shard(stores[0]))}).str != "a");
+    }
+
+    SECTION("WAIT goes where the named key lives: its master's replicas answer") {
+        // The replica of stores[0]'s master stops acknowledging; stores[11]'s
+        // master (another one) keeps its replica.
+        const std::string stalled = keys::due(only_shard(stores[0]));
+        const std::string healthy = keys::due(only_shard(stores[11]));
+        const auto master = cluster.master_of(key_slot(stalled));
+        REQUIRE(master != cluster.master_of(key_slot(healthy)));
+        cluster.pause(cluster.replica_of(master));
+        CHECK(redis.command({"SET", stalled, "1"}).str == "OK");
+        CHECK(redis.command({"SET", healthy, "1"}).str == "OK");
+        // The last command went to the healthy master: a WAIT sent "anywhere"
+        // would go there and count its replica.
+        CHECK(redis.command_at(stalled, {"WAIT", "1", "300"}).integer == 0);
+        CHECK(redis.command_at(healthy, {"WAIT", "1", "3000"}).integer == 1);
+        cluster.resume(cluster.replica_of(master));
+        CHECK(redis.command_at(stalled, {"WAIT", "1", "3000"}).integer == 1);
     }
 }
 
@@ -434,6 +453,44 @@ TEST_CASE_METHOD(ClusterDaemons, "a master killed during dispatch: its replica t
     CHECK(sent + unknown == static_cast<long long>(stores.size()) * kPerStore);
     CHECK(static_cast<std::size_t>(sent) <= ids.size());
     CHECK(log_has("scheduler.log", "Redis is back"));
+    CHECK(worker.stop() == 0);
+    CHECK(sched.stop() == 0);
+}
+
+TEST_CASE_METHOD(ClusterDaemons,
+                 "redis.wait_replicas: no provider call on a mark its master's replica lacks") {
+    constexpr int kPerStore = 8;
+    import_everywhere(kPerStore);
+    // toyland's replica stops acknowledging: a failover now would lose the
+    // marks its master took. The other stores' masters keep theirs.
+    const auto replica = cluster.replica_of(cluster.master_of(key_slot("{toyland}")));
+    cluster.pause(replica);
+    auto sched = scheduler("scheduler.log");
+    auto worker = sms_worker(
+        "sms.log", {"--set", "redis.wait_replicas=1", "--set", "redis.wait_timeout_ms=200"});
+    CHECK(eventually(
+        [&] {
+            return counts_of("babycare")["sent"] == kPerStore &&
+                   counts_of("jade-spa")["sent"] == kPerStore;
+        },
+        60s));
+    // Marked, not acknowledged, not called: each went back (the 5 s retry).
+    CHECK(eventually([&] { return log_has("sms.log", "the call mark reached 0 of 1 replicas"); },
+                     30s));
+    CHECK(counts_of("toyland")["sent"] == 0);
+    CHECK(outbox().size() == 2 * kPerStore);
+    // The replica back: each job goes, once, and no call was counted twice.
+    cluster.resume(replica);
+    CHECK(all_ended_or_said(kPerStore));
+    CHECK(counts_of("toyland")["sent"] == kPerStore);
+    const auto ids = outbox();
+    CHECK(ids.size() == stores.size() * kPerStore);
+    CHECK(distinct(ids) == ids.size());
+    // The marks not acted on were undone: one provider call a job.
+    const auto jobs = keys_matching(redis, keys::job_prefix(only_shard("toyland")) + "*");
+    CHECK(jobs.size() == kPerStore);
+    for (const auto& job : jobs)
+        CHECK(redis.command({"HGET", job, "calls"}).str == "1");
     CHECK(worker.stop() == 0);
     CHECK(sched.stop() == 0);
 }

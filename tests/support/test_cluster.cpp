@@ -259,4 +259,12 @@ void TestCluster::start(std::size_t node) {
     launch(nodes_.at(node));
 }
 
+void TestCluster::pause(std::size_t node) {
+    nodes_.at(node).server->signal(SIGSTOP);
+}
+
+void TestCluster::resume(std::size_t node) {
+    nodes_.at(node).server->signal(SIGCONT);
+}
+
 }  // namespace huitou::test

@@ -54,6 +54,10 @@ class TestCluster {
     // SIGKILL a node; start it again (with its data, AOF on).
     void kill(std::size_t node);
     void start(std::size_t node);
+    // SIGSTOP a node (it keeps its connections but answers nothing: a
+    // replica stops acknowledging its master's writes); SIGCONT it.
+    void pause(std::size_t node);
+    void resume(std::size_t node);
     // Waits until every live node says cluster_state:ok and agrees on the
     // masters, all of them live. False after `timeout`.
     bool wait_ok(std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;

@@ -287,6 +287,10 @@ TEST_CASE("every integer key is range-checked, never narrowed, and named when wr
         {"[sms]\nbackoff_base_seconds = 86401\n", "t.toml: sms.backoff_base_seconds: "},
         {"[sms]\nbackoff_cap_seconds = 604801\n", "t.toml: sms.backoff_cap_seconds: "},
         {"[sms.kannel]\ndlr_mask = 4294967297\n", "t.toml: sms.kannel.dlr_mask: "},
+        {"[redis]\nwait_replicas = 17\n",
+         "t.toml: redis.wait_replicas: must be between 0 and 16, got 17"},
+        {"[redis]\nwait_timeout_ms = 4001\n",
+         "t.toml: redis.wait_timeout_ms: must be between 1 and 4000, got 4001"},
         {"[scheduler]\nmax_in_flight = 2.5\n",
          "t.toml: scheduler.max_in_flight: expected an integer"},
         {"[stores.b]\nname = \"b\"\ncard_expiry_days = [7.0]\n",
@@ -295,6 +299,16 @@ TEST_CASE("every integer key is range-checked, never narrowed, and named when wr
     CAPTURE(text);
     CHECK_THROWS_WITH(parse_config("[stores.a]\nname = \"a\"\n" + text, "t.toml"),
                       Catch::StartsWith(message));
+}
+
+TEST_CASE("redis.wait_replicas: no WAIT by default; replicas and a timeout when asked") {
+    const Config plain = parse_config("[stores.a]\nname = \"a\"\n", "t.toml");
+    CHECK(plain.replica_wait.replicas == 0);
+    CHECK(plain.replica_wait.timeout == std::chrono::milliseconds(1000));
+    const Config c = parse_config(
+        "[redis]\nwait_replicas = 1\nwait_timeout_ms = 250\n[stores.a]\nname = \"a\"\n", "t.toml");
+    CHECK(c.replica_wait.replicas == 1);
+    CHECK(c.replica_wait.timeout == std::chrono::milliseconds(250));
 }
 
 TEST_CASE("an out-of-range --set is refused the same way") {
