@@ -4,6 +4,7 @@
 #include "io/job_store.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/redis_scan.h"
 #include "io/shard_map.h"
 
 namespace huitou {
@@ -79,18 +80,13 @@ std::vector<std::string> AnnouncementStore::job_ids(const Announcement& a) {
         const std::string prefix = keys::job_prefix(shard);
         const std::string tail = ":" + format_date(a.date) + ":" + a.id;
         const std::string pattern = prefix + "announcement:*" + keys::glob_literal(tail);
-        std::string cursor = "0";
-        do {
-            const auto reply = redis_.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-            reply.expect_ok("SCAN announcement jobs");
-            if (reply.elements.size() != 2) break;
-            cursor = reply.elements[0].str;
-            for (const auto& key : reply.elements[1].elements) {
+        scan_all(redis_, {"SCAN", "MATCH", pattern, "COUNT", "1000"}, [&](const RedisReply& page) {
+            for (const auto& key : page.elements) {
                 // The member id cannot hold ':' (is_valid_member_id): the pattern's * is hers.
                 const auto id = key.str.substr(prefix.size());
                 if (id.ends_with(tail)) out.push_back(id);
             }
-        } while (cursor != "0");
+        });
     }
     return out;
 }

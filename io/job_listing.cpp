@@ -9,6 +9,7 @@
 #include "core/winback.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/redis_scan.h"
 #include "io/shard_map.h"
 #include "io/sheet_store.h"
 
@@ -118,19 +119,14 @@ std::vector<Job> JobListing::find_hashes(const std::string& store, const JobFilt
         if (!filter.member_id.empty() &&
             filter.member_id.find_first_of("*?[]\\") == std::string::npos)
             pattern = prefix + "*:" + filter.member_id + ":*";
-        std::string cursor = "0";
-        do {
-            const auto reply = redis_.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-            reply.expect_ok("SCAN");
-            if (reply.elements.size() != 2) break;
-            cursor = reply.elements[0].str;
+        scan_all(redis_, {"SCAN", "MATCH", pattern, "COUNT", "1000"}, [&](const RedisReply& page) {
             std::vector<std::string> ids;
-            for (const auto& key : reply.elements[1].elements)
+            for (const auto& key : page.elements)
                 ids.push_back(key.str.substr(prefix.size()));
             auto found = read_hashes(store, ids, filter);
             out.insert(out.end(), std::make_move_iterator(found.begin()),
                        std::make_move_iterator(found.end()));
-        } while (cursor != "0");
+        });
     }
     std::sort(out.begin(), out.end(), [](const Job& a, const Job& b) { return a.id < b.id; });
     return out;

@@ -6,6 +6,7 @@
 #include "core/member_write.h"
 #include "io/redis_fields.h"
 #include "io/redis_keys.h"
+#include "io/redis_scan.h"
 #include "io/shard_map.h"
 #include "io/sheet_store.h"
 
@@ -88,34 +89,25 @@ std::optional<Erasure> MemberEraser::erase(const std::string& store, const std::
 
         std::vector<std::string> jobs;
         const std::string pattern = keys::job_prefix(shard) + "*:" + keys::glob_literal(id) + ":*";
-        std::string cursor = "0";
-        do {
-            const auto reply = redis_.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-            reply.expect_ok("SCAN jobs");
-            if (reply.elements.size() != 2) break;
-            cursor = reply.elements[0].str;
-            for (const auto& key : reply.elements[1].elements) {
+        scan_all(redis_, {"SCAN", "MATCH", pattern, "COUNT", "1000"}, [&](const RedisReply& page) {
+            for (const auto& key : page.elements) {
                 const auto job_id = key.str.substr(keys::job_prefix(shard).size());
                 if (names_member(job_id, id)) jobs.push_back(job_id);
             }
-        } while (cursor != "0");
+        });
 
         std::vector<std::string> touches;
-        cursor = "0";
-        do {
-            const auto reply =
-                redis_.command({"ZSCAN", keys::touches(shard), cursor, "MATCH",
-                                "*:" + keys::glob_literal(id) + ":*", "COUNT", "1000"});
-            reply.expect_ok("ZSCAN fx:touch");
-            if (reply.elements.size() != 2) break;
-            cursor = reply.elements[0].str;
-            const auto& flat = reply.elements[1].elements;
-            for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
-                const std::string_view entry = flat[i].str;
-                if (names_member(entry.substr(0, entry.find('|')), id))
-                    touches.push_back(flat[i].str);
-            }
-        } while (cursor != "0");
+        scan_all(redis_,
+                 {"ZSCAN", keys::touches(shard), "MATCH", "*:" + keys::glob_literal(id) + ":*",
+                  "COUNT", "1000"},
+                 [&](const RedisReply& page) {
+                     const auto& flat = page.elements;
+                     for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
+                         const std::string_view entry = flat[i].str;
+                         if (names_member(entry.substr(0, entry.find('|')), id))
+                             touches.push_back(flat[i].str);
+                     }
+                 });
 
         // Her records in the day sheets of every day still kept (a store on
         // layout 2): her one sheet a day, HSCAN MATCH. The fields cannot be

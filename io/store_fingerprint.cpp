@@ -11,6 +11,7 @@
 #include "core/store_shards.h"
 #include "core/webhook_plan.h"
 #include "io/redis_keys.h"
+#include "io/redis_scan.h"
 
 namespace huitou {
 namespace {
@@ -78,18 +79,13 @@ class Reader {
     void read_shard(const Shard& shard) {
         shard_ = shard;
         prefix_ = keys::shard_prefix(shard);
-        std::string cursor = "0";
-        do {
-            const auto reply = redis_.command(
-                {"SCAN", cursor, "MATCH", prefix_ + "*", "COUNT", std::to_string(batch_)});
-            reply.expect_ok("SCAN");
-            if (reply.elements.size() != 2) throw RedisReplyError("SCAN", "unexpected reply");
-            cursor = reply.elements[0].str;
-            std::vector<std::string> rests;
-            for (const auto& key : reply.elements[1].elements)
-                rests.push_back(key.str.substr(prefix_.size()));
-            read_keys(rests);
-        } while (cursor != "0");
+        scan_all(redis_, {"SCAN", "MATCH", prefix_ + "*", "COUNT", std::to_string(batch_)},
+                 [&](const RedisReply& page) {
+                     std::vector<std::string> rests;
+                     for (const auto& key : page.elements)
+                         rests.push_back(key.str.substr(prefix_.size()));
+                     read_keys(rests);
+                 });
     }
 
     Fingerprint finish() {
@@ -259,17 +255,7 @@ class Reader {
     }
     template <typename Page>
     void scan(const char* command, const std::string& rest, Page page) {
-        const std::string key = prefix_ + rest;
-        std::string cursor = "0";
-        do {
-            const auto reply =
-                redis_.command({command, key, cursor, "COUNT", std::to_string(batch_)});
-            reply.expect_ok(std::string(command) + " " + key);
-            if (reply.elements.size() != 2)
-                throw RedisReplyError(std::string(command) + " " + key, "unexpected reply");
-            cursor = reply.elements[0].str;
-            page(reply.elements[1]);
-        } while (cursor != "0");
+        scan_all(redis_, {command, prefix_ + rest, "COUNT", std::to_string(batch_)}, page);
     }
 
     // The ledger, oldest first, `batch_` entries a round trip.
