@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cassert>
+#include <charconv>
 #include <map>
 #include <optional>
 #include <string_view>
@@ -320,11 +321,25 @@ RequeueResult JobStore::requeue_overdue(const std::string& store, SysSeconds now
         reply.expect_ok("requeue_overdue");
         if (reply.type != RedisReply::Type::array || reply.elements.size() < 2)
             throw RedisReplyError("requeue_overdue", "unexpected reply");
-        r.requeued += reply.elements[0].integer;
-        r.unknown += reply.elements[1].integer;
-        limit -= static_cast<int>(reply.elements[0].integer + reply.elements[1].integer);
-        for (std::size_t i = 2; i < reply.elements.size(); ++i)
-            r.landed.push_back(reply.elements[i].str);
+        const auto& e = reply.elements;
+        if (e.size() < 3 || e[2].type != RedisReply::Type::integer ||
+            e.size() < 3 + static_cast<std::size_t>(e[2].integer))
+            throw RedisReplyError("requeue_overdue", "unexpected reply");
+        r.requeued += e[0].integer;
+        r.unknown += e[1].integer;
+        const std::size_t landed_end = 3 + static_cast<std::size_t>(e[2].integer);
+        limit -= static_cast<int>(e[2].integer);
+        for (std::size_t i = 3; i < landed_end; ++i)
+            r.landed.push_back(e[i].str);
+        for (std::size_t i = landed_end; i + 1 < e.size(); i += 2) {
+            if (auto noted = noted_result(store, e[i].str, e[i + 1].str)) {
+                r.noted.push_back(std::move(*noted));
+            } else {
+                throw RedisReplyError("requeue_overdue", keys::job(shard, e[i].str) +
+                                                             ": a damaged note: " + e[i + 1].str);
+            }
+            --limit;
+        }
     }
     return r;
 }
@@ -398,6 +413,60 @@ JobStore::JobCalls JobStore::begin_calls(const std::vector<const JobMessage*>& j
     return out;
 }
 
+namespace {
+
+// record_result.lua's ARGV for one result after the job id; a note
+// (mark_call.lua) is the same, as a JSON array.
+std::vector<std::string> result_args(const Recording& recording) {
+    const ResultMessage& r = recording.result;
+    const auto& unsure = recording.unsure_since;
+    return {std::string(to_string(r.outcome)),
+            unix_seconds(r.at),
+            unix_seconds(r.retry_at.value_or(r.at)),
+            r.error,
+            r.provider,
+            r.provider_ref,
+            unsure ? unix_seconds(*unsure) : std::string()};
+}
+
+std::optional<SysSeconds> seconds_in(const std::string& text) {
+    long long n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return SysSeconds{std::chrono::seconds{n}};
+}
+
+// A note as mark_call.lua keeps it, back into the result (nullopt: damaged).
+std::optional<Recording> noted_result(const std::string& store, const std::string& job_id,
+                                      const std::string& note) {
+    const auto json = nlohmann::json::parse(note, nullptr, false);
+    if (!json.is_array() || json.size() != 7) return std::nullopt;
+    for (const auto& v : json)
+        if (!v.is_string()) return std::nullopt;
+    const auto field = [&](std::size_t i) { return json[i].get<std::string>(); };
+    const auto outcome = parse_outcome(field(0));
+    const auto at = seconds_in(field(1));
+    const auto retry_at = seconds_in(field(2));
+    if (!outcome || !at || !retry_at) return std::nullopt;
+    Recording out;
+    out.result.store = store;
+    out.result.job_id = job_id;
+    out.result.outcome = *outcome;
+    out.result.at = *at;
+    if (*retry_at != *at) out.result.retry_at = *retry_at;
+    out.result.error = field(3);
+    out.result.provider = field(4);
+    out.result.provider_ref = field(5);
+    if (!field(6).empty()) {
+        out.unsure_since = seconds_in(field(6));
+        if (!out.unsure_since) return std::nullopt;
+    }
+    out.result.worker = "(noted)";
+    return out;
+}
+
+}  // namespace
+
 JobStore::JobCalls JobStore::record_calls(const std::vector<Recording>& results) const {
     JobCalls out;
     out.shared_keys = 5;  // record_result.lua's KEYS and ARGV
@@ -418,11 +487,9 @@ JobStore::JobCalls JobStore::record_calls(const std::vector<Recording>& results)
         }
         auto& call = out.calls[it->second];
         call.keys.push_back(keys::job(shard, r.job_id));
-        const auto& unsure = results[i].unsure_since;
-        for (auto& a : {r.job_id, std::string(to_string(r.outcome)), unix_seconds(r.at),
-                        unix_seconds(r.retry_at.value_or(r.at)), r.error, r.provider,
-                        r.provider_ref, unsure ? unix_seconds(*unsure) : std::string()})
-            call.args.push_back(a);
+        call.args.push_back(r.job_id);
+        for (auto& a : result_args(results[i]))
+            call.args.push_back(std::move(a));
         out.items[it->second].push_back(i);
     }
     return out;
@@ -502,11 +569,27 @@ std::vector<BeginSendReply> JobStore::begin_send_many(const std::vector<const Jo
 }
 
 JobStore::MarkReply JobStore::mark_call(const JobMessage& job, const std::string& worker,
-                                        SysSeconds now, const std::vector<Recording>& results,
+                                        SysSeconds now, const std::vector<NotedResult>& results,
                                         const ReplicaWait& wait) {
-    const JobCalls records = record_calls(results);
-    const std::string job_key = keys::job(shard_of_job(redis_, job.store, job.job_id), job.job_id);
-    const LuaScript::Call mark{{job_key}, {worker, std::to_string(job.attempt), unix_seconds(now)}};
+    const Shard shard = shard_of_job(redis_, job.store, job.job_id);
+    const std::string job_key = keys::job(shard, job.job_id);
+    LuaScript::Call mark{{job_key}, {worker, std::to_string(job.attempt), unix_seconds(now)}};
+    MarkReply out;
+    out.noted.assign(results.size(), false);
+    std::vector<Recording> others;  // of other shards: recorded now
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const ResultMessage& r = results[i].recording.result;
+        const Shard of = shard_of_job(redis_, r.store, r.job_id);
+        if (of.tag() != shard.tag()) {
+            others.push_back(results[i].recording);
+            continue;
+        }
+        mark.keys.push_back(keys::job(of, r.job_id));
+        mark.args.push_back(std::to_string(results[i].attempt));
+        mark.args.push_back(nlohmann::json(result_args(results[i].recording)).dump());
+        out.noted[i] = true;
+    }
+    const JobCalls records = record_calls(others);
     std::vector<LuaScript::ScriptCall> calls;
     calls.reserve(records.calls.size() + 1);
     for (const auto& call : records.calls)
@@ -516,7 +599,6 @@ JobStore::MarkReply JobStore::mark_call(const JobMessage& job, const std::string
     // The mark decides whether the call is made, whatever became of the records.
     const RedisReply& marked = replies.back();
     marked.expect_ok("mark_call");
-    MarkReply out;
     out.ok = marked.str == "ok";
     out.detail = marked.str;
     if (out.ok && wait.replicas > 0) {
@@ -531,8 +613,8 @@ JobStore::MarkReply JobStore::mark_call(const JobMessage& job, const std::string
     }
     try {
         const std::vector<RedisReply> record_replies(replies.begin(), replies.end() - 1);
-        out.recorded = recorded_states(results, job_answers(record_, records, record_replies,
-                                                            results.size(), "record_result"));
+        recorded_states(
+            others, job_answers(record_, records, record_replies, others.size(), "record_result"));
     } catch (const RedisReplyError& e) {
         out.records_refused = e.what();
     }

@@ -62,10 +62,26 @@ struct ClaimResult {
     long long deferred = 0;   // outside the channel's window: due again at its next opening
 };
 
+struct Recording {
+    ResultMessage result;
+    std::optional<SysSeconds> unsure_since;
+};
+
+// A result a worker holds until its batch is recorded, with the attempt of
+// the dispatch it answers: the next mark notes it on its job
+// (mark_call.lua), only while that dispatch is still the job's.
+struct NotedResult {
+    Recording recording;
+    int attempt = 0;
+};
+
 struct RequeueResult {
     long long requeued = 0;
     long long unknown = 0;
     std::vector<std::string> landed;  // every job taken off the in-flight set (no longer in flight)
+    // Overdue jobs whose worker noted a result and died before recording it
+    // (mark_call.lua): the results, to record; they are still in flight.
+    std::vector<Recording> noted;
 };
 
 enum class BeginSend {
@@ -89,11 +105,6 @@ struct BeginSendReply {
 
 // A result to record and, for a retry that may have reached the provider,
 // since when it is unsure.
-struct Recording {
-    ResultMessage result;
-    std::optional<SysSeconds> unsure_since;
-};
-
 class JobStore {
   public:
     JobStore(RedisConnection& redis, const SchedulerConfig& config);
@@ -155,12 +166,15 @@ class JobStore {
     std::vector<BeginSendReply> begin_send_many(const std::vector<const JobMessage*>& jobs,
                                                 const std::string& worker, SysSeconds now);
 
-    // mark_call's answer, and the states of the results recorded with it.
+    // mark_call's answer, and what became of the results given with it.
     struct MarkReply {
         bool ok = false;     // marked: call the provider now (if `replicated`)
         std::string detail;  // why not: "state:cancelled", "stale", ...
-        std::vector<std::optional<JobState>> recorded;
-        std::string records_refused;  // Redis refused the records: what it said
+        // Per result given: true when it was noted on its job (record it
+        // with the batch), false when it was recorded now (a job of another
+        // shard than the marked one: one script cannot reach both).
+        std::vector<bool> noted;
+        std::string records_refused;  // Redis refused the records made now: what it said
         // With a ReplicaWait: the replicas that acknowledged the mark, and
         // whether they were enough. A mark not replicated must not be acted
         // on: its job goes back uncalled (a `deferred` result undoes it).
@@ -168,15 +182,16 @@ class JobStore {
         bool replicated = true;
     };
     // Marks dispatch `job.attempt` of `job`, begun by `worker` (begin_send),
-    // as in its provider call from `now` on (scripts/mark_call.lua), and
-    // records `results` in the same round trip: a worker's results of the
-    // jobs it handled before this one, so that a crash during this call
-    // leaves only this job without a result. With `wait.replicas` > 0, then
-    // WAIT on the job's master (core/config.h, ReplicaWait). Throws
-    // RedisError, and RedisReplyError when the mark itself was refused (do
-    // not call).
+    // as in its provider call from `now` on (scripts/mark_call.lua), and in
+    // the same round trip leaves `results` — a worker's results of the jobs
+    // it called before this one, not yet recorded — where a crash cannot
+    // lose them: noted on their jobs (the job's shard is the marked job's),
+    // else recorded. A crash during this call leaves only this job without
+    // a result. With `wait.replicas` > 0, then WAIT on the job's master
+    // (core/config.h, ReplicaWait). Throws RedisError, and RedisReplyError
+    // when the mark itself was refused (do not call).
     MarkReply mark_call(const JobMessage& job, const std::string& worker, SysSeconds now,
-                        const std::vector<Recording>& results = {}, const ReplicaWait& wait = {});
+                        const std::vector<NotedResult>& results = {}, const ReplicaWait& wait = {});
 
     // Records a result; returns the job's state afterwards (nullopt: no such job).
     // `unsure_since`: a retry whose attempt may have reached the provider.

@@ -575,6 +575,16 @@ void Scheduler::requeue_overdue(SysSeconds now) {
                 spdlog::warn("{}: {} jobs without a result dispatched again, {} of unknown fate",
                              id, r.requeued, r.unknown);
             }
+            if (!r.noted.empty()) {
+                // Their worker noted how each call went and died before its
+                // batch's record: the notes are the results.
+                jobs_.record_many(r.noted);
+                spdlog::warn("{}: {} results a worker noted and did not record, recorded", id,
+                             r.noted.size());
+                for (const auto& n : r.noted)
+                    flow_.landed(id + "|" + n.result.job_id);
+                stats_.noted += r.noted.size();
+            }
             // Their results will not come (their worker died, or a late one
             // is recorded by Redis's rules): they must not hold the flow.
             for (const auto& job_id : r.landed)

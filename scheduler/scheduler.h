@@ -81,6 +81,7 @@ struct SchedulerStats {
     std::size_t outside_window = 0;  // at dispatch: due again at the window's next opening
     std::size_t requeued = 0;
     std::size_t unknown = 0;
+    std::size_t noted = 0;  // overdue with a worker's note: recorded from it (mark_call.lua)
     std::size_t bad_messages = 0;
     std::map<std::string, std::size_t> results;  // outcome → count
     std::size_t turns_while_planning = 0;        // loop turns served between planning batches

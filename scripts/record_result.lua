@@ -71,7 +71,7 @@ local function record(key, a)
     put('provider_ref', ref)
     if delivered_at then put('delivered_at', delivered_at) end
     redis.call('HSET', key, unpack(fields))
-    redis.call('HDEL', key, 'sending', 'calling')
+    redis.call('HDEL', key, 'sending', 'calling', 'noted', 'noted_for')
     redis.call('EXPIRE', key, retention)
     leaving[#leaving + 1] = id
     due[id] = false
@@ -136,7 +136,7 @@ local function record(key, a)
     redis.call('HDEL', key, 'unsure_at')
   end
   if err ~= '' then redis.call('HSET', key, 'error', err) end
-  redis.call('HDEL', key, 'sending', 'sending_at', 'calling')
+  redis.call('HDEL', key, 'sending', 'sending_at', 'calling', 'noted', 'noted_for')
   leaving[#leaving + 1] = id
   due[id] = retry_at
   move(state, 'planned')

@@ -355,24 +355,30 @@ void Worker::handle(const JobMessage& job, const BeginSendReply& claimed) {
 }
 
 bool Worker::mark_call(const JobMessage& job) {
-    std::vector<Recording> records;
-    for (const auto& p : pending_) {
-        if (p.record) records.push_back(p.recording);
+    // The results not yet in Redis in any form go with the mark: noted on
+    // their jobs (recorded with the batch, flush) or, another shard's,
+    // recorded now.
+    std::vector<NotedResult> results;
+    std::vector<Pending*> given;
+    for (auto& p : pending_) {
+        if (!p.record || p.noted || p.recorded) continue;
+        results.push_back({p.recording, p.attempt});
+        given.push_back(&p);
     }
     JobStore::MarkReply mark;
     try {
-        mark = jobs_.mark_call(job, name_, clock_.now(), records, config_.replica_wait);
+        mark = jobs_.mark_call(job, name_, clock_.now(), results, config_.replica_wait);
     } catch (const RedisReplyError& e) {
         // The mark was refused: the call must not be made. (Whether the
-        // records went is unknown: the scheduler records them again.)
-        push_pending(false);
+        // notes or records went is unknown: the scheduler records them.)
+        push_pending();
         refused_by_redis(job, e.what());
         return false;
     } catch (const RedisError&) {
-        // Neither the mark nor the records are known to have reached Redis:
+        // Neither the mark nor the notes are known to have reached Redis:
         // the results go to the scheduler to record, and the job, not
         // called, goes back with them.
-        push_pending(false);
+        push_pending();
         report(job, {Outcome::deferred, {}, "Redis failed", clock_.now() + 30s}, true);
         throw;
     }
@@ -380,7 +386,12 @@ bool Worker::mark_call(const JobMessage& job) {
         spdlog::error("Redis refused record_result (a bug or damaged data, not an outage): {}",
                       mark.records_refused);
     }
-    push_pending(mark.records_refused.empty());
+    for (std::size_t i = 0; i < given.size(); ++i) {
+        if (mark.noted[i])
+            given[i]->noted = true;
+        else
+            given[i]->recorded = mark.records_refused.empty();
+    }
     if (mark.ok && !mark.replicated) {
         // A failover now could lose the mark and send the job again: not
         // called, it goes back (the `deferred` record undoes the mark) and
@@ -552,7 +563,7 @@ void Worker::report(const JobMessage& job, SendResult result, bool record,
     const std::string to = mask_recipient(job.channel, job.to);
     spdlog::info("{} {} → {}: {}{}", job.store, job.job_id, to, to_string(result.outcome),
                  result.error.empty() ? "" : " (" + result.error + ")");
-    pending_.push_back(Pending{Recording{std::move(r), unsure}, record});
+    pending_.push_back(Pending{Recording{std::move(r), unsure}, record, job.attempt});
 }
 
 void Worker::note_receipt_wait(const JobMessage& job, const std::string& provider_ref,
@@ -569,13 +580,13 @@ void Worker::note_receipt_wait(const JobMessage& job, const std::string& provide
 void Worker::flush() {
     std::vector<Recording> records;
     for (const auto& p : pending_) {
-        if (p.record) records.push_back(p.recording);
+        if (p.record && !p.recorded) records.push_back(p.recording);
     }
-    bool recorded = false;
     if (!records.empty()) {
         try {
             jobs_.record_many(records);
-            recorded = true;
+            for (auto& p : pending_)
+                p.recorded = true;
         } catch (const RedisReplyError& e) {
             // Not an outage: said once, loudly; the scheduler tries the
             // same records from the result messages and says so too.
@@ -587,13 +598,13 @@ void Worker::flush() {
                          records.size(), e.what());
         }
     }
-    push_pending(recorded);
+    push_pending();
 }
 
-void Worker::push_pending(bool recorded) {
+void Worker::push_pending() {
     for (auto& p : pending_) {
         // The scheduler records only what could not be recorded here.
-        p.recording.result.recorded = !p.record || recorded;
+        p.recording.result.recorded = !p.record || p.recorded;
         if (!send_frames(results_out_, encode(p.recording.result))) {
             spdlog::warn("result queue full; {} is recorded in Redis only",
                          p.recording.result.job_id);

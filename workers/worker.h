@@ -24,16 +24,20 @@
 //
 // The one stretch where a job's fate is unknown is between the provider call
 // and the record. Just before each call the worker marks the job
-// (JobStore::mark_call, in the same round trip as the records of the jobs
-// before it): a crash then leaves that one job marked without an outcome,
-// and the scheduler ends it `unknown` rather than send it again; the jobs
+// (JobStore::mark_call), and the same script notes on each job called before
+// it in the batch how that call went: a crash then leaves that one job marked
+// without an outcome, which the scheduler ends `unknown` rather than send it
+// again; the noted jobs the scheduler records from their notes; the jobs
 // begun and not yet called go out again.
 //
 // Jobs are handled in batches of what has arrived (at most kBatch): one
 // pipelined begin_send begins them all, then each is sent in turn, its mark
-// carrying the previous results; the last results are recorded after the
-// batch (and before any wait for the account's rate). Claimed jobs not yet
-// begun when a stop or a pause comes are handed back.
+// noting the previous result; the batch's results are recorded once, after
+// the batch (and before any wait for the account's rate), and only then
+// pushed to the scheduler. A record a job cost more Redis time than the
+// rest of its dispatch together (docs/BENCHMARKS.md section 13); a note is
+// one HSET in a script already run. Claimed jobs not yet begun when a stop
+// or a pause comes are handed back.
 //
 // Only a provider call is an attempt: a job handed back before its call (a
 // recipient cap, the window, the account's rate, a stop) is `deferred`, and
@@ -125,9 +129,15 @@ class Worker {
     static constexpr std::chrono::seconds kUnreplicatedRetry{5};
 
     // A result to push to the scheduler, recorded in Redis first if `record`.
+    // A result waits here from the job's end to the batch's record (flush):
+    // meanwhile the next job's mark notes it on its job (mark_call.lua), so
+    // a crash cannot lose it; it is pushed to the scheduler once recorded.
     struct Pending {
         Recording recording;
-        bool record;
+        bool record;            // to record in Redis (else only to push)
+        int attempt = 0;        // the dispatch it answers
+        bool noted = false;     // noted on its job by a mark
+        bool recorded = false;  // recorded in Redis already (with a mark: another shard's)
     };
 
     // Decodes and checks a job; nullopt if it was dropped or reported already.
@@ -137,7 +147,9 @@ class Worker {
     // Records the pending results in one round trip, then pushes them.
     void flush();
     // Pushes the pending results to the scheduler; `recorded`: in Redis already.
-    void push_pending(bool recorded);
+    // Pushes every pending result to the scheduler, saying which are
+    // recorded (the scheduler records the others), and forgets them.
+    void push_pending();
     // Marks `job` as in its provider call, recording the pending results in
     // the same round trip; false (the job reported) if it may not be called.
     bool mark_call(const JobMessage& job);

@@ -150,22 +150,83 @@ TEST_CASE("job transitions in Redis") {
         CHECK(jobs.mark_call(message(job, 1), "w1", t).detail == "state:cancelled");
     }
 
-    SECTION("the mark carries the results of the jobs before it") {
+    SECTION("the mark notes the results before it: recorded with the batch, or from the note") {
         const Job other = birthday_job("M2");
         jobs.create({other});
         const SysSeconds t = at("2027-09-15T10:00:01+08:00");
+        const std::string job_key = keys::job(only_shard("toyland"), job.id);
         REQUIRE(jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10).jobs.size() == 2);
         REQUIRE(jobs.begin_send("toyland", job.id, 1, "w1", t) == BeginSend::ok);
         REQUIRE(jobs.begin_send("toyland", other.id, 1, "w1", t) == BeginSend::ok);
         REQUIRE(jobs.mark_call(message(job, 1), "w1", t).ok);
-        // NOSCRIPT for both scripts of the round trip: both loaded, both run.
+        // NOSCRIPT: loaded again, run.
         redis.command({"SCRIPT", "FLUSH"}).expect_ok("flush");
-        const auto mark =
-            jobs.mark_call(message(other, 1), "w1", t, {{result(job, Outcome::sent, t), {}}});
+        auto sent = result(job, Outcome::sent, t);
+        sent.provider_ref = "ref-1";
+        const auto mark = jobs.mark_call(message(other, 1), "w1", t, {{{sent, {}}, 1}});
         CHECK(mark.ok);
-        REQUIRE(mark.recorded.size() == 1);
-        CHECK(mark.recorded[0] == JobState::sent);
-        CHECK(jobs.get("toyland", job.id)->state == JobState::sent);
+        CHECK(mark.noted == std::vector<bool>{true});
+        // Noted, not recorded yet: the batch's record does that.
+        CHECK(jobs.get("toyland", job.id)->state == JobState::dispatched);
+        CHECK(redis.command({"HGET", job_key, "noted_for"}).str == "1");
+        const SysSeconds overdue = t + std::chrono::minutes(6);
+
+        SECTION("the batch's record settles it and takes the note away") {
+            CHECK(jobs.record(sent) == JobState::sent);
+            CHECK(redis.command({"HEXISTS", job_key, "noted"}).integer == 0);
+            CHECK(redis.command({"HEXISTS", job_key, "noted_for"}).integer == 0);
+        }
+        SECTION("its worker died before the record: the note is the result") {
+            const auto r = jobs.requeue_overdue("toyland", overdue, 10);
+            // `other` was called and noted nothing: unknown. `job` stays in
+            // flight until its note is recorded.
+            CHECK(r.unknown == 1);
+            CHECK(r.landed == std::vector<std::string>{other.id});
+            REQUIRE(r.noted.size() == 1);
+            CHECK(r.noted[0].result.job_id == job.id);
+            CHECK(r.noted[0].result.outcome == Outcome::sent);
+            CHECK(r.noted[0].result.at == t);
+            CHECK(r.noted[0].result.provider_ref == "ref-1");
+            CHECK_FALSE(r.noted[0].unsure_since);
+            CHECK(jobs.get("toyland", job.id)->state == JobState::dispatched);
+            // A scheduler that died here finds it again.
+            CHECK(jobs.requeue_overdue("toyland", overdue, 10).noted.size() == 1);
+            CHECK(jobs.record_many(r.noted).at(0) == JobState::sent);
+            CHECK(redis.command({"HGET", job_key, "provider_ref"}).str == "ref-1");
+            CHECK(jobs.count_in_flight("toyland") == 0);
+            CHECK(jobs.counts("toyland").at("sent") == 1);
+            CHECK(jobs.counts("toyland").at("unknown") == 1);
+            CHECK(jobs.requeue_overdue("toyland", overdue, 10).noted.empty());
+        }
+        SECTION("a note of another dispatch, or a damaged one, is no result: unknown") {
+            redis.command({"HSET", job_key, "noted_for", GENERATE(as<std::string>{}, "2", "")});
+            const auto r = jobs.requeue_overdue("toyland", overdue, 10);
+            CHECK(r.unknown == 2);
+            CHECK(r.noted.empty());
+        }
+        SECTION("a damaged note is no result: unknown") {
+            redis.command({"HSET", job_key, "noted", "[\"sent\""});
+            const auto r = jobs.requeue_overdue("toyland", overdue, 10);
+            CHECK(r.unknown == 2);
+            CHECK(r.noted.empty());
+            CHECK(jobs.get("toyland", job.id)->state == JobState::unknown);
+        }
+    }
+
+    SECTION("a mark notes nothing on a job dispatched again or begun by another worker") {
+        const Job other = birthday_job("M2");
+        jobs.create({other});
+        const SysSeconds t = at("2027-09-15T10:00:01+08:00");
+        REQUIRE(jobs.claim_due("toyland", at("2027-09-15T10:00:00+08:00"), 10).jobs.size() == 2);
+        REQUIRE(jobs.begin_send("toyland", job.id, 1, "w2", t) == BeginSend::ok);
+        REQUIRE(jobs.begin_send("toyland", other.id, 1, "w1", t) == BeginSend::ok);
+        const auto mark = jobs.mark_call(
+            message(other, 1), "w1", t,
+            {{{result(job, Outcome::sent, t), {}}, 1}, {{result(job, Outcome::sent, t), {}}, 2}});
+        CHECK(mark.ok);
+        CHECK(
+            redis.command({"HEXISTS", keys::job(only_shard("toyland"), job.id), "noted"}).integer ==
+            0);
     }
 
     SECTION("a retry goes back to the due set until attempts run out") {
