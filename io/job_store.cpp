@@ -17,6 +17,60 @@
 #include "io/sheet_store.h"
 
 namespace huitou {
+
+namespace {
+
+// record_result.lua's ARGV for one result after the job id; a note
+// (mark_call.lua) is the same, as a JSON array.
+std::vector<std::string> result_args(const Recording& recording) {
+    const ResultMessage& r = recording.result;
+    const auto& unsure = recording.unsure_since;
+    return {std::string(to_string(r.outcome)),
+            unix_seconds(r.at),
+            unix_seconds(r.retry_at.value_or(r.at)),
+            r.error,
+            r.provider,
+            r.provider_ref,
+            unsure ? unix_seconds(*unsure) : std::string()};
+}
+
+std::optional<SysSeconds> seconds_in(const std::string& text) {
+    long long n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return SysSeconds{std::chrono::seconds{n}};
+}
+
+// A note as mark_call.lua keeps it, back into the result (nullopt: damaged).
+std::optional<Recording> noted_result(const std::string& store, const std::string& job_id,
+                                      const std::string& note) {
+    const auto json = nlohmann::json::parse(note, nullptr, false);
+    if (!json.is_array() || json.size() != 7) return std::nullopt;
+    for (const auto& v : json)
+        if (!v.is_string()) return std::nullopt;
+    const auto field = [&](std::size_t i) { return json[i].get<std::string>(); };
+    const auto outcome = parse_outcome(field(0));
+    const auto at = seconds_in(field(1));
+    const auto retry_at = seconds_in(field(2));
+    if (!outcome || !at || !retry_at) return std::nullopt;
+    Recording out;
+    out.result.store = store;
+    out.result.job_id = job_id;
+    out.result.outcome = *outcome;
+    out.result.at = *at;
+    if (*retry_at != *at) out.result.retry_at = *retry_at;
+    out.result.error = field(3);
+    out.result.provider = field(4);
+    out.result.provider_ref = field(5);
+    if (!field(6).empty()) {
+        out.unsure_since = seconds_in(field(6));
+        if (!out.unsure_since) return std::nullopt;
+    }
+    out.result.worker = "(noted)";
+    return out;
+}
+
+}  // namespace
 namespace {
 
 // Jobs per create_job call: a call of 500 runs in a few milliseconds, and
@@ -413,59 +467,6 @@ JobStore::JobCalls JobStore::begin_calls(const std::vector<const JobMessage*>& j
     return out;
 }
 
-namespace {
-
-// record_result.lua's ARGV for one result after the job id; a note
-// (mark_call.lua) is the same, as a JSON array.
-std::vector<std::string> result_args(const Recording& recording) {
-    const ResultMessage& r = recording.result;
-    const auto& unsure = recording.unsure_since;
-    return {std::string(to_string(r.outcome)),
-            unix_seconds(r.at),
-            unix_seconds(r.retry_at.value_or(r.at)),
-            r.error,
-            r.provider,
-            r.provider_ref,
-            unsure ? unix_seconds(*unsure) : std::string()};
-}
-
-std::optional<SysSeconds> seconds_in(const std::string& text) {
-    long long n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return SysSeconds{std::chrono::seconds{n}};
-}
-
-// A note as mark_call.lua keeps it, back into the result (nullopt: damaged).
-std::optional<Recording> noted_result(const std::string& store, const std::string& job_id,
-                                      const std::string& note) {
-    const auto json = nlohmann::json::parse(note, nullptr, false);
-    if (!json.is_array() || json.size() != 7) return std::nullopt;
-    for (const auto& v : json)
-        if (!v.is_string()) return std::nullopt;
-    const auto field = [&](std::size_t i) { return json[i].get<std::string>(); };
-    const auto outcome = parse_outcome(field(0));
-    const auto at = seconds_in(field(1));
-    const auto retry_at = seconds_in(field(2));
-    if (!outcome || !at || !retry_at) return std::nullopt;
-    Recording out;
-    out.result.store = store;
-    out.result.job_id = job_id;
-    out.result.outcome = *outcome;
-    out.result.at = *at;
-    if (*retry_at != *at) out.result.retry_at = *retry_at;
-    out.result.error = field(3);
-    out.result.provider = field(4);
-    out.result.provider_ref = field(5);
-    if (!field(6).empty()) {
-        out.unsure_since = seconds_in(field(6));
-        if (!out.unsure_since) return std::nullopt;
-    }
-    out.result.worker = "(noted)";
-    return out;
-}
-
-}  // namespace
 
 JobStore::JobCalls JobStore::record_calls(const std::vector<Recording>& results) const {
     JobCalls out;

@@ -28,10 +28,12 @@
 -- bound on calls, not on dispatches (record_result.lua, claim_due.lua).
 --#guard
 --#fence
+-- A noted job whose key is damaged (not a hash) is skipped, not the mark's
+-- failure: the batch's record refuses it alone (worker_test.cpp).
 for j = 2, #KEYS do
   local a = 4 + 2 * (j - 2)
-  local n = redis.call('HMGET', KEYS[j], 'state', 'attempts', 'sending')
-  if n[1] == 'dispatched' and n[2] == ARGV[a] and n[3] == ARGV[1] then
+  local n = redis.pcall('HMGET', KEYS[j], 'state', 'attempts', 'sending')
+  if not n.err and n[1] == 'dispatched' and n[2] == ARGV[a] and n[3] == ARGV[1] then
     redis.call('HSET', KEYS[j], 'noted', ARGV[a + 1], 'noted_for', ARGV[a])
   end
 end
