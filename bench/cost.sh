@@ -81,7 +81,7 @@ if [ "$what" = dispatch ]; then
       r / t / n * 1e6, '"$workers"', w / t / n * 1e6, (su + ss) / n * 1e6 }'
   echo "Redis commands (INFO commandstats; a script's own commands counted too):"
   commandstats "$jobs" job
-  [ "$slowlog" = 1 ] && python3 bench/slowlog_costs.py "$port" "$jobs" job
+  if [ "$slowlog" = 1 ]; then python3 bench/slowlog_costs.py "$port" "$jobs" job; fi
 elif [ "$what" = import ]; then
   "$bin/bench_gen_members" --members "$members" --stores 4 --seed 1 --today 2027-09-15 \
     --out "$work/members.csv" --visits "$work/visits.csv" --visit-share 0.3 >/dev/null
@@ -104,7 +104,7 @@ elif [ "$what" = import ]; then
     if (slow == 1) printf "%d keys\n", keys; else printf "%.0f bytes a member, %d keys\n", m / n, keys }'
   echo "Redis commands (INFO commandstats):"
   commandstats "$members" member
-  [ "$slowlog" = 1 ] && python3 bench/slowlog_costs.py "$port" "$members" member
+  if [ "$slowlog" = 1 ]; then python3 bench/slowlog_costs.py "$port" "$members" member; fi
 else
   echo "bench/cost.sh: dispatch or import, not $what" >&2; exit 2
 fi
