@@ -274,7 +274,7 @@ struct ReshardCopy::Impl {
             {"SCAN", cursor, "MATCH", prefix + "*", "COUNT", std::to_string(batch_)});
         page.expect_ok("SCAN " + prefix);
         if (page.elements.size() != 2) throw RedisReplyError("SCAN", "unexpected reply");
-        std::vector<std::string> whole, events;
+        std::vector<std::string> whole, events, hashes;
         for (const auto& key : page.elements[1].elements) {
             const std::string rest = key.str.substr(prefix.size());
             // With K1 = 1 the shard's prefix is the store's: its own keys are here too.
@@ -286,7 +286,7 @@ struct ReshardCopy::Impl {
                 events.push_back(rest);
             } else if (member_keyed_hash(rest) || rest == "welcomed" || rest == "fx:sent" ||
                        rest.starts_with("approved:")) {
-                copy_hash(from, rest);
+                hashes.push_back(rest);
             } else if (member_keyed_zset(rest) || job_keyed_zset(rest)) {
                 copy_zset(from, rest);
             } else if (rest.starts_with("days:")) {
@@ -299,6 +299,7 @@ struct ReshardCopy::Impl {
             }
         }
         copy_whole(from, whole);
+        copy_hashes(from, hashes);
         copy_events(from, events);
         return page.elements[0].str;
     }
@@ -365,32 +366,86 @@ struct ReshardCopy::Impl {
     }
 
     // HSCAN `rest` of `from`, each field to its new shard's key of the same name.
+    // Routes the fields of `items` (field, value, ...) of the hash `rest`
+    // into each new shard's HSET in `writes`; `touched` gets those shards.
+    void route_fields(const std::string& rest, const std::string& key, const RedisReply& items,
+                      std::map<int, RedisCommand>& writes, std::set<int>& touched) {
+        for (std::size_t f = 0; f + 1 < items.elements.size(); f += 2) {
+            const auto& field = items.elements[f].str;
+            const auto& value = items.elements[f + 1].str;
+            const int j = route_field(rest, field, key);
+            if (j < 0 && rest.starts_with("care:")) {
+                // The list's own marks (~built, ~pushed) belong to the
+                // store's list; a shard's list of K > 1 keeps ~built.
+                if (to_ == 1 || field != "~built") continue;
+            }
+            for (int t = (j < 0 ? 0 : j); t < (j < 0 ? to_ : j + 1); ++t) {
+                auto& cmd = writes[t];
+                if (cmd.empty()) cmd = {"HSET", keys::shard_prefix(new_shard(t)) + rest};
+                cmd.push_back(field);
+                cmd.push_back(value);
+                touched.insert(t);
+            }
+        }
+    }
+
+    // HSCAN `rest` of `from`, each field to its new shard's key of the same name.
     void copy_hash(const Shard& from, const std::string& rest) {
         const std::string key = keys::shard_prefix(from) + rest;
         const long long expiry = expiry_of(key);
         std::set<int> touched;
         scan_items("HSCAN", key, [&](const RedisReply& items) {
             std::map<int, RedisCommand> writes;
-            for (std::size_t f = 0; f + 1 < items.elements.size(); f += 2) {
-                const auto& field = items.elements[f].str;
-                const auto& value = items.elements[f + 1].str;
-                const int j = route_field(rest, field, key);
-                if (j < 0 && rest.starts_with("care:")) {
-                    // The list's own marks (~built, ~pushed) belong to the
-                    // store's list; a shard's list of K > 1 keeps ~built.
-                    if (to_ == 1 || field != "~built") continue;
-                }
-                for (int t = (j < 0 ? 0 : j); t < (j < 0 ? to_ : j + 1); ++t) {
-                    auto& cmd = writes[t];
-                    if (cmd.empty()) cmd = {"HSET", keys::shard_prefix(new_shard(t)) + rest};
-                    cmd.push_back(field);
-                    cmd.push_back(value);
-                    touched.insert(t);
-                }
-            }
+            route_fields(rest, key, items, writes, touched);
             flush(writes, "copy " + key);
         });
         expire_all(rest, touched, expiry);
+    }
+
+    // The hashes of one SCAN page, a few round trips for all of them: their
+    // expiries and sizes, then the small ones read whole (HGETALL) and
+    // written together (HSET, then PEXPIREAT, key by key); a hash of more
+    // than `batch_` fields goes by copy_hash. One round trip a key cost
+    // ~430,000 of them for 1,000,000 members (BENCHMARKS section 14 G).
+    void copy_hashes(const Shard& from, const std::vector<std::string>& rests) {
+        if (rests.empty()) return;
+        const std::string prefix = keys::shard_prefix(from);
+        std::vector<RedisCommand> reads;
+        reads.reserve(2 * rests.size());
+        for (const auto& rest : rests) {
+            reads.push_back({"PEXPIRETIME", prefix + rest});
+            reads.push_back({"HLEN", prefix + rest});
+        }
+        const auto heads = redis_.pipeline(reads);
+        std::vector<std::size_t> small;
+        std::vector<long long> expiries(rests.size());
+        for (std::size_t i = 0; i < rests.size(); ++i) {
+            expiries[i] = heads[2 * i].expect_ok("PEXPIRETIME " + prefix + rests[i]).integer;
+            const long long size = heads[2 * i + 1].expect_ok("HLEN " + prefix + rests[i]).integer;
+            if (size > static_cast<long long>(batch_))
+                copy_hash(from, rests[i]);
+            else if (size > 0)
+                small.push_back(i);
+        }
+        reads.clear();
+        for (const auto i : small)
+            reads.push_back({"HGETALL", prefix + rests[i]});
+        const auto bodies = redis_.pipeline(reads);
+        std::vector<RedisCommand> writes;
+        for (std::size_t k = 0; k < small.size(); ++k) {
+            const auto& rest = rests[small[k]];
+            const std::string key = prefix + rest;
+            std::map<int, RedisCommand> by_shard;
+            std::set<int> touched;
+            route_fields(rest, key, expect_array(bodies[k], "HGETALL " + key), by_shard, touched);
+            for (auto& [t, cmd] : by_shard)
+                if (cmd.size() > 2) writes.push_back(std::move(cmd));
+            if (expiries[small[k]] > 0)
+                for (const int t : touched)
+                    writes.push_back({"PEXPIREAT", keys::shard_prefix(new_shard(t)) + rest,
+                                      std::to_string(expiries[small[k]])});
+        }
+        write_all(redis_, writes, "copy hashes of " + prefix);
     }
 
     void copy_zset(const Shard& from, const std::string& rest) {
