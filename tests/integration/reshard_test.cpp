@@ -368,6 +368,12 @@ TEST_CASE("huitou reshard 1 → 3 → 2 → 1: fingerprints equal, readers uncha
     const auto before = answers(redis, config, season);
     const auto fingerprint = store_fingerprint(redis, kStore, 1);
     const auto names = keys_matching(redis, "hu:{toyland}:*");
+    // The keys that expire, by their name after the tag: a copy keeps when.
+    std::map<std::string, long long> expiring;
+    for (const auto& key : names)
+        if (const auto at = redis.command({"PEXPIRETIME", key}).integer; at > 0)
+            expiring[key.substr(std::string("hu:{toyland}:").size())] = at;
+    REQUIRE(expiring.size() > 10);
     SysSeconds now = at("2027-09-21T12:00:00+08:00");
 
     for (const int to : {3, 2, 1}) {
@@ -378,6 +384,18 @@ TEST_CASE("huitou reshard 1 → 3 → 2 → 1: fingerprints equal, readers uncha
         CHECK(differing_families(fingerprint, store_fingerprint(redis, kStore, to)).empty());
         check_same(answers(redis, config, season), before);
         check_placement(redis, to);
+        std::size_t kept = 0;
+        for (const auto& shard : all_shards(kStore, to)) {
+            const auto prefix = keys::shard_prefix(shard);
+            for (const auto& key : keys_matching(redis, prefix + "*")) {
+                const auto it = expiring.find(key.substr(prefix.size()));
+                if (it == expiring.end()) continue;
+                INFO(key);
+                CHECK(redis.command({"PEXPIRETIME", key}).integer == it->second);
+                ++kept;
+            }
+        }
+        CHECK(kept >= expiring.size());
         forget_shards(redis, kStore);
         CHECK(shard_count(redis, kStore) == to);
         // Nothing of another layout is left but its fences, which expire.
