@@ -389,17 +389,30 @@ struct ReshardCopy::Impl {
         }
     }
 
-    // HSCAN `rest` of `from`, each field to its new shard's key of the same name.
-    void copy_hash(const Shard& from, const std::string& rest) {
+    // The items of `rest` of `from`, page by page (`scan`: HSCAN, ZSCAN,
+    // SSCAN), each page's writes made by `route(key, items, writes,
+    // touched)` — a command a new shard — then the old key's expiry on every
+    // new key touched.
+    template <typename Route>
+    void copy_by_pages(const Shard& from, const std::string& rest, const char* scan, Route route) {
         const std::string key = keys::shard_prefix(from) + rest;
         const long long expiry = expiry_of(key);
         std::set<int> touched;
-        scan_items("HSCAN", key, [&](const RedisReply& items) {
+        scan_items(scan, key, [&](const RedisReply& items) {
             std::map<int, RedisCommand> writes;
-            route_fields(rest, key, items, writes, touched);
+            route(key, items, writes, touched);
             flush(writes, "copy " + key);
         });
         expire_all(rest, touched, expiry);
+    }
+
+    // HSCAN `rest` of `from`, each field to its new shard's key of the same name.
+    void copy_hash(const Shard& from, const std::string& rest) {
+        copy_by_pages(from, rest, "HSCAN",
+                      [&](const std::string& key, const RedisReply& items,
+                          std::map<int, RedisCommand>& writes, std::set<int>& touched) {
+                          route_fields(rest, key, items, writes, touched);
+                      });
     }
 
     // The hashes of one SCAN page, a few round trips for all of them: their
@@ -449,43 +462,37 @@ struct ReshardCopy::Impl {
     }
 
     void copy_zset(const Shard& from, const std::string& rest) {
-        const std::string key = keys::shard_prefix(from) + rest;
-        const long long expiry = expiry_of(key);
-        std::set<int> touched;
-        scan_items("ZSCAN", key, [&](const RedisReply& items) {
-            std::map<int, RedisCommand> writes;
-            for (std::size_t f = 0; f + 1 < items.elements.size(); f += 2) {
-                const auto& item = items.elements[f].str;
-                const int j = member_keyed_zset(rest) ? to_member(item) : to_job(item, key);
-                auto& cmd = writes[j];
-                if (cmd.empty()) cmd = {"ZADD", keys::shard_prefix(new_shard(j)) + rest};
-                cmd.push_back(items.elements[f + 1].str);
-                cmd.push_back(item);
-                touched.insert(j);
-            }
-            flush(writes, "copy " + key);
-        });
-        expire_all(rest, touched, expiry);
+        copy_by_pages(from, rest, "ZSCAN",
+                      [&](const std::string& key, const RedisReply& items,
+                          std::map<int, RedisCommand>& writes, std::set<int>& touched) {
+                          for (std::size_t f = 0; f + 1 < items.elements.size(); f += 2) {
+                              const auto& item = items.elements[f].str;
+                              const int j =
+                                  member_keyed_zset(rest) ? to_member(item) : to_job(item, key);
+                              auto& cmd = writes[j];
+                              if (cmd.empty())
+                                  cmd = {"ZADD", keys::shard_prefix(new_shard(j)) + rest};
+                              cmd.push_back(items.elements[f + 1].str);
+                              cmd.push_back(item);
+                              touched.insert(j);
+                          }
+                      });
     }
 
     // A set every new shard holds whole (days:<date>).
     void copy_everywhere_set(const Shard& from, const std::string& rest) {
-        const std::string key = keys::shard_prefix(from) + rest;
-        const long long expiry = expiry_of(key);
-        std::set<int> touched;
-        scan_items("SSCAN", key, [&](const RedisReply& items) {
-            std::map<int, RedisCommand> writes;
-            for (int t = 0; t < to_; ++t) {
-                auto& cmd = writes[t];
-                cmd = {"SADD", keys::shard_prefix(new_shard(t)) + rest};
-                for (const auto& item : items.elements)
-                    cmd.push_back(item.str);
-                if (cmd.size() == 2) writes.erase(t);
-                touched.insert(t);
-            }
-            flush(writes, "copy " + key);
-        });
-        expire_all(rest, touched, expiry);
+        copy_by_pages(from, rest, "SSCAN",
+                      [&](const std::string&, const RedisReply& items,
+                          std::map<int, RedisCommand>& writes, std::set<int>& touched) {
+                          if (items.elements.empty()) return;
+                          for (int t = 0; t < to_; ++t) {
+                              auto& cmd = writes[t];
+                              cmd = {"SADD", keys::shard_prefix(new_shard(t)) + rest};
+                              for (const auto& item : items.elements)
+                                  cmd.push_back(item.str);
+                              touched.insert(t);
+                          }
+                      });
     }
 
     // open:<t>: "<channel>:<address>" → the day's job ids; two members of
